@@ -1,0 +1,53 @@
+import type { Manifest } from './manifest.js';
+
+/** Path prefix of the native API. */
+export const API_PREFIX = '/api/v1';
+
+export interface Dist {
+  /** Absolute URL of the tarball. */
+  tarball: string;
+  integrity: string;
+  shasum: string;
+  /** Compressed size in bytes. */
+  size: number;
+  fileCount: number;
+  unpackedSize: number;
+}
+
+export interface VersionDoc {
+  name: string;
+  version: string;
+  manifest: Manifest;
+  dist: Dist;
+  publishedAt: string;
+  publishedBy: string | null;
+  deprecated?: string;
+}
+
+export interface PackageDoc {
+  name: string;
+  description: string | null;
+  'dist-tags': Record<string, string>;
+  versions: Record<string, VersionDoc>;
+  time: { created: string; modified: string } & Record<string, string>;
+  readme: string | null;
+}
+
+export interface PublishResult {
+  name: string;
+  version: string;
+  integrity: string;
+  shasum: string;
+  size: number;
+  fileCount: number;
+  /** False when an identical retry found the version already stored. */
+  created: boolean;
+  'dist-tags': Record<string, string>;
+}
+
+export interface ErrorBody {
+  error: string;
+}
+
+export type TokenRole = 'admin' | 'publisher' | 'reader';
+export const TOKEN_ROLES: readonly TokenRole[] = ['admin', 'publisher', 'reader'];

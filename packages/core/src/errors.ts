@@ -1,0 +1,16 @@
+/**
+ * An error caused by the input (a package, a name, a spec), not by the system.
+ * `status` is the HTTP status a server answers with; the CLI prints `message`.
+ */
+export class InputError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 = 400,
+    readonly code = 'invalid-input',
+  ) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+export const isInputError = (e: unknown): e is InputError => e instanceof InputError;

@@ -1,0 +1,46 @@
+import { InputError } from './errors.js';
+
+export const MAX_NAME_LENGTH = 214;
+
+// npm's own rule set (validate-npm-package-name) for new packages: lowercase, URL-safe,
+// no leading dot or underscore, optional @scope/.
+const NAME_RE = /^(?:@([a-z0-9-~][a-z0-9-._~]*)\/)?([a-z0-9-~][a-z0-9-._~]*)$/;
+const RESERVED = new Set(['node_modules', 'favicon.ico']);
+
+export interface ParsedName {
+  name: string;
+  scope: string | null;
+  /** The name without its scope: what npm uses in tarball file names. */
+  basename: string;
+}
+
+/** Returns why `name` is not a valid package name, or null when it is. */
+export function nameProblem(name: unknown): string | null {
+  if (typeof name !== 'string' || name.length === 0) return 'a package name is required';
+  if (name.length > MAX_NAME_LENGTH) return `a package name may have at most ${MAX_NAME_LENGTH} characters`;
+  if (name !== name.trim()) return 'a package name may not have leading or trailing spaces';
+  if (name !== name.toLowerCase()) return 'a package name must be lowercase';
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x21-\x7e]/.test(name)) return 'a package name may only contain ASCII letters, digits and - . _ ~';
+  const m = NAME_RE.exec(name);
+  if (!m) return 'a package name may only contain lowercase letters, digits and - . _ ~, with an optional @scope/ and no leading . or _';
+  if (RESERVED.has(m[2]!)) return `"${m[2]}" is a reserved name`;
+  return null;
+}
+
+export function parseName(name: unknown): ParsedName {
+  const problem = nameProblem(name);
+  if (problem) throw new InputError(`invalid package name ${JSON.stringify(name)}: ${problem}`, 400, 'invalid-name');
+  const n = name as string;
+  const slash = n.indexOf('/');
+  return slash === -1
+    ? { name: n, scope: null, basename: n }
+    : { name: n, scope: n.slice(0, slash), basename: n.slice(slash + 1) };
+}
+
+/** The tarball file name npm uses: `<basename>-<version>.tgz`. */
+export const tarballFileName = (name: string, version: string): string =>
+  `${parseName(name).basename}-${version}.tgz`;
+
+/** How a name appears as one URL path segment (`@scope%2Fname`), as npm clients send it. */
+export const encodeName = (name: string): string => name.replace('/', '%2F');

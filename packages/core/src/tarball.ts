@@ -1,0 +1,186 @@
+import { createGunzip } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
+import { InputError } from './errors.js';
+import { TarballHasher } from './integrity.js';
+import { DEFAULT_LIMITS, type PackageLimits } from './limits.js';
+import { parseManifest, TEMPLATES_DIR, type Manifest } from './manifest.js';
+
+export interface PackageFile {
+  /** Path below `package/`, with forward slashes. */
+  path: string;
+  mode: number;
+  bytes: Buffer;
+}
+
+export interface ReadTarball {
+  manifest: Manifest;
+  files: PackageFile[];
+  readme: string | null;
+  integrity: string;
+  shasum: string;
+  sha512hex: string;
+  /** Compressed size in bytes. */
+  size: number;
+  fileCount: number;
+  unpackedSize: number;
+  /** The exact bytes that were hashed; what gets stored. */
+  tarball: Buffer;
+}
+
+const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory']);
+const PREFIX = 'package/';
+
+const bad = (msg: string) => new InputError(msg, 400, 'invalid-tarball');
+const tooBig = (msg: string) => new InputError(msg, 413, 'too-large');
+
+/**
+ * Why an entry path is unsafe, or null. Paths must sit under `package/` and stay there whatever
+ * the platform: no absolute paths, `..`, backslashes, drive letters or control characters.
+ */
+export function entryPathProblem(raw: string, limits: Pick<PackageLimits, 'maxPathDepth' | 'maxPathLength'>): string | null {
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(raw)) return 'contains a control character';
+  if (raw.length > limits.maxPathLength) return `is longer than ${limits.maxPathLength} characters`;
+  if (raw.includes('\\')) return 'contains a backslash';
+  if (raw.startsWith('/')) return 'is absolute';
+  if (/^[A-Za-z]:/.test(raw) || /(^|\/)[A-Za-z]:/.test(raw)) return 'contains a drive letter';
+  const path = raw.replace(/\/$/, '');
+  if (path === 'package') return null;
+  if (!path.startsWith(PREFIX)) return 'is outside package/';
+  const segments = path.slice(PREFIX.length).split('/');
+  if (segments.some((s) => s === '..')) return 'contains a .. segment';
+  if (segments.some((s) => s === '' || s === '.')) return 'contains an empty or . segment';
+  if (segments.length > limits.maxPathDepth) return `is deeper than ${limits.maxPathDepth} directories`;
+  return null;
+}
+
+/** Two names that one file system may treat as one file: NFC and case-folded. */
+const collisionKey = (p: string) => p.normalize('NFC').toLowerCase();
+
+/**
+ * Reads a gzip tarball from a stream of chunks: hashes it, unpacks it in memory and checks every
+ * entry and limit as the bytes arrive, so an oversized or hostile archive is stopped early.
+ * Throws InputError (400 for a bad package, 413 for a limit) and never touches the disk.
+ */
+export async function readTarball(source: AsyncIterable<Uint8Array>, limitsIn: Partial<PackageLimits> = {}): Promise<ReadTarball> {
+  const limits = { ...DEFAULT_LIMITS, ...limitsIn };
+  const hasher = new TarballHasher();
+  const chunks: Buffer[] = [];
+  const files: PackageFile[] = [];
+  const seen = new Map<string, string>();
+  let unpackedSize = 0;
+  let decompressed = 0;
+  let failure: Error | null = null;
+
+  const gunzip = createGunzip();
+  const parser = new Parser({ strict: true, maxDepth: limits.maxPathDepth + 1 });
+
+  // After the end-of-archive marker node-tar buffers (and re-concatenates) whatever follows,
+  // which is quadratic on a long zero-filled tail; the rest only needs counting.
+  let sawEof = false;
+  parser.on('eof', () => (sawEof = true));
+
+  const fail = (e: Error) => {
+    if (!failure) failure = e;
+    gunzip.destroy();
+  };
+
+  parser.on('entry', (entry: ReadEntry) => {
+    if (failure) return entry.resume();
+    const raw = entry.path;
+    const problem = entryPathProblem(raw, limits);
+    if (problem) return fail(bad(`tarball entry "${raw}" ${problem}; every entry must be a relative path under package/`));
+    if (!ALLOWED_TYPES.has(entry.type))
+      return fail(bad(`tarball entry "${raw}" is a ${entry.type}; only regular files and directories are allowed (links, devices and FIFOs are refused)`));
+    const path = raw.replace(/\/$/, '').slice(PREFIX.length);
+    const key = collisionKey(path);
+    const previous = seen.get(key);
+    if (previous !== undefined)
+      return fail(bad(`tarball entries "${PREFIX}${previous}" and "${raw}" name the same file on case-insensitive or normalizing file systems; rename one`));
+    seen.set(key, path);
+    if (entry.type === 'Directory') return entry.resume();
+    if (files.length + 1 > limits.maxFiles) return fail(tooBig(`the package has more than ${limits.maxFiles} files; remove some or raise the limit`));
+    if (unpackedSize + entry.size > limits.maxUnpackedBytes)
+      return fail(tooBig(`the package unpacks to more than ${limits.maxUnpackedBytes} bytes; remove large files or raise the limit`));
+    unpackedSize += entry.size;
+    const parts: Buffer[] = [];
+    entry.on('data', (d: Buffer) => parts.push(d));
+    entry.on('end', () => files.push({ path, mode: (entry.mode ?? 0o644) & 0o777, bytes: Buffer.concat(parts) }));
+  });
+
+  const parsed = new Promise<void>((resolve, reject) => {
+    parser.on('error', (e: Error) => reject(bad(`the tarball is corrupt: ${e.message}`)));
+    parser.on('warn', (code: string, msg: string) => reject(bad(`the tarball is corrupt: ${code} ${msg}`)));
+    parser.on('end', () => resolve());
+    parser.on('close', () => resolve());
+  });
+  parsed.catch(() => undefined);
+
+  gunzip.on('data', (d: Buffer) => {
+    decompressed += d.byteLength;
+    // The tar stream carries 512-byte headers and padding on top of file bytes; allow for them.
+    const cap = limits.maxUnpackedBytes + (limits.maxFiles + 2) * 1024;
+    if (decompressed > cap) return fail(tooBig(`the package unpacks to more than ${limits.maxUnpackedBytes} bytes; remove large files or raise the limit`));
+    if (decompressed > 1024 * 1024 && decompressed > hasher.size * limits.maxCompressionRatio)
+      return fail(tooBig(`the tarball decompresses more than ${limits.maxCompressionRatio}x; it looks like a gzip bomb`));
+    if (!sawEof) parser.write(d);
+  });
+  const unzipped = new Promise<void>((resolve) => {
+    gunzip.on('end', () => {
+      parser.end();
+      resolve();
+    });
+    gunzip.on('close', () => resolve());
+    gunzip.on('error', (e: Error) => {
+      fail(bad(`the tarball is not a valid gzip file: ${e.message}`));
+      resolve();
+    });
+  });
+
+  let first = true;
+  for await (const chunk of source) {
+    if (failure) break;
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (first && buf.byteLength > 0) {
+      if (buf[0] !== 0x1f || (buf.byteLength > 1 && buf[1] !== 0x8b)) throw bad('the upload is not a gzip tarball; send the .tgz file as the request body');
+      first = false;
+    }
+    if (hasher.size + buf.byteLength > limits.maxTarballBytes)
+      throw tooBig(`the tarball is larger than ${limits.maxTarballBytes} bytes; remove large files or raise the limit`);
+    hasher.update(buf);
+    chunks.push(buf);
+    if (!gunzip.write(buf) && !failure)
+      await new Promise<void>((r) => {
+        // A failure destroys gunzip, which then never drains.
+        gunzip.once('drain', r);
+        gunzip.once('close', r);
+      });
+  }
+  if (hasher.size === 0) throw bad('the upload is empty; send the .tgz file as the request body');
+  if (!failure) gunzip.end();
+  await unzipped;
+  if (failure) throw failure;
+  await parsed;
+  if (failure) throw failure;
+
+  const manifestFile = files.find((f) => f.path === 'package.json');
+  if (!manifestFile) throw bad('the tarball has no package/package.json; a template package needs a manifest');
+  const manifest = parseManifest(manifestFile.bytes.toString('utf8'));
+  if (!files.some((f) => f.path.startsWith(`${TEMPLATES_DIR}/`)))
+    throw bad(`the package has no files under ${TEMPLATES_DIR}/; templates go in ${TEMPLATES_DIR}/<generator>/<template>/`);
+  const readmeFile = files.find((f) => /^readme(\.(md|markdown|txt))?$/i.test(f.path));
+  const digest = hasher.digest();
+  return {
+    manifest,
+    files,
+    readme: readmeFile ? readmeFile.bytes.toString('utf8') : null,
+    ...digest,
+    fileCount: files.length,
+    unpackedSize,
+    tarball: Buffer.concat(chunks),
+  };
+}
+
+/** Reads a tarball that is already in memory. */
+export const readTarballBytes = (bytes: Uint8Array, limits?: Partial<PackageLimits>) =>
+  readTarball((async function* () { yield bytes; })(), limits);
