@@ -1,0 +1,59 @@
+import { Hono } from 'hono';
+import { getPath } from 'hono/utils/url';
+import { isInputError } from '@unjucks/core';
+import { authenticate } from './auth/middleware.js';
+import type { RegistryContext } from './registry/context.js';
+import type { AppEnv } from './routes/app-env.js';
+import { distTagsDelete } from './routes/dist-tags-delete.js';
+import { distTagsGet } from './routes/dist-tags-get.js';
+import { distTagsPut } from './routes/dist-tags-put.js';
+import { health } from './routes/health.js';
+import { packagesGet } from './routes/packages-get.js';
+import { packagesPublish } from './routes/packages-publish.js';
+import { packagesResolve } from './routes/packages-resolve.js';
+import { tarballGet } from './routes/tarball-get.js';
+import { tokensCreate } from './routes/tokens-create.js';
+import { versionDeprecate } from './routes/version-deprecate.js';
+import { whoami } from './routes/whoami.js';
+
+/**
+ * A scoped name may arrive as one segment (`@scope%2Fname`) or two (`@scope/name`). Folding the
+ * second form into the first before routing lets every route take a plain `:name`.
+ */
+export function canonicalPath(path: string): string {
+  return path.replace(/^(\/api\/v1\/packages\/)(?:@|%40)([^/%]+)\//, '$1@$2%2F');
+}
+
+export function createApp(registry: RegistryContext, log: (line: string) => void = () => undefined) {
+  const app = new Hono<AppEnv>({ getPath: (req) => canonicalPath(getPath(req)) });
+
+  app.onError((err, c) => {
+    if (isInputError(err)) {
+      if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="unjucks-registry"');
+      return c.json({ error: err.message }, err.status);
+    }
+    log(`error ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+    return c.json({ error: 'internal error; the registry logged the details' }, 500);
+  });
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}; see the README for the API` }, 404));
+
+  app.use('*', async (c, next) => {
+    c.set('registry', registry);
+    await next();
+  });
+  health(app);
+  app.use('/api/*', authenticate);
+
+  packagesPublish(app);
+  packagesGet(app);
+  // Before the :spec route, which would otherwise take "dist-tags" for a spec.
+  distTagsGet(app);
+  distTagsPut(app);
+  distTagsDelete(app);
+  tarballGet(app);
+  packagesResolve(app);
+  versionDeprecate(app);
+  tokensCreate(app);
+  whoami(app);
+  return app;
+}

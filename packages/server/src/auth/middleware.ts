@@ -1,0 +1,21 @@
+import { InputError } from '@unjucks/core';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../routes/app-env.js';
+import { verifyToken } from './tokens.js';
+
+/**
+ * Sets `actor` from a bearer token. No header means anonymous (reads are public); a header with a
+ * bad token is always a 401, so a client never silently acts as anonymous.
+ */
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const header = c.req.header('authorization');
+  if (!header) {
+    c.set('actor', null);
+    return next();
+  }
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw new InputError('the Authorization header must be "Bearer <token>"', 401, 'unauthorized');
+  const registry = c.get('registry');
+  c.set('actor', await verifyToken(registry.db, registry.keys, m[1]!));
+  return next();
+};

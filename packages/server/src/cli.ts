@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { InputError, TOKEN_ROLES } from '@unjucks/core';
+import { KeyRing } from './auth/keys.js';
+import { assertRole, mintToken, type MintedToken } from './auth/tokens.js';
+import { adminTokenPath } from './bootstrap.js';
+import { loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import { readLock } from './db/embedded-lock.js';
+import { startRegistry } from './server.js';
+
+const USAGE = `usage: unjucks-registry <command>
+
+commands:
+  start                                   start the server (config from env vars; see the README)
+  migrate                                 apply pending database migrations, then exit
+  token create --user NAME --role ROLE    mint a token (ROLE: ${TOKEN_ROLES.join(', ')}) and print it
+         [--label TEXT] [--expires 30d]   the user is created when missing; --expires takes s, m, h, d
+         [--json]                         print { token, jti, user, role, expiresAt } instead
+`;
+
+function parseDuration(text: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
+  if (!m) throw new InputError(`--expires takes a number with a unit (s, m, h or d), such as 30d; got ${JSON.stringify(text)}`);
+  return Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+}
+
+async function start(config: Config) {
+  const running = await startRegistry(config);
+  const stop = async (signal: string) => {
+    console.log(`received ${signal}; shutting down`);
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function migrate(config: Config) {
+  const database = await openDatabase({ ...config, holder: 'unjucks-registry migrate' });
+  try {
+    await database.migrate();
+    console.log(`migrations applied (${database.describe})`);
+  } finally {
+    await database.close();
+  }
+}
+
+async function tokenCreate(config: Config, opts: { user: string; role: string; label?: string; lifetimeSeconds?: number }): Promise<MintedToken> {
+  const role = assertRole(opts.role);
+  // The embedded database admits one process: while a server holds it, ask that server instead.
+  const holder = config.databaseUrl ? null : readLock(config.dataDir);
+  if (holder?.url) {
+    let admin: string;
+    try {
+      admin = (await readFile(adminTokenPath(config.dataDir), 'utf8')).trim();
+    } catch {
+      throw new InputError(`the registry at ${holder.url} holds the embedded database and ${adminTokenPath(config.dataDir)} is gone; stop the server and run this again`);
+    }
+    const res = await fetch(`${holder.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...opts, role }),
+    });
+    const body = (await res.json()) as MintedToken & { error?: string };
+    if (!res.ok) throw new InputError(`the running registry at ${holder.url} refused: ${body.error ?? res.status}`);
+    return body;
+  }
+  const database = await openDatabase({ ...config, holder: 'unjucks-registry token create' });
+  try {
+    await database.migrate();
+    return await mintToken(database.db, new KeyRing(database.db), { ...opts, role });
+  } finally {
+    await database.close();
+  }
+}
+
+async function main(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      user: { type: 'string' },
+      role: { type: 'string' },
+      label: { type: 'string' },
+      expires: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  if (command === 'start') return start(config);
+  if (command === 'migrate') return migrate(config);
+  if (command === 'token' && sub === 'create') {
+    if (!values.user || !values.role) throw new InputError('token create needs --user NAME and --role ROLE');
+    const minted = await tokenCreate(config, {
+      user: values.user,
+      role: values.role,
+      label: values.label,
+      lifetimeSeconds: values.expires ? parseDuration(values.expires) : undefined,
+    });
+    console.log(values.json ? JSON.stringify(minted, null, 2) : minted.token);
+    return;
+  }
+  throw new InputError(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  console.error(`unjucks-registry: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

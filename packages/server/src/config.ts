@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+import { DEFAULT_LIMITS, InputError, type PackageLimits } from '@unjucks/core';
+
+export interface S3Config {
+  bucket: string;
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+  prefix: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Base of every absolute URL the server writes; derived from host and port when unset. */
+  publicUrl: string | null;
+  dataDir: string;
+  databaseUrl: string | null;
+  s3: S3Config | null;
+  limits: PackageLimits;
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InputError(`${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+const boolVar = (env: Env, name: string) => /^(1|true|yes|on)$/i.test(env[name] ?? '');
+
+/** Reads the configuration from environment variables; the README documents each one. */
+export function loadConfig(env: Env = process.env): Config {
+  const bucket = env.S3_BUCKET?.trim();
+  return {
+    port: intVar(env, 'PORT', 3000),
+    host: env.HOST || '127.0.0.1',
+    publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : null,
+    dataDir: resolve(env.DATA_DIR || '.unjucks-registry'),
+    databaseUrl: env.DATABASE_URL || null,
+    s3: bucket
+      ? {
+          bucket,
+          endpoint: env.S3_ENDPOINT || undefined,
+          region: env.S3_REGION || env.AWS_REGION || 'us-east-1',
+          forcePathStyle: boolVar(env, 'S3_FORCE_PATH_STYLE'),
+          prefix: (env.S3_PREFIX ?? '').replace(/^\/+/, ''),
+        }
+      : null,
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxTarballBytes: intVar(env, 'MAX_TARBALL_BYTES', DEFAULT_LIMITS.maxTarballBytes),
+      maxUnpackedBytes: intVar(env, 'MAX_UNPACKED_BYTES', DEFAULT_LIMITS.maxUnpackedBytes),
+      maxFiles: intVar(env, 'MAX_FILES', DEFAULT_LIMITS.maxFiles),
+    },
+  };
+}
+
+/** The public URL, once the real port is known (PORT=0 picks a free one). */
+export function publicUrlFor(config: Config, port: number): string {
+  if (config.publicUrl) return config.publicUrl;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema.js';
+import { acquireLock, type Lock } from './embedded-lock.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** Where it lives, for logs: the data folder, or the URL without its password. */
+  describe: string;
+  /** Set for the embedded database: the process lock this process holds on it. */
+  lock: Lock | null;
+  /** Applies every pending migration from migrations/. Safe to run from many replicas at once. */
+  migrate(): Promise<void>;
+  /** Cheap round trip, to tell whether the database answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../migrations', import.meta.url));
+
+// Any fixed number: every replica takes the same advisory lock while migrating.
+const MIGRATION_LOCK_ID = 720_431_977;
+
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+
+export async function openPostgres(url: string): Promise<Database> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const client = postgres(url, { max: 10, onnotice: () => undefined, connect_timeout: 10 });
+  const db = drizzle({ client, schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'postgres',
+    describe: `Postgres at ${redact(url)}`,
+    lock: null,
+    async migrate() {
+      const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+      // A single connection, so the advisory lock and the migration share one session.
+      const one = postgres(url, { max: 1, onnotice: () => undefined });
+      try {
+        await one`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+        await migrate(drizzle({ client: one }), { migrationsFolder: MIGRATIONS_DIR });
+        await one`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+      } finally {
+        await one.end();
+      }
+    },
+    async ping() {
+      await client`select 1`;
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+export async function openPglite(dataDir: string, holder: string): Promise<Database> {
+  const lock = acquireLock(dataDir, holder);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { drizzle } = await import('drizzle-orm/pglite');
+    const dir = join(dataDir, 'pg');
+    mkdirSync(dir, { recursive: true });
+    const client = await PGlite.create(dir);
+    const db = drizzle({ client, schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'pglite',
+      describe: `embedded PGlite in ${dir}`,
+      lock,
+      async migrate() {
+        const { migrate } = await import('drizzle-orm/pglite/migrator');
+        await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_DIR });
+      },
+      async ping() {
+        await client.query('select 1');
+      },
+      async close() {
+        try {
+          await client.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+/** Postgres when a URL is given, else the embedded PGlite in `dataDir/pg`. */
+export const openDatabase = (opts: { databaseUrl: string | null; dataDir: string; holder: string }): Promise<Database> =>
+  opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, opts.holder);
+
+/** The Postgres error code of a failed query, looking through drizzle's wrapper. */
+export function pgErrorCode(e: unknown): string | undefined {
+  for (let cur: unknown = e, depth = 0; cur && depth < 4; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+export const UNIQUE_VIOLATION = '23505';

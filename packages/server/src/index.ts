@@ -1,0 +1,10 @@
+export { createApp, canonicalPath } from './app.js';
+export { loadConfig, type Config } from './config.js';
+export { startRegistry, type RunningRegistry } from './server.js';
+export { openDatabase, type Database, type Db } from './db/database.js';
+export { createBlobStore, FsBlobStore, S3BlobStore, type BlobStore } from './storage/index.js';
+export { MemoryBlobStore } from './storage/memory-store.js';
+export { KeyRing } from './auth/keys.js';
+export { mintToken, verifyToken, type Actor } from './auth/tokens.js';
+export { publish } from './registry/publish.js';
+export type { RegistryContext } from './registry/context.js';

@@ -1,0 +1,14 @@
+import type { PackageLimits } from '@unjucks/core';
+import type { KeyRing } from '../auth/keys.js';
+import type { Db } from '../db/database.js';
+import type { BlobStore } from '../storage/blob-store.js';
+
+/** What the registry operations need; routes and tests build one and pass it in. */
+export interface RegistryContext {
+  db: Db;
+  store: BlobStore;
+  keys: KeyRing;
+  limits: PackageLimits;
+  /** Base of the absolute URLs written into responses. */
+  publicUrl: string;
+}

@@ -1,0 +1,32 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { InputError, parseName } from '@unjucks/core';
+import type { Db } from '../db/database.js';
+import { distTags, packages, versions } from '../db/schema.js';
+
+export const notFound = (what: string) => new InputError(`${what} not found`, 404, 'not-found');
+
+/** The package row by name, or a 404 naming it. Checks the name first so a bad one is a 400. */
+export async function findPackage(db: Db, name: string) {
+  parseName(name);
+  const [pkg] = await db.select().from(packages).where(eq(packages.name, name));
+  if (!pkg) throw notFound(`package ${name} was`);
+  return pkg;
+}
+
+export async function liveVersions(db: Db, packageId: number) {
+  return db.select().from(versions).where(and(eq(versions.packageId, packageId), isNull(versions.removedAt)));
+}
+
+export async function tagsOf(db: Db, packageId: number): Promise<Record<string, string>> {
+  const rows = await db.select().from(distTags).where(eq(distTags.packageId, packageId));
+  return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
+}
+
+export async function findLiveVersion(db: Db, packageId: number, name: string, version: string) {
+  const [row] = await db
+    .select()
+    .from(versions)
+    .where(and(eq(versions.packageId, packageId), eq(versions.version, version), isNull(versions.removedAt)));
+  if (!row) throw notFound(`version ${version} of ${name} was`);
+  return row;
+}

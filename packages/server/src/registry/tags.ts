@@ -1,0 +1,53 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { InputError, tagProblem } from '@unjucks/core';
+import type { Actor } from '../auth/tokens.js';
+import { distTags, packages, versions } from '../db/schema.js';
+import type { RegistryContext } from './context.js';
+import { findLiveVersion, findPackage, notFound, tagsOf } from './lookup.js';
+import { assertCanWrite } from './permissions.js';
+
+export async function getDistTags(ctx: RegistryContext, name: string) {
+  const pkg = await findPackage(ctx.db, name);
+  return tagsOf(ctx.db, pkg.id);
+}
+
+/** Points `tag` at an existing live version. */
+export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name: string, tag: string, version: unknown) {
+  const problem = tagProblem(tag);
+  if (problem) throw new InputError(`invalid tag: ${problem}`);
+  if (typeof version !== 'string') throw new InputError('send the version to tag as a JSON string, or as { "version": "1.2.3" }');
+  const pkg = await findPackage(ctx.db, name);
+  assertCanWrite(actor, pkg, 'change the dist-tags of', name);
+  await findLiveVersion(ctx.db, pkg.id, name, version);
+  await ctx.db
+    .insert(distTags)
+    .values({ packageId: pkg.id, tag, version })
+    .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version, updatedAt: sql`now()` } });
+  await ctx.db.update(packages).set({ modifiedAt: sql`now()` }).where(eq(packages.id, pkg.id));
+  return tagsOf(ctx.db, pkg.id);
+}
+
+export async function removeDistTag(ctx: RegistryContext, actor: Actor | null, name: string, tag: string) {
+  if (tag === 'latest') throw new InputError('the latest tag cannot be removed; point it at another version instead');
+  const pkg = await findPackage(ctx.db, name);
+  assertCanWrite(actor, pkg, 'change the dist-tags of', name);
+  const removed = await ctx.db
+    .delete(distTags)
+    .where(and(eq(distTags.packageId, pkg.id), eq(distTags.tag, tag)))
+    .returning({ tag: distTags.tag });
+  if (removed.length === 0) throw notFound(`tag ${tag} of ${name} was`);
+  await ctx.db.update(packages).set({ modifiedAt: sql`now()` }).where(eq(packages.id, pkg.id));
+  return tagsOf(ctx.db, pkg.id);
+}
+
+/** Marks a version deprecated with a message; an empty message lifts the deprecation. */
+export async function deprecateVersion(ctx: RegistryContext, actor: Actor | null, name: string, version: string, message: unknown) {
+  if (typeof message !== 'string') throw new InputError('send { "message": "why, and what to use instead" }; an empty message lifts the deprecation');
+  if (message.length > 1024) throw new InputError('a deprecation message may have at most 1024 characters');
+  const pkg = await findPackage(ctx.db, name);
+  assertCanWrite(actor, pkg, 'deprecate', name);
+  const row = await findLiveVersion(ctx.db, pkg.id, name, version);
+  await ctx.db.update(versions).set({ deprecated: message === '' ? null : message }).where(eq(versions.id, row.id));
+  await ctx.db.update(packages).set({ modifiedAt: sql`now()` }).where(eq(packages.id, pkg.id));
+  return { name, version, deprecated: message === '' ? null : message };
+}

@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+import { InputError } from '@unjucks/core';
+import type { Ctx } from './app-env.js';
+
+/**
+ * A JSON response with a strong ETag over its bytes, answering 304 to a matching If-None-Match.
+ * Metadata is revalidated on every use (no-cache), so a publish is seen by the next install.
+ */
+export function jsonWithEtag(c: Ctx, body: unknown): Response {
+  const text = JSON.stringify(body);
+  const etag = `"${createHash('sha1').update(text).digest('base64url')}"`;
+  const headers = { ETag: etag, 'Cache-Control': 'no-cache' };
+  if (ifNoneMatch(c, etag)) return c.body(null, 304, headers);
+  return c.body(text, 200, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
+}
+
+export function ifNoneMatch(c: Ctx, etag: string): boolean {
+  const header = c.req.header('if-none-match');
+  if (!header) return false;
+  return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+/** The request body as JSON, or a 400 that says what was expected. */
+export async function readJson(c: Ctx, expected: string): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw new InputError(`the request body must be JSON: ${expected}`);
+  }
+}

@@ -1,0 +1,20 @@
+import { getTarball } from '../registry/read.js';
+import { nameParam, type App } from './app-env.js';
+import { ifNoneMatch } from './json.js';
+
+/** GET /api/v1/packages/:name/-/:file — the stored bytes, streamed. A version's bytes never change. */
+export function tarballGet(app: App) {
+  app.get('/api/v1/packages/:name/-/:file', async (c) => {
+    const { blob, shasum } = await getTarball(c.get('registry'), nameParam(c), c.req.param('file'));
+    const headers = {
+      ETag: `"${shasum}"`,
+      'Cache-Control': 'public, max-age=31536000, immutable',
+    };
+    if (ifNoneMatch(c, headers.ETag)) return c.body(null, 304, headers);
+    return c.body(blob.stream(), 200, {
+      ...headers,
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': String(blob.size),
+    });
+  });
+}

@@ -1,0 +1,53 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import { KeyRing } from './auth/keys.js';
+import { bootstrapAdmin } from './bootstrap.js';
+import { publicUrlFor, type Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import type { RegistryContext } from './registry/context.js';
+import { createBlobStore } from './storage/index.js';
+
+export interface RunningRegistry {
+  url: string;
+  registry: RegistryContext;
+  close(): Promise<void>;
+}
+
+/** Opens the database (migrating it), the blob store, bootstraps the admin, and listens. */
+export async function startRegistry(config: Config, log: (line: string) => void = console.log): Promise<RunningRegistry> {
+  const database = await openDatabase({ ...config, holder: 'a running registry server' });
+  try {
+    await database.migrate();
+    const keys = new KeyRing(database.db);
+    const store = createBlobStore(config);
+    await store.ping().catch((e: Error) => log(`warning: storage (${store.describe}) did not answer: ${e.message}`));
+    const tokenPath = await bootstrapAdmin(database.db, keys, config.dataDir);
+    if (tokenPath) log(`created user admin; its registry-admin token is in ${tokenPath} (mode 0600)`);
+
+    const registry: RegistryContext = { db: database.db, store, keys, limits: config.limits, publicUrl: '' };
+    const app = createApp(registry, log);
+    const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+      s.once('error', reject);
+    });
+    const { port } = server.address() as AddressInfo;
+    registry.publicUrl = publicUrlFor(config, port);
+    database.lock?.update({ url: registry.publicUrl });
+    log(`unjucks-registry listening on ${registry.publicUrl} (database: ${database.describe}; storage: ${store.describe})`);
+
+    let closing: Promise<void> | null = null;
+    return {
+      url: registry.publicUrl,
+      registry,
+      close: () =>
+        (closing ??= (async () => {
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          await database.close();
+        })()),
+    };
+  } catch (e) {
+    await database.close().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,40 @@
+import type { BlobStore, StoredBlob } from './blob-store.js';
+
+/** For unit tests of code that needs a store but not its engine. */
+export class MemoryBlobStore implements BlobStore {
+  readonly describe = 'in-memory blobs';
+  readonly blobs = new Map<string, Uint8Array>();
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    if (!this.blobs.has(key)) this.blobs.set(key, new Uint8Array(bytes));
+  }
+
+  async get(key: string): Promise<StoredBlob | null> {
+    const bytes = this.blobs.get(key);
+    if (!bytes) return null;
+    return {
+      size: bytes.byteLength,
+      stream: () =>
+        new ReadableStream({
+          start(c) {
+            c.enqueue(bytes);
+            c.close();
+          },
+        }),
+    };
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.blobs.has(key);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.blobs.delete(key);
+  }
+
+  async *list(): AsyncIterable<string> {
+    yield* [...this.blobs.keys()];
+  }
+
+  async ping(): Promise<void> {}
+}
