@@ -1,0 +1,31 @@
+import { spawn } from 'node:child_process';
+import { CLIENT_BIN, SERVER_BIN } from './paths.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(bin: string, args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [bin, ...args], {
+      cwd: opts.cwd,
+      // A clean environment: no token or registry leaks in from the developer's shell.
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => (stdout += d));
+    proc.stderr.on('data', (d) => (stderr += d));
+    proc.on('error', reject);
+    proc.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Runs the real `unjucks` binary. */
+export const unjucks = (args: string[], opts?: { env?: Record<string, string>; cwd?: string }) => run(CLIENT_BIN, args, opts);
+
+/** Runs the real `unjucks-registry` binary. */
+export const unjucksRegistry = (args: string[], opts?: { env?: Record<string, string>; cwd?: string }) => run(SERVER_BIN, args, opts);

@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import type { Backend } from './backends.js';
+import { SERVER_BIN } from './paths.js';
+
+export interface TestServer {
+  url: string;
+  api: string;
+  dataDir: string;
+  adminToken: string;
+  env: Record<string, string>;
+  stdout: () => string;
+  /** Keys of every stored blob, whichever store is in use. */
+  blobKeys(): Promise<string[]>;
+  stop(): Promise<void>;
+  /** Stops the server and removes its database, bucket and data folder. */
+  destroy(): Promise<void>;
+}
+
+const s3Client = (endpoint: string) =>
+  new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+
+/** A fresh database on the test Postgres server, dropped by the returned function. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = process.env.TEST_DATABASE_URL!;
+  const name = `unjucks_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(base, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = postgres(base, { max: 1, onnotice: () => undefined });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+export async function listBlobs(dataDir: string): Promise<string[]> {
+  const root = join(dataDir, 'blobs');
+  const entries = await readdir(root, { recursive: true }).catch(() => [] as string[]);
+  return entries.filter((e) => /[0-9a-f]{128}$/.test(e));
+}
+
+/** Spawns the real server binary on a free port with fresh engines, and waits until it listens. */
+export async function startTestServer(backend: Backend, extraEnv: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-registry-test-'));
+  const env: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...extraEnv };
+  let dropDb = async () => undefined;
+  if (backend.db === 'postgres') {
+    const db = await createTestDatabase();
+    env.DATABASE_URL = db.url;
+    dropDb = db.drop;
+  }
+  let s3: S3Client | null = null;
+  const bucket = `unjucks-test-${randomBytes(5).toString('hex')}`;
+  if (backend.store === 's3') {
+    const endpoint = inject('s3Endpoint');
+    s3 = s3Client(endpoint);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    Object.assign(env, {
+      S3_BUCKET: bucket,
+      S3_ENDPOINT: endpoint,
+      S3_REGION: 'us-east-1',
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    });
+  }
+
+  let child: ChildProcess | null = null;
+  let out = '';
+  const launch = () =>
+    new Promise<string>((resolve, reject) => {
+      const proc = spawn(process.execPath, [SERVER_BIN, 'start'], {
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = proc;
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+      proc.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${out}`)));
+    });
+  const url = await launch();
+  const adminToken = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
+
+  const stop = async () => {
+    const proc = child as ChildProcess | null;
+    if (!proc || proc.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+    });
+  };
+  return {
+    url,
+    api: `${url}/api/v1`,
+    dataDir,
+    adminToken,
+    env,
+    stdout: () => out,
+    async blobKeys() {
+      if (!s3) return listBlobs(dataDir);
+      const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      return (res.Contents ?? []).map((o) => o.Key!);
+    },
+    stop,
+    async destroy() {
+      await stop();
+      if (s3) {
+        const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+        for (const o of res.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
+        await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+        s3.destroy();
+      }
+      await dropDb();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
