@@ -19,6 +19,8 @@ export interface TestServer {
   /** Keys of every stored blob, whichever store is in use. */
   blobKeys(): Promise<string[]>;
   stop(): Promise<void>;
+  /** Starts the server again on the same engines and data folder (a new port). */
+  restart(): Promise<void>;
   /** Stops the server and removes its database, bucket and data folder. */
   destroy(): Promise<void>;
 }
@@ -102,7 +104,7 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
       proc.stderr!.on('data', onData);
       proc.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${out}`)));
     });
-  const url = await launch();
+  let url = await launch();
   const adminToken = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
 
   const stop = async () => {
@@ -113,7 +115,7 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
       proc.kill('SIGTERM');
     });
   };
-  return {
+  const server: TestServer = {
     url,
     api: `${url}/api/v1`,
     dataDir,
@@ -126,6 +128,13 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
       return (res.Contents ?? []).map((o) => o.Key!);
     },
     stop,
+    async restart() {
+      await stop();
+      out = '';
+      url = await launch();
+      server.url = url;
+      server.api = `${url}/api/v1`;
+    },
     async destroy() {
       await stop();
       if (s3) {
@@ -138,4 +147,5 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return server;
 }
