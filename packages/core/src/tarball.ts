@@ -108,13 +108,15 @@ export async function readTarball(source: AsyncIterable<Uint8Array>, limitsIn: P
     entry.on('end', () => files.push({ path, mode: (entry.mode ?? 0o644) & 0o777, bytes: Buffer.concat(parts) }));
   });
 
-  const parsed = new Promise<void>((resolve, reject) => {
-    parser.on('error', (e: Error) => reject(bad(`the tarball is corrupt: ${e.message}`)));
-    parser.on('warn', (code: string, msg: string) => reject(bad(`the tarball is corrupt: ${code} ${msg}`)));
+  // A tar-level error stops the upload at once, like any other failure.
+  const parsed = new Promise<void>((resolve) => {
+    parser.on('error', (e: Error) => {
+      fail(bad(`the tarball is corrupt: ${e.message}`));
+      resolve();
+    });
     parser.on('end', () => resolve());
     parser.on('close', () => resolve());
   });
-  parsed.catch(() => undefined);
 
   gunzip.on('data', (d: Buffer) => {
     decompressed += d.byteLength;

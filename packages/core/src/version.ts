@@ -7,6 +7,8 @@ const MAX_VERSION_LENGTH = 256;
 export function versionProblem(v: unknown): string | null {
   if (typeof v !== 'string' || v.length === 0) return 'a version is required';
   if (v.length > MAX_VERSION_LENGTH) return `a version may have at most ${MAX_VERSION_LENGTH} characters`;
+  if (v.includes('+'))
+    return `"${v}" has build metadata (+...); versions that differ only in build metadata are the same version, so leave it out`;
   const parsed = semver.valid(v);
   if (parsed === null || parsed !== v) return `"${v}" is not a strict semver version such as 1.2.3 or 2.0.0-beta.1`;
   return null;

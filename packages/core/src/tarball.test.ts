@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { entryPathProblem, readTarball, readTarballBytes } from './tarball.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { create } from 'tar';
+import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+async function realTarball(files: Record<string, string>) {
+  const dir = await mkdtemp(join(tmpdir(), 'core-tar-'));
+  try {
+    for (const [p, c] of Object.entries(files)) {
+      await mkdir(join(dir, 'package', p, '..'), { recursive: true });
+      await writeFile(join(dir, 'package', p), c);
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of create({ cwd: dir, gzip: true, portable: true }, ['package'])) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('entry paths', () => {
+  it.each([
+    ['package/a/b.njk', null],
+    ['package/', null],
+    ['package/_templates/x/.gitignore', null],
+    ['package/../x', /\.\. segment/],
+    ['/package/x', /absolute/],
+    ['package\\x', /backslash/],
+    ['C:/x', /drive letter/],
+    ['package/a/C:x', /drive letter/],
+    ['other/x', /outside package/],
+    ['package/a//b', /empty/],
+    ['package/a/\u0001', /control character/],
+  ])('%j', (p, why) => {
+    const problem = entryPathProblem(p, DEFAULT_LIMITS);
+    if (why === null) expect(problem).toBeNull();
+    else expect(problem).toMatch(why);
+  });
+
+  it('caps path depth', () => {
+    expect(entryPathProblem(`package/${'d/'.repeat(40)}f`, DEFAULT_LIMITS)).toMatch(/deeper/);
+  });
+});
+
+describe('readTarball', () => {
+  it('reads a real npm-shaped tarball made by node-tar and hashes it', async () => {
+    const tgz = await realTarball({ 'package.json': '{"name":"x","version":"1.0.0"}', 'README.md': '# x', '_templates/g/t/a.njk': 'hi' });
+    const r = await readTarballBytes(tgz);
+    expect(r.manifest.name).toBe('x');
+    expect(r.files.map((f) => f.path).sort()).toEqual(['README.md', '_templates/g/t/a.njk', 'package.json']);
+    expect(r.readme).toBe('# x');
+    expect(r.size).toBe(tgz.length);
+    expect(r.tarball.equals(tgz)).toBe(true);
+    expect(r.integrity).toMatch(/^sha512-/);
+  });
+
+  it('gives the same result when the bytes arrive in tiny chunks', async () => {
+    const tgz = await realTarball({ 'package.json': '{"name":"x","version":"1.0.0"}', '_templates/g/t/a.njk': 'x'.repeat(5000) });
+    const r = await readTarball((async function* () {
+      for (let i = 0; i < tgz.length; i += 7) yield tgz.subarray(i, i + 7);
+    })());
+    expect(r.integrity).toBe((await readTarballBytes(tgz)).integrity);
+  });
+
+  it('stops a gzip bomb early with a 413', async () => {
+    await expect(readTarballBytes(gzipSync(Buffer.alloc(100 * 1024 * 1024)))).rejects.toMatchObject({ status: 413 });
+  });
+
+  it('stops at the compressed limit while streaming', async () => {
+    // Random bytes do not compress, so the gzip stream is as long as its input.
+    const big = await realTarball({ 'package.json': '{"name":"x","version":"1.0.0"}', '_templates/g/t/noise': randomBytes(4 * 1024 * 1024).toString('latin1') });
+    let pulled = 0;
+    const source = (async function* () {
+      for (let i = 0; i < big.length; i += 64 * 1024) {
+        pulled++;
+        yield big.subarray(i, i + 64 * 1024);
+      }
+    })();
+    await expect(readTarball(source, { maxTarballBytes: 256 * 1024 })).rejects.toMatchObject({ status: 413 });
+    expect(pulled).toBeLessThan(10);
+  });
+
+  it('stops reading a corrupt archive at the first bad header', async () => {
+    const junk = gzipSync(randomBytes(4 * 1024 * 1024));
+    let pulled = 0;
+    const source = (async function* () {
+      for (let i = 0; i < junk.length; i += 64 * 1024) {
+        pulled++;
+        yield junk.subarray(i, i + 64 * 1024);
+      }
+    })();
+    await expect(readTarball(source)).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/corrupt/) });
+    expect(pulled).toBeLessThan(10);
+  });
+});
