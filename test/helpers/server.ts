@@ -61,18 +61,22 @@ export async function listBlobs(dataDir: string): Promise<string[]> {
 }
 
 /** Spawns the real server binary on a free port with fresh engines, and waits until it listens. */
-export async function startTestServer(backend: Backend, extraEnv: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(backend: Backend, extraEnv: Record<string, string> = {}, opts: { replicaOf?: TestServer } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-registry-test-'));
   const env: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...extraEnv };
   let dropDb = async () => undefined;
-  if (backend.db === 'postgres') {
+  const primary = opts.replicaOf;
+  if (primary) {
+    // Another replica of the same registry: same database and bucket, its own data folder.
+    for (const [k, v] of Object.entries(primary.env)) if (/^(DATABASE_URL|S3_|AWS_)/.test(k)) env[k] = v;
+  } else if (backend.db === 'postgres') {
     const db = await createTestDatabase();
     env.DATABASE_URL = db.url;
     dropDb = db.drop;
   }
   let s3: S3Client | null = null;
   const bucket = `unjucks-test-${randomBytes(5).toString('hex')}`;
-  if (backend.store === 's3') {
+  if (backend.store === 's3' && !primary) {
     const endpoint = inject('s3Endpoint');
     s3 = s3Client(endpoint);
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -105,7 +109,7 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
       proc.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${out}`)));
     });
   let url = await launch();
-  const adminToken = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
+  const adminToken = primary ? primary.adminToken : (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
 
   const stop = async () => {
     const proc = child as ChildProcess | null;
@@ -123,6 +127,7 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
     env,
     stdout: () => out,
     async blobKeys() {
+      if (primary) return primary.blobKeys();
       if (!s3) return listBlobs(dataDir);
       const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
       return (res.Contents ?? []).map((o) => o.Key!);

@@ -37,6 +37,11 @@ export const packages = pgTable('packages', {
   createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: createdAt(),
   modifiedAt: timestamp('modified_at', { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * Bumped in the same transaction as every change to the package, its versions or its tags.
+   * Readers compare it to what they cached, so every replica serves fresh data with one lookup.
+   */
+  revision: integer('revision').notNull().default(0),
 });
 
 /**

@@ -2,6 +2,7 @@ import type { PackageLimits } from '@unjucks/core';
 import type { KeyRing } from '../auth/keys.js';
 import type { Db } from '../db/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import type { SnapshotCache } from './snapshot.js';
 
 /** What the registry operations need; routes and tests build one and pass it in. */
 export interface RegistryContext {
@@ -11,4 +12,6 @@ export interface RegistryContext {
   limits: PackageLimits;
   /** Base of the absolute URLs written into responses. */
   publicUrl: string;
+  /** Package snapshots for the read routes, checked against the database's revision per request. */
+  cache: SnapshotCache;
 }

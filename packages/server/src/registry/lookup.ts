@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { InputError, parseName } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { distTags, packages, versions } from '../db/schema.js';
@@ -13,10 +13,6 @@ export async function findPackage(db: Db, name: string) {
   return pkg;
 }
 
-export async function liveVersions(db: Db, packageId: number) {
-  return db.select().from(versions).where(and(eq(versions.packageId, packageId), isNull(versions.removedAt)));
-}
-
 export async function tagsOf(db: Db, packageId: number): Promise<Record<string, string>> {
   const rows = await db.select().from(distTags).where(eq(distTags.packageId, packageId));
   return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
@@ -29,4 +25,12 @@ export async function findLiveVersion(db: Db, packageId: number, name: string, v
     .where(and(eq(versions.packageId, packageId), eq(versions.version, version), isNull(versions.removedAt)));
   if (!row) throw notFound(`version ${version} of ${name} was`);
   return row;
+}
+
+/** Every write to a package calls this in its transaction: readers key their caches on the revision. */
+export async function touchPackage(db: Db, packageId: number) {
+  await db
+    .update(packages)
+    .set({ modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` })
+    .where(eq(packages.id, packageId));
 }

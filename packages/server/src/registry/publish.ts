@@ -5,7 +5,7 @@ import { pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/database.js';
 import { distTags, packages, versions } from '../db/schema.js';
 import { blobKeyFor } from '../storage/blob-store.js';
 import type { RegistryContext } from './context.js';
-import { tagsOf } from './lookup.js';
+import { tagsOf, touchPackage } from './lookup.js';
 import { assertCanWrite } from './permissions.js';
 
 export interface PublishOutcome {
@@ -80,7 +80,7 @@ export async function publish(
           .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version, updatedAt: sql`now()` } });
         current[setTag] = version;
       }
-      await tx.update(packages).set({ modifiedAt: sql`now()` }).where(eq(packages.id, row!.id));
+      await touchPackage(tx as unknown as Db, row!.id);
       return current;
     });
   } catch (e) {

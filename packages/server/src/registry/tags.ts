@@ -1,14 +1,14 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { InputError, tagProblem } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
-import { distTags, packages, versions } from '../db/schema.js';
+import type { Db } from '../db/database.js';
+import { distTags, versions } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
-import { findLiveVersion, findPackage, notFound, tagsOf } from './lookup.js';
+import { findLiveVersion, findPackage, notFound, tagsOf, touchPackage } from './lookup.js';
 import { assertCanWrite } from './permissions.js';
 
 export async function getDistTags(ctx: RegistryContext, name: string) {
-  const pkg = await findPackage(ctx.db, name);
-  return tagsOf(ctx.db, pkg.id);
+  return (await ctx.cache.get(ctx.db, name)).tags;
 }
 
 /** Points `tag` at an existing live version. */
@@ -19,25 +19,29 @@ export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name
   const pkg = await findPackage(ctx.db, name);
   assertCanWrite(actor, pkg, 'change the dist-tags of', name);
   await findLiveVersion(ctx.db, pkg.id, name, version);
-  await ctx.db
-    .insert(distTags)
-    .values({ packageId: pkg.id, tag, version })
-    .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version, updatedAt: sql`now()` } });
-  await ctx.db.update(packages).set({ modifiedAt: sql`now()` }).where(eq(packages.id, pkg.id));
-  return tagsOf(ctx.db, pkg.id);
+  return ctx.db.transaction(async (tx) => {
+    await tx
+      .insert(distTags)
+      .values({ packageId: pkg.id, tag, version })
+      .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version, updatedAt: sql`now()` } });
+    await touchPackage(tx as unknown as Db, pkg.id);
+    return tagsOf(tx as unknown as Db, pkg.id);
+  });
 }
 
 export async function removeDistTag(ctx: RegistryContext, actor: Actor | null, name: string, tag: string) {
   if (tag === 'latest') throw new InputError('the latest tag cannot be removed; point it at another version instead');
   const pkg = await findPackage(ctx.db, name);
   assertCanWrite(actor, pkg, 'change the dist-tags of', name);
-  const removed = await ctx.db
-    .delete(distTags)
-    .where(and(eq(distTags.packageId, pkg.id), eq(distTags.tag, tag)))
-    .returning({ tag: distTags.tag });
-  if (removed.length === 0) throw notFound(`tag ${tag} of ${name} was`);
-  await ctx.db.update(packages).set({ modifiedAt: sql`now()` }).where(eq(packages.id, pkg.id));
-  return tagsOf(ctx.db, pkg.id);
+  return ctx.db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(distTags)
+      .where(and(eq(distTags.packageId, pkg.id), eq(distTags.tag, tag)))
+      .returning({ tag: distTags.tag });
+    if (removed.length === 0) throw notFound(`tag ${tag} of ${name} was`);
+    await touchPackage(tx as unknown as Db, pkg.id);
+    return tagsOf(tx as unknown as Db, pkg.id);
+  });
 }
 
 /** Marks a version deprecated with a message; an empty message lifts the deprecation. */
@@ -47,7 +51,10 @@ export async function deprecateVersion(ctx: RegistryContext, actor: Actor | null
   const pkg = await findPackage(ctx.db, name);
   assertCanWrite(actor, pkg, 'deprecate', name);
   const row = await findLiveVersion(ctx.db, pkg.id, name, version);
-  await ctx.db.update(versions).set({ deprecated: message === '' ? null : message }).where(eq(versions.id, row.id));
-  await ctx.db.update(packages).set({ modifiedAt: sql`now()` }).where(eq(packages.id, pkg.id));
-  return { name, version, deprecated: message === '' ? null : message };
+  const deprecated = message === '' ? null : message;
+  await ctx.db.transaction(async (tx) => {
+    await tx.update(versions).set({ deprecated }).where(eq(versions.id, row.id));
+    await touchPackage(tx as unknown as Db, pkg.id);
+  });
+  return { name, version, deprecated };
 }

@@ -8,7 +8,11 @@ import type { Ctx } from './app-env.js';
  */
 export function jsonWithEtag(c: Ctx, body: unknown): Response {
   const text = JSON.stringify(body);
-  const etag = `"${createHash('sha1').update(text).digest('base64url')}"`;
+  return sendRendered(c, { text, etag: `"${createHash('sha1').update(text).digest('base64url')}"` });
+}
+
+/** Sends JSON that was serialized (and its ETag computed) ahead of time. */
+export function sendRendered(c: Ctx, { text, etag }: { text: string; etag: string }): Response {
   const headers = { ETag: etag, 'Cache-Control': 'no-cache' };
   if (ifNoneMatch(c, etag)) return c.body(null, 304, headers);
   return c.body(text, 200, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// Read throughput: publishes one package with 50 versions, then measures requests per second and
+// latency percentiles for the metadata GET and the tarball GET at concurrency 32, on loopback.
+//
+//   pnpm bench                                  # starts its own server on the embedded default
+//   BENCH_URL=http://127.0.0.1:3000 BENCH_TOKEN=... pnpm bench    # against a running server
+//
+// Env: BENCH_SECONDS (per scenario, default 10, at most 60), BENCH_CONCURRENCY (default 32).
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 10), 60);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const VERSIONS = 50;
+const NAME = '@bench/react-gen';
+const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+
+function tar(entries) {
+  const blocks = [];
+  for (const [path, content] of entries) {
+    const body = Buffer.from(content);
+    const h = Buffer.alloc(512);
+    h.write(path, 0, 100);
+    h.write('0000644\0', 100);
+    h.write('0000000\0', 108);
+    h.write('0000000\0', 116);
+    h.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
+    h.write('00000000000\0', 136);
+    h.fill(' ', 148, 156);
+    h.write('0', 156);
+    h.write('ustar\0', 257);
+    h.write('00', 263);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+    blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks));
+}
+
+function packageTarball(version) {
+  const manifest = {
+    name: NAME,
+    version,
+    description: 'React component generators',
+    unjucks: { generators: { component: { templates: { react: { description: 'component', variables: { type: 'object', properties: { name: { type: 'string' } } } } } } } },
+  };
+  const files = [['package/package.json', JSON.stringify(manifest)], ['package/README.md', `# ${NAME}\n${'Lorem ipsum. '.repeat(200)}`]];
+  for (let i = 0; i < 20; i++) files.push([`package/_templates/component/react/file${i}.njk`, `---\nto: src/{{ name }}/file${i}.tsx\n---\n${'export const x = 1;\n'.repeat(50)}`]);
+  return tar(files);
+}
+
+async function startServer() {
+  const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-bench-'));
+  const proc = spawn(process.execPath, [SERVER_BIN, 'start'], { env: { ...process.env, PORT: '0', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  const token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
+  return { url, token, stop: async () => { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); await rm(dataDir, { recursive: true, force: true }); } };
+}
+
+async function load(label, url) {
+  const latencies = [];
+  let errors = 0;
+  let bytes = 0;
+  const deadline = performance.now() + SECONDS * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        const res = await fetch(url);
+        const body = await res.arrayBuffer();
+        if (!res.ok) errors++;
+        bytes += body.byteLength;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1);
+  return { scenario: label, requests: latencies.length, rps: Math.round(latencies.length / elapsed), p50_ms: pct(50), p99_ms: pct(99), errors, avg_body_bytes: Math.round(bytes / latencies.length) };
+}
+
+const own = process.env.BENCH_URL ? null : await startServer();
+const base = process.env.BENCH_URL ?? own.url;
+const token = process.env.BENCH_TOKEN ?? own?.token;
+try {
+  for (let i = 0; i < VERSIONS; i++) {
+    const res = await fetch(`${base}/api/v1/packages`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: packageTarball(`1.${i}.0`) });
+    if (res.status !== 201 && res.status !== 200) throw new Error(`publish 1.${i}.0: ${res.status} ${await res.text()}`);
+  }
+  const doc = await (await fetch(`${base}/api/v1/packages/${NAME}`)).json();
+  console.log(`published ${Object.keys(doc.versions).length} versions of ${NAME}; ${SECONDS}s per scenario at concurrency ${CONCURRENCY}`);
+  const results = [
+    await load('metadata GET (50 versions)', `${base}/api/v1/packages/${NAME}`),
+    await load('resolve GET (^1.0.0)', `${base}/api/v1/packages/${NAME}/%5E1.0.0`),
+    await load('tarball GET', doc.versions['1.25.0'].dist.tarball),
+  ];
+  console.table(results);
+} finally {
+  await own?.stop();
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { parseName } from '@unjucks/core';
+import type { Db } from '../db/database.js';
+import { distTags, packages, users, versions } from '../db/schema.js';
+import { notFound } from './lookup.js';
+
+export type VersionRow = typeof versions.$inferSelect & { publisherName: string | null };
+
+/** Everything the read routes need about one package, as of one revision. */
+export interface PackageSnapshot {
+  pkg: typeof packages.$inferSelect;
+  /** Live versions only. */
+  versions: Map<string, VersionRow>;
+  tags: Record<string, string>;
+  /** Serialized responses derived from this snapshot, so each is built once per revision. */
+  rendered: Map<string, { text: string; etag: string }>;
+}
+
+const publisher = alias(users, 'publisher');
+
+/**
+ * Caches package snapshots by revision. A read costs one indexed lookup of (id, revision); the
+ * rest is served from memory while the revision matches. Every write bumps the revision in its
+ * own transaction, so a replica never serves data older than the database, and no cross-replica
+ * invalidation is needed.
+ */
+export class SnapshotCache {
+  private readonly entries = new Map<string, PackageSnapshot>();
+
+  constructor(private readonly maxEntries = 2000) {}
+
+  async get(db: Db, name: string): Promise<PackageSnapshot> {
+    parseName(name);
+    const [head] = await db.select({ id: packages.id, revision: packages.revision }).from(packages).where(eq(packages.name, name));
+    if (!head) {
+      this.entries.delete(name);
+      throw notFound(`package ${name} was`);
+    }
+    const cached = this.entries.get(name);
+    if (cached && cached.pkg.id === head.id && cached.pkg.revision === head.revision) {
+      // Map order doubles as recency for eviction.
+      this.entries.delete(name);
+      this.entries.set(name, cached);
+      return cached;
+    }
+    const snapshot = await load(db, name);
+    if (!snapshot) throw notFound(`package ${name} was`);
+    this.entries.delete(name);
+    this.entries.set(name, snapshot);
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    return snapshot;
+  }
+}
+
+async function load(db: Db, name: string): Promise<PackageSnapshot | null> {
+  // The package row (and so its revision) is read first: what follows is at least that new.
+  const [pkg] = await db.select().from(packages).where(eq(packages.name, name));
+  if (!pkg) return null;
+  const [rows, tagRows] = await Promise.all([
+    db
+      .select({ v: versions, publisherName: publisher.name })
+      .from(versions)
+      .leftJoin(publisher, eq(publisher.id, versions.publishedBy))
+      .where(and(eq(versions.packageId, pkg.id), isNull(versions.removedAt))),
+    db.select().from(distTags).where(eq(distTags.packageId, pkg.id)),
+  ]);
+  return {
+    pkg,
+    versions: new Map(rows.map((r) => [r.v.version, { ...r.v, publisherName: r.publisherName }])),
+    tags: Object.fromEntries(tagRows.map((r) => [r.tag, r.version])),
+    rendered: new Map(),
+  };
+}
+
+/** A JSON rendering of part of a snapshot, built once per revision and key. */
+export function rendered(snapshot: PackageSnapshot, key: string, build: () => unknown): { text: string; etag: string } {
+  let r = snapshot.rendered.get(key);
+  if (!r) {
+    const text = JSON.stringify(build());
+    r = { text, etag: `"${createHash('sha1').update(text).digest('base64url')}"` };
+    snapshot.rendered.set(key, r);
+  }
+  return r;
+}

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageTarball, publishRaw } from './helpers/packages.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+// Replicas share Postgres and S3; the embedded database admits one process, so this needs Postgres.
+describe.runIf(!!process.env.TEST_DATABASE_URL)('two replicas on one Postgres + S3', () => {
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    a = await startTestServer({ label: 'replica a', db: 'postgres', store: 's3' });
+    b = await startTestServer({ label: 'replica b', db: 'postgres', store: 's3' }, {}, { replicaOf: a });
+  });
+  afterAll(async () => {
+    await b?.destroy();
+    await a?.destroy();
+  });
+
+  const doc = async (s: TestServer) => (await fetch(`${s.api}/packages/replicated`)).json();
+  const auth = () => ({ authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' });
+
+  it('serves every change made through one replica from the other at once', async () => {
+    expect((await publishRaw(a.api, a.adminToken, packageTarball('replicated', '1.0.0'))).status).toBe(201);
+    expect(Object.keys((await doc(b)).versions)).toEqual(['1.0.0']); // b caches this revision
+
+    expect((await publishRaw(a.api, a.adminToken, packageTarball('replicated', '1.1.0'))).status).toBe(201);
+    const afterPublish = await doc(b);
+    expect(Object.keys(afterPublish.versions)).toEqual(['1.0.0', '1.1.0']);
+    expect(afterPublish['dist-tags'].latest).toBe('1.1.0');
+    expect((await (await fetch(`${b.api}/packages/replicated/%5E1`)).json()).version).toBe('1.1.0');
+
+    await fetch(`${a.api}/packages/replicated/dist-tags/latest`, { method: 'PUT', headers: auth(), body: '"1.0.0"' });
+    expect((await doc(b))['dist-tags'].latest).toBe('1.0.0');
+
+    await fetch(`${a.api}/packages/replicated/1.0.0/deprecate`, { method: 'POST', headers: auth(), body: JSON.stringify({ message: 'old' }) });
+    expect((await doc(b)).versions['1.0.0'].deprecated).toBe('old');
+
+    // The tarball a publishes through a is downloadable from b, byte for byte.
+    const t = packageTarball('replicated', '1.2.0');
+    await publishRaw(a.api, a.adminToken, t);
+    const bytes = Buffer.from(await (await fetch(`${b.api}/packages/replicated/-/replicated-1.2.0.tgz`)).arrayBuffer());
+    expect(bytes.equals(t)).toBe(true);
+  });
+
+  it('lets concurrent publishes through both replicas race safely', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => publishRaw((i % 2 ? a : b).api, a.adminToken, packageTarball('replica-race', '1.0.0', { salt: `${i}` }))),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(9);
+  });
+});
