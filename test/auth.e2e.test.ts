@@ -68,6 +68,8 @@ describe.each(BACKENDS)('auth on $label', (backend) => {
     const denied = await publishRaw(server.api, reader, packageTarball('auth-owned', '1.0.0'));
     expect(denied.status).toBe(403);
     expect(denied.body.error).toMatch(/rita.*reader/);
+    // Refused before the upload is read: even a body that is not a tarball gets the 403.
+    expect((await publishRaw(server.api, reader, Buffer.from('not a tarball'))).status).toBe(403);
     expect((await publishRaw(server.api, alice, packageTarball('auth-owned', '1.0.0'))).status).toBe(201);
     expect((await publishRaw(server.api, alice, packageTarball('auth-owned', '1.1.0'))).status).toBe(201);
     const other = await publishRaw(server.api, bob, packageTarball('auth-owned', '1.2.0'));

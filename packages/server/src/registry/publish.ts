@@ -32,6 +32,8 @@ export async function publish(
     const problem = tagProblem(opts.tag);
     if (problem) throw new InputError(`invalid tag: ${problem}`);
   }
+  // A role that can never publish is refused before the upload is read.
+  if (actor.role === 'reader') assertCanWrite(actor, null, 'publish', 'packages');
   const pkg = await readTarball(body, ctx.limits);
   const { name, version } = pkg.manifest;
 
@@ -39,8 +41,8 @@ export async function publish(
   const [existing] = await ctx.db.select().from(packages).where(eq(packages.name, name));
   assertCanWrite(actor, existing ?? null, 'publish to', name);
   if (existing) {
-    const outcome = await existingVersionOutcome(ctx.db, existing.id, name, version, pkg.integrity);
-    if (outcome) return outcome(pkg);
+    const retry = await identicalRetry(ctx.db, existing.id, pkg);
+    if (retry) return retry;
   }
 
   const blobKey = blobKeyFor(pkg.sha512hex);
@@ -87,14 +89,16 @@ export async function publish(
     if (!(e instanceof VersionTaken) && pgErrorCode(e) !== UNIQUE_VIOLATION) throw e;
     // Lost a race: someone else published this version between our check and our insert.
     const [row] = await ctx.db.select().from(packages).where(eq(packages.name, name));
-    const outcome = row && (await existingVersionOutcome(ctx.db, row.id, name, version, pkg.integrity));
-    if (outcome) return outcome(pkg);
+    const retry = row && (await identicalRetry(ctx.db, row.id, pkg));
+    if (retry) return retry;
     throw e;
   }
   return { status: 201, result: { ...summary(pkg), created: true, 'dist-tags': tags } };
 }
 
-const summary = (pkg: { manifest: { name: string; version: string }; integrity: string; shasum: string; size: number; fileCount: number }) => ({
+type Checked = Awaited<ReturnType<typeof readTarball>>;
+
+const summary = (pkg: Checked) => ({
   name: pkg.manifest.name,
   version: pkg.manifest.version,
   integrity: pkg.integrity,
@@ -104,10 +108,12 @@ const summary = (pkg: { manifest: { name: string; version: string }; integrity: 
 });
 
 /**
- * When name@version exists: an identical live retry is a 200 that changes nothing; other bytes,
- * or a number that was removed, is a 409. Null when the version does not exist yet.
+ * When name@version already exists: the identical bytes of a live version are a retry, answered
+ * 200 with nothing changed; other bytes, or a number that was removed, are a 409. Null when the
+ * version does not exist yet.
  */
-async function existingVersionOutcome(db: Db, packageId: number, name: string, version: string, integrity: string) {
+async function identicalRetry(db: Db, packageId: number, pkg: Checked): Promise<PublishOutcome | null> {
+  const { name, version } = pkg.manifest;
   const [row] = await db
     .select({ integrity: versions.integrity, removedAt: versions.removedAt })
     .from(versions)
@@ -115,10 +121,7 @@ async function existingVersionOutcome(db: Db, packageId: number, name: string, v
   if (!row) return null;
   if (row.removedAt)
     throw new InputError(`${name}@${version} was removed and its version number can never be reused; publish a new version`, 409, 'version-exists');
-  if (row.integrity !== integrity)
+  if (row.integrity !== pkg.integrity)
     throw new InputError(`${name}@${version} already exists with other contents; published versions are immutable, so bump the version`, 409, 'version-exists');
-  return async (pkg: Parameters<typeof summary>[0]): Promise<PublishOutcome> => ({
-    status: 200,
-    result: { ...summary(pkg), created: false, 'dist-tags': await tagsOf(db, packageId) },
-  });
+  return { status: 200, result: { ...summary(pkg), created: false, 'dist-tags': await tagsOf(db, packageId) } };
 }
