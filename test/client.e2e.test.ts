@@ -155,6 +155,27 @@ describe.each(BACKENDS)('unjucks CLI against $label', (backend) => {
     expect(await readFile(join(dest, '_templates/component/react/component.njk'), 'utf8')).toBe('other contents\n');
   });
 
+  it('replays a lock only when every package in it can be installed', async () => {
+    const a = await writePackageDir('cli-lock-a', '1.0.0', {}, undefined);
+    const b = await writePackageDir('cli-lock-b', '1.0.0', { '_templates/other/b/b.njk': 'b\n' });
+    await rm(join(b, '_templates/component'), { recursive: true });
+    temps.push(a, b);
+    await unjucks(['publish', a], { env });
+    await unjucks(['publish', b], { env });
+    const dest = await tempDir();
+    expect((await unjucks(['install', 'cli-lock-a', 'cli-lock-b', '--dir', dest], { env })).code).toBe(0);
+    await rm(join(dest, '_templates/component'), { recursive: true });
+    await writeFile(join(dest, '_templates/other/b/b.njk'), 'edited\n');
+    const r = await unjucks(['install', '--dir', dest], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not installing cli-lock-b: _templates\/other\/b\/b\.njk was changed locally/);
+    // cli-lock-a comes first in the lock, yet none of its files were restored.
+    expect(await listFiles(dest)).toEqual(['_templates/other/b/b.njk', 'unjucks-lock.json']);
+    expect((await unjucks(['install', '--dir', dest, '--force'], { env })).code).toBe(0);
+    expect(await readFile(join(dest, '_templates/other/b/b.njk'), 'utf8')).toBe('b\n');
+    expect(await listFiles(dest)).toHaveLength(5);
+  });
+
   it('removes files an upgrade dropped and leaves other files alone', async () => {
     const v1 = await writePackageDir('cli-upgrade', '1.0.0', { '_templates/old/gone/a.njk': 'old\n' });
     const v2 = await writePackageDir('cli-upgrade', '1.1.0');

@@ -60,17 +60,22 @@ function plan(files: { path: string; mode: number; bytes: Buffer }[]): PlannedFi
     .sort((a, b) => a.rel.localeCompare(b.rel));
 }
 
+interface Change {
+  name: string;
+  writes: { target: string; file: PlannedFile }[];
+  removals: string[];
+  unchanged: string[];
+}
+
 /**
- * Checks every planned file against what is on disk and in the lock, and writes only when no
- * check failed: a file owned by another package, or changed since it was installed, is left alone
- * unless `force`.
+ * Compares the planned files with the disk and the lock, and returns what to change. A file owned
+ * by another package, or changed since it was installed, is a conflict unless `force`.
  */
-async function apply(root: string, name: string, planned: PlannedFile[], lock: Lockfile, force: boolean) {
+async function check(root: string, name: string, planned: PlannedFile[], lock: Lockfile, force: boolean): Promise<Change> {
   const owners = ownersOf(lock);
   const previous = lock.packages[name];
   const conflicts: string[] = [];
-  const writes: { target: string; file: PlannedFile }[] = [];
-  const unchanged: string[] = [];
+  const change: Change = { name, writes: [], removals: [], unchanged: [] };
   for (const file of planned) {
     const target = await safeTarget(root, file.rel);
     const owner = owners.get(file.rel);
@@ -80,31 +85,38 @@ async function apply(root: string, name: string, planned: PlannedFile[], lock: L
       if (!owner) conflicts.push(`${file.rel} exists and was not installed by a package`);
       else if (onDisk !== previous?.files[file.rel]) conflicts.push(`${file.rel} was changed locally`);
     }
-    if (onDisk === file.hash) unchanged.push(file.rel);
-    else writes.push({ target, file });
+    if (onDisk === file.hash) change.unchanged.push(file.rel);
+    else change.writes.push({ target, file });
   }
   if (conflicts.length && !force)
     throw new CliError(`not installing ${name}: ${conflicts.join('; ')}. Nothing was written; use --force to overwrite`);
 
   // Files the previous version had and this one does not: removed unless changed locally.
-  const removals: string[] = [];
   const kept = new Set(planned.map((f) => f.rel));
   for (const [rel, hash] of Object.entries(previous?.files ?? {})) {
     if (kept.has(rel)) continue;
     const target = await safeTarget(root, rel);
     const onDisk = await currentHash(target);
-    if (onDisk === null || onDisk === hash || force) removals.push(target);
+    if (onDisk === null || onDisk === hash || force) change.removals.push(target);
   }
+  return change;
+}
 
-  for (const { target, file } of writes) {
+/** Writes a checked change; each file is written aside and renamed into place. */
+async function commit(root: string, change: Change) {
+  for (const { target, file } of change.writes) {
     await mkdir(dirname(target), { recursive: true });
     const tmp = `${target}.${randomUUID()}.tmp`;
     await writeFile(tmp, file.bytes);
     await chmod(tmp, file.executable ? 0o755 : 0o644);
     await rename(tmp, target);
   }
-  for (const target of removals) await rm(target, { force: true });
-  return { written: writes.map((w) => w.file.rel), unchanged, removed: removals.map((r) => r.slice(root.length + 1)) };
+  for (const target of change.removals) await rm(target, { force: true });
+  return {
+    written: change.writes.map((w) => w.file.rel),
+    unchanged: change.unchanged,
+    removed: change.removals.map((r) => r.slice(root.length + 1)),
+  };
 }
 
 /** `unjucks install <name>[@spec]`: resolve, download, verify, extract _templates/**, record in the lock. */
@@ -118,7 +130,7 @@ export async function installPackage(settings: Settings, opts: { name: string; s
   await mkdir(root, { recursive: true });
   const lock = await readLockfile(root);
   const planned = plan(read.files);
-  const done = await apply(root, doc.name, planned, lock, opts.force);
+  const done = await commit(root, await check(root, doc.name, planned, lock, opts.force));
   const entry: LockedPackage = {
     version: doc.version,
     resolved: doc.dist.tarball,
@@ -136,21 +148,21 @@ export async function installFromLock(settings: Settings, opts: { dir: string; f
   const lock = await readLockfile(root);
   const names = Object.keys(lock.packages);
   if (names.length === 0) throw new CliError(`no packages in ${join(root, 'unjucks-lock.json')}; install one with: unjucks install <name>`);
-  // Download and verify every package before writing any of them.
-  const fetched = [];
+  // Download, verify and check every package before writing any of them.
+  const changes: { locked: LockedPackage; change: Change }[] = [];
   for (const name of names) {
     const locked = lock.packages[name]!;
     const label = `${name}@${locked.version}`;
     const read = await fetchVerified(settings, locked.resolved, locked.integrity, label);
     const planned = plan(read.files);
-    const mismatch = planned.find((f) => locked.files[f.rel] !== f.hash) ?? Object.keys(locked.files).find((rel) => !planned.some((f) => f.rel === rel));
-    if (mismatch) throw new CliError(`the lock's file list for ${label} does not match its tarball (${typeof mismatch === 'string' ? mismatch : mismatch.rel}); nothing was written`);
-    fetched.push({ name, locked, planned });
+    const mismatch = planned.find((f) => locked.files[f.rel] !== f.hash)?.rel ?? Object.keys(locked.files).find((rel) => !planned.some((f) => f.rel === rel));
+    if (mismatch) throw new CliError(`the lock's file list for ${label} does not match its tarball (${mismatch}); nothing was written`);
+    changes.push({ locked, change: await check(root, name, planned, lock, opts.force) });
   }
   const results: InstallResult[] = [];
-  for (const { name, locked, planned } of fetched) {
-    const done = await apply(root, name, planned, lock, opts.force);
-    results.push({ name, version: locked.version, integrity: locked.integrity, resolved: locked.resolved, ...done });
+  for (const { locked, change } of changes) {
+    const done = await commit(root, change);
+    results.push({ name: change.name, version: locked.version, integrity: locked.integrity, resolved: locked.resolved, ...done });
   }
   return results;
 }
