@@ -134,6 +134,16 @@ describe.each(BACKENDS)('reads on $label', (backend) => {
     expect(anon.status).toBe(401);
   });
 
+  it('refuses an oversized JSON body with a 413', async () => {
+    const res = await fetch(`${server.api}/packages/@acme/react-gen/0.9.0/deprecate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'x'.repeat(100 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+    expect((await res.json()).error).toMatch(/larger than/);
+  });
+
   it('deprecates a version and lifts the deprecation', async () => {
     const auth = { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' };
     const url = `${server.api}/packages/@acme/react-gen/0.9.0/deprecate`;

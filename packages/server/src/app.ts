@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getPath } from 'hono/utils/url';
-import { isInputError } from '@unjucks/core';
+import { InputError, isInputError } from '@unjucks/core';
 import { authenticate } from './auth/middleware.js';
 import type { RegistryContext } from './registry/context.js';
 import type { AppEnv } from './routes/app-env.js';
@@ -24,6 +25,8 @@ export function canonicalPath(path: string): string {
   return path.replace(/^(\/api\/v1\/packages\/)(?:@|%40)([^/%]+)\//, '$1@$2%2F');
 }
 
+const JSON_BODY_LIMIT = 64 * 1024;
+
 export function createApp(registry: RegistryContext, log: (line: string) => void = () => undefined) {
   const app = new Hono<AppEnv>({ getPath: (req) => canonicalPath(getPath(req)) });
 
@@ -43,6 +46,14 @@ export function createApp(registry: RegistryContext, log: (line: string) => void
   });
   health(app);
   app.use('/api/*', authenticate);
+  // JSON bodies are small; the publish upload streams under its own limits instead.
+  const jsonLimit = bodyLimit({
+    maxSize: JSON_BODY_LIMIT,
+    onError: () => {
+      throw new InputError(`the request body is larger than ${JSON_BODY_LIMIT} bytes; JSON requests are small`, 413, 'too-large');
+    },
+  });
+  app.use('/api/*', (c, next) => (c.req.method === 'POST' && c.req.path === '/api/v1/packages' ? next() : jsonLimit(c, next)));
 
   packagesPublish(app);
   packagesGet(app);

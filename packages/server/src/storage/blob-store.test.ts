@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { blobKeyFor, type BlobStore } from './blob-store.js';
+import { FsBlobStore } from './fs-store.js';
+import { MemoryBlobStore } from './memory-store.js';
+import { S3BlobStore } from './s3-store.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+const stores: [string, () => Promise<BlobStore>][] = [
+  ['memory', async () => new MemoryBlobStore()],
+  [
+    'local folder',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'blobs-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      return new FsBlobStore(dir);
+    },
+  ],
+  [
+    'S3 (s3rver)',
+    async () => {
+      const endpoint = inject('s3Endpoint');
+      const bucket = `contract-${randomBytes(4).toString('hex')}`;
+      const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+      const admin = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
+      await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+      admin.destroy();
+      process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+      return new S3BlobStore({ bucket, endpoint, region: 'us-east-1', forcePathStyle: true, prefix: 'blobs/' });
+    },
+  ],
+];
+
+const keyOf = (bytes: Buffer) => blobKeyFor(createHash('sha512').update(bytes).digest('hex'));
+const read = async (store: BlobStore, key: string) => {
+  const blob = await store.get(key);
+  if (!blob) return null;
+  return { size: blob.size, bytes: Buffer.from(await new Response(blob.stream()).arrayBuffer()) };
+};
+
+describe.each(stores)('BlobStore contract: %s', (_label, make) => {
+  it('stores, streams back, lists and deletes bytes by content key', async () => {
+    const store = await make();
+    await store.ping();
+    const bytes = randomBytes(300 * 1024);
+    const key = keyOf(bytes);
+    expect(await store.has(key)).toBe(false);
+    expect(await store.get(key)).toBeNull();
+    await store.put(key, bytes);
+    await store.put(key, bytes); // idempotent
+    expect(await store.has(key)).toBe(true);
+    const back = await read(store, key);
+    expect(back?.size).toBe(bytes.length);
+    expect(back?.bytes.equals(bytes)).toBe(true);
+    const keys: string[] = [];
+    for await (const k of store.list()) keys.push(k);
+    expect(keys).toEqual([key]);
+    await store.delete(key);
+    expect(await store.has(key)).toBe(false);
+  });
+
+  it('keeps an empty blob and many blobs apart', async () => {
+    const store = await make();
+    const blobs = [Buffer.alloc(0), ...Array.from({ length: 5 }, () => randomBytes(1000))];
+    for (const b of blobs) await store.put(keyOf(b), b);
+    for (const b of blobs) expect((await read(store, keyOf(b)))?.bytes.equals(b)).toBe(true);
+  });
+});
+
+it('refuses keys that are not sha512 digests', () => {
+  expect(() => blobKeyFor('abc')).toThrow(/sha512/);
+});
