@@ -18,6 +18,8 @@ export interface Config {
   databaseUrl: string | null;
   s3: S3Config | null;
   limits: PackageLimits;
+  /** Bytes of recently downloaded tarballs kept in memory; 0 turns the cache off. */
+  blobCacheBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -50,6 +52,7 @@ export function loadConfig(env: Env = process.env): Config {
           prefix: (env.S3_PREFIX ?? '').replace(/^\/+/, ''),
         }
       : null,
+    blobCacheBytes: intVar(env, 'BLOB_CACHE_BYTES', 64 * 1024 * 1024),
     limits: {
       ...DEFAULT_LIMITS,
       maxTarballBytes: intVar(env, 'MAX_TARBALL_BYTES', DEFAULT_LIMITS.maxTarballBytes),

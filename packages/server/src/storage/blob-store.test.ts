@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { blobKeyFor, type BlobStore } from './blob-store.js';
+import { CachedBlobStore } from './cached-store.js';
 import { FsBlobStore } from './fs-store.js';
 import { MemoryBlobStore } from './memory-store.js';
 import { S3BlobStore } from './s3-store.js';
@@ -16,6 +17,7 @@ afterAll(async () => {
 
 const stores: [string, () => Promise<BlobStore>][] = [
   ['memory', async () => new MemoryBlobStore()],
+  ['read cache over memory', async () => new CachedBlobStore(new MemoryBlobStore(), 1024 * 1024, 512 * 1024)],
   [
     'local folder',
     async () => {
@@ -74,6 +76,24 @@ describe.each(stores)('BlobStore contract: %s', (_label, make) => {
     for (const b of blobs) await store.put(keyOf(b), b);
     for (const b of blobs) expect((await read(store, keyOf(b)))?.bytes.equals(b)).toBe(true);
   });
+});
+
+it('keeps the read cache within its byte budget, most recent first', async () => {
+  const inner = new MemoryBlobStore();
+  const cache = new CachedBlobStore(inner, 3000, 2000);
+  const blobs = Array.from({ length: 4 }, () => randomBytes(1000));
+  for (const b of blobs) await cache.put(keyOf(b), b);
+  for (const b of blobs) await read(cache, keyOf(b));
+  // Served from memory even after the store lost the most recent three; the oldest was evicted.
+  for (const b of blobs) inner.blobs.delete(keyOf(b));
+  expect(await read(cache, keyOf(blobs[0]!))).toBeNull();
+  for (const b of blobs.slice(1)) expect((await read(cache, keyOf(b)))?.bytes.equals(b)).toBe(true);
+  // Too large for one entry: passed through, never cached.
+  const big = randomBytes(2500);
+  await cache.put(keyOf(big), big);
+  expect((await read(cache, keyOf(big)))?.bytes.equals(big)).toBe(true);
+  inner.blobs.delete(keyOf(big));
+  expect(await read(cache, keyOf(big))).toBeNull();
 });
 
 it('refuses keys that are not sha512 digests', () => {

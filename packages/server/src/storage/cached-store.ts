@@ -1,0 +1,80 @@
+import type { BlobStore, StoredBlob } from './blob-store.js';
+
+const memoryBlob = (bytes: Uint8Array): StoredBlob => ({
+  size: bytes.byteLength,
+  stream: () =>
+    new ReadableStream({
+      start(c) {
+        c.enqueue(bytes);
+        c.close();
+      },
+    }),
+});
+
+/**
+ * Keeps recently read blobs in memory, up to a byte budget. Keys are content hashes and a blob
+ * never changes, so nothing here can go stale and no replica needs telling about another's writes.
+ */
+export class CachedBlobStore implements BlobStore {
+  readonly describe: string;
+  private readonly entries = new Map<string, Uint8Array>();
+  private bytes = 0;
+
+  constructor(
+    private readonly inner: BlobStore,
+    private readonly maxBytes: number,
+    private readonly maxItemBytes = Math.min(4 * 1024 * 1024, maxBytes),
+  ) {
+    this.describe = `${inner.describe}, ${Math.round(maxBytes / 1024 / 1024)} MiB read cache`;
+  }
+
+  put(key: string, bytes: Uint8Array): Promise<void> {
+    return this.inner.put(key, bytes);
+  }
+
+  async get(key: string): Promise<StoredBlob | null> {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return memoryBlob(hit);
+    }
+    const blob = await this.inner.get(key);
+    if (!blob || blob.size > this.maxItemBytes) return blob;
+    const bytes = new Uint8Array(await new Response(blob.stream()).arrayBuffer());
+    this.remember(key, bytes);
+    return memoryBlob(bytes);
+  }
+
+  private remember(key: string, bytes: Uint8Array) {
+    if (this.entries.has(key)) return;
+    this.entries.set(key, bytes);
+    this.bytes += bytes.byteLength;
+    for (const [k, v] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= v.byteLength;
+    }
+  }
+
+  has(key: string): Promise<boolean> {
+    return this.entries.has(key) ? Promise.resolve(true) : this.inner.has(key);
+  }
+
+  async delete(key: string): Promise<void> {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.bytes -= hit.byteLength;
+    }
+    await this.inner.delete(key);
+  }
+
+  list(): AsyncIterable<string> {
+    return this.inner.list();
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+}
