@@ -6,3 +6,4 @@ export * from './limits.js';
 export * from './integrity.js';
 export * from './tarball.js';
 export * from './api-types.js';
+export * from './report.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { entryPathProblem, readTarball, readTarballBytes } from './tarball.js';
+import { entryPathProblem, readArchiveBytes, readTarball, readTarballBytes } from './tarball.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { create } from 'tar';
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
@@ -39,11 +39,11 @@ describe('entry paths', () => {
   ])('%j', (p, why) => {
     const problem = entryPathProblem(p, DEFAULT_LIMITS);
     if (why === null) expect(problem).toBeNull();
-    else expect(problem).toMatch(why);
+    else expect(problem?.message).toMatch(why);
   });
 
   it('caps path depth', () => {
-    expect(entryPathProblem(`package/${'d/'.repeat(40)}f`, DEFAULT_LIMITS)).toMatch(/deeper/);
+    expect(entryPathProblem(`package/${'d/'.repeat(40)}f`, DEFAULT_LIMITS)).toMatchObject({ rule: 'tar/depth', message: expect.stringMatching(/deeper/) });
   });
 });
 
@@ -65,6 +65,14 @@ describe('readTarball', () => {
       for (let i = 0; i < tgz.length; i += 7) yield tgz.subarray(i, i + 7);
     })());
     expect(r.integrity).toBe((await readTarballBytes(tgz)).integrity);
+  });
+
+  it('collects refused entries with rule ids instead of throwing, in collect mode', async () => {
+    const tgz = await realTarball({ 'package.json': '{"name":"x","version":"1.0.0"}', '_templates/g/t/a.njk': 'hi', '_templates/g/t/A.njk': 'ho' });
+    await expect(readArchiveBytes(tgz)).rejects.toMatchObject({ status: 400 });
+    const r = await readArchiveBytes(tgz, {}, 'collect');
+    expect(r.rejected).toEqual([{ path: expect.stringMatching(/package\/_templates\/g\/t\/[aA]\.njk/), rule: 'tar/collision', message: expect.stringMatching(/same file/) }]);
+    expect(r.files.map((f) => f.path)).toContain('package.json');
   });
 
   it('stops a gzip bomb early with a 413', async () => {

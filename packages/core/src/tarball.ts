@@ -12,10 +12,10 @@ export interface PackageFile {
   bytes: Buffer;
 }
 
-export interface ReadTarball {
-  manifest: Manifest;
+export interface ReadArchive {
   files: PackageFile[];
-  readme: string | null;
+  /** Entries refused in collect mode (in strict mode the first one throws instead). */
+  rejected: RejectedEntry[];
   integrity: string;
   shasum: string;
   sha512hex: string;
@@ -27,31 +27,59 @@ export interface ReadTarball {
   tarball: Buffer;
 }
 
+export interface ReadTarball extends ReadArchive {
+  manifest: Manifest;
+  readme: string | null;
+}
+
 const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory']);
 const PREFIX = 'package/';
 
 const bad = (msg: string) => new InputError(msg, 400, 'invalid-tarball');
 const tooBig = (msg: string) => new InputError(msg, 413, 'too-large');
 
+export interface EntryProblem {
+  /** Stable rule id, e.g. `tar/dotdot`. */
+  rule: string;
+  message: string;
+}
+
 /**
  * Why an entry path is unsafe, or null. Paths must sit under `package/` and stay there whatever
  * the platform: no absolute paths, `..`, backslashes, drive letters or control characters.
  */
-export function entryPathProblem(raw: string, limits: Pick<PackageLimits, 'maxPathDepth' | 'maxPathLength'>): string | null {
+export function entryPathProblem(raw: string, limits: Pick<PackageLimits, 'maxPathDepth' | 'maxPathLength'>): EntryProblem | null {
+  const p = (rule: string, message: string) => ({ rule, message });
+  if (raw.includes('\0')) return p('tar/nul', 'contains a NUL byte');
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(raw)) return 'contains a control character';
-  if (raw.length > limits.maxPathLength) return `is longer than ${limits.maxPathLength} characters`;
-  if (raw.includes('\\')) return 'contains a backslash';
-  if (raw.startsWith('/')) return 'is absolute';
-  if (/^[A-Za-z]:/.test(raw) || /(^|\/)[A-Za-z]:/.test(raw)) return 'contains a drive letter';
+  if (/[\x01-\x1f\x7f]/.test(raw)) return p('tar/control-char', 'contains a control character');
+  if (raw.length > limits.maxPathLength) return p('tar/path-too-long', `is longer than ${limits.maxPathLength} characters`);
+  if (raw.includes('\\')) return p('tar/backslash', 'contains a backslash');
+  if (raw.startsWith('/')) return p('tar/absolute-path', 'is absolute');
+  if (/^[A-Za-z]:/.test(raw) || /(^|\/)[A-Za-z]:/.test(raw)) return p('tar/drive-letter', 'contains a drive letter');
   const path = raw.replace(/\/$/, '');
   if (path === 'package') return null;
-  if (!path.startsWith(PREFIX)) return 'is outside package/';
+  if (!path.startsWith(PREFIX)) return p('tar/outside-package', 'is outside package/');
   const segments = path.slice(PREFIX.length).split('/');
-  if (segments.some((s) => s === '..')) return 'contains a .. segment';
-  if (segments.some((s) => s === '' || s === '.')) return 'contains an empty or . segment';
-  if (segments.length > limits.maxPathDepth) return `is deeper than ${limits.maxPathDepth} directories`;
+  if (segments.some((s) => s === '..')) return p('tar/dotdot', 'contains a .. segment');
+  if (segments.some((s) => s === '' || s === '.')) return p('tar/empty-segment', 'contains an empty or . segment');
+  if (segments.length > limits.maxPathDepth) return p('tar/depth', `is deeper than ${limits.maxPathDepth} directories`);
   return null;
+}
+
+const TYPE_RULES: Record<string, string> = {
+  Link: 'tar/link',
+  SymbolicLink: 'tar/link',
+  CharacterDevice: 'tar/device',
+  BlockDevice: 'tar/device',
+  FIFO: 'tar/fifo',
+};
+
+/** An entry the reader refused: links, devices, escaping paths, collisions. */
+export interface RejectedEntry {
+  path: string;
+  rule: string;
+  message: string;
 }
 
 /** Two names that one file system may treat as one file: NFC and case-folded. */
@@ -59,11 +87,18 @@ const collisionKey = (p: string) => p.normalize('NFC').toLowerCase();
 
 /**
  * Reads a gzip tarball from a stream of chunks: hashes it, unpacks it in memory and checks every
- * entry and limit as the bytes arrive, so an oversized or hostile archive is stopped early.
- * Throws InputError (400 for a bad package, 413 for a limit) and never touches the disk.
+ * entry and limit as the bytes arrive, so an oversized or hostile archive is stopped early. It
+ * never touches the disk. Throws InputError: 400 when the bytes are not a readable tar.gz, 413 past
+ * a limit. A refused entry (a link, a device, an escaping path, a collision) throws a 400 in strict
+ * mode; in collect mode it is skipped and listed in `rejected`, for the validator to report.
  */
-export async function readTarball(source: AsyncIterable<Uint8Array>, limitsIn: Partial<PackageLimits> = {}): Promise<ReadTarball> {
+export async function readArchive(
+  source: AsyncIterable<Uint8Array>,
+  limitsIn: Partial<PackageLimits> = {},
+  mode: 'strict' | 'collect' = 'strict',
+): Promise<ReadArchive> {
   const limits = { ...DEFAULT_LIMITS, ...limitsIn };
+  const rejected: RejectedEntry[] = [];
   const hasher = new TarballHasher();
   const chunks: Buffer[] = [];
   const files: PackageFile[] = [];
@@ -85,18 +120,29 @@ export async function readTarball(source: AsyncIterable<Uint8Array>, limitsIn: P
     gunzip.destroy();
   };
 
+  const reject = (entry: ReadEntry, path: string, rule: string, message: string) => {
+    entry.resume();
+    if (mode === 'strict') return fail(bad(message));
+    rejected.push({ path, rule, message });
+  };
+
   parser.on('entry', (entry: ReadEntry) => {
     if (failure) return entry.resume();
     const raw = entry.path;
     const problem = entryPathProblem(raw, limits);
-    if (problem) return fail(bad(`tarball entry "${raw}" ${problem}; every entry must be a relative path under package/`));
+    if (problem) return reject(entry, raw, problem.rule, `tarball entry "${raw}" ${problem.message}; every entry must be a relative path under package/`);
     if (!ALLOWED_TYPES.has(entry.type))
-      return fail(bad(`tarball entry "${raw}" is a ${entry.type}; only regular files and directories are allowed (links, devices and FIFOs are refused)`));
+      return reject(
+        entry,
+        raw,
+        TYPE_RULES[entry.type] ?? 'tar/special-file',
+        `tarball entry "${raw}" is a ${entry.type}; only regular files and directories are allowed (links, devices and FIFOs are refused)`,
+      );
     const path = raw.replace(/\/$/, '').slice(PREFIX.length);
     const key = collisionKey(path);
     const previous = seen.get(key);
     if (previous !== undefined)
-      return fail(bad(`tarball entries "${PREFIX}${previous}" and "${raw}" name the same file on case-insensitive or normalizing file systems; rename one`));
+      return reject(entry, raw, 'tar/collision', `tarball entries "${PREFIX}${previous}" and "${raw}" name the same file on case-insensitive or normalizing file systems; rename one`);
     seen.set(key, path);
     if (entry.type === 'Directory') return entry.resume();
     if (files.length + 1 > limits.maxFiles) return fail(tooBig(`the package has more than ${limits.maxFiles} files; remove some or raise the limit`));
@@ -165,24 +211,26 @@ export async function readTarball(source: AsyncIterable<Uint8Array>, limitsIn: P
   await parsed;
   if (failure) throw failure;
 
-  const manifestFile = files.find((f) => f.path === 'package.json');
+  const digest = hasher.digest();
+  return { files, rejected, ...digest, fileCount: files.length, unpackedSize, tarball: Buffer.concat(chunks) };
+}
+
+export const findReadme = (files: PackageFile[]) => files.find((f) => /^readme(\.(md|markdown|txt))?$/i.test(f.path)) ?? null;
+
+/** Strict reading for clients: any refused entry, a bad manifest or no templates is an error. */
+export async function readTarball(source: AsyncIterable<Uint8Array>, limits: Partial<PackageLimits> = {}): Promise<ReadTarball> {
+  const archive = await readArchive(source, limits, 'strict');
+  const manifestFile = archive.files.find((f) => f.path === 'package.json');
   if (!manifestFile) throw bad('the tarball has no package/package.json; a template package needs a manifest');
   const manifest = parseManifest(manifestFile.bytes.toString('utf8'));
-  if (!files.some((f) => f.path.startsWith(`${TEMPLATES_DIR}/`)))
+  if (!archive.files.some((f) => f.path.startsWith(`${TEMPLATES_DIR}/`)))
     throw bad(`the package has no files under ${TEMPLATES_DIR}/; templates go in ${TEMPLATES_DIR}/<generator>/<template>/`);
-  const readmeFile = files.find((f) => /^readme(\.(md|markdown|txt))?$/i.test(f.path));
-  const digest = hasher.digest();
-  return {
-    manifest,
-    files,
-    readme: readmeFile ? readmeFile.bytes.toString('utf8') : null,
-    ...digest,
-    fileCount: files.length,
-    unpackedSize,
-    tarball: Buffer.concat(chunks),
-  };
+  return { ...archive, manifest, readme: findReadme(archive.files)?.bytes.toString('utf8') ?? null };
 }
 
 /** Reads a tarball that is already in memory. */
 export const readTarballBytes = (bytes: Uint8Array, limits?: Partial<PackageLimits>) =>
   readTarball((async function* () { yield bytes; })(), limits);
+
+export const readArchiveBytes = (bytes: Uint8Array, limits?: Partial<PackageLimits>, mode: 'strict' | 'collect' = 'strict') =>
+  readArchive((async function* () { yield bytes; })(), limits, mode);

@@ -1,0 +1,40 @@
+import type { VariableSchema } from '@unjucks/core';
+
+const typeOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v);
+
+/** Why `value` does not satisfy the schema subset Unjucks uses (type, enum, pattern, items), or null. */
+export function valueProblem(value: unknown, schema: VariableSchema): string | null {
+  if (schema.type !== undefined) {
+    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+    const actual = typeOf(value);
+    const ok = types.some((t) => t === actual || (t === 'number' && actual === 'integer'));
+    if (!ok) return `${JSON.stringify(value)} is a ${actual}, not ${types.join(' or ')}`;
+  }
+  if (schema.enum && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value)))
+    return `${JSON.stringify(value)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`;
+  if (typeof schema.pattern === 'string' && typeof value === 'string') {
+    try {
+      if (!new RegExp(schema.pattern, 'u').test(value)) return `${JSON.stringify(value)} does not match ${schema.pattern}`;
+    } catch {
+      return null; // the manifest check reports the bad pattern
+    }
+  }
+  if (schema.items && Array.isArray(value)) {
+    for (const item of value) {
+      const p = valueProblem(item, schema.items);
+      if (p) return `an item: ${p}`;
+    }
+  }
+  return null;
+}
+
+/** Every default in a variables schema that breaks its own schema, with the property path. */
+export function defaultProblems(schema: VariableSchema, path = 'variables'): string[] {
+  const out: string[] = [];
+  if (schema.default !== undefined) {
+    const p = valueProblem(schema.default, schema);
+    if (p) out.push(`${path}.default: ${p}`);
+  }
+  for (const [k, sub] of Object.entries(schema.properties ?? {})) out.push(...defaultProblems(sub, `${path}.properties.${k}`));
+  return out;
+}
