@@ -157,7 +157,10 @@ describe.each(BACKENDS)('unjucks CLI against $label', (backend) => {
 
   it('replays a lock only when every package in it can be installed', async () => {
     const a = await writePackageDir('cli-lock-a', '1.0.0', {}, undefined);
-    const b = await writePackageDir('cli-lock-b', '1.0.0', { '_templates/other/b/b.njk': 'b\n' });
+    const b = await writePackageDir('cli-lock-b', '1.0.0', { '_templates/other/b/b.njk': 'b\n' }, {
+      ...manifestFor('cli-lock-b', '1.0.0'),
+      unjucks: { generators: { other: { templates: { b: { description: 'b' } } } } },
+    });
     await rm(join(b, '_templates/component'), { recursive: true });
     temps.push(a, b);
     await unjucks(['publish', a], { env });

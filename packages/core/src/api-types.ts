@@ -1,4 +1,5 @@
 import type { Manifest } from './manifest.js';
+import type { CapabilityName, ValidationReport } from './report.js';
 
 /** Path prefix of the native API. */
 export const API_PREFIX = '/api/v1';
@@ -22,6 +23,9 @@ export interface VersionDoc {
   publishedAt: string;
   publishedBy: string | null;
   deprecated?: string;
+  /** From the validation report: what the package can do beyond writing files, and its 0-100 score. */
+  capabilities: CapabilityName[];
+  quality: number | null;
 }
 
 export interface PackageDoc {
@@ -43,6 +47,15 @@ export interface PublishResult {
   /** False when an identical retry found the version already stored. */
   created: boolean;
   'dist-tags': Record<string, string>;
+  warnings: number;
+  quality: number;
+  capabilities: CapabilityName[];
+}
+
+/** The 422 body for a package the validator refused. */
+export interface RejectedPublish {
+  error: string;
+  report: ValidationReport;
 }
 
 export interface ErrorBody {

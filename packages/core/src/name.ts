@@ -21,7 +21,9 @@ export function nameProblem(name: unknown): string | null {
   if (name !== name.trim()) return 'a package name may not have leading or trailing spaces';
   if (name !== name.toLowerCase()) return 'a package name must be lowercase';
   // eslint-disable-next-line no-control-regex
-  if (/[^\x21-\x7e]/.test(name)) return 'a package name may only contain ASCII letters, digits and - . _ ~';
+  if (/[^\x00-\x7f]/.test(name)) return 'a package name must be ASCII: non-ASCII names are refused, as look-alike letters make them easy to spoof';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x20\x7f]/.test(name)) return 'a package name may not contain spaces or control characters';
   const m = NAME_RE.exec(name);
   if (!m) return 'a package name may only contain lowercase letters, digits and - . _ ~, with an optional @scope/ and no leading . or _';
   if (RESERVED.has(m[2]!)) return `"${m[2]}" is a reserved name`;
@@ -44,3 +46,9 @@ export const tarballFileName = (name: string, version: string): string =>
 
 /** How a name appears as one URL path segment (`@scope%2Fname`), as npm clients send it. */
 export const encodeName = (name: string): string => name.replace('/', '%2F');
+
+/**
+ * The form two names are compared in for similarity: lowercase with . - _ removed, so
+ * `foo-bar`, `foo_bar` and `foobar` are one name. The migration that backfills it uses the same rule.
+ */
+export const canonicalName = (name: string): string => name.toLowerCase().replace(/[._-]/g, '');

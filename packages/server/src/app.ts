@@ -15,6 +15,7 @@ import { packagesResolve } from './routes/packages-resolve.js';
 import { tarballGet } from './routes/tarball-get.js';
 import { tokensCreate } from './routes/tokens-create.js';
 import { versionDeprecate } from './routes/version-deprecate.js';
+import { versionReport } from './routes/version-report.js';
 import { whoami } from './routes/whoami.js';
 
 /**
@@ -33,7 +34,7 @@ export function createApp(registry: RegistryContext, log: (line: string) => void
   app.onError((err, c) => {
     if (isInputError(err)) {
       if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="unjucks-registry"');
-      return c.json({ error: err.message }, err.status);
+      return c.json({ error: err.message, ...err.details }, err.status);
     }
     log(`error ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
     return c.json({ error: 'internal error; the registry logged the details' }, 500);
@@ -62,6 +63,7 @@ export function createApp(registry: RegistryContext, log: (line: string) => void
   distTagsPut(app);
   distTagsDelete(app);
   tarballGet(app);
+  versionReport(app);
   packagesResolve(app);
   versionDeprecate(app);
   tokensCreate(app);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { DEFAULT_LIMITS, InputError, type PackageLimits } from '@unjucks/core';
+import { DEFAULT_LIMITS, InputError, type CapabilityName, type PackageLimits } from '@unjucks/core';
+import semver from 'semver';
 
 export interface S3Config {
   bucket: string;
@@ -20,6 +21,23 @@ export interface Config {
   limits: PackageLimits;
   /** Bytes of recently downloaded tarballs kept in memory; 0 turns the cache off. */
   blobCacheBytes: number;
+  validation: {
+    /** Unjucks versions this registry supports; null means the validator's default list. */
+    supportedUnjucks: string[] | null;
+    /** Capabilities a package may not have here. */
+    refuseCapabilities: CapabilityName[];
+  };
+}
+
+const CAPABILITIES: CapabilityName[] = ['shell', 'chmod', 'hooks', 'ci-config', 'npmrc', 'package-scripts'];
+
+function listVar<T extends string>(env: Env, name: string, check: (v: string) => boolean, what: string): T[] | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  const items = raw.split(/[\s,]+/).filter(Boolean);
+  const bad = items.find((i) => !check(i));
+  if (bad !== undefined) throw new InputError(`${name}: ${JSON.stringify(bad)} is not ${what}`);
+  return items as T[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +71,11 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : null,
     blobCacheBytes: intVar(env, 'BLOB_CACHE_BYTES', 64 * 1024 * 1024),
+    validation: {
+      supportedUnjucks: listVar(env, 'SUPPORTED_UNJUCKS_VERSIONS', (v) => semver.valid(v) !== null, 'a semver version'),
+      refuseCapabilities:
+        listVar<CapabilityName>(env, 'REFUSE_CAPABILITIES', (v) => CAPABILITIES.includes(v as CapabilityName), `one of ${CAPABILITIES.join(', ')}`) ?? [],
+    },
     limits: {
       ...DEFAULT_LIMITS,
       maxTarballBytes: intVar(env, 'MAX_TARBALL_BYTES', DEFAULT_LIMITS.maxTarballBytes),

@@ -26,7 +26,7 @@ export async function startRegistry(config: Config, log: (line: string) => void 
     const tokenPath = await bootstrapAdmin(database.db, keys, config.dataDir);
     if (tokenPath) log(`created user admin; its registry-admin token is in ${tokenPath} (mode 0600)`);
 
-    const registry: RegistryContext = { db: database.db, store, keys, limits: config.limits, publicUrl: '', cache: new SnapshotCache() };
+    const registry: RegistryContext = { db: database.db, store, keys, limits: config.limits, publicUrl: '', cache: new SnapshotCache(), validation: config.validation };
     const app = createApp(registry, log);
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));

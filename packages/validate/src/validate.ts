@@ -66,7 +66,7 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     if (json !== undefined) {
       const problems = manifestProblems(json);
       for (const p of problems)
-        findings.add(/ASCII/.test(p) && p.startsWith('name') ? 'manifest/name-non-ascii' : 'manifest/invalid', `package.json: ${p}`, { file: 'package.json' });
+        findings.add(/must be ASCII/.test(p) ? 'manifest/name-non-ascii' : 'manifest/invalid', `package.json: ${p}`, { file: 'package.json' });
       if (problems.length === 0) manifest = json as Manifest;
     }
   }
@@ -222,3 +222,12 @@ export async function validateTarball(bytes: Uint8Array, options: ValidateOption
 }
 
 export { RULES };
+
+/** Adds a finding made outside the validator (e.g. a database check) and recounts the report. */
+export function appendFinding(report: ValidationReport, rule: RuleId, message: string, where: { file?: string } = {}): ValidationReport {
+  const findings = new Findings();
+  findings.add(rule, message, where);
+  const list = [...report.findings, ...findings.list];
+  const errors = list.filter((f) => f.severity === 'error').length;
+  return { ...report, findings: list, errors, warnings: list.length - errors, ok: errors === 0, quality: errors > 0 ? 0 : report.quality };
+}

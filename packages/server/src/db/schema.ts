@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
-import type { Manifest } from '@unjucks/core';
+import type { Manifest, ValidationReport } from '@unjucks/core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -34,6 +34,8 @@ export const tokens = pgTable('tokens', {
 export const packages = pgTable('packages', {
   id: serial('id').primaryKey(),
   name: text('name').notNull().unique(),
+  /** Lowercase without . - _ : a new name may not collide with another owner's on this. */
+  canonicalName: text('canonical_name'),
   createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: createdAt(),
   modifiedAt: timestamp('modified_at', { withTimezone: true }).notNull().defaultNow(),
@@ -42,7 +44,7 @@ export const packages = pgTable('packages', {
    * Readers compare it to what they cached, so every replica serves fresh data with one lookup.
    */
   revision: integer('revision').notNull().default(0),
-});
+}, (t) => [index('packages_canonical_name_idx').on(t.canonicalName)]);
 
 /**
  * One row per version ever published. A removed version keeps its row (removed_at set), so the
@@ -66,6 +68,8 @@ export const versions = pgTable(
     publishedBy: integer('published_by').references(() => users.id, { onDelete: 'set null' }),
     deprecated: text('deprecated'),
     removedAt: timestamp('removed_at', { withTimezone: true }),
+    /** The validator's report at publish time: findings, capabilities, quality, templates. */
+    report: jsonb('report').$type<ValidationReport>(),
   },
   (t) => [unique('versions_package_version_unique').on(t.packageId, t.version), index('versions_blob_key_idx').on(t.blobKey)],
 );

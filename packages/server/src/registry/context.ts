@@ -1,5 +1,6 @@
 import type { PackageLimits } from '@unjucks/core';
 import type { KeyRing } from '../auth/keys.js';
+import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SnapshotCache } from './snapshot.js';
@@ -14,4 +15,6 @@ export interface RegistryContext {
   publicUrl: string;
   /** Package snapshots for the read routes, checked against the database's revision per request. */
   cache: SnapshotCache;
+  /** Options for the publish-time validator (supported Unjucks versions, refused capabilities). */
+  validation: Config['validation'];
 }

@@ -1,5 +1,17 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { InputError, movesLatest, readTarball, tagProblem, type PublishResult } from '@unjucks/core';
+import { and, eq, ne, sql } from 'drizzle-orm';
+import {
+  canonicalName,
+  findReadme,
+  InputError,
+  movesLatest,
+  readArchive,
+  tagProblem,
+  type Manifest,
+  type PublishResult,
+  type ReadArchive,
+  type ValidationReport,
+} from '@unjucks/core';
+import { appendFinding, validateFiles } from '@unjucks/validate';
 import type { Actor } from '../auth/tokens.js';
 import { pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/database.js';
 import { distTags, packages, versions } from '../db/schema.js';
@@ -16,10 +28,29 @@ export interface PublishOutcome {
 
 class VersionTaken extends Error {}
 
+const UNUSABLE_MANIFEST = new Set(['manifest/missing', 'manifest/json', 'manifest/invalid', 'manifest/name-non-ascii']);
+
+interface Checked {
+  archive: ReadArchive;
+  manifest: Manifest;
+  report: ValidationReport;
+}
+
+function refuse(report: ValidationReport): never {
+  const first = report.findings.find((f) => f.severity === 'error')!;
+  throw new InputError(
+    `the package failed validation with ${report.errors} error(s); the first: ${first.rule}${first.file ? ` in ${first.file}` : ''}: ${first.message}. See "report" for all findings and how to fix them`,
+    422,
+    'invalid-package',
+    { report },
+  );
+}
+
 /**
- * Publishes a tarball. The bytes are read and checked as they stream in; the blob is stored under
- * its content hash; then one transaction inserts the version, guarded by the unique constraint on
- * (package, version). A rejected or losing publish leaves no version row behind.
+ * Publishes a tarball. The bytes are read, unpacked and validated as they stream in; a package
+ * with any error is refused with its report before anything is stored. Then the blob is stored
+ * under its content hash, and one transaction inserts the version, guarded by the unique
+ * constraint on (package, version). A refused or losing publish leaves no version row behind.
  */
 export async function publish(
   ctx: RegistryContext,
@@ -34,24 +65,42 @@ export async function publish(
   }
   // A role that can never publish is refused before the upload is read.
   if (actor.role === 'reader') assertCanWrite(actor, null, 'publish', 'packages');
-  const pkg = await readTarball(body, ctx.limits);
-  const { name, version } = pkg.manifest;
+  const archive = await readArchive(body, ctx.limits, 'collect');
+  let report = validateFiles(archive.files, {
+    rejected: archive.rejected,
+    supportedUnjucks: ctx.validation.supportedUnjucks ?? undefined,
+    refuseCapabilities: ctx.validation.refuseCapabilities,
+  });
+  // Without a valid manifest there is no name to check permissions against: refuse now.
+  const manifestFile = archive.files.find((f) => f.path === 'package.json');
+  if (!manifestFile || report.findings.some((f) => UNUSABLE_MANIFEST.has(f.rule))) refuse(report);
+  const manifest = JSON.parse(manifestFile.bytes.toString('utf8')) as Manifest;
+  const { name } = manifest;
 
-  // Checked before any blob is written, so a refused publish stores nothing.
+  // Permission first, then immutability, then the rest of validation.
   const [existing] = await ctx.db.select().from(packages).where(eq(packages.name, name));
   assertCanWrite(actor, existing ?? null, 'publish to', name);
   if (existing) {
-    const retry = await identicalRetry(ctx.db, existing.id, pkg);
+    const retry = await identicalRetry(ctx.db, existing.id, archive, manifest);
     if (retry) return retry;
+  } else {
+    const similar = await ctx.db
+      .select({ name: packages.name, createdBy: packages.createdBy })
+      .from(packages)
+      .where(and(eq(packages.canonicalName, canonicalName(name)), ne(packages.name, name)));
+    const other = similar.find((p) => p.createdBy !== actor.userId);
+    if (other) report = appendFinding(report, 'manifest/name-too-similar', `the name ${name} is too similar to the existing package ${other.name}`, { file: 'package.json' });
   }
+  if (!report.ok) refuse(report);
+  const checked: Checked = { archive, manifest, report };
 
-  const blobKey = blobKeyFor(pkg.sha512hex);
-  await ctx.store.put(blobKey, pkg.tarball);
+  const blobKey = blobKeyFor(archive.sha512hex);
+  await ctx.store.put(blobKey, archive.tarball);
 
   let tags: Record<string, string>;
   try {
     tags = await ctx.db.transaction(async (tx) => {
-      await tx.insert(packages).values({ name, createdBy: actor.userId }).onConflictDoNothing();
+      await tx.insert(packages).values({ name, canonicalName: canonicalName(name), createdBy: actor.userId }).onConflictDoNothing();
       // Row lock: publishes of one package serialize here, so `latest` moves in version order.
       const [row] = await tx.select().from(packages).where(eq(packages.name, name)).for('update');
       assertCanWrite(actor, row!, 'publish to', name);
@@ -59,28 +108,29 @@ export async function publish(
         .insert(versions)
         .values({
           packageId: row!.id,
-          version,
-          manifest: pkg.manifest,
-          readme: pkg.readme,
-          integrity: pkg.integrity,
-          shasum: pkg.shasum,
-          size: pkg.size,
-          fileCount: pkg.fileCount,
-          unpackedSize: pkg.unpackedSize,
+          version: manifest.version,
+          manifest,
+          readme: findReadme(archive.files)?.bytes.toString('utf8') ?? null,
+          integrity: archive.integrity,
+          shasum: archive.shasum,
+          size: archive.size,
+          fileCount: archive.fileCount,
+          unpackedSize: archive.unpackedSize,
           blobKey,
           publishedBy: actor.userId,
+          report,
         })
         .onConflictDoNothing({ target: [versions.packageId, versions.version] })
         .returning({ id: versions.id });
       if (inserted.length === 0) throw new VersionTaken();
       const current = await tagsOf(tx as unknown as Db, row!.id);
-      const setTag = opts.tag ?? (movesLatest(version, current.latest ?? null) ? 'latest' : null);
+      const setTag = opts.tag ?? (movesLatest(manifest.version, current.latest ?? null) ? 'latest' : null);
       if (setTag) {
         await tx
           .insert(distTags)
-          .values({ packageId: row!.id, tag: setTag, version })
-          .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version, updatedAt: sql`now()` } });
-        current[setTag] = version;
+          .values({ packageId: row!.id, tag: setTag, version: manifest.version })
+          .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version: manifest.version, updatedAt: sql`now()` } });
+        current[setTag] = manifest.version;
       }
       await touchPackage(tx as unknown as Db, row!.id);
       return current;
@@ -89,22 +139,23 @@ export async function publish(
     if (!(e instanceof VersionTaken) && pgErrorCode(e) !== UNIQUE_VIOLATION) throw e;
     // Lost a race: someone else published this version between our check and our insert.
     const [row] = await ctx.db.select().from(packages).where(eq(packages.name, name));
-    const retry = row && (await identicalRetry(ctx.db, row.id, pkg));
+    const retry = row && (await identicalRetry(ctx.db, row.id, archive, manifest));
     if (retry) return retry;
     throw e;
   }
-  return { status: 201, result: { ...summary(pkg), created: true, 'dist-tags': tags } };
+  return { status: 201, result: { ...summary(checked.archive, manifest, report), created: true, 'dist-tags': tags } };
 }
 
-type Checked = Awaited<ReturnType<typeof readTarball>>;
-
-const summary = (pkg: Checked) => ({
-  name: pkg.manifest.name,
-  version: pkg.manifest.version,
-  integrity: pkg.integrity,
-  shasum: pkg.shasum,
-  size: pkg.size,
-  fileCount: pkg.fileCount,
+const summary = (archive: ReadArchive, manifest: Manifest, report: ValidationReport | null) => ({
+  name: manifest.name,
+  version: manifest.version,
+  integrity: archive.integrity,
+  shasum: archive.shasum,
+  size: archive.size,
+  fileCount: archive.fileCount,
+  warnings: report?.warnings ?? 0,
+  quality: report?.quality ?? 0,
+  capabilities: report?.capabilities ?? [],
 });
 
 /**
@@ -112,16 +163,16 @@ const summary = (pkg: Checked) => ({
  * 200 with nothing changed; other bytes, or a number that was removed, are a 409. Null when the
  * version does not exist yet.
  */
-async function identicalRetry(db: Db, packageId: number, pkg: Checked): Promise<PublishOutcome | null> {
-  const { name, version } = pkg.manifest;
+async function identicalRetry(db: Db, packageId: number, archive: ReadArchive, manifest: Manifest): Promise<PublishOutcome | null> {
+  const { name, version } = manifest;
   const [row] = await db
-    .select({ integrity: versions.integrity, removedAt: versions.removedAt })
+    .select({ integrity: versions.integrity, removedAt: versions.removedAt, report: versions.report })
     .from(versions)
     .where(and(eq(versions.packageId, packageId), eq(versions.version, version)));
   if (!row) return null;
   if (row.removedAt)
     throw new InputError(`${name}@${version} was removed and its version number can never be reused; publish a new version`, 409, 'version-exists');
-  if (row.integrity !== pkg.integrity)
+  if (row.integrity !== archive.integrity)
     throw new InputError(`${name}@${version} already exists with other contents; published versions are immutable, so bump the version`, 409, 'version-exists');
-  return { status: 200, result: { ...summary(pkg), created: false, 'dist-tags': await tagsOf(db, packageId) } };
+  return { status: 200, result: { ...summary(archive, manifest, row.report), created: false, 'dist-tags': await tagsOf(db, packageId) } };
 }

@@ -23,6 +23,8 @@ function versionDoc(publicUrl: string, name: string, v: VersionRow): VersionDoc 
     publishedAt: v.publishedAt.toISOString(),
     publishedBy: v.publisherName,
     ...(v.deprecated ? { deprecated: v.deprecated } : {}),
+    capabilities: v.report?.capabilities ?? [],
+    quality: v.report?.quality ?? null,
   };
 }
 
@@ -73,4 +75,13 @@ export async function getTarball(ctx: RegistryContext, name: string, file: strin
   const blob = await ctx.store.get(row.blobKey);
   if (!blob) throw new Error(`blob ${row.blobKey} of ${name}@${version} is missing from storage`);
   return { blob, shasum: row.shasum, integrity: row.integrity, size: row.size };
+}
+
+/** The validation report stored with a version at publish time. */
+export async function getReport(ctx: RegistryContext, name: string, version: string) {
+  const s = await ctx.cache.get(ctx.db, name);
+  const row = s.versions.get(version);
+  if (!row) throw notFound(`version ${version} of ${name} was`);
+  if (!row.report) throw notFound(`a validation report for ${name}@${version} (published before validation existed) was`);
+  return rendered(s, `report:${version}`, () => ({ name, version, ...row.report }));
 }
