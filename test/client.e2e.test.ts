@@ -224,6 +224,58 @@ describe.each(BACKENDS)('unjucks CLI against $label', (backend) => {
     expect(bad.stderr).toMatch(/package.json is invalid: version/);
   });
 
+  it('validates a directory like the registry, grouped by file, and exits non-zero on errors', async () => {
+    const good = await writePackageDir('cli-valid', '1.0.0');
+    const bad = await writePackageDir('cli-invalid', '1.0.0', {
+      '_templates/component/react/component.njk': '---\nto: ../../{{ name }}.tsx\n---\n{{ x.constructor }}\n',
+    });
+    temps.push(good, bad);
+    const ok = await unjucks(['validate', good]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/0 error\(s\), \d+ warning\(s\); quality \d+\/100/);
+
+    const r = await unjucks(['validate', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/_templates\/component\/react\/component\.njk\n\s+2:\d+\s+error\s+frontmatter\/to-escapes-root/);
+    expect(r.stdout).toMatch(/4:\d+\s+error\s+nunjucks\/unsafe-member/);
+    expect(r.stdout).toMatch(/hint: /);
+    const json = JSON.parse((await unjucks(['validate', bad, '--json'])).stdout);
+    expect(json).toMatchObject({ name: 'cli-invalid', ok: false, errors: 2 });
+    expect(json.findings.map((f: { rule: string }) => f.rule)).toEqual(expect.arrayContaining(['frontmatter/to-escapes-root', 'nunjucks/unsafe-member']));
+
+    // publish stops before uploading.
+    const blobs = await server.blobKeys();
+    const pub = await unjucks(['publish', bad], { env });
+    expect(pub.code).toBe(1);
+    expect(pub.stderr).toMatch(/not publishing cli-invalid@1\.0\.0: the package has 2 error\(s\)/);
+    expect(await server.blobKeys()).toEqual(blobs);
+    expect((await fetch(`${server.api}/packages/cli-invalid`)).status).toBe(404);
+  });
+
+  it('shows capabilities and installs code-running packages only with --allow-scripts', async () => {
+    const src = await writePackageDir('cli-scripts', '1.0.0', {
+      '_templates/component/react/component.njk': '---\nto: src/{{ name }}.tsx\nsh: npm install left-pad\n---\nx\n',
+    });
+    temps.push(src);
+    expect((await unjucks(['publish', src], { env })).code).toBe(0);
+    const doc = await (await fetch(`${server.api}/packages/cli-scripts/1.0.0`)).json();
+    expect(doc.capabilities).toEqual(['shell']);
+
+    const dest = await tempDir();
+    const refused = await unjucks(['install', 'cli-scripts', '--dir', dest], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/refusing to install cli-scripts@1\.0\.0: it can run code on this machine \(shell: sh: runs "npm install left-pad"/);
+    expect(refused.stderr).toMatch(/--allow-scripts/);
+    expect(await readdir(dest)).toEqual([]);
+
+    const allowed = await unjucks(['install', 'cli-scripts', '--dir', dest, '--allow-scripts'], { env });
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toMatch(/capabilities: shell/);
+    await rm(join(dest, '_templates'), { recursive: true });
+    expect((await unjucks(['install', '--dir', dest], { env })).code).toBe(1); // the lock replay asks again
+    expect((await unjucks(['install', '--dir', dest, '--allow-scripts'], { env })).code).toBe(0);
+  });
+
   it.runIf(backend.store === 'fs')('aborts an install whose download fails its integrity check, writing nothing', async () => {
     const src = await writePackageDir('cli-tampered', '1.0.0');
     temps.push(src);

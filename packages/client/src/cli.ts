@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { formatInfo, infoCommand } from './commands/info.js';
 import { login } from './commands/login.js';
 import { publishCommand } from './commands/publish.js';
+import { validateCommand } from './commands/validate.js';
+import { formatReport } from '@unjucks/validate';
 import { resolveSettings } from './config.js';
 import { CliError } from './errors.js';
 import { installFromLock, installPackage, type InstallResult } from './install.js';
@@ -12,9 +14,11 @@ const USAGE = `usage: unjucks <command> [options]
 
 commands:
   login --registry URL --token T          check the token and save both to ~/.config/unjucks/config.json
-  publish [dir] [--tag T] [--dry-run]     pack a template package and publish it
-  install <name>[@spec] [--dir D] [--force]
-                                          install a package's _templates/ into D (default .)
+  validate [dir]                          run the registry's publish checks on a package directory
+  publish [dir] [--tag T] [--dry-run]     validate, pack and publish a template package
+  install <name>[@spec] [--dir D] [--force] [--allow-scripts]
+                                          install a package's _templates/ into D (default .);
+                                          packages that can run code (shell, hooks) need --allow-scripts
   install [--dir D]                       reinstall exactly what D/unjucks-lock.json records
   info <name>[@spec]                      versions, dist-tags and generators with their variables
 
@@ -23,6 +27,7 @@ every command takes --registry URL and --json; UNJUCKS_REGISTRY and UNJUCKS_TOKE
 
 function printInstall(r: InstallResult) {
   console.log(`installed ${r.name}@${r.version} (${r.integrity})`);
+  if (r.capabilities.length) console.log(`  capabilities: ${r.capabilities.join(', ')}`);
   console.log(`  ${r.written.length} written, ${r.unchanged.length} unchanged, ${r.removed.length} removed`);
 }
 
@@ -38,6 +43,7 @@ async function main(argv: string[]) {
       'dry-run': { type: 'boolean' },
       dir: { type: 'string' },
       force: { type: 'boolean' },
+      'allow-scripts': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -49,29 +55,37 @@ async function main(argv: string[]) {
     const r = await login(values);
     return out(r, () => console.log(`logged in to ${r.registry} as ${r.username} (${r.role}); saved to ${r.config}`));
   }
+  if (command === 'validate') {
+    const r = await validateCommand(args[0] ?? '.');
+    out(r, () => console.log(`${r.name}@${r.version}\n${formatReport(r)}`));
+    if (!r.ok) process.exitCode = 1;
+    return;
+  }
   const settings = await resolveSettings(values);
+  const allowScripts = !!values['allow-scripts'];
   switch (command) {
     case 'publish': {
       const r = await publishCommand(settings, { dir: args[0] ?? '.', tag: values.tag, dryRun: !!values['dry-run'] });
       return out(r, () => {
         if (r.dryRun) {
-          console.log(`${r.name}@${r.version} would be published (dry run): ${r.files.length} files, ${r.size} bytes`);
+          console.log(`${r.name}@${r.version} would be published (dry run): ${r.files.length} files, ${r.size} bytes, ${r.warnings} warning(s), quality ${r.quality}/100`);
           for (const f of r.files) console.log(`  ${f}`);
           console.log(`integrity: ${r.integrity}`);
         } else {
           console.log(`${r.alreadyPublished ? 'already published' : 'published'} ${r.name}@${r.version}`);
           console.log(`integrity: ${r.integrity}`);
+          if (r.warnings) console.log(`${r.warnings} warning(s); run unjucks validate to see them`);
         }
       });
     }
     case 'install': {
       const dir = values.dir ?? '.';
       if (args.length === 0) {
-        const results = await installFromLock(settings, { dir, force: !!values.force });
+        const results = await installFromLock(settings, { dir, force: !!values.force, allowScripts });
         return out(results, () => results.forEach(printInstall));
       }
       const results: InstallResult[] = [];
-      for (const arg of args) results.push(await installPackage(settings, { ...parsePackageArg(arg), dir, force: !!values.force }));
+      for (const arg of args) results.push(await installPackage(settings, { ...parsePackageArg(arg), dir, force: !!values.force, allowScripts }));
       return out(results.length === 1 ? results[0] : results, () => results.forEach(printInstall));
     }
     case 'info': {

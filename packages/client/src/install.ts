@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { fileHash, integrityOf, readTarballBytes, TEMPLATES_DIR, type VersionDoc } from '@unjucks/core';
+import { fileHash, integrityOf, readTarballBytes, TEMPLATES_DIR, type CapabilityName, type VersionDoc } from '@unjucks/core';
+import { validateFiles } from '@unjucks/validate';
 import type { Settings } from './config.js';
 import { CliError } from './errors.js';
 import { getBytes, getJson, packageUrl } from './http.js';
@@ -14,7 +15,11 @@ interface PlannedFile {
   executable: boolean;
 }
 
+/** Capabilities that run code on the user's machine: installing them needs --allow-scripts. */
+const SCRIPT_CAPABILITIES: CapabilityName[] = ['shell', 'hooks'];
+
 export interface InstallResult {
+  capabilities: CapabilityName[];
   name: string;
   version: string;
   integrity: string;
@@ -51,6 +56,21 @@ async function fetchVerified(settings: Settings, url: string, integrity: string,
   } catch (e) {
     throw new CliError(`the tarball of ${label} is not valid: ${(e as Error).message}; nothing was written`);
   }
+}
+
+/**
+ * What the package can do, worked out here by the same validator the registry runs, so a registry
+ * that lies about it cannot slip a shell command past the user.
+ */
+function capabilitiesOf(label: string, files: { path: string; mode: number; bytes: Buffer }[], allowScripts: boolean): CapabilityName[] {
+  const report = validateFiles(files);
+  const scripts = report.capabilityDetails.filter((c) => SCRIPT_CAPABILITIES.includes(c.name));
+  if (scripts.length && !allowScripts)
+    throw new CliError(
+      `refusing to install ${label}: it can run code on this machine (${scripts.map((c) => `${c.name}: ${c.detail} in ${c.file}`).join('; ')}). ` +
+        'Read those files, then pass --allow-scripts to install it. Nothing was written',
+    );
+  return report.capabilities;
 }
 
 function plan(files: { path: string; mode: number; bytes: Buffer }[]): PlannedFile[] {
@@ -120,13 +140,17 @@ async function commit(root: string, change: Change) {
 }
 
 /** `unjucks install <name>[@spec]`: resolve, download, verify, extract _templates/**, record in the lock. */
-export async function installPackage(settings: Settings, opts: { name: string; spec: string; dir: string; force: boolean }): Promise<InstallResult> {
+export async function installPackage(
+  settings: Settings,
+  opts: { name: string; spec: string; dir: string; force: boolean; allowScripts: boolean },
+): Promise<InstallResult> {
   const root = resolve(opts.dir);
   const doc = await getJson<VersionDoc>(settings, packageUrl(settings.registry, opts.name, opts.spec || 'latest'), `resolving ${opts.name}@${opts.spec || 'latest'}`);
   const label = `${doc.name}@${doc.version}`;
   const read = await fetchVerified(settings, doc.dist.tarball, doc.dist.integrity, label);
   if (read.manifest.name !== doc.name || read.manifest.version !== doc.version)
     throw new CliError(`the tarball of ${label} holds ${read.manifest.name}@${read.manifest.version}; nothing was written`);
+  const capabilities = capabilitiesOf(label, read.files, opts.allowScripts);
   await mkdir(root, { recursive: true });
   const lock = await readLockfile(root);
   const planned = plan(read.files);
@@ -139,17 +163,17 @@ export async function installPackage(settings: Settings, opts: { name: string; s
   };
   lock.packages[doc.name] = entry;
   await writeLockfile(root, lock);
-  return { name: doc.name, version: doc.version, integrity: doc.dist.integrity, resolved: doc.dist.tarball, ...done };
+  return { name: doc.name, version: doc.version, integrity: doc.dist.integrity, resolved: doc.dist.tarball, capabilities, ...done };
 }
 
 /** `unjucks install` with no argument: exactly what the lock records, integrity checked. */
-export async function installFromLock(settings: Settings, opts: { dir: string; force: boolean }): Promise<InstallResult[]> {
+export async function installFromLock(settings: Settings, opts: { dir: string; force: boolean; allowScripts: boolean }): Promise<InstallResult[]> {
   const root = resolve(opts.dir);
   const lock = await readLockfile(root);
   const names = Object.keys(lock.packages);
   if (names.length === 0) throw new CliError(`no packages in ${join(root, 'unjucks-lock.json')}; install one with: unjucks install <name>`);
   // Download, verify and check every package before writing any of them.
-  const changes: { locked: LockedPackage; change: Change }[] = [];
+  const changes: { locked: LockedPackage; change: Change; capabilities: CapabilityName[] }[] = [];
   for (const name of names) {
     const locked = lock.packages[name]!;
     const label = `${name}@${locked.version}`;
@@ -157,12 +181,13 @@ export async function installFromLock(settings: Settings, opts: { dir: string; f
     const planned = plan(read.files);
     const mismatch = planned.find((f) => locked.files[f.rel] !== f.hash)?.rel ?? Object.keys(locked.files).find((rel) => !planned.some((f) => f.rel === rel));
     if (mismatch) throw new CliError(`the lock's file list for ${label} does not match its tarball (${mismatch}); nothing was written`);
-    changes.push({ locked, change: await check(root, name, planned, lock, opts.force) });
+    const capabilities = capabilitiesOf(label, read.files, opts.allowScripts);
+    changes.push({ locked, capabilities, change: await check(root, name, planned, lock, opts.force) });
   }
   const results: InstallResult[] = [];
-  for (const { locked, change } of changes) {
+  for (const { locked, change, capabilities } of changes) {
     const done = await commit(root, change);
-    results.push({ name: change.name, version: locked.version, integrity: locked.integrity, resolved: locked.resolved, ...done });
+    results.push({ name: change.name, version: locked.version, integrity: locked.integrity, resolved: locked.resolved, capabilities, ...done });
   }
   return results;
 }

@@ -2,7 +2,8 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { create } from 'tar';
 import { minimatch } from 'minimatch';
-import { manifestProblems, readTarballBytes, type Manifest, type ReadTarball } from '@unjucks/core';
+import { manifestProblems, readArchiveBytes, type Manifest, type ReadArchive, type ValidationReport } from '@unjucks/core';
+import { validateFiles } from '@unjucks/validate';
 import { CliError } from './errors.js';
 
 // Fixed, so packing the same files twice gives the same bytes (and a retried publish is idempotent).
@@ -43,13 +44,15 @@ export interface Packed {
   manifest: Manifest;
   tarball: Buffer;
   files: string[];
-  read: ReadTarball;
+  read: ReadArchive;
+  /** The same validator the registry runs on publish, run on the same bytes. */
+  report: ValidationReport;
 }
 
 /**
  * Packs a directory into the registry's tarball format: entries under package/, modes kept
  * (executable bits included), dotfiles such as .gitignore kept, symlinks refused. The result is read
- * back through the same reader the server uses, so a package that packs also passes its checks.
+ * back and validated exactly as the registry will, so the report here is the report there.
  */
 export async function packDirectory(dir: string): Promise<Packed> {
   let raw: string;
@@ -75,11 +78,11 @@ export async function packDirectory(dir: string): Promise<Packed> {
   const stream = create({ cwd: dir, gzip: true, portable: true, prefix: 'package', mtime: FIXED_MTIME, noDirRecurse: true }, files);
   for await (const c of stream) chunks.push(c as Buffer);
   const tarball = Buffer.concat(chunks);
-  let read: ReadTarball;
+  let read: ReadArchive;
   try {
-    read = await readTarballBytes(tarball);
+    read = await readArchiveBytes(tarball, {}, 'collect');
   } catch (e) {
-    throw new CliError(`the packed package is not valid: ${(e as Error).message}`);
+    throw new CliError(`the packed package cannot be read: ${(e as Error).message}`);
   }
-  return { manifest, tarball, files, read };
+  return { manifest, tarball, files, read, report: validateFiles(read.files, { rejected: read.rejected }) };
 }

@@ -62,6 +62,8 @@ describe('details', () => {
   it('reports position, message and hint', () => {
     const f = validateFiles(files(ok('a.ts', 'line one\n{{ a + }}\n'))).findings.find((x) => x.rule === 'syntax/nunjucks')!;
     expect(f).toMatchObject({ file: `${T}/c.njk`, line: 5, severity: 'error', hint: expect.stringMatching(/Fix/) });
+    const member = validateFiles(files(ok('a.ts', 'one\ntwo {{ x.constructor }}\n'))).findings.find((x) => x.rule === 'nunjucks/unsafe-member')!;
+    expect(member).toMatchObject({ line: 5, column: 9 });
     const s = validateFiles(files({ ...ok(), 'notes.txt': 'x\nkey AKIAIOSFODNN7EXAMPLE' })).findings.find((x) => x.rule === 'secret/aws-access-key')!;
     expect(s).toMatchObject({ line: 2, column: 5 });
     expect(s.message).toContain('AKIA…(20 characters)');

@@ -146,7 +146,7 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
         findings.add('syntax/ejs-in-njk', 'the template uses EJS tags (<% %>) in a nunjucks file', { file: f.path, line: fm.bodyLine + before.split('\n').length - 1 });
       }
       const ast = parseNunjucks(f.path, fm.body, fm.bodyLine, findings);
-      if (ast) analyzeNunjucks(f.path, ast, fm.bodyLine - 1, findings, knownFilters).variables.forEach((v) => vars.add(v));
+      if (ast) analyzeNunjucks(f.path, ast, fm.bodyLine, findings, knownFilters).variables.forEach((v) => vars.add(v));
     }
   }
 

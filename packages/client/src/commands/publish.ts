@@ -3,11 +3,15 @@ import type { PublishResult } from '@unjucks/core';
 import type { Settings } from '../config.js';
 import { CliError } from '../errors.js';
 import { postBytes } from '../http.js';
+import { formatReport } from '@unjucks/validate';
 import { packDirectory } from '../pack.js';
 
 export async function publishCommand(settings: Settings, opts: { dir: string; tag?: string; dryRun: boolean }) {
   const packed = await packDirectory(resolve(opts.dir));
   const { name, version } = packed.manifest;
+  // The registry would refuse it: say why here, before uploading anything.
+  if (!packed.report.ok)
+    throw new CliError(`not publishing ${name}@${version}: the package has ${packed.report.errors} error(s)\n${formatReport(packed.report)}`);
   if (opts.dryRun)
     return {
       dryRun: true as const,
@@ -17,6 +21,9 @@ export async function publishCommand(settings: Settings, opts: { dir: string; ta
       size: packed.read.size,
       unpackedSize: packed.read.unpackedSize,
       files: packed.files,
+      warnings: packed.report.warnings,
+      quality: packed.report.quality,
+      capabilities: packed.report.capabilities,
     };
   if (!settings.token) throw new CliError(`publishing needs a token: run unjucks login --registry ${settings.registry} --token <token>, or set UNJUCKS_TOKEN`);
   const query = opts.tag ? `?tag=${encodeURIComponent(opts.tag)}` : '';
