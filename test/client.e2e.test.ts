@@ -124,6 +124,8 @@ describe.each(BACKENDS)('unjucks CLI against $label', (backend) => {
     expect(r.stdout).toContain('dist-tags: latest=2.1.0');
     expect(r.stdout).toContain('component react — a React component');
     expect(r.stdout).toContain('name (string, required): Component name');
+    expect(r.stdout).toContain('capabilities: none (writes files only)');
+    expect(r.stdout).toMatch(/quality: \d+\/100/);
     const json = JSON.parse((await unjucks(['info', 'cli-info@^2', '--json'], { env })).stdout);
     expect(json).toMatchObject({ name: 'cli-info', version: '2.1.0', versions: ['2.1.0'] });
   });

@@ -18,6 +18,8 @@ export async function infoCommand(settings: Settings, opts: { name: string; spec
     deprecated: v.deprecated ?? null,
     engines: v.manifest.engines ?? null,
     dist: v.dist,
+    capabilities: v.capabilities ?? [],
+    quality: v.quality ?? null,
     generators: v.manifest.unjucks?.generators ?? {},
   };
 }
@@ -41,6 +43,8 @@ export function formatInfo(info: Awaited<ReturnType<typeof infoCommand>>): strin
   lines.push(`versions: ${info.versions.join(', ')}`);
   if (info.engines?.unjucks) lines.push(`engines.unjucks: ${info.engines.unjucks}`);
   lines.push(`tarball: ${info.dist.tarball} (${info.dist.fileCount} files, ${info.dist.unpackedSize} bytes)`);
+  if (info.quality !== null) lines.push(`quality: ${info.quality}/100`);
+  lines.push(`capabilities: ${info.capabilities.length ? `${info.capabilities.join(', ')}${info.capabilities.some((c) => c === 'shell' || c === 'hooks') ? ' (install needs --allow-scripts)' : ''}` : 'none (writes files only)'}`);
   const gens = Object.entries(info.generators);
   lines.push(gens.length ? 'generators:' : 'generators: (none declared)');
   for (const [g, gen] of gens) {
