@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { tarball } from './lib/tarball.mjs';
 
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 10), 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -20,29 +20,6 @@ const VERSIONS = 50;
 const NAME = '@bench/react-gen';
 const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 
-function tar(entries) {
-  const blocks = [];
-  for (const [path, content] of entries) {
-    const body = Buffer.from(content);
-    const h = Buffer.alloc(512);
-    h.write(path, 0, 100);
-    h.write('0000644\0', 100);
-    h.write('0000000\0', 108);
-    h.write('0000000\0', 116);
-    h.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
-    h.write('00000000000\0', 136);
-    h.fill(' ', 148, 156);
-    h.write('0', 156);
-    h.write('ustar\0', 257);
-    h.write('00', 263);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-    blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
-}
 
 function packageTarball(version) {
   const manifest = {
@@ -53,7 +30,7 @@ function packageTarball(version) {
   };
   const files = [['package/package.json', JSON.stringify(manifest)], ['package/README.md', `# ${NAME}\n${'Lorem ipsum. '.repeat(200)}`]];
   for (let i = 0; i < 20; i++) files.push([`package/_templates/component/react/file${i}.njk`, `---\nto: src/{{ name }}/file${i}.tsx\n---\n${'export const x = 1;\n'.repeat(50)}`]);
-  return tar(files);
+  return tarball(files);
 }
 
 async function startServer() {

@@ -3,43 +3,12 @@
 // publish (read the tarball, then run every check). Target: under 300 ms for the 200-file package.
 //   pnpm bench:validate        (BENCH_RUNS sets the repetitions, default 10)
 import { randomBytes } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import { readArchiveBytes } from '@unjucks/core';
 import { validateFiles } from '@unjucks/validate';
+import { tarball } from './lib/tarball.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 
-function tar(entries) {
-  const blocks = [];
-  for (const [path, content] of entries) {
-    const body = Buffer.from(content);
-    const h = Buffer.alloc(512);
-    let name = path;
-    let prefix = '';
-    if (name.length > 100) {
-      const cut = name.lastIndexOf('/', 155);
-      prefix = name.slice(0, cut);
-      name = name.slice(cut + 1);
-    }
-    h.write(name, 0, 100);
-    h.write('0000644\0', 100);
-    h.write('0000000\0', 108);
-    h.write('0000000\0', 116);
-    h.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
-    h.write('00000000000\0', 136);
-    h.fill(' ', 148, 156);
-    h.write('0', 156);
-    h.write('ustar\0', 257);
-    h.write('00', 263);
-    h.write(prefix, 345, 155);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-    blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
-}
 
 // A realistic template: frontmatter, loops, conditionals, filters, includes.
 const template = (i) => `---
@@ -70,7 +39,7 @@ function package200() {
   const templates = Array.from({ length: 20 }, (_, i) => `t${i}`);
   const entries = [['package/package.json', manifest('bench-200', templates)], ['package/README.md', '# bench\n'.repeat(100)]];
   for (let i = 0; i < 198; i++) entries.push([`package/_templates/component/t${i % 20}/file${i}.njk`, template(i)]);
-  return tar(entries);
+  return tarball(entries);
 }
 
 function package5MiB() {
@@ -79,7 +48,7 @@ function package5MiB() {
   // 40 large templates (~100 KiB each) and 1 MiB of incompressible assets: about 5 MiB unpacked.
   for (let i = 0; i < 40; i++) entries.push([`package/_templates/component/big/file${i}.njk`, template(i).repeat(40)]);
   for (let i = 0; i < 4; i++) entries.push([`package/_templates/component/big/asset${i}.bin`, randomBytes(256 * 1024)]);
-  return tar(entries);
+  return tarball(entries);
 }
 
 async function measure(label, tgz) {

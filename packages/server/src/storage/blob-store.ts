@@ -24,3 +24,15 @@ export const blobKeyFor = (sha512hex: string): string => {
   if (!/^[0-9a-f]{128}$/.test(sha512hex)) throw new Error(`not a sha512 hex digest: ${sha512hex}`);
   return `sha512/${sha512hex}`;
 };
+
+/** A blob held in memory. */
+export const bytesBlob = (bytes: Uint8Array): StoredBlob => ({
+  size: bytes.byteLength,
+  stream: () =>
+    new ReadableStream({
+      start(c) {
+        c.enqueue(bytes);
+        c.close();
+      },
+    }),
+});

@@ -1,15 +1,4 @@
-import type { BlobStore, StoredBlob } from './blob-store.js';
-
-const memoryBlob = (bytes: Uint8Array): StoredBlob => ({
-  size: bytes.byteLength,
-  stream: () =>
-    new ReadableStream({
-      start(c) {
-        c.enqueue(bytes);
-        c.close();
-      },
-    }),
-});
+import { bytesBlob, type BlobStore, type StoredBlob } from './blob-store.js';
 
 /**
  * Keeps recently read blobs in memory, up to a byte budget. Keys are content hashes and a blob
@@ -37,13 +26,13 @@ export class CachedBlobStore implements BlobStore {
     if (hit) {
       this.entries.delete(key);
       this.entries.set(key, hit);
-      return memoryBlob(hit);
+      return bytesBlob(hit);
     }
     const blob = await this.inner.get(key);
     if (!blob || blob.size > this.maxItemBytes) return blob;
     const bytes = new Uint8Array(await new Response(blob.stream()).arrayBuffer());
     this.remember(key, bytes);
-    return memoryBlob(bytes);
+    return bytesBlob(bytes);
   }
 
   private remember(key: string, bytes: Uint8Array) {

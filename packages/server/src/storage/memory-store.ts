@@ -1,4 +1,4 @@
-import type { BlobStore, StoredBlob } from './blob-store.js';
+import { bytesBlob, type BlobStore, type StoredBlob } from './blob-store.js';
 
 /** For unit tests of code that needs a store but not its engine. */
 export class MemoryBlobStore implements BlobStore {
@@ -11,17 +11,7 @@ export class MemoryBlobStore implements BlobStore {
 
   async get(key: string): Promise<StoredBlob | null> {
     const bytes = this.blobs.get(key);
-    if (!bytes) return null;
-    return {
-      size: bytes.byteLength,
-      stream: () =>
-        new ReadableStream({
-          start(c) {
-            c.enqueue(bytes);
-            c.close();
-          },
-        }),
-    };
+    return bytes ? bytesBlob(bytes) : null;
   }
 
   async has(key: string): Promise<boolean> {
