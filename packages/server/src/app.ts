@@ -12,6 +12,8 @@ import { health } from './routes/health.js';
 import { packagesGet } from './routes/packages-get.js';
 import { packagesPublish } from './routes/packages-publish.js';
 import { packagesResolve } from './routes/packages-resolve.js';
+import { search } from './routes/search.js';
+import { searchSuggest } from './routes/search-suggest.js';
 import { tarballGet } from './routes/tarball-get.js';
 import { tokensCreate } from './routes/tokens-create.js';
 import { versionDeprecate } from './routes/version-deprecate.js';
@@ -68,5 +70,7 @@ export function createApp(registry: RegistryContext, log: (line: string) => void
   versionDeprecate(app);
   tokensCreate(app);
   whoami(app);
+  searchSuggest(app);
+  search(app);
   return app;
 }

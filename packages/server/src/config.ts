@@ -21,6 +21,8 @@ export interface Config {
   limits: PackageLimits;
   /** Bytes of recently downloaded tarballs kept in memory; 0 turns the cache off. */
   blobCacheBytes: number;
+  /** How often counted downloads are written (one batched upsert). */
+  downloadsFlushMs: number;
   validation: {
     /** Unjucks versions this registry supports; null means the validator's default list. */
     supportedUnjucks: string[] | null;
@@ -71,6 +73,7 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : null,
     blobCacheBytes: intVar(env, 'BLOB_CACHE_BYTES', 64 * 1024 * 1024),
+    downloadsFlushMs: Math.max(100, intVar(env, 'DOWNLOADS_FLUSH_MS', 5000)),
     validation: {
       supportedUnjucks: listVar(env, 'SUPPORTED_UNJUCKS_VERSIONS', (v) => semver.valid(v) !== null, 'a semver version'),
       refuseCapabilities:

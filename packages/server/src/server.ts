@@ -7,6 +7,9 @@ import { publicUrlFor, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { RegistryContext } from './registry/context.js';
 import { SnapshotCache } from './registry/snapshot.js';
+import { DownloadCounter } from './search/downloads.js';
+import { SearchIndex } from './search/search-index.js';
+import { SearchSync } from './search/sync.js';
 import { createBlobStore } from './storage/index.js';
 
 export interface RunningRegistry {
@@ -26,7 +29,23 @@ export async function startRegistry(config: Config, log: (line: string) => void 
     const tokenPath = await bootstrapAdmin(database.db, keys, config.dataDir);
     if (tokenPath) log(`created user admin; its registry-admin token is in ${tokenPath} (mode 0600)`);
 
-    const registry: RegistryContext = { db: database.db, store, keys, limits: config.limits, publicUrl: '', cache: new SnapshotCache(), validation: config.validation };
+    const searchIndex = new SearchIndex();
+    const sync = new SearchSync(database, searchIndex, log);
+    await sync.start();
+    log(`search index built: ${sync.lastBuild.docs} packages in ${sync.lastBuild.ms} ms`);
+    const downloads = new DownloadCounter(database.db, config.downloadsFlushMs);
+    downloads.start();
+    const registry: RegistryContext = {
+      db: database.db,
+      store,
+      keys,
+      limits: config.limits,
+      publicUrl: '',
+      cache: new SnapshotCache(),
+      validation: config.validation,
+      search: searchIndex,
+      downloads,
+    };
     const app = createApp(registry, log);
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
@@ -44,6 +63,8 @@ export async function startRegistry(config: Config, log: (line: string) => void 
       close: () =>
         (closing ??= (async () => {
           await new Promise<void>((resolve) => server.close(() => resolve()));
+          await downloads.stop();
+          await sync.stop();
           await database.close();
         })()),
     };

@@ -18,6 +18,11 @@ export interface Database {
   migrate(): Promise<void>;
   /** Cheap round trip, to tell whether the database answers. */
   ping(): Promise<void>;
+  /**
+   * LISTENs on a channel. `onListen` runs each time the listening connection is (re)established:
+   * notifications sent while it was down are lost, so that is when a listener resyncs.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onListen: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -53,6 +58,10 @@ export async function openPostgres(url: string): Promise<Database> {
     async ping() {
       await client`select 1`;
     },
+    async listen(channel, onNotify, onListen) {
+      const { unlisten } = await client.listen(channel, onNotify, onListen);
+      return unlisten;
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -77,6 +86,11 @@ export async function openPglite(dataDir: string, holder: string): Promise<Datab
       },
       async ping() {
         await client.query('select 1');
+      },
+      async listen(channel, onNotify, onListen) {
+        const unlisten = await client.listen(channel, onNotify);
+        onListen();
+        return () => unlisten();
       },
       async close() {
         try {

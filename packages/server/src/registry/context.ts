@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SnapshotCache } from './snapshot.js';
+import type { DownloadCounter } from '../search/downloads.js';
+import type { SearchIndex } from '../search/search-index.js';
 
 /** What the registry operations need; routes and tests build one and pass it in. */
 export interface RegistryContext {
@@ -17,4 +19,6 @@ export interface RegistryContext {
   cache: SnapshotCache;
   /** Options for the publish-time validator (supported Unjucks versions, refused capabilities). */
   validation: Config['validation'];
+  search: SearchIndex;
+  downloads: DownloadCounter;
 }

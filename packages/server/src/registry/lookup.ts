@@ -27,10 +27,17 @@ export async function findLiveVersion(db: Db, packageId: number, name: string, v
   return row;
 }
 
-/** Every write to a package calls this in its transaction: readers key their caches on the revision. */
+/** The channel on which every replica hears about changes (payloads in search/sync.ts). */
+export const CHANGES_CHANNEL = 'unjucks_registry_changes';
+
+/**
+ * Every write to a package calls this in its transaction: readers key their caches on the
+ * revision, and the notification (delivered on commit) tells every replica's search index.
+ */
 export async function touchPackage(db: Db, packageId: number) {
   await db
     .update(packages)
     .set({ modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` })
     .where(eq(packages.id, packageId));
+  await db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: packageId })})`);
 }

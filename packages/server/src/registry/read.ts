@@ -74,7 +74,7 @@ export async function getTarball(ctx: RegistryContext, name: string, file: strin
   if (!row) throw notFound(`version ${version} of ${name} was`);
   const blob = await ctx.store.get(row.blobKey);
   if (!blob) throw new Error(`blob ${row.blobKey} of ${name}@${version} is missing from storage`);
-  return { blob, shasum: row.shasum, integrity: row.integrity, size: row.size };
+  return { blob, shasum: row.shasum, integrity: row.integrity, size: row.size, packageId: s.pkg.id };
 }
 
 /** The validation report stored with a version at publish time. */

@@ -5,12 +5,14 @@ import { ifNoneMatch } from './json.js';
 /** GET /api/v1/packages/:name/-/:file — the stored bytes, streamed. A version's bytes never change. */
 export function tarballGet(app: App) {
   app.get('/api/v1/packages/:name/-/:file', async (c) => {
-    const { blob, shasum } = await getTarball(c.get('registry'), nameParam(c), c.req.param('file'));
+    const registry = c.get('registry');
+    const { blob, shasum, packageId } = await getTarball(registry, nameParam(c), c.req.param('file'));
     const headers = {
       ETag: `"${shasum}"`,
       'Cache-Control': 'public, max-age=31536000, immutable',
     };
     if (ifNoneMatch(c, headers.ETag)) return c.body(null, 304, headers);
+    registry.downloads.count(packageId);
     return c.body(blob.stream(), 200, {
       ...headers,
       'Content-Type': 'application/octet-stream',

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { corpus, HEROES, QUERIES, type CorpusPackage } from '../../../../test/fixtures/search-corpus.js';
+import type { SearchDoc } from './documents.js';
+import { parseQuery } from './query.js';
+import { SearchIndex, splitWords } from './search-index.js';
+
+const toDoc = (p: CorpusPackage, id: number): SearchDoc => ({
+  id,
+  name: p.name,
+  scope: p.name.startsWith('@') ? p.name.slice(1, p.name.indexOf('/')) : null,
+  version: '1.0.0',
+  description: p.description,
+  keywords: p.keywords,
+  generators: p.generators.map((g) => ({ ...g, templates: g.templates.map((t) => ({ ...t, variables: t.variables.map((v) => ({ name: v, description: '' })) })) })),
+  readme: p.readme,
+  maintainers: p.maintainers ?? ['admin'],
+  publisher: 'admin',
+  capabilities: (p.capabilities ?? []) as SearchDoc['capabilities'],
+  quality: p.quality ?? 80,
+  deprecated: !!p.deprecated,
+  private: false,
+  date: new Date(0).toISOString(),
+});
+
+function build(pkgs = corpus(300)) {
+  const index = new SearchIndex();
+  const docs = pkgs.map(toDoc);
+  index.rebuild(docs, new Map(pkgs.map((p, i) => [i, p.downloads])));
+  return { index, docs };
+}
+
+const names = (index: SearchIndex, q: string, size = 3) => index.search(parseQuery(q), { size, from: 0 }).hits.map((h) => h.doc.name);
+
+describe('search relevance on a 300-package corpus', () => {
+  const { index } = build();
+
+  it.each(QUERIES)('"%s" finds %s in the top 3', (q, expected) => {
+    expect(names(index, q)).toContain(expected);
+  });
+
+  it('ranks an exact name match first, even against more popular packages', () => {
+    for (const hero of HEROES.filter((h) => !h.deprecated)) expect(names(index, hero.name, 1)).toEqual([hero.name]);
+    expect(names(index, 'react-component', 1)).toEqual(['@acme/react-component']); // the basename of a scoped name
+  });
+
+  it('leaves deprecated packages out unless asked', () => {
+    expect(names(index, 'react class component', 50)).not.toContain('old-react-gen');
+    expect(index.search(parseQuery('react class component', { deprecated: true }), { size: 3, from: 0 }).hits.map((h) => h.doc.name)).toContain('old-react-gen');
+    expect(names(index, 'is:deprecated', 50)).toEqual(['old-react-gen']);
+  });
+
+  it('applies qualifiers', () => {
+    const all = (q: string) => index.search(parseQuery(q), { size: 250, from: 0 }).hits.map((h) => h.doc);
+    expect(all('keyword:prisma').map((d) => d.name)).toEqual(['prisma-model-templates']);
+    expect(all('scope:@acme').every((d) => d.scope === 'acme')).toBe(true);
+    expect(all('@acme/ component').every((d) => d.scope === 'acme')).toBe(true);
+    expect(all('@acme/ component').length).toBeGreaterThan(0);
+    expect(all('maintainer:carol').every((d) => d.maintainers.includes('carol'))).toBe(true);
+    expect(all('author:carol').length).toBe(all('maintainer:carol').length);
+    expect(all('generator:resolver').map((d) => d.name)).toEqual(['graphql-resolvers']);
+    expect(all('capability:shell').map((d) => d.name)).toEqual(['shell-setup-gen']);
+    expect(all('setup -capability:shell').map((d) => d.name)).not.toContain('shell-setup-gen');
+    expect(all('github workflow capability:ci-config').map((d) => d.name)).toEqual(['gha-workflows']);
+    expect(all('not:deprecated react').some((d) => d.deprecated)).toBe(false);
+    expect(all('is:private')).toEqual([]);
+  });
+
+  it('shows private packages only to those who may read them', () => {
+    const { index: idx, docs } = build(HEROES);
+    const secret = { ...docs[0]!, private: true };
+    idx.upsert(secret);
+    expect(idx.search(parseQuery('react component'), { size: 10, from: 0 }).hits.map((h) => h.doc.name)).not.toContain(secret.name);
+    const hits = idx.search(parseQuery('react component'), { size: 10, from: 0, canSeePrivate: () => true }).hits;
+    expect(hits.map((h) => h.doc.name)).toContain(secret.name);
+  });
+
+  it('scores with relevance, popularity and quality in [0, 1] and pages with from/size', () => {
+    const r = index.search(parseQuery('templates'), { size: 5, from: 0 });
+    expect(r.total).toBeGreaterThan(200);
+    for (const h of r.hits) for (const v of [h.relevance, h.popularity, h.quality, h.final]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+    const next = index.search(parseQuery('templates'), { size: 5, from: 5 });
+    expect(next.hits.map((h) => h.doc.name)).not.toContain(r.hits[0]!.doc.name);
+  });
+
+  it('updates and removes single packages', () => {
+    const { index: idx, docs } = build(HEROES);
+    idx.upsert({ ...docs[1]!, description: 'zebra stripes' });
+    expect(names(idx, 'zebra')).toEqual(['express-route-gen']);
+    idx.remove(docs[1]!.id);
+    expect(names(idx, 'zebra')).toEqual([]);
+  });
+
+  it('suggests names and generators as you type', () => {
+    const s = index.suggest('pris');
+    expect(s[0]).toEqual({ type: 'package', value: 'prisma-model-templates', package: 'prisma-model-templates' });
+    expect(index.suggest('resol').map((x) => x.value)).toContain('resolver');
+    expect(index.suggest('old-react')).toEqual([]); // deprecated
+    expect(index.suggest('r').length).toBeLessThanOrEqual(10);
+  });
+
+  it('splits names on scope, separators and camelCase', () => {
+    expect(splitWords('@acme/reactForm_gen-kit')).toEqual(['acme', 'react', 'Form', 'gen', 'kit']);
+  });
+});
