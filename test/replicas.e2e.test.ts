@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageTarball, publishRaw } from './helpers/packages.js';
+import { manifestFor, packageTarball, publishRaw } from './helpers/packages.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 // Replicas share Postgres and S3; the embedded database admits one process, so this needs Postgres.
@@ -39,6 +39,28 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('two replicas on one Postgres + 
     await publishRaw(a.api, a.adminToken, t);
     const bytes = Buffer.from(await (await fetch(`${b.api}/packages/replicated/-/replicated-1.2.0.tgz`)).arrayBuffer());
     expect(bytes.equals(t)).toBe(true);
+  });
+
+  it('finds a package published through one replica by searching the other within 2 seconds, and drops it when deprecated', async () => {
+    const search = async (s: TestServer, q: string) => ((await (await fetch(`${s.api}/search?q=${encodeURIComponent(q)}`)).json()) as { objects: { package: { name: string } }[] }).objects.map((o) => o.package.name);
+    const eventually = async (check: () => Promise<boolean>) => {
+      const deadline = Date.now() + 2000;
+      while (!(await check())) {
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return true;
+    };
+    expect(await search(b, 'zanzibar')).toEqual([]);
+    const m = manifestFor('zanzibar-gen', '1.0.0', { description: 'Zanzibar spice generators' });
+    expect((await publishRaw(a.api, a.adminToken, packageTarball('zanzibar-gen', '1.0.0', { manifest: m }))).status).toBe(201);
+    expect(await eventually(async () => (await search(b, 'zanzibar')).includes('zanzibar-gen'))).toBe(true);
+
+    await fetch(`${b.api}/packages/zanzibar-gen/1.0.0/deprecate`, { method: 'POST', headers: auth(), body: JSON.stringify({ message: 'gone' }) });
+    expect(await eventually(async () => !(await search(a, 'zanzibar')).includes('zanzibar-gen'))).toBe(true);
+    expect(await search(a, 'zanzibar deprecated')).toEqual([]);
+    const withDeprecated = await (await fetch(`${a.api}/search?q=zanzibar&deprecated=true`)).json();
+    expect(withDeprecated.objects.map((o: { package: { name: string } }) => o.package.name)).toEqual(['zanzibar-gen']);
   });
 
   it('lets concurrent publishes through both replicas race safely', async () => {

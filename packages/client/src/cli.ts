@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { formatInfo, infoCommand } from './commands/info.js';
 import { login } from './commands/login.js';
 import { publishCommand } from './commands/publish.js';
+import { formatSearch, searchCommand } from './commands/search.js';
 import { validateCommand } from './commands/validate.js';
 import { formatReport } from '@unjucks/validate';
 import { resolveSettings } from './config.js';
@@ -21,6 +22,8 @@ commands:
                                           packages that can run code (shell, hooks) need --allow-scripts
   install [--dir D]                       reinstall exactly what D/unjucks-lock.json records
   info <name>[@spec]                      versions, dist-tags and generators with their variables
+  search <query> [--size N]               find packages; qualifiers: keyword: scope: author: generator:
+                                          capability: -capability: is:deprecated
 
 every command takes --registry URL and --json; UNJUCKS_REGISTRY and UNJUCKS_TOKEN override the config file
 `;
@@ -44,6 +47,7 @@ async function main(argv: string[]) {
       dir: { type: 'string' },
       force: { type: 'boolean' },
       'allow-scripts': { type: 'boolean' },
+      size: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -87,6 +91,12 @@ async function main(argv: string[]) {
       const results: InstallResult[] = [];
       for (const arg of args) results.push(await installPackage(settings, { ...parsePackageArg(arg), dir, force: !!values.force, allowScripts }));
       return out(results.length === 1 ? results[0] : results, () => results.forEach(printInstall));
+    }
+    case 'search': {
+      if (args.length === 0) throw new CliError('usage: unjucks search <query> [--size N]');
+      const r = await searchCommand(settings, { query: args.join(' '), size: values.size ? Number(values.size) : 20 });
+      const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100;
+      return out(r, () => console.log(formatSearch(r, columns)));
     }
     case 'info': {
       if (!args[0]) throw new CliError('usage: unjucks info <name>[@spec]');

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from './helpers/backends.js';
+import { unjucks } from './helpers/cli.js';
+import { manifestFor, packageTarball, publishRaw } from './helpers/packages.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+interface SearchBody {
+  total: number;
+  objects: {
+    package: { name: string; version: string; description: string; scope: string; maintainers: { username: string }[]; publisher: { username: string } | null; links: { registry: string } };
+    generators: { name: string; templates: string[] }[];
+    capabilities: string[];
+    downloads: { monthly: number };
+    score: { final: number; detail: { relevance: number; popularity: number; quality: number } };
+    searchScore: number;
+  }[];
+}
+
+const gens = (g: string, t: string, description: string) => ({
+  unjucks: { generators: { [g]: { description, templates: { [t]: { description, variables: { type: 'object', properties: { name: { type: 'string', description: 'Name' } } } } } } } },
+});
+
+describe.each(BACKENDS)('search on $label', (backend) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(backend, { DOWNLOADS_FLUSH_MS: '200' });
+    const mk = (name: string, version: string, g: string, t: string, description: string, extra: object = {}) => {
+      const m = { ...manifestFor(name, version, { description, keywords: [g], ...gens(g, t, description), ...extra }) };
+      const tgz = packageTarball(name, version, { manifest: m, extra: [{ path: `package/_templates/${g}/${t}/a.njk`, content: '---\nto: src/{{ name }}.ts\n---\nx\n' }] });
+      return publishRaw(server.api, server.adminToken, tgz);
+    };
+    for (const r of await Promise.all([
+      mk('@acme/react-component', '1.0.0', 'component', 'react', 'React components with tests'),
+      mk('express-route-gen', '1.0.0', 'route', 'express', 'Express route handlers'),
+      mk('prisma-model-gen', '1.0.0', 'model', 'prisma', 'Prisma models'),
+    ]))
+      expect(r.status).toBe(201);
+  });
+  afterAll(() => server?.destroy());
+
+  const search = async (q: string, extra = '') => (await (await fetch(`${server.api}/search?q=${encodeURIComponent(q)}${extra}`)).json()) as SearchBody;
+
+  it('answers in the npm search shape with scores and generators', async () => {
+    const body = await search('react component');
+    expect(body.total).toBeGreaterThanOrEqual(1);
+    const top = body.objects[0]!;
+    expect(top.package).toMatchObject({
+      name: '@acme/react-component',
+      version: '1.0.0',
+      description: 'React components with tests',
+      scope: 'acme',
+      maintainers: [{ username: 'admin' }],
+      publisher: { username: 'admin' },
+      links: { registry: `${server.url}/api/v1/packages/@acme/react-component` },
+    });
+    expect(top.generators).toEqual(expect.arrayContaining([{ name: 'component', description: 'React components with tests', templates: ['react'] }]));
+    expect(top.score.final).toBeGreaterThan(0);
+    expect(Object.keys(top.score.detail)).toEqual(['relevance', 'popularity', 'quality']);
+  });
+
+  it('sees a publish at once on this replica and drops a deprecated package', async () => {
+    const m = manifestFor('fresh-gen', '1.0.0', { description: 'Freshly baked generators' });
+    expect((await publishRaw(server.api, server.adminToken, packageTarball('fresh-gen', '1.0.0', { manifest: m }))).status).toBe(201);
+    const deadline = Date.now() + 2000;
+    while (!(await search('freshly')).objects.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect((await search('freshly')).objects.map((o) => o.package.name)).toEqual(['fresh-gen']);
+    await fetch(`${server.api}/packages/fresh-gen/1.0.0/deprecate`, { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: '{"message":"old"}' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await search('freshly')).objects).toEqual([]);
+    expect((await search('freshly', '&deprecated=true')).objects.map((o) => o.package.name)).toEqual(['fresh-gen']);
+  });
+
+  it('counts downloads in batches and ranks by them', async () => {
+    const tarball = `${server.api}/packages/express-route-gen/-/express-route-gen-1.0.0.tgz`;
+    for (let i = 0; i < 5; i++) await (await fetch(tarball)).arrayBuffer();
+    const deadline = Date.now() + 3000;
+    let hit;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      hit = (await search('express')).objects.find((o) => o.package.name === 'express-route-gen');
+    } while (hit?.downloads.monthly !== 5 && Date.now() < deadline);
+    expect(hit?.downloads.monthly).toBe(5);
+    expect(hit?.score.detail.popularity).toBe(1);
+  });
+
+  it('applies qualifiers, size and from', async () => {
+    expect((await search('scope:@acme')).objects.map((o) => o.package.name)).toEqual(['@acme/react-component']);
+    expect((await search('generator:model')).objects.map((o) => o.package.name)).toEqual(['prisma-model-gen']);
+    expect((await search('keyword:route')).objects.map((o) => o.package.name)).toEqual(['express-route-gen']);
+    expect((await search('is:private')).objects).toEqual([]);
+    const all = await search('', '&size=2');
+    expect(all.objects).toHaveLength(2);
+    expect(all.total).toBeGreaterThanOrEqual(3);
+    const rest = await search('', '&size=2&from=2');
+    expect(rest.objects.map((o) => o.package.name)).not.toContain(all.objects[0]!.package.name);
+    expect((await fetch(`${server.api}/search?q=x&size=-1`)).status).toBe(400);
+    expect((await search('', '&size=1000')).objects.length).toBeLessThanOrEqual(250);
+  });
+
+  it('suggests names and generators', async () => {
+    const s = await (await fetch(`${server.api}/search/suggest?q=pri`)).json();
+    expect(s.suggestions[0]).toEqual({ type: 'package', value: 'prisma-model-gen', package: 'prisma-model-gen' });
+    const g = await (await fetch(`${server.api}/search/suggest?q=rout`)).json();
+    expect(g.suggestions).toContainEqual({ type: 'generator', value: 'route', package: 'express-route-gen' });
+  });
+
+  it('unjucks search prints a table and the install line for the top hit', async () => {
+    const r = await unjucks(['search', 'prisma', 'model', '--registry', server.url], { env: { COLUMNS: '100' } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/NAME\s+VERSION\s+DESCRIPTION\s+DOWNLOADS\s+CAPABILITIES/);
+    expect(r.stdout).toMatch(/prisma-model-gen\s+1\.0\.0\s+Prisma models/);
+    expect(r.stdout).toMatch(/unjucks install prisma-model-gen@1\.0\.0\s*$/);
+    const json = JSON.parse((await unjucks(['search', 'prisma', '--json', '--size', '1', '--registry', server.url])).stdout);
+    expect(json.objects).toHaveLength(1);
+    const none = await unjucks(['search', 'qqqqzzz', '--registry', server.url]);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(/no packages match/);
+  });
+
+  it('rebuilds from Postgres on restart', async () => {
+    await server.restart();
+    expect((await search('prisma')).objects.map((o) => o.package.name)).toContain('prisma-model-gen');
+  });
+});
