@@ -23,6 +23,8 @@ export interface Config {
   blobCacheBytes: number;
   /** How often counted downloads are written (one batched upsert). */
   downloadsFlushMs: number;
+  /** Search results kept per replica for repeated queries; 0 turns the cache off. */
+  searchCacheEntries: number;
   validation: {
     /** Unjucks versions this registry supports; null means the validator's default list. */
     supportedUnjucks: string[] | null;
@@ -74,6 +76,7 @@ export function loadConfig(env: Env = process.env): Config {
       : null,
     blobCacheBytes: intVar(env, 'BLOB_CACHE_BYTES', 64 * 1024 * 1024),
     downloadsFlushMs: Math.max(100, intVar(env, 'DOWNLOADS_FLUSH_MS', 5000)),
+    searchCacheEntries: intVar(env, 'SEARCH_CACHE_ENTRIES', 1000),
     validation: {
       supportedUnjucks: listVar(env, 'SUPPORTED_UNJUCKS_VERSIONS', (v) => semver.valid(v) !== null, 'a semver version'),
       refuseCapabilities:

@@ -8,3 +8,6 @@ export { KeyRing } from './auth/keys.js';
 export { mintToken, verifyToken, type Actor } from './auth/tokens.js';
 export { publish } from './registry/publish.js';
 export type { RegistryContext } from './registry/context.js';
+export { SearchIndex } from './search/search-index.js';
+export { loadDocuments, loadDownloads } from './search/documents.js';
+export { parseQuery } from './search/query.js';

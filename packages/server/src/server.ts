@@ -29,7 +29,7 @@ export async function startRegistry(config: Config, log: (line: string) => void 
     const tokenPath = await bootstrapAdmin(database.db, keys, config.dataDir);
     if (tokenPath) log(`created user admin; its registry-admin token is in ${tokenPath} (mode 0600)`);
 
-    const searchIndex = new SearchIndex();
+    const searchIndex = new SearchIndex(config.searchCacheEntries);
     const sync = new SearchSync(database, searchIndex, log);
     await sync.start();
     log(`search index built: ${sync.lastBuild.docs} packages in ${sync.lastBuild.ms} ms`);

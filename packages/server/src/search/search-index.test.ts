@@ -82,6 +82,15 @@ describe('search relevance on a 300-package corpus', () => {
     expect(next.hits.map((h) => h.doc.name)).not.toContain(r.hits[0]!.doc.name);
   });
 
+  it('never serves a cached result after the index changed', () => {
+    const { index: idx, docs } = build(HEROES);
+    expect(names(idx, 'zebra')).toEqual([]);
+    idx.upsert({ ...docs[2]!, description: 'zebra models' });
+    expect(names(idx, 'zebra')).toEqual(['prisma-model-templates']);
+    idx.setDownloads(new Map([[docs[2]!.id, 10]]));
+    expect(idx.search(parseQuery('zebra'), { size: 1, from: 0 }).hits[0]!.downloads).toBe(10);
+  });
+
   it('updates and removes single packages', () => {
     const { index: idx, docs } = build(HEROES);
     idx.upsert({ ...docs[1]!, description: 'zebra stripes' });

@@ -38,21 +38,29 @@ function fieldText(doc: SearchDoc, field: string): string {
   }
 }
 
-const newMini = () =>
+const processTerm = (term: string) => {
+  const t = term.toLowerCase();
+  return STOPWORDS.has(t) ? null : t;
+};
+
+/** The distinct indexed terms of one document, as MiniSearch sees them. */
+const termsOf = (doc: SearchDoc) =>
+  new Set(Object.keys(BOOSTS).flatMap((f) => splitWords(fieldText(doc, f)).flatMap((w) => processTerm(w) ?? [])));
+
+const newMini = (documentFrequency: Map<string, number>) =>
   new MiniSearch<SearchDoc>({
     fields: Object.keys(BOOSTS),
     // The id stays a number: hits are looked up in a Map keyed by package id.
     extractField: (doc, field) => (field === 'id' ? (doc.id as unknown as string) : fieldText(doc, field)),
     tokenize: splitWords,
-    processTerm: (term) => {
-      const t = term.toLowerCase();
-      return STOPWORDS.has(t) ? null : t;
-    },
+    processTerm,
     searchOptions: {
       boost: BOOSTS,
-      prefix: true,
+      // A word the index has verbatim is taken as meant; only a partial word or a typo expands,
+      // which keeps expansion (the costly part) for the queries that need it.
+      prefix: (term) => term.length >= 2 && !documentFrequency.has(term),
       // Fuzziness scales with term length: none for short terms, where one edit is a different word.
-      fuzzy: (term) => (term.length < 4 ? false : term.length < 7 ? 1 : 2),
+      fuzzy: (term) => (documentFrequency.has(term) || term.length < 5 ? false : term.length < 9 ? 1 : 2),
     },
   });
 
@@ -73,7 +81,15 @@ export interface SearchHit {
  * of truth: rebuilt at start and on reconnect, updated per package on notification.
  */
 export class SearchIndex {
-  private mini = newMini();
+  /** Bumped by every change; a cached result from an older generation is never served. */
+  private generation = 0;
+  private readonly cache = new Map<string, { generation: number; result: { total: number; hits: SearchHit[] } }>();
+
+  constructor(private readonly cacheEntries = 1000) {}
+
+  /** How many documents hold each term. */
+  private documentFrequency = new Map<string, number>();
+  private mini = newMini(this.documentFrequency);
   private docs = new Map<number, SearchDoc>();
   private downloads = new Map<number, number>();
   private maxDownloads = 0;
@@ -83,69 +99,138 @@ export class SearchIndex {
   }
 
   rebuild(docs: SearchDoc[], downloads: Map<number, number>) {
-    const mini = newMini();
+    this.generation++;
+    const documentFrequency = new Map<string, number>();
+    for (const doc of docs) for (const t of termsOf(doc)) documentFrequency.set(t, (documentFrequency.get(t) ?? 0) + 1);
+    const mini = newMini(documentFrequency);
     mini.addAll(docs);
+    this.documentFrequency = documentFrequency;
     this.mini = mini;
     this.docs = new Map(docs.map((d) => [d.id, d]));
     this.setDownloads(downloads);
   }
 
+  private count(doc: SearchDoc, delta: 1 | -1) {
+    for (const t of termsOf(doc)) {
+      const n = (this.documentFrequency.get(t) ?? 0) + delta;
+      if (n > 0) this.documentFrequency.set(t, n);
+      else this.documentFrequency.delete(t);
+    }
+  }
+
   upsert(doc: SearchDoc) {
-    if (this.docs.has(doc.id)) this.mini.discard(doc.id);
+    this.generation++;
+    this.remove(doc.id);
     this.mini.add(doc);
     this.docs.set(doc.id, doc);
+    this.count(doc, 1);
   }
 
   remove(id: number) {
-    if (!this.docs.has(id)) return;
+    this.generation++;
+    const old = this.docs.get(id);
+    if (!old) return;
     this.mini.discard(id);
     this.docs.delete(id);
+    this.count(old, -1);
+  }
+
+  /**
+   * Drops query terms found in more than half of all packages when rarer terms remain: their
+   * BM25 weight is near zero, yet scoring them means scoring nearly every package.
+   */
+  private significantTerms(text: string): string {
+    const terms = splitWords(text).flatMap((w) => processTerm(w) ?? []);
+    if (terms.length < 2) return terms.join(' ');
+    const common = (t: string) => (this.documentFrequency.get(t) ?? 0) > this.docs.size / 2;
+    const kept = terms.filter((t) => !common(t));
+    return (kept.length ? kept : terms).join(' ');
   }
 
   setDownloads(downloads: Map<number, number>) {
+    this.generation++;
     this.downloads = downloads;
     this.maxDownloads = Math.max(0, ...downloads.values());
   }
 
+  /**
+   * Results are a pure function of the query, the page and the index, so repeated queries (as-you-type,
+   * CI scripts) are answered from a small LRU. Viewer-dependent searches (private packages) skip it.
+   */
   search(q: ParsedQuery, opts: { size: number; from: number; canSeePrivate?: (doc: SearchDoc) => boolean }): { total: number; hits: SearchHit[] } {
-    const text = q.text.trim();
-    const scored: { doc: SearchDoc; score: number }[] = text
-      ? this.mini.search(text).flatMap((r) => {
-          const doc = this.docs.get(r.id as number);
-          return doc ? [{ doc, score: r.score }] : [];
-        })
-      : [...this.docs.values()].map((doc) => ({ doc, score: 0 }));
-    const lowered = text.toLowerCase();
-    const kept = scored.filter(({ doc }) => this.matches(doc, q, opts.canSeePrivate));
-    const maxScore = Math.max(0, ...kept.map((k) => k.score));
-    const popScale = Math.log1p(Math.max(1, this.maxDownloads));
-    const hits = kept.map(({ doc, score }): SearchHit => {
-      const downloads = this.downloads.get(doc.id) ?? 0;
-      const relevance = maxScore > 0 ? score / maxScore : 0;
-      const popularity = Math.log1p(downloads) / popScale;
-      const quality = doc.quality / 100;
-      const exact = lowered !== '' && (doc.name === lowered || doc.name.slice(doc.name.indexOf('/') + 1) === lowered);
-      const final = WEIGHTS.relevance * relevance + WEIGHTS.popularity * popularity + WEIGHTS.quality * quality;
-      return { doc, downloads, exact, relevance, popularity, quality, final, searchScore: score };
-    });
-    hits.sort((a, b) => Number(b.exact) - Number(a.exact) || b.final - a.final || a.doc.name.localeCompare(b.doc.name));
-    return { total: hits.length, hits: hits.slice(opts.from, opts.from + opts.size) };
+    if (opts.canSeePrivate || this.cacheEntries === 0) return this.run(q, opts);
+    const key = JSON.stringify([q, opts.size, opts.from]);
+    const hit = this.cache.get(key);
+    if (hit && hit.generation === this.generation) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit.result;
+    }
+    const result = this.run(q, opts);
+    this.cache.delete(key);
+    this.cache.set(key, { generation: this.generation, result });
+    if (this.cache.size > this.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
+    return result;
   }
 
-  private matches(doc: SearchDoc, q: ParsedQuery, canSeePrivate?: (doc: SearchDoc) => boolean): boolean {
-    if (doc.private && !canSeePrivate?.(doc)) return false;
-    if (q.onlyPrivate && !doc.private) return false;
-    if (q.deprecated === 'exclude' && doc.deprecated) return false;
-    if (q.deprecated === 'only' && !doc.deprecated) return false;
-    if (q.scope !== null && doc.scope !== q.scope) return false;
-    if (q.maintainer !== null && !doc.maintainers.includes(q.maintainer)) return false;
-    const keywords = doc.keywords.map((k) => k.toLowerCase());
-    if (!q.keywords.every((k) => keywords.includes(k))) return false;
-    const generators = doc.generators.flatMap((g) => [g.name.toLowerCase(), ...g.templates.map((t) => `${g.name}/${t.name}`.toLowerCase())]);
-    if (!q.generators.every((g) => generators.includes(g))) return false;
-    if (!q.capabilities.every((c) => (doc.capabilities as string[]).includes(c))) return false;
-    if (q.withoutCapabilities.some((c) => (doc.capabilities as string[]).includes(c))) return false;
-    return true;
+  private run(q: ParsedQuery, opts: { size: number; from: number; canSeePrivate?: (doc: SearchDoc) => boolean }): { total: number; hits: SearchHit[] } {
+    const text = q.text.trim();
+    const filter = this.filterFor(q, opts.canSeePrivate);
+    // Flat arrays, no objects per match: only the requested page becomes SearchHits.
+    const docs: SearchDoc[] = [];
+    const scores: number[] = [];
+    if (text) {
+      for (const r of this.mini.search(this.significantTerms(text))) {
+        const doc = this.docs.get(r.id as number);
+        if (doc && filter(doc)) docs.push(doc), scores.push(r.score);
+      }
+    } else for (const doc of this.docs.values()) if (filter(doc)) docs.push(doc), scores.push(0);
+
+    const lowered = text.toLowerCase();
+    let maxScore = 0;
+    for (const sc of scores) if (sc > maxScore) maxScore = sc;
+    const popScale = Math.log1p(Math.max(1, this.maxDownloads));
+    const finals = new Float64Array(docs.length);
+    const exact = new Uint8Array(docs.length);
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i]!;
+      const relevance = maxScore > 0 ? scores[i]! / maxScore : 0;
+      finals[i] = WEIGHTS.relevance * relevance + WEIGHTS.popularity * (Math.log1p(this.downloads.get(doc.id) ?? 0) / popScale) + WEIGHTS.quality * (doc.quality / 100);
+      if (lowered && (doc.name === lowered || doc.name.slice(doc.name.indexOf('/') + 1) === lowered)) exact[i] = 1;
+    }
+    const order = Array.from(docs.keys());
+    order.sort((a, b) => exact[b]! - exact[a]! || finals[b]! - finals[a]! || docs[a]!.name.localeCompare(docs[b]!.name));
+    const hits = order.slice(opts.from, opts.from + opts.size).map((i): SearchHit => {
+      const doc = docs[i]!;
+      const downloads = this.downloads.get(doc.id) ?? 0;
+      return {
+        doc,
+        downloads,
+        exact: exact[i] === 1,
+        relevance: maxScore > 0 ? scores[i]! / maxScore : 0,
+        popularity: Math.log1p(downloads) / popScale,
+        quality: doc.quality / 100,
+        final: finals[i]!,
+        searchScore: scores[i]!,
+      };
+    });
+    return { total: docs.length, hits };
+  }
+
+  /** A predicate for the query's qualifiers that checks only the qualifiers the query uses. */
+  private filterFor(q: ParsedQuery, canSeePrivate?: (doc: SearchDoc) => boolean): (doc: SearchDoc) => boolean {
+    const checks: ((doc: SearchDoc) => boolean)[] = [(doc) => !doc.private || !!canSeePrivate?.(doc)];
+    if (q.onlyPrivate) checks.push((doc) => doc.private);
+    if (q.deprecated === 'exclude') checks.push((doc) => !doc.deprecated);
+    if (q.deprecated === 'only') checks.push((doc) => doc.deprecated);
+    if (q.scope !== null) checks.push((doc) => doc.scope === q.scope);
+    if (q.maintainer !== null) checks.push((doc) => doc.maintainers.includes(q.maintainer!));
+    for (const k of q.keywords) checks.push((doc) => doc.keywords.some((kw) => kw.toLowerCase() === k));
+    for (const g of q.generators)
+      checks.push((doc) => doc.generators.some((gen) => gen.name.toLowerCase() === g || gen.templates.some((t) => `${gen.name}/${t.name}`.toLowerCase() === g)));
+    for (const c of q.capabilities) checks.push((doc) => (doc.capabilities as string[]).includes(c));
+    for (const c of q.withoutCapabilities) checks.push((doc) => !(doc.capabilities as string[]).includes(c));
+    return (doc) => checks.every((check) => check(doc));
   }
 
   /** As-you-type completion: package names, then generator names, by prefix; most downloaded first. */

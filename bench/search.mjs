@@ -1,0 +1,184 @@
+#!/usr/bin/env node --expose-gc
+// Search at scale: 10,000 packages in a fresh Postgres database. Reports the index build time
+// from Postgres, the index memory, and search p50/p99 at concurrency 8 against the running server.
+//   pnpm bench:search     (BENCH_DATABASE_URL: a Postgres server URL, default the local one;
+//                          BENCH_PACKAGES default 10000; BENCH_SECONDS default 10)
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { openDatabase, SearchIndex, loadDocuments, loadDownloads, parseQuery } from '../packages/server/dist/index.js';
+
+const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const N = Number(process.env.BENCH_PACKAGES ?? 10000);
+const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 10), 60);
+const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+const gc = globalThis.gc ?? (() => undefined);
+
+const FW = ['react', 'preact', 'vue', 'svelte', 'angular', 'solid', 'express', 'koa', 'hapi', 'nest', 'fastify', 'next', 'nuxt', 'remix', 'astro', 'prisma', 'graphql', 'terraform', 'kubernetes', 'docker'];
+const ART = ['component', 'page', 'layout', 'hook', 'store', 'middleware', 'plugin', 'service', 'route', 'model', 'resolver', 'module', 'deployment', 'workflow', 'form', 'table', 'modal', 'client', 'config', 'schema'];
+const ADJ = ['simple', 'typed', 'minimal', 'enterprise', 'modern', 'legacy', 'tiny', 'fancy', 'fast', 'secure'];
+
+function manifest(i) {
+  const fw = FW[i % FW.length];
+  const art = ART[Math.floor(i / FW.length) % ART.length];
+  const adj = ADJ[Math.floor(i / (FW.length * ART.length)) % ADJ.length];
+  const name = i % 5 === 0 ? `@org${i % 50}/${fw}-${art}-${i}` : `${adj}-${fw}-${art}-${i}`;
+  return {
+    name,
+    version: '1.0.0',
+    description: `${adj} ${fw} ${art} templates with tests and docs`,
+    keywords: [fw, art, adj],
+    unjucks: {
+      generators: {
+        [art]: {
+          description: `${fw} ${art}s`,
+          templates: Object.fromEntries(['default', 'typed', 'with-tests'].map((t) => [t, { description: `${adj} ${art} (${t})`, variables: { type: 'object', properties: { name: { type: 'string', description: `${art} name` }, withTests: { type: 'boolean', description: 'add tests' } } } }])),
+        },
+      },
+    },
+  };
+}
+
+const readme = (m) => `# ${m.name}\n\n${m.description}.\n\n## Usage\n\n    unjucks ${Object.keys(m.unjucks.generators)[0]} default MyThing\n\n${'This package generates files for your project. '.repeat(30)}`;
+
+async function seed(url) {
+  const sql = postgres(url, { max: 4, onnotice: () => undefined });
+  const [{ id: admin }] = await sql`insert into users (name, is_admin) values ('admin', true) on conflict (name) do update set is_admin = true returning id`;
+  for (let start = 0; start < N; start += 1000) {
+    const ms = Array.from({ length: Math.min(1000, N - start) }, (_, k) => manifest(start + k));
+    const pkgs = await sql`insert into packages ${sql(ms.map((m) => ({ name: m.name, canonical_name: m.name.replace(/[._-]/g, ''), created_by: admin })))} returning id, name`;
+    const byName = new Map(pkgs.map((p) => [p.name, p.id]));
+    await sql`insert into versions ${sql(
+      ms.map((m, k) => ({
+        package_id: byName.get(m.name),
+        version: '1.0.0',
+        manifest: sql.json(m),
+        readme: readme(m),
+        integrity: 'sha512-bench',
+        shasum: 'bench',
+        size: 1000,
+        file_count: 4,
+        unpacked_size: 4000,
+        blob_key: 'sha512/bench',
+        published_by: admin,
+        report: sql.json({ ok: true, errors: 0, warnings: 0, findings: [], capabilities: k % 7 === 0 ? ['shell'] : [], capabilityDetails: [], quality: 50 + (k % 50), templates: [], validator: 'bench' }),
+      })),
+    )}`;
+    await sql`insert into dist_tags ${sql(pkgs.map((p) => ({ package_id: p.id, tag: 'latest', version: '1.0.0' })))}`;
+    await sql`insert into downloads ${sql(pkgs.map((p, k) => ({ package_id: p.id, day: new Date().toISOString().slice(0, 10), count: (k * 37) % 1000 })))}`;
+  }
+  await sql.end();
+}
+
+function run(args, env) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [SERVER_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (c) => (c === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited ${c}`))));
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true });
+const get = (url) =>
+  new Promise((resolve) => {
+    http.get(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    }).on('error', () => resolve(false));
+  });
+
+const dbName = `unjucks_bench_${Date.now()}`;
+const admin = postgres(BASE_URL, { max: 1, onnotice: () => undefined });
+await admin.unsafe(`create database ${dbName}`);
+const url = new URL(BASE_URL);
+url.pathname = `/${dbName}`;
+const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-bench-search-'));
+let server;
+try {
+  const env = { DATABASE_URL: url.toString(), DATA_DIR: dataDir, PORT: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  await run(['migrate'], env);
+  let t0 = performance.now();
+  await seed(url.toString());
+  console.log(`seeded ${N} packages in ${Math.round(performance.now() - t0)} ms`);
+
+  // Build time and memory, measured in this process with the server's own code.
+  const database = await openDatabase({ databaseUrl: url.toString(), dataDir, holder: 'bench' });
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  t0 = performance.now();
+  const index = new SearchIndex();
+  const [docs, dl] = await Promise.all([loadDocuments(database.db), loadDownloads(database.db)]);
+  const loadMs = performance.now() - t0;
+  index.rebuild(docs, dl);
+  const buildMs = performance.now() - t0;
+  gc();
+  const heapMb = (process.memoryUsage().heapUsed - heap0) / 1024 / 1024;
+  const inProc = [];
+  for (const q of ['react component', 'express route', 'prisma model', 'kubernetes deployment']) {
+    const s = performance.now();
+    index.search(parseQuery(q), { size: 20, from: 0 });
+    inProc.push(performance.now() - s);
+  }
+  await database.close();
+  void docs;
+
+  // The running server, searched at concurrency 8: first with the result cache off (every
+  // search computed), then with it on (repeated queries answered from memory).
+  const queries = ['react component', 'express route', 'prisma model', 'graphql resolver', 'kubernetes deployment', 'vue form', 'typed store', 'secure middleware', 'terraform module tests', 'keyword:react scope:@org5', 'nest service', 'docker workflow', 'componet', 'expr', 'svelte modal'];
+  const rows = [];
+  for (const cache of ['0', '1000']) {
+    server = spawn(process.execPath, [SERVER_BIN, 'start'], { env: { ...process.env, ...env, SEARCH_CACHE_ENTRIES: cache }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const base = await new Promise((resolve) => {
+      let out = '';
+      server.stdout.on('data', (d) => {
+        out += d;
+        const m = /listening on (\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+    });
+    // Warm the JIT, then measure.
+    for (const q of queries) await get(`${base}/api/v1/search?q=${encodeURIComponent(q)}&size=20`);
+    const latencies = [];
+    let errors = 0;
+    const deadline = performance.now() + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (let i = w; performance.now() < deadline; i++) {
+          const s = performance.now();
+          if (!(await get(`${base}/api/v1/search?q=${encodeURIComponent(queries[i % queries.length])}&size=20`))) errors++;
+          latencies.push(performance.now() - s);
+        }
+      }),
+    );
+    latencies.sort((a, b) => a - b);
+    const pct = (p) => latencies[Math.floor((p / 100) * (latencies.length - 1))].toFixed(1);
+    rows.push({ 'result cache': cache === '0' ? 'off' : 'on', 'HTTP rps @8': Math.round(latencies.length / SECONDS), 'p50 (ms)': pct(50), 'p99 (ms)': pct(99), errors });
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    server = null;
+  }
+  console.table([
+    {
+      packages: docs.length,
+      'load from Postgres (ms)': Math.round(loadMs),
+      'build total (ms)': Math.round(buildMs),
+      'index heap (MB)': heapMb.toFixed(1),
+      'in-process search, cold (ms)': inProc.map((t) => t.toFixed(1)).join('/'),
+    },
+  ]);
+  console.table(rows);
+} finally {
+  agent.destroy();
+  if (server) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+  await admin.end();
+  await rm(dataDir, { recursive: true, force: true });
+}
