@@ -45,6 +45,7 @@ export async function startRegistry(config: Config, log: (line: string) => void 
       validation: config.validation,
       search: searchIndex,
       downloads,
+      afterChange: (id) => sync.refresh([id]),
     };
     const app = createApp(registry, log);
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

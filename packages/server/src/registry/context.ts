@@ -21,4 +21,6 @@ export interface RegistryContext {
   validation: Config['validation'];
   search: SearchIndex;
   downloads: DownloadCounter;
+  /** Runs after a write to a package commits, before the response: this replica's read-your-writes. */
+  afterChange(packageId: number): Promise<void>;
 }

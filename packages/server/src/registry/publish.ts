@@ -98,6 +98,7 @@ export async function publish(
   await ctx.store.put(blobKey, archive.tarball);
 
   let tags: Record<string, string>;
+  let packageId = 0;
   try {
     tags = await ctx.db.transaction(async (tx) => {
       await tx.insert(packages).values({ name, canonicalName: canonicalName(name), createdBy: actor.userId }).onConflictDoNothing();
@@ -133,6 +134,7 @@ export async function publish(
         current[setTag] = manifest.version;
       }
       await touchPackage(tx as unknown as Db, row!.id);
+      packageId = row!.id;
       return current;
     });
   } catch (e) {
@@ -143,6 +145,7 @@ export async function publish(
     if (retry) return retry;
     throw e;
   }
+  await ctx.afterChange(packageId);
   return { status: 201, result: { ...summary(checked.archive, manifest, report), created: true, 'dist-tags': tags } };
 }
 

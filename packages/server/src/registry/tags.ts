@@ -19,7 +19,7 @@ export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name
   const pkg = await findPackage(ctx.db, name);
   assertCanWrite(actor, pkg, 'change the dist-tags of', name);
   await findLiveVersion(ctx.db, pkg.id, name, version);
-  return ctx.db.transaction(async (tx) => {
+  const tags = await ctx.db.transaction(async (tx) => {
     await tx
       .insert(distTags)
       .values({ packageId: pkg.id, tag, version })
@@ -27,13 +27,15 @@ export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name
     await touchPackage(tx as unknown as Db, pkg.id);
     return tagsOf(tx as unknown as Db, pkg.id);
   });
+  await ctx.afterChange(pkg.id);
+  return tags;
 }
 
 export async function removeDistTag(ctx: RegistryContext, actor: Actor | null, name: string, tag: string) {
   if (tag === 'latest') throw new InputError('the latest tag cannot be removed; point it at another version instead');
   const pkg = await findPackage(ctx.db, name);
   assertCanWrite(actor, pkg, 'change the dist-tags of', name);
-  return ctx.db.transaction(async (tx) => {
+  const tags = await ctx.db.transaction(async (tx) => {
     const removed = await tx
       .delete(distTags)
       .where(and(eq(distTags.packageId, pkg.id), eq(distTags.tag, tag)))
@@ -42,6 +44,8 @@ export async function removeDistTag(ctx: RegistryContext, actor: Actor | null, n
     await touchPackage(tx as unknown as Db, pkg.id);
     return tagsOf(tx as unknown as Db, pkg.id);
   });
+  await ctx.afterChange(pkg.id);
+  return tags;
 }
 
 /** Marks a version deprecated with a message; an empty message lifts the deprecation. */
@@ -56,5 +60,6 @@ export async function deprecateVersion(ctx: RegistryContext, actor: Actor | null
     await tx.update(versions).set({ deprecated }).where(eq(versions.id, row.id));
     await touchPackage(tx as unknown as Db, pkg.id);
   });
+  await ctx.afterChange(pkg.id);
   return { name, version, deprecated };
 }

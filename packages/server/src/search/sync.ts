@@ -60,9 +60,17 @@ export class SearchSync {
       void this.enqueue(async () => this.index.setDownloads(await loadDownloads(this.database.db)));
       return;
     }
-    // Notices that arrive together are loaded together.
-    this.pending.add(notice.package);
-    void this.enqueue(async () => {
+    void this.refresh([notice.package]);
+  }
+
+  /**
+   * Reloads packages from Postgres into the index. The replica that made a write calls this before
+   * it answers, so its own search reflects the write at once; the others follow the notification.
+   */
+  refresh(packageIds: number[]): Promise<void> {
+    // Packages asked for together are loaded together.
+    for (const id of packageIds) this.pending.add(id);
+    return this.enqueue(async () => {
       if (this.pending.size === 0) return;
       const ids = [...this.pending];
       this.pending.clear();
