@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestFor, packageTarball, publishRaw } from './helpers/packages.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -61,6 +62,32 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('two replicas on one Postgres + 
     expect(await search(a, 'zanzibar deprecated')).toEqual([]);
     const withDeprecated = await (await fetch(`${a.api}/search?q=zanzibar&deprecated=true`)).json();
     expect(withDeprecated.objects.map((o: { package: { name: string } }) => o.package.name)).toEqual(['zanzibar-gen']);
+  });
+
+  it('rebuilds after losing its notification connection, catching up on what it missed', async () => {
+    const sql = postgres(a.env.DATABASE_URL!, { max: 1, onnotice: () => undefined });
+    const search = async (s: TestServer, q: string) =>
+      ((await (await fetch(`${s.api}/search?q=${encodeURIComponent(q)}`)).json()) as { objects: { package: { name: string } }[] }).objects.map((o) => o.package.name);
+    try {
+      expect((await publishRaw(a.api, a.adminToken, packageTarball('missed-while-down', '1.0.0'))).status).toBe(201);
+      // A change no notification announces: only a rebuild can bring it into an index.
+      await sql`update versions set manifest = jsonb_set(manifest, '{description}', '"Quokka habitat generators"')
+                where package_id = (select id from packages where name = 'missed-while-down')`;
+      expect(await search(b, 'quokka')).toEqual([]);
+      const killed = await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen%'`;
+      expect(killed.length).toBeGreaterThanOrEqual(2);
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && !b.stdout().includes('rebuilt after the notification connection came back')) await new Promise((r) => setTimeout(r, 100));
+      expect(b.stdout()).toContain('rebuilt after the notification connection came back');
+      expect(await search(b, 'quokka')).toEqual(['missed-while-down']);
+      // Live notifications flow again afterwards.
+      await fetch(`${a.api}/packages/missed-while-down/1.0.0/deprecate`, { method: 'POST', headers: auth(), body: JSON.stringify({ message: 'x' }) });
+      const until = Date.now() + 2000;
+      while (Date.now() < until && (await search(b, 'quokka')).length) await new Promise((r) => setTimeout(r, 50));
+      expect(await search(b, 'quokka')).toEqual([]);
+    } finally {
+      await sql.end();
+    }
   });
 
   it('lets concurrent publishes through both replicas race safely', async () => {

@@ -35,7 +35,11 @@ export class SearchSync {
       CHANGES_CHANNEL,
       (payload) => this.onNotice(payload),
       () => {
-        const build = this.enqueue(() => this.rebuild());
+        const reconnect = first !== null;
+        const build = this.enqueue(async () => {
+          await this.rebuild();
+          if (reconnect) this.log(`search index rebuilt after the notification connection came back: ${this.lastBuild.docs} packages in ${this.lastBuild.ms} ms`);
+        });
         first ??= build;
       },
     );
