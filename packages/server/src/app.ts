@@ -9,6 +9,9 @@ import { distTagsDelete } from './routes/dist-tags-delete.js';
 import { distTagsGet } from './routes/dist-tags-get.js';
 import { distTagsPut } from './routes/dist-tags-put.js';
 import { health } from './routes/health.js';
+import { ready } from './routes/ready.js';
+import { requestLog } from './routes/request-log.js';
+import { createLogger, type Logger } from './log.js';
 import { packagesGet } from './routes/packages-get.js';
 import { packagesPublish } from './routes/packages-publish.js';
 import { packagesResolve } from './routes/packages-resolve.js';
@@ -30,7 +33,14 @@ export function canonicalPath(path: string): string {
 
 const JSON_BODY_LIMIT = 64 * 1024;
 
-export function createApp(registry: RegistryContext, log: (line: string) => void = () => undefined) {
+export interface AppOptions {
+  logger?: Logger;
+  /** What GET /ready checks; each throws when its part is unavailable. */
+  readiness?: { database: () => Promise<void>; storage: () => Promise<void> };
+}
+
+export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
+  const logger = opts.logger ?? createLogger('error', () => undefined);
   const app = new Hono<AppEnv>({ getPath: (req) => canonicalPath(getPath(req)) });
 
   app.onError((err, c) => {
@@ -38,16 +48,20 @@ export function createApp(registry: RegistryContext, log: (line: string) => void
       if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="unjucks-registry"');
       return c.json({ error: err.message, ...err.details }, err.status);
     }
-    log(`error ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
-    return c.json({ error: 'internal error; the registry logged the details' }, 500);
+    const requestId = c.res.headers.get('x-request-id');
+    logger.log('error', 'unhandled error', { requestId, method: c.req.method, path: c.req.path, error: err.stack ?? String(err) });
+    return c.json({ error: `internal error; the registry logged the details under request id ${requestId}` }, 500);
   });
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}; see the README for the API` }, 404));
 
   app.use('*', async (c, next) => {
     c.set('registry', registry);
+    c.set('actor', null);
     await next();
   });
+  app.use('*', requestLog(logger));
   health(app);
+  if (opts.readiness) ready(app, opts.readiness);
   app.use('/api/*', authenticate);
   // JSON bodies are small; the publish upload streams under its own limits instead.
   const jsonLimit = bodyLimit({

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_LIMITS, InputError, type CapabilityName, type PackageLimits } from '@unjucks/core';
 import semver from 'semver';
+import { parseLogLevel, type LogLevel } from './log.js';
 
 export interface S3Config {
   bucket: string;
@@ -25,6 +26,7 @@ export interface Config {
   downloadsFlushMs: number;
   /** Search results kept per replica for repeated queries; 0 turns the cache off. */
   searchCacheEntries: number;
+  logLevel: LogLevel;
   validation: {
     /** Unjucks versions this registry supports; null means the validator's default list. */
     supportedUnjucks: string[] | null;
@@ -77,6 +79,7 @@ export function loadConfig(env: Env = process.env): Config {
     blobCacheBytes: intVar(env, 'BLOB_CACHE_BYTES', 64 * 1024 * 1024),
     downloadsFlushMs: Math.max(100, intVar(env, 'DOWNLOADS_FLUSH_MS', 5000)),
     searchCacheEntries: intVar(env, 'SEARCH_CACHE_ENTRIES', 1000),
+    logLevel: parseLogLevel(env.LOG_LEVEL),
     validation: {
       supportedUnjucks: listVar(env, 'SUPPORTED_UNJUCKS_VERSIONS', (v) => semver.valid(v) !== null, 'a semver version'),
       refuseCapabilities:

@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { sql } from 'drizzle-orm';
 import { createApp } from './app.js';
+import { signingKeys } from './db/schema.js';
+import { createLogger, type Logger } from './log.js';
 import { KeyRing } from './auth/keys.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { publicUrlFor, type Config } from './config.js';
@@ -19,13 +22,14 @@ export interface RunningRegistry {
 }
 
 /** Opens the database (migrating it), the blob store, bootstraps the admin, and listens. */
-export async function startRegistry(config: Config, log: (line: string) => void = console.log): Promise<RunningRegistry> {
+export async function startRegistry(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningRegistry> {
+  const log = (msg: string, fields?: Record<string, unknown>) => logger.log('info', msg, fields);
   const database = await openDatabase({ ...config, holder: 'a running registry server' });
   try {
     await database.migrate();
     const keys = new KeyRing(database.db);
     const store = createBlobStore(config);
-    await store.ping().catch((e: Error) => log(`warning: storage (${store.describe}) did not answer: ${e.message}`));
+    await store.ping().catch((e: Error) => logger.log('warn', `storage (${store.describe}) did not answer: ${e.message}`));
     const tokenPath = await bootstrapAdmin(database.db, keys, config.dataDir);
     if (tokenPath) log(`created user admin; its registry-admin token is in ${tokenPath} (mode 0600)`);
 
@@ -47,7 +51,16 @@ export async function startRegistry(config: Config, log: (line: string) => void 
       downloads,
       afterChange: (id) => sync.refresh([id]),
     };
-    const app = createApp(registry, log);
+    const app = createApp(registry, {
+      logger,
+      readiness: {
+        // A query against a migrated table: answers only when the database is up and migrated.
+        database: async () => {
+          await database.db.select({ n: sql`1` }).from(signingKeys).limit(1);
+        },
+        storage: () => store.ping(),
+      },
+    });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
       s.once('error', reject);

@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import type { Logger } from '../log.js';
+import type { AppEnv } from './app-env.js';
+
+const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Gives every request an id (the caller's X-Request-Id when it is sane), echoes it, and logs one
+ * line when the response is ready: method, route template, status, duration and actor.
+ */
+export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const id = incoming && ID_RE.test(incoming) ? incoming : randomUUID();
+    c.header('X-Request-Id', id);
+    const t0 = performance.now();
+    await next();
+    c.header('X-Request-Id', id);
+    const actor = c.get('actor');
+    logger.log(c.res.status >= 500 ? 'error' : 'info', 'request', {
+      requestId: id,
+      method: c.req.method,
+      route: routePath(c, -1),
+      path: c.req.path.length > 200 ? `${c.req.path.slice(0, 200)}…` : c.req.path,
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - t0) * 100) / 100,
+      actor: actor?.userName ?? null,
+    });
+  };
+}
