@@ -9,12 +9,18 @@ import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { readLock } from './db/embedded-lock.js';
 import { startRegistry } from './server.js';
+import { gc } from './integrity/gc.js';
+import { verify } from './integrity/verify.js';
+import { createBlobStore } from './storage/index.js';
 
 const USAGE = `usage: unjucks-registry <command>
 
 commands:
   start                                   start the server (config from env vars; see the README)
   migrate                                 apply pending database migrations, then exit
+  verify [--repair] [--json]              check every version's blob exists and matches its sha512;
+                                          exits 1 on a problem; --repair re-links what it can
+  gc [--grace 1h] [--dry-run] [--json]    delete blobs no version references, older than the grace period
   token create --user NAME --role ROLE    mint a token (ROLE: ${TOKEN_ROLES.join(', ')}) and print it
          [--label TEXT] [--expires 30d]   the user is created when missing; --expires takes s, m, h, d
          [--json]                         print { token, jti, user, role, expiresAt } instead
@@ -86,6 +92,9 @@ async function main(argv: string[]) {
       label: { type: 'string' },
       expires: { type: 'string' },
       json: { type: 'boolean' },
+      repair: { type: 'boolean' },
+      grace: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -97,6 +106,32 @@ async function main(argv: string[]) {
   const config = loadConfig();
   if (command === 'start') return start(config);
   if (command === 'migrate') return migrate(config);
+  if (command === 'verify' || command === 'gc') {
+    const database = await openDatabase({ ...config, holder: `unjucks-registry ${command}` });
+    try {
+      await database.migrate();
+      const store = createBlobStore({ ...config, blobCacheBytes: 0 });
+      if (command === 'verify') {
+        const r = await verify(database.db, store, { repair: !!values.repair });
+        if (values.json) console.log(JSON.stringify(r, null, 2));
+        else {
+          for (const p of r.problems) console.log(`${p.problem} ${p.name}@${p.version}: ${p.detail}${p.relinkedTo ? `; re-linked to ${p.relinkedTo}` : ''}`);
+          console.log(`checked ${r.checked} versions: ${r.ok} ok, ${r.problems.length} with problems, ${r.relinked} re-linked`);
+        }
+        if (r.problems.length > r.relinked) process.exitCode = 1;
+      } else {
+        const r = await gc(database.db, store, { graceMs: parseDuration(values.grace ?? '1h') * 1000, dryRun: !!values['dry-run'] });
+        if (values.json) console.log(JSON.stringify(r, null, 2));
+        else {
+          for (const key of r.deleted) console.log(`${values['dry-run'] ? 'would delete' : 'deleted'} ${key}`);
+          console.log(`scanned ${r.scanned} blobs: ${r.referenced} referenced, ${r.deleted.length} ${values['dry-run'] ? 'to delete' : 'deleted'}, ${r.kept} unreferenced but within the grace period`);
+        }
+      }
+    } finally {
+      await database.close();
+    }
+    return;
+  }
   if (command === 'token' && sub === 'create') {
     if (!values.user || !values.role) throw new InputError('token create needs --user NAME and --role ROLE');
     const minted = await tokenCreate(config, {

@@ -49,6 +49,11 @@ const read = async (store: BlobStore, key: string) => {
   return { size: blob.size, bytes: Buffer.from(await new Response(blob.stream()).arrayBuffer()) };
 };
 
+const modifiedOf = async (store: BlobStore, key: string) => {
+  for await (const b of store.list()) if (b.key === key) return b.modified;
+  throw new Error(`${key} is not listed`);
+};
+
 describe.each(stores)('BlobStore contract: %s', (_label, make) => {
   it('stores, streams back, lists and deletes bytes by content key', async () => {
     const store = await make();
@@ -64,10 +69,22 @@ describe.each(stores)('BlobStore contract: %s', (_label, make) => {
     expect(back?.size).toBe(bytes.length);
     expect(back?.bytes.equals(bytes)).toBe(true);
     const keys: string[] = [];
-    for await (const k of store.list()) keys.push(k);
+    let modified = new Date(0);
+    for await (const b of store.list()) keys.push(b.key), (modified = b.modified);
     expect(keys).toEqual([key]);
+    expect(Date.now() - modified.getTime()).toBeLessThan(60_000);
     await store.delete(key);
     expect(await store.has(key)).toBe(false);
+  });
+
+  it('refreshes the modified time when the same bytes are put again', async () => {
+    const store = await make();
+    const bytes = randomBytes(100);
+    await store.put(keyOf(bytes), bytes);
+    const first = await modifiedOf(store, keyOf(bytes));
+    await new Promise((r) => setTimeout(r, 1100)); // S3 keeps whole seconds
+    await store.put(keyOf(bytes), bytes);
+    expect((await modifiedOf(store, keyOf(bytes))).getTime()).toBeGreaterThan(first.getTime());
   });
 
   it('keeps an empty blob and many blobs apart', async () => {

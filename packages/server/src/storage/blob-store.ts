@@ -8,17 +8,30 @@ export interface StoredBlob {
  * Where tarballs live. Keys are content addresses (`sha512/<hex>`), so a put is idempotent and
  * two versions with the same bytes share one blob.
  */
+export interface ListedBlob {
+  key: string;
+  /** When the blob was last written, or refreshed by a put of the same bytes. */
+  modified: Date;
+}
+
 export interface BlobStore {
   readonly describe: string;
+  /** Stores the bytes, or, when they are already stored, refreshes the blob's modified time (see gc). */
   put(key: string, bytes: Uint8Array): Promise<void>;
   get(key: string): Promise<StoredBlob | null>;
   has(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
-  /** Every key, for tests and for the integrity tools that walk storage. */
-  list(): AsyncIterable<string>;
+  /** Every blob, for the integrity tools that walk storage. */
+  list(): AsyncIterable<ListedBlob>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
 }
+
+/** The key the bytes with this sha512 SRI are stored under. */
+export const blobKeyForIntegrity = (integrity: string): string | null => {
+  const m = /^sha512-([A-Za-z0-9+/]{86}==)$/.exec(integrity);
+  return m ? blobKeyFor(Buffer.from(m[1]!, 'base64').toString('hex')) : null;
+};
 
 export const blobKeyFor = (sha512hex: string): string => {
   if (!/^[0-9a-f]{128}$/.test(sha512hex)) throw new Error(`not a sha512 hex digest: ${sha512hex}`);

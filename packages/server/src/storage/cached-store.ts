@@ -1,4 +1,4 @@
-import { bytesBlob, type BlobStore, type StoredBlob } from './blob-store.js';
+import { bytesBlob, type BlobStore, type ListedBlob, type StoredBlob } from './blob-store.js';
 
 /**
  * Keeps recently read blobs in memory, up to a byte budget. Keys are content hashes and a blob
@@ -59,7 +59,7 @@ export class CachedBlobStore implements BlobStore {
     await this.inner.delete(key);
   }
 
-  list(): AsyncIterable<string> {
+  list(): AsyncIterable<ListedBlob> {
     return this.inner.list();
   }
 

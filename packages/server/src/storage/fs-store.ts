@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import type { BlobStore, StoredBlob } from './blob-store.js';
+import type { BlobStore, ListedBlob, StoredBlob } from './blob-store.js';
 
 /** Blobs as files under one folder, sharded by the first bytes of the hash. */
 export class FsBlobStore implements BlobStore {
@@ -21,7 +21,12 @@ export class FsBlobStore implements BlobStore {
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const path = this.pathOf(key);
-    if (await this.has(key)) return;
+    if (await this.has(key)) {
+      // Same bytes again: refresh the time, so gc's grace period covers the publish now using it.
+      const now = new Date();
+      await utimes(path, now, now);
+      return;
+    }
     await mkdir(dirname(path), { recursive: true });
     // Write aside, then rename: a reader never sees a half-written blob, even after a crash.
     const tmp = `${path}.${randomUUID()}.tmp`;
@@ -56,7 +61,7 @@ export class FsBlobStore implements BlobStore {
     await rm(this.pathOf(key), { force: true });
   }
 
-  async *list(): AsyncIterable<string> {
+  async *list(): AsyncIterable<ListedBlob> {
     let entries: string[];
     try {
       entries = await readdir(this.root, { recursive: true });
@@ -66,8 +71,8 @@ export class FsBlobStore implements BlobStore {
     for (const rel of entries) {
       const parts = rel.split(sep);
       if (parts.length === 4 && !rel.endsWith('.tmp')) {
-        const full = join(this.root, rel);
-        if ((await stat(full)).isFile()) yield `${parts[0]}/${parts[3]}`;
+        const st = await stat(join(this.root, rel));
+        if (st.isFile()) yield { key: `${parts[0]}/${parts[3]}`, modified: st.mtime };
       }
     }
   }

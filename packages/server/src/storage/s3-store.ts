@@ -9,7 +9,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { S3Config } from '../config.js';
-import type { BlobStore, StoredBlob } from './blob-store.js';
+import type { BlobStore, ListedBlob, StoredBlob } from './blob-store.js';
 
 const isNotFound = (e: unknown) =>
   e instanceof S3ServiceException && (e.$metadata.httpStatusCode === 404 || e.name === 'NoSuchKey' || e.name === 'NotFound');
@@ -37,7 +37,9 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    if (await this.has(key)) return;
+    // Always written, even when the bytes are already there: an S3 PUT replaces atomically, and a
+    // rewrite refreshes LastModified, which gc's grace period relies on (a self-copy does not on
+    // every S3 server).
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.config.bucket,
@@ -75,13 +77,13 @@ export class S3BlobStore implements BlobStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.keyOf(key) }));
   }
 
-  async *list(): AsyncIterable<string> {
+  async *list(): AsyncIterable<ListedBlob> {
     let token: string | undefined;
     do {
       const out = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: this.config.prefix || undefined, ContinuationToken: token }),
       );
-      for (const o of out.Contents ?? []) if (o.Key) yield o.Key.slice(this.config.prefix.length);
+      for (const o of out.Contents ?? []) if (o.Key) yield { key: o.Key.slice(this.config.prefix.length), modified: o.LastModified ?? new Date(0) };
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
   }
