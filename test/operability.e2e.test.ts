@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 describe.each(BACKENDS)('operability on $label', (backend) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(backend);
+    server = await startTestServer(backend, { METRICS_TOKEN: 'metrics-secret' });
   });
   afterAll(() => server?.destroy());
 
@@ -38,6 +38,34 @@ describe.each(BACKENDS)('operability on $label', (backend) => {
     expect(lines.find((l) => l.requestId === 'read-1')).toMatchObject({ route: '/api/v1/packages/:name', status: 200, actor: null });
     expect(server.stdout()).not.toContain(server.adminToken);
     expect(server.stdout()).not.toContain(server.adminToken.split('.')[2]!);
+  });
+
+  it('serves Prometheus metrics behind METRICS_TOKEN', async () => {
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await publishRaw(server.api, server.adminToken, packageTarball('metered', '1.0.0'))).status).toBe(201);
+    expect((await publishRaw(server.api, server.adminToken, packageTarball('metered', '1.0.0'))).status).toBe(200);
+    expect((await publishRaw(server.api, server.adminToken, packageTarball('metered-bad', 'v1'))).status).toBe(422);
+    await (await fetch(`${server.api}/packages/metered/-/metered-1.0.0.tgz`)).arrayBuffer();
+    await fetch(`${server.api}/packages/metered`);
+    await fetch(`${server.api}/packages/metered`);
+    await fetch(`${server.api}/search?q=metered`);
+    const res = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-secret' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/unjucks_http_requests_total\{method="POST",route="\/api\/v1\/packages",status="201"\} [1-9]/);
+    expect(text).toMatch(/unjucks_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/api\/v1\/packages\/:name"\} [1-9]/);
+    expect(text).toMatch(/unjucks_publishes_total\{result="created"\} [1-9]/);
+    expect(text).toMatch(/unjucks_publishes_total\{result="retry"\} 1/);
+    expect(text).toMatch(/unjucks_publish_rejections_total\{rule="manifest\/invalid"\} 1/);
+    expect(text).toMatch(/unjucks_downloads_total\{package="metered"\} 1/);
+    expect(text).toMatch(/unjucks_search_duration_seconds_count [1-9]/);
+    expect(text).toMatch(/unjucks_cache_requests_total\{cache="metadata",result="hit"\} [1-9]/);
+    expect(text).toMatch(/unjucks_storage_operation_duration_seconds_count\{op="put"\} [1-9]/);
+    expect(text).toMatch(/unjucks_process_resident_memory_bytes \d+/);
+    // Route templates, never package names, label the HTTP series.
+    expect(text).not.toMatch(/unjucks_http_requests_total\{[^}]*metered/);
   });
 
   it('reports readiness, naming a failing part with a 503', async () => {

@@ -10,6 +10,8 @@ import { distTagsGet } from './routes/dist-tags-get.js';
 import { distTagsPut } from './routes/dist-tags-put.js';
 import { health } from './routes/health.js';
 import { ready } from './routes/ready.js';
+import { metricsRoute } from './routes/metrics.js';
+import type { Metrics } from './metrics.js';
 import { requestLog } from './routes/request-log.js';
 import { createLogger, type Logger } from './log.js';
 import { packagesGet } from './routes/packages-get.js';
@@ -37,6 +39,9 @@ export interface AppOptions {
   logger?: Logger;
   /** What GET /ready checks; each throws when its part is unavailable. */
   readiness?: { database: () => Promise<void>; storage: () => Promise<void> };
+  metrics?: Metrics;
+  /** When set, GET /metrics requires it as a bearer token. */
+  metricsToken?: string | null;
 }
 
 export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
@@ -59,9 +64,10 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
     c.set('actor', null);
     await next();
   });
-  app.use('*', requestLog(logger));
+  app.use('*', requestLog(logger, opts.metrics));
   health(app);
   if (opts.readiness) ready(app, opts.readiness);
+  if (opts.metrics) metricsRoute(app, opts.metrics, opts.metricsToken ?? null);
   app.use('/api/*', authenticate);
   // JSON bodies are small; the publish upload streams under its own limits instead.
   const jsonLimit = bodyLimit({

@@ -27,6 +27,8 @@ export interface Config {
   /** Search results kept per replica for repeated queries; 0 turns the cache off. */
   searchCacheEntries: number;
   logLevel: LogLevel;
+  /** When set, GET /metrics requires it as a bearer token. */
+  metricsToken: string | null;
   validation: {
     /** Unjucks versions this registry supports; null means the validator's default list. */
     supportedUnjucks: string[] | null;
@@ -80,6 +82,7 @@ export function loadConfig(env: Env = process.env): Config {
     downloadsFlushMs: Math.max(100, intVar(env, 'DOWNLOADS_FLUSH_MS', 5000)),
     searchCacheEntries: intVar(env, 'SEARCH_CACHE_ENTRIES', 1000),
     logLevel: parseLogLevel(env.LOG_LEVEL),
+    metricsToken: env.METRICS_TOKEN || null,
     validation: {
       supportedUnjucks: listVar(env, 'SUPPORTED_UNJUCKS_VERSIONS', (v) => semver.valid(v) !== null, 'a semver version'),
       refuseCapabilities:

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { createApp } from './app.js';
 import { signingKeys } from './db/schema.js';
 import { createLogger, type Logger } from './log.js';
+import { InstrumentedBlobStore, Metrics } from './metrics.js';
 import { KeyRing } from './auth/keys.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { publicUrlFor, type Config } from './config.js';
@@ -28,7 +29,8 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
   try {
     await database.migrate();
     const keys = new KeyRing(database.db);
-    const store = createBlobStore(config);
+    const metrics = new Metrics();
+    const store = new InstrumentedBlobStore(createBlobStore(config), metrics);
     await store.ping().catch((e: Error) => logger.log('warn', `storage (${store.describe}) did not answer: ${e.message}`));
     const tokenPath = await bootstrapAdmin(database.db, keys, config.dataDir);
     if (tokenPath) log(`created user admin; its registry-admin token is in ${tokenPath} (mode 0600)`);
@@ -45,7 +47,8 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       keys,
       limits: config.limits,
       publicUrl: '',
-      cache: new SnapshotCache(),
+      cache: new SnapshotCache(2000, (hit) => metrics.cache.inc({ cache: 'metadata', result: hit ? 'hit' : 'miss' })),
+      metrics,
       validation: config.validation,
       search: searchIndex,
       downloads,
@@ -60,6 +63,8 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
         },
         storage: () => store.ping(),
       },
+      metrics,
+      metricsToken: config.metricsToken,
     });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));

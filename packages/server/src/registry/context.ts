@@ -1,6 +1,7 @@
 import type { PackageLimits } from '@unjucks/core';
 import type { KeyRing } from '../auth/keys.js';
 import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
 import type { Db } from '../db/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SnapshotCache } from './snapshot.js';
@@ -21,6 +22,7 @@ export interface RegistryContext {
   validation: Config['validation'];
   search: SearchIndex;
   downloads: DownloadCounter;
+  metrics: Metrics;
   /** Runs after a write to a package commits, before the response: this replica's read-your-writes. */
   afterChange(packageId: number): Promise<void>;
 }

@@ -36,7 +36,9 @@ interface Checked {
   report: ValidationReport;
 }
 
-function refuse(report: ValidationReport): never {
+function refuse(ctx: RegistryContext, report: ValidationReport): never {
+  ctx.metrics.publishes.inc({ result: 'rejected' });
+  for (const f of report.findings) if (f.severity === 'error') ctx.metrics.rejections.inc({ rule: f.rule });
   const first = report.findings.find((f) => f.severity === 'error')!;
   throw new InputError(
     `the package failed validation with ${report.errors} error(s); the first: ${first.rule}${first.file ? ` in ${first.file}` : ''}: ${first.message}. See "report" for all findings and how to fix them`,
@@ -73,7 +75,7 @@ export async function publish(
   });
   // Without a valid manifest there is no name to check permissions against: refuse now.
   const manifestFile = archive.files.find((f) => f.path === 'package.json');
-  if (!manifestFile || report.findings.some((f) => UNUSABLE_MANIFEST.has(f.rule))) refuse(report);
+  if (!manifestFile || report.findings.some((f) => UNUSABLE_MANIFEST.has(f.rule))) refuse(ctx, report);
   const manifest = JSON.parse(manifestFile.bytes.toString('utf8')) as Manifest;
   const { name } = manifest;
 
@@ -82,7 +84,10 @@ export async function publish(
   assertCanWrite(actor, existing ?? null, 'publish to', name);
   if (existing) {
     const retry = await identicalRetry(ctx.db, existing.id, archive, manifest);
-    if (retry) return retry;
+    if (retry) {
+      ctx.metrics.publishes.inc({ result: 'retry' });
+      return retry;
+    }
   } else {
     const similar = await ctx.db
       .select({ name: packages.name, createdBy: packages.createdBy })
@@ -91,7 +96,7 @@ export async function publish(
     const other = similar.find((p) => p.createdBy !== actor.userId);
     if (other) report = appendFinding(report, 'manifest/name-too-similar', `the name ${name} is too similar to the existing package ${other.name}`, { file: 'package.json' });
   }
-  if (!report.ok) refuse(report);
+  if (!report.ok) refuse(ctx, report);
   const checked: Checked = { archive, manifest, report };
 
   const blobKey = blobKeyFor(archive.sha512hex);
@@ -146,6 +151,7 @@ export async function publish(
     throw e;
   }
   await ctx.afterChange(packageId);
+  ctx.metrics.publishes.inc({ result: 'created' });
   return { status: 201, result: { ...summary(checked.archive, manifest, report), created: true, 'dist-tags': tags } };
 }
 

@@ -29,7 +29,10 @@ const publisher = alias(users, 'publisher');
 export class SnapshotCache {
   private readonly entries = new Map<string, PackageSnapshot>();
 
-  constructor(private readonly maxEntries = 2000) {}
+  constructor(
+    private readonly maxEntries = 2000,
+    private readonly onLookup: (hit: boolean) => void = () => undefined,
+  ) {}
 
   async get(db: Db, name: string): Promise<PackageSnapshot> {
     parseName(name);
@@ -39,7 +42,9 @@ export class SnapshotCache {
       throw notFound(`package ${name} was`);
     }
     const cached = this.entries.get(name);
-    if (cached && cached.pkg.id === head.id && cached.pkg.revision === head.revision) {
+    const fresh = !!cached && cached.pkg.id === head.id && cached.pkg.revision === head.revision;
+    this.onLookup(fresh);
+    if (cached && fresh) {
       // Map order doubles as recency for eviction.
       this.entries.delete(name);
       this.entries.set(name, cached);

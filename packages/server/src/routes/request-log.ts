@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { AppEnv } from './app-env.js';
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -10,7 +11,7 @@ const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
  * Gives every request an id (the caller's X-Request-Id when it is sane), echoes it, and logs one
  * line when the response is ready: method, route template, status, duration and actor.
  */
-export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
+export function requestLog(logger: Logger, metrics?: Metrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const incoming = c.req.header('x-request-id');
     const id = incoming && ID_RE.test(incoming) ? incoming : randomUUID();
@@ -19,10 +20,15 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
     await next();
     c.header('X-Request-Id', id);
     const actor = c.get('actor');
+    // The route template, not the path: a bounded label set, and no names leak into metrics.
+    const route = routePath(c, -1);
+    const seconds = (performance.now() - t0) / 1000;
+    metrics?.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    metrics?.httpDuration.observe({ method: c.req.method, route }, seconds);
     logger.log(c.res.status >= 500 ? 'error' : 'info', 'request', {
       requestId: id,
       method: c.req.method,
-      route: routePath(c, -1),
+      route,
       path: c.req.path.length > 200 ? `${c.req.path.slice(0, 200)}…` : c.req.path,
       status: c.res.status,
       durationMs: Math.round((performance.now() - t0) * 100) / 100,

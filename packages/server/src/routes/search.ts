@@ -22,7 +22,9 @@ export function search(app: App) {
     const from = intParam(c.req.query('from'), 'from', 0);
     const t0 = performance.now();
     const { total, hits } = registry.search.search(parseQuery(q, { deprecated: c.req.query('deprecated') === 'true' }), { size, from });
-    c.header('Server-Timing', `search;dur=${(performance.now() - t0).toFixed(2)}`);
+    const ms = performance.now() - t0;
+    registry.metrics.searchDuration.observe(ms / 1000);
+    c.header('Server-Timing', `search;dur=${ms.toFixed(2)}`);
     return c.json({ total, objects: hits.map((h) => searchObject(h, registry.publicUrl)), time: new Date().toISOString() });
   });
 }

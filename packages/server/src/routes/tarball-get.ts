@@ -13,6 +13,7 @@ export function tarballGet(app: App) {
     };
     if (ifNoneMatch(c, headers.ETag)) return c.body(null, 304, headers);
     registry.downloads.count(packageId);
+    registry.metrics.download(nameParam(c));
     return c.body(blob.stream(), 200, {
       ...headers,
       'Content-Type': 'application/octet-stream',

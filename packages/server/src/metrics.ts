@@ -1,0 +1,79 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BlobStore, ListedBlob, StoredBlob } from './storage/blob-store.js';
+
+// Per-package download labels stop here; the rest are counted under "other", so a registry with
+// many packages cannot blow up the time series count.
+const MAX_PACKAGE_LABELS = 200;
+
+/** The registry's Prometheus metrics, on a registry of their own (no global state). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({ name: 'unjucks_http_requests_total', help: 'HTTP requests by route template and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  readonly httpDuration = new Histogram({
+    name: 'unjucks_http_request_duration_seconds',
+    help: 'HTTP request latency by route template',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [this.registry],
+  });
+  readonly publishes = new Counter({ name: 'unjucks_publishes_total', help: 'Publishes by result: created, retry, rejected', labelNames: ['result'], registers: [this.registry] });
+  readonly rejections = new Counter({ name: 'unjucks_publish_rejections_total', help: 'Error findings in refused publishes, by validation rule id', labelNames: ['rule'], registers: [this.registry] });
+  readonly downloads = new Counter({ name: 'unjucks_downloads_total', help: 'Tarball downloads by package (the first 200 packages seen; the rest as "other")', labelNames: ['package'], registers: [this.registry] });
+  readonly searchDuration = new Histogram({ name: 'unjucks_search_duration_seconds', help: 'Search latency inside the server', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1], registers: [this.registry] });
+  readonly cache = new Counter({ name: 'unjucks_cache_requests_total', help: 'Cache lookups by cache and result', labelNames: ['cache', 'result'], registers: [this.registry] });
+  readonly storageDuration = new Histogram({ name: 'unjucks_storage_operation_duration_seconds', help: 'Blob store operation latency', labelNames: ['op'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
+  readonly storageErrors = new Counter({ name: 'unjucks_storage_errors_total', help: 'Blob store operations that failed', labelNames: ['op'], registers: [this.registry] });
+  private readonly packageLabels = new Set<string>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'unjucks_' });
+  }
+
+  download(name: string) {
+    if (this.packageLabels.size < MAX_PACKAGE_LABELS) this.packageLabels.add(name);
+    this.downloads.inc({ package: this.packageLabels.has(name) ? name : 'other' });
+  }
+}
+
+/** Times and counts every operation of a blob store. */
+export class InstrumentedBlobStore implements BlobStore {
+  readonly describe: string;
+
+  constructor(
+    private readonly inner: BlobStore,
+    private readonly metrics: Metrics,
+  ) {
+    this.describe = inner.describe;
+  }
+
+  private async time<T>(op: string, run: () => Promise<T>): Promise<T> {
+    const end = this.metrics.storageDuration.startTimer({ op });
+    try {
+      return await run();
+    } catch (e) {
+      this.metrics.storageErrors.inc({ op });
+      throw e;
+    } finally {
+      end();
+    }
+  }
+
+  put(key: string, bytes: Uint8Array) {
+    return this.time('put', () => this.inner.put(key, bytes));
+  }
+  get(key: string): Promise<StoredBlob | null> {
+    return this.time('get', () => this.inner.get(key));
+  }
+  has(key: string) {
+    return this.time('has', () => this.inner.has(key));
+  }
+  delete(key: string) {
+    return this.time('delete', () => this.inner.delete(key));
+  }
+  list(): AsyncIterable<ListedBlob> {
+    return this.inner.list();
+  }
+  ping() {
+    return this.time('ping', () => this.inner.ping());
+  }
+}
