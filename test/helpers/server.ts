@@ -19,6 +19,8 @@ export interface TestServer {
   /** Keys of every stored blob, whichever store is in use. */
   blobKeys(): Promise<string[]>;
   stop(): Promise<void>;
+  /** Sends a signal and resolves with the exit code once the process is gone. */
+  signal(sig: NodeJS.Signals): Promise<number | null>;
   /** Starts the server again on the same engines and data folder (a new port). */
   restart(): Promise<void>;
   /** Stops the server and removes its database, bucket and data folder. */
@@ -133,6 +135,14 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
       return (res.Contents ?? []).map((o) => o.Key!);
     },
     stop,
+    signal(sig) {
+      const proc = child as ChildProcess | null;
+      if (!proc || proc.exitCode !== null) return Promise.resolve(proc?.exitCode ?? null);
+      return new Promise((resolve) => {
+        proc.once('exit', (code) => resolve(code));
+        proc.kill(sig);
+      });
+    },
     async restart() {
       await stop();
       out = '';

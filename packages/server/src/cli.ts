@@ -35,8 +35,13 @@ function parseDuration(text: string): number {
 async function start(config: Config) {
   const running = await startRegistry(config);
   const stop = async (signal: string) => {
-    console.log(`received ${signal}; shutting down`);
-    await running.close();
+    console.log(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: `received ${signal}; finishing in-flight requests, then exiting` }));
+    try {
+      await running.close();
+    } catch (e) {
+      console.error(`unjucks-registry: shutdown: ${(e as Error).message}`);
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -29,6 +29,8 @@ export interface Config {
   logLevel: LogLevel;
   /** When set, GET /metrics requires it as a bearer token. */
   metricsToken: string | null;
+  /** How long in-flight requests get to finish after SIGTERM before their connections are cut. */
+  shutdownTimeoutMs: number;
   validation: {
     /** Unjucks versions this registry supports; null means the validator's default list. */
     supportedUnjucks: string[] | null;
@@ -83,6 +85,7 @@ export function loadConfig(env: Env = process.env): Config {
     searchCacheEntries: intVar(env, 'SEARCH_CACHE_ENTRIES', 1000),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     metricsToken: env.METRICS_TOKEN || null,
+    shutdownTimeoutMs: intVar(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     validation: {
       supportedUnjucks: listVar(env, 'SUPPORTED_UNJUCKS_VERSIONS', (v) => semver.valid(v) !== null, 'a semver version'),
       refuseCapabilities:

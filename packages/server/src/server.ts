@@ -81,7 +81,18 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       registry,
       close: () =>
         (closing ??= (async () => {
-          await new Promise<void>((resolve) => server.close(() => resolve()));
+          // Stop accepting; idle keep-alive sockets go now, busy ones when their response is done.
+          const http = server as unknown as import('node:http').Server;
+          const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+          http.closeIdleConnections?.();
+          const idleSweep = setInterval(() => http.closeIdleConnections?.(), 100);
+          const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref());
+          if ((await Promise.race([closed, deadline])) === 'timeout') {
+            logger.log('warn', `requests still running after ${config.shutdownTimeoutMs} ms; closing their connections`);
+            http.closeAllConnections?.();
+            await closed;
+          }
+          clearInterval(idleSweep);
           await downloads.stop();
           await sync.stop();
           await database.close();
