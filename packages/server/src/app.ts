@@ -14,6 +14,7 @@ import { metricsRoute } from './routes/metrics.js';
 import type { Metrics } from './metrics.js';
 import { requestLog } from './routes/request-log.js';
 import { createLogger, type Logger } from './log.js';
+import { isConnectionError, UnavailableError } from './errors.js';
 import { packagesGet } from './routes/packages-get.js';
 import { packagesPublish } from './routes/packages-publish.js';
 import { packagesResolve } from './routes/packages-resolve.js';
@@ -54,6 +55,12 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
       return c.json({ error: err.message, ...err.details }, err.status);
     }
     const requestId = c.res.headers.get('x-request-id');
+    if (err instanceof UnavailableError || isConnectionError(err)) {
+      const message = err instanceof UnavailableError ? err.message : 'the database is unavailable; try again shortly';
+      logger.log('warn', 'dependency unavailable', { requestId, method: c.req.method, path: c.req.path, error: String((err as Error).message ?? err) });
+      c.header('Retry-After', String(err instanceof UnavailableError ? err.retryAfterSeconds : 5));
+      return c.json({ error: message }, 503);
+    }
     logger.log('error', 'unhandled error', { requestId, method: c.req.method, path: c.req.path, error: err.stack ?? String(err) });
     return c.json({ error: `internal error; the registry logged the details under request id ${requestId}` }, 500);
   });

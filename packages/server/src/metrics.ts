@@ -1,5 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BlobStore, ListedBlob, StoredBlob } from './storage/blob-store.js';
+import { UnavailableError } from './errors.js';
 
 // Per-package download labels stop here; the rest are counted under "other", so a registry with
 // many packages cannot blow up the time series count.
@@ -52,7 +53,8 @@ export class InstrumentedBlobStore implements BlobStore {
       return await run();
     } catch (e) {
       this.metrics.storageErrors.inc({ op });
-      throw e;
+      // Whatever went wrong in the store, for the client it is the same: try again later.
+      throw new UnavailableError(`storage (${this.inner.describe}) is unavailable: ${(e as Error).message}; ${op === 'put' ? 'nothing was stored; ' : ''}try again shortly`);
     } finally {
       end();
     }

@@ -1,0 +1,90 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error s3rver ships no types
+import S3rver from 's3rver';
+import { manifestFor, packageTarball, publishRaw } from './helpers/packages.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+describe('storage outage', () => {
+  let dir: string;
+  let port: number;
+  let s3: { close(): Promise<void> } | null = null;
+  let server: TestServer;
+  const bucket = 'outage';
+  const startS3 = async () => {
+    s3 = new S3rver({ address: '127.0.0.1', port, silent: true, directory: dir, configureBuckets: [{ name: bucket }] });
+    await (s3 as unknown as { run(): Promise<unknown> }).run();
+  };
+  const stored = async () => {
+    const client = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const keys = ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key);
+    client.destroy();
+    return keys;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'unjucks-outage-'));
+    port = await freePort();
+    await startS3();
+    // The helper sets up no storage for an 'fs' backend; these variables point the server at this s3rver.
+    server = await startTestServer(
+      { label: 'outage', db: process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite', store: 'fs' },
+      {
+        S3_BUCKET: bucket,
+        S3_ENDPOINT: `http://127.0.0.1:${port}`,
+        S3_FORCE_PATH_STYLE: 'true',
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        BLOB_CACHE_BYTES: '0',
+      },
+    );
+  });
+  afterAll(async () => {
+    await server?.destroy();
+    await s3?.close().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers 503 for publishes and downloads, keeps metadata and search, and recovers by itself', async () => {
+    const m = manifestFor('outage-pkg', '1.0.0', { description: 'Outage survivor templates' });
+    expect((await publishRaw(server.api, server.adminToken, packageTarball('outage-pkg', '1.0.0', { manifest: m }))).status).toBe(201);
+    const before = await stored();
+    expect(before).toHaveLength(1);
+
+    await s3!.close();
+    s3 = null;
+
+    const pub = await publishRaw(server.api, server.adminToken, packageTarball('outage-pkg', '1.1.0'));
+    expect(pub.status).toBe(503);
+    expect(pub.headers.get('retry-after')).toBeTruthy();
+    expect(pub.body.error).toMatch(/^storage \(S3 bucket outage at http:\/\/127\.0\.0\.1:\d+\) is unavailable: .*nothing was stored; try again shortly$/);
+    const download = await fetch(`${server.api}/packages/outage-pkg/-/outage-pkg-1.0.0.tgz`);
+    expect(download.status).toBe(503);
+    // Metadata and search come from Postgres and memory: they keep working.
+    const doc = await (await fetch(`${server.api}/packages/outage-pkg`)).json();
+    expect(Object.keys(doc.versions)).toEqual(['1.0.0']);
+    const found = await (await fetch(`${server.api}/search?q=outage`)).json();
+    expect(found.objects.map((o: { package: { name: string } }) => o.package.name)).toEqual(['outage-pkg']);
+    const ready = await fetch(`${server.url}/ready`);
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).checks.database).toBe('ok');
+
+    await startS3();
+    expect(await stored()).toEqual(before); // the refused publish left nothing behind
+    expect((await publishRaw(server.api, server.adminToken, packageTarball('outage-pkg', '1.1.0'))).status).toBe(201);
+    expect((await fetch(`${server.api}/packages/outage-pkg/-/outage-pkg-1.0.0.tgz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+  });
+});
