@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -86,5 +86,83 @@ describe('storage outage', () => {
     expect((await publishRaw(server.api, server.adminToken, packageTarball('outage-pkg', '1.1.0'))).status).toBe(201);
     expect((await fetch(`${server.api}/packages/outage-pkg/-/outage-pkg-1.0.0.tgz`)).status).toBe(200);
     expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+  });
+});
+
+/** A TCP proxy in front of Postgres that a test can cut (refusing and resetting connections) and restore. */
+class CuttableProxy {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+  up() {
+    return new Promise<void>((resolve) => {
+      this.server = createServer((client) => {
+        const upstream = connect(this.target.port, this.target.host);
+        for (const s of [client, upstream]) {
+          this.sockets.add(s);
+          s.on('close', () => this.sockets.delete(s));
+          s.on('error', () => undefined);
+        }
+        client.pipe(upstream).pipe(client);
+      }).listen(this.port, '127.0.0.1', () => resolve());
+    });
+  }
+  down() {
+    for (const s of this.sockets) s.destroy();
+    return new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+describe.runIf(!!process.env.TEST_DATABASE_URL)('database outage', () => {
+  let proxy: CuttableProxy;
+  let server: TestServer;
+  let dropDb: () => Promise<void>;
+  beforeAll(async () => {
+    const { createTestDatabase } = await import('./helpers/server.js');
+    const db = await createTestDatabase();
+    dropDb = db.drop;
+    const url = new URL(db.url);
+    proxy = new CuttableProxy(await freePort(), { host: url.hostname, port: Number(url.port || 5432) });
+    await proxy.up();
+    url.host = `127.0.0.1:${proxy.port}`;
+    server = await startTestServer({ label: 'db outage', db: 'pglite', store: 'fs' }, { DATABASE_URL: url.toString() });
+  });
+  afterAll(async () => {
+    await server?.destroy();
+    await proxy?.down();
+    await dropDb?.();
+  });
+
+  it('answers 503 quickly while the database is down, and recovers without a restart', async () => {
+    const m = manifestFor('db-outage-pkg', '1.0.0', { description: 'Weathering database outages' });
+    expect((await publishRaw(server.api, server.adminToken, packageTarball('db-outage-pkg', '1.0.0', { manifest: m }))).status).toBe(201);
+
+    await proxy.down();
+    const t0 = Date.now();
+    const meta = await fetch(`${server.api}/packages/db-outage-pkg`);
+    expect(meta.status).toBe(503);
+    expect((await meta.json()).error).toMatch(/database is unavailable/);
+    const pub = await publishRaw(server.api, server.adminToken, packageTarball('db-outage-pkg', '1.1.0'));
+    expect(pub.status).toBe(503);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const ready = await fetch(`${server.url}/ready`);
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).checks).toMatchObject({ storage: 'ok', database: expect.not.stringMatching(/^ok$/) });
+    // Search lives in memory and keeps answering.
+    const found = await (await fetch(`${server.api}/search?q=weathering`)).json();
+    expect(found.objects.map((o: { package: { name: string } }) => o.package.name)).toEqual(['db-outage-pkg']);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+
+    await proxy.up();
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (await fetch(`${server.url}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 200));
+    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+    expect((await fetch(`${server.api}/packages/db-outage-pkg`)).status).toBe(200);
+    expect((await publishRaw(server.api, server.adminToken, packageTarball('db-outage-pkg', '1.1.0'))).status).toBe(201);
+    // The search listener came back too: a publish after the outage is found.
+    expect((await (await fetch(`${server.api}/search?q=db-outage-pkg`)).json()).objects[0].package.version).toBe('1.1.0');
   });
 });
