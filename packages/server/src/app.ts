@@ -11,6 +11,7 @@ import { distTagsPut } from './routes/dist-tags-put.js';
 import { health } from './routes/health.js';
 import { ready } from './routes/ready.js';
 import { metricsRoute } from './routes/metrics.js';
+import { earlyLimits, publishConcurrency, tokenLimits, type RequestLimits } from './routes/limits.js';
 import type { Metrics } from './metrics.js';
 import { requestLog } from './routes/request-log.js';
 import { createLogger, type Logger } from './log.js';
@@ -43,6 +44,7 @@ export interface AppOptions {
   metrics?: Metrics;
   /** When set, GET /metrics requires it as a bearer token. */
   metricsToken?: string | null;
+  limits?: RequestLimits;
 }
 
 export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
@@ -72,10 +74,15 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
     await next();
   });
   app.use('*', requestLog(logger, opts.metrics));
+  if (opts.limits) app.use('/api/*', earlyLimits(opts.limits));
   health(app);
   if (opts.readiness) ready(app, opts.readiness);
   if (opts.metrics) metricsRoute(app, opts.metrics, opts.metricsToken ?? null);
   app.use('/api/*', authenticate);
+  if (opts.limits) {
+    app.use('/api/*', tokenLimits(opts.limits));
+    app.use('/api/*', publishConcurrency(opts.limits.maxConcurrentPublishes));
+  }
   // JSON bodies are small; the publish upload streams under its own limits instead.
   const jsonLimit = bodyLimit({
     maxSize: JSON_BODY_LIMIT,

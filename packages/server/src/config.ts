@@ -29,6 +29,11 @@ export interface Config {
   logLevel: LogLevel;
   /** When set, GET /metrics requires it as a bearer token. */
   metricsToken: string | null;
+  requestLimits: import('./routes/limits.js').RequestLimits;
+  /** Largest request head (request line and headers) in bytes; Node answers 431 past it. */
+  maxHeaderBytes: number;
+  /** A request that has not fully arrived by then gets 408 (slow bodies, slow-loris). */
+  requestTimeoutMs: number;
   /** How long in-flight requests get to finish after SIGTERM before their connections are cut. */
   shutdownTimeoutMs: number;
   validation: {
@@ -86,6 +91,15 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: parseLogLevel(env.LOG_LEVEL),
     metricsToken: env.METRICS_TOKEN || null,
     shutdownTimeoutMs: intVar(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
+    requestLimits: {
+      maxUrlLength: intVar(env, 'MAX_URL_LENGTH', 4096),
+      ratePerMinuteIp: intVar(env, 'RATE_LIMIT_IP_PER_MINUTE', 6000),
+      ratePerMinuteToken: intVar(env, 'RATE_LIMIT_TOKEN_PER_MINUTE', 6000),
+      maxConcurrentPublishes: intVar(env, 'MAX_CONCURRENT_PUBLISHES', 16),
+      trustProxy: boolVar(env, 'TRUST_PROXY'),
+    },
+    maxHeaderBytes: intVar(env, 'MAX_HEADER_BYTES', 16 * 1024),
+    requestTimeoutMs: intVar(env, 'REQUEST_TIMEOUT_MS', 60_000),
     validation: {
       supportedUnjucks: listVar(env, 'SUPPORTED_UNJUCKS_VERSIONS', (v) => semver.valid(v) !== null, 'a semver version'),
       refuseCapabilities:

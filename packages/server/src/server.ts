@@ -65,9 +65,24 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       },
       metrics,
       metricsToken: config.metricsToken,
+      limits: config.requestLimits,
     });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+      const s = serve(
+        {
+          fetch: app.fetch,
+          port: config.port,
+          hostname: config.host,
+          serverOptions: {
+            maxHeaderSize: config.maxHeaderBytes,
+            requestTimeout: config.requestTimeoutMs,
+            headersTimeout: Math.min(config.requestTimeoutMs, 20_000),
+            // Node checks the timeouts only this often; by default every 30 s.
+            connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(config.requestTimeoutMs / 4))),
+          },
+        },
+        () => resolve(s),
+      );
       s.once('error', reject);
     });
     const { port } = server.address() as AddressInfo;

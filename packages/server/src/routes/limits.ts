@@ -1,0 +1,90 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from './app-env.js';
+
+export interface RequestLimits {
+  maxUrlLength: number;
+  /** Requests per minute per client IP and per token; 0 turns a limit off. */
+  ratePerMinuteIp: number;
+  ratePerMinuteToken: number;
+  /** Publishes running at once on this replica. */
+  maxConcurrentPublishes: number;
+  /** Take the client IP from X-Forwarded-For (set only behind a proxy you run). */
+  trustProxy: boolean;
+}
+
+/**
+ * A token bucket per key: `perMinute` requests a minute, in bursts of up to that many. Per replica:
+ * behind a load balancer the effective limit is this times the replica count.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(private readonly perMinute: number) {}
+
+  /** Seconds to wait before retrying, or 0 when the request may go ahead. */
+  take(key: string, now = Date.now()): number {
+    if (this.perMinute <= 0) return 0;
+    const rate = this.perMinute / 60_000;
+    const b = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
+    b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * rate);
+    b.at = now;
+    this.buckets.set(key, b);
+    if (this.buckets.size > 50_000) this.buckets.delete(this.buckets.keys().next().value!);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - b.tokens) / rate / 1000);
+  }
+}
+
+const json = (status: number, error: string, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify({ error }), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+function clientIp(c: Parameters<MiddlewareHandler<AppEnv>>[0], trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** URL length, per-IP rate: checked before anything else is done for the request. */
+export function earlyLimits(limits: RequestLimits): MiddlewareHandler<AppEnv> {
+  const perIp = new RateLimiter(limits.ratePerMinuteIp);
+  return async (c, next) => {
+    if (c.req.url.length > limits.maxUrlLength) return json(414, `the URL is longer than ${limits.maxUrlLength} characters`);
+    const wait = perIp.take(clientIp(c, limits.trustProxy));
+    if (wait > 0) return json(429, `too many requests from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
+    return next();
+  };
+}
+
+/** Per-token rate, after authentication has said who is asking. */
+export function tokenLimits(limits: RequestLimits): MiddlewareHandler<AppEnv> {
+  const perToken = new RateLimiter(limits.ratePerMinuteToken);
+  return async (c, next) => {
+    const actor = c.get('actor');
+    if (actor) {
+      const wait = perToken.take(actor.jti);
+      if (wait > 0) return json(429, `too many requests with this token; retry in ${wait} s`, { 'Retry-After': String(wait) });
+    }
+    return next();
+  };
+}
+
+/** At most `max` publishes at once on this replica; the rest are told to come back shortly. */
+export function publishConcurrency(max: number): MiddlewareHandler<AppEnv> {
+  let running = 0;
+  return async (c, next) => {
+    if (c.req.method !== 'POST' || c.req.path !== '/api/v1/packages' || max <= 0) return next();
+    if (running >= max) return json(503, `this replica is already processing ${max} publishes; retry shortly`, { 'Retry-After': '1' });
+    running++;
+    try {
+      await next();
+    } finally {
+      running--;
+    }
+  };
+}
