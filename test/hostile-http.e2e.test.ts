@@ -33,6 +33,7 @@ describe('hostile HTTP', () => {
       REQUEST_TIMEOUT_MS: '1500',
       RATE_LIMIT_TOKEN_PER_MINUTE: '30',
       MAX_CONCURRENT_PUBLISHES: '1',
+      MAX_QUEUED_PUBLISHES: '0',
     });
   });
   afterAll(() => server?.destroy());

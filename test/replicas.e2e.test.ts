@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestFor, packageTarball, publishRaw } from './helpers/packages.js';
+import { unjucksRegistry } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 // Replicas share Postgres and S3; the embedded database admits one process, so this needs Postgres.
@@ -88,6 +89,22 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('two replicas on one Postgres + 
     } finally {
       await sql.end();
     }
+  });
+
+  it('takes 200 concurrent publishes of distinct versions across 20 packages through both replicas', async () => {
+    const jobs = Array.from({ length: 200 }, (_, i) => ({ name: `burst-${i % 20}`, version: `1.0.${Math.floor(i / 20)}` }));
+    const results = await Promise.all(jobs.map((j, i) => publishRaw((i % 2 ? a : b).api, a.adminToken, packageTarball(j.name, j.version))));
+    expect(results.map((r) => r.status).filter((s) => s !== 201)).toEqual([]);
+    for (let p = 0; p < 20; p++) {
+      for (const s of [a, b]) {
+        const doc = await (await fetch(`${s.api}/packages/burst-${p}`)).json();
+        expect(Object.keys(doc.versions)).toEqual(Array.from({ length: 10 }, (_, v) => `1.0.${v}`));
+        expect(doc['dist-tags'].latest).toBe('1.0.9');
+      }
+    }
+    const verify = await unjucksRegistry(['verify'], { env: a.env });
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/0 with problems/);
   });
 
   it('lets concurrent publishes through both replicas race safely', async () => {

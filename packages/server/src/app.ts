@@ -81,7 +81,7 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   app.use('/api/*', authenticate);
   if (opts.limits) {
     app.use('/api/*', tokenLimits(opts.limits));
-    app.use('/api/*', publishConcurrency(opts.limits.maxConcurrentPublishes));
+    app.use('/api/*', publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes));
   }
   // JSON bodies are small; the publish upload streams under its own limits instead.
   const jsonLimit = bodyLimit({

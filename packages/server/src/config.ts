@@ -96,6 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
       ratePerMinuteIp: intVar(env, 'RATE_LIMIT_IP_PER_MINUTE', 6000),
       ratePerMinuteToken: intVar(env, 'RATE_LIMIT_TOKEN_PER_MINUTE', 6000),
       maxConcurrentPublishes: intVar(env, 'MAX_CONCURRENT_PUBLISHES', 16),
+      maxQueuedPublishes: intVar(env, 'MAX_QUEUED_PUBLISHES', 256),
       trustProxy: boolVar(env, 'TRUST_PROXY'),
     },
     maxHeaderBytes: intVar(env, 'MAX_HEADER_BYTES', 16 * 1024),

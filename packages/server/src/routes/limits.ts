@@ -6,8 +6,9 @@ export interface RequestLimits {
   /** Requests per minute per client IP and per token; 0 turns a limit off. */
   ratePerMinuteIp: number;
   ratePerMinuteToken: number;
-  /** Publishes running at once on this replica. */
+  /** Publishes running at once on this replica, and how many more may wait for a slot. */
   maxConcurrentPublishes: number;
+  maxQueuedPublishes: number;
   /** Take the client IP from X-Forwarded-For (set only behind a proxy you run). */
   trustProxy: boolean;
 }
@@ -74,17 +75,41 @@ export function tokenLimits(limits: RequestLimits): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** At most `max` publishes at once on this replica; the rest are told to come back shortly. */
-export function publishConcurrency(max: number): MiddlewareHandler<AppEnv> {
+const QUEUE_WAIT_MS = 30_000;
+
+/**
+ * At most `max` publishes run at once on this replica (each holds a tarball in memory); up to
+ * `maxQueued` more wait their turn, and past that, or after waiting too long, the client is told to
+ * come back shortly. A burst is absorbed; an overload is refused early.
+ */
+export function publishConcurrency(max: number, maxQueued: number): MiddlewareHandler<AppEnv> {
   let running = 0;
+  const waiting: (() => void)[] = [];
+  const busy = () => json(503, `this replica is busy with ${max} publishes and ${waiting.length} waiting; retry shortly`, { 'Retry-After': '1' });
   return async (c, next) => {
     if (c.req.method !== 'POST' || c.req.path !== '/api/v1/packages' || max <= 0) return next();
-    if (running >= max) return json(503, `this replica is already processing ${max} publishes; retry shortly`, { 'Retry-After': '1' });
-    running++;
+    if (running >= max) {
+      if (waiting.length >= maxQueued) return busy();
+      const turn = await new Promise<boolean>((resolve) => {
+        const go = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(go), 1);
+          resolve(false);
+        }, QUEUE_WAIT_MS);
+        waiting.push(go);
+      });
+      if (!turn) return busy();
+    } else running++;
     try {
       await next();
     } finally {
-      running--;
+      // Hand the slot straight to the next in line, or free it.
+      const nextInLine = waiting.shift();
+      if (nextInLine) nextInLine();
+      else running--;
     }
   };
 }
