@@ -166,3 +166,50 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('database outage', () => {
     expect((await (await fetch(`${server.api}/search?q=db-outage-pkg`)).json()).objects[0].package.version).toBe('1.1.0');
   });
 });
+
+describe.runIf(!!process.env.TEST_DATABASE_URL)('a replica killed with SIGKILL during a burst of publishes', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ label: 'sigkill', db: 'postgres', store: 's3' });
+  });
+  afterAll(() => server?.destroy());
+
+  it('never shows a version without its blob or with other bytes; gc reclaims what the crash left', async () => {
+    const { unjucksRegistry } = await import('./helpers/cli.js');
+    const tarballs = Array.from({ length: 60 }, (_, i) => packageTarball(`crash-${i % 6}`, `1.0.${Math.floor(i / 6)}`, { extra: [{ path: 'package/_templates/g/t/big.bin', content: Buffer.alloc(200_000, i) }] }));
+    // Kill once a few publishes have landed, while the rest are in flight.
+    let done = 0;
+    const burst = Promise.allSettled(tarballs.map((t) => publishRaw(server.api, server.adminToken, t).then((r) => (r.status === 201 && done++, r))));
+    const deadline = Date.now() + 20_000;
+    while (done < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(await server.signal('SIGKILL')).toBe(null);
+    const settled = await burst;
+    const created = settled.filter((s) => s.status === 'fulfilled' && s.value.status === 201).length;
+    expect(created).toBeGreaterThanOrEqual(5);
+    expect(created).toBeLessThan(60); // the kill really landed mid-burst
+
+    await server.restart();
+    // Every version that is visible downloads with exactly the bytes its integrity names.
+    const verify = await unjucksRegistry(['verify', '--json'], { env: server.env });
+    const report = JSON.parse(verify.stdout);
+    expect(report.problems).toEqual([]);
+    expect(verify.code).toBe(0);
+    for (let p = 0; p < 6; p++) {
+      const res = await fetch(`${server.api}/packages/crash-${p}`);
+      if (res.status === 404) continue;
+      const doc = await res.json();
+      for (const v of Object.values(doc.versions) as { dist: { tarball: string; integrity: string } }[]) {
+        const bytes = Buffer.from(await (await fetch(v.dist.tarball)).arrayBuffer());
+        const { createHash } = await import('node:crypto');
+        expect(`sha512-${createHash('sha512').update(bytes).digest('base64')}`).toBe(v.dist.integrity);
+      }
+    }
+    // Blobs stored by publishes that died before their row are orphans: gc takes them, verify stays clean.
+    const gc = await unjucksRegistry(['gc', '--grace', '0s'], { env: server.env });
+    expect(gc.code).toBe(0);
+    expect((await unjucksRegistry(['verify'], { env: server.env })).code).toBe(0);
+    const keys = await server.blobKeys();
+    expect(gc.stdout).toMatch(new RegExp(`scanned \\d+ blobs: ${keys.length} referenced`));
+    expect(keys.length).toBeGreaterThanOrEqual(created);
+  });
+});

@@ -115,7 +115,8 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
 
   const stop = async () => {
     const proc = child as ChildProcess | null;
-    if (!proc || proc.exitCode !== null) return;
+    // A process killed by a signal has a signalCode and no exitCode.
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
       proc.kill('SIGTERM');
@@ -137,7 +138,7 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
     stop,
     signal(sig) {
       const proc = child as ChildProcess | null;
-      if (!proc || proc.exitCode !== null) return Promise.resolve(proc?.exitCode ?? null);
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc?.exitCode ?? null);
       return new Promise((resolve) => {
         proc.once('exit', (code) => resolve(code));
         proc.kill(sig);
