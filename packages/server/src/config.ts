@@ -93,7 +93,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: intVar(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     requestLimits: {
       maxUrlLength: intVar(env, 'MAX_URL_LENGTH', 4096),
-      ratePerMinuteIp: intVar(env, 'RATE_LIMIT_IP_PER_MINUTE', 6000),
+      ratePerMinuteIp: intVar(env, 'RATE_LIMIT_IP_PER_MINUTE', 30_000),
       ratePerMinuteToken: intVar(env, 'RATE_LIMIT_TOKEN_PER_MINUTE', 6000),
       maxConcurrentPublishes: intVar(env, 'MAX_CONCURRENT_PUBLISHES', 16),
       maxQueuedPublishes: intVar(env, 'MAX_QUEUED_PUBLISHES', 256),

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// Mixed load against two replicas on one Postgres and one S3 (s3rver): metadata GETs, tarball GETs,
+// searches and publishes at concurrency 16 for BENCH_SECONDS (default 60). Reports throughput,
+// p50/p99 per kind, errors (must be 0) and each replica's RSS at start and end.
+//   pnpm bench:mixed      (BENCH_DATABASE_URL defaults to the local Postgres)
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import S3rver from 's3rver';
+import { tarball } from './lib/tarball.mjs';
+
+const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 60), 120);
+const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+const PACKAGES = 20;
+
+const pkg = (name, version) =>
+  tarball([
+    ['package/package.json', JSON.stringify({ name, version, description: `${name} templates for services`, keywords: ['bench'], unjucks: { generators: { service: { description: 'services', templates: { rest: { description: 'REST service', variables: { properties: { name: { type: 'string', description: 'name' } } } } } } } } })],
+    ['package/README.md', `# ${name}\n`],
+    ['package/_templates/service/rest/index.njk', `---\nto: src/{{ name }}.ts\n---\nexport const v = '${version}';\n${'// line\n'.repeat(200)}`],
+  ]);
+
+const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+function request(method, url, body, headers = {}) {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method, agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+const dbName = `unjucks_mixed_${Date.now()}`;
+const admin = postgres(BASE_URL, { max: 1, onnotice: () => undefined });
+await admin.unsafe(`create database ${dbName}`);
+const dbUrl = new URL(BASE_URL);
+dbUrl.pathname = `/${dbName}`;
+const s3dir = await mkdtemp(join(tmpdir(), 'unjucks-mixed-s3-'));
+const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3dir, configureBuckets: [{ name: 'mixed' }] });
+const { port: s3port } = await s3.run();
+const dirs = [];
+const replicas = [];
+try {
+  for (let i = 0; i < 2; i++) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-mixed-'));
+    dirs.push(dataDir);
+    const env = {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      DATABASE_URL: dbUrl.toString(),
+      S3_BUCKET: 'mixed',
+      S3_ENDPOINT: `http://127.0.0.1:${s3port}`,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // One trusted load generator on one address: rate limits would measure themselves.
+      RATE_LIMIT_IP_PER_MINUTE: '0',
+      RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+    };
+    const proc = spawn(process.execPath, [SERVER_BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await new Promise((resolve) => {
+      let out = '';
+      const onData = (d) => {
+        out += d;
+        const m = /listening on (\S+)/.exec(out);
+        if (!m) return;
+        // From here on the request logs are only drained, not kept.
+        proc.stdout.off('data', onData);
+        proc.stdout.resume();
+        resolve(m[1]);
+      };
+      proc.stdout.on('data', onData);
+    });
+    replicas.push({ proc, url, dataDir });
+    // The second replica starts on a database the first bootstrapped.
+  }
+  const token = (await readFile(join(replicas[0].dataDir, 'admin.token'), 'utf8')).trim();
+  const auth = { authorization: `Bearer ${token}` };
+  for (let p = 0; p < PACKAGES; p++) await request('POST', `${replicas[0].url}/api/v1/packages`, pkg(`mixed-${p}`, '1.0.0'), auth);
+  const rssStart = replicas.map((r) => rss(r.proc.pid));
+
+  const stats = {};
+  const failures = {};
+  const record = (kind, ms, status) => {
+    const s = (stats[kind] ??= { latencies: [], errors: 0 });
+    s.latencies.push(ms);
+    if (status !== 200 && status !== 201) {
+      s.errors++;
+      failures[`${kind} ${status}`] = (failures[`${kind} ${status}`] ?? 0) + 1;
+    }
+  };
+  let nextVersion = 1;
+  const deadline = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: 16 }, async (_, w) => {
+      for (let i = w; performance.now() < deadline; i++) {
+        const base = replicas[i % 2].url;
+        const p = i % PACKAGES;
+        const roll = (i * 7919) % 100;
+        const t0 = performance.now();
+        let kind;
+        let status;
+        if (roll < 60) (kind = 'metadata GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}`));
+        else if (roll < 80) (kind = 'tarball GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}/-/mixed-${p}-1.0.0.tgz`));
+        else if (roll < 95) (kind = 'search'), (status = await request('GET', `${base}/api/v1/search?q=${encodeURIComponent(['rest service', 'mixed', 'services templates', 'bench'][i % 4])}`));
+        else (kind = 'publish'), (status = await request('POST', `${base}/api/v1/packages`, pkg(`mixed-${p}`, `1.${nextVersion++}.0`), auth));
+        record(kind, performance.now() - t0, status);
+      }
+    }),
+  );
+  const rssEnd = replicas.map((r) => rss(r.proc.pid));
+  const rows = Object.entries(stats).map(([kind, s]) => {
+    s.latencies.sort((a, b) => a - b);
+    const pct = (q) => s.latencies[Math.floor((q / 100) * (s.latencies.length - 1))].toFixed(1);
+    return { kind, requests: s.latencies.length, 'rps': Math.round(s.latencies.length / SECONDS), 'p50 (ms)': pct(50), 'p99 (ms)': pct(99), errors: s.errors };
+  });
+  const total = rows.reduce((n, r) => n + r.requests, 0);
+  console.log(`${SECONDS} s, concurrency 16, two replicas: ${total} requests, ${Math.round(total / SECONDS)} rps, ${rows.reduce((n, r) => n + r.errors, 0)} errors`);
+  console.table(rows);
+  if (Object.keys(failures).length) console.log('errors by kind and status:', failures);
+  console.table(replicas.map((r, i) => ({ replica: i + 1, 'RSS start (MB)': rssStart[i].toFixed(0), 'RSS end (MB)': rssEnd[i].toFixed(0) })));
+} finally {
+  agent.destroy();
+  for (const r of replicas) {
+    r.proc.kill('SIGTERM');
+    await new Promise((res) => r.proc.once('exit', res));
+  }
+  await s3.close();
+  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+  await admin.end();
+  for (const d of [...dirs, s3dir]) await rm(d, { recursive: true, force: true });
+}
