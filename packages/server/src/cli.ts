@@ -10,6 +10,7 @@ import { openDatabase } from './db/database.js';
 import { readLock } from './db/embedded-lock.js';
 import { startRegistry } from './server.js';
 import { gc } from './integrity/gc.js';
+import { exportRegistry, importRegistry } from './integrity/backup.js';
 import { verify } from './integrity/verify.js';
 import { createBlobStore } from './storage/index.js';
 
@@ -21,6 +22,8 @@ commands:
   verify [--repair] [--json]              check every version's blob exists and matches its sha512;
                                           exits 1 on a problem; --repair re-links what it can
   gc [--grace 1h] [--dry-run] [--json]    delete blobs no version references, older than the grace period
+  export <file>                           write the whole registry (rows and blobs) to one .tar.gz
+  import <file>                           load an export into a registry that has no packages yet
   token create --user NAME --role ROLE    mint a token (ROLE: ${TOKEN_ROLES.join(', ')}) and print it
          [--label TEXT] [--expires 30d]   the user is created when missing; --expires takes s, m, h, d
          [--json]                         print { token, jti, user, role, expiresAt } instead
@@ -111,6 +114,20 @@ async function main(argv: string[]) {
   const config = loadConfig();
   if (command === 'start') return start(config);
   if (command === 'migrate') return migrate(config);
+  if (command === 'export' || command === 'import') {
+    const file = positionals[1];
+    if (!file) throw new InputError(`usage: unjucks-registry ${command} <file>`);
+    const database = await openDatabase({ ...config, holder: `unjucks-registry ${command}` });
+    try {
+      await database.migrate();
+      const store = createBlobStore({ ...config, blobCacheBytes: 0 });
+      const r = command === 'export' ? await exportRegistry(database.db, store, file) : await importRegistry(database.db, store, file);
+      console.log(`${command === 'export' ? 'exported' : 'imported'} ${r.packages} packages, ${r.versions} versions and ${r.blobs} blobs ${command === 'export' ? 'to' : 'from'} ${file}`);
+    } finally {
+      await database.close();
+    }
+    return;
+  }
   if (command === 'verify' || command === 'gc') {
     const database = await openDatabase({ ...config, holder: `unjucks-registry ${command}` });
     try {
