@@ -79,7 +79,7 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     const key = `${parts[1]}/${parts[2]}`;
     present.set(key, [...(present.get(key) ?? []), f]);
   }
-  if (![...files].some((f) => f.path.startsWith(`${TEMPLATES_DIR}/`)))
+  if (!files.some((f) => f.path.startsWith(`${TEMPLATES_DIR}/`)))
     findings.add('manifest/no-templates', `the package has no files under ${TEMPLATES_DIR}/`);
 
   const declared = new Map<string, TemplateInfo>();

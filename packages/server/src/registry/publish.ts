@@ -30,12 +30,6 @@ class VersionTaken extends Error {}
 
 const UNUSABLE_MANIFEST = new Set(['manifest/missing', 'manifest/json', 'manifest/invalid', 'manifest/name-non-ascii']);
 
-interface Checked {
-  archive: ReadArchive;
-  manifest: Manifest;
-  report: ValidationReport;
-}
-
 function refuse(ctx: RegistryContext, report: ValidationReport): never {
   ctx.metrics.publishes.inc({ result: 'rejected' });
   for (const f of report.findings) if (f.severity === 'error') ctx.metrics.rejections.inc({ rule: f.rule });
@@ -97,7 +91,6 @@ export async function publish(
     if (other) report = appendFinding(report, 'manifest/name-too-similar', `the name ${name} is too similar to the existing package ${other.name}`, { file: 'package.json' });
   }
   if (!report.ok) refuse(ctx, report);
-  const checked: Checked = { archive, manifest, report };
 
   const blobKey = blobKeyFor(archive.sha512hex);
   await ctx.store.put(blobKey, archive.tarball);
@@ -152,7 +145,7 @@ export async function publish(
   }
   await ctx.afterChange(packageId);
   ctx.metrics.publishes.inc({ result: 'created' });
-  return { status: 201, result: { ...summary(checked.archive, manifest, report), created: true, 'dist-tags': tags } };
+  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags } };
 }
 
 const summary = (archive: ReadArchive, manifest: Manifest, report: ValidationReport | null) => ({

@@ -1,3 +1,5 @@
+import { sha512HexOfIntegrity } from '@unjucks/core';
+
 /** A stored blob: its size, and its bytes as a web stream. */
 export interface StoredBlob {
   size: number;
@@ -29,8 +31,8 @@ export interface BlobStore {
 
 /** The key the bytes with this sha512 SRI are stored under. */
 export const blobKeyForIntegrity = (integrity: string): string | null => {
-  const m = /^sha512-([A-Za-z0-9+/]{86}==)$/.exec(integrity);
-  return m ? blobKeyFor(Buffer.from(m[1]!, 'base64').toString('hex')) : null;
+  const hex = sha512HexOfIntegrity(integrity);
+  return hex ? blobKeyFor(hex) : null;
 };
 
 export const blobKeyFor = (sha512hex: string): string => {
