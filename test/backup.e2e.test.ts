@@ -20,6 +20,15 @@ describe('export and import', () => {
       tarballs.set(`${name}@${v}`, t);
       expect((await publishRaw(from.api, from.adminToken, t)).status).toBe(201);
     }
+    // Accounts and access come along too: a user with a password, a team grant and a private package.
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${from.api}${path}`, { method, headers: { authorization: `Bearer ${from.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await call('POST', '/users', { name: 'mover', password: 'moving house' })).status).toBe(201);
+    expect((await call('PUT', '/orgs/acme/members/mover', { role: 'reader' })).status).toBe(200);
+    expect((await call('POST', '/orgs/acme/teams', { name: 'crew' })).status).toBe(201);
+    expect((await call('PUT', '/orgs/acme/teams/crew/members/mover')).status).toBe(200);
+    expect((await call('PUT', '/packages/@acme%2Fmoved-b/access/acme:crew', { role: 'maintainer' })).status).toBe(200);
+    expect((await call('PUT', '/packages/@acme%2Fmoved-b/visibility', { visibility: 'private' })).status).toBe(200);
     to = await startTestServer(BACKENDS[1]!); // Postgres + S3 (PGlite + S3 without TEST_DATABASE_URL)
   });
   afterAll(async () => {
@@ -43,15 +52,24 @@ describe('export and import', () => {
 
     for (const [key, bytes] of tarballs) {
       const [name, version] = [key.slice(0, key.lastIndexOf('@')), key.slice(key.lastIndexOf('@') + 1)];
-      const doc = await (await fetch(`${to.api}/packages/${name}/${version}`)).json();
-      const got = Buffer.from(await (await fetch(doc.dist.tarball)).arrayBuffer());
+      const auth = { authorization: `Bearer ${from.adminToken}` };
+      const doc = await (await fetch(`${to.api}/packages/${name}/${version}`, { headers: auth })).json();
+      const got = Buffer.from(await (await fetch(doc.dist.tarball, { headers: auth })).arrayBuffer());
       expect(got.equals(bytes), key).toBe(true);
     }
     expect((await (await fetch(`${to.api}/packages/moved-a`)).json())['dist-tags']).toEqual({ latest: '1.1.0' });
     // Tokens and their signing keys came along: the old admin token works on the new registry.
-    expect(await (await fetch(`${to.api}/whoami`, { headers: { authorization: `Bearer ${from.adminToken}` } })).json()).toEqual({ username: 'admin', role: 'admin' });
-    // Search was rebuilt from the imported rows, and new publishes get fresh ids.
-    expect((await (await fetch(`${to.api}/search?q=moved`)).json()).total).toBe(2);
+    expect(await (await fetch(`${to.api}/whoami`, { headers: { authorization: `Bearer ${from.adminToken}` } })).json()).toMatchObject({ username: 'admin', admin: true });
+    // The password, org, team, grant and visibility came along; so did the audit log.
+    expect((await fetch(`${to.api}/packages/@acme%2Fmoved-b`)).status).toBe(401);
+    const login = await fetch(`${to.api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'mover', password: 'moving house' }) });
+    const mover = ((await login.json()) as { token: string }).token;
+    expect((await publishRaw(to.api, mover, packageTarball('@acme/moved-b', '2.1.0'))).status).toBe(201);
+    const audit = await (await fetch(`${to.api}/audit?org=acme`, { headers: { authorization: `Bearer ${from.adminToken}` } })).json();
+    expect(audit.records.map((r: { action: string }) => r.action)).toEqual(expect.arrayContaining(['access.visibility', 'team.create', 'package.publish']));
+    // Search was rebuilt from the imported rows (the private package only for those who may read it).
+    expect((await (await fetch(`${to.api}/search?q=moved`)).json()).total).toBe(1);
+    expect((await (await fetch(`${to.api}/search?q=moved`, { headers: { authorization: `Bearer ${mover}` } })).json()).total).toBe(2);
     expect((await publishRaw(to.api, to.adminToken, packageTarball('after-import', '1.0.0'))).status).toBe(201);
     await to.stop();
     expect((await unjucksRegistry(['verify'], { env: to.env })).code).toBe(0);

@@ -7,25 +7,33 @@ export interface CliResult {
   stderr: string;
 }
 
-function run(bin: string, args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Written to the process's stdin (passwords); stdin is closed otherwise. */
+  input?: string;
+}
+
+function run(bin: string, args: string[], opts: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [bin, ...args], {
       cwd: opts.cwd,
       // A clean environment: no token or registry leaks in from the developer's shell.
       env: { PATH: process.env.PATH!, HOME: process.env.HOME!, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (opts.input !== undefined) proc.stdin!.end(opts.input);
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
+    proc.stdout!.on('data', (d) => (stdout += d));
+    proc.stderr!.on('data', (d) => (stderr += d));
     proc.on('error', reject);
     proc.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
 
 /** Runs the real `unjucks` binary. */
-export const unjucks = (args: string[], opts?: { env?: Record<string, string>; cwd?: string }) => run(CLIENT_BIN, args, opts);
+export const unjucks = (args: string[], opts?: RunOptions) => run(CLIENT_BIN, args, opts);
 
 /** Runs the real `unjucks-registry` binary. */
-export const unjucksRegistry = (args: string[], opts?: { env?: Record<string, string>; cwd?: string }) => run(SERVER_BIN, args, opts);
+export const unjucksRegistry = (args: string[], opts?: RunOptions) => run(SERVER_BIN, args, opts);

@@ -70,10 +70,12 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
   const primary = opts.replicaOf;
   if (primary) {
     // Another replica of the same registry: same database and bucket, its own data folder.
-    for (const [k, v] of Object.entries(primary.env)) if (/^(DATABASE_URL|S3_|AWS_)/.test(k)) env[k] = v;
+    for (const [k, v] of Object.entries(primary.env)) if (/^(DATABASE_URL|S3_|AWS_|SIGNING_KEY_SECRET)/.test(k)) env[k] = v;
   } else if (backend.db === 'postgres') {
     const db = await createTestDatabase();
     env.DATABASE_URL = db.url;
+    // Replicas share the secret that seals the signing keys, as the README tells operators to.
+    env.SIGNING_KEY_SECRET ??= randomBytes(24).toString('base64url');
     dropDb = db.drop;
   }
   let s3: S3Client | null = null;

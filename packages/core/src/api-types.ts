@@ -62,5 +62,3 @@ export interface ErrorBody {
   error: string;
 }
 
-export type TokenRole = 'admin' | 'publisher' | 'reader';
-export const TOKEN_ROLES: readonly TokenRole[] = ['admin', 'publisher', 'reader'];

@@ -7,3 +7,4 @@ export * from './integrity.js';
 export * from './tarball.js';
 export * from './api-types.js';
 export * from './report.js';
+export * from './access.js';

@@ -26,6 +26,35 @@ import { tokensCreate } from './routes/tokens-create.js';
 import { versionDeprecate } from './routes/version-deprecate.js';
 import { versionReport } from './routes/version-report.js';
 import { whoami } from './routes/whoami.js';
+import { clientIp } from './routes/client-ip.js';
+import { auditList } from './routes/audit-list.js';
+import { authLogin } from './routes/auth-login.js';
+import { jwks } from './routes/jwks.js';
+import { keysRotate } from './routes/keys-rotate.js';
+import { orgMembersDelete } from './routes/org-members-delete.js';
+import { orgMembersList } from './routes/org-members-list.js';
+import { orgMembersPut } from './routes/org-members-put.js';
+import { orgsCreate } from './routes/orgs-create.js';
+import { orgsList } from './routes/orgs-list.js';
+import { packageAccessDelete } from './routes/package-access-delete.js';
+import { packageAccessGet } from './routes/package-access-get.js';
+import { packageAccessPut } from './routes/package-access-put.js';
+import { packageVisibilityPut } from './routes/package-visibility-put.js';
+import { scopeAccessDelete } from './routes/scope-access-delete.js';
+import { scopeAccessGet } from './routes/scope-access-get.js';
+import { scopeAccessPut } from './routes/scope-access-put.js';
+import { scopeVisibilityPut } from './routes/scope-visibility-put.js';
+import { teamMembersDelete } from './routes/team-members-delete.js';
+import { teamMembersPut } from './routes/team-members-put.js';
+import { teamsCreate } from './routes/teams-create.js';
+import { teamsDelete } from './routes/teams-delete.js';
+import { teamsList } from './routes/teams-list.js';
+import { tokensDelete } from './routes/tokens-delete.js';
+import { tokensList } from './routes/tokens-list.js';
+import { usersCreate } from './routes/users-create.js';
+import { usersDelete } from './routes/users-delete.js';
+import { usersList } from './routes/users-list.js';
+import { usersPassword } from './routes/users-password.js';
 
 /**
  * A scoped name may arrive as one segment (`@scope%2Fname`) or two (`@scope/name`). Folding the
@@ -45,6 +74,8 @@ export interface AppOptions {
   /** When set, GET /metrics requires it as a bearer token. */
   metricsToken?: string | null;
   limits?: RequestLimits;
+  /** Take the client address from X-Forwarded-For (behind a trusted proxy only). */
+  trustProxy?: boolean;
 }
 
 export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
@@ -71,11 +102,13 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   app.use('*', async (c, next) => {
     c.set('registry', registry);
     c.set('actor', null);
+    c.set('ip', clientIp(c, opts.trustProxy ?? opts.limits?.trustProxy ?? false));
     await next();
   });
   app.use('*', requestLog(logger, opts.metrics));
   if (opts.limits) app.use('/api/*', earlyLimits(opts.limits));
   health(app);
+  jwks(app);
   if (opts.readiness) ready(app, opts.readiness);
   if (opts.metrics) metricsRoute(app, opts.metrics, opts.metricsToken ?? null);
   app.use('/api/*', authenticate);
@@ -94,7 +127,11 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
 
   packagesPublish(app);
   packagesGet(app);
-  // Before the :spec route, which would otherwise take "dist-tags" for a spec.
+  // Before the :spec route, which would otherwise take "dist-tags" or "access" for a spec.
+  packageAccessGet(app);
+  packageAccessPut(app);
+  packageAccessDelete(app);
+  packageVisibilityPut(app);
   distTagsGet(app);
   distTagsPut(app);
   distTagsDelete(app);
@@ -103,7 +140,30 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   packagesResolve(app);
   versionDeprecate(app);
   tokensCreate(app);
+  tokensList(app);
+  tokensDelete(app);
   whoami(app);
+  authLogin(app);
+  usersCreate(app);
+  usersList(app);
+  usersDelete(app);
+  usersPassword(app);
+  orgsCreate(app);
+  orgsList(app);
+  orgMembersList(app);
+  orgMembersPut(app);
+  orgMembersDelete(app);
+  teamsCreate(app);
+  teamsList(app);
+  teamsDelete(app);
+  teamMembersPut(app);
+  teamMembersDelete(app);
+  scopeAccessGet(app);
+  scopeAccessPut(app);
+  scopeAccessDelete(app);
+  scopeVisibilityPut(app);
+  auditList(app);
+  keysRotate(app);
   searchSuggest(app);
   search(app);
   return app;

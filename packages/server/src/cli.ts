@@ -1,13 +1,10 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { InputError, TOKEN_ROLES } from '@unjucks/core';
-import { KeyRing } from './auth/keys.js';
-import { assertRole, mintToken, type MintedToken } from './auth/tokens.js';
-import { adminTokenPath } from './bootstrap.js';
+import { InputError, parseDuration, TOKEN_ACTIONS } from '@unjucks/core';
+import { cliKeysRotate, cliTokenCreate, cliTokenRevoke, cliUserAdd } from './admin-ops.js';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
-import { readLock } from './db/embedded-lock.js';
 import { startRegistry } from './server.js';
 import { gc } from './integrity/gc.js';
 import { exportRegistry, importRegistry } from './integrity/backup.js';
@@ -24,16 +21,15 @@ commands:
   gc [--grace 1h] [--dry-run] [--json]    delete blobs no version references, older than the grace period
   export <file>                           write the whole registry (rows and blobs) to one .tar.gz
   import <file>                           load an export into a registry that has no packages yet
-  token create --user NAME --role ROLE    mint a token (ROLE: ${TOKEN_ROLES.join(', ')}) and print it
-         [--label TEXT] [--expires 30d]   the user is created when missing; --expires takes s, m, h, d
-         [--json]                         print { token, jti, user, role, expiresAt } instead
+  user add NAME [--admin] [--password-stdin]
+                                          create a user; the password is read from stdin
+  token create --user NAME --actions LIST mint a token and print it; the user is created when missing
+         [--packages LIST] [--cidr LIST]  actions: ${TOKEN_ACTIONS.join(', ')}
+         [--label TEXT] [--expires 30d]   (or a preset: admin, publisher, reader; --role PRESET works too)
+         [--json]                         packages: names, @scope/* or prefix*; --expires takes s, m, h, d
+  token revoke ID                         revoke a token at once, on every replica
+  keys rotate                             add a new token signing key (old keys keep verifying)
 `;
-
-function parseDuration(text: string): number {
-  const m = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
-  if (!m) throw new InputError(`--expires takes a number with a unit (s, m, h or d), such as 30d; got ${JSON.stringify(text)}`);
-  return Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
-}
 
 async function start(config: Config) {
   const running = await startRegistry(config);
@@ -61,33 +57,13 @@ async function migrate(config: Config) {
   }
 }
 
-async function tokenCreate(config: Config, opts: { user: string; role: string; label?: string; lifetimeSeconds?: number }): Promise<MintedToken> {
-  const role = assertRole(opts.role);
-  // The embedded database admits one process: while a server holds it, ask that server instead.
-  const holder = config.databaseUrl ? null : readLock(config.dataDir);
-  if (holder?.url) {
-    let admin: string;
-    try {
-      admin = (await readFile(adminTokenPath(config.dataDir), 'utf8')).trim();
-    } catch {
-      throw new InputError(`the registry at ${holder.url} holds the embedded database and ${adminTokenPath(config.dataDir)} is gone; stop the server and run this again`);
-    }
-    const res = await fetch(`${holder.url}/api/v1/tokens`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...opts, role }),
-    });
-    const body = (await res.json()) as MintedToken & { error?: string };
-    if (!res.ok) throw new InputError(`the running registry at ${holder.url} refused: ${body.error ?? res.status}`);
-    return body;
-  }
-  const database = await openDatabase({ ...config, holder: 'unjucks-registry token create' });
-  try {
-    await database.migrate();
-    return await mintToken(database.db, new KeyRing(database.db), { ...opts, role });
-  } finally {
-    await database.close();
-  }
+/** The first line of stdin, for passwords: never a command-line argument, which other users can see. */
+async function readStdinLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  if (!line) throw new InputError('--password-stdin: no password on stdin');
+  return line;
 }
 
 async function main(argv: string[]) {
@@ -97,6 +73,11 @@ async function main(argv: string[]) {
     options: {
       user: { type: 'string' },
       role: { type: 'string' },
+      actions: { type: 'string' },
+      packages: { type: 'string' },
+      cidr: { type: 'string' },
+      admin: { type: 'boolean' },
+      'password-stdin': { type: 'boolean' },
       label: { type: 'string' },
       expires: { type: 'string' },
       json: { type: 'boolean' },
@@ -155,14 +136,35 @@ async function main(argv: string[]) {
     return;
   }
   if (command === 'token' && sub === 'create') {
-    if (!values.user || !values.role) throw new InputError('token create needs --user NAME and --role ROLE');
-    const minted = await tokenCreate(config, {
+    if (!values.user) throw new InputError('token create needs --user NAME and --actions LIST');
+    const minted = await cliTokenCreate(config, {
       user: values.user,
+      actions: values.actions,
       role: values.role,
+      packages: values.packages,
+      cidr: values.cidr,
       label: values.label,
-      lifetimeSeconds: values.expires ? parseDuration(values.expires) : undefined,
+      expires: values.expires,
     });
     console.log(values.json ? JSON.stringify(minted, null, 2) : minted.token);
+    return;
+  }
+  if (command === 'token' && sub === 'revoke') {
+    if (!positionals[2]) throw new InputError('usage: unjucks-registry token revoke ID');
+    const r = await cliTokenRevoke(config, positionals[2]);
+    console.log(values.json ? JSON.stringify(r, null, 2) : `revoked token ${r.id}`);
+    return;
+  }
+  if (command === 'user' && sub === 'add') {
+    if (!positionals[2]) throw new InputError('usage: unjucks-registry user add NAME [--admin] [--password-stdin]');
+    const password = values['password-stdin'] ? await readStdinLine() : undefined;
+    const r = await cliUserAdd(config, { name: positionals[2], admin: !!values.admin, password });
+    console.log(values.json ? JSON.stringify(r, null, 2) : `created user ${r.name}${r.admin ? ' (admin)' : ''}`);
+    return;
+  }
+  if (command === 'keys' && sub === 'rotate') {
+    const r = await cliKeysRotate(config);
+    console.log(values.json ? JSON.stringify(r, null, 2) : `new signing key ${r.kid}; tokens signed by older keys keep working until they expire`);
     return;
   }
   throw new InputError(`unknown command "${positionals.join(' ')}"\n${USAGE}`);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DEFAULT_LIMITS, InputError, type CapabilityName, type PackageLimits } from '@unjucks/core';
+import { DEFAULT_LIMITS, InputError, parseDuration, type CapabilityName, type PackageLimits } from '@unjucks/core';
 import semver from 'semver';
 import { parseLogLevel, type LogLevel } from './log.js';
 
@@ -29,6 +29,10 @@ export interface Config {
   logLevel: LogLevel;
   /** When set, GET /metrics requires it as a bearer token. */
   metricsToken: string | null;
+  /** Seals the token signing keys in the database; every replica must share it. Else DATA_DIR/signing-key.secret. */
+  signingKeySecret: string | null;
+  /** The longest a token may live, and the lifetime of one that does not say. */
+  tokenMaxLifetimeSeconds: number;
   requestLimits: import('./routes/limits.js').RequestLimits;
   /** Largest request head (request line and headers) in bytes; Node answers 431 past it. */
   maxHeaderBytes: number;
@@ -90,6 +94,8 @@ export function loadConfig(env: Env = process.env): Config {
     searchCacheEntries: intVar(env, 'SEARCH_CACHE_ENTRIES', 1000),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     metricsToken: env.METRICS_TOKEN || null,
+    signingKeySecret: env.SIGNING_KEY_SECRET || null,
+    tokenMaxLifetimeSeconds: env.TOKEN_MAX_LIFETIME ? Math.max(1, parseDuration(env.TOKEN_MAX_LIFETIME, 'TOKEN_MAX_LIFETIME')) : 365 * 86400,
     shutdownTimeoutMs: intVar(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     requestLimits: {
       maxUrlLength: intVar(env, 'MAX_URL_LENGTH', 4096),

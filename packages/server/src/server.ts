@@ -6,6 +6,7 @@ import { signingKeys } from './db/schema.js';
 import { createLogger, type Logger } from './log.js';
 import { InstrumentedBlobStore, Metrics } from './metrics.js';
 import { KeyRing } from './auth/keys.js';
+import { loadSealingKey } from './auth/seal.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { publicUrlFor, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -28,11 +29,16 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
   const database = await openDatabase({ ...config, holder: 'a running registry server' });
   try {
     await database.migrate();
-    const keys = new KeyRing(database.db);
+    const sealing = await loadSealingKey({ secret: config.signingKeySecret, dataDir: config.dataDir });
+    if (sealing.source === 'file' && database.kind === 'postgres')
+      logger.log('warn', 'SIGNING_KEY_SECRET is not set: signing keys are sealed with DATA_DIR/signing-key.secret; replicas that do not share it cannot mint tokens with the same key');
+    const keys = new KeyRing(database.db, sealing.key);
+    const resealed = await keys.sealLegacyKeys();
+    if (resealed) log(`sealed ${resealed} signing key(s) that were stored in the clear`);
     const metrics = new Metrics();
     const store = new InstrumentedBlobStore(createBlobStore(config), metrics);
     await store.ping().catch((e: Error) => logger.log('warn', `storage (${store.describe}) did not answer: ${e.message}`));
-    const tokenPath = await bootstrapAdmin(database.db, keys, config.dataDir);
+    const tokenPath = await bootstrapAdmin(database.db, keys, config.dataDir, config.tokenMaxLifetimeSeconds);
     if (tokenPath) log(`created user admin; its registry-admin token is in ${tokenPath} (mode 0600)`);
 
     const searchIndex = new SearchIndex(config.searchCacheEntries);
@@ -46,6 +52,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       store,
       keys,
       limits: config.limits,
+      tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
       publicUrl: '',
       cache: new SnapshotCache(2000, (hit) => metrics.cache.inc({ cache: 'metadata', result: hit ? 'hit' : 'miss' })),
       metrics,

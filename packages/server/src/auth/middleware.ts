@@ -16,6 +16,6 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m) throw new InputError('the Authorization header must be "Bearer <token>"', 401, 'unauthorized');
   const registry = c.get('registry');
-  c.set('actor', await verifyToken(registry.db, registry.keys, m[1]!));
+  c.set('actor', await verifyToken(registry.db, registry.keys, m[1]!, c.get('ip')));
   return next();
 };

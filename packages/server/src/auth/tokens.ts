@@ -1,75 +1,85 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { errors as joseErrors, jwtVerify, SignJWT, decodeProtectedHeader } from 'jose';
-import { InputError, TOKEN_ROLES, type TokenRole } from '@unjucks/core';
+import { InputError, type TokenAction } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { tokens, users } from '../db/schema.js';
+import { ipAllowed } from './cidr.js';
 import { KeyRing, TOKEN_ALG } from './keys.js';
 
 export const TOKEN_ISSUER = 'unjucks-registry';
 export const TOKEN_AUDIENCE = 'unjucks-registry';
 export const TOKEN_TYPE = 'unjucks-token+jwt';
 export const DEFAULT_TOKEN_LIFETIME_S = 365 * 24 * 3600;
+/** last_used_at is written at most this often per token, so reads do not each cost a write. */
+const LAST_USED_RESOLUTION_S = 60;
 
-/** Who is making a request, established from a verified token and its live database row. */
+/** Who is making a request: a verified token, its live row and its user as they are now. */
 export interface Actor {
   userId: number;
   userName: string;
-  role: TokenRole;
+  isAdmin: boolean;
   jti: string;
+  actions: readonly TokenAction[];
+  packages: readonly string[] | null;
 }
 
 export interface MintedToken {
+  id: string;
   token: string;
-  jti: string;
   user: string;
-  role: TokenRole;
+  actions: TokenAction[];
+  packages: string[] | null;
+  cidr: string[] | null;
   expiresAt: string;
 }
 
-const USER_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-export function assertRole(role: unknown): TokenRole {
-  if (!TOKEN_ROLES.includes(role as TokenRole))
-    throw new InputError(`role must be one of ${TOKEN_ROLES.join(', ')}, got ${JSON.stringify(role)}`);
-  return role as TokenRole;
+export interface TokenSpec {
+  userId: number;
+  userName: string;
+  actions: TokenAction[];
+  packages?: string[] | null;
+  cidr?: string[] | null;
+  label?: string | null;
+  lifetimeSeconds: number;
+  createdBy?: number | null;
 }
 
-/** Creates the user when missing, then a token row and its signed JWT. */
-export async function mintToken(
-  db: Db,
-  keys: KeyRing,
-  opts: { user: string; role: TokenRole; label?: string; lifetimeSeconds?: number },
-): Promise<MintedToken> {
-  if (!USER_RE.test(opts.user))
-    throw new InputError(`invalid user name ${JSON.stringify(opts.user)}: use lowercase letters, digits and . _ - (at most 64)`);
-  const role = assertRole(opts.role);
-  const lifetime = opts.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_S;
-  if (!Number.isFinite(lifetime) || lifetime <= 0 || lifetime > 10 * DEFAULT_TOKEN_LIFETIME_S)
-    throw new InputError('a token lifetime must be positive and at most 10 years');
-  await db.insert(users).values({ name: opts.user, isAdmin: role === 'admin' }).onConflictDoNothing();
-  const [user] = await db.select().from(users).where(eq(users.name, opts.user));
+/** Writes the token's row and returns its signed JWT: the only time the secret exists. */
+export async function mintToken(db: Db, keys: KeyRing, spec: TokenSpec): Promise<MintedToken> {
   const jti = randomUUID();
   const now = Math.floor(Date.now() / 1000);
-  const exp = now + Math.floor(lifetime);
-  await db.insert(tokens).values({ jti, userId: user!.id, role, label: opts.label ?? null, expiresAt: new Date(exp * 1000) });
+  const exp = now + Math.floor(spec.lifetimeSeconds);
   const { kid, key } = await keys.signingKey();
-  const token = await new SignJWT({ role })
+  await db.insert(tokens).values({
+    jti,
+    userId: spec.userId,
+    label: spec.label ?? null,
+    actions: spec.actions,
+    packages: spec.packages ?? null,
+    cidr: spec.cidr ?? null,
+    createdBy: spec.createdBy ?? spec.userId,
+    expiresAt: new Date(exp * 1000),
+  });
+  const token = await new SignJWT({})
     .setProtectedHeader({ alg: TOKEN_ALG, kid, typ: TOKEN_TYPE })
     .setIssuer(TOKEN_ISSUER)
     .setAudience(TOKEN_AUDIENCE)
-    .setSubject(opts.user)
+    .setSubject(spec.userName)
     .setJti(jti)
     .setIssuedAt(now)
     .setExpirationTime(exp)
     .sign(key);
-  return { token, jti, user: opts.user, role, expiresAt: new Date(exp * 1000).toISOString() };
+  return { id: jti, token, user: spec.userName, actions: spec.actions, packages: spec.packages ?? null, cidr: spec.cidr ?? null, expiresAt: new Date(exp * 1000).toISOString() };
 }
 
 const unauthorized = (why: string) => new InputError(`${why}; send "Authorization: Bearer <token>" with a valid registry token`, 401, 'unauthorized');
 
-/** Verifies a JWT (pinned algorithm, issuer, audience and type) and that its row is live. */
-export async function verifyToken(db: Db, keys: KeyRing, token: string): Promise<Actor> {
+/**
+ * Verifies a JWT (pinned algorithm, issuer, audience and type), then its row: not revoked, not
+ * expired, used from an allowed address. Records when and from where it was last used.
+ */
+export async function verifyToken(db: Db, keys: KeyRing, token: string, ip: string): Promise<Actor> {
   let kid: string | undefined;
   try {
     kid = decodeProtectedHeader(token).kid;
@@ -93,12 +103,33 @@ export async function verifyToken(db: Db, keys: KeyRing, token: string): Promise
     throw unauthorized('the token is invalid');
   }
   const [row] = await db
-    .select({ jti: tokens.jti, role: tokens.role, expiresAt: tokens.expiresAt, userId: users.id, userName: users.name })
+    .select({
+      jti: tokens.jti,
+      actions: tokens.actions,
+      packages: tokens.packages,
+      cidr: tokens.cidr,
+      expiresAt: tokens.expiresAt,
+      revokedAt: tokens.revokedAt,
+      lastUsedAt: tokens.lastUsedAt,
+      lastUsedIp: tokens.lastUsedIp,
+      userId: users.id,
+      userName: users.name,
+      isAdmin: users.isAdmin,
+    })
     .from(tokens)
     .innerJoin(users, eq(users.id, tokens.userId))
-    .where(and(eq(tokens.jti, payload.jti!), isNull(tokens.revokedAt)));
-  if (!row) throw unauthorized('the token has been revoked or does not exist');
+    .where(eq(tokens.jti, payload.jti!));
+  if (!row) throw unauthorized('the token does not exist (its user may have been removed)');
+  if (row.revokedAt) throw unauthorized(`the token ${row.jti} was revoked at ${row.revokedAt.toISOString()}`);
   if (row.expiresAt.getTime() <= Date.now()) throw unauthorized('the token has expired');
   if (row.userName !== payload.sub) throw unauthorized('the token is invalid');
-  return { userId: row.userId, userName: row.userName, role: row.role as TokenRole, jti: row.jti };
+  if (row.cidr && !ipAllowed(ip, row.cidr))
+    throw new InputError(`the token ${row.jti} may only be used from ${row.cidr.join(', ')}, and this request came from ${ip}`, 403, 'forbidden');
+  if (!row.lastUsedAt || row.lastUsedIp !== ip || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_S * 1000) {
+    await db
+      .update(tokens)
+      .set({ lastUsedAt: sql`now()`, lastUsedIp: ip })
+      .where(and(eq(tokens.jti, row.jti), or(isNull(tokens.lastUsedAt), lt(tokens.lastUsedAt, sql`now() - interval '1 second'`))));
+  }
+  return { userId: row.userId, userName: row.userName, isAdmin: row.isAdmin, jti: row.jti, actions: row.actions, packages: row.packages };
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { boolean, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
-import type { Manifest, ValidationReport } from '@unjucks/core';
+import { bigserial, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import type { AccessRole, Manifest, TokenAction, ValidationReport, Visibility } from '@unjucks/core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -8,10 +8,15 @@ export const users = pgTable('users', {
   id: serial('id').primaryKey(),
   name: text('name').notNull().unique(),
   isAdmin: boolean('is_admin').notNull().default(false),
+  /** scrypt, see auth/password.ts; null: the user signs in with tokens only. */
+  passwordHash: text('password_hash'),
   createdAt: createdAt(),
 });
 
-/** Token signing keys. Old keys stay to verify the tokens they signed until those expire. */
+/**
+ * Token signing keys. Old keys stay to verify the tokens they signed until those expire. The
+ * private key is sealed (AES-256-GCM, see auth/seal.ts) with a secret that is not in the database.
+ */
 export const signingKeys = pgTable('signing_keys', {
   kid: text('kid').primaryKey(),
   alg: text('alg').notNull(),
@@ -24,12 +29,106 @@ export const signingKeys = pgTable('signing_keys', {
 export const tokens = pgTable('tokens', {
   jti: text('jti').primaryKey(),
   userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  role: text('role').notNull(),
   label: text('label'),
+  actions: jsonb('actions').$type<TokenAction[]>().notNull(),
+  /** Package patterns the token is limited to; null: every package its user may act on. */
+  packages: jsonb('packages').$type<string[] | null>(),
+  /** Addresses the token may be used from; null: anywhere. */
+  cidr: jsonb('cidr').$type<string[] | null>(),
+  createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: createdAt(),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  lastUsedIp: text('last_used_ip'),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
+}, (t) => [index('tokens_user_idx').on(t.userId)]);
+
+/** An org owns the scope of its name: `acme` owns `@acme/*`. */
+export const orgs = pgTable('orgs', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  /** Visibility of the org's packages that do not set their own. */
+  defaultVisibility: text('default_visibility').$type<Visibility>().notNull().default('public'),
+  createdAt: createdAt(),
 });
+
+export const orgMembers = pgTable(
+  'org_members',
+  {
+    orgId: integer('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').$type<AccessRole>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index('org_members_user_idx').on(t.userId)],
+);
+
+export const teams = pgTable(
+  'teams',
+  {
+    id: serial('id').primaryKey(),
+    orgId: integer('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('teams_org_name_unique').on(t.orgId, t.name)],
+);
+
+export const teamMembers = pgTable(
+  'team_members',
+  {
+    teamId: integer('team_id').notNull().references(() => teams.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index('team_members_user_idx').on(t.userId)],
+);
+
+/**
+ * A role for a user or a team on one package, or for a team on a whole scope (org). Exactly one
+ * target and one grantee are set; deleting any of them deletes the grant.
+ */
+export const grants = pgTable(
+  'grants',
+  {
+    id: serial('id').primaryKey(),
+    packageId: integer('package_id').references(() => packages.id, { onDelete: 'cascade' }),
+    orgId: integer('org_id').references(() => orgs.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    teamId: integer('team_id').references(() => teams.id, { onDelete: 'cascade' }),
+    role: text('role').$type<AccessRole>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('grants_target_grantee_unique').on(t.packageId, t.orgId, t.userId, t.teamId).nullsNotDistinct(),
+    check('grants_one_target', sql`(${t.packageId} is null) <> (${t.orgId} is null)`),
+    check('grants_one_grantee', sql`(${t.userId} is null) <> (${t.teamId} is null)`),
+    index('grants_user_idx').on(t.userId),
+    index('grants_team_idx').on(t.teamId),
+  ],
+);
+
+/**
+ * Append-only (a trigger refuses UPDATE and DELETE): one row per write attempt, failed ones
+ * included. Names are copied in, so a record outlives the user or package it mentions.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actor: text('actor'),
+    tokenId: text('token_id'),
+    ip: text('ip'),
+    action: text('action').notNull(),
+    target: text('target'),
+    /** The org the target belongs to, so org owners can read their own records. */
+    org: text('org'),
+    outcome: text('outcome').$type<'ok' | 'denied' | 'failed'>().notNull(),
+    status: integer('status').notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_org_idx').on(t.org, t.id), index('audit_log_actor_idx').on(t.actor, t.id)],
+);
 
 export const packages = pgTable('packages', {
   id: serial('id').primaryKey(),
@@ -37,6 +136,8 @@ export const packages = pgTable('packages', {
   /** Lowercase without . - _ : a new name may not collide with another owner's on this. */
   canonicalName: text('canonical_name'),
   createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+  /** null: the org's default (public for unscoped packages). */
+  visibility: text('visibility').$type<Visibility>(),
   createdAt: createdAt(),
   modifiedAt: timestamp('modified_at', { withTimezone: true }).notNull().defaultNow(),
   /**

@@ -14,6 +14,8 @@ export interface RegistryContext {
   store: BlobStore;
   keys: KeyRing;
   limits: PackageLimits;
+  /** The longest a token may live (TOKEN_MAX_LIFETIME). */
+  tokenMaxLifetimeSeconds: number;
   /** Base of the absolute URLs written into responses. */
   publicUrl: string;
   /** Package snapshots for the read routes, checked against the database's revision per request. */

@@ -18,7 +18,9 @@ import { distTags, packages, versions } from '../db/schema.js';
 import { blobKeyFor } from '../storage/blob-store.js';
 import type { RegistryContext } from './context.js';
 import { tagsOf, touchPackage } from './lookup.js';
-import { assertCanWrite } from './permissions.js';
+import { assertTokenAllows, authorize, requireActor } from '../access/rights.js';
+import { claimScope } from '../access/orgs.js';
+import { grants } from '../db/schema.js';
 
 export interface PublishOutcome {
   /** 201 for a new version, 200 for an identical retry of a live one. */
@@ -52,15 +54,15 @@ export async function publish(
   ctx: RegistryContext,
   actor: Actor | null,
   body: AsyncIterable<Uint8Array>,
-  opts: { tag?: string } = {},
+  opts: { tag?: string; onManifest?: (name: string, version: string) => void } = {},
 ): Promise<PublishOutcome> {
-  if (!actor) throw new InputError('publishing needs a token; send "Authorization: Bearer <token>"', 401, 'unauthorized');
+  const publisher = requireActor(actor, 'publishing');
   if (opts.tag !== undefined) {
     const problem = tagProblem(opts.tag);
     if (problem) throw new InputError(`invalid tag: ${problem}`);
   }
-  // A role that can never publish is refused before the upload is read.
-  if (actor.role === 'reader') assertCanWrite(actor, null, 'publish', 'packages');
+  // A token that can never publish is refused before the upload is read.
+  if (!publisher.actions.includes('publish:new')) assertTokenAllows(publisher, 'publish:update', null);
   const archive = await readArchive(body, ctx.limits, 'collect');
   let report = validateFiles(archive.files, {
     rejected: archive.rejected,
@@ -72,10 +74,11 @@ export async function publish(
   if (!manifestFile || report.findings.some((f) => UNUSABLE_MANIFEST.has(f.rule))) refuse(ctx, report);
   const manifest = JSON.parse(manifestFile.bytes.toString('utf8')) as Manifest;
   const { name } = manifest;
+  opts.onManifest?.(name, manifest.version);
 
   // Permission first, then immutability, then the rest of validation.
   const [existing] = await ctx.db.select().from(packages).where(eq(packages.name, name));
-  assertCanWrite(actor, existing ?? null, 'publish to', name);
+  const { orgMissing } = await authorize(ctx.db, publisher, existing ? 'publish:update' : 'publish:new', name, existing ?? null);
   if (existing) {
     const retry = await identicalRetry(ctx.db, existing.id, archive, manifest);
     if (retry) {
@@ -87,7 +90,7 @@ export async function publish(
       .select({ name: packages.name, createdBy: packages.createdBy })
       .from(packages)
       .where(and(eq(packages.canonicalName, canonicalName(name)), ne(packages.name, name)));
-    const other = similar.find((p) => p.createdBy !== actor.userId);
+    const other = similar.find((p) => p.createdBy !== publisher.userId);
     if (other) report = appendFinding(report, 'manifest/name-too-similar', `the name ${name} is too similar to the existing package ${other.name}`, { file: 'package.json' });
   }
   if (!report.ok) refuse(ctx, report);
@@ -99,10 +102,22 @@ export async function publish(
   let packageId = 0;
   try {
     tags = await ctx.db.transaction(async (tx) => {
-      await tx.insert(packages).values({ name, canonicalName: canonicalName(name), createdBy: actor.userId }).onConflictDoNothing();
+      const created = await tx
+        .insert(packages)
+        .values({ name, canonicalName: canonicalName(name), createdBy: publisher.userId })
+        .onConflictDoNothing()
+        .returning({ id: packages.id });
       // Row lock: publishes of one package serialize here, so `latest` moves in version order.
       const [row] = await tx.select().from(packages).where(eq(packages.name, name)).for('update');
-      assertCanWrite(actor, row!, 'publish to', name);
+      if (created.length) {
+        // The creator of an unscoped package owns it; a scoped one belongs to its org.
+        if (name.startsWith('@')) {
+          if (orgMissing) await claimScope(tx as unknown as Db, name.slice(1, name.indexOf('/')), publisher.userId);
+        } else await tx.insert(grants).values({ packageId: row!.id, userId: publisher.userId, role: 'owner' });
+      } else if (!existing) {
+        // Someone else created it between our check and this transaction: it is theirs now.
+        await authorize(tx as unknown as Db, publisher, 'publish:update', name, row!);
+      }
       const inserted = await tx
         .insert(versions)
         .values({
@@ -116,7 +131,7 @@ export async function publish(
           fileCount: archive.fileCount,
           unpackedSize: archive.unpackedSize,
           blobKey,
-          publishedBy: actor.userId,
+          publishedBy: publisher.userId,
           report,
         })
         .onConflictDoNothing({ target: [versions.packageId, versions.version] })

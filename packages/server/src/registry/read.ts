@@ -1,4 +1,6 @@
 import { InputError, resolveSpec, sortVersions, tarballFileName, type PackageDoc, type VersionDoc } from '@unjucks/core';
+import type { Actor } from '../auth/tokens.js';
+import { authorizeRead } from '../access/rights.js';
 import type { RegistryContext } from './context.js';
 import { notFound } from './lookup.js';
 import { rendered, type PackageSnapshot, type VersionRow } from './snapshot.js';
@@ -46,14 +48,21 @@ function packageDoc(publicUrl: string, s: PackageSnapshot): PackageDoc {
 }
 
 /** Every live version of a package with its dist-tags and times, serialized with its ETag. */
-export async function getPackageDoc(ctx: RegistryContext, name: string) {
+/** The snapshot of a package the actor may read (a private one needs the read right). */
+export async function readable(ctx: RegistryContext, actor: Actor | null, name: string) {
   const s = await ctx.cache.get(ctx.db, name);
+  await authorizeRead(ctx.db, actor, name, s.pkg);
+  return s;
+}
+
+export async function getPackageDoc(ctx: RegistryContext, actor: Actor | null, name: string) {
+  const s = await readable(ctx, actor, name);
   return rendered(s, 'package', () => packageDoc(ctx.publicUrl, s));
 }
 
 /** Resolves an exact version, a range or a dist-tag to one version, serialized with its ETag. */
-export async function resolveVersion(ctx: RegistryContext, name: string, spec: string) {
-  const s = await ctx.cache.get(ctx.db, name);
+export async function resolveVersion(ctx: RegistryContext, actor: Actor | null, name: string, spec: string) {
+  const s = await readable(ctx, actor, name);
   const known = [...s.versions.keys()];
   const chosen = resolveSpec(spec, known, s.tags);
   if (!chosen)
@@ -64,8 +73,8 @@ export async function resolveVersion(ctx: RegistryContext, name: string, spec: s
 }
 
 /** The stored tarball of `name` for a file name `<basename>-<version>.tgz`. */
-export async function getTarball(ctx: RegistryContext, name: string, file: string) {
-  const s = await ctx.cache.get(ctx.db, name);
+export async function getTarball(ctx: RegistryContext, actor: Actor | null, name: string, file: string) {
+  const s = await readable(ctx, actor, name);
   const base = name.slice(name.indexOf('/') + 1);
   if (!file.startsWith(`${base}-`) || !file.endsWith('.tgz'))
     throw new InputError(`tarball file names look like ${base}-<version>.tgz, got ${file}`, 404, 'not-found');
@@ -74,12 +83,12 @@ export async function getTarball(ctx: RegistryContext, name: string, file: strin
   if (!row) throw notFound(`version ${version} of ${name} was`);
   const blob = await ctx.store.get(row.blobKey);
   if (!blob) throw new Error(`blob ${row.blobKey} of ${name}@${version} is missing from storage`);
-  return { blob, shasum: row.shasum, integrity: row.integrity, size: row.size, packageId: s.pkg.id };
+  return { blob, shasum: row.shasum, integrity: row.integrity, size: row.size, packageId: s.pkg.id, private: s.pkg.private };
 }
 
 /** The validation report stored with a version at publish time. */
-export async function getReport(ctx: RegistryContext, name: string, version: string) {
-  const s = await ctx.cache.get(ctx.db, name);
+export async function getReport(ctx: RegistryContext, actor: Actor | null, name: string, version: string) {
+  const s = await readable(ctx, actor, name);
   const row = s.versions.get(version);
   if (!row) throw notFound(`version ${version} of ${name} was`);
   if (!row.report) throw notFound(`a validation report for ${name}@${version} (published before validation existed) was`);

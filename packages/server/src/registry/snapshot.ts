@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNull } from 'drizzle-orm';
+import { isPrivateSql } from '../access/rights.js';
 import { alias } from 'drizzle-orm/pg-core';
 import { parseName } from '@unjucks/core';
 import type { Db } from '../db/database.js';
@@ -10,7 +11,8 @@ export type VersionRow = typeof versions.$inferSelect & { publisherName: string 
 
 /** Everything the read routes need about one package, as of one revision. */
 export interface PackageSnapshot {
-  pkg: typeof packages.$inferSelect;
+  /** The row, with its effective visibility (its own, else its org's default). */
+  pkg: typeof packages.$inferSelect & { private: boolean };
   /** Live versions only. */
   versions: Map<string, VersionRow>;
   tags: Record<string, string>;
@@ -61,7 +63,7 @@ export class SnapshotCache {
 
 async function load(db: Db, name: string): Promise<PackageSnapshot | null> {
   // The package row (and so its revision) is read first: what follows is at least that new.
-  const [pkg] = await db.select().from(packages).where(eq(packages.name, name));
+  const [pkg] = await db.select({ ...getTableColumns(packages), private: isPrivateSql }).from(packages).where(eq(packages.name, name));
   if (!pkg) return null;
   const [rows, tagRows] = await Promise.all([
     db

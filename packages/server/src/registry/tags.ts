@@ -5,10 +5,12 @@ import type { Db } from '../db/database.js';
 import { distTags, versions } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
 import { findLiveVersion, findPackage, notFound, tagsOf, touchPackage } from './lookup.js';
-import { assertCanWrite } from './permissions.js';
+import { authorize, authorizeRead } from '../access/rights.js';
 
-export async function getDistTags(ctx: RegistryContext, name: string) {
-  return (await ctx.cache.get(ctx.db, name)).tags;
+export async function getDistTags(ctx: RegistryContext, actor: Actor | null, name: string) {
+  const s = await ctx.cache.get(ctx.db, name);
+  await authorizeRead(ctx.db, actor, name, s.pkg);
+  return s.tags;
 }
 
 /** Points `tag` at an existing live version. */
@@ -17,7 +19,7 @@ export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name
   if (problem) throw new InputError(`invalid tag: ${problem}`);
   if (typeof version !== 'string') throw new InputError('send the version to tag as a JSON string, or as { "version": "1.2.3" }');
   const pkg = await findPackage(ctx.db, name);
-  assertCanWrite(actor, pkg, 'change the dist-tags of', name);
+  await authorize(ctx.db, actor, 'tags', name, pkg);
   await findLiveVersion(ctx.db, pkg.id, name, version);
   const tags = await ctx.db.transaction(async (tx) => {
     await tx
@@ -34,7 +36,7 @@ export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name
 export async function removeDistTag(ctx: RegistryContext, actor: Actor | null, name: string, tag: string) {
   if (tag === 'latest') throw new InputError('the latest tag cannot be removed; point it at another version instead');
   const pkg = await findPackage(ctx.db, name);
-  assertCanWrite(actor, pkg, 'change the dist-tags of', name);
+  await authorize(ctx.db, actor, 'tags', name, pkg);
   const tags = await ctx.db.transaction(async (tx) => {
     const removed = await tx
       .delete(distTags)
@@ -53,7 +55,7 @@ export async function deprecateVersion(ctx: RegistryContext, actor: Actor | null
   if (typeof message !== 'string') throw new InputError('send { "message": "why, and what to use instead" }; an empty message lifts the deprecation');
   if (message.length > 1024) throw new InputError('a deprecation message may have at most 1024 characters');
   const pkg = await findPackage(ctx.db, name);
-  assertCanWrite(actor, pkg, 'deprecate', name);
+  await authorize(ctx.db, actor, 'deprecate', name, pkg);
   const row = await findLiveVersion(ctx.db, pkg.id, name, version);
   const deprecated = message === '' ? null : message;
   await ctx.db.transaction(async (tx) => {

@@ -2,8 +2,16 @@ import type { Context, Hono } from 'hono';
 import type { Actor } from '../auth/tokens.js';
 import type { RegistryContext } from '../registry/context.js';
 
+/** What a handler adds to its audit record (see audited.ts). */
+export interface AuditExtra {
+  actor?: string;
+  target?: string;
+  org?: string | null;
+  detail?: Record<string, unknown>;
+}
+
 export interface AppEnv {
-  Variables: { actor: Actor | null; registry: RegistryContext };
+  Variables: { actor: Actor | null; registry: RegistryContext; ip: string; audit?: AuditExtra };
 }
 
 export type App = Hono<AppEnv>;

@@ -13,7 +13,8 @@ export function jsonWithEtag(c: Ctx, body: unknown): Response {
 
 /** Sends JSON that was serialized (and its ETag computed) ahead of time. */
 export function sendRendered(c: Ctx, { text, etag }: { text: string; etag: string }): Response {
-  const headers = { ETag: etag, 'Cache-Control': 'no-cache' };
+  // An authenticated answer may hold a private package: no shared cache may keep it.
+  const headers = { ETag: etag, 'Cache-Control': c.req.header('authorization') ? 'private, no-cache' : 'no-cache' };
   if (ifNoneMatch(c, etag)) return c.body(null, 304, headers);
   return c.body(text, 200, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
 }

@@ -42,21 +42,12 @@ export class RateLimiter {
 const json = (status: number, error: string, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify({ error }), { status, headers: { 'content-type': 'application/json', ...headers } });
 
-function clientIp(c: Parameters<MiddlewareHandler<AppEnv>>[0], trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? 'unknown';
-}
-
 /** URL length, per-IP rate: checked before anything else is done for the request. */
 export function earlyLimits(limits: RequestLimits): MiddlewareHandler<AppEnv> {
   const perIp = new RateLimiter(limits.ratePerMinuteIp);
   return async (c, next) => {
     if (c.req.url.length > limits.maxUrlLength) return json(414, `the URL is longer than ${limits.maxUrlLength} characters`);
-    const wait = perIp.take(clientIp(c, limits.trustProxy));
+    const wait = perIp.take(c.get('ip'));
     if (wait > 0) return json(429, `too many requests from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
     return next();
   };

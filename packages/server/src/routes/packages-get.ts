@@ -4,5 +4,5 @@ import { sendRendered } from './json.js';
 
 /** GET /api/v1/packages/:name — every version, dist-tags and times. */
 export function packagesGet(app: App) {
-  app.get('/api/v1/packages/:name', async (c) => sendRendered(c, await getPackageDoc(c.get('registry'), nameParam(c))));
+  app.get('/api/v1/packages/:name', async (c) => sendRendered(c, await getPackageDoc(c.get('registry'), c.get('actor'), nameParam(c))));
 }

@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
 import { InputError } from '@unjucks/core';
 import { publish } from '../registry/publish.js';
+import { scopeOf } from '@unjucks/core';
 import type { App } from './app-env.js';
+import { audited } from './audited.js';
 
 /** POST /api/v1/packages — the body is the tarball; name and version come from its manifest. */
 export function packagesPublish(app: App) {
-  app.post('/api/v1/packages', async (c) => {
+  app.post('/api/v1/packages', audited('package.publish'), async (c) => {
     const registry = c.get('registry');
     const length = Number(c.req.header('content-length') ?? NaN);
     if (length > registry.limits.maxTarballBytes)
@@ -14,7 +16,10 @@ export function packagesPublish(app: App) {
     if (!raw) throw new InputError('the request body must be the package tarball (.tgz)');
     const body = Readable.fromWeb(raw as import('node:stream/web').ReadableStream<Uint8Array>);
     try {
-      const { status, result } = await publish(registry, c.get('actor'), body, { tag: c.req.query('tag') });
+      const { status, result } = await publish(registry, c.get('actor'), body, {
+        tag: c.req.query('tag'),
+        onManifest: (name, version) => c.set('audit', { target: name, org: scopeOf(name), detail: { version } }),
+      });
       return c.json(result, status);
     } finally {
       body.destroy();

@@ -6,10 +6,10 @@ import { ifNoneMatch } from './json.js';
 export function tarballGet(app: App) {
   app.get('/api/v1/packages/:name/-/:file', async (c) => {
     const registry = c.get('registry');
-    const { blob, shasum, packageId } = await getTarball(registry, nameParam(c), c.req.param('file'));
+    const { blob, shasum, packageId, private: isPrivate } = await getTarball(registry, c.get('actor'), nameParam(c), c.req.param('file'));
     const headers = {
       ETag: `"${shasum}"`,
-      'Cache-Control': 'public, max-age=31536000, immutable',
+      'Cache-Control': `${isPrivate ? 'private' : 'public'}, max-age=31536000, immutable`,
     };
     if (ifNoneMatch(c, headers.ETag)) return c.body(null, 304, headers);
     registry.downloads.count(packageId);

@@ -1,23 +1,15 @@
-import { InputError } from '@unjucks/core';
-import { assertRole, mintToken } from '../auth/tokens.js';
+import { createToken } from '../access/tokens.js';
 import type { App } from './app-env.js';
+import { audited } from './audited.js';
 import { readJson } from './json.js';
 
-/** POST /api/v1/tokens — { user, role, label?, lifetimeSeconds? }; admins only. Creates the user when missing. */
+/** POST /api/v1/tokens — { name, actions, packages?, expires?, cidr? } → { id, token }; shown once, never stored. */
 export function tokensCreate(app: App) {
-  app.post('/api/v1/tokens', async (c) => {
-    const actor = c.get('actor');
-    if (!actor) throw new InputError('creating tokens needs an admin token; send "Authorization: Bearer <token>"', 401, 'unauthorized');
-    if (actor.role !== 'admin') throw new InputError(`only admins create tokens; user ${actor.userName}'s token has the role ${actor.role}`, 403, 'forbidden');
-    const body = (await readJson(c, '{ "user": "name", "role": "admin|publisher|reader" }')) as Record<string, unknown>;
-    if (typeof body?.user !== 'string') throw new InputError('send { "user": "name", "role": "admin|publisher|reader" }');
+  app.post('/api/v1/tokens', audited('token.create'), async (c) => {
+    const body = (await readJson(c, '{ "name": "ci", "actions": ["read", "publish:update"], "packages": ["@acme/*"], "expires": "30d" }')) as Record<string, unknown>;
     const registry = c.get('registry');
-    const minted = await mintToken(registry.db, registry.keys, {
-      user: body.user,
-      role: assertRole(body.role),
-      label: typeof body.label === 'string' ? body.label : undefined,
-      lifetimeSeconds: typeof body.lifetimeSeconds === 'number' ? body.lifetimeSeconds : undefined,
-    });
+    const minted = await createToken(registry.db, registry.keys, c.get('actor'), body ?? {}, registry.tokenMaxLifetimeSeconds);
+    c.set('audit', { target: `token:${minted.id}`, detail: { user: minted.user, actions: minted.actions, packages: minted.packages, expiresAt: minted.expiresAt } });
     return c.json(minted, 201);
   });
 }

@@ -4,5 +4,5 @@ import { sendRendered } from './json.js';
 
 /** GET /api/v1/packages/:name/:version/report — the validation report stored at publish. */
 export function versionReport(app: App) {
-  app.get('/api/v1/packages/:name/:version/report', async (c) => sendRendered(c, await getReport(c.get('registry'), nameParam(c), c.req.param('version'))));
+  app.get('/api/v1/packages/:name/:version/report', async (c) => sendRendered(c, await getReport(c.get('registry'), c.get('actor'), nameParam(c), c.req.param('version'))));
 }

@@ -1,3 +1,4 @@
+import { isPrivateSql } from '../access/rights.js';
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import semver from 'semver';
 import type { CapabilityName } from '@unjucks/core';
@@ -19,7 +20,7 @@ export interface SearchDoc {
   capabilities: CapabilityName[];
   quality: number;
   deprecated: boolean;
-  /** Always false until packages can be private; search already filters on it. */
+  /** Shown only to those who may read it (see access/rights.ts). */
   private: boolean;
   date: string;
 }
@@ -43,11 +44,11 @@ export function searchVersion(live: string[], latest: string | null): string | n
 /** Search documents for the given packages (all when omitted); a package with no live version has none. */
 export async function loadDocuments(db: Db, packageIds?: number[]): Promise<SearchDoc[]> {
   const owner = sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${packages.createdBy})`;
-  const heads: { id: number; name: string; owner: string | null; latest: string | null }[] = [];
+  const heads: { id: number; name: string; owner: string | null; latest: string | null; private: boolean }[] = [];
   for (const ids of packageIds ? chunks(packageIds) : [null]) {
     heads.push(
       ...(await db
-        .select({ id: packages.id, name: packages.name, owner, latest: distTags.version })
+        .select({ id: packages.id, name: packages.name, owner, latest: distTags.version, private: isPrivateSql })
         .from(packages)
         .leftJoin(distTags, and(eq(distTags.packageId, packages.id), eq(distTags.tag, 'latest')))
         .where(ids ? inArray(packages.id, ids) : undefined)),
@@ -120,7 +121,7 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
         capabilities: v.report?.capabilities ?? [],
         quality: v.report?.quality ?? 0,
         deprecated: v.deprecated !== null,
-        private: false,
+        private: head.private,
         date: v.publishedAt.toISOString(),
       });
     }

@@ -1,0 +1,158 @@
+import { and, eq } from 'drizzle-orm';
+import { assertAccessRole, assertVisibility, InputError, scopeOf, type AccessRole } from '@unjucks/core';
+import type { Actor } from '../auth/tokens.js';
+import type { Db } from '../db/database.js';
+import { grants, orgs, packages, teams, users } from '../db/schema.js';
+import type { RegistryContext } from '../registry/context.js';
+import { findPackage, touchPackage } from '../registry/lookup.js';
+import { assertOrgOwner, findOrg, setOrgVisibility } from './orgs.js';
+import { authorize, authorizeRead, isPrivateSql, requireActor, roleInScope } from './rights.js';
+import { findTeam } from './teams.js';
+import { findUser } from './users.js';
+
+type Grantee = { userId: number; teamId: null; label: string } | { userId: null; teamId: number; label: string };
+
+/** `alice` is a user; `acme:devs` is team devs of org acme. */
+async function grantee(db: Db, principal: string, defaultOrg?: string): Promise<Grantee & { org?: string }> {
+  const colon = principal.indexOf(':');
+  if (colon === -1 && !defaultOrg) {
+    const u = await findUser(db, principal);
+    return { userId: u.id, teamId: null, label: u.name };
+  }
+  const orgName = colon === -1 ? defaultOrg! : principal.slice(0, colon);
+  const teamName = colon === -1 ? principal : principal.slice(colon + 1);
+  const org = await findOrg(db, orgName);
+  const team = await findTeam(db, org.id, orgName, teamName);
+  return { userId: null, teamId: team.id, label: `${orgName}:${teamName}`, org: orgName };
+}
+
+const granteeWhere = (g: Grantee) => (g.userId !== null ? eq(grants.userId, g.userId) : eq(grants.teamId, g.teamId!));
+
+async function grantRows(db: Db, where: ReturnType<typeof eq>) {
+  const rows = await db
+    .select({ role: grants.role, user: users.name, team: teams.name, teamOrg: orgs.name })
+    .from(grants)
+    .leftJoin(users, eq(users.id, grants.userId))
+    .leftJoin(teams, eq(teams.id, grants.teamId))
+    .leftJoin(orgs, eq(orgs.id, teams.orgId))
+    .where(where);
+  return rows.map((r) => ({ principal: r.user ?? `${r.teamOrg}:${r.team}`, kind: r.user ? 'user' : 'team', role: r.role }));
+}
+
+async function packageHead(db: Db, name: string) {
+  await findPackage(db, name);
+  const [row] = await db.select({ id: packages.id, visibility: packages.visibility, private: isPrivateSql }).from(packages).where(eq(packages.name, name));
+  return row!;
+}
+
+/** Who holds which role on a package, and its visibility; readable by whoever may read the package. */
+export async function packageAccess(db: Db, actor: Actor | null, name: string) {
+  const pkg = await packageHead(db, name);
+  await authorizeRead(db, actor, name, pkg);
+  const scope = scopeOf(name);
+  return {
+    name,
+    visibility: pkg.private ? 'private' : 'public',
+    visibilitySetOn: pkg.visibility ? 'package' : scope ? 'org' : 'default',
+    org: scope,
+    grants: await grantRows(db, eq(grants.packageId, pkg.id)),
+  };
+}
+
+async function ownerGrantsLeft(db: Db, packageId: number, except: Grantee): Promise<number> {
+  const rows = await db.select().from(grants).where(and(eq(grants.packageId, packageId), eq(grants.role, 'owner')));
+  return rows.filter((r) => !(except.userId !== null ? r.userId === except.userId : r.teamId === except.teamId)).length;
+}
+
+export async function grantPackage(ctx: RegistryContext, actor: Actor | null, name: string, principal: string, body: { role?: unknown }) {
+  const role = assertAccessRole(body?.role);
+  const pkg = await packageHead(ctx.db, name);
+  await authorize(ctx.db, actor, 'owners', name, pkg);
+  const g = await grantee(ctx.db, principal);
+  const scope = scopeOf(name);
+  if (g.teamId !== null && scope && g.org !== scope) throw new InputError(`${name} belongs to org ${scope}; only its own teams (${scope}:<team>) can be granted a role on it`);
+  await lockOwners(ctx.db, pkg.id, async (tx) => {
+    if (role !== 'owner' && !scope && (await isOwner(tx, pkg.id, g)) && (await ownerGrantsLeft(tx, pkg.id, g)) === 0)
+      throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
+    await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g)));
+    await tx.insert(grants).values({ packageId: pkg.id, userId: g.userId, teamId: g.teamId, role });
+  });
+  return { name, principal: g.label, role };
+}
+
+export async function revokePackage(ctx: RegistryContext, actor: Actor | null, name: string, principal: string) {
+  const pkg = await packageHead(ctx.db, name);
+  await authorize(ctx.db, actor, 'owners', name, pkg);
+  const g = await grantee(ctx.db, principal);
+  await lockOwners(ctx.db, pkg.id, async (tx) => {
+    if (!scopeOf(name) && (await isOwner(tx, pkg.id, g)) && (await ownerGrantsLeft(tx, pkg.id, g)) === 0)
+      throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
+    const gone = await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g))).returning();
+    if (gone.length === 0) throw new InputError(`${g.label} holds no role on ${name}`, 404, 'not-found');
+  });
+  return { name, principal: g.label, removed: true };
+}
+
+async function isOwner(db: Db, packageId: number, g: Grantee) {
+  const rows = await db.select().from(grants).where(and(eq(grants.packageId, packageId), granteeWhere(g), eq(grants.role, 'owner')));
+  return rows.length > 0;
+}
+
+/** Serializes owner changes of one package (row lock on the package) so two removals cannot both pass the check. */
+async function lockOwners(db: Db, packageId: number, work: (tx: Db) => Promise<void>) {
+  await db.transaction(async (tx) => {
+    await tx.select({ id: packages.id }).from(packages).where(eq(packages.id, packageId)).for('update');
+    await work(tx as unknown as Db);
+  });
+}
+
+export async function setPackageVisibility(ctx: RegistryContext, actor: Actor | null, name: string, body: { visibility?: unknown }) {
+  const visibility = assertVisibility(body?.visibility);
+  const pkg = await packageHead(ctx.db, name);
+  await authorize(ctx.db, actor, 'owners', name, pkg);
+  await ctx.db.transaction(async (tx) => {
+    await tx.update(packages).set({ visibility }).where(eq(packages.id, pkg.id));
+    await touchPackage(tx as unknown as Db, pkg.id);
+  });
+  await ctx.afterChange(pkg.id);
+  return { name, visibility };
+}
+
+/** Team grants on the whole scope, and the org's default visibility; readable by its members. */
+export async function scopeAccess(db: Db, actor: Actor | null, orgName: string) {
+  const a = requireActor(actor, `reading the access of @${orgName}`);
+  const org = await findOrg(db, orgName);
+  if (!a.isAdmin && !(await roleInScope(db, a.userId, orgName)).role) throw new InputError(`user ${a.userName} is not a member of org ${orgName}`, 403, 'forbidden');
+  return { org: orgName, defaultVisibility: org.defaultVisibility, grants: await grantRows(db, eq(grants.orgId, org.id)) };
+}
+
+export async function grantScope(db: Db, actor: Actor | null, orgName: string, principal: string, body: { role?: unknown }) {
+  const role: AccessRole = assertAccessRole(body?.role);
+  const { org } = await assertOrgOwner(db, actor, orgName);
+  if (!principal.includes(':') && (await db.select().from(teams).where(and(eq(teams.orgId, org.id), eq(teams.name, principal)))).length === 0)
+    throw new InputError(`roles on all of @${orgName} go to teams (${orgName}:<team>); for a user, use "unjucks org member add ${orgName} ${principal} --role ${role}"`);
+  const g = await grantee(db, principal, orgName);
+  if (g.org !== orgName) throw new InputError(`only teams of org ${orgName} can hold a role on @${orgName}`);
+  await db.transaction(async (tx) => {
+    await tx.delete(grants).where(and(eq(grants.orgId, org.id), granteeWhere(g)));
+    await tx.insert(grants).values({ orgId: org.id, userId: null, teamId: g.teamId, role });
+  });
+  return { scope: `@${orgName}`, principal: g.label, role };
+}
+
+export async function revokeScope(db: Db, actor: Actor | null, orgName: string, principal: string) {
+  const { org } = await assertOrgOwner(db, actor, orgName);
+  const g = await grantee(db, principal, orgName);
+  const gone = await db.delete(grants).where(and(eq(grants.orgId, org.id), granteeWhere(g))).returning();
+  if (gone.length === 0) throw new InputError(`${g.label} holds no role on @${orgName}`, 404, 'not-found');
+  return { scope: `@${orgName}`, principal: g.label, removed: true };
+}
+
+export async function setScopeVisibility(ctx: RegistryContext, actor: Actor | null, orgName: string, body: { visibility?: unknown }) {
+  const visibility = assertVisibility(body?.visibility);
+  await assertOrgOwner(ctx.db, actor, orgName);
+  const ids = await setOrgVisibility(ctx.db, orgName, visibility);
+  for (const id of ids) await ctx.afterChange(id);
+  return { scope: `@${orgName}`, defaultVisibility: visibility, packages: ids.length };
+}
+

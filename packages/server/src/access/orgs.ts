@@ -1,0 +1,149 @@
+import { and, count, eq, ne, sql } from 'drizzle-orm';
+import { assertAccessRole, InputError, orgNameProblem, patternCovers, type AccessRole } from '@unjucks/core';
+import type { Actor } from '../auth/tokens.js';
+import type { Db } from '../db/database.js';
+import { orgMembers, orgs, packages, users } from '../db/schema.js';
+import { CHANGES_CHANNEL } from '../registry/lookup.js';
+import { assertTokenAllows, requireActor, roleInScope } from './rights.js';
+import { findUser } from './users.js';
+
+export type OrgRow = typeof orgs.$inferSelect;
+
+export async function findOrg(db: Db, name: string): Promise<OrgRow> {
+  const problem = orgNameProblem(name);
+  if (problem) throw new InputError(problem);
+  const [org] = await db.select().from(orgs).where(eq(orgs.name, name));
+  if (!org) throw new InputError(`org ${name} not found; create it with "unjucks org create ${name}"`, 404, 'not-found');
+  return org;
+}
+
+/** The token may act on the org: "owners" held, and its package patterns (if any) cover the scope. */
+function assertTokenCoversOrg(a: Actor, org: string) {
+  assertTokenAllows(a, 'owners', null);
+  if (a.packages && !a.packages.some((p) => patternCovers(p, `@${org}/*`)))
+    throw new InputError(`this token (${a.jti}) is limited to ${a.packages.join(', ')}, which does not cover @${org}/*`, 403, 'forbidden');
+}
+
+/** Managing an org (members, teams, grants, visibility) needs its owner role, or a registry admin. */
+export async function assertOrgOwner(db: Db, actor: Actor | null, name: string): Promise<{ actor: Actor; org: OrgRow }> {
+  const a = requireActor(actor, `managing org ${name}`);
+  const org = await findOrg(db, name);
+  assertTokenCoversOrg(a, name);
+  if (a.isAdmin) return { actor: a, org };
+  const { role } = await roleInScope(db, a.userId, name);
+  if (role !== 'owner') throw new InputError(`user ${a.userName} may not "owners" on org ${name}: ${role ? `their role is ${role}` : 'they are not a member'}; ask an owner of ${name}`, 403, 'forbidden');
+  return { actor: a, org };
+}
+
+/** Reading an org's members and teams is open to its members. */
+async function assertOrgMember(db: Db, actor: Actor | null, name: string): Promise<OrgRow> {
+  const a = requireActor(actor, `reading org ${name}`);
+  const org = await findOrg(db, name);
+  if (a.isAdmin) return org;
+  const { role } = await roleInScope(db, a.userId, name);
+  if (!role) throw new InputError(`user ${a.userName} is not a member of org ${name}`, 403, 'forbidden');
+  return org;
+}
+
+/** Any user may create an org for an unclaimed scope, and becomes its owner. */
+export async function createOrg(db: Db, actor: Actor | null, body: { name?: unknown; defaultVisibility?: unknown }) {
+  const a = requireActor(actor, 'creating an org');
+  const problem = orgNameProblem(body.name);
+  if (problem) throw new InputError(problem);
+  const name = body.name as string;
+  assertTokenCoversOrg(a, name);
+  return db.transaction(async (tx) => {
+    const [org] = await tx.insert(orgs).values({ name }).onConflictDoNothing().returning();
+    if (!org) throw new InputError(`org ${name} already exists`, 409, 'conflict');
+    await tx.insert(orgMembers).values({ orgId: org.id, userId: a.userId, role: 'owner' });
+    return { name, defaultVisibility: org.defaultVisibility, role: 'owner' as AccessRole };
+  });
+}
+
+/** Claims the scope of a first scoped publish for the publisher, inside the publish transaction. */
+export async function claimScope(db: Db, scope: string, userId: number) {
+  const [org] = await db.insert(orgs).values({ name: scope }).onConflictDoNothing().returning();
+  if (org) await db.insert(orgMembers).values({ orgId: org.id, userId, role: 'owner' });
+}
+
+export async function listOrgs(db: Db, actor: Actor | null) {
+  const a = requireActor(actor, 'listing orgs');
+  const rows = await db
+    .select({ name: orgs.name, defaultVisibility: orgs.defaultVisibility, role: orgMembers.role })
+    .from(orgs)
+    .leftJoin(orgMembers, and(eq(orgMembers.orgId, orgs.id), eq(orgMembers.userId, a.userId)))
+    .where(a.isAdmin ? undefined : sql`${orgMembers.userId} is not null`)
+    .orderBy(orgs.name);
+  return { orgs: rows };
+}
+
+export async function listMembers(db: Db, actor: Actor | null, name: string) {
+  const org = await assertOrgMember(db, actor, name);
+  const rows = await db
+    .select({ user: users.name, role: orgMembers.role, since: orgMembers.createdAt })
+    .from(orgMembers)
+    .innerJoin(users, eq(users.id, orgMembers.userId))
+    .where(eq(orgMembers.orgId, org.id))
+    .orderBy(users.name);
+  return { org: name, members: rows.map((r) => ({ ...r, since: r.since.toISOString() })) };
+}
+
+async function otherOwners(db: Db, orgId: number, userId: number): Promise<number> {
+  const [{ n }] = (await db
+    .select({ n: count() })
+    .from(orgMembers)
+    .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.role, 'owner'), ne(orgMembers.userId, userId)))) as [{ n: number }];
+  return Number(n);
+}
+
+const lastOwner = (user: string, org: string) =>
+  new InputError(`user ${user} is the last owner of org ${org}; make another member an owner first`, 409, 'conflict');
+
+export async function setMember(db: Db, actor: Actor | null, orgName: string, userName: string, body: { role?: unknown }) {
+  const { org } = await assertOrgOwner(db, actor, orgName);
+  const role = assertAccessRole(body?.role);
+  const user = await findUser(db, userName);
+  return db.transaction(async (tx) => {
+    // Lock the org's owner rows so two demotions cannot each leave the other as "another owner".
+    await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner'))).for('update');
+    if (role !== 'owner' && (await otherOwners(tx as unknown as Db, org.id, user.id)) === 0) {
+      const [cur] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
+      if (cur?.role === 'owner') throw lastOwner(userName, orgName);
+    }
+    await tx
+      .insert(orgMembers)
+      .values({ orgId: org.id, userId: user.id, role })
+      .onConflictDoUpdate({ target: [orgMembers.orgId, orgMembers.userId], set: { role } });
+    return { org: orgName, user: userName, role };
+  });
+}
+
+export async function removeMember(db: Db, actor: Actor | null, orgName: string, userName: string) {
+  const { org } = await assertOrgOwner(db, actor, orgName);
+  const user = await findUser(db, userName);
+  return db.transaction(async (tx) => {
+    await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner'))).for('update');
+    const [cur] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
+    if (!cur) throw new InputError(`user ${userName} is not a member of org ${orgName}`, 404, 'not-found');
+    if (cur.role === 'owner' && (await otherOwners(tx as unknown as Db, org.id, user.id)) === 0) throw lastOwner(userName, orgName);
+    await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
+    // Team memberships in the org go too: a removed member keeps no access through a team.
+    await tx.execute(sql`delete from team_members where user_id = ${user.id} and team_id in (select id from teams where org_id = ${org.id})`);
+    return { org: orgName, user: userName, removed: true };
+  });
+}
+
+/** Changes the default for the org's packages that have no setting of their own. */
+export async function setOrgVisibility(db: Db, orgName: string, visibility: 'public' | 'private') {
+  return db.transaction(async (tx) => {
+    await tx.update(orgs).set({ defaultVisibility: visibility }).where(eq(orgs.name, orgName));
+    // Every package of the scope may change visibility: bump them so every replica re-reads them.
+    const touched = await tx
+      .update(packages)
+      .set({ revision: sql`${packages.revision} + 1`, modifiedAt: sql`now()` })
+      .where(sql`left(${packages.name}, ${orgName.length + 2}) = ${`@${orgName}/`}`)
+      .returning({ id: packages.id });
+    for (const t of touched) await tx.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: t.id })})`);
+    return touched.map((t) => t.id);
+  });
+}

@@ -1,0 +1,119 @@
+import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
+import { InputError, matchesPattern, ROLE_ACTIONS, scopeOf, strongerRole, type AccessRole, type TokenAction } from '@unjucks/core';
+import type { Actor } from '../auth/tokens.js';
+import type { Db } from '../db/database.js';
+import { grants, orgMembers, orgs, packages, teamMembers } from '../db/schema.js';
+
+/** Whether a package is private: its own setting, else its org's default, else public. */
+// Spelled out in SQL: drizzle leaves columns unqualified in one-table selects, which the subquery would capture.
+export const isPrivateSql = sql<boolean>`(coalesce("packages"."visibility", (select o.default_visibility from orgs o where "packages"."name" like '@%' and o.name = split_part(substr("packages"."name", 2), '/', 1)), 'public') = 'private')`;
+
+const forbidden = (message: string) => new InputError(message, 403, 'forbidden');
+
+const best = (roles: { role: AccessRole }[]) => roles.reduce<AccessRole | null>((r, x) => strongerRole(r, x.role), null);
+
+/** The user's role in an org through membership or a team's grant on the whole scope; null when none. */
+export async function roleInScope(db: Db, userId: number, scope: string): Promise<{ org: { id: number } | null; role: AccessRole | null }> {
+  const [org] = await db.select({ id: orgs.id }).from(orgs).where(eq(orgs.name, scope));
+  if (!org) return { org: null, role: null };
+  const [member, viaTeams] = await Promise.all([
+    db.select({ role: orgMembers.role }).from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, userId))),
+    db
+      .select({ role: grants.role })
+      .from(grants)
+      .innerJoin(teamMembers, and(eq(teamMembers.teamId, grants.teamId), eq(teamMembers.userId, userId)))
+      .where(eq(grants.orgId, org.id)),
+  ]);
+  return { org, role: best([...member, ...viaTeams]) };
+}
+
+/** The strongest role the user holds on a package now: org membership, scope grants, package grants. */
+export async function roleOn(db: Db, userId: number, name: string, packageId: number): Promise<AccessRole | null> {
+  const scope = scopeOf(name);
+  const [inScope, direct] = await Promise.all([
+    scope ? roleInScope(db, userId, scope) : Promise.resolve({ role: null }),
+    db
+      .select({ role: grants.role })
+      .from(grants)
+      .leftJoin(teamMembers, and(eq(teamMembers.teamId, grants.teamId), eq(teamMembers.userId, userId)))
+      .where(and(eq(grants.packageId, packageId), or(eq(grants.userId, userId), isNotNull(teamMembers.userId)))),
+  ]);
+  return strongerRole(inScope.role, best(direct));
+}
+
+/** Ids of every package the user holds any role on (for filtering private search results). */
+export async function readablePackageIds(db: Db, userId: number): Promise<Set<number>> {
+  const teamIds = db.select({ id: teamMembers.teamId }).from(teamMembers).where(eq(teamMembers.userId, userId));
+  const [memberOf, scopeGrants, granted] = await Promise.all([
+    db.select({ id: orgMembers.orgId }).from(orgMembers).where(eq(orgMembers.userId, userId)),
+    db.select({ id: grants.orgId }).from(grants).where(and(isNotNull(grants.orgId), inArray(grants.teamId, teamIds))),
+    db
+      .select({ id: grants.packageId })
+      .from(grants)
+      .where(and(isNotNull(grants.packageId), or(eq(grants.userId, userId), inArray(grants.teamId, teamIds)))),
+  ]);
+  const orgIds = [...new Set([...memberOf, ...scopeGrants].map((r) => r.id!))];
+  const inOrgs = orgIds.length
+    ? await db
+        .select({ id: packages.id })
+        .from(packages)
+        .innerJoin(orgs, sql`${packages.name} like '@%' and ${orgs.name} = split_part(substr(${packages.name}, 2), '/', 1)`)
+        .where(inArray(orgs.id, orgIds))
+    : [];
+  return new Set([...granted.map((r) => r.id!), ...inOrgs.map((r) => r.id)]);
+}
+
+/** The token half of the effective right: the action and the package patterns. */
+export function assertTokenAllows(actor: Actor, action: TokenAction, name: string | null) {
+  if (!actor.actions.includes(action))
+    throw forbidden(`this token (${actor.jti}) does not allow the action "${action}"${name ? ` on ${name}` : ''}; its actions are ${actor.actions.join(', ')}. Create a token with --actions ${action}`);
+  if (name && actor.packages && !actor.packages.some((p) => matchesPattern(p, name)))
+    throw forbidden(`this token (${actor.jti}) is limited to the packages ${actor.packages.join(', ')}, so it cannot "${action}" ${name}`);
+}
+
+export function requireActor(actor: Actor | null, what: string): Actor {
+  if (!actor) throw new InputError(`${what} needs a token; send "Authorization: Bearer <token>"`, 401, 'unauthorized');
+  return actor;
+}
+
+/**
+ * The effective right: what the token allows, intersected with what the user may do now. For a
+ * package that does not exist yet, pass null: creating an unscoped package is open to any user;
+ * a scoped one needs maintainer or owner in its org. Returns whether the scope still has no org.
+ */
+export async function authorize(db: Db, actor: Actor | null, action: TokenAction, name: string, pkg: { id: number } | null): Promise<{ actor: Actor; orgMissing: boolean }> {
+  const a = requireActor(actor, `"${action}" on ${name}`);
+  assertTokenAllows(a, action, name);
+  if (a.isAdmin) return { actor: a, orgMissing: pkg === null && !!scopeOf(name) && !(await roleInScope(db, a.userId, scopeOf(name)!)).org };
+  if (action === 'admin') throw forbidden(`user ${a.userName} is not a registry admin`);
+  if (!pkg) {
+    const scope = scopeOf(name);
+    if (!scope) return { actor: a, orgMissing: false };
+    const { org, role } = await roleInScope(db, a.userId, scope);
+    if (!org) return { actor: a, orgMissing: true };
+    if (role && ROLE_ACTIONS[role].includes('publish:new')) return { actor: a, orgMissing: false };
+    throw forbidden(`user ${a.userName} may not create ${name}: creating packages in @${scope} needs the role maintainer or owner in org ${scope} (${role ? `their role is ${role}` : 'they are not a member'}); ask an owner of ${scope}`);
+  }
+  const role = await roleOn(db, a.userId, name, pkg.id);
+  if (role && ROLE_ACTIONS[role].includes(action)) return { actor: a, orgMissing: false };
+  throw forbidden(`user ${a.userName} may not "${action}" ${name}: ${role ? `their role on it is ${role}` : 'they have no role on it'}; ask an owner of ${name}`);
+}
+
+/** Read access: public packages are open to all; a private one needs the read right. */
+export async function authorizeRead(db: Db, actor: Actor | null, name: string, pkg: { id: number; private: boolean }) {
+  if (!pkg.private) return;
+  if (!actor) throw new InputError(`${name} is private; send "Authorization: Bearer <token>" with a token that may read it`, 401, 'unauthorized');
+  await authorize(db, actor, 'read', name, pkg);
+}
+
+/**
+ * Which private packages a search may show the actor: none for anonymous requests or tokens
+ * without "read", all for admins, else those the user holds a role on, within the token's patterns.
+ */
+export async function privateFilter(db: Db, actor: Actor | null): Promise<((doc: { id: number; name: string }) => boolean) | undefined> {
+  if (!actor || !actor.actions.includes('read')) return undefined;
+  const inPatterns = (name: string) => !actor.packages || actor.packages.some((p) => matchesPattern(p, name));
+  if (actor.isAdmin) return (doc) => inPatterns(doc.name);
+  const ids = await readablePackageIds(db, actor.userId);
+  return (doc) => ids.has(doc.id) && inPatterns(doc.name);
+}

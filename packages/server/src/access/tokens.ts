@@ -1,0 +1,127 @@
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { InputError, parseActions, parsePatterns, patternCovers, type TokenAction } from '@unjucks/core';
+import { parseCidrs } from '../auth/cidr.js';
+import type { KeyRing } from '../auth/keys.js';
+import { mintToken, type Actor, type MintedToken } from '../auth/tokens.js';
+import type { Db } from '../db/database.js';
+import { orgMembers, orgs, tokens, users } from '../db/schema.js';
+import { assertTokenAllows, requireActor } from './rights.js';
+import { findUser, lifetime } from './users.js';
+
+export interface CreateTokenBody {
+  name?: unknown;
+  actions?: unknown;
+  packages?: unknown;
+  expires?: unknown;
+  cidr?: unknown;
+  /** Admins only: mint for this user instead of the caller. */
+  user?: unknown;
+}
+
+/**
+ * A new token for the caller (or, for an admin, for another user). It can never hold more than
+ * the token that asks for it: its actions and package patterns must be within the caller's.
+ */
+export async function createToken(db: Db, keys: KeyRing, actor: Actor | null, body: CreateTokenBody, maxLifetimeSeconds: number): Promise<MintedToken> {
+  const a = requireActor(actor, 'creating a token');
+  assertTokenAllows(a, 'tokens', null);
+  if (body.actions === undefined) throw new InputError('send { "name": "label", "actions": ["read", ...] }; actions are required so a token holds only what it needs');
+  const actions = parseActions(body.actions);
+  const beyond = actions.filter((x) => !a.actions.includes(x));
+  if (beyond.length) throw new InputError(`this token cannot create a token with ${beyond.map((x) => `"${x}"`).join(', ')}: a token never holds more than the token that creates it`, 403, 'forbidden');
+  let packages = parsePatterns(body.packages);
+  if (a.packages) {
+    if (!packages) packages = [...a.packages];
+    const outside = packages.filter((p) => !a.packages!.some((outer) => patternCovers(outer, p)));
+    if (outside.length) throw new InputError(`this token is limited to ${a.packages.join(', ')}; it cannot create a token for ${outside.join(', ')}`, 403, 'forbidden');
+  }
+  let owner = { id: a.userId, name: a.userName };
+  if (body.user !== undefined && body.user !== a.userName) {
+    if (!a.isAdmin || !a.actions.includes('admin')) throw new InputError('only registry admins create tokens for other users', 403, 'forbidden');
+    const u = await findUser(db, String(body.user));
+    owner = { id: u.id, name: u.name };
+  }
+  if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) throw new InputError('name (the token label) must be text of at most 200 characters');
+  return mintToken(db, keys, {
+    userId: owner.id,
+    userName: owner.name,
+    actions,
+    packages,
+    cidr: parseCidrs(body.cidr),
+    label: (body.name as string | undefined) ?? null,
+    lifetimeSeconds: lifetime(body.expires, maxLifetimeSeconds),
+    createdBy: a.userId,
+  });
+}
+
+/** User ids whose tokens the actor manages: their own, any for an admin, members of orgs they own. */
+async function managedUsers(db: Db, a: Actor, scope: { user?: string; org?: string }): Promise<number[] | 'all'> {
+  if (scope.org) {
+    const [org] = await db.select().from(orgs).where(eq(orgs.name, scope.org));
+    if (!org) throw new InputError(`org ${scope.org} not found`, 404, 'not-found');
+    if (!(a.isAdmin && a.actions.includes('admin'))) {
+      const [me] = await db.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, a.userId)));
+      if (me?.role !== 'owner') throw new InputError(`only owners of org ${scope.org} manage its members' tokens`, 403, 'forbidden');
+    }
+    return (await db.select({ id: orgMembers.userId }).from(orgMembers).where(eq(orgMembers.orgId, org.id))).map((r) => r.id);
+  }
+  if (scope.user && scope.user !== a.userName) {
+    const u = await findUser(db, scope.user);
+    if (!(await mayManageTokensOf(db, a, u.id))) throw new InputError(`user ${a.userName} may not manage the tokens of ${scope.user}: that needs an admin or an owner of an org ${scope.user} belongs to`, 403, 'forbidden');
+    return [u.id];
+  }
+  return [a.userId];
+}
+
+async function mayManageTokensOf(db: Db, a: Actor, userId: number): Promise<boolean> {
+  if (a.userId === userId || (a.isAdmin && a.actions.includes('admin'))) return true;
+  const owned = db.select({ id: orgMembers.orgId }).from(orgMembers).where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
+  const rows = await db.select().from(orgMembers).where(and(eq(orgMembers.userId, userId), inArray(orgMembers.orgId, owned))).limit(1);
+  return rows.length > 0;
+}
+
+/** Token metadata, never the secret (which is not stored). */
+export async function listTokens(db: Db, actor: Actor | null, scope: { user?: string; org?: string }) {
+  const a = requireActor(actor, 'listing tokens');
+  assertTokenAllows(a, 'tokens', null);
+  const ids = await managedUsers(db, a, scope);
+  const rows = await db
+    .select({ t: tokens, user: users.name })
+    .from(tokens)
+    .innerJoin(users, eq(users.id, tokens.userId))
+    .where(ids === 'all' ? undefined : inArray(tokens.userId, ids))
+    .orderBy(desc(tokens.createdAt));
+  return {
+    tokens: rows.map(({ t, user }) => ({
+      id: t.jti,
+      user,
+      label: t.label,
+      actions: t.actions,
+      packages: t.packages,
+      cidr: t.cidr,
+      createdAt: t.createdAt.toISOString(),
+      expiresAt: t.expiresAt.toISOString(),
+      lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+      lastUsedIp: t.lastUsedIp,
+      revokedAt: t.revokedAt?.toISOString() ?? null,
+      current: t.jti === a.jti,
+    })),
+  };
+}
+
+/**
+ * Revokes at once on every replica: each request re-reads the token's row. Any token may revoke
+ * itself (a logout); revoking another needs the "tokens" action and the right over its user.
+ */
+export async function revokeToken(db: Db, actor: Actor | null, id: string) {
+  const a = requireActor(actor, 'revoking a token');
+  const [row] = /^[0-9a-f-]{36}$/i.test(id) ? await db.select().from(tokens).where(eq(tokens.jti, id)) : [];
+  if (!row) throw new InputError(`token ${id} not found`, 404, 'not-found');
+  if (row.jti !== a.jti) {
+    assertTokenAllows(a, 'tokens' as TokenAction, null);
+    if (!(await mayManageTokensOf(db, a, row.userId))) throw new InputError(`token ${id} belongs to another user, whose tokens user ${a.userName} may not manage`, 403, 'forbidden');
+  }
+  const [updated] = await db.update(tokens).set({ revokedAt: new Date() }).where(and(eq(tokens.jti, id), isNull(tokens.revokedAt))).returning();
+  const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, row.userId));
+  return { id, user: user?.name ?? null, revokedAt: (updated ?? row).revokedAt!.toISOString() };
+}

@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises';
+import { InputError, parseActions, parsePatterns, type TokenAction } from '@unjucks/core';
+import { recordAudit } from './access/audit.js';
+import { createUser, lifetime } from './access/users.js';
+import { parseCidrs } from './auth/cidr.js';
+import { KeyRing } from './auth/keys.js';
+import { loadSealingKey } from './auth/seal.js';
+import { mintToken, type MintedToken } from './auth/tokens.js';
+import { adminTokenPath } from './bootstrap.js';
+import type { Config } from './config.js';
+import { openDatabase, type Db } from './db/database.js';
+import { readLock } from './db/embedded-lock.js';
+import { tokens, users } from './db/schema.js';
+import { and, eq, isNull } from 'drizzle-orm';
+
+/**
+ * The server CLI's account operations. They work on both databases, with or without a running
+ * server: the embedded database admits one process, so while a server holds it they go through
+ * that server's API with DATA_DIR/admin.token; otherwise they open the database themselves.
+ */
+interface Ops<T> {
+  http: (call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>) => Promise<T>;
+  direct: (db: Db, keys: KeyRing) => Promise<T>;
+}
+
+async function run<T>(config: Config, what: string, ops: Ops<T>): Promise<T> {
+  const holder = config.databaseUrl ? null : readLock(config.dataDir);
+  if (holder?.url) {
+    let admin: string;
+    try {
+      admin = (await readFile(adminTokenPath(config.dataDir), 'utf8')).trim();
+    } catch {
+      throw new InputError(`the registry at ${holder.url} holds the embedded database and ${adminTokenPath(config.dataDir)} is gone; stop the server and run this again`);
+    }
+    return ops.http(async (method, path, body) => {
+      const res = await fetch(`${holder.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const json = (await res.json()) as Record<string, unknown>;
+      return { status: res.status, body: json };
+    });
+  }
+  const database = await openDatabase({ ...config, holder: `unjucks-registry ${what}` });
+  try {
+    await database.migrate();
+    const { key } = await loadSealingKey({ secret: config.signingKeySecret, dataDir: config.dataDir });
+    return await ops.direct(database.db, new KeyRing(database.db, key));
+  } finally {
+    await database.close();
+  }
+}
+
+const refused = (r: { status: number; body: Record<string, unknown> }) => new InputError(`the running registry refused: ${String(r.body.error ?? r.status)}`);
+
+/** Records what the CLI did straight on the database, as the API would have. */
+const auditCli = (db: Db, action: string, target: string, detail?: Record<string, unknown>) =>
+  recordAudit(db, { actor: 'unjucks-registry (cli)', tokenId: null, ip: null, action, target, org: null, outcome: 'ok', status: 200, detail });
+
+export interface TokenCreateOptions {
+  user: string;
+  actions?: string;
+  role?: string;
+  packages?: string;
+  cidr?: string;
+  label?: string;
+  expires?: string;
+}
+
+/** Mints a token for a user (created when missing). --role is a preset of actions. */
+export async function cliTokenCreate(config: Config, o: TokenCreateOptions): Promise<MintedToken> {
+  if (o.actions === undefined && o.role === undefined) throw new InputError('token create needs --actions LIST (or --role admin|publisher|reader)');
+  const actions: TokenAction[] = parseActions(o.actions ?? o.role!);
+  const packages = parsePatterns(o.packages);
+  const cidr = parseCidrs(o.cidr);
+  const admin = actions.includes('admin');
+  const lifetimeSeconds = lifetime(o.expires, config.tokenMaxLifetimeSeconds);
+  return run(config, 'token create', {
+    http: async (call) => {
+      const u = await call('POST', '/api/v1/users', { name: o.user, admin });
+      if (u.status !== 201 && u.status !== 409) throw refused(u);
+      const r = await call('POST', '/api/v1/tokens', { user: o.user, actions, packages, cidr, name: o.label, expires: lifetimeSeconds });
+      if (r.status !== 201) throw refused(r);
+      return r.body as unknown as MintedToken;
+    },
+    direct: async (db, keys) => {
+      const [existing] = await db.select().from(users).where(eq(users.name, o.user));
+      const user = existing ?? (await createUser(db, { name: o.user, admin }));
+      if (admin && !user.isAdmin) throw new InputError(`user ${o.user} is not a registry admin, so a token with "admin" would be useless; create an admin user`);
+      const minted = await mintToken(db, keys, { userId: user.id, userName: user.name, actions, packages, cidr, label: o.label ?? null, lifetimeSeconds });
+      await auditCli(db, 'token.create', `token:${minted.id}`, { user: user.name, actions });
+      return minted;
+    },
+  });
+}
+
+export async function cliTokenRevoke(config: Config, id: string) {
+  return run(config, 'token revoke', {
+    http: async (call) => {
+      const r = await call('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
+      if (r.status !== 200) throw refused(r);
+      return r.body as { id: string; revokedAt: string };
+    },
+    direct: async (db) => {
+      const [row] = /^[0-9a-f-]{36}$/i.test(id) ? await db.select().from(tokens).where(eq(tokens.jti, id)) : [];
+      if (!row) throw new InputError(`token ${id} not found`, 404);
+      const [updated] = await db.update(tokens).set({ revokedAt: new Date() }).where(and(eq(tokens.jti, id), isNull(tokens.revokedAt))).returning();
+      await auditCli(db, 'token.revoke', `token:${id}`);
+      return { id, revokedAt: (updated ?? row).revokedAt!.toISOString() };
+    },
+  });
+}
+
+export async function cliUserAdd(config: Config, o: { name: string; admin: boolean; password?: string }) {
+  return run(config, 'user add', {
+    http: async (call) => {
+      const r = await call('POST', '/api/v1/users', { name: o.name, admin: o.admin, password: o.password });
+      if (r.status !== 201) throw refused(r);
+      return r.body as { name: string; admin: boolean };
+    },
+    direct: async (db) => {
+      const u = await createUser(db, { name: o.name, admin: o.admin, password: o.password });
+      await auditCli(db, 'user.create', u.name, { admin: u.isAdmin });
+      return { name: u.name, admin: u.isAdmin };
+    },
+  });
+}
+
+export async function cliKeysRotate(config: Config) {
+  return run(config, 'keys rotate', {
+    http: async (call) => {
+      const r = await call('POST', '/api/v1/keys/rotate');
+      if (r.status !== 201) throw refused(r);
+      return r.body as { kid: string };
+    },
+    direct: async (db, keys) => {
+      const kid = await keys.rotate();
+      await auditCli(db, 'keys.rotate', `key:${kid}`);
+      return { kid };
+    },
+  });
+}
+

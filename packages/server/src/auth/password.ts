@@ -1,0 +1,42 @@
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { InputError } from '@unjucks/core';
+
+const scrypt = (password: string, salt: Buffer, len: number, opts: ScryptOptions) =>
+  new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, len, opts, (err, key) => (err ? reject(err) : resolve(key))));
+
+// OWASP's scrypt minimum is N=2^17, r=8, p=1; that needs 128 MiB per hash, so maxmem is raised.
+const N = 2 ** 17;
+const R = 8;
+const P = 1;
+const MAXMEM = 256 * 1024 * 1024;
+
+export function passwordProblem(password: unknown): string | null {
+  if (typeof password !== 'string') return 'the password must be a string';
+  if (password.length < 8) return 'the password must have at least 8 characters';
+  if (password.length > 1024) return 'the password may have at most 1024 characters';
+  return null;
+}
+
+/** `scrypt$N$r$p$salt$hash`, so the parameters can be raised later without breaking old hashes. */
+export async function hashPassword(password: string): Promise<string> {
+  const problem = passwordProblem(password);
+  if (problem) throw new InputError(problem);
+  const salt = randomBytes(16);
+  const hash = await scrypt(password, salt, 32, { N, r: R, p: P, maxmem: MAXMEM });
+  return ['scrypt', N, R, P, salt.toString('base64url'), hash.toString('base64url')].join('$');
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [kind, n, r, p, salt, hash] = stored.split('$');
+  if (kind !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM });
+  return timingSafeEqual(actual, expected);
+}
+
+/** Spent on logins for unknown users, so the answer takes as long as for a wrong password. */
+let dummy: Promise<string> | null = null;
+export async function burnPasswordCheck(password: string): Promise<void> {
+  dummy ??= hashPassword('not-a-real-password');
+  await verifyPassword(password, await dummy);
+}
