@@ -20,6 +20,54 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('two replicas on one Postgres + 
   const doc = async (s: TestServer) => (await fetch(`${s.api}/packages/replicated`)).json();
   const auth = () => ({ authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' });
 
+  it('takes revocations, team removals and visibility changes made on one replica into account on the other at once', async () => {
+    const call = async (s: TestServer, token: string, method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${s.api}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    expect((await call(a, a.adminToken, 'POST', '/users', { name: 'rep-user', password: 'replicated pw' })).status).toBe(201);
+    const login = await fetch(`${b.api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'rep-user', password: 'replicated pw' }) });
+    const user = ((await login.json()) as { token: string; id: string });
+    expect((await call(a, a.adminToken, 'POST', '/orgs', { name: 'repco' })).status).toBe(201);
+    expect((await call(a, a.adminToken, 'PUT', '/orgs/repco/members/rep-user', { role: 'reader' })).status).toBe(200);
+    expect((await call(a, a.adminToken, 'POST', '/orgs/repco/teams', { name: 'devs' })).status).toBe(201);
+    expect((await call(a, a.adminToken, 'PUT', '/orgs/repco/teams/devs/members/rep-user')).status).toBe(200);
+    expect((await call(a, a.adminToken, 'PUT', '/orgs/repco/access/devs', { role: 'maintainer' })).status).toBe(200);
+    expect((await publishRaw(b.api, user.token, packageTarball('@repco/kit', '1.0.0'))).status).toBe(201);
+
+    expect((await call(a, a.adminToken, 'DELETE', '/orgs/repco/teams/devs/members/rep-user')).status).toBe(200);
+    expect((await publishRaw(b.api, user.token, packageTarball('@repco/kit', '1.1.0'))).status).toBe(403);
+
+    expect((await call(b, user.token, 'GET', '/packages/@repco%2Fkit')).status).toBe(200);
+    expect((await call(a, a.adminToken, 'PUT', '/packages/@repco%2Fkit/visibility', { visibility: 'private' })).status).toBe(200);
+    expect((await fetch(`${b.api}/packages/@repco%2Fkit`)).status).toBe(401);
+    // Search indexes follow by notification: within moments, not in the same instant.
+    await expect.poll(async () => (await (await fetch(`${b.api}/search?q=repco`)).json()).total, { timeout: 5000 }).toBe(0);
+
+    expect((await call(a, a.adminToken, 'DELETE', `/tokens/${user.id}`)).status).toBe(200);
+    const revoked = await call(b, user.token, 'GET', '/whoami');
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.error).toMatch(/revoked/);
+  });
+
+  it('keeps the audit log append-only and the signing keys sealed in the database', async () => {
+    const sql = postgres(a.env.DATABASE_URL!, { max: 1, onnotice: () => undefined });
+    try {
+      const [row] = await sql`select id from audit_log order by id limit 1`;
+      await expect(sql`update audit_log set actor = 'nobody' where id = ${row!.id}`).rejects.toThrow(/append-only/);
+      await expect(sql`delete from audit_log`).rejects.toThrow(/append-only/);
+      await expect(sql`truncate audit_log`).rejects.toThrow(/append-only/);
+      const keys = await sql`select private_jwk from signing_keys`;
+      expect(keys.length).toBeGreaterThan(0);
+      for (const k of keys) {
+        expect(k.private_jwk).toMatchObject({ sealed: 'A256GCM' });
+        expect(JSON.stringify(k.private_jwk)).not.toMatch(/"d"/);
+      }
+    } finally {
+      await sql.end();
+    }
+  });
+
   it('serves every change made through one replica from the other at once', async () => {
     expect((await publishRaw(a.api, a.adminToken, packageTarball('replicated', '1.0.0'))).status).toBe(201);
     expect(Object.keys((await doc(b)).versions)).toEqual(['1.0.0']); // b caches this revision

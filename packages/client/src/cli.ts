@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { formatInfo, infoCommand } from './commands/info.js';
 import { login } from './commands/login.js';
+import { accessCommand, auditCommand, orgCommand, teamCommand, tokenCommand, userCommand, whoamiCommand, type Output } from './commands/accounts.js';
 import { publishCommand } from './commands/publish.js';
 import { formatSearch, searchCommand } from './commands/search.js';
 import { validateCommand } from './commands/validate.js';
@@ -15,6 +16,9 @@ const USAGE = `usage: unjucks <command> [options]
 
 commands:
   login --registry URL --token T          check the token and save both to ~/.config/unjucks/config.json
+  login --registry URL --username NAME    sign in with a password (from stdin or the terminal); the registry
+        [--actions LIST] [--expires 30d]  mints a token with those actions (default: all you may hold)
+  whoami                                  the user, token actions and orgs behind your token
   validate [dir]                          run the registry's publish checks on a package directory
   publish [dir] [--tag T] [--dry-run]     validate, pack and publish a template package
   install <name>[@spec] [--dir D] [--force] [--allow-scripts]
@@ -24,6 +28,18 @@ commands:
   info <name>[@spec]                      versions, dist-tags and generators with their variables
   search <query> [--size N]               find packages; qualifiers: keyword: scope: author: generator:
                                           capability: -capability: is:deprecated
+
+accounts and access:
+  user add NAME [--admin] [--password] | user rm NAME | user ls | user passwd [NAME] [--current]
+                                          (admins; passwords are read from stdin or the terminal)
+  org create NAME | org ls                an org owns the scope @NAME
+  org member add|rm|ls ORG [USER] [--role owner|maintainer|reader]
+  team create|rm ORG:TEAM | team ls ORG | team member add|rm ORG:TEAM USER
+  access grant|revoke|ls <package or @scope> [user or org:team] [owner|maintainer|reader]
+  access public|private <package or @scope>
+  token create --name L --actions LIST [--packages LIST] [--expires 30d] [--cidr LIST]
+  token list [--user U | --org O] | token revoke ID
+  audit [--actor U] [--action A] [--target T] [--org O] [--outcome ok|denied|failed] [--since D] [--limit N]
 
 every command takes --registry URL and --json; UNJUCKS_REGISTRY and UNJUCKS_TOKEN override the config file
 `;
@@ -48,6 +64,25 @@ async function main(argv: string[]) {
       force: { type: 'boolean' },
       'allow-scripts': { type: 'boolean' },
       size: { type: 'string' },
+      username: { type: 'string' },
+      actions: { type: 'string' },
+      packages: { type: 'string' },
+      expires: { type: 'string' },
+      cidr: { type: 'string' },
+      name: { type: 'string' },
+      user: { type: 'string' },
+      org: { type: 'string' },
+      role: { type: 'string' },
+      admin: { type: 'boolean' },
+      password: { type: 'boolean' },
+      current: { type: 'boolean' },
+      actor: { type: 'string' },
+      action: { type: 'string' },
+      target: { type: 'string' },
+      outcome: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -57,7 +92,7 @@ async function main(argv: string[]) {
 
   if (command === 'login') {
     const r = await login(values);
-    return out(r, () => console.log(`logged in to ${r.registry} as ${r.username} (${r.role}); saved to ${r.config}`));
+    return out(r, () => console.log(`logged in to ${r.registry} as ${r.username}${r.admin ? ' (registry admin)' : ''} with ${r.actions.join(', ')}; saved to ${r.config}`));
   }
   if (command === 'validate') {
     const r = await validateCommand(args[0] ?? '.');
@@ -67,7 +102,22 @@ async function main(argv: string[]) {
   }
   const settings = await resolveSettings(values);
   const allowScripts = !!values['allow-scripts'];
+  const print = (o: Output) => out(o.json, () => console.log(o.text));
   switch (command) {
+    case 'whoami':
+      return print(await whoamiCommand(settings));
+    case 'user':
+      return print(await userCommand(settings, args, values));
+    case 'org':
+      return print(await orgCommand(settings, args, values));
+    case 'team':
+      return print(await teamCommand(settings, args));
+    case 'access':
+      return print(await accessCommand(settings, args));
+    case 'token':
+      return print(await tokenCommand(settings, args, values));
+    case 'audit':
+      return print(await auditCommand(settings, values));
     case 'publish': {
       const r = await publishCommand(settings, { dir: args[0] ?? '.', tag: values.tag, dryRun: !!values['dry-run'] });
       return out(r, () => {

@@ -1,12 +1,58 @@
 import { readConfig, writeConfig } from '../config.js';
 import { CliError } from '../errors.js';
-import { getJson } from '../http.js';
+import { getJson, sendJson } from '../http.js';
+import { readLine, readSecret } from '../prompt.js';
 
-/** Checks the token against the registry, then stores both in the config file (mode 0600). */
-export async function login(flags: { registry?: string; token?: string }) {
-  if (!flags.registry || !flags.token) throw new CliError('usage: unjucks login --registry URL --token TOKEN');
+export interface WhoAmI {
+  username: string;
+  admin: boolean;
+  token: { id: string; actions: string[]; packages: string[] | null };
+  orgs: { name: string; role: string }[];
+}
+
+export interface LoginFlags {
+  registry?: string;
+  token?: string;
+  username?: string;
+  actions?: string;
+  packages?: string;
+  expires?: string;
+}
+
+/**
+ * Logs in with a pasted token, or with a username and password (read from stdin or the terminal),
+ * for which the registry mints a token with the chosen actions. Checks it, then saves it (mode 0600).
+ */
+export async function login(flags: LoginFlags) {
+  if (!flags.registry) throw new CliError('usage: unjucks login --registry URL [--token TOKEN | --username NAME]');
   const registry = flags.registry.replace(/\/+$/, '');
-  const me = await getJson<{ username: string; role: string }>({ registry, token: flags.token }, `${registry}/api/v1/whoami`, 'checking the token');
-  const path = await writeConfig({ ...(await readConfig()), registry, token: flags.token });
-  return { registry, username: me.username, role: me.role, config: path };
+  let token = flags.token;
+  let username = flags.username;
+  if (!token && !username && process.stdin.isTTY) {
+    const answer = (await readLine('username (leave empty to paste a token): ')).trim();
+    if (answer) username = answer;
+    else token = (await readSecret('token: ')).trim();
+  }
+  if (!token) {
+    if (!username) throw new CliError('usage: unjucks login --registry URL --token TOKEN, or --username NAME with the password on stdin');
+    const password = await readSecret(`password for ${username}: `);
+    const { body } = await sendJson<{ id: string; token: string }>(
+      { registry, token: undefined },
+      'POST',
+      `${registry}/api/v1/auth/login`,
+      {
+        username,
+        password,
+        name: `unjucks login (${process.env.USER ?? 'cli'})`,
+        ...(flags.actions ? { actions: flags.actions.split(',') } : {}),
+        ...(flags.packages ? { packages: flags.packages.split(',') } : {}),
+        ...(flags.expires ? { expires: flags.expires } : {}),
+      },
+      'logging in',
+    );
+    token = body.token;
+  }
+  const me = await getJson<WhoAmI>({ registry, token }, `${registry}/api/v1/whoami`, 'checking the token');
+  const path = await writeConfig({ ...(await readConfig()), registry, token });
+  return { registry, username: me.username, admin: me.admin, actions: me.token.actions, config: path };
 }

@@ -73,11 +73,17 @@ async function managedUsers(db: Db, a: Actor, scope: { user?: string; org?: stri
   return [a.userId];
 }
 
-async function mayManageTokensOf(db: Db, a: Actor, userId: number): Promise<boolean> {
+/** Whether the actor manages the user's tokens: false, true (self or admin), or the org through which they do. */
+async function mayManageTokensOf(db: Db, a: Actor, userId: number): Promise<boolean | string> {
   if (a.userId === userId || (a.isAdmin && a.actions.includes('admin'))) return true;
   const owned = db.select({ id: orgMembers.orgId }).from(orgMembers).where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
-  const rows = await db.select().from(orgMembers).where(and(eq(orgMembers.userId, userId), inArray(orgMembers.orgId, owned))).limit(1);
-  return rows.length > 0;
+  const [row] = await db
+    .select({ org: orgs.name })
+    .from(orgMembers)
+    .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
+    .where(and(eq(orgMembers.userId, userId), inArray(orgMembers.orgId, owned)))
+    .limit(1);
+  return row?.org ?? false;
 }
 
 /** Token metadata, never the secret (which is not stored). */
@@ -117,11 +123,14 @@ export async function revokeToken(db: Db, actor: Actor | null, id: string) {
   const a = requireActor(actor, 'revoking a token');
   const [row] = /^[0-9a-f-]{36}$/i.test(id) ? await db.select().from(tokens).where(eq(tokens.jti, id)) : [];
   if (!row) throw new InputError(`token ${id} not found`, 404, 'not-found');
+  let viaOrg: string | null = null;
   if (row.jti !== a.jti) {
     assertTokenAllows(a, 'tokens' as TokenAction, null);
-    if (!(await mayManageTokensOf(db, a, row.userId))) throw new InputError(`token ${id} belongs to another user, whose tokens user ${a.userName} may not manage`, 403, 'forbidden');
+    const may = await mayManageTokensOf(db, a, row.userId);
+    if (typeof may === 'string') viaOrg = may;
+    if (!may) throw new InputError(`token ${id} belongs to another user, whose tokens user ${a.userName} may not manage`, 403, 'forbidden');
   }
   const [updated] = await db.update(tokens).set({ revokedAt: new Date() }).where(and(eq(tokens.jti, id), isNull(tokens.revokedAt))).returning();
   const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, row.userId));
-  return { id, user: user?.name ?? null, revokedAt: (updated ?? row).revokedAt!.toISOString() };
+  return { id, user: user?.name ?? null, revokedAt: (updated ?? row).revokedAt!.toISOString(), org: viaOrg };
 }

@@ -6,7 +6,7 @@ import { audited } from './audited.js';
 export function tokensDelete(app: App) {
   app.delete('/api/v1/tokens/:id', audited('token.revoke', (c) => ({ target: `token:${c.req.param('id')}` })), async (c) => {
     const r = await revokeToken(c.get('registry').db, c.get('actor'), c.req.param('id'));
-    c.set('audit', { detail: { user: r.user } });
+    c.set('audit', { org: r.org, detail: { user: r.user } });
     return c.json(r);
   });
 }
