@@ -96,6 +96,10 @@ describe('unjucks account and access commands', () => {
     await ok(['user', 'passwd', '--current'], as('omar'), 'omar-password-2\nomar-password-1\n');
     await ok(['login', '--registry', server.url, '--username', 'omar'], { HOME: join(homes, 'omar') }, 'omar-password-2\n');
 
+    const whole = await unjucks(['unpublish', '@nco/kit'], { env: as('nia') });
+    expect(whole.stderr).toMatch(/needs --force/);
+    expect(await ok(['unpublish', '@nco/kit@1.1.0'], as('nia'))).toMatch(/^unpublished @nco\/kit@1\.1\.0; 1 version\(s\) remain/);
+    expect(await ok(['unpublish', '@nco/kit', '--force', '--json'], as('nia'))).toContain('"removed"');
     await ok(['team', 'member', 'rm', 'nco:devs', 'omar'], as('nia'));
     await ok(['org', 'member', 'rm', 'nco', 'omar'], as('nia'));
     const last = await unjucks(['org', 'member', 'rm', 'nco', 'nia'], { env: as('nia') });

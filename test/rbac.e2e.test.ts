@@ -287,6 +287,33 @@ describe.each(BACKENDS)('access control on $label', (backend) => {
     expect((await api(admin(), 'GET', '/audit?actor=ben&outcome=denied')).body.records.map((r: { action: string }) => r.action)).toEqual(['org.member.set']);
   });
 
+  it('lets owners unpublish within the window, never reusing a number, and moves latest', async () => {
+    const una = await signUp('una');
+    const mo = await signUp('mo');
+    for (const v of ['1.0.0', '1.1.0', '2.0.0-beta.1']) expect((await publish(una, 'rbac-gone', v)).status).toBe(201);
+    expect((await api(una, 'PUT', '/packages/rbac-gone/access/mo', { role: 'maintainer' })).status).toBe(200);
+    const notOwner = await api(mo, 'DELETE', '/packages/rbac-gone/1.1.0');
+    expect(notOwner.status).toBe(403);
+    expect(notOwner.body.error).toMatch(/mo may not "unpublish" rbac-gone: their role on it is maintainer/);
+    const gone = await api(una, 'DELETE', '/packages/rbac-gone/1.1.0');
+    expect(gone.body).toEqual({ name: 'rbac-gone', removed: ['1.1.0'], remaining: ['1.0.0', '2.0.0-beta.1'], 'dist-tags': { latest: '1.0.0' } });
+    expect((await api(null, 'GET', '/packages/rbac-gone/1.1.0')).status).toBe(404);
+    expect((await fetch(`${server.api}/packages/rbac-gone/-/rbac-gone-1.1.0.tgz`)).status).toBe(404);
+    const again = await publish(una, 'rbac-gone', '1.1.0');
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatch(/can never be reused/);
+    expect((await api(una, 'DELETE', '/packages/rbac-gone/1.1.0')).status).toBe(404);
+    const all = await api(una, 'DELETE', '/packages/rbac-gone');
+    expect(all.body).toMatchObject({ removed: ['1.0.0', '2.0.0-beta.1'], remaining: [], 'dist-tags': {} });
+    expect((await api(null, 'GET', '/packages/rbac-gone')).body.versions).toEqual({});
+    expect((await api(null, 'GET', '/search?q=rbac-gone')).body.total).toBe(0);
+    // The name stays with its owners.
+    expect((await publish(mo, 'rbac-gone', '3.0.0')).status).toBe(201);
+    expect((await publish(await signUp('nemo'), 'rbac-gone', '3.0.1')).status).toBe(403);
+    const audit = await api(admin(), 'GET', '/audit?target=rbac-gone&outcome=ok');
+    expect(audit.body.records.map((r: { action: string }) => r.action)).toEqual(expect.arrayContaining(['version.unpublish', 'package.unpublish']));
+  });
+
   it('serves its public keys as JWKS, rotates keys without breaking old tokens, and audits CLI changes', async () => {
     const before = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string; kty: string; d?: string }[] };
     const kid = JSON.parse(Buffer.from(server.adminToken.split('.')[0]!, 'base64url').toString()).kid;
@@ -327,5 +354,24 @@ describe.each(BACKENDS)('access control on $label', (backend) => {
     expect((await api(login.body.token, 'GET', '/whoami')).status).toBe(401);
     const users = await api(admin(), 'GET', '/users');
     expect(users.body.users).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'cli-offline', admin: true })]));
+  });
+});
+
+describe('the unpublish window', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(BACKENDS[0]!, { UNPUBLISH_WINDOW: '1s' });
+  });
+  afterAll(() => server?.destroy());
+
+  it('lets owners unpublish only young versions, and admins any', async () => {
+    const admin = server.adminToken;
+    const owner = (await unjucksRegistry(['token', 'create', '--user', 'late', '--role', 'publisher'], { env: server.env })).stdout.trim();
+    expect((await publishRaw(server.api, owner, packageTarball('window-pkg', '1.0.0'))).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 1500));
+    const late = await fetch(`${server.api}/packages/window-pkg/1.0.0`, { method: 'DELETE', headers: { authorization: `Bearer ${owner}` } });
+    expect(late.status).toBe(403);
+    expect(((await late.json()) as { error: string }).error).toMatch(/window-pkg@1.0.0 was published more than .* only a registry admin may unpublish \(deprecate it instead\)/);
+    expect((await fetch(`${server.api}/packages/window-pkg/1.0.0`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
   });
 });

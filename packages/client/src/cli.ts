@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { formatInfo, infoCommand } from './commands/info.js';
 import { login } from './commands/login.js';
+import { unpublishCommand } from './commands/unpublish.js';
 import { accessCommand, auditCommand, orgCommand, teamCommand, tokenCommand, userCommand, whoamiCommand, type Output } from './commands/accounts.js';
 import { publishCommand } from './commands/publish.js';
 import { formatSearch, searchCommand } from './commands/search.js';
@@ -25,6 +26,8 @@ commands:
                                           install a package's _templates/ into D (default .);
                                           packages that can run code (shell, hooks) need --allow-scripts
   install [--dir D]                       reinstall exactly what D/unjucks-lock.json records
+  unpublish <name>@<version>              remove a version (owners: within UNPUBLISH_WINDOW of publishing;
+  unpublish <name> --force                admins: any time); its number can never be used again
   info <name>[@spec]                      versions, dist-tags and generators with their variables
   search <query> [--size N]               find packages; qualifiers: keyword: scope: author: generator:
                                           capability: -capability: is:deprecated
@@ -118,6 +121,8 @@ async function main(argv: string[]) {
       return print(await tokenCommand(settings, args, values));
     case 'audit':
       return print(await auditCommand(settings, values));
+    case 'unpublish':
+      return print(await unpublishCommand(settings, args[0], !!values.force));
     case 'publish': {
       const r = await publishCommand(settings, { dir: args[0] ?? '.', tag: values.tag, dryRun: !!values['dry-run'] });
       return out(r, () => {

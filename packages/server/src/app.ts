@@ -26,6 +26,8 @@ import { tokensCreate } from './routes/tokens-create.js';
 import { versionDeprecate } from './routes/version-deprecate.js';
 import { versionReport } from './routes/version-report.js';
 import { whoami } from './routes/whoami.js';
+import { packageUnpublish } from './routes/package-unpublish.js';
+import { versionUnpublish } from './routes/version-unpublish.js';
 import { clientIp } from './routes/client-ip.js';
 import { auditList } from './routes/audit-list.js';
 import { authLogin } from './routes/auth-login.js';
@@ -139,6 +141,8 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   versionReport(app);
   packagesResolve(app);
   versionDeprecate(app);
+  versionUnpublish(app);
+  packageUnpublish(app);
   tokensCreate(app);
   tokensList(app);
   tokensDelete(app);

@@ -33,6 +33,8 @@ export interface Config {
   signingKeySecret: string | null;
   /** The longest a token may live, and the lifetime of one that does not say. */
   tokenMaxLifetimeSeconds: number;
+  /** How long after publishing an owner may still unpublish a version; admins may at any time. */
+  unpublishWindowSeconds: number;
   requestLimits: import('./routes/limits.js').RequestLimits;
   /** Largest request head (request line and headers) in bytes; Node answers 431 past it. */
   maxHeaderBytes: number;
@@ -95,6 +97,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: parseLogLevel(env.LOG_LEVEL),
     metricsToken: env.METRICS_TOKEN || null,
     signingKeySecret: env.SIGNING_KEY_SECRET || null,
+    unpublishWindowSeconds: env.UNPUBLISH_WINDOW ? parseDuration(env.UNPUBLISH_WINDOW, 'UNPUBLISH_WINDOW') : 72 * 3600,
     tokenMaxLifetimeSeconds: env.TOKEN_MAX_LIFETIME ? Math.max(1, parseDuration(env.TOKEN_MAX_LIFETIME, 'TOKEN_MAX_LIFETIME')) : 365 * 86400,
     shutdownTimeoutMs: intVar(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     requestLimits: {

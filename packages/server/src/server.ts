@@ -53,6 +53,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       keys,
       limits: config.limits,
       tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
+      unpublishWindowSeconds: config.unpublishWindowSeconds,
       publicUrl: '',
       cache: new SnapshotCache(2000, (hit) => metrics.cache.inc({ cache: 'metadata', result: hit ? 'hit' : 'miss' })),
       metrics,

@@ -16,6 +16,8 @@ export interface RegistryContext {
   limits: PackageLimits;
   /** The longest a token may live (TOKEN_MAX_LIFETIME). */
   tokenMaxLifetimeSeconds: number;
+  /** UNPUBLISH_WINDOW: owners unpublish only versions younger than this. */
+  unpublishWindowSeconds: number;
   /** Base of the absolute URLs written into responses. */
   publicUrl: string;
   /** Package snapshots for the read routes, checked against the database's revision per request. */
