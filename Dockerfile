@@ -1,11 +1,16 @@
 # The registry server. Configure it with the env vars in the README.
 FROM node:20-bookworm-slim AS build
-WORKDIR /app
+WORKDIR /src
 RUN npm install -g pnpm@10.34.9
 COPY . .
+# `pnpm deploy` gives the server alone with its production dependencies (the workspace packages it
+# uses included): no client, tests, benches or dev tools in the image. The migrations go beside it,
+# where the server looks for them (../../../../migrations from dist/db).
 RUN pnpm install --frozen-lockfile \
  && pnpm -s build \
- && pnpm install --prod --frozen-lockfile
+ && pnpm --filter @unjucks/server deploy --prod --legacy /app/packages/server \
+ && cp -r migrations /app/migrations \
+ && rm -rf /app/packages/server/src /app/packages/server/tsconfig.json /app/packages/server/tsconfig.tsbuildinfo
 
 FROM node:20-bookworm-slim
 WORKDIR /app

@@ -73,9 +73,37 @@ describe('export and import', () => {
     expect((await publishRaw(to.api, to.adminToken, packageTarball('after-import', '1.0.0'))).status).toBe(201);
     await to.stop();
     expect((await unjucksRegistry(['verify'], { env: to.env })).code).toBe(0);
-    // A registry that has packages is not merged into.
+    // A registry that has packages is not merged into unless told to.
     const again = await unjucksRegistry(['import', file], { env: to.env });
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/already has 3 package\(s\); import only into a registry without packages/);
+    expect(again.stderr).toMatch(/already has 3 package\(s\); import only into a registry without packages, or pass --merge/);
+    // --merge adds what is missing and skips what is here with the same bytes.
+    await from.restart();
+    expect((await publishRaw(from.api, from.adminToken, packageTarball('moved-a', '1.2.0'))).status).toBe(201);
+    expect((await publishRaw(from.api, from.adminToken, packageTarball('merged-new', '1.0.0'))).status).toBe(201);
+    await from.stop();
+    const file2 = join(dir, 'registry-2.tgz');
+    expect((await unjucksRegistry(['export', file2], { env: from.env })).code).toBe(0);
+    const merged = await unjucksRegistry(['import', file2, '--merge'], { env: to.env });
+    expect(merged.stderr).toBe('');
+    expect(merged.stdout).toMatch(/imported 3 packages, 2 versions and \d+ blobs .*\(3 versions were already here with the same bytes\)/);
+    await to.restart();
+    expect(Object.keys((await (await fetch(`${to.api}/packages/moved-a`)).json()).versions)).toEqual(['1.0.0', '1.1.0', '1.2.0']);
+    expect((await (await fetch(`${to.api}/packages/moved-a`)).json())['dist-tags']).toEqual({ latest: '1.1.0' });
+    expect((await fetch(`${to.api}/packages/merged-new/1.0.0`)).status).toBe(200);
+    // A version here with other bytes aborts the merge, and nothing is written.
+    expect((await publishRaw(to.api, to.adminToken, packageTarball('moved-a', '1.3.0', { salt: 'here' }))).status).toBe(201);
+    await to.stop();
+    await from.restart();
+    expect((await publishRaw(from.api, from.adminToken, packageTarball('moved-a', '1.3.0', { salt: 'there' }))).status).toBe(201);
+    expect((await publishRaw(from.api, from.adminToken, packageTarball('never-merged', '1.0.0'))).status).toBe(201);
+    await from.stop();
+    const file3 = join(dir, 'registry-3.tgz');
+    expect((await unjucksRegistry(['export', file3], { env: from.env })).code).toBe(0);
+    const clash = await unjucksRegistry(['import', file3, '--merge'], { env: to.env });
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(/nothing was imported: moved-a@1\.3\.0 already exists here with other contents/);
+    await to.restart();
+    expect((await fetch(`${to.api}/packages/never-merged`)).status).toBe(404);
   });
 });

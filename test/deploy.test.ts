@@ -1,4 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROOT } from './helpers/paths.js';
@@ -20,6 +24,46 @@ describe('docker-compose.yml', () => {
       expect(env.S3_ENDPOINT).toBe('http://minio:9000');
       expect(services['minio-init']!.entrypoint).toContain(`local/${env.S3_BUCKET}`);
       expect(nginx).toContain(`server ${name}:${env.PORT}`);
+    }
+  });
+
+  it('runs from the server-only tree the Dockerfile builds (pnpm deploy + migrations), without the rest of the repository', async () => {
+    const dockerfile = await readFile(`${ROOT}Dockerfile`, 'utf8');
+    expect(dockerfile).toContain('pnpm --filter @unjucks/server deploy --prod --legacy /app/packages/server');
+    expect(dockerfile).toContain('cp -r migrations /app/migrations');
+    expect(dockerfile).toMatch(/^USER node$/m);
+    const app = await mkdtemp(join(tmpdir(), 'unjucks-image-'));
+    try {
+      // The pnpm that runs the tests (npx pnpm@10 may not leave one on PATH).
+      const pnpm = process.env.npm_execpath?.includes('pnpm') ? [process.execPath, process.env.npm_execpath] : ['pnpm'];
+      const deploy = ['--filter', '@unjucks/server', 'deploy', '--prod', '--legacy', join(app, 'packages/server')];
+      execFileSync(pnpm[0]!, [...pnpm.slice(1), ...deploy], { cwd: ROOT, stdio: 'ignore' });
+      await cp(`${ROOT}migrations`, join(app, 'migrations'), { recursive: true });
+      expect(existsSync(join(app, 'packages/server/node_modules/vitest'))).toBe(false);
+      const child = spawn(process.execPath, ['packages/server/dist/cli.js', 'start'], {
+        cwd: app,
+        env: { PATH: process.env.PATH!, PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(app, 'data'), LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          const onData = (d: Buffer) => {
+            out += d.toString();
+            const m = /listening on (\S+)/.exec(out);
+            if (m) resolve(m[1]!);
+          };
+          child.stdout!.on('data', onData);
+          child.stderr!.on('data', onData);
+          child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+        });
+        expect(await (await fetch(`${url}/ready`)).json()).toMatchObject({ status: 'ready' });
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+    } finally {
+      await rm(app, { recursive: true, force: true });
     }
   });
 });

@@ -20,7 +20,9 @@ commands:
                                           exits 1 on a problem; --repair re-links what it can
   gc [--grace 1h] [--dry-run] [--json]    delete blobs no version references, older than the grace period
   export <file>                           write the whole registry (rows and blobs) to one .tar.gz
-  import <file>                           load an export into a registry that has no packages yet
+  import <file> [--merge]                 load an export into a registry that has no packages yet; with
+                                          --merge, add what this one lacks (same bytes skipped; a version
+                                          here with other bytes aborts, nothing written)
   user add NAME [--admin] [--password-stdin]
                                           create a user; the password is read from stdin
   token create --user NAME --actions LIST mint a token and print it; the user is created when missing
@@ -82,6 +84,7 @@ async function main(argv: string[]) {
       expires: { type: 'string' },
       json: { type: 'boolean' },
       repair: { type: 'boolean' },
+      merge: { type: 'boolean' },
       grace: { type: 'string' },
       'dry-run': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -102,8 +105,13 @@ async function main(argv: string[]) {
     try {
       await database.migrate();
       const store = createBlobStore({ ...config, blobCacheBytes: 0 });
-      const r = command === 'export' ? await exportRegistry(database.db, store, file) : await importRegistry(database.db, store, file);
-      console.log(`${command === 'export' ? 'exported' : 'imported'} ${r.packages} packages, ${r.versions} versions and ${r.blobs} blobs ${command === 'export' ? 'to' : 'from'} ${file}`);
+      if (command === 'export') {
+        const r = await exportRegistry(database.db, store, file);
+        console.log(`exported ${r.packages} packages, ${r.versions} versions and ${r.blobs} blobs to ${file}`);
+      } else {
+        const r = await importRegistry(database.db, store, file, values.merge ? 'merge' : 'empty');
+        console.log(`imported ${r.packages} packages, ${r.versions} versions and ${r.blobs} blobs from ${file}${r.skipped ? ` (${r.skipped} versions were already here with the same bytes)` : ''}`);
+      }
     } finally {
       await database.close();
     }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BlobStore, ListedBlob, StoredBlob } from './storage/blob-store.js';
 import { UnavailableError } from './errors.js';
 
@@ -25,6 +25,29 @@ export class Metrics {
   readonly storageDuration = new Histogram({ name: 'unjucks_storage_operation_duration_seconds', help: 'Blob store operation latency', labelNames: ['op'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
   readonly storageErrors = new Counter({ name: 'unjucks_storage_errors_total', help: 'Blob store operations that failed', labelNames: ['op'], registers: [this.registry] });
   private readonly packageLabels = new Set<string>();
+  private poolStats: (() => Promise<{ active: number; idle: number; max: number }>) | null = null;
+  readonly dbPool = new Gauge({
+    name: 'unjucks_db_pool_connections',
+    help: "This replica's database connections by state (active, idle) and the pool's maximum (max); sampled from pg_stat_activity on scrape",
+    labelNames: ['state'],
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.poolStats) return;
+      try {
+        const s = await this.poolStats();
+        this.dbPool.set({ state: 'active' }, s.active);
+        this.dbPool.set({ state: 'idle' }, s.idle);
+        this.dbPool.set({ state: 'max' }, s.max);
+      } catch {
+        // The database is down: /ready says so; a scrape still answers with the rest.
+      }
+    },
+  });
+
+  /** Where the pool gauge reads from; set once the database is open. */
+  watchPool(stats: () => Promise<{ active: number; idle: number; max: number }>) {
+    this.poolStats = stats;
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'unjucks_' });

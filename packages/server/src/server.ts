@@ -36,6 +36,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     const resealed = await keys.sealLegacyKeys();
     if (resealed) log(`sealed ${resealed} signing key(s) that were stored in the clear`);
     const metrics = new Metrics();
+    metrics.watchPool(() => database.poolStats());
     const store = new InstrumentedBlobStore(createBlobStore(config), metrics);
     await store.ping().catch((e: Error) => logger.log('warn', `storage (${store.describe}) did not answer: ${e.message}`));
     const tokenPath = await bootstrapAdmin(database.db, keys, config.dataDir, config.tokenMaxLifetimeSeconds);

@@ -23,8 +23,12 @@ export interface Database {
    * notifications sent while it was down are lost, so that is when a listener resyncs.
    */
   listen(channel: string, onNotify: (payload: string) => void, onListen: () => void): Promise<() => Promise<void>>;
+  /** This process's connections to the database by state, and the most it opens. */
+  poolStats(): Promise<{ active: number; idle: number; max: number }>;
   close(): Promise<void>;
 }
+
+const POOL_MAX = 10;
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../migrations', import.meta.url));
 
@@ -36,7 +40,9 @@ const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'
 export async function openPostgres(url: string): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
-  const client = postgres(url, { max: 10, onnotice: () => undefined, connect_timeout: 10 });
+  // A name unique to this pool, so pg_stat_activity tells its connections from every other replica's.
+  const applicationName = `unjucks-registry/${process.pid}/${Math.random().toString(36).slice(2, 8)}`;
+  const client = postgres(url, { max: POOL_MAX, onnotice: () => undefined, connect_timeout: 10, connection: { application_name: applicationName } });
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
     db,
@@ -57,6 +63,14 @@ export async function openPostgres(url: string): Promise<Database> {
     },
     async ping() {
       await client`select 1`;
+    },
+    async poolStats() {
+      // Sampled on scrape: postgres-js keeps its pool queues private, and the server sees them exactly.
+      const rows = await client<{ state: string | null; n: number }[]>`
+        select state, count(*)::int as n from pg_stat_activity where application_name = ${applicationName} group by state`;
+      const active = rows.filter((r) => r.state !== 'idle').reduce((s, r) => s + r.n, 0);
+      const idle = rows.filter((r) => r.state === 'idle').reduce((s, r) => s + r.n, 0);
+      return { active, idle, max: POOL_MAX };
     },
     async listen(channel, onNotify, onListen) {
       const { unlisten } = await client.listen(channel, onNotify, onListen);
@@ -86,6 +100,10 @@ export async function openPglite(dataDir: string, holder: string): Promise<Datab
       },
       async ping() {
         await client.query('select 1');
+      },
+      async poolStats() {
+        // One in-process connection, always open.
+        return { active: 0, idle: 1, max: 1 };
       },
       async listen(channel, onNotify, onListen) {
         const unlisten = await client.listen(channel, onNotify);

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { count, sql } from 'drizzle-orm';
+import { count, eq, inArray, sql } from 'drizzle-orm';
+import { touchPackage } from '../registry/lookup.js';
 import { create, extract } from 'tar';
 import { InputError } from '@unjucks/core';
 import type { Db } from '../db/database.js';
@@ -74,15 +75,27 @@ export async function exportRegistry(db: Db, store: BlobStore, file: string): Pr
   }
 }
 
+export type ImportMode = 'empty' | 'merge';
+
 /**
- * Loads an export into a registry that has no packages yet (the admin a first start creates is
- * fine). Blobs are checked against their hash and stored first; then all rows go in one
- * transaction, users matched by name. A registry with packages is refused: merging is not supported.
+ * Loads an export. By default only into a registry that has no packages yet (the admin a first
+ * start creates is fine); with mode 'merge', into any: packages and versions it lacks are added,
+ * versions it has with the same bytes are skipped, and one it has with other bytes aborts the whole
+ * import (versions are immutable). Blobs are checked against their hash and stored first; then
+ * all rows go in one transaction. Users, orgs and teams are matched by name; ids are remapped.
  */
-export async function importRegistry(db: Db, store: BlobStore, file: string): Promise<{ packages: number; versions: number; blobs: number }> {
+export async function importRegistry(
+  db: Db,
+  store: BlobStore,
+  file: string,
+  mode: ImportMode = 'empty',
+): Promise<{ packages: number; versions: number; blobs: number; skipped: number }> {
   const [{ n }] = (await db.select({ n: count() }).from(packages)) as [{ n: number }];
-  if (Number(n) > 0)
-    throw new InputError(`this registry already has ${n} package(s); import only into a registry without packages (merging is not supported)`);
+  if (Number(n) > 0 && mode !== 'merge')
+    throw new InputError(
+      `this registry already has ${n} package(s); import only into a registry without packages, or pass --merge to add what it lacks (a version it has with other bytes aborts the import)`,
+      409,
+    );
   const dir = await mkdtemp(join(tmpdir(), 'unjucks-import-'));
   try {
     await extract({ file, cwd: dir, strict: true, filter: (_p, entry) => (entry as { type?: string }).type === 'File' || (entry as { type?: string }).type === 'Directory' });
@@ -103,6 +116,7 @@ export async function importRegistry(db: Db, store: BlobStore, file: string): Pr
       blobs++;
     }
 
+    let skipped = 0;
     await db.transaction(async (tx) => {
       // Users are matched by name, so the admin a first start created keeps its own id.
       const userIds = new Map<number, number>();
@@ -118,11 +132,41 @@ export async function importRegistry(db: Db, store: BlobStore, file: string): Pr
         const actions = t.actions ?? parseActions((t as unknown as { role: string }).role);
         await tx.insert(tokens).values({ ...t, actions, userId: user(t.userId)!, createdBy: user(t.createdBy ?? null) }).onConflictDoNothing();
       }
-      if (dump.packages.length) await tx.insert(packages).values(dump.packages.map((p) => ({ ...p, createdBy: user(p.createdBy) })));
-      for (let i = 0; i < dump.versions.length; i += 500)
-        await tx.insert(versions).values(dump.versions.slice(i, i + 500).map((v) => ({ ...v, publishedBy: user(v.publishedBy) })));
-      if (dump.distTags.length) await tx.insert(distTags).values(dump.distTags);
-      if (dump.downloads.length) await tx.insert(downloads).values(dump.downloads.map((d) => ({ ...d, day: String(d.day).slice(0, 10) })));
+      // Packages: new ones are created; in a merge, an existing name keeps its row, owners and tags.
+      const packageIds = new Map<number, number>();
+      const merged = new Set<number>();
+      for (const { id, ...p } of dump.packages) {
+        const [created] = await tx.insert(packages).values({ ...p, createdBy: user(p.createdBy) }).onConflictDoNothing().returning({ id: packages.id });
+        if (created) packageIds.set(id, created.id);
+        else {
+          const [row] = await tx.select({ id: packages.id }).from(packages).where(eq(packages.name, p.name));
+          packageIds.set(id, row!.id);
+          merged.add(row!.id);
+        }
+      }
+      const have = new Map<string, string>();
+      if (merged.size)
+        for (const v of await tx.select({ packageId: versions.packageId, version: versions.version, integrity: versions.integrity }).from(versions).where(inArray(versions.packageId, [...merged])))
+          have.set(`${v.packageId}@${v.version}`, v.integrity);
+      const names = new Map(dump.packages.map((p) => [p.id, p.name]));
+      const conflicts = dump.versions.filter((v) => {
+        const integrity = have.get(`${packageIds.get(v.packageId)}@${v.version}`);
+        return integrity !== undefined && integrity !== v.integrity;
+      });
+      if (conflicts.length)
+        throw new InputError(
+          `nothing was imported: ${conflicts.map((v) => `${names.get(v.packageId)}@${v.version}`).join(', ')} already exist${conflicts.length === 1 ? 's' : ''} here with other contents, and published versions are immutable`,
+          409,
+        );
+      const fresh = dump.versions.filter((v) => !have.has(`${packageIds.get(v.packageId)}@${v.version}`));
+      skipped = dump.versions.length - fresh.length;
+      for (let i = 0; i < fresh.length; i += 500)
+        await tx.insert(versions).values(fresh.slice(i, i + 500).map(({ id: _id, ...v }) => ({ ...v, packageId: packageIds.get(v.packageId)!, publishedBy: user(v.publishedBy) })));
+      for (const t of dump.distTags) await tx.insert(distTags).values({ ...t, packageId: packageIds.get(t.packageId)! }).onConflictDoNothing();
+      for (const d of dump.downloads)
+        await tx.insert(downloads).values({ ...d, packageId: packageIds.get(d.packageId)!, day: String(d.day).slice(0, 10) }).onConflictDoNothing();
+      // Replicas cache by revision: merged packages changed under them.
+      for (const id of merged) await touchPackage(tx as unknown as Db, id);
       // Orgs and teams are matched by name, like users; grants follow the ids they point at.
       const orgIds = new Map<number, number>();
       for (const o of dump.orgs ?? []) {
@@ -144,7 +188,7 @@ export async function importRegistry(db: Db, store: BlobStore, file: string): Pr
         await tx
           .insert(grants)
           .values({
-            packageId: g.packageId,
+            packageId: g.packageId === null ? null : packageIds.get(g.packageId)!,
             orgId: g.orgId === null ? null : orgIds.get(g.orgId)!,
             userId: user(g.userId),
             teamId: g.teamId === null ? null : teamIds.get(g.teamId)!,
@@ -154,11 +198,8 @@ export async function importRegistry(db: Db, store: BlobStore, file: string): Pr
           .onConflictDoNothing();
       for (let i = 0; i < (dump.auditLog ?? []).length; i += 500)
         await tx.insert(auditLog).values(dump.auditLog!.slice(i, i + 500).map(({ id: _id, ...r }) => r));
-      // Rows kept their ids: move the sequences past them.
-      for (const table of ['packages', 'versions', 'users'])
-        await tx.execute(sql.raw(`select setval(pg_get_serial_sequence('${table}', 'id'), greatest((select coalesce(max(id), 0) from ${table}), 1))`));
     });
-    return { packages: dump.packages.length, versions: dump.versions.length, blobs };
+    return { packages: dump.packages.length, versions: dump.versions.length - skipped, blobs, skipped };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
