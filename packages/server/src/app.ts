@@ -26,6 +26,15 @@ import { tokensCreate } from './routes/tokens-create.js';
 import { versionDeprecate } from './routes/version-deprecate.js';
 import { versionReport } from './routes/version-report.js';
 import { whoami } from './routes/whoami.js';
+import { npmDistTagsDelete, npmDistTagsGet, npmDistTagsPut } from './routes/npm/dist-tags.js';
+import { npmLogin, npmUserGet, npmWebLogin } from './routes/npm/login.js';
+import { npmLogout } from './routes/npm/logout.js';
+import { npmPackumentGet, npmTarballGet, npmVersionGet } from './routes/npm/package-get.js';
+import { npmPackageDelete, npmPackagePut, npmPackagePutRev, npmTarballDelete } from './routes/npm/package-write.js';
+import { npmPing } from './routes/npm/ping.js';
+import { npmSearch } from './routes/npm/search.js';
+import { npmTokensCreate, npmTokensDelete, npmTokensList } from './routes/npm/tokens.js';
+import { npmWhoami } from './routes/npm/whoami.js';
 import { packageUnpublish } from './routes/package-unpublish.js';
 import { versionUnpublish } from './routes/version-unpublish.js';
 import { clientIp } from './routes/client-ip.js';
@@ -59,12 +68,16 @@ import { usersList } from './routes/users-list.js';
 import { usersPassword } from './routes/users-password.js';
 
 /**
- * A scoped name may arrive as one segment (`@scope%2Fname`) or two (`@scope/name`). Folding the
- * second form into the first before routing lets every route take a plain `:name`.
+ * A scoped name may arrive as one segment (`@scope%2Fname`, `%2f` as npm sends it) or two
+ * (`@scope/name`, as in npm's tarball URLs). Folding every form into `@scope%2Fname` before routing
+ * lets every route take a plain `:name`, on the native API and the npm routes alike.
  */
 export function canonicalPath(path: string): string {
-  return path.replace(/^(\/api\/v1\/packages\/)(?:@|%40)([^/%]+)\//, '$1@$2%2F');
+  return path.replace(/^(\/api\/v1\/packages\/|\/-\/package\/|\/)(?:@|%40)([^/%]+)(?:\/|%2[fF])/, '$1@$2%2F');
 }
+
+/** Routes no client authenticates to, and which must answer even when everything else is refused. */
+const OPERATIONS = new Set(['/health', '/ready', '/metrics', '/.well-known/jwks.json']);
 
 const JSON_BODY_LIMIT = 64 * 1024;
 
@@ -87,7 +100,9 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   app.onError((err, c) => {
     if (isInputError(err)) {
       if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="unjucks-registry"');
-      return c.json({ error: err.message, ...err.details }, err.status);
+      // npm prints `error`; the registry docs say clients look at `message` first: npm routes send both.
+      const npm = !c.req.path.startsWith('/api/');
+      return c.json({ error: err.message, ...(npm ? { message: err.message } : {}), ...err.details }, err.status);
     }
     const requestId = c.res.headers.get('x-request-id');
     if (err instanceof UnavailableError || isConnectionError(err)) {
@@ -108,15 +123,18 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
     await next();
   });
   app.use('*', requestLog(logger, opts.metrics));
-  if (opts.limits) app.use('/api/*', earlyLimits(opts.limits));
+  if (opts.limits) {
+    const early = earlyLimits(opts.limits);
+    app.use('*', (c, next) => (OPERATIONS.has(c.req.path) ? next() : early(c, next)));
+  }
   health(app);
   jwks(app);
   if (opts.readiness) ready(app, opts.readiness);
   if (opts.metrics) metricsRoute(app, opts.metrics, opts.metricsToken ?? null);
-  app.use('/api/*', authenticate);
+  app.use('*', authenticate);
   if (opts.limits) {
-    app.use('/api/*', tokenLimits(opts.limits));
-    app.use('/api/*', publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes));
+    app.use('*', tokenLimits(opts.limits));
+    app.use('*', publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes));
   }
   // JSON bodies are small; the publish upload streams under its own limits instead.
   const jsonLimit = bodyLimit({
@@ -126,6 +144,7 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
     },
   });
   app.use('/api/*', (c, next) => (c.req.method === 'POST' && c.req.path === '/api/v1/packages' ? next() : jsonLimit(c, next)));
+  app.use('/-/*', jsonLimit);
 
   packagesPublish(app);
   packagesGet(app);
@@ -170,5 +189,28 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   keysRotate(app);
   searchSuggest(app);
   search(app);
+
+  // The npm registry protocol, beside the native API: `/-/` routes first, then the catch-all
+  // package routes (a package cannot be named "-", and the operational routes above win).
+  npmPing(app);
+  npmWhoami(app);
+  npmSearch(app);
+  npmDistTagsGet(app);
+  npmDistTagsPut(app);
+  npmDistTagsDelete(app);
+  npmLogin(app);
+  npmUserGet(app);
+  npmWebLogin(app);
+  npmLogout(app);
+  npmTokensList(app);
+  npmTokensCreate(app);
+  npmTokensDelete(app);
+  npmTarballGet(app);
+  npmTarballDelete(app);
+  npmPackageDelete(app);
+  npmPackagePutRev(app);
+  npmPackumentGet(app);
+  npmVersionGet(app);
+  npmPackagePut(app);
   return app;
 }

@@ -76,7 +76,10 @@ export async function grantPackage(ctx: RegistryContext, actor: Actor | null, na
       throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
     await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g)));
     await tx.insert(grants).values({ packageId: pkg.id, userId: g.userId, teamId: g.teamId, role });
+    // The package document lists its maintainers.
+    await touchPackage(tx, pkg.id);
   });
+  await ctx.afterChange(pkg.id);
   return { name, principal: g.label, role };
 }
 
@@ -89,7 +92,9 @@ export async function revokePackage(ctx: RegistryContext, actor: Actor | null, n
       throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
     const gone = await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g))).returning();
     if (gone.length === 0) throw new InputError(`${g.label} holds no role on ${name}`, 404, 'not-found');
+    await touchPackage(tx, pkg.id);
   });
+  await ctx.afterChange(pkg.id);
   return { name, principal: g.label, removed: true };
 }
 

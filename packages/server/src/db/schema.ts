@@ -171,6 +171,8 @@ export const versions = pgTable(
     removedAt: timestamp('removed_at', { withTimezone: true }),
     /** The validator's report at publish time: findings, capabilities, quality, templates. */
     report: jsonb('report').$type<ValidationReport>(),
+    /** A Sigstore bundle sent with the publish (npm publish --provenance), stored as a blob. */
+    provenanceBlobKey: text('provenance_blob_key'),
   },
   (t) => [unique('versions_package_version_unique').on(t.packageId, t.version), index('versions_blob_key_idx').on(t.blobKey)],
 );

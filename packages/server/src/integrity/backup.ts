@@ -60,7 +60,7 @@ export async function exportRegistry(db: Db, store: BlobStore, file: string): Pr
   const dir = await mkdtemp(join(tmpdir(), 'unjucks-export-'));
   try {
     await writeFile(join(dir, 'registry.json'), JSON.stringify(dump));
-    const keys = [...new Set(dump.versions.map((v) => v.blobKey))];
+    const keys = [...new Set(dump.versions.flatMap((v) => (v.provenanceBlobKey ? [v.blobKey, v.provenanceBlobKey] : [v.blobKey])))];
     for (const key of keys) {
       const blob = await store.get(key);
       if (!blob) throw new Error(`blob ${key} is missing from storage; run unjucks-registry verify first`);

@@ -16,7 +16,8 @@ export interface GcResult {
  * time, so a blob a publish in flight may still reference is always younger than the grace period.
  */
 export async function gc(db: Db, store: BlobStore, opts: { graceMs: number; dryRun?: boolean }): Promise<GcResult> {
-  const referenced = new Set((await db.selectDistinct({ key: versions.blobKey }).from(versions)).map((r) => r.key));
+  const rows = await db.selectDistinct({ key: versions.blobKey, provenance: versions.provenanceBlobKey }).from(versions);
+  const referenced = new Set(rows.flatMap((r) => (r.provenance ? [r.key, r.provenance] : [r.key])));
   const cutoff = Date.now() - opts.graceMs;
   const result: GcResult = { scanned: 0, referenced: 0, deleted: [], kept: 0 };
   for await (const blob of store.list()) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import {
   canonicalName,
@@ -54,7 +55,14 @@ export async function publish(
   ctx: RegistryContext,
   actor: Actor | null,
   body: AsyncIterable<Uint8Array>,
-  opts: { tag?: string; onManifest?: (name: string, version: string) => void } = {},
+  opts: {
+    tag?: string;
+    onManifest?: (name: string, version: string) => void;
+    /** Checks the manifest before anything is stored (the npm route: the URL and the body must name it). */
+    expect?: (manifest: Manifest) => void;
+    /** A Sigstore bundle to keep with the new version. */
+    provenance?: Uint8Array;
+  } = {},
 ): Promise<PublishOutcome> {
   const publisher = requireActor(actor, 'publishing');
   if (opts.tag !== undefined) {
@@ -75,6 +83,7 @@ export async function publish(
   const manifest = JSON.parse(manifestFile.bytes.toString('utf8')) as Manifest;
   const { name } = manifest;
   opts.onManifest?.(name, manifest.version);
+  opts.expect?.(manifest);
 
   // Permission first, then immutability, then the rest of validation.
   const [existing] = await ctx.db.select().from(packages).where(eq(packages.name, name));
@@ -97,6 +106,11 @@ export async function publish(
 
   const blobKey = blobKeyFor(archive.sha512hex);
   await ctx.store.put(blobKey, archive.tarball);
+  let provenanceBlobKey: string | null = null;
+  if (opts.provenance) {
+    provenanceBlobKey = blobKeyFor(createHash('sha512').update(opts.provenance).digest('hex'));
+    await ctx.store.put(provenanceBlobKey, Buffer.from(opts.provenance));
+  }
 
   let tags: Record<string, string>;
   let packageId = 0;
@@ -132,6 +146,7 @@ export async function publish(
           unpackedSize: archive.unpackedSize,
           blobKey,
           publishedBy: publisher.userId,
+          provenanceBlobKey,
           report,
         })
         .onConflictDoNothing({ target: [versions.packageId, versions.version] })

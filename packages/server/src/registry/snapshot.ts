@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { and, eq, getTableColumns, isNull } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNull } from 'drizzle-orm';
 import { isPrivateSql } from '../access/rights.js';
 import { alias } from 'drizzle-orm/pg-core';
 import { parseName } from '@unjucks/core';
 import type { Db } from '../db/database.js';
-import { distTags, packages, users, versions } from '../db/schema.js';
+import { distTags, grants, packages, users, versions } from '../db/schema.js';
 import { notFound } from './lookup.js';
 
 export type VersionRow = typeof versions.$inferSelect & { publisherName: string | null };
@@ -16,6 +16,8 @@ export interface PackageSnapshot {
   /** Live versions only. */
   versions: Map<string, VersionRow>;
   tags: Record<string, string>;
+  /** Users with a direct owner or maintainer grant, and publishers of live versions (npm's `maintainers`). */
+  maintainers: string[];
   /** Serialized responses derived from this snapshot, so each is built once per revision. */
   rendered: Map<string, { text: string; etag: string }>;
 }
@@ -65,18 +67,24 @@ async function load(db: Db, name: string): Promise<PackageSnapshot | null> {
   // The package row (and so its revision) is read first: what follows is at least that new.
   const [pkg] = await db.select({ ...getTableColumns(packages), private: isPrivateSql }).from(packages).where(eq(packages.name, name));
   if (!pkg) return null;
-  const [rows, tagRows] = await Promise.all([
+  const [rows, tagRows, granted] = await Promise.all([
     db
       .select({ v: versions, publisherName: publisher.name })
       .from(versions)
       .leftJoin(publisher, eq(publisher.id, versions.publishedBy))
       .where(and(eq(versions.packageId, pkg.id), isNull(versions.removedAt))),
     db.select().from(distTags).where(eq(distTags.packageId, pkg.id)),
+    db
+      .select({ name: users.name })
+      .from(grants)
+      .innerJoin(users, eq(users.id, grants.userId))
+      .where(and(eq(grants.packageId, pkg.id), inArray(grants.role, ['owner', 'maintainer']))),
   ]);
   return {
     pkg,
     versions: new Map(rows.map((r) => [r.v.version, { ...r.v, publisherName: r.publisherName }])),
     tags: Object.fromEntries(tagRows.map((r) => [r.tag, r.version])),
+    maintainers: [...new Set([...granted.map((g) => g.name), ...rows.map((r) => r.publisherName).filter((n): n is string => !!n)])].sort(),
     rendered: new Map(),
   };
 }

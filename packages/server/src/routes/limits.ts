@@ -78,7 +78,9 @@ export function publishConcurrency(max: number, maxQueued: number): MiddlewareHa
   const waiting: (() => void)[] = [];
   const busy = () => json(503, `this replica is busy with ${max} publishes and ${waiting.length} waiting; retry shortly`, { 'Retry-After': '1' });
   return async (c, next) => {
-    if (c.req.method !== 'POST' || c.req.path !== '/api/v1/packages' || max <= 0) return next();
+    // The native upload, and npm's PUT of a package document (which may carry a tarball).
+    const isPublish = (c.req.method === 'POST' && c.req.path === '/api/v1/packages') || (c.req.method === 'PUT' && !c.req.path.startsWith('/api/') && !c.req.path.startsWith('/-/'));
+    if (!isPublish || max <= 0) return next();
     if (running >= max) {
       if (waiting.length >= maxQueued) return busy();
       const turn = await new Promise<boolean>((resolve) => {

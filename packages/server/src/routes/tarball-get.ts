@@ -1,23 +1,26 @@
 import { getTarball } from '../registry/read.js';
-import { nameParam, type App } from './app-env.js';
+import { nameParam, type App, type Ctx } from './app-env.js';
 import { ifNoneMatch } from './json.js';
 
 /** GET /api/v1/packages/:name/-/:file — the stored bytes, streamed. A version's bytes never change. */
 export function tarballGet(app: App) {
-  app.get('/api/v1/packages/:name/-/:file', async (c) => {
-    const registry = c.get('registry');
-    const { blob, shasum, packageId, private: isPrivate } = await getTarball(registry, c.get('actor'), nameParam(c), c.req.param('file'));
-    const headers = {
-      ETag: `"${shasum}"`,
-      'Cache-Control': `${isPrivate ? 'private' : 'public'}, max-age=31536000, immutable`,
-    };
-    if (ifNoneMatch(c, headers.ETag)) return c.body(null, 304, headers);
-    registry.downloads.count(packageId);
-    registry.metrics.download(nameParam(c));
-    return c.body(blob.stream(), 200, {
-      ...headers,
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': String(blob.size),
-    });
+  app.get('/api/v1/packages/:name/-/:file', serveTarball);
+}
+
+/** Streams a tarball; shared with npm's tarball route. */
+export async function serveTarball(c: Ctx) {
+  const registry = c.get('registry');
+  const { blob, shasum, packageId, private: isPrivate } = await getTarball(registry, c.get('actor'), nameParam(c), c.req.param('file')!);
+  const headers = {
+    ETag: `"${shasum}"`,
+    'Cache-Control': `${isPrivate ? 'private' : 'public'}, max-age=31536000, immutable`,
+  };
+  if (ifNoneMatch(c, headers.ETag)) return c.body(null, 304, headers);
+  registry.downloads.count(packageId);
+  registry.metrics.download(nameParam(c));
+  return c.body(blob.stream(), 200, {
+    ...headers,
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': String(blob.size),
   });
 }

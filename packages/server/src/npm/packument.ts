@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { sortVersions, tarballFileName } from '@unjucks/core';
+import { rendered, type PackageSnapshot, type VersionRow } from '../registry/snapshot.js';
+
+/** npm's tarball URL form: `/name/-/name-1.0.0.tgz`, `/@scope/name/-/name-1.0.0.tgz`. */
+export const npmTarballUrl = (publicUrl: string, name: string, version: string) => `${publicUrl}/${name}/-/${tarballFileName(name, version)}`;
+
+/** CouchDB-style revision, opaque to clients: it changes with every write to the package. */
+export const revOf = (s: PackageSnapshot) => `${s.pkg.revision + 1}-${createHash('sha1').update(`${s.pkg.name}:${s.pkg.revision}`).digest('hex').slice(0, 32)}`;
+
+const dist = (publicUrl: string, name: string, v: VersionRow) => ({
+  tarball: npmTarballUrl(publicUrl, name, v.version),
+  shasum: v.shasum,
+  integrity: v.integrity,
+  fileCount: v.fileCount,
+  unpackedSize: v.unpackedSize,
+});
+
+function versionObject(publicUrl: string, name: string, v: VersionRow) {
+  return {
+    ...v.manifest,
+    name,
+    version: v.version,
+    _id: `${name}@${v.version}`,
+    ...(v.publisherName ? { _npmUser: { name: v.publisherName, email: '' } } : {}),
+    dist: dist(publicUrl, name, v),
+    ...(v.deprecated ? { deprecated: v.deprecated } : {}),
+  };
+}
+
+const ordered = (s: PackageSnapshot) => sortVersions([...s.versions.keys()]);
+
+function latestOf(s: PackageSnapshot) {
+  const o = ordered(s);
+  return s.versions.get(s.tags.latest ?? '') ?? s.versions.get(o[o.length - 1] ?? '');
+}
+
+function times(s: PackageSnapshot) {
+  return {
+    created: s.pkg.createdAt.toISOString(),
+    modified: s.pkg.modifiedAt.toISOString(),
+    ...Object.fromEntries(ordered(s).map((v) => [v, s.versions.get(v)!.publishedAt.toISOString()])),
+  };
+}
+
+/** The full document (`npm view`, writes with ?write=true), rendered once per revision. */
+export function fullPackument(publicUrl: string, s: PackageSnapshot) {
+  return rendered(s, 'npm:full', () => {
+    const latest = latestOf(s);
+    const m = latest?.manifest;
+    return {
+      _id: s.pkg.name,
+      _rev: revOf(s),
+      name: s.pkg.name,
+      description: m?.description ?? '',
+      'dist-tags': s.tags,
+      versions: Object.fromEntries(ordered(s).map((v) => [v, versionObject(publicUrl, s.pkg.name, s.versions.get(v)!)])),
+      time: times(s),
+      maintainers: s.maintainers.map((name) => ({ name, email: '' })),
+      keywords: m?.keywords ?? [],
+      ...(m?.license ? { license: m.license } : {}),
+      readme: latest?.readme ?? '',
+      readmeFilename: latest?.readme ? 'README.md' : '',
+      _attachments: {},
+    };
+  });
+}
+
+/** The abbreviated ("corgi") document installers ask for. */
+export function abbreviatedPackument(publicUrl: string, s: PackageSnapshot) {
+  return rendered(s, 'npm:corgi', () => ({
+    name: s.pkg.name,
+    modified: s.pkg.modifiedAt.toISOString(),
+    'dist-tags': s.tags,
+    versions: Object.fromEntries(
+      ordered(s).map((version) => {
+        const v = s.versions.get(version)!;
+        const m = v.manifest as Record<string, unknown>;
+        return [
+          version,
+          {
+            name: s.pkg.name,
+            version,
+            dist: dist(publicUrl, s.pkg.name, v),
+            ...(v.deprecated ? { deprecated: v.deprecated } : {}),
+            ...(m.engines ? { engines: m.engines } : {}),
+            ...(m.dependencies ? { dependencies: m.dependencies } : {}),
+            ...(m.peerDependencies ? { peerDependencies: m.peerDependencies } : {}),
+          },
+        ];
+      }),
+    ),
+    time: times(s),
+  }));
+}
+
+/** One version, as `GET /:name/:version` answers it. */
+export const versionPackument = (publicUrl: string, s: PackageSnapshot, version: string) =>
+  rendered(s, `npm:version:${version}`, () => versionObject(publicUrl, s.pkg.name, s.versions.get(version)!));

@@ -1,0 +1,70 @@
+import { bodyLimit } from 'hono/body-limit';
+import { InputError } from '@unjucks/core';
+import { npmPublish, npmUnpublish, npmUpdate } from '../../npm/writes.js';
+import { nameParam, type App, type Ctx } from '../app-env.js';
+import { audited, packageTarget } from '../audited.js';
+import { readJson } from '../json.js';
+
+/** A publish document carries the tarball in base64 (4/3 of its size) plus the manifest. */
+const limitFor = (c: Ctx) => Math.ceil((c.get('registry').limits.maxTarballBytes * 4) / 3) + 1024 * 1024;
+
+const limited = (c: Ctx, next: () => Promise<void>) =>
+  bodyLimit({
+    maxSize: limitFor(c),
+    onError: () => {
+      throw new InputError(`the package document is larger than ${limitFor(c)} bytes; the tarball is over the registry's limit`, 413, 'too-large');
+    },
+  })(c, next);
+
+const hasTarball = (body: unknown) =>
+  typeof body === 'object' && body !== null && Object.keys((body as { _attachments?: object })._attachments ?? {}).some((k) => k.endsWith('.tgz'));
+
+/** PUT /:name — npm publish (with a tarball attachment) or npm deprecate (the document, changed). */
+export const npmPackagePut = (app: App) =>
+  app.put('/:name', limited, audited('npm.put', packageTarget), async (c) => {
+    const body = await readJson(c, 'a package document');
+    const registry = c.get('registry');
+    if (hasTarball(body)) {
+      const version = Object.keys((body as { versions?: object }).versions ?? {})[0];
+      c.set('audit', { detail: { version, via: 'npm' } });
+      const { status, body: out } = await npmPublish(registry, c.get('actor'), nameParam(c), body);
+      return c.json(out, status === 201 ? 201 : 200);
+    }
+    const r = await npmUpdate(registry, c.get('actor'), nameParam(c), body, false);
+    c.set('audit', { detail: { changes: r.changes, via: 'npm' } });
+    return c.json(r);
+  });
+
+/** PUT /:name/-rev/:rev — npm unpublish of one version, npm owner add/rm. */
+export const npmPackagePutRev = (app: App) =>
+  app.put('/:name/-rev/:rev', limited, audited('npm.update', packageTarget), async (c) => {
+    const r = await npmUpdate(c.get('registry'), c.get('actor'), nameParam(c), await readJson(c, 'a package document'), true);
+    c.set('audit', { detail: { changes: r.changes, via: 'npm' } });
+    return c.json(r);
+  });
+
+/** DELETE /:name/-rev/:rev — npm unpublish --force of the whole package. */
+export const npmPackageDelete = (app: App) =>
+  app.delete('/:name/-rev/:rev', audited('package.unpublish', packageTarget), async (c) => {
+    const r = await npmUnpublish(c.get('registry'), c.get('actor'), nameParam(c), null);
+    c.set('audit', { detail: { versions: r.removed, via: 'npm' } });
+    return c.json({ ok: true, ...r });
+  });
+
+/**
+ * DELETE /:name/-/:file/-rev/:rev — the tarball step of npm unpublish name@version. The PUT before
+ * it already removed the version; if it did not (another client), this removes it.
+ */
+export const npmTarballDelete = (app: App) =>
+  app.delete('/:name/-/:file/-rev/:rev', audited('version.unpublish', packageTarget), async (c) => {
+    const name = nameParam(c);
+    const base = name.slice(name.indexOf('/') + 1);
+    const file = c.req.param('file');
+    if (!file.startsWith(`${base}-`) || !file.endsWith('.tgz')) throw new InputError(`tarball file names look like ${base}-<version>.tgz, got ${file}`, 404, 'not-found');
+    const version = file.slice(base.length + 1, -'.tgz'.length);
+    const s = await c.get('registry').cache.get(c.get('registry').db, name);
+    if (!s.versions.has(version)) return c.json({ ok: true });
+    c.set('audit', { detail: { version, via: 'npm' } });
+    await npmUnpublish(c.get('registry'), c.get('actor'), name, version);
+    return c.json({ ok: true });
+  });
