@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, rmdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROOT } from './helpers/paths.js';
@@ -64,6 +64,9 @@ describe('docker-compose.yml', () => {
       }
     } finally {
       await rm(app, { recursive: true, force: true });
+      // pnpm deploy also leaves an empty node_modules under <workspace>/<target path>: tidy it.
+      await rm(join(ROOT, app), { recursive: true, force: true });
+      await rmdir(join(ROOT, app.split(/[\\/]/)[1]!)).catch(() => undefined);
     }
   });
 });
