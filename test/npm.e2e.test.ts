@@ -35,7 +35,7 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
     fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json', ...(init.headers as object) } });
 
   it('pings, answers whoami, and refuses a bad token with a clear 401', async () => {
-    const ping = await admin.npm(['ping']);
+    const ping = await admin.npm(['ping', '--loglevel', 'notice']);
     expect(ping.code).toBe(0);
     expect(ping.stderr).toMatch(/PONG/);
     expect((await ok(admin.npm(['whoami']))).trim()).toBe('admin');
@@ -47,6 +47,9 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect(res.headers.get('www-authenticate')).not.toMatch(/otp/i);
     expect(await res.json()).toMatchObject({ error: expect.stringMatching(/malformed/), message: expect.stringMatching(/malformed/) });
+    // Metrics and logs name the route that answered, not a catch-all package route that also matched.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/unjucks_http_requests_total\{method="GET",route="\/-\/whoami",status="200"\} [1-9]/);
   });
 
   it('publishes, refuses a re-publish, views the full document and installs with integrity', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { routePath } from 'hono/route';
+import { matchedRoutes, routePath } from 'hono/route';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { AppEnv } from './app-env.js';
@@ -21,7 +21,8 @@ export function requestLog(logger: Logger, metrics?: Metrics): MiddlewareHandler
     c.header('X-Request-Id', id);
     const actor = c.get('actor');
     // The route template, not the path: a bounded label set, and no names leak into metrics.
-    const route = routePath(c, -1);
+    // The first handler (not middleware) that matched answered: npm's catch-all routes match too.
+    const route = matchedRoutes(c).find((r) => r.method !== 'ALL')?.path ?? routePath(c, -1);
     const seconds = (performance.now() - t0) / 1000;
     metrics?.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     metrics?.httpDuration.observe({ method: c.req.method, route }, seconds);
