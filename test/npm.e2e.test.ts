@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from './helpers/backends.js';
 import { unjucks } from './helpers/cli.js';
 import { npmUser, type NpmUser } from './helpers/npm.js';
-import { writePackageDir } from './helpers/packages.js';
+import { packageTarball, writePackageDir } from './helpers/packages.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -181,6 +182,38 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
     const denied = await eve.npm(['publish'], { cwd: await writePackageDir('npm-theirs', '1.1.0') });
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toMatch(/403 Forbidden .* user npmeve may not "publish:update" npm-theirs/);
+  });
+
+  it('takes publish documents as npm sends them: recomputes dist, keeps a .sigstore bundle, refuses mismatches', async () => {
+    const put = (name: string, body: unknown) => fetch(`${server.url}/${name.replace('/', '%2f')}`, { method: 'PUT', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const doc = (name: string, version: string, tarball: Buffer, extra: Record<string, unknown> = {}) => ({
+      _id: name,
+      name,
+      'dist-tags': { latest: version },
+      versions: { [version]: { name, version, dist: { shasum: '0'.repeat(40), integrity: 'sha512-forged', tarball: 'https://evil.example/x.tgz' } } },
+      access: null,
+      _attachments: { [`${name}-${version}.tgz`]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length }, ...extra },
+    });
+    const before = (await server.blobKeys()).length;
+    const t = packageTarball('@npmco/signed', '1.0.0');
+    const sigstore = { 'npmco-signed-1.0.0.sigstore': { content_type: 'application/vnd.dev.sigstore.bundle+json', data: Buffer.from('{"bundle":true}').toString('base64') } };
+    const res = await put('@npmco/signed', doc('@npmco/signed', '1.0.0', t, sigstore));
+    expect(res.status).toBe(201);
+    expect((await server.blobKeys()).length).toBe(before + 2);
+    const v = (await (await fetch(`${server.url}/@npmco%2fsigned/1.0.0`)).json()) as { dist: Record<string, string> };
+    expect(v.dist.shasum).toBe(createHash('sha1').update(t).digest('hex'));
+    expect(v.dist.integrity).toBe(`sha512-${createHash('sha512').update(t).digest('base64')}`);
+    expect(v.dist.tarball).toBe(`${server.url}/@npmco/signed/-/signed-1.0.0.tgz`);
+    // The same document again is a retry, not an error.
+    expect((await put('@npmco/signed', doc('@npmco/signed', '1.0.0', t))).status).toBe(200);
+
+    const other = await put('@npmco/other-name', doc('@npmco/other-name', '1.0.0', packageTarball('@npmco/mismatch', '1.0.0')));
+    expect(other.status).toBe(400);
+    expect(((await other.json()) as { error: string }).error).toMatch(/tarball's package.json is @npmco\/mismatch@1\.0\.0/);
+    expect((await put('npm-empty', doc('npm-empty', '1.0.0', Buffer.alloc(0)))).status).toBe(400);
+    expect((await put('npm-two', { ...doc('npm-two', '1.0.0', t), versions: { '1.0.0': {}, '1.0.1': {} } })).status).toBe(400);
+    expect((await fetch(`${server.url}/npm-two`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+    expect((await server.blobKeys()).length).toBe(before + 2);
   });
 
   it('installs with pnpm, and crosses over: npm-published to unjucks install, unjucks-published to npm install', async () => {

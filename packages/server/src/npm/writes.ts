@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { InputError, isInputError, scopeOf, type Manifest } from '@unjucks/core';
 import { grantPackage, revokePackage } from '../access/grants.js';
+import { requireActor } from '../access/rights.js';
 import type { Actor } from '../auth/tokens.js';
 import type { RegistryContext } from '../registry/context.js';
 import { publish } from '../registry/publish.js';
@@ -81,6 +82,7 @@ export async function npmPublish(ctx: RegistryContext, actor: Actor | null, name
  * maintainers added or removed (owner grants).
  */
 export async function npmUpdate(ctx: RegistryContext, actor: Actor | null, name: string, raw: unknown, withRev: boolean) {
+  requireActor(actor, `changing ${name}`);
   const body = asBody(raw, name);
   const s = await readable(ctx, actor, name);
   const changes: string[] = [];
