@@ -52,9 +52,9 @@ async function startServer() {
 // node:http with keep-alive costs the client far less CPU than fetch, so on a shared 2-core
 // machine more of it is left for the server being measured.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
-function get(url) {
+function get(url, headers = {}) {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent }, (res) => {
+    const req = http.get(url, { agent, headers }, (res) => {
       let bytes = 0;
       res.on('data', (d) => (bytes += d.length));
       res.on('end', () => resolve({ ok: res.statusCode === 200, bytes }));
@@ -64,7 +64,7 @@ function get(url) {
   });
 }
 
-async function load(label, url) {
+async function load(label, url, headers = {}) {
   const latencies = [];
   let errors = 0;
   let bytes = 0;
@@ -72,7 +72,7 @@ async function load(label, url) {
   const worker = async () => {
     while (performance.now() < deadline) {
       const t0 = performance.now();
-      const r = await get(url);
+      const r = await get(url, headers);
       if (!r.ok) errors++;
       bytes += r.bytes;
       latencies.push(performance.now() - t0);
@@ -100,7 +100,17 @@ try {
     await load('metadata GET (50 versions)', `${base}/api/v1/packages/${NAME}`),
     await load('resolve GET (^1.0.0)', `${base}/api/v1/packages/${NAME}/%5E1.0.0`),
     await load('tarball GET', doc.versions['1.25.0'].dist.tarball),
+    await load('npm packument GET (abbreviated)', `${base}/${NAME}`, { accept: 'application/vnd.npm.install-v1+json' }),
+    await load('metadata GET with a token', `${base}/api/v1/packages/${NAME}`, { authorization: `Bearer ${token}` }),
   ];
+  // A private package read by an org reader: token row, org role and grants checked per request.
+  const call = (method, path, body, auth = token) =>
+    fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await call('POST', '/api/v1/users', { name: 'bench-reader', password: 'bench-reader-password' });
+  await call('PUT', '/api/v1/orgs/bench/members/bench-reader', { role: 'reader' });
+  await call('PUT', `/api/v1/packages/${NAME.replace('/', '%2F')}/visibility`, { visibility: 'private' });
+  const login = await (await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-reader', password: 'bench-reader-password', actions: ['read'] }) })).json();
+  results.push(await load('private metadata GET (org reader)', `${base}/api/v1/packages/${NAME}`, { authorization: `Bearer ${login.token}` }));
   console.table(results);
 } finally {
   agent.destroy();

@@ -14,12 +14,12 @@ interface RunOptions {
   input?: string;
 }
 
-function run(bin: string, args: string[], opts: RunOptions = {}): Promise<CliResult> {
+/** Runs a command with exactly the environment given, collecting its output. */
+export function runCommand(cmd: string, args: string[], opts: { env: Record<string, string>; cwd?: string; input?: string }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [bin, ...args], {
+    const proc = spawn(cmd, args, {
       cwd: opts.cwd,
-      // A clean environment: no token or registry leaks in from the developer's shell.
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env },
+      env: opts.env,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     if (opts.input !== undefined) proc.stdin!.end(opts.input);
@@ -30,6 +30,12 @@ function run(bin: string, args: string[], opts: RunOptions = {}): Promise<CliRes
     proc.on('error', reject);
     proc.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+function run(bin: string, args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  // A clean environment: no token or registry leaks in from the developer's shell.
+  const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env };
+  return runCommand(process.execPath, [bin, ...args], { ...opts, env });
 }
 
 /** Runs the real `unjucks` binary. */

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CliResult } from './cli.js';
+import { runCommand, type CliResult } from './cli.js';
 
 /** A user of the real npm and pnpm binaries: own HOME, .npmrc and cache, pointed at one registry. */
 export interface NpmUser {
@@ -10,18 +9,7 @@ export interface NpmUser {
   home: string;
 }
 
-function run(cmd: string, args: string[], env: Record<string, string>, cwd: string, input?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    if (input !== undefined) proc.stdin!.end(input);
-    let stdout = '';
-    let stderr = '';
-    proc.stdout!.on('data', (d) => (stdout += d));
-    proc.stderr!.on('data', (d) => (stderr += d));
-    proc.on('error', reject);
-    proc.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], env: Record<string, string>, cwd: string, input?: string) => runCommand(cmd, args, { env, cwd, input });
 
 export async function npmUser(home: string, registryUrl: string, token: string | null): Promise<NpmUser> {
   await mkdir(home, { recursive: true });

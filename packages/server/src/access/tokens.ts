@@ -55,7 +55,7 @@ export async function createToken(db: Db, keys: KeyRing, actor: Actor | null, bo
 }
 
 /** User ids whose tokens the actor manages: their own, any for an admin, members of orgs they own. */
-async function managedUsers(db: Db, a: Actor, scope: { user?: string; org?: string }): Promise<number[] | 'all'> {
+async function managedUsers(db: Db, a: Actor, scope: { user?: string; org?: string }): Promise<number[]> {
   if (scope.org) {
     const [org] = await db.select().from(orgs).where(eq(orgs.name, scope.org));
     if (!org) throw new InputError(`org ${scope.org} not found`, 404, 'not-found');
@@ -95,7 +95,7 @@ export async function listTokens(db: Db, actor: Actor | null, scope: { user?: st
     .select({ t: tokens, user: users.name })
     .from(tokens)
     .innerJoin(users, eq(users.id, tokens.userId))
-    .where(ids === 'all' ? undefined : inArray(tokens.userId, ids))
+    .where(inArray(tokens.userId, ids))
     .orderBy(desc(tokens.createdAt));
   return {
     tokens: rows.map(({ t, user }) => ({

@@ -1,5 +1,5 @@
 import { InputError } from '@unjucks/core';
-import { login } from '../../access/users.js';
+import { findUser, login } from '../../access/users.js';
 import type { App } from '../app-env.js';
 import { audited } from '../audited.js';
 import { readJson } from '../json.js';
@@ -25,7 +25,6 @@ export const npmLogin = (app: App) =>
 /** GET /-/user/org.couchdb.user:NAME — npm owner add looks the user up first. */
 export const npmUserGet = (app: App) =>
   app.get('/-/user/:id{org\\.couchdb\\.user:[^/]+}', async (c) => {
-    const { findUser } = await import('../../access/users.js');
     const name = decodeURIComponent(c.req.param('id')).slice(USER_ID.length);
     const u = await findUser(c.get('registry').db, name);
     return c.json({ _id: USER_ID + u.name, name: u.name, email: '' });
