@@ -174,6 +174,8 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/422 Unprocessable Entity .* the package failed validation/);
     expect((await fetch(`${server.url}/npm-bad`)).status).toBe(404);
+    const audit = await (await api('/api/v1/audit?action=package.publish&outcome=failed')).json();
+    expect(audit.records[0]).toMatchObject({ actor: 'admin', target: 'npm-bad', status: 422, detail: { via: 'npm', version: '1.0.0' } });
 
     await ok(admin.npm(['publish'], { cwd: await writePackageDir('npm-theirs', '1.0.0') }));
     expect((await api('/api/v1/users', { method: 'POST', body: JSON.stringify({ name: 'npmeve', password: 'npmeve-password' }) })).status).toBe(201);

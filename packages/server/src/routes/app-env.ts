@@ -4,6 +4,8 @@ import type { RegistryContext } from '../registry/context.js';
 
 /** What a handler adds to its audit record (see audited.ts). */
 export interface AuditExtra {
+  /** When one route does several things (npm's PUT), what this request turned out to be. */
+  action?: string;
   actor?: string;
   target?: string;
   org?: string | null;

@@ -34,7 +34,7 @@ export function audited(action: string, target: (c: Ctx) => AuditTarget = () => 
         actor: actor?.userName ?? extra.actor ?? null,
         tokenId: actor?.jti ?? null,
         ip: c.get('ip'),
-        action,
+        action: extra.action ?? action,
         target: extra.target ?? base.target,
         org: extra.org ?? base.org ?? null,
         outcome: outcomeOf(status),

@@ -21,12 +21,12 @@ const hasTarball = (body: unknown) =>
 
 /** PUT /:name — npm publish (with a tarball attachment) or npm deprecate (the document, changed). */
 export const npmPackagePut = (app: App) =>
-  app.put('/:name', limited, audited('npm.put', packageTarget), async (c) => {
+  app.put('/:name', limited, audited('package.update', packageTarget), async (c) => {
     const body = await readJson(c, 'a package document');
     const registry = c.get('registry');
     if (hasTarball(body)) {
       const version = Object.keys((body as { versions?: object }).versions ?? {})[0];
-      c.set('audit', { detail: { version, via: 'npm' } });
+      c.set('audit', { action: 'package.publish', detail: { version, via: 'npm' } });
       const { status, body: out } = await npmPublish(registry, c.get('actor'), nameParam(c), body);
       return c.json(out, status === 201 ? 201 : 200);
     }
@@ -37,7 +37,7 @@ export const npmPackagePut = (app: App) =>
 
 /** PUT /:name/-rev/:rev — npm unpublish of one version, npm owner add/rm. */
 export const npmPackagePutRev = (app: App) =>
-  app.put('/:name/-rev/:rev', limited, audited('npm.update', packageTarget), async (c) => {
+  app.put('/:name/-rev/:rev', limited, audited('package.update', packageTarget), async (c) => {
     const r = await npmUpdate(c.get('registry'), c.get('actor'), nameParam(c), await readJson(c, 'a package document'), true);
     c.set('audit', { detail: { changes: r.changes, via: 'npm' } });
     return c.json(r);
