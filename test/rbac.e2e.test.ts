@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from './helpers/backends.js';
 import { unjucksRegistry } from './helpers/cli.js';
@@ -373,5 +377,36 @@ describe('the unpublish window', () => {
     expect(late.status).toBe(403);
     expect(((await late.json()) as { error: string }).error).toMatch(/window-pkg@1.0.0 was published more than .* only a registry admin may unpublish \(deprecate it instead\)/);
     expect((await fetch(`${server.api}/packages/window-pkg/1.0.0`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+  });
+});
+
+describe('a signing key from configuration', () => {
+  let server: TestServer;
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  beforeAll(async () => {
+    server = await startTestServer(BACKENDS[0]!, { SIGNING_KEY: JSON.stringify(jwk) });
+  });
+  afterAll(() => server?.destroy());
+
+  it('signs tokens with it and publishes its public half, never the private one', async () => {
+    const kid = JSON.parse(Buffer.from(server.adminToken.split('.')[0]!, 'base64url').toString()).kid as string;
+    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string; x: string; d?: string }[] };
+    const published = jwks.keys.find((k) => k.kid === kid);
+    expect(published).toMatchObject({ x: jwk.x, kty: 'EC', crv: 'P-256', alg: 'ES256' });
+    expect(published!.d).toBeUndefined();
+    expect(server.stdout()).toContain(`signing tokens with the configured key ${kid}`);
+    const cli = await unjucksRegistry(['token', 'create', '--user', 'conf', '--actions', 'read', '--json'], { env: server.env });
+    expect(JSON.parse(Buffer.from(JSON.parse(cli.stdout).token.split('.')[0], 'base64url').toString()).kid).toBe(kid);
+  });
+
+  it('refuses to start with a key that is not a private P-256 JWK', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-badkey-'));
+    try {
+      const r = await unjucksRegistry(['start'], { env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SIGNING_KEY: '{"kty":"RSA","n":"x","e":"AQAB"}' } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/SIGNING_KEY must be a private EC P-256 JWK/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

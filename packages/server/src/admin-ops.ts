@@ -46,7 +46,9 @@ async function run<T>(config: Config, what: string, ops: Ops<T>): Promise<T> {
   try {
     await database.migrate();
     const { key } = await loadSealingKey({ secret: config.signingKeySecret, dataDir: config.dataDir });
-    return await ops.direct(database.db, new KeyRing(database.db, key));
+    const keys = new KeyRing(database.db, key);
+    if (config.signingKey) await keys.useConfiguredKey(config.signingKey);
+    return await ops.direct(database.db, keys);
   } finally {
     await database.close();
   }

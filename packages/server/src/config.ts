@@ -31,6 +31,8 @@ export interface Config {
   metricsToken: string | null;
   /** Seals the token signing keys in the database; every replica must share it. Else DATA_DIR/signing-key.secret. */
   signingKeySecret: string | null;
+  /** A private EC P-256 JWK (JSON) to sign tokens with, instead of generated keys. */
+  signingKey: string | null;
   /** The longest a token may live, and the lifetime of one that does not say. */
   tokenMaxLifetimeSeconds: number;
   /** How long after publishing an owner may still unpublish a version; admins may at any time. */
@@ -97,6 +99,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: parseLogLevel(env.LOG_LEVEL),
     metricsToken: env.METRICS_TOKEN || null,
     signingKeySecret: env.SIGNING_KEY_SECRET || null,
+    signingKey: env.SIGNING_KEY || null,
     unpublishWindowSeconds: env.UNPUBLISH_WINDOW ? parseDuration(env.UNPUBLISH_WINDOW, 'UNPUBLISH_WINDOW') : 72 * 3600,
     tokenMaxLifetimeSeconds: env.TOKEN_MAX_LIFETIME ? Math.max(1, parseDuration(env.TOKEN_MAX_LIFETIME, 'TOKEN_MAX_LIFETIME')) : 365 * 86400,
     shutdownTimeoutMs: intVar(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),

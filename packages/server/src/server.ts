@@ -34,6 +34,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       logger.log('warn', 'SIGNING_KEY_SECRET is not set: signing keys are sealed with DATA_DIR/signing-key.secret; replicas that do not share it cannot mint tokens with the same key');
     const keys = new KeyRing(database.db, sealing.key);
     const resealed = await keys.sealLegacyKeys();
+    if (config.signingKey) log(`signing tokens with the configured key ${await keys.useConfiguredKey(config.signingKey)}`);
     if (resealed) log(`sealed ${resealed} signing key(s) that were stored in the clear`);
     const metrics = new Metrics();
     metrics.watchPool(() => database.poolStats());

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
-import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { InputError } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { signingKeys } from '../db/schema.js';
 import { isSealed, seal, unseal } from './seal.js';
@@ -15,6 +16,7 @@ export const TOKEN_ALG = 'ES256';
 export class KeyRing {
   private readonly publicKeys = new Map<string, CryptoKey>();
   private signing: { kid: string; key: CryptoKey } | null = null;
+  private configured: { kid: string; key: CryptoKey } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -41,6 +43,29 @@ export class KeyRing {
     return n;
   }
 
+  /**
+   * Uses a key from configuration (SIGNING_KEY: a private EC P-256 JWK) for signing. It is stored
+   * like the others (kid = its thumbprint), so every replica and old tokens verify with it.
+   */
+  async useConfiguredKey(jwkText: string): Promise<string> {
+    let jwk: JWK;
+    try {
+      jwk = JSON.parse(jwkText) as JWK;
+    } catch {
+      throw new InputError('SIGNING_KEY must be a private EC P-256 JWK as JSON ({"kty":"EC","crv":"P-256","x":...,"y":...,"d":...})');
+    }
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) throw new InputError('SIGNING_KEY must be a private EC P-256 JWK (kty EC, crv P-256, with d): tokens are ES256');
+    const key = (await importJWK(jwk, TOKEN_ALG)) as CryptoKey;
+    const { d: _d, ...publicJwk } = jwk;
+    const kid = await calculateJwkThumbprint(publicJwk);
+    await this.db
+      .insert(signingKeys)
+      .values({ kid, alg: TOKEN_ALG, publicJwk: { ...publicJwk, kid, alg: TOKEN_ALG, use: 'sig' }, privateJwk: seal(this.sealingKey, JSON.stringify(jwk)) })
+      .onConflictDoNothing();
+    this.configured = { kid, key };
+    return kid;
+  }
+
   /** Adds a new signing key; tokens signed by older keys keep verifying until they expire. */
   async rotate(): Promise<string> {
     const { publicKey, privateKey } = await generateKeyPair(TOKEN_ALG, { extractable: true });
@@ -60,6 +85,7 @@ export class KeyRing {
    * secret (an import from another deployment) is skipped for signing; its tokens still verify.
    */
   async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
+    if (this.configured) return this.configured;
     const [newest] = await this.db.select({ kid: signingKeys.kid }).from(signingKeys).orderBy(desc(signingKeys.createdAt)).limit(1);
     if (this.signing && newest?.kid === this.signing.kid) return this.signing;
     for (const row of await this.db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt))) {
