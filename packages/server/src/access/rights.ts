@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import { InputError, matchesPattern, ROLE_ACTIONS, scopeOf, strongerRole, type AccessRole, type TokenAction } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
+import { unionAll } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/database.js';
 import { grants, orgMembers, orgs, packages, teamMembers } from '../db/schema.js';
 
@@ -27,18 +28,33 @@ export async function roleInScope(db: Db, userId: number, scope: string): Promis
   return { org, role: best([...member, ...viaTeams]) };
 }
 
-/** The strongest role the user holds on a package now: org membership, scope grants, package grants. */
+/**
+ * The strongest role the user holds on a package now: org membership, team grants on the scope,
+ * user and team grants on the package. One round trip: it runs on every authenticated request.
+ */
 export async function roleOn(db: Db, userId: number, name: string, packageId: number): Promise<AccessRole | null> {
   const scope = scopeOf(name);
-  const [inScope, direct] = await Promise.all([
-    scope ? roleInScope(db, userId, scope) : Promise.resolve({ role: null }),
+  const direct = db
+    .select({ role: grants.role })
+    .from(grants)
+    .leftJoin(teamMembers, and(eq(teamMembers.teamId, grants.teamId), eq(teamMembers.userId, userId)))
+    .where(and(eq(grants.packageId, packageId), or(eq(grants.userId, userId), isNotNull(teamMembers.userId))));
+  if (!scope) return best(await direct);
+  const rows = await unionAll(
+    direct,
+    db
+      .select({ role: orgMembers.role })
+      .from(orgMembers)
+      .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
+      .where(and(eq(orgs.name, scope), eq(orgMembers.userId, userId))),
     db
       .select({ role: grants.role })
       .from(grants)
-      .leftJoin(teamMembers, and(eq(teamMembers.teamId, grants.teamId), eq(teamMembers.userId, userId)))
-      .where(and(eq(grants.packageId, packageId), or(eq(grants.userId, userId), isNotNull(teamMembers.userId)))),
-  ]);
-  return strongerRole(inScope.role, best(direct));
+      .innerJoin(teamMembers, and(eq(teamMembers.teamId, grants.teamId), eq(teamMembers.userId, userId)))
+      .innerJoin(orgs, eq(orgs.id, grants.orgId))
+      .where(eq(orgs.name, scope)),
+  );
+  return best(rows);
 }
 
 /** Ids of every package the user holds any role on (for filtering private search results). */
