@@ -5,7 +5,8 @@
 //   pnpm bench                                  # starts its own server on the embedded default
 //   BENCH_URL=http://127.0.0.1:3000 BENCH_TOKEN=... pnpm bench    # against a running server
 //
-// Env: BENCH_SECONDS (per scenario, default 10, at most 60), BENCH_CONCURRENCY (default 32).
+// Env: BENCH_SECONDS (per scenario, default 10, at most 60), BENCH_CONCURRENCY (default 32). The
+// server it starts has its rate limits off (one address sends everything); DATABASE_URL etc. pass through.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -35,7 +36,7 @@ function packageTarball(version) {
 
 async function startServer() {
   const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-bench-'));
-  const proc = spawn(process.execPath, [SERVER_BIN, 'start'], { env: { ...process.env, PORT: '0', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [SERVER_BIN, 'start'], { env: { RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0', ...process.env, PORT: '0', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {

@@ -73,6 +73,13 @@ export async function mintToken(db: Db, keys: KeyRing, spec: TokenSpec): Promise
   return { id: jti, token, user: spec.userName, actions: spec.actions, packages: spec.packages ?? null, cidr: spec.cidr ?? null, expiresAt: new Date(exp * 1000).toISOString() };
 }
 
+/**
+ * Tokens whose signature and claims were verified, by their exact text: a signature never stops
+ * being valid, so this only spares the crypto. Expiry and the database row are checked every time.
+ */
+const verified = new Map<string, { jti: string; sub: string; exp: number }>();
+const VERIFIED_MAX = 10_000;
+
 const unauthorized = (why: string) => new InputError(`${why}; send "Authorization: Bearer <token>" with a valid registry token`, 401, 'unauthorized');
 
 /**
@@ -80,6 +87,16 @@ const unauthorized = (why: string) => new InputError(`${why}; send "Authorizatio
  * expired, used from an allowed address. Records when and from where it was last used.
  */
 export async function verifyToken(db: Db, keys: KeyRing, token: string, ip: string): Promise<Actor> {
+  let payload = verified.get(token);
+  if (payload && payload.exp * 1000 <= Date.now()) {
+    verified.delete(token);
+    throw unauthorized('the token has expired');
+  }
+  payload ??= await verifySignature(keys, token);
+  return checkRow(db, payload, ip);
+}
+
+async function verifySignature(keys: KeyRing, token: string) {
   let kid: string | undefined;
   try {
     kid = decodeProtectedHeader(token).kid;
@@ -89,9 +106,9 @@ export async function verifyToken(db: Db, keys: KeyRing, token: string, ip: stri
   if (!kid) throw unauthorized('the token has no key id');
   const key = await keys.verificationKey(kid);
   if (!key) throw unauthorized('the token was signed by an unknown key');
-  let payload;
+  let claims;
   try {
-    ({ payload } = await jwtVerify(token, key, {
+    ({ payload: claims } = await jwtVerify(token, key, {
       algorithms: [TOKEN_ALG],
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
@@ -102,6 +119,13 @@ export async function verifyToken(db: Db, keys: KeyRing, token: string, ip: stri
     if (e instanceof joseErrors.JWTExpired) throw unauthorized('the token has expired');
     throw unauthorized('the token is invalid');
   }
+  const payload = { jti: claims.jti!, sub: claims.sub!, exp: claims.exp! };
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+  verified.set(token, payload);
+  return payload;
+}
+
+async function checkRow(db: Db, payload: { jti: string; sub: string }, ip: string): Promise<Actor> {
   const [row] = await db
     .select({
       jti: tokens.jti,
@@ -118,7 +142,7 @@ export async function verifyToken(db: Db, keys: KeyRing, token: string, ip: stri
     })
     .from(tokens)
     .innerJoin(users, eq(users.id, tokens.userId))
-    .where(eq(tokens.jti, payload.jti!));
+    .where(eq(tokens.jti, payload.jti));
   if (!row) throw unauthorized('the token does not exist (its user may have been removed)');
   if (row.revokedAt) throw unauthorized(`the token ${row.jti} was revoked at ${row.revokedAt.toISOString()}`);
   if (row.expiresAt.getTime() <= Date.now()) throw unauthorized('the token has expired');
