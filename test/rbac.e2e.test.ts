@@ -74,6 +74,20 @@ describe.each(BACKENDS)('access control on $label', (backend) => {
     expect(JSON.stringify(audit.body)).not.toContain('not it at all');
   });
 
+  it('refuses logins for a name after 10 failures in 15 minutes, on the right password too, and says so', async () => {
+    expect((await api(admin(), 'POST', '/users', { name: 'guessme', password: password('guessme') })).status).toBe(201);
+    for (let i = 0; i < 10; i++) expect((await api(null, 'POST', '/auth/login', { username: 'guessme', password: `guess ${i} wrong` })).status).toBe(401);
+    const locked = await api(null, 'POST', '/auth/login', { username: 'guessme', password: password('guessme') });
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('retry-after')).toBe('900');
+    expect(locked.body.error).toMatch(/too many failed logins for guessme .* ask an admin to set a new password/);
+    // npm's login goes through the same check.
+    const npm = await fetch(`${server.url}/-/user/org.couchdb.user:guessme`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'guessme', password: password('guessme') }) });
+    expect(npm.status).toBe(429);
+    // Other names are unaffected.
+    expect((await api(null, 'POST', '/auth/login', { username: 'ann', password: password('ann') })).status).toBe(201);
+  });
+
   it('lets org owners manage members and refuses to lose the last owner', async () => {
     const olga = await signUp('olga');
     const max = await signUp('max');

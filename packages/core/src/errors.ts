@@ -5,7 +5,7 @@
 export class InputError extends Error {
   constructor(
     message: string,
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 = 400,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 = 400,
     readonly code = 'invalid-input',
     /** More fields for the JSON error body, beside `error` (e.g. a validation report). */
     readonly details: Record<string, unknown> = {},

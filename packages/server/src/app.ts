@@ -100,6 +100,7 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   app.onError((err, c) => {
     if (isInputError(err)) {
       if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="unjucks-registry"');
+      if (err.status === 429) c.header('Retry-After', String((err.details as { retryAfter?: number } | undefined)?.retryAfter ?? 60));
       // npm prints `error`; the registry docs say clients look at `message` first: npm routes send both.
       const npm = !c.req.path.startsWith('/api/');
       return c.json({ error: err.message, ...(npm ? { message: err.message } : {}), ...err.details }, err.status);

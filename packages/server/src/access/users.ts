@@ -1,10 +1,10 @@
-import { and, count, eq, ne } from 'drizzle-orm';
+import { and, count, eq, gt, ne, sql } from 'drizzle-orm';
 import { InputError, parseActions, parseDuration, parsePatterns, TOKEN_ACTIONS, userNameProblem } from '@unjucks/core';
 import type { KeyRing } from '../auth/keys.js';
 import { burnPasswordCheck, hashPassword, passwordProblem, verifyPassword } from '../auth/password.js';
 import { mintToken, type Actor, type MintedToken } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
-import { orgMembers, orgs, users } from '../db/schema.js';
+import { auditLog, orgMembers, orgs, users } from '../db/schema.js';
 import { assertTokenAllows, requireActor } from './rights.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -98,6 +98,7 @@ export interface LoginBody {
  */
 export async function login(db: Db, keys: KeyRing, body: LoginBody, maxLifetimeSeconds: number): Promise<MintedToken> {
   if (typeof body.username !== 'string' || typeof body.password !== 'string') throw new InputError('send { "username": "...", "password": "..." }');
+  await assertNotLockedOut(db, body.username);
   const [u] = userNameProblem(body.username) ? [] : await db.select().from(users).where(eq(users.name, body.username));
   if (!u?.passwordHash) {
     await burnPasswordCheck(body.password);
@@ -113,6 +114,35 @@ export async function login(db: Db, keys: KeyRing, body: LoginBody, maxLifetimeS
     label: typeof body.name === 'string' ? body.name.slice(0, 200) : 'login',
     lifetimeSeconds: lifetime(body.expires, maxLifetimeSeconds),
   });
+}
+
+/** Failed logins a name may have in the window before further attempts are refused. */
+export const LOGIN_MAX_FAILURES = 10;
+export const LOGIN_WINDOW_MINUTES = 15;
+
+/**
+ * Password guessing is slowed per user name, on every replica alike: the failures are counted
+ * from the audit log, which records each one, so no state lives in a replica.
+ */
+async function assertNotLockedOut(db: Db, name: string) {
+  const [{ n }] = (await db
+    .select({ n: count() })
+    .from(auditLog)
+    .where(
+      and(
+        eq(auditLog.actor, name.slice(0, 64)),
+        eq(auditLog.action, 'auth.login'),
+        eq(auditLog.outcome, 'denied'),
+        gt(auditLog.at, sql`now() - make_interval(mins => ${LOGIN_WINDOW_MINUTES})`),
+      ),
+    )) as [{ n: number }];
+  if (Number(n) >= LOGIN_MAX_FAILURES)
+    throw new InputError(
+      `too many failed logins for ${name} (${LOGIN_MAX_FAILURES} in ${LOGIN_WINDOW_MINUTES} minutes); wait and try again, or ask an admin to set a new password`,
+      429,
+      'locked-out',
+      { retryAfter: LOGIN_WINDOW_MINUTES * 60 },
+    );
 }
 
 /** A requested lifetime (seconds or `30d`), defaulting to and capped at the configured maximum. */
