@@ -128,6 +128,7 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
     await ok(admin.npm(['publish'], { cwd: await writePackageDir('npm-owned', '1.0.0') }));
     expect((await api('/api/v1/users', { method: 'POST', body: JSON.stringify({ name: 'npmbob', password: 'npmbob-password' }) })).status).toBe(201);
     expect(await ok(admin.npm(['owner', 'ls', 'npm-owned']))).toMatch(/^admin/);
+    expect((await fetch(`${server.url}/-/user/org.couchdb.user:npmbob`)).status).toBe(401);
     await ok(admin.npm(['owner', 'add', 'npmbob', 'npm-owned']));
     expect(await ok(admin.npm(['owner', 'ls', 'npm-owned', '--prefer-online']))).toMatch(/npmbob/);
     const access = await (await api('/api/v1/packages/npm-owned/access')).json();

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
-import { InputError, parseActions, parsePatterns, patternCovers, type TokenAction } from '@unjucks/core';
+import { InputError, parseActions, parsePatterns, patternCovers } from '@unjucks/core';
 import { parseCidrs } from '../auth/cidr.js';
 import type { KeyRing } from '../auth/keys.js';
 import { mintToken, type Actor, type MintedToken } from '../auth/tokens.js';
@@ -125,7 +125,7 @@ export async function revokeToken(db: Db, actor: Actor | null, id: string) {
   if (!row) throw new InputError(`token ${id} not found`, 404, 'not-found');
   let viaOrg: string | null = null;
   if (row.jti !== a.jti) {
-    assertTokenAllows(a, 'tokens' as TokenAction, null);
+    assertTokenAllows(a, 'tokens', null);
     const may = await mayManageTokensOf(db, a, row.userId);
     if (typeof may === 'string') viaOrg = may;
     if (!may) throw new InputError(`token ${id} belongs to another user, whose tokens user ${a.userName} may not manage`, 403, 'forbidden');

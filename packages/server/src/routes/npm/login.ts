@@ -1,4 +1,5 @@
 import { InputError } from '@unjucks/core';
+import { requireActor } from '../../access/rights.js';
 import { findUser, login } from '../../access/users.js';
 import type { App } from '../app-env.js';
 import { audited } from '../audited.js';
@@ -25,6 +26,8 @@ export const npmLogin = (app: App) =>
 /** GET /-/user/org.couchdb.user:NAME — npm owner add looks the user up first. */
 export const npmUserGet = (app: App) =>
   app.get('/-/user/:id{org\\.couchdb\\.user:[^/]+}', async (c) => {
+    // Signed-in users only: no one enumerates accounts anonymously.
+    requireActor(c.get('actor'), 'looking up a user');
     const name = decodeURIComponent(c.req.param('id')).slice(USER_ID.length);
     const u = await findUser(c.get('registry').db, name);
     return c.json({ _id: USER_ID + u.name, name: u.name, email: '' });
