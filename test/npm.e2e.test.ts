@@ -119,6 +119,11 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
     const reuse = await admin.npm(['publish'], { cwd: await writePackageDir('npm-gone', '1.1.0') });
     expect(reuse.code).not.toBe(0);
     expect(reuse.stderr).toMatch(/cannot publish over the previously published versions: 1\.1\.0/);
+    // The tarball DELETE alone removes a live version (another client may skip the PUT); anonymous is 401.
+    await ok(admin.npm(['publish'], { cwd: await writePackageDir('npm-gone', '1.2.0') }));
+    expect((await fetch(`${server.url}/npm-gone/-/npm-gone-1.2.0.tgz/-rev/9-x`, { method: 'DELETE' })).status).toBe(401);
+    expect((await api('/npm-gone/-/npm-gone-1.2.0.tgz/-rev/9-x', { method: 'DELETE' })).status).toBe(200);
+    expect((await fetch(`${server.url}/npm-gone/1.2.0`)).status).toBe(404);
     await ok(admin.npm(['unpublish', 'npm-gone', '--force']));
     const gone = await admin.npm(['view', 'npm-gone', '--prefer-online']);
     expect(gone.stderr).toMatch(/404/);

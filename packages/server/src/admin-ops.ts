@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InputError, parseActions, parsePatterns, type TokenAction } from '@unjucks/core';
 import { recordAudit } from './access/audit.js';
+import { findToken, markRevoked } from './access/tokens.js';
 import { createUser, lifetime } from './access/users.js';
 import { parseCidrs } from './auth/cidr.js';
 import { KeyRing } from './auth/keys.js';
@@ -10,8 +11,8 @@ import { adminTokenPath } from './bootstrap.js';
 import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { readLock } from './db/embedded-lock.js';
-import { tokens, users } from './db/schema.js';
-import { and, eq, isNull } from 'drizzle-orm';
+import { users } from './db/schema.js';
+import { eq } from 'drizzle-orm';
 
 /**
  * The server CLI's account operations. They work on both databases, with or without a running
@@ -105,11 +106,9 @@ export async function cliTokenRevoke(config: Config, id: string) {
       return r.body as { id: string; revokedAt: string };
     },
     direct: async (db) => {
-      const [row] = /^[0-9a-f-]{36}$/i.test(id) ? await db.select().from(tokens).where(eq(tokens.jti, id)) : [];
-      if (!row) throw new InputError(`token ${id} not found`, 404);
-      const [updated] = await db.update(tokens).set({ revokedAt: new Date() }).where(and(eq(tokens.jti, id), isNull(tokens.revokedAt))).returning();
+      const revokedAt = await markRevoked(db, await findToken(db, id));
       await auditCli(db, 'token.revoke', `token:${id}`);
-      return { id, revokedAt: (updated ?? row).revokedAt!.toISOString() };
+      return { id, revokedAt };
     },
   });
 }

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { InputError, parseDuration, TOKEN_ACTIONS } from '@unjucks/core';
 import { cliKeysRotate, cliTokenCreate, cliTokenRevoke, cliUserAdd } from './admin-ops.js';

@@ -3,7 +3,7 @@ import { InputError } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
 import { auditLog, orgMembers, orgs } from '../db/schema.js';
-import { assertTokenAllows, requireActor } from './rights.js';
+import { actsAsAdmin, assertTokenAllows, requireActor } from './rights.js';
 
 export type AuditOutcome = 'ok' | 'denied' | 'failed';
 
@@ -51,7 +51,7 @@ function date(text: string | undefined, name: string): Date | undefined {
 export async function listAudit(db: Db, actor: Actor | null, q: AuditQuery) {
   const a = requireActor(actor, 'reading the audit log');
   let visibleOrgs: string[] | null = null;
-  if (!a.isAdmin || !a.actions.includes('admin')) {
+  if (!actsAsAdmin(a)) {
     assertTokenAllows(a, 'owners', null);
     const owned = await db
       .select({ name: orgs.name })

@@ -59,9 +59,11 @@ export async function packageAccess(db: Db, actor: Actor | null, name: string) {
   };
 }
 
-async function ownerGrantsLeft(db: Db, packageId: number, except: Grantee): Promise<number> {
-  const rows = await db.select().from(grants).where(and(eq(grants.packageId, packageId), eq(grants.role, 'owner')));
-  return rows.filter((r) => !(except.userId !== null ? r.userId === except.userId : r.teamId === except.teamId)).length;
+/** Whether `g` is the only owner of the package: the one grant whose loss would lock it. */
+async function isLastOwner(db: Db, packageId: number, g: Grantee): Promise<boolean> {
+  const owners = await db.select().from(grants).where(and(eq(grants.packageId, packageId), eq(grants.role, 'owner')));
+  const isG = (r: (typeof owners)[number]) => (g.userId !== null ? r.userId === g.userId : r.teamId === g.teamId);
+  return owners.some(isG) && owners.every(isG);
 }
 
 export async function grantPackage(ctx: RegistryContext, actor: Actor | null, name: string, principal: string, body: { role?: unknown }) {
@@ -72,7 +74,7 @@ export async function grantPackage(ctx: RegistryContext, actor: Actor | null, na
   const scope = scopeOf(name);
   if (g.teamId !== null && scope && g.org !== scope) throw new InputError(`${name} belongs to org ${scope}; only its own teams (${scope}:<team>) can be granted a role on it`);
   await lockOwners(ctx.db, pkg.id, async (tx) => {
-    if (role !== 'owner' && !scope && (await isOwner(tx, pkg.id, g)) && (await ownerGrantsLeft(tx, pkg.id, g)) === 0)
+    if (role !== 'owner' && !scope && (await isLastOwner(tx, pkg.id, g)))
       throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
     await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g)));
     await tx.insert(grants).values({ packageId: pkg.id, userId: g.userId, teamId: g.teamId, role });
@@ -88,7 +90,7 @@ export async function revokePackage(ctx: RegistryContext, actor: Actor | null, n
   await authorize(ctx.db, actor, 'owners', name, pkg);
   const g = await grantee(ctx.db, principal);
   await lockOwners(ctx.db, pkg.id, async (tx) => {
-    if (!scopeOf(name) && (await isOwner(tx, pkg.id, g)) && (await ownerGrantsLeft(tx, pkg.id, g)) === 0)
+    if (!scopeOf(name) && (await isLastOwner(tx, pkg.id, g)))
       throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
     const gone = await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g))).returning();
     if (gone.length === 0) throw new InputError(`${g.label} holds no role on ${name}`, 404, 'not-found');
@@ -96,11 +98,6 @@ export async function revokePackage(ctx: RegistryContext, actor: Actor | null, n
   });
   await ctx.afterChange(pkg.id);
   return { name, principal: g.label, removed: true };
-}
-
-async function isOwner(db: Db, packageId: number, g: Grantee) {
-  const rows = await db.select().from(grants).where(and(eq(grants.packageId, packageId), granteeWhere(g), eq(grants.role, 'owner')));
-  return rows.length > 0;
 }
 
 /** Serializes owner changes of one package (row lock on the package) so two removals cannot both pass the check. */

@@ -79,6 +79,9 @@ export async function readablePackageIds(db: Db, userId: number): Promise<Set<nu
   return new Set([...granted.map((r) => r.id!), ...inOrgs.map((r) => r.id)]);
 }
 
+/** A registry admin using a token that holds "admin": the one who may act for or over anyone. */
+export const actsAsAdmin = (a: Actor) => a.isAdmin && a.actions.includes('admin');
+
 /** The token half of the effective right: the action and the package patterns. */
 export function assertTokenAllows(actor: Actor, action: TokenAction, name: string | null) {
   if (!actor.actions.includes(action))

@@ -5,7 +5,7 @@ import type { KeyRing } from '../auth/keys.js';
 import { mintToken, type Actor, type MintedToken } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
 import { orgMembers, orgs, tokens, users } from '../db/schema.js';
-import { assertTokenAllows, requireActor } from './rights.js';
+import { actsAsAdmin, assertTokenAllows, requireActor } from './rights.js';
 import { findUser, lifetime } from './users.js';
 
 export interface CreateTokenBody {
@@ -37,7 +37,7 @@ export async function createToken(db: Db, keys: KeyRing, actor: Actor | null, bo
   }
   let owner = { id: a.userId, name: a.userName };
   if (body.user !== undefined && body.user !== a.userName) {
-    if (!a.isAdmin || !a.actions.includes('admin')) throw new InputError('only registry admins create tokens for other users', 403, 'forbidden');
+    if (!actsAsAdmin(a)) throw new InputError('only registry admins create tokens for other users', 403, 'forbidden');
     const u = await findUser(db, String(body.user));
     owner = { id: u.id, name: u.name };
   }
@@ -59,7 +59,7 @@ async function managedUsers(db: Db, a: Actor, scope: { user?: string; org?: stri
   if (scope.org) {
     const [org] = await db.select().from(orgs).where(eq(orgs.name, scope.org));
     if (!org) throw new InputError(`org ${scope.org} not found`, 404, 'not-found');
-    if (!(a.isAdmin && a.actions.includes('admin'))) {
+    if (!actsAsAdmin(a)) {
       const [me] = await db.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, a.userId)));
       if (me?.role !== 'owner') throw new InputError(`only owners of org ${scope.org} manage its members' tokens`, 403, 'forbidden');
     }
@@ -75,7 +75,7 @@ async function managedUsers(db: Db, a: Actor, scope: { user?: string; org?: stri
 
 /** Whether the actor manages the user's tokens: false, true (self or admin), or the org through which they do. */
 async function mayManageTokensOf(db: Db, a: Actor, userId: number): Promise<boolean | string> {
-  if (a.userId === userId || (a.isAdmin && a.actions.includes('admin'))) return true;
+  if (a.userId === userId || actsAsAdmin(a)) return true;
   const owned = db.select({ id: orgMembers.orgId }).from(orgMembers).where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
   const [row] = await db
     .select({ org: orgs.name })
@@ -121,8 +121,7 @@ export async function listTokens(db: Db, actor: Actor | null, scope: { user?: st
  */
 export async function revokeToken(db: Db, actor: Actor | null, id: string) {
   const a = requireActor(actor, 'revoking a token');
-  const [row] = /^[0-9a-f-]{36}$/i.test(id) ? await db.select().from(tokens).where(eq(tokens.jti, id)) : [];
-  if (!row) throw new InputError(`token ${id} not found`, 404, 'not-found');
+  const row = await findToken(db, id);
   let viaOrg: string | null = null;
   if (row.jti !== a.jti) {
     assertTokenAllows(a, 'tokens', null);
@@ -130,7 +129,20 @@ export async function revokeToken(db: Db, actor: Actor | null, id: string) {
     if (typeof may === 'string') viaOrg = may;
     if (!may) throw new InputError(`token ${id} belongs to another user, whose tokens user ${a.userName} may not manage`, 403, 'forbidden');
   }
-  const [updated] = await db.update(tokens).set({ revokedAt: new Date() }).where(and(eq(tokens.jti, id), isNull(tokens.revokedAt))).returning();
+  const revokedAt = await markRevoked(db, row);
   const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, row.userId));
-  return { id, user: user?.name ?? null, revokedAt: (updated ?? row).revokedAt!.toISOString(), org: viaOrg };
+  return { id, user: user?.name ?? null, revokedAt, org: viaOrg };
+}
+
+/** The token row by id, or a 404. */
+export async function findToken(db: Db, id: string) {
+  const [row] = /^[0-9a-f-]{36}$/i.test(id) ? await db.select().from(tokens).where(eq(tokens.jti, id)) : [];
+  if (!row) throw new InputError(`token ${id} not found`, 404, 'not-found');
+  return row;
+}
+
+/** Sets revoked_at once (revoking twice keeps the first time); returns it. */
+export async function markRevoked(db: Db, row: { jti: string; revokedAt: Date | null }): Promise<string> {
+  const [updated] = await db.update(tokens).set({ revokedAt: new Date() }).where(and(eq(tokens.jti, row.jti), isNull(tokens.revokedAt))).returning();
+  return (updated ?? row).revokedAt!.toISOString();
 }

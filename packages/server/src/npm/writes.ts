@@ -120,3 +120,10 @@ export async function npmUpdate(ctx: RegistryContext, actor: Actor | null, name:
 }
 
 export { unpublish as npmUnpublish };
+
+/** The tarball step of npm unpublish: the PUT before it usually removed the version already. */
+export async function npmUnpublishTarball(ctx: RegistryContext, actor: Actor | null, name: string, version: string) {
+  requireActor(actor, `unpublishing ${name}@${version}`);
+  const s = await ctx.cache.get(ctx.db, name);
+  if (s.versions.has(version)) await unpublish(ctx, actor, name, version);
+}

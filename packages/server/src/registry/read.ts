@@ -72,13 +72,18 @@ export async function resolveVersion(ctx: RegistryContext, actor: Actor | null, 
   return rendered(s, `version:${chosen}`, () => versionDoc(ctx.publicUrl, name, s.versions.get(chosen)!));
 }
 
-/** The stored tarball of `name` for a file name `<basename>-<version>.tgz`. */
-export async function getTarball(ctx: RegistryContext, actor: Actor | null, name: string, file: string) {
-  const s = await readable(ctx, actor, name);
+/** The version a tarball file name `<basename>-<version>.tgz` of `name` stands for; 404 for another shape. */
+export function versionOfTarball(name: string, file: string): string {
   const base = name.slice(name.indexOf('/') + 1);
   if (!file.startsWith(`${base}-`) || !file.endsWith('.tgz'))
     throw new InputError(`tarball file names look like ${base}-<version>.tgz, got ${file}`, 404, 'not-found');
-  const version = file.slice(base.length + 1, -'.tgz'.length);
+  return file.slice(base.length + 1, -'.tgz'.length);
+}
+
+/** The stored tarball of `name` for a file name `<basename>-<version>.tgz`. */
+export async function getTarball(ctx: RegistryContext, actor: Actor | null, name: string, file: string) {
+  const s = await readable(ctx, actor, name);
+  const version = versionOfTarball(name, file);
   const row = s.versions.get(version);
   if (!row) throw notFound(`version ${version} of ${name} was`);
   const blob = await ctx.store.get(row.blobKey);

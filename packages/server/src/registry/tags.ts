@@ -5,12 +5,11 @@ import type { Db } from '../db/database.js';
 import { distTags, versions } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
 import { findLiveVersion, findPackage, notFound, tagsOf, touchPackage } from './lookup.js';
-import { authorize, authorizeRead } from '../access/rights.js';
+import { authorize } from '../access/rights.js';
+import { readable } from './read.js';
 
 export async function getDistTags(ctx: RegistryContext, actor: Actor | null, name: string) {
-  const s = await ctx.cache.get(ctx.db, name);
-  await authorizeRead(ctx.db, actor, name, s.pkg);
-  return s.tags;
+  return (await readable(ctx, actor, name)).tags;
 }
 
 /** Points `tag` at an existing live version. */

@@ -1,6 +1,7 @@
 import { bodyLimit } from 'hono/body-limit';
 import { InputError } from '@unjucks/core';
-import { npmPublish, npmUnpublish, npmUpdate } from '../../npm/writes.js';
+import { npmPublish, npmUnpublish, npmUnpublishTarball, npmUpdate } from '../../npm/writes.js';
+import { versionOfTarball } from '../../registry/read.js';
 import { nameParam, type App, type Ctx } from '../app-env.js';
 import { audited, packageTarget } from '../audited.js';
 import { readJson } from '../json.js';
@@ -57,14 +58,8 @@ export const npmPackageDelete = (app: App) =>
  */
 export const npmTarballDelete = (app: App) =>
   app.delete('/:name/-/:file/-rev/:rev', audited('version.unpublish', packageTarget), async (c) => {
-    const name = nameParam(c);
-    const base = name.slice(name.indexOf('/') + 1);
-    const file = c.req.param('file');
-    if (!file.startsWith(`${base}-`) || !file.endsWith('.tgz')) throw new InputError(`tarball file names look like ${base}-<version>.tgz, got ${file}`, 404, 'not-found');
-    const version = file.slice(base.length + 1, -'.tgz'.length);
-    const s = await c.get('registry').cache.get(c.get('registry').db, name);
-    if (!s.versions.has(version)) return c.json({ ok: true });
+    const version = versionOfTarball(nameParam(c), c.req.param('file'));
     c.set('audit', { detail: { version, via: 'npm' } });
-    await npmUnpublish(c.get('registry'), c.get('actor'), name, version);
+    await npmUnpublishTarball(c.get('registry'), c.get('actor'), nameParam(c), version);
     return c.json({ ok: true });
   });
