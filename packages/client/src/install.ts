@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { fileHash, integrityOf, readTarballBytes, TEMPLATES_DIR, type CapabilityName, type VersionDoc } from '@unjucks/core';
+import { fileHash, integrityOf, readTarballBytes, SCRIPT_CAPABILITIES, TEMPLATES_DIR, type CapabilityName, type VersionDoc } from '@unjucks/core';
 import { validateFiles } from '@unjucks/validate';
 import type { Settings } from './config.js';
 import { CliError } from './errors.js';
@@ -15,8 +15,6 @@ interface PlannedFile {
   executable: boolean;
 }
 
-/** Capabilities that run code on the user's machine: installing them needs --allow-scripts. */
-const SCRIPT_CAPABILITIES: CapabilityName[] = ['shell', 'hooks'];
 
 export interface InstallResult {
   capabilities: CapabilityName[];

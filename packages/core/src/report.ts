@@ -15,8 +15,16 @@ export interface Finding {
   hint: string;
 }
 
-/** What a package can do beyond writing files into the destination. */
-export type CapabilityName = 'shell' | 'chmod' | 'hooks' | 'ci-config' | 'npmrc' | 'package-scripts';
+/**
+ * What a package can do beyond writing files into the destination.
+ * - `template-code`: EJS code the validator cannot prove harmless (it runs as JavaScript at generate time).
+ * - `autorun`: writes a file that runs code when the project is opened, built or installed
+ *   (`.husky/*`, `.vscode/tasks.json`, `.devcontainer/`, `.envrc`, package.json lifecycle scripts).
+ */
+export type CapabilityName = 'shell' | 'chmod' | 'hooks' | 'ci-config' | 'npmrc' | 'package-scripts' | 'template-code' | 'autorun';
+
+/** Capabilities that run code on the user's machine: `unjucks install` needs --allow-scripts for them. */
+export const SCRIPT_CAPABILITIES: readonly CapabilityName[] = ['shell', 'hooks', 'template-code', 'autorun'];
 
 export interface Capability {
   name: CapabilityName;
@@ -24,7 +32,23 @@ export interface Capability {
   detail: string;
 }
 
+/** One variable a template reads, with what is known of it and where that came from. */
+export interface VariableSummary {
+  name: string;
+  type?: string;
+  required?: boolean;
+  default?: unknown;
+  description?: string;
+  /** Where the details come from: the manifest's JSON Schema, a meta/config file, a prompt file, frontmatter, or the template text. */
+  source: 'manifest' | 'meta' | 'prompt' | 'frontmatter' | 'inferred';
+}
+
+/**
+ * A template as the tools find it (discovered from the tree, refined by a declared
+ * `unjucks.generators` block). Reports stored before discovery existed carry only the first five fields.
+ */
 export interface TemplateSummary {
+  /** Generator path below _templates/ (nested generators keep their slashes). */
   generator: string;
   template: string;
   files: string[];
@@ -32,6 +56,16 @@ export interface TemplateSummary {
   variables: string[];
   /** True when the manifest declared no variables and these were inferred from the syntax tree. */
   inferred: boolean;
+  description?: string;
+  generatorDescription?: string;
+  /** `folder`: _templates/<generator>/<template>/**; `file`: Unjucks' single-file _templates/<generator>/<file>.njk. */
+  layout?: 'folder' | 'file';
+  /** The tools that render it, and with which engines. */
+  tools?: ('unjucks' | 'hygen')[];
+  engines?: ('nunjucks' | 'ejs')[];
+  /** Declared under unjucks.generators (true), or found only in the tree (false). */
+  declared?: boolean;
+  variableDetails?: VariableSummary[];
 }
 
 export interface ValidationReport {

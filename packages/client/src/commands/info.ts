@@ -1,4 +1,4 @@
-import { resolveSpec, sortVersions, type PackageDoc, type VariableSchema } from '@unjucks/core';
+import { resolveSpec, SCRIPT_CAPABILITIES, sortVersions, type PackageDoc, type VariableSchema } from '@unjucks/core';
 import type { Settings } from '../config.js';
 import { CliError } from '../errors.js';
 import { getJson, packageUrl } from '../http.js';
@@ -44,7 +44,7 @@ export function formatInfo(info: Awaited<ReturnType<typeof infoCommand>>): strin
   if (info.engines?.unjucks) lines.push(`engines.unjucks: ${info.engines.unjucks}`);
   lines.push(`tarball: ${info.dist.tarball} (${info.dist.fileCount} files, ${info.dist.unpackedSize} bytes)`);
   if (info.quality !== null) lines.push(`quality: ${info.quality}/100`);
-  lines.push(`capabilities: ${info.capabilities.length ? `${info.capabilities.join(', ')}${info.capabilities.some((c) => c === 'shell' || c === 'hooks') ? ' (install needs --allow-scripts)' : ''}` : 'none (writes files only)'}`);
+  lines.push(`capabilities: ${info.capabilities.length ? `${info.capabilities.join(', ')}${info.capabilities.some((c) => SCRIPT_CAPABILITIES.includes(c)) ? ' (install needs --allow-scripts)' : ''}` : 'none (writes files only)'}`);
   const gens = Object.entries(info.generators);
   lines.push(gens.length ? 'generators:' : 'generators: (none declared)');
   for (const [g, gen] of gens) {
