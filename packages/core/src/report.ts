@@ -21,7 +21,8 @@ export interface Finding {
  * - `autorun`: writes a file that runs code when the project is opened, built or installed
  *   (`.husky/*`, `.vscode/tasks.json`, `.devcontainer/`, `.envrc`, package.json lifecycle scripts).
  */
-export type CapabilityName = 'shell' | 'chmod' | 'hooks' | 'ci-config' | 'npmrc' | 'package-scripts' | 'template-code' | 'autorun';
+export const CAPABILITY_NAMES = ['shell', 'chmod', 'hooks', 'ci-config', 'npmrc', 'package-scripts', 'template-code', 'autorun'] as const;
+export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
 /** Capabilities that run code on the user's machine: `unjucks install` needs --allow-scripts for them. */
 export const SCRIPT_CAPABILITIES: readonly CapabilityName[] = ['shell', 'hooks', 'template-code', 'autorun'];

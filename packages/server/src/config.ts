@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DEFAULT_LIMITS, InputError, parseDuration, type CapabilityName, type PackageLimits } from '@unjucks/core';
+import { CAPABILITY_NAMES, DEFAULT_LIMITS, InputError, parseDuration, type CapabilityName, type PackageLimits } from '@unjucks/core';
 import semver from 'semver';
 import { parseLogLevel, type LogLevel } from './log.js';
 
@@ -52,7 +52,7 @@ export interface Config {
   };
 }
 
-const CAPABILITIES: CapabilityName[] = ['shell', 'chmod', 'hooks', 'ci-config', 'npmrc', 'package-scripts'];
+const CAPABILITIES: readonly CapabilityName[] = CAPABILITY_NAMES;
 
 function listVar<T extends string>(env: Env, name: string, check: (v: string) => boolean, what: string): T[] | null {
   const raw = env[name]?.trim();
