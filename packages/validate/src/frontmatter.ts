@@ -13,12 +13,6 @@ export interface Frontmatter {
   body: string;
 }
 
-// Keys Unjucks or Hygen read (see the template-format reference).
-export const KNOWN_KEYS = new Set([
-  'to', 'inject', 'before', 'after', 'prepend', 'append', 'lineAt', 'at_line', 'skipIf', 'skip_if', 'unless_exists',
-  'eof_last', 'sh', 'sh_ignore_exit', 'chmod', 'force', 'from', 'echo', 'message', 'variables', 'setup', 'spinner',
-  'rdf', 'turtle', 'sparql', 'query', 'rdfData', 'turtleData', 'rdfBaseUri',
-]);
 
 /**
  * Splits and parses frontmatter with YAML's core schema: no custom tags, capped aliases and size.

@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
 import type { Findings } from './findings.js';
+import { KNOWN_GLOBALS } from './tools.js';
 
 /** The parts of nunjucks' AST nodes this module reads (nunjucks/src/nodes.js). */
 interface Node {
@@ -20,16 +21,6 @@ const UNSAFE_MEMBERS = new Set([
 ]);
 const UNSAFE_GLOBALS = new Set(['process', 'require', 'global', 'globalThis', 'module', 'Function', 'eval', 'constructor']);
 
-// Names a template can use without being given them: nunjucks' and Unjucks' globals.
-const KNOWN_GLOBALS = new Set(['loop', 'range', 'cycler', 'joiner', 'caller', 'super', 'timestamp', 'now', 'today', 'dayjs', 'formatDate', 'true', 'false', 'none', 'null']);
-
-const UNJUCKS_FILTERS = `pascalCase PascalCase camelCase kebabCase kebab-case kebab snakeCase snake_case constantCase CONSTANT_CASE capitalize
-  lower upper lowerCase upperCase titleCase sentenceCase slug humanize underscore dasherize classify tableize camelize demodulize
-  truncate wrap pad repeat reverse swapCase pluralize singular dump join default map formatDate dateFormat dateAdd dateSub
-  dateSubtract dateFrom dateTo fromNow toNow dateStart startOf dateEnd endOf isToday isBefore isAfter dateDiff diff dateUnix unix
-  dateIso iso dateUtc utc dateTimezone tz`.split(/\s+/);
-const NUNJUCKS_FILTERS = Object.keys((new nunjucks.Environment() as unknown as { filters: Record<string, unknown> }).filters);
-export const BUILTIN_FILTERS = new Set([...UNJUCKS_FILTERS, ...NUNJUCKS_FILTERS]);
 
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && typeof (v as Node).typename === 'string';
 

@@ -13,11 +13,11 @@ import {
   type ValidationReport,
 } from '@unjucks/core';
 import { Findings, RULES, type RuleId } from './findings.js';
-import { KNOWN_KEYS, parseFrontmatter } from './frontmatter.js';
-import { analyzeNunjucks, BUILTIN_FILTERS, parseNunjucks } from './nunjucks-ast.js';
+import { checkTemplateFile } from './check-file.js';
+import { parseFrontmatter } from './frontmatter.js';
 import { defaultProblems } from './schema-default.js';
 import { scanSecrets } from './secrets.js';
-import { checkTarget } from './targets.js';
+import { BUILTIN_FILTERS, EJS_EXT, HOOK_FILES, KNOWN_KEYS, NUNJUCKS_EXT } from './tools.js';
 
 export const VALIDATOR_VERSION = 'unjucks-validate/1';
 
@@ -33,9 +33,6 @@ export interface ValidateOptions {
   refuseCapabilities?: CapabilityName[];
 }
 
-const NUNJUCKS_EXT = /\.(njk|nunjucks|hbs|handlebars)$/;
-const EJS_EXT = /\.(ejs|ejs\.t|t)$/;
-const HOOK_FILES = new Set(['prompt.js', 'prompt.cjs', 'prompt.mjs', 'prompt.ts', 'index.js', 'index.cjs', 'index.ts', '.hygen.js', '.hygen.cjs']);
 const WINDOWS_BAD = /[<>:"|?*]/;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 
@@ -130,24 +127,9 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     for (const key of Object.keys(fm.data))
       if (!KNOWN_KEYS.has(key)) findings.add('frontmatter/unknown-key', `frontmatter key "${key}" is not one Unjucks or Hygen reads`, { file: f.path, line: lineOf(key) });
     if (text.startsWith('---') && !('to' in fm.data)) findings.add('frontmatter/no-to', 'the template has frontmatter but no to:', { file: f.path, line: 1 });
-    const inject = fm.data.inject === true || fm.data.inject === 'true';
-    for (const key of ['to', 'from'] as const) {
-      const r = checkTarget(f.path, key, fm.data[key], engine, lineOf(key), inject, findings);
-      r.variables.forEach((v) => vars.add(v));
-      for (const c of r.capabilities) addCapability(c.name, f.path, c.detail);
-    }
-    if (fm.data.sh !== undefined && fm.data.sh !== null && fm.data.sh !== '') addCapability('shell', f.path, `sh: runs ${JSON.stringify(String(fm.data.sh).slice(0, 80))}`);
-    if (fm.data.setup !== undefined) addCapability('shell', f.path, 'setup: clones a repository');
-    if (fm.data.chmod !== undefined) addCapability('chmod', f.path, `chmod: ${String(fm.data.chmod)}`);
-
-    if (engine === 'nunjucks') {
-      if (/<%[=\-_]?\s/.test(fm.body)) {
-        const before = fm.body.slice(0, fm.body.search(/<%/));
-        findings.add('syntax/ejs-in-njk', 'the template uses EJS tags (<% %>) in a nunjucks file', { file: f.path, line: fm.bodyLine + before.split('\n').length - 1 });
-      }
-      const ast = parseNunjucks(f.path, fm.body, fm.bodyLine, findings);
-      if (ast) analyzeNunjucks(f.path, ast, fm.bodyLine, findings, knownFilters).variables.forEach((v) => vars.add(v));
-    }
+    const r = checkTemplateFile({ file: f.path, text, engines: [engine], frontmatter: fm, variableDefaults: {}, knownFilters, findings });
+    r.variables.forEach((v) => vars.add(v));
+    for (const c of r.capabilities) addCapability(c.name, f.path, c.detail);
   }
 
   // Policy.
