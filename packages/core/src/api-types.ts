@@ -1,4 +1,5 @@
 import type { Manifest } from './manifest.js';
+import type { GeneratorListing } from './generators.js';
 import type { CapabilityName, ValidationReport } from './report.js';
 
 /** Path prefix of the native API. */
@@ -26,6 +27,8 @@ export interface VersionDoc {
   /** From the validation report: what the package can do beyond writing files, and its 0-100 score. */
   capabilities: CapabilityName[];
   quality: number | null;
+  /** Generators and templates as the validator discovered them, refined by the manifest's declarations. */
+  generators: GeneratorListing[];
 }
 
 export interface PackageDoc {

@@ -7,4 +7,5 @@ export * from './integrity.js';
 export * from './tarball.js';
 export * from './api-types.js';
 export * from './report.js';
+export * from './generators.js';
 export * from './access.js';

@@ -1,4 +1,4 @@
-import { resolveSpec, SCRIPT_CAPABILITIES, sortVersions, type PackageDoc, type VariableSchema } from '@unjucks/core';
+import { generatorsOf, resolveSpec, SCRIPT_CAPABILITIES, sortVersions, type PackageDoc, type VariableSummary } from '@unjucks/core';
 import type { Settings } from '../config.js';
 import { CliError } from '../errors.js';
 import { getJson, packageUrl } from '../http.js';
@@ -20,20 +20,17 @@ export async function infoCommand(settings: Settings, opts: { name: string; spec
     dist: v.dist,
     capabilities: v.capabilities ?? [],
     quality: v.quality ?? null,
-    generators: v.manifest.unjucks?.generators ?? {},
+    // A registry from before discovery sends no generators: show what the manifest declares.
+    generators: v.generators ?? generatorsOf(v.manifest, null),
   };
 }
 
-function describeVariables(schema: VariableSchema | undefined): string[] {
-  const props = schema?.properties ?? {};
-  const required = new Set(schema?.required ?? []);
-  return Object.entries(props).map(([k, s]) => {
-    const bits = [s.type ? String(s.type) : 'any'];
-    if (required.has(k)) bits.push('required');
-    if (s.enum) bits.push(`one of ${s.enum.map((e) => JSON.stringify(e)).join('|')}`);
-    if (s.default !== undefined) bits.push(`default ${JSON.stringify(s.default)}`);
-    return `      ${k} (${bits.join(', ')})${s.description ? `: ${s.description}` : ''}`;
-  });
+function describeVariable(v: VariableSummary): string {
+  const bits = [v.type ?? 'any'];
+  if (v.required) bits.push('required');
+  if (v.default !== undefined) bits.push(`default ${JSON.stringify(v.default)}`);
+  if (v.source === 'inferred') bits.push('found in the template');
+  return `      ${v.name} (${bits.join(', ')})${v.description ? `: ${v.description}` : ''}`;
 }
 
 export function formatInfo(info: Awaited<ReturnType<typeof infoCommand>>): string {
@@ -45,13 +42,13 @@ export function formatInfo(info: Awaited<ReturnType<typeof infoCommand>>): strin
   lines.push(`tarball: ${info.dist.tarball} (${info.dist.fileCount} files, ${info.dist.unpackedSize} bytes)`);
   if (info.quality !== null) lines.push(`quality: ${info.quality}/100`);
   lines.push(`capabilities: ${info.capabilities.length ? `${info.capabilities.join(', ')}${info.capabilities.some((c) => SCRIPT_CAPABILITIES.includes(c)) ? ' (install needs --allow-scripts)' : ''}` : 'none (writes files only)'}`);
-  const gens = Object.entries(info.generators);
-  lines.push(gens.length ? 'generators:' : 'generators: (none declared)');
-  for (const [g, gen] of gens) {
-    lines.push(`  ${g}${gen.description ? ` — ${gen.description}` : ''}`);
-    for (const [t, tmpl] of Object.entries(gen.templates ?? {})) {
-      lines.push(`    ${g} ${t}${tmpl.description ? ` — ${tmpl.description}` : ''}`);
-      lines.push(...describeVariables(tmpl.variables));
+  lines.push(info.generators.length ? 'generators:' : 'generators: (none found)');
+  for (const g of info.generators) {
+    lines.push(`  ${g.name}${g.description ? ` — ${g.description}` : ''}`);
+    for (const t of g.templates) {
+      const how = [t.layout === 'file' ? 'single file' : '', t.engines.join('+'), t.declared ? '' : 'undeclared'].filter(Boolean).join(', ');
+      lines.push(`    ${g.name} ${t.name}${t.description ? ` — ${t.description}` : ''}${how ? ` (${how})` : ''}`);
+      lines.push(...t.variables.map(describeVariable));
     }
   }
   return lines.join('\n');

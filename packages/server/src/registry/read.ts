@@ -1,4 +1,4 @@
-import { InputError, resolveSpec, sortVersions, tarballFileName, type PackageDoc, type VersionDoc } from '@unjucks/core';
+import { generatorsOf, InputError, resolveSpec, sortVersions, tarballFileName, type PackageDoc, type VersionDoc } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
 import { authorizeRead } from '../access/rights.js';
 import type { RegistryContext } from './context.js';
@@ -27,6 +27,7 @@ function versionDoc(publicUrl: string, name: string, v: VersionRow): VersionDoc 
     ...(v.deprecated ? { deprecated: v.deprecated } : {}),
     capabilities: v.report?.capabilities ?? [],
     quality: v.report?.quality ?? null,
+    generators: generatorsOf(v.manifest, v.report?.templates),
   };
 }
 

@@ -1,7 +1,7 @@
 import { isPrivateSql } from '../access/rights.js';
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import semver from 'semver';
-import type { CapabilityName } from '@unjucks/core';
+import { generatorsOf, type CapabilityName } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { distTags, downloads, packages, users, versions } from '../db/schema.js';
 
@@ -106,14 +106,10 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
         version: v.version,
         description: m.description ?? '',
         keywords: m.keywords ?? [],
-        generators: Object.entries(m.unjucks?.generators ?? {}).map(([g, gen]) => ({
-          name: g,
-          description: gen.description ?? '',
-          templates: Object.entries(gen.templates ?? {}).map(([t, tmpl]) => ({
-            name: t,
-            description: tmpl.description ?? '',
-            variables: Object.entries(tmpl.variables?.properties ?? {}).map(([name, s]) => ({ name, description: s.description ?? '' })),
-          })),
+        generators: generatorsOf(m, v.report?.templates).map((g) => ({
+          name: g.name,
+          description: g.description,
+          templates: g.templates.map((t) => ({ name: t.name, description: t.description, variables: t.variables.map((x) => ({ name: x.name, description: x.description ?? '' })) })),
         })),
         readme: v.readme ?? '',
         maintainers,
