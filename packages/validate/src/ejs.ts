@@ -348,6 +348,16 @@ export function analyzeEjs(
     findings.add('ejs/syntax', `the JavaScript in this EJS template does not parse: ${err.message.replace(/\s*\(\d+:\d+\)$/, '')}`, { file, ...where(toSource(err.pos ?? 0)) });
     return use;
   }
+  try {
+    walkProgram(file, root, findings, defaults, use, where, toSource);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    findings.add('ejs/syntax', 'the EJS code nests expressions too deeply to be analysed', { file, ...where(0) });
+  }
+  return use;
+}
+
+function walkProgram(file: string, root: N, findings: Findings, defaults: Record<string, unknown>, use: EjsUse, where: Where, toSource: (p: number) => number) {
   const env = declarations(root, defaults);
   const at = (n: N) => ({ file, ...where(toSource(n.start)) });
   const unproven = (n: N, why: string) => {
@@ -442,7 +452,6 @@ export function analyzeEjs(
     for (const k of Object.keys(n)) if (k !== 'type' && typeof n[k] === 'object') walk(n[k], n);
   };
   walk(root);
-  return use;
 }
 
 function rootName(n: N): string | null {

@@ -319,6 +319,24 @@ export function analyzeNunjucks(
   /** Where a position inside `root` sits in the file (for values embedded in frontmatter). */
   position?: (n: Node) => { line: number; column: number },
 ): NunjucksUse {
+  try {
+    return analyzeTree(file, root, bodyLine, findings, knownFilters, defaults, position);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    findings.add('syntax/nunjucks', 'the template nests expressions too deeply to be analysed', { file, line: bodyLine });
+    return { variables: new Set() };
+  }
+}
+
+function analyzeTree(
+  file: string,
+  root: Node,
+  bodyLine: number,
+  findings: Findings,
+  knownFilters: Set<string>,
+  defaults: Record<string, unknown>,
+  position?: (n: Node) => { line: number; column: number },
+): NunjucksUse {
   const used = new Set<string>();
   const env = bindings(root, defaults);
   const at = (n: Node) => ({ file, ...(position ? position(n) : { line: bodyLine + n.lineno, column: n.colno + 1 }) });

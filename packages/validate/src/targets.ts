@@ -1,7 +1,7 @@
 import type { CapabilityName } from '@unjucks/core';
 import { foldEjsTemplate } from './ejs.js';
 import type { Findings, RuleId } from './findings.js';
-import { possiblePaths } from './fold.js';
+import { possiblePaths, TOP } from './fold.js';
 import { foldNunjucksTemplate } from './nunjucks-ast.js';
 
 const SHELL_RC = new Set(['.bashrc', '.bash_profile', '.bash_login', '.bash_logout', '.profile', '.zshrc', '.zprofile', '.zshenv', '.zlogin', '.zlogout', '.cshrc', '.tcshrc', '.kshrc', '.login', '.logout', 'config.fish', '.inputrc']);
@@ -92,7 +92,13 @@ export function checkTarget(
   const where = { file, line };
   const seen = new Set<string>();
   for (const engine of engines) {
-    const r = engine === 'nunjucks' ? foldNunjucksTemplate(raw, defaults) : foldEjsTemplate(raw, defaults);
+    let r: ReturnType<typeof foldEjsTemplate>;
+    try {
+      r = engine === 'nunjucks' ? foldNunjucksTemplate(raw, defaults) : foldEjsTemplate(raw, defaults);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      r = { values: [TOP], variables: new Set() };
+    }
     if (!r) {
       findings.add(engine === 'nunjucks' ? 'syntax/nunjucks' : 'ejs/syntax', `the ${key}: value does not compile as ${engine === 'nunjucks' ? 'Nunjucks' : 'EJS'}`, where);
       continue;
