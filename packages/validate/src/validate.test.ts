@@ -48,8 +48,8 @@ describe('the fixture corpus', () => {
     if (severity === 'error') expect(report.ok).toBe(false);
   });
 
-  it.each(DISCOVERY_FIXTURES)('$rule: $label', ({ entries, rule, severity }) => {
-    expect(rulesOf(entries)).toContain(`${severity}:${rule}`);
+  it.each(DISCOVERY_FIXTURES)('$rule: $label', ({ entries, rule, severity, options }) => {
+    expect(rulesOf(entries, options)).toContain(`${severity}:${rule}`);
   });
 
   it('has a fixture for every rule the validator can report', () => {
@@ -64,8 +64,10 @@ describe('the fixture corpus', () => {
 });
 
 // Rules about what discovery reads (metadata files); unit-tested here rather than published end to end.
-const DISCOVERY_FIXTURES = [
+// (The time budget is an option of the validator, so its fixture lives here rather than in the published corpus.)
+const DISCOVERY_FIXTURES: { label: string; rule: string; severity: string; entries: PackageFile[]; options?: Parameters<typeof validateFiles>[1] }[] = [
   { label: 'a meta.yml that is not YAML', rule: 'metadata/unreadable', severity: 'warning', entries: files({ ...ok(), [`${T}/meta.yml`]: 'description: [unclosed\n' }) },
+  { label: 'a validation past its time budget', rule: 'report/time-budget', severity: 'error', entries: files(ok()), options: { timeBudgetMs: -1 } },
 ];
 
 // What the real trees' validation may still warn about, outside discovery's own rules.
