@@ -10,7 +10,7 @@
 import { parse, type Options } from 'acorn';
 import type { Findings } from './findings.js';
 import {
-  ARRAY_METHODS, callPath, concat, DANGEROUS_KEYS, input, INPUT_MARK, isTop, judgeKey, lift, LOOP_MARK, loopItem, STRING_METHODS, texts, top, TOP, union,
+  ARRAY_METHODS, callPath, concat, DANGEROUS_KEYS, Obj, input, INPUT_MARK, isTop, judgeKey, lift, LOOP_MARK, loopItem, STRING_METHODS, texts, top, TOP, union,
   type Val, type Vals,
 } from './fold.js';
 import { fromData } from './nunjucks-ast.js';
@@ -275,9 +275,13 @@ export function foldJs(n: unknown, env: Map<string, Vals>, defaults: Record<stri
     case 'ArrayExpression':
       return (n.elements as unknown[]).some((e) => isN(e) && e.type === 'SpreadElement') ? top() : lift((n.elements as N[]).map(f), (...a) => a);
     case 'MemberExpression': {
-      const obj = f(n.object);
       const key = n.computed ? f(n.property) : [String((n.property as N).name)];
+      // locals.x is the local x.
+      if (isN(n.object) && n.object.type === 'Identifier' && n.object.name === 'locals' && !env.has('locals') && !n.computed)
+        return f({ type: 'Identifier', name: String((n.property as N).name), start: n.start, end: n.end });
+      const obj = f(n.object);
       return lift([obj, key], (o, k) => {
+        if (o instanceof Obj) return o.get(k);
         if (o === INPUT_MARK || o === LOOP_MARK || (typeof o === 'string' && (o.includes(INPUT_MARK) || o.includes(LOOP_MARK)))) return k === 'length' ? 0 : INPUT_MARK;
         if ((typeof o === 'string' || Array.isArray(o)) && k === 'length') return o.length;
         if (Array.isArray(o) && typeof k === 'number') return o[k];
@@ -441,6 +445,12 @@ function walkProgram(file: string, root: N, findings: Findings, defaults: Record
       case 'Property':
       case 'PropertyDefinition':
       case 'MethodDefinition':
+        // Destructuring reads the key: const { constructor: c } = x is x.constructor.
+        if (parent?.type === 'ObjectPattern') {
+          const verdict = n.computed ? judgeKey(foldJs(n.key, env, defaults)) : judgeKey([String((n.key as N).name ?? (n.key as N).value)]);
+          if (verdict.kind === 'dangerous') findings.add('ejs/unsafe-member', `the EJS code reads "${verdict.name}" by destructuring`, at(n));
+          else if (verdict.kind === 'unknown' && n.computed) unproven(n, 'destructures a computed key');
+        }
         if (n.computed) walk(n.key, n);
         return walk(n.value, n);
       case 'LabeledStatement':

@@ -13,7 +13,22 @@ export const INPUT_MARK = '\uE000';
 export const LOOP_MARK = '\uE001';
 export const TOP: unique symbol = Symbol('top');
 export type Scalar = string | number | boolean | null | undefined;
-export type Val = Scalar | typeof TOP | Val[];
+/** A plain-data object from a declared default (`cfg: { dir: ... }`), looked into by member access. */
+export class Obj {
+  constructor(readonly data: Record<string, unknown>) {}
+  get(key: unknown): Val {
+    return typeof key === 'string' && Object.hasOwn(this.data, key) ? dataVal(this.data[key]) : undefined;
+  }
+}
+export type Val = Scalar | typeof TOP | Obj | Val[];
+
+/** Plain data (a declared default) as a folded value. */
+export function dataVal(v: unknown): Val {
+  if (v === null || v === undefined || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (Array.isArray(v)) return v.map(dataVal);
+  if (typeof v === 'object') return new Obj(v as Record<string, unknown>);
+  return TOP;
+}
 /** The possible values of one expression. */
 export type Vals = Val[];
 
@@ -23,9 +38,9 @@ const MAX_STRING = 4096;
 export const top = (): Vals => [TOP];
 export const input = (): Vals => [INPUT_MARK];
 export const loopItem = (): Vals => [LOOP_MARK];
-export const isTop = (vs: Vals) => vs.some((v) => v === TOP || (Array.isArray(v) && v.some((i) => i === TOP)));
+export const isTop = (vs: Vals): boolean => vs.some((v) => v === TOP || (Array.isArray(v) && isTop(v)));
 
-const keyOf = (v: Val): string => (v === TOP ? '\u0000top' : v === undefined ? '\u0000undef' : typeof v === 'string' ? `s${v}` : JSON.stringify(v) ?? 'x');
+const keyOf = (v: Val): string => (v === TOP ? '\u0000top' : v === undefined ? '\u0000undef' : typeof v === 'string' ? `s${v}` : v instanceof Obj ? `o${JSON.stringify(v.data)}` : JSON.stringify(v) ?? 'x');
 
 /** A set of possibilities, deduplicated and capped. */
 export function union(...sets: Vals[]): Vals {
@@ -44,6 +59,7 @@ export function union(...sets: Vals[]): Vals {
 export function toText(v: Val): string | typeof TOP {
   if (v === TOP) return TOP;
   if (v === null || v === undefined) return '';
+  if (v instanceof Obj) return '[object Object]';
   if (Array.isArray(v)) {
     const parts = v.map(toText);
     return parts.includes(TOP) ? TOP : parts.join(',');

@@ -1,7 +1,7 @@
 import nunjucks from 'nunjucks';
 import type { Findings } from './findings.js';
 import {
-  ARRAY_METHODS, concat, DANGEROUS_KEYS, input, INPUT_MARK, isTop, judgeKey, lift, LOOP_MARK, loopItem, nullProto, STRING_METHODS, texts, top, TOP, union,
+  ARRAY_METHODS, concat, DANGEROUS_KEYS, dataVal, Obj, input, INPUT_MARK, isTop, judgeKey, lift, LOOP_MARK, loopItem, nullProto, STRING_METHODS, texts, top, TOP, union,
   type Val, type Vals,
 } from './fold.js';
 import { KNOWN_GLOBALS } from './tools.js';
@@ -43,12 +43,9 @@ export function parseNunjucks(file: string, source: string, bodyLine: number, fi
   }
 }
 
-/** Plain-data values (variable defaults) as folded values. */
+/** A declared default as folded values. */
 export function fromData(v: unknown): Vals {
-  if (v === undefined) return input();
-  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return [v];
-  if (Array.isArray(v)) return [v.map((x) => (x !== null && typeof x === 'object' ? INPUT_MARK : (x as Val)))];
-  return input();
+  return v === undefined ? input() : [dataVal(v)];
 }
 
 export type Env = Map<string, Vals>;
@@ -63,12 +60,17 @@ function lookupName(name: string, env: Env, defaults: Record<string, unknown>): 
 
 // Filters whose effect on a literal the analysis reproduces. Case filters keep the text as it is:
 // they never add "." or "/" a path did not already have, and keeping them is the cautious choice.
+const CASE_FILTERS = new Set(`pascalCase PascalCase camelCase kebabCase kebab-case kebab snakeCase snake_case constantCase CONSTANT_CASE capitalize
+  titleCase sentenceCase slug humanize underscore dasherize classify tableize camelize demodulize pluralize singular swapCase title`.split(/\s+/));
+/** Characters a path escape needs: a filter that is handed none of them cannot make one. */
+const PATHLIKE = /[./\\~:\0]/;
 const htmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const asText = (v: Val) => (typeof v === 'string' ? v : v === null || v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v));
 const FILTERS: Record<string, (v: Val, ...a: Val[]) => Val> = nullProto({
   lower: (v) => asText(v).toLowerCase(),
   lowerCase: (v) => asText(v).toLowerCase(),
   upper: (v) => asText(v).toUpperCase(),
+  repeat: (v, n) => (asText(v).length * Number(n ?? 1) > 4096 ? TOP : asText(v).repeat(Math.max(0, Number(n ?? 1) | 0))),
   upperCase: (v) => asText(v).toUpperCase(),
   trim: (v) => asText(v).trim(),
   capitalize: (v) => asText(v).charAt(0).toUpperCase() + asText(v).slice(1).toLowerCase(),
@@ -139,8 +141,10 @@ export function foldExpr(n: unknown, env: Env, defaults: Record<string, unknown>
       if (args.length === 0) return top();
       if (name === 'default' || name === 'd') return union(args[0]!, args[1] ?? [undefined]);
       const fn = FILTERS[name];
-      // A filter the analysis does not model keeps its input: cautious for paths, where the input is what matters.
-      if (!fn) return args[0]!;
+      // Case filters keep the text (they never add "." or "/"): the cautious choice for paths.
+      if (!fn && CASE_FILTERS.has(name)) return args[0]!;
+      // Any other filter could rearrange what it is given: on plain text its result is plain text, else unknown.
+      if (!fn) return args.every((a) => !isTop(a) && a.every((v) => typeof v !== 'string' || !PATHLIKE.test(v))) ? lift([args[0]!], (v) => (v === undefined || v === null ? v : INPUT_MARK)) : top();
       return lift(args, (v, ...rest) => (v === INPUT_MARK || v === LOOP_MARK ? v : fn(v, ...rest)));
     }
     case 'LookupVal': {
@@ -148,6 +152,7 @@ export function foldExpr(n: unknown, env: Env, defaults: Record<string, unknown>
       const key = f(n.val);
       if (isTop(target) || isTop(key)) return top();
       return lift([target, key], (t, k) => {
+        if (t instanceof Obj) return t.get(k);
         if (Array.isArray(t) && typeof k === 'number') return t[k];
         if (Array.isArray(t) && k === 'length') return t.length;
         if (typeof t === 'string' && k === 'length') return t.length;
@@ -359,6 +364,16 @@ function analyzeTree(
     }
   };
 
+  const dangerousArgs = (n: Node, args: unknown[]) => {
+    for (const a of args) {
+      const values = isNode(a) && a.typename === 'KeywordArgs' ? children(a).map((p) => (p as Node).value) : [a];
+      for (const v of values) {
+        const verdict = judgeKey(foldExpr(v, env, defaults));
+        if (verdict.kind === 'dangerous') findings.add('nunjucks/unsafe-member', `the template passes "${verdict.name}" to a filter or function, which can look it up`, at(n));
+      }
+    }
+  };
+
   const walk = (v: unknown): void => {
     if (findings.outOfTime()) return;
     if (Array.isArray(v)) return v.forEach(walk);
@@ -385,6 +400,7 @@ function analyzeTree(
       }
       case 'FunCall': {
         if (isNode(n.name) && n.name.typename === 'FunCall') findings.add('nunjucks/call-result-call', 'the template calls the result of a call', at(n));
+        dangerousArgs(n, children(n.args));
         walk(n.name);
         return walk(n.args);
       }
@@ -393,6 +409,8 @@ function analyzeTree(
         const name = isNode(n.name) ? String(n.name.value) : '';
         if (!knownFilters.has(name) && !name.startsWith('fake'))
           findings.add('nunjucks/unknown-filter', `the filter "${name}" is neither an Unjucks nor a Nunjucks built-in, nor declared by the package`, at(n));
+        // Attribute filters look names up: {{ [x] | map(attribute='constructor') }} is x.constructor.
+        dangerousArgs(n, children(n.args).slice(1));
         return walk(n.args);
       }
       case 'Include':
