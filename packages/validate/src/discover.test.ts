@@ -234,6 +234,28 @@ describe('less noise, no less checking', () => {
     expect(r).toContainEqual('error:frontmatter/to-escapes-root:_templates/g/t/a.njk');
   });
 
+  it('checks what the old validator never saw: .ejs bodies under Nunjucks, single files, nested generators, plain files', () => {
+    const r = rules({
+      '_templates/g/t/component.tsx.ejs': '{{ range.constructor("return process")() }}\n',
+      '_templates/g/t/partial.tsx.ejs': '{% include "../../.ssh/id_rsa" %}\n',
+      '_templates/g/t/meta.yml': 'description: d\n',
+      '_templates/g/evil.njk': '---\nto: ../../.bashrc\n---\nx',
+      '_templates/cat/gen/t/x.njk': '---\nto: /etc/passwd\n---\nx',
+      '_templates/h/a/notes.txt': "<%= process.mainModule.require('child_process').execSync('id') %>",
+    });
+    const errorsIn = (file: string) => r.filter((x) => x.startsWith('error:') && x.endsWith(`:${file}`));
+    expect(errorsIn('_templates/g/t/component.tsx.ejs')).not.toEqual([]);
+    expect(errorsIn('_templates/g/t/partial.tsx.ejs')).toContainEqual('error:nunjucks/include-escapes:_templates/g/t/partial.tsx.ejs');
+    expect(errorsIn('_templates/g/evil.njk')).toContainEqual('error:frontmatter/to-escapes-root:_templates/g/evil.njk');
+    expect(errorsIn('_templates/cat/gen/t/x.njk')).toContainEqual('error:frontmatter/to-escapes-root:_templates/cat/gen/t/x.njk');
+    expect(errorsIn('_templates/h/a/notes.txt')).not.toEqual([]);
+  });
+
+  it('checks where Unjucks writes a file that has no to:', () => {
+    const report = validateFiles(pkg({ '_templates/g/t/.husky/pre-commit': 'npm test\n', '_templates/g/t/meta.yml': 'description: d\n' }));
+    expect(report.capabilities).toContain('autorun');
+  });
+
   it('records .hygen.js anywhere as hooks', () => {
     expect(validateFiles(pkg({ '_templates/g/a/a.ejs.t': '---\nto: a\n---\n', '.hygen.js': 'module.exports = {}' })).capabilities).toContain('hooks');
   });
