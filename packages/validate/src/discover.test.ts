@@ -256,6 +256,11 @@ describe('less noise, no less checking', () => {
     expect(report.capabilities).toContain('autorun');
   });
 
+  it('scans every file for secrets, a binary one by its printable strings', () => {
+    const r = rules({ '_templates/g/a/a.ejs.t': '---\nto: a\n---\n', '_templates/g/a/meta.yml': 'description: d\n', 'assets/blob.bin': Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from('key AKIAIOSFODNN7EXAMPLE end'), Buffer.from([0])]) });
+    expect(r.some((x) => x.startsWith('error:secret/') && x.endsWith(':assets/blob.bin'))).toBe(true);
+  });
+
   it('records .hygen.js anywhere as hooks', () => {
     expect(validateFiles(pkg({ '_templates/g/a/a.ejs.t': '---\nto: a\n---\n', '.hygen.js': 'module.exports = {}' })).capabilities).toContain('hooks');
   });

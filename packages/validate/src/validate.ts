@@ -106,7 +106,7 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     if (WINDOWS_BAD.test(f.path) || parts.some((p) => WINDOWS_RESERVED.test(p) || /[. ]$/.test(p)))
       findings.add('compat/windows-filename', `${f.path} cannot be created on Windows`, { file: f.path });
     if (HYGEN_CONFIG_FILES.has(base)) addCapability('hooks', f.path, `${base} is code that Hygen loads from the working folder upwards`);
-    scanSecrets(f.path, f.bytes.toString('utf8'), findings);
+    scanSecrets(f.path, f.bytes, findings); // every file, binary ones by their printable strings
   }
 
   // Every file a tool renders, with every engine that renders it, whatever bytes it holds.
