@@ -93,6 +93,9 @@ describe('which files the tools render', () => {
     expect(d.generators.get('svc')).toEqual({ description: 'Services.' });
     expect(d.templates.get('hy/new')!.files).toEqual(['_templates/hy/new/src/a.ejs.t']);
     expect(d.templates.get('hy/new')!.docs).toEqual(['_templates/hy/new/index.md']);
+    // A README with a to: is a template that writes one.
+    const w = discover(pkg({ '_templates/p/new/README.md': '---\nto: README.md\n---\n# <%= name %>\n' }));
+    expect(w.templates.get('p/new')!.files).toEqual(['_templates/p/new/README.md']);
   });
 
   it('lists files .hygenignore names apart, but still checks them', () => {

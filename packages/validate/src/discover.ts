@@ -211,7 +211,7 @@ export function discover(files: PackageFile[]): Discovery {
     const role: FileRole =
       actionRoot && HYGEN_HOOK_FILES.includes(name) ? 'hook'
       : atUnitRoot && METADATA_FILES.has(name) ? 'metadata'
-      : atUnitRoot && DOC_FILE.test(name) ? 'doc'
+      : atUnitRoot && DOC_FILE.test(name) && !writesOutput(f.bytes) ? 'doc'
       : 'template';
     if (unit) {
       // Listed as the template's files: what a tool writes out, not its ignore files or what .hygenignore names.
@@ -260,6 +260,12 @@ export function discover(files: PackageFile[]): Discovery {
     for (const path of t.docs) t.description ??= firstParagraph(text(path));
   }
   return result;
+}
+
+/** A README or index.md whose frontmatter has a to: is a template that writes a file, not documentation. */
+function writesOutput(bytes: Buffer): boolean {
+  const fm = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/.exec(bytes.subarray(0, 64 * 1024).toString('utf8'));
+  return fm !== null && /^to[ \t]*:/m.test(fm[1]!);
 }
 
 /** `api.ts.njk` → `api`: the engine's extension, then the output's. */
