@@ -120,7 +120,8 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     if (rf.template && entry) seen.set(rf.template, entry);
     const engines: Engine[] = [];
     if (rendersWithNunjucks(rf.nunjucks, fm.body)) engines.push('nunjucks');
-    if (rf.hygen) engines.push('ejs');
+    // Hygen renders it with EJS too; without an EJS tag that render is the text itself, which the Nunjucks checks already cover.
+    if (rf.hygen && (engines.length === 0 || rf.text.includes('<%'))) engines.push('ejs');
     // Unjucks 1.x renders the frontmatter values (to: first) of every file it writes but .ejs and .ejs.t with Nunjucks,
     // and writes a file without to: under its own path: checked even when the body is not Nunjucks.
     const valuesOnly = rf.unjucksOutput !== undefined && !engines.includes('nunjucks') && !UNJUCKS_EJS_NAME.test(rf.path);
@@ -147,6 +148,7 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
       r.variables.forEach((v) => entry.inferred.add(v));
       entry.frontmatter.push(...fmVars);
       engines.forEach((e) => entry.engines.add(e));
+      if (rf.hygen) entry.engines.add('ejs');
     }
   }
   const templates = summarize(found, manifest, seen);
