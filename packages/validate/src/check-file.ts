@@ -110,7 +110,8 @@ export function checkTemplateFile(ctx: TemplateFileContext): TemplateFileResult 
     if (ast) analyzeNunjucks(file, ast, fm.bodyLine, findings, ctx.knownFilters, defaults).variables.forEach((v) => vars.add(v));
   }
   if (engines.includes('ejs')) {
-    const r = analyzeEjs(file, fm.body, findings, defaults, (line, column) => ({ line: fm.bodyLine + line - 1, column }));
+    const binary = fm.body.includes('\0');
+    const r = analyzeEjs(file, fm.body, findings, defaults, (line, column) => ({ line: fm.bodyLine + line - 1, column }), binary ? 'warning' : 'error');
     r.variables.forEach((v) => vars.add(v));
     unproven.push(...r.unproven);
   }

@@ -330,6 +330,8 @@ export function analyzeEjs(
   defaults: Record<string, unknown>,
   /** Maps a (line, column) in `source` to the file's. */
   place: (line: number, column: number) => { line: number; column: number },
+  /** A binary file that does not compile as EJS only fails to render: nothing in it runs. */
+  syntaxSeverity: 'error' | 'warning' = 'error',
 ): EjsUse {
   const use: EjsUse = { variables: new Set(), unproven: [] };
   if (!source.includes('<%')) return use;
@@ -340,7 +342,7 @@ export function analyzeEjs(
   };
   const { pieces, error } = ejsPieces(source);
   if (error) {
-    findings.add('ejs/syntax', `EJS cannot compile this template: ${error.message}`, { file, ...where(error.at) });
+    findings.add('ejs/syntax', `EJS cannot compile this template: ${error.message}`, { file, ...where(error.at) }, syntaxSeverity);
     return use;
   }
   const { program, toSource } = buildProgram(pieces);
@@ -349,7 +351,7 @@ export function analyzeEjs(
     root = parse(program, ACORN) as unknown as N;
   } catch (e) {
     const err = e as Error & { pos?: number };
-    findings.add('ejs/syntax', `the JavaScript in this EJS template does not parse: ${err.message.replace(/\s*\(\d+:\d+\)$/, '')}`, { file, ...where(toSource(err.pos ?? 0)) });
+    findings.add('ejs/syntax', `the JavaScript in this EJS template does not parse: ${err.message.replace(/\s*\(\d+:\d+\)$/, '')}`, { file, ...where(toSource(err.pos ?? 0)) }, syntaxSeverity);
     return use;
   }
   try {

@@ -212,6 +212,7 @@ function itemsOf(arr: Vals): Vals {
  */
 export function bindings(root: Node, defaults: Record<string, unknown>): Env {
   let env: Env = new Map();
+  let assigns = false;
   for (let round = 0; round < 4; round++) {
     const next: Env = new Map();
     const visit = (v: unknown): void => {
@@ -219,6 +220,7 @@ export function bindings(root: Node, defaults: Record<string, unknown>): Env {
       if (!isNode(v)) return;
       switch (v.typename) {
         case 'Set':
+          assigns = true;
           if (v.value) bindTargets(v.targets, foldExpr(v.value, env, defaults), next);
           else bindTargets(v.targets, isNode(v.body) ? renderFold(v.body, env, defaults) : top(), next);
           break;
@@ -250,6 +252,8 @@ export function bindings(root: Node, defaults: Record<string, unknown>): Env {
       if (v.typename === 'Set' && v.body) visit(v.body);
     };
     visit(root);
+    // Without {% set %} a binding never depends on a later one: one pass is the fixpoint.
+    if (!assigns) return next;
     const same = next.size === env.size && [...next].every(([k, vs]) => JSON.stringify(vs.map(String)) === JSON.stringify((env.get(k) ?? []).map(String)));
     env = next;
     if (same) return env;
