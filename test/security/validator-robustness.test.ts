@@ -81,6 +81,7 @@ describe('ordinary template code is not noise', () => {
     ['a number key', '{{ items[0] }}{{ items[1 + 1] }}'],
     ['a key that cannot spell a dangerous name', "{{ obj['x_' ~ name] }}"],
     ['a set literal key', "{% set k = 'title' %}{{ obj[k] }}"],
+    ['the loop counter', '{% for p in props %}{{ cols[loop.index0] }}{% endfor %}'],
   ])('allows a computed member with %s', (_l, body) => {
     expect(errorsAndCode(pkg({ '_templates/component/c.njk': `---\nto: a.txt\n---\n${body}\n` }))).toEqual({ errors: [], code: [] });
   });

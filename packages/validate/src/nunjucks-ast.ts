@@ -50,6 +50,8 @@ export function fromData(v: unknown): Vals {
 
 export type Env = Map<string, Vals>;
 
+const LOOP_OBJECT = new Obj({ index: 1, index0: 0, revindex: 1, revindex0: 0, first: true, last: true, length: 1 });
+
 /** The folded value of a name: what the template set it to, else its declared default or the user's input. */
 function lookupName(name: string, env: Env, defaults: Record<string, unknown>): Vals {
   const bound = env.get(name);
@@ -104,6 +106,8 @@ export function foldExpr(n: unknown, env: Env, defaults: Record<string, unknown>
       const name = String(n.value);
       if (name === 'true' || name === 'false') return [name === 'true'];
       if (name === 'none' || name === 'null') return [null];
+      // The loop object nunjucks provides inside {% for %}: counters and flags.
+      if (name === 'loop' && !env.has('loop')) return [LOOP_OBJECT];
       return lookupName(name, env, defaults);
     }
     case 'Group':

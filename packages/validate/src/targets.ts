@@ -50,8 +50,6 @@ export function checkOutputPath(path: string): PathProblem[] {
   if (foldedSegs.includes('.git')) out.push({ kind: 'error', rule: 'frontmatter/sensitive-target', message: `"${p}" writes inside .git/` });
   else if (foldedSegs.includes('.ssh')) out.push({ kind: 'error', rule: 'frontmatter/sensitive-target', message: `"${p}" writes inside .ssh/` });
   else if (SHELL_RC.has(base)) out.push({ kind: 'error', rule: 'frontmatter/sensitive-target', message: `"${p}" writes the shell start-up file ${base}` });
-  else if (base === '.gitmodules' || base === '.gitattributes' || base === '.gitconfig')
-    out.push({ kind: 'error', rule: 'frontmatter/sensitive-target', message: `"${p}" writes git configuration ${base}, which can run filters and hooks` });
   if (CI_PATHS.some((re) => re.test(norm))) out.push({ kind: 'capability', name: 'ci-config', detail: `writes CI configuration ${norm}` });
   if (NPMRC.has(base)) out.push({ kind: 'capability', name: 'npmrc', detail: `writes package-manager configuration ${norm}` });
   if (AUTORUN_PATHS.some((re) => re.test(norm))) out.push({ kind: 'capability', name: 'autorun', detail: `writes ${norm}, which runs code when the project is opened, entered or committed` });
