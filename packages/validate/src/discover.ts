@@ -472,7 +472,12 @@ export function promptVariables(source: string): VariableSummary[] {
     if (!isNode(n)) continue;
     if (n.type === 'ArrayExpression') {
       const els = n.elements as unknown[];
-      const questions = els.filter((e): e is JsNode => isNode(e) && e.type === 'ObjectExpression').map((e) => literal(e) as Record<string, unknown>);
+      let questions: Record<string, unknown>[];
+      try {
+        questions = els.filter((e): e is JsNode => isNode(e) && e.type === 'ObjectExpression').map((e) => literal(e) as Record<string, unknown>);
+      } catch {
+        questions = []; // nested too deep to read: not a question list
+      }
       for (const q of questions)
         if (typeof q.name === 'string' && q.name && (q.type !== undefined || q.message !== undefined) && !out.has(q.name))
           out.set(q.name, variableFrom(q.name, q, 'prompt'));
