@@ -93,6 +93,7 @@ describe('ordinary template code is not noise', () => {
     ['template strings and JSON', '<%= `${name}s` %><%- JSON.stringify(props, null, 2) %><%= locals.title || name %>'],
     ['declarations', "<% const parts = name.split('/'); let last = parts[parts.length - 1]; %><%= last %><%= parts[0] %>"],
     ['a callback key', '<% Object.keys(props).forEach((k) => { %><%= props[k] %><% }) %>'],
+    ['Hygen docs idioms', "<% if(locals.withStyles){ -%>\nimport './<%= name %>.css'\n<% } -%>\n<%_ const comp = h.changeCase.pascal(name) _%>\nexport const <%= comp %> = ({ <%= props.split(',').map(p => p.trim()).join(', ') %> }) => null\n// <%= new Date().getFullYear() %> <%= (name || '').replace(/-/g, '_') %> <%= typeof foo !== 'undefined' ? foo : '' %>\n<% for (const p of list) { %><%= p.name.charAt(0).toUpperCase() + p.name.slice(1) %><% } %><%= Math.max(1, n) %><%= Array.from({ length: n }, (_, i) => i).join('') %><%%= literal %>"],
   ])('accepts ordinary EJS: %s', (_l, body) => {
     expect(errorsAndCode(pkg({ '_templates/component/new/c.ejs.t': `---\nto: src/<%= name %>.js\n---\n${body}\n` }))).toEqual({ errors: [], code: [] });
   });
