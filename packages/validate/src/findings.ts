@@ -99,7 +99,7 @@ export const RULES = {
   'frontmatter/alias-bomb': e('Remove the YAML aliases; expanded aliases are capped to stop "billion laughs" documents.'),
   'frontmatter/custom-tag': e('Remove the YAML tag; only plain YAML values are allowed.'),
   'frontmatter/unquoted-expression': e('Quote the value, e.g. to: "{{ name }}.tsx"; Unjucks silently drops frontmatter whose value starts with {{ unquoted.'),
-  'frontmatter/no-to': w('Add to: with the output path; without it Unjucks writes the file under its own name.'),
+  'frontmatter/no-to': w('Add to: with the output path (or sh:/echo: if the template only runs or prints something); as it is, Hygen renders it and does nothing, and Unjucks writes it under its own name.'),
   'frontmatter/unknown-key': w('Remove the key or check its spelling; Unjucks and Hygen ignore keys they do not know.'),
   'frontmatter/to-escapes-root': e('Make to: a relative path inside the destination: no leading /, ~, drive letter or "..".'),
   'frontmatter/sensitive-target': e('Do not write into .git/, .ssh/ or shell start-up files (in any letter case); generators must not change those.'),
