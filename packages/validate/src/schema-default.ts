@@ -1,5 +1,9 @@
 import type { VariableSchema } from '@unjucks/core';
-import { RE2 } from 're2-wasm';
+import { createRequire } from 'node:module';
+
+// Loaded on first use: compiling the WebAssembly module costs tens of milliseconds at start-up.
+let re2: typeof import('re2-wasm').RE2 | undefined;
+const RE2 = () => (re2 ??= (createRequire(import.meta.url)('re2-wasm') as typeof import('re2-wasm')).RE2);
 
 /**
  * A package's `pattern` never runs on JavaScript's backtracking engine (`^(a+)+$` would hold the
@@ -9,7 +13,7 @@ import { RE2 } from 're2-wasm';
 function matches(pattern: string, value: string): boolean | null {
   if (pattern.length > 1000 || value.length > 10_000) return null;
   try {
-    return new RE2(pattern, 'u').test(value);
+    return new (RE2())(pattern, 'u').test(value);
   } catch {
     return null;
   }
