@@ -105,4 +105,14 @@ describe('ordinary template code is not noise', () => {
     expect(t?.variables).not.toContain('x');
     expect(t?.variables).not.toContain('h');
   });
+
+  it('takes placeholders for what they are, and example URL credentials for a warning', () => {
+    const r = validateFiles(
+      pkg({
+        'docs/env.example': 'STRIPE_KEY=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx\nSLACK_WEBHOOK=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n',
+        'docs/compose.yml': 'MONGO_URL=mongodb://root:example@mongo:27017/\n',
+      }),
+    );
+    expect(r.findings.filter((f) => f.rule.startsWith('secret/')).map((f) => `${f.severity} ${f.file}`)).toEqual(['warning docs/compose.yml']);
+  });
 });

@@ -45,7 +45,14 @@ interface Hit {
   what: string;
   start: number;
   end: number;
+  severity?: 'warning';
 }
+
+// Credentials in URLs are most often the example defaults of a docker-compose or .env template
+// (mongodb://root:example@mongo): worth a warning, not a refusal. So are test-mode keys.
+const WARN_RULES = new Set(['basicauth', 'database-connection-string']);
+// A run of one character is a placeholder (sk_live_xxxxxxxx, T00000000/XXXXXXXX), not a secret.
+const PLACEHOLDER = /(.)\1{7}/;
 
 interface RuleLike {
   meta: { id: string; supportedContentTypes?: string[] };
@@ -60,8 +67,17 @@ function secretlintHits(text: string): Hit[] {
     const context = {
       sharedOptions: {},
       createTranslator: () => (messageId: string) => ({ message: messageId, messageId }),
-      report: (d: { message: { messageId: string }; range: [number, number] }) =>
-        hits.push({ rule: RULE_OF[short] ?? 'secret/credential', what: `a secret (secretlint ${short}: ${d.message.messageId})`, start: d.range[0], end: d.range[1] }),
+      report: (d: { message: { messageId: string }; range: [number, number] }) => {
+        const id = d.message.messageId;
+        if (PLACEHOLDER.test(text.slice(d.range[0], d.range[1]))) return;
+        hits.push({
+          rule: RULE_OF[short] ?? 'secret/credential',
+          what: `a secret (secretlint ${short}: ${id})`,
+          start: d.range[0],
+          end: d.range[1],
+          ...(WARN_RULES.has(short) || /_TEST$/.test(id) ? { severity: 'warning' as const } : {}),
+        });
+      },
       ignore: () => undefined,
     };
     const handlers = rule.create(context, {});
@@ -124,6 +140,6 @@ export function scanSecrets(file: string, content: string | Buffer, findings: Fi
     if (h.start < lastEnd) continue;
     lastEnd = h.end;
     const where = binary ? { file } : { file, ...lineCol(text, h.start) };
-    findings.add(h.rule, `${file} contains ${h.what}: ${redact(text.slice(h.start, h.end))}`, where);
+    findings.add(h.rule, `${file} contains ${h.what}: ${redact(text.slice(h.start, h.end))}`, where, h.severity);
   }
 }
