@@ -62,6 +62,10 @@ describe('which files the tools render', () => {
     expect(f.get('_templates/g/t/e.ts')!.nunjucks).toBe('parses-without-ejs');
     expect(f.get('_templates/g/single.njk')).toMatchObject({ nunjucks: 'always', hygen: false, template: 'g/single', unjucksOutput: 'single' });
     expect(f.get('_templates/g/t/e.ts')!.unjucksOutput).toBe('e.ts');
+    // A single file beside a folder of the same name joins the folder's template, written under its own name.
+    const both = byPath(pkg({ '_templates/g/x.njk': 'x', '_templates/g/x/a.njk': 'x', '_templates/g/x/sub/b.ejs.t': 'x' }));
+    expect(both.get('_templates/g/x.njk')).toMatchObject({ template: 'g/x', unjucksOutput: 'x' });
+    expect(both.get('_templates/g/x/sub/b.ejs.t')).toMatchObject({ template: 'g/x', unjucksOutput: 'sub/b' });
     expect(rendersWithNunjucks('parses', '<%= name %>')).toBe(false); // nothing for Nunjucks to do
     expect(rendersWithNunjucks('parses', 'style={{ a: 1 }}')).toBe(false); // does not parse: Unjucks fails before running anything
     expect(rendersWithNunjucks('parses', '{{ name }}')).toBe(true);

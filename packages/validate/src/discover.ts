@@ -82,6 +82,8 @@ const MAX_META_BYTES = 64 * 1024;
 const MAX_PROMPT_BYTES = 256 * 1024;
 const TEMPLATE_SUFFIX = /(\.(njk|nunjucks|hbs|handlebars|ejs))$/;
 const NUNJUCKS_MARKUP = /\{[{%#]/;
+/** What Unjucks strips from a file name when it writes the file (2025.9: .njk .ejs .hbs; 1.x: .ejs.t). */
+const ENGINE_EXT = /\.(njk|nunjucks|hbs|handlebars|ejs\.t|ejs)$/;
 
 const decode = (bytes: Buffer) => {
   const text = bytes.toString('utf8');
@@ -201,10 +203,8 @@ export function discover(files: PackageFile[]): Discovery {
     let nj: NunjucksWhen = 'never';
     if (unit?.layout === 'file') nj = NUNJUCKS_EXT.test(name) ? 'always' : 'parses';
     else if (unit) nj = NUNJUCKS_EXT.test(name) ? 'always' : name.endsWith('.ejs') ? 'parses' : UNJUCKS_EJS_NAME.test(name) ? 'never' : 'parses-without-ejs';
-    const engineExt = /\.(njk|nunjucks|hbs|handlebars|ejs\.t|ejs)$/;
-    const unjucksOutput = !unit ? undefined
-      : unit.layout === 'file' ? name.replace(engineExt, '')
-      : `${prefix}${rel}`.slice(unit.root.length + 1).replace(engineExt, '');
+    const underRoot = unit !== null && f.path.startsWith(`${unit.root}/`);
+    const unjucksOutput = !unit ? undefined : (underRoot ? f.path.slice(unit.root.length + 1) : name).replace(ENGINE_EXT, '');
     if (!hygen && !unjucksOutput) continue;
 
     const atUnitRoot = unit !== null && unit.layout === 'folder' && `${prefix}${rel}` === `${unit.root}/${name}`;
