@@ -91,7 +91,7 @@ export function checkTemplateFile(ctx: TemplateFileContext): TemplateFileResult 
   if ((fm.data.to === undefined || fm.data.to === null) && ctx.outputPath) {
     targets.push(ctx.outputPath);
     for (const p of checkOutputPath(ctx.outputPath)) {
-      if (p.kind === 'error') findings.add(p.rule, `this template is written to ${p.message}`, { file, line: 1 });
+      if (p.kind === 'error') findings.add(p.rule, `this template has no to: and is written under its own path, and ${p.message}`, { file, line: 1 });
       else capabilities.push({ name: p.name, detail: p.detail });
     }
   }
