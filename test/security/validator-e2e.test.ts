@@ -80,6 +80,37 @@ describe('validator bypasses end to end', () => {
     },
   );
 
+  it('refuses a template over 1 MiB with 422 and template/too-large (a 12 MB one once took the server to 4.8 GB and a 500)', async () => {
+    const body = Array.from({ length: 60_000 }, (_, i) => `{{ a${i} | nope${i % 997} }}`).join('\n');
+    const res = await publishRaw(
+      server.api,
+      server.adminToken,
+      gzipTar([
+        { path: 'package/package.json', content: JSON.stringify(manifestFor('huge-template', '1.0.0', { unjucks: { generators: {} } })) },
+        { path: 'package/_templates/component/c.njk', content: `---\nto: a.txt\n---\n${body}` },
+      ]),
+    );
+    expect(res.status).toBe(422);
+    expect((res.body.report as { findings: { rule: string }[] }).findings.map((f) => f.rule)).toContain('template/too-large');
+  });
+
+  it('stores a small report for a 1 MB template of unknown filters (it once stored 29 MB)', async () => {
+    const body = '{{ a | nope }}\n'.repeat(Math.floor(1_000_000 / 15));
+    const res = await publishRaw(
+      server.api,
+      server.adminToken,
+      gzipTar([
+        { path: 'package/package.json', content: JSON.stringify(manifestFor('noisy-template', '1.0.0', { unjucks: { generators: {} } })) },
+        { path: 'package/README.md', content: '# noisy\n' },
+        { path: 'package/_templates/component/c.njk', content: `---\nto: a.txt\n---\n${body}` },
+      ]),
+    );
+    expect(res.status).toBe(201);
+    const report = await (await fetch(`${server.api}/packages/noisy-template/1.0.0/report`)).text();
+    expect(report.length).toBeLessThan(100_000);
+    expect(JSON.parse(report).findings).toContainEqual(expect.objectContaining({ rule: 'report/truncated' }));
+  });
+
   it('answers a package past the entry limit with 413, not 500', async () => {
     const entries: RawEntry[] = [{ path: 'package/package.json', content: JSON.stringify(manifestFor('many-dirs', '1.0.0')) }];
     for (let i = 0; i < 6000; i++) entries.push({ path: `package/d${i}/`, type: '5' });
