@@ -1,6 +1,6 @@
 import type { CapabilityName } from '@unjucks/core';
 import { analyzeEjs } from './ejs.js';
-import type { Findings } from './findings.js';
+import { Findings } from './findings.js';
 import type { Frontmatter } from './frontmatter.js';
 import { analyzeNunjucks, parseNunjucks } from './nunjucks-ast.js';
 import { checkOutputPath, checkTarget, lifecycleScripts } from './targets.js';
@@ -69,7 +69,10 @@ export function checkTemplateFile(ctx: TemplateFileContext): TemplateFileResult 
   for (const [key, value] of renderedValues(fm.data)) {
     const keyLine = lineOf(key) ?? 1;
     if (engines.includes('nunjucks') && /\{[{%#]/.test(value)) {
-      const ast = parseNunjucks(file, value, keyLine, findings, `the ${key}: value`);
+      // to:/from: syntax errors are reported once, by checkTarget. Another value Unjucks does not render
+      // as a path (inject markers, messages) that nunjucks cannot parse only fails there: a warning.
+      const target = key === 'to' || key === 'from';
+      const ast = parseNunjucks(file, value, keyLine, target ? new Findings() : findings, `the ${key}: value`, 'warning');
       if (ast) analyzeNunjucks(file, ast, keyLine, findings, ctx.knownFilters, defaults, (n) => ({ line: keyLine + n.lineno, column: n.colno + 1 })).variables.forEach((v) => vars.add(v));
     }
     if (engines.includes('ejs')) {

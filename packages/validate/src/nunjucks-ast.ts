@@ -31,14 +31,14 @@ export interface NunjucksUse {
 }
 
 /** Parses nunjucks source into its AST, reporting a syntax error at its position. */
-export function parseNunjucks(file: string, source: string, bodyLine: number, findings: Findings, what = 'this template'): Node | null {
+export function parseNunjucks(file: string, source: string, bodyLine: number, findings: Findings, what = 'this template', severity?: 'warning'): Node | null {
   try {
     return parser.parse(source);
   } catch (e) {
     const err = e as Error & { lineno?: number; colno?: number };
     const message = err.message.replace(/^\s*\(unknown path\)\s*/, '').replace(/\s*\[Line \d+, Column \d+\]\s*/, '').trim();
     const line = err.lineno !== undefined ? bodyLine + err.lineno - 1 : bodyLine + source.split('\n').length - 1;
-    findings.add('syntax/nunjucks', `nunjucks cannot parse ${what}: ${message}`, { file, line, column: err.colno ?? 1 });
+    findings.add('syntax/nunjucks', `nunjucks cannot parse ${what}: ${message}`, { file, line, column: err.colno ?? 1 }, severity);
     return null;
   }
 }
