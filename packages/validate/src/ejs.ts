@@ -373,8 +373,9 @@ function walkProgram(file: string, root: N, findings: Findings, defaults: Record
 
   const checkName = (n: N) => {
     const name = String(n.name);
-    if (env.has(name)) return;
+    // Before the scope check: `process = process` binds the name and leaves it the real global.
     if (UNSAFE_GLOBALS.has(name)) return findings.add('ejs/unsafe-global', `the EJS code reads "${name}"`, at(n));
+    if (env.has(name)) return;
     if (TEMPLATE_SCOPE.has(name) || Object.hasOwn(SAFE_GLOBALS, name)) return;
     if (name in globalThis) return unproven(n, `uses the global "${name}"`);
     use.variables.add(name);
@@ -440,6 +441,17 @@ function walkProgram(file: string, root: N, findings: Findings, defaults: Record
         }
         walk(n.callee, n);
         return walk(n.arguments, n);
+      }
+      case 'AssignmentExpression':
+      case 'UpdateExpression':
+      case 'UnaryExpression': {
+        // Changing a global (JSON.parse = ..., delete Math.max) changes the generator that runs the template.
+        const target = (n.type === 'AssignmentExpression' ? n.left : n.argument) as N;
+        if ((n.type !== 'UnaryExpression' || n.operator === 'delete') && isN(target) && target.type === 'MemberExpression') {
+          const root = rootName(target);
+          if (root && !env.has(root) && (Object.hasOwn(SAFE_GLOBALS, root) || root in globalThis)) unproven(n, `changes the global ${root}`);
+        }
+        break;
       }
       case 'TaggedTemplateExpression':
         unproven(n, 'calls a template tag');
