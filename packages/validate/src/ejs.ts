@@ -145,7 +145,7 @@ const SAFE_GLOBALS: Record<string, Set<string> | 'any'> = {
   undefined: 'any', NaN: 'any', Infinity: 'any', console: new Set(['log']),
 };
 // Names EJS and Hygen put in scope.
-const TEMPLATE_SCOPE = new Set(['h', 'locals', 'include', '__append', '__output', 'escapeFn', 'rethrow', 'arguments']);
+const TEMPLATE_SCOPE = new Set(['h', 'locals', 'include', '__append', '__output', 'escapeFn', 'rethrow']);
 const PLAIN_METHODS = new Set([
   ...Object.keys(STRING_METHODS), ...Object.keys(ARRAY_METHODS),
   'map', 'filter', 'forEach', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex', 'includes', 'indexOf', 'lastIndexOf',
@@ -376,6 +376,10 @@ function walkProgram(file: string, root: N, findings: Findings, defaults: Record
     // Before the scope check: `process = process` binds the name and leaves it the real global.
     if (UNSAFE_GLOBALS.has(name)) return findings.add('ejs/unsafe-global', `the EJS code reads "${name}"`, at(n));
     if (env.has(name)) return;
+    // EJS's include reads any file it is given: only a direct call with a literal path is checked.
+    if (name === 'include') return unproven(n, 'uses include other than as include("literal path")');
+    // arguments[2] is EJS's include function, under another name.
+    if (name === 'arguments') return unproven(n, 'uses arguments');
     if (TEMPLATE_SCOPE.has(name) || Object.hasOwn(SAFE_GLOBALS, name)) return;
     if (name in globalThis) return unproven(n, `uses the global "${name}"`);
     use.variables.add(name);
@@ -423,6 +427,7 @@ function walkProgram(file: string, root: N, findings: Findings, defaults: Record
           if (!arg || arg.type !== 'Literal' || typeof arg.value !== 'string') unproven(n, 'includes a computed path');
           else if (/^([/\\~]|[A-Za-z]:)/.test(arg.value) || arg.value.split(/[\\/]/).includes('..'))
             findings.add('ejs/include-escapes', `include("${arg.value}") points outside the package`, at(n));
+          return walk(n.arguments, n);
         } else if (callee.type === 'MemberExpression' && !callee.computed) {
           const method = String((callee.property as N).name);
           const root = rootName(callee);
