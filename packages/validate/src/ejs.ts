@@ -144,6 +144,7 @@ const SAFE_GLOBALS: Record<string, Set<string> | 'any'> = {
   encodeURIComponent: 'any', decodeURIComponent: 'any', encodeURI: 'any', decodeURI: 'any',
   undefined: 'any', NaN: 'any', Infinity: 'any', console: new Set(['log']),
 };
+const HYGEN_ABSOLUTE = new Set(['cwd', 'actionfolder', 'templates']);
 // Names EJS and Hygen put in scope.
 const TEMPLATE_SCOPE = new Set(['h', 'locals', 'include', '__append', '__output', 'escapeFn', 'rethrow']);
 const PLAIN_METHODS = new Set([
@@ -260,6 +261,8 @@ export function foldJs(n: unknown, env: Map<string, Vals>, defaults: Record<stri
       const name = String(n.name);
       if (name === 'undefined') return [undefined];
       if (env.has(name)) return env.get(name)!;
+      // Hygen's own locals that hold absolute paths: h.path.join(cwd, '..') leaves the project.
+      if (HYGEN_ABSOLUTE.has(name) && !Object.hasOwn(defaults, name)) return [`/${INPUT_MARK}`];
       if (Object.hasOwn(defaults, name)) return union(fromData(defaults[name]), input());
       return input();
     }
