@@ -115,4 +115,10 @@ describe('ordinary template code is not noise', () => {
     );
     expect(r.findings.filter((f) => f.rule.startsWith('secret/')).map((f) => `${f.severity} ${f.file}`)).toEqual(['warning docs/compose.yml']);
   });
+
+  it('does not take a package.json template with dependencies and ordinary scripts for autorun', () => {
+    const body = '{ "name": "{{ name }}", "scripts": { "build": "tsc", "test": "vitest" }, "dependencies": { "react": "^18" }, "devDependencies": {} }\n';
+    const r = validateFiles(pkg({ '_templates/app/new/package.json.njk': `---\nto: package.json\n---\n${body}` }));
+    expect(r.capabilityDetails.filter((c) => c.name === 'autorun')).toEqual([]);
+  });
 });

@@ -56,9 +56,12 @@ export function checkOutputPath(path: string): PathProblem[] {
   return out;
 }
 
-/** Whether a package.json body (whole, or a fragment injected into one) declares lifecycle scripts. */
+/**
+ * The lifecycle scripts a package.json body (whole, or a fragment injected into one) declares: a key
+ * with a string value (or one a template fills in). `"dependencies": {` is the field, not the script.
+ */
 export function lifecycleScripts(body: string): string[] {
-  return LIFECYCLE_SCRIPTS.filter((s) => new RegExp(`["'\`]${s}["'\`]\\s*:`).test(body) || new RegExp(`(^|[\\s,{])${s}\\s*:`, 'm').test(body));
+  return LIFECYCLE_SCRIPTS.filter((s) => new RegExp(`["'\`]${s}["'\`]\\s*:\\s*(["'\`]|\\{\\{|<%)`).test(body));
 }
 
 export interface TargetResult {
