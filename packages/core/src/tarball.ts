@@ -150,7 +150,7 @@ export async function readArchive(
       return reject(entry, raw, 'tar/collision', `tarball entries "${PREFIX}${previous}" and "${raw}" name the same file on case-insensitive or normalizing file systems; rename one`);
     seen.set(key, path);
     // Directories count too: 100k empty folders cost as much to store and unpack as 100k files.
-    if (++entries > limits.maxFiles) return fail(tooBig(`the package has more than ${limits.maxFiles} entries (files and directories); remove some or raise the limit`));
+    if (++entries > limits.maxFiles) return fail(tooBig(`the package has more than ${limits.maxFiles} files and directories; remove some or raise the limit`));
     if (entry.type === 'Directory') return entry.resume();
     if (unpackedSize + entry.size > limits.maxUnpackedBytes)
       return fail(tooBig(`the package unpacks to more than ${limits.maxUnpackedBytes} bytes; remove large files or raise the limit`));
