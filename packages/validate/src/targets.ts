@@ -27,7 +27,10 @@ export type PathProblem =
 function folded(segment: string): string {
   const f = segment.normalize('NFC').toUpperCase().toLowerCase();
   const stripped = f.replace(/[. ]+$/, '');
-  return stripped === '' ? f.replace(/ +$/, '') : stripped;
+  // A segment of only dots and spaces is "." or, with two dots or more, taken as "..": Windows
+  // strips trailing dots and spaces, so "... " cannot be trusted to name a folder.
+  if (stripped === '') return (f.match(/\./g) ?? []).length >= 2 ? '..' : '.';
+  return stripped;
 }
 
 /**
