@@ -25,7 +25,16 @@ export type PathProblem =
  * and spaces, and macOS and Windows ignore letter case, so `.GIT.` is `.git`.
  */
 function folded(segment: string): string {
-  const f = segment.normalize('NFC').toUpperCase().toLowerCase();
+  const f = segment
+    // HFS+ ignores these code points in names: ".g\u200cit" is ".git" on macOS (CVE-2014-9390).
+    .replace(/[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/g, '')
+    // NTFS alternate data streams: ".git::$INDEX_ALLOCATION" is the .git folder.
+    .replace(/:.*$/, '')
+    .normalize('NFC')
+    .toUpperCase()
+    .toLowerCase()
+    // NTFS 8.3 short names: "GIT~1" is ".git", "SSH~1" is ".ssh".
+    .replace(/^(git|ssh)~\d+$/, '.$1');
   const stripped = f.replace(/[. ]+$/, '');
   // A segment of only dots and spaces is "." or, with two dots or more, taken as "..": Windows
   // strips trailing dots and spaces, so "... " cannot be trusted to name a folder.
