@@ -113,6 +113,8 @@ describe('readTarball', () => {
     ['ﬁ (ligature) and fi', 'ﬁle.njk', 'file.njk'],
     ['ß and ss', 'straße.njk', 'STRASSE.njk'],
     ['a composed and a decomposed é', 'caf\u00e9.njk', 'cafe\u0301.njk'],
+    ['a trailing dot (Windows drops it)', 'a.njk.', 'a.njk'],
+    ['a zero-width joiner (HFS+ ignores it)', 'a\u200cb.njk', 'ab.njk'],
   ])('refuses names that fold to one file: %s', async (_label, a, b) => {
     expect(collisionKey(a)).toBe(collisionKey(b));
     const entries: RawEntry[] = [

@@ -85,9 +85,23 @@ export interface RejectedEntry {
 /**
  * Two names that one file system may treat as one file: NFC, then full Unicode case folding
  * (upper-casing first expands ß to SS and ﬁ to FI, and maps ſ to S and ς to Σ; lower-casing then
- * brings each to its folded form), then NFC again for what folding decomposed.
+ * brings each to its folded form), then NFC again for what folding decomposed. Per segment, the
+ * code points HFS+ ignores are dropped and so are the trailing dots and spaces Windows drops.
  */
-export const collisionKey = (p: string) => p.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+export const collisionKey = (p: string) =>
+  p
+    .split('/')
+    .map((segment) => {
+      const key = segment
+        .replace(/[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/g, '')
+        .normalize('NFC')
+        .toUpperCase()
+        .toLowerCase()
+        .normalize('NFC')
+        .replace(/[. ]+$/, '');
+      return key === '' ? segment : key;
+    })
+    .join('/');
 
 /**
  * Reads a gzip tarball from a stream of chunks: hashes it, unpacks it in memory and checks every
