@@ -61,7 +61,10 @@ async function fetchVerified(settings: Settings, url: string, integrity: string,
  * that lies about it cannot slip a shell command past the user.
  */
 function capabilitiesOf(label: string, files: { path: string; mode: number; bytes: Buffer }[], allowScripts: boolean): CapabilityName[] {
-  const report = validateFiles(files);
+  // A client has time to check a package fully; a check cut short proves nothing, so it refuses.
+  const report = validateFiles(files, { timeBudgetMs: 5 * 60_000 });
+  if (report.findings.some((f) => f.rule === 'report/time-budget'))
+    throw new CliError(`refusing to install ${label}: it is too large or complex to check on this machine. Nothing was written`);
   const scripts = report.capabilityDetails.filter((c) => SCRIPT_CAPABILITIES.includes(c.name));
   if (scripts.length && !allowScripts)
     throw new CliError(

@@ -4,7 +4,7 @@ export interface PackageLimits {
   maxTarballBytes: number;
   /** Sum of the file sizes once unpacked. */
   maxUnpackedBytes: number;
-  /** Number of files (directories are not counted). */
+  /** Number of entries: files and directories. */
   maxFiles: number;
   /** Path segments below `package/`. */
   maxPathDepth: number;

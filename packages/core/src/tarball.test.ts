@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { entryPathProblem, readArchiveBytes, readTarball, readTarballBytes } from './tarball.js';
+import { collisionKey, entryPathProblem, readArchiveBytes, readTarball, readTarballBytes } from './tarball.js';
+import { gzipTar, type RawEntry } from '../../../test/helpers/packages.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { create } from 'tar';
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
@@ -104,5 +105,34 @@ describe('readTarball', () => {
     })();
     await expect(readTarball(source)).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/corrupt/) });
     expect(pulled).toBeLessThan(10);
+  });
+
+  it.each([
+    ['ſ (long s) and s', 'caſe.njk', 'case.njk'],
+    ['ς (final sigma) and σ', 'λογος.njk', 'λογοσ.njk'],
+    ['ﬁ (ligature) and fi', 'ﬁle.njk', 'file.njk'],
+    ['ß and ss', 'straße.njk', 'STRASSE.njk'],
+    ['a composed and a decomposed é', 'caf\u00e9.njk', 'cafe\u0301.njk'],
+    ['a trailing dot (Windows drops it)', 'a.njk.', 'a.njk'],
+    ['a zero-width joiner (HFS+ ignores it)', 'a\u200cb.njk', 'ab.njk'],
+  ])('refuses names that fold to one file: %s', async (_label, a, b) => {
+    expect(collisionKey(a)).toBe(collisionKey(b));
+    const entries: RawEntry[] = [
+      { path: 'package/package.json', content: '{"name":"x","version":"1.0.0"}' },
+      { path: `package/_templates/g/t/${a}`, content: '1' },
+      { path: `package/_templates/g/t/${b}`, content: '2' },
+    ];
+    const r = await readArchiveBytes(gzipTar(entries), {}, 'collect');
+    expect(r.rejected).toEqual([expect.objectContaining({ rule: 'tar/collision' })]);
+  });
+
+  it('keeps names apart that only look alike', () => {
+    expect(collisionKey('a.njk')).not.toBe(collisionKey('b.njk'));
+  });
+
+  it('counts directories toward the entry limit (100k empty folders are refused)', async () => {
+    const entries: RawEntry[] = [{ path: 'package/package.json', content: '{"name":"x","version":"1.0.0"}' }];
+    for (let i = 0; i < 100_000; i++) entries.push({ path: `package/d${i}/`, type: '5' });
+    await expect(readArchiveBytes(gzipTar(entries), {}, 'collect')).rejects.toMatchObject({ status: 413, message: expect.stringMatching(/more than 5000 files and directories/) });
   });
 });

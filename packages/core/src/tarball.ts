@@ -82,8 +82,26 @@ export interface RejectedEntry {
   message: string;
 }
 
-/** Two names that one file system may treat as one file: NFC and case-folded. */
-const collisionKey = (p: string) => p.normalize('NFC').toLowerCase();
+/**
+ * Two names that one file system may treat as one file: NFC, then full Unicode case folding
+ * (upper-casing first expands ß to SS and ﬁ to FI, and maps ſ to S and ς to Σ; lower-casing then
+ * brings each to its folded form), then NFC again for what folding decomposed. Per segment, the
+ * code points HFS+ ignores are dropped and so are the trailing dots and spaces Windows drops.
+ */
+export const collisionKey = (p: string) =>
+  p
+    .split('/')
+    .map((segment) => {
+      const key = segment
+        .replace(/[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/g, '')
+        .normalize('NFC')
+        .toUpperCase()
+        .toLowerCase()
+        .normalize('NFC')
+        .replace(/[. ]+$/, '');
+      return key === '' ? segment : key;
+    })
+    .join('/');
 
 /**
  * Reads a gzip tarball from a stream of chunks: hashes it, unpacks it in memory and checks every
@@ -104,6 +122,7 @@ export async function readArchive(
   const files: PackageFile[] = [];
   const seen = new Map<string, string>();
   let unpackedSize = 0;
+  let entries = 0;
   let decompressed = 0;
   let failure: Error | null = null;
 
@@ -144,8 +163,9 @@ export async function readArchive(
     if (previous !== undefined)
       return reject(entry, raw, 'tar/collision', `tarball entries "${PREFIX}${previous}" and "${raw}" name the same file on case-insensitive or normalizing file systems; rename one`);
     seen.set(key, path);
+    // Directories count too: 100k empty folders cost as much to store and unpack as 100k files.
+    if (++entries > limits.maxFiles) return fail(tooBig(`the package has more than ${limits.maxFiles} files and directories; remove some or raise the limit`));
     if (entry.type === 'Directory') return entry.resume();
-    if (files.length + 1 > limits.maxFiles) return fail(tooBig(`the package has more than ${limits.maxFiles} files; remove some or raise the limit`));
     if (unpackedSize + entry.size > limits.maxUnpackedBytes)
       return fail(tooBig(`the package unpacks to more than ${limits.maxUnpackedBytes} bytes; remove large files or raise the limit`));
     unpackedSize += entry.size;

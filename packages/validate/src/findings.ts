@@ -1,12 +1,65 @@
 import type { Finding, Severity } from '@unjucks/core';
 
-/** Collects findings; each rule's severity and hint live in one table so every caller agrees. */
+/** How many findings of one rule, and in all, a report keeps; the rest are counted, not stored. */
+export const MAX_FINDINGS_PER_RULE = 50;
+export const MAX_FINDINGS = 500;
+/** How long one package's validation may take before it is refused (ValidateOptions.timeBudgetMs). */
+export const DEFAULT_TIME_BUDGET_MS = 10_000;
+
+export interface FindingsOptions {
+  timeBudgetMs?: number;
+}
+
+/**
+ * Collects findings; each rule's severity and hint live in one table so every caller agrees.
+ * The list is bounded (per rule and in all), so a hostile package cannot make a report as large as
+ * itself; what was left out is counted in a final `report/truncated` finding. It also carries the
+ * validation's time budget: checks ask `outOfTime()` and stop, and the package is refused.
+ */
 export class Findings {
-  readonly list: Finding[] = [];
+  private readonly kept: Finding[] = [];
+  private readonly perRule = new Map<string, number>();
+  private readonly dropped = new Map<string, number>();
+  private readonly deadline: number;
+  private readonly budgetMs: number;
+  private timedOut = false;
+  private calls = 0;
+
+  constructor(options: FindingsOptions = {}) {
+    this.budgetMs = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
+    this.deadline = Date.now() + this.budgetMs;
+  }
+
+  get list(): Finding[] {
+    const left = [...this.dropped.values()].reduce((a, b) => a + b, 0);
+    if (left === 0) return this.kept;
+    const which = [...this.dropped].map(([r, n]) => `${n} ${r}`).join(', ');
+    const def = RULES['report/truncated'];
+    return [...this.kept, { rule: 'report/truncated', severity: def.severity, message: `${left} more finding(s) were left out of this report (${which})`, hint: def.hint }];
+  }
 
   add(rule: RuleId, message: string, where: { file?: string; line?: number; column?: number } = {}, severity?: Severity) {
     const def = RULES[rule];
-    this.list.push({ rule, severity: severity ?? def.severity, ...where, message, hint: def.hint });
+    const sev = severity ?? def.severity;
+    const n = this.perRule.get(rule) ?? 0;
+    // Errors past the cap are still counted; the first ones of each rule keep the report failing.
+    if (rule !== 'report/time-budget' && (n >= MAX_FINDINGS_PER_RULE || (this.kept.length >= MAX_FINDINGS && sev !== 'error') || this.kept.length >= MAX_FINDINGS * 2)) {
+      this.dropped.set(rule, (this.dropped.get(rule) ?? 0) + 1);
+      return;
+    }
+    this.perRule.set(rule, n + 1);
+    this.kept.push({ rule, severity: sev, ...where, message, hint: def.hint });
+  }
+
+  /** True once the time budget is spent; the first call past it records the refusal. */
+  outOfTime(): boolean {
+    if (this.timedOut) return true;
+    // Walks call this per node: look at the clock only every 64th time.
+    if ((this.calls++ & 63) !== 0) return false;
+    if (Date.now() <= this.deadline) return false;
+    this.timedOut = true;
+    this.add('report/time-budget', `validation took longer than ${this.budgetMs} ms and was stopped; the package was not fully checked`);
+    return true;
   }
 }
 
@@ -36,7 +89,7 @@ export const RULES = {
   'manifest/name-too-similar': e('Choose a name that differs by more than punctuation and case, or publish under your own @scope.'),
   'manifest/no-templates': e('Put templates in _templates/<generator>/<template>/.'),
   'manifest/template-missing': e('Add the declared template under _templates/<generator>/<template>/, or remove it from unjucks.generators.'),
-  'manifest/template-undeclared': w('Declare the template under unjucks.generators.<generator>.templates so users can see it and its variables.'),
+  'manifest/template-undeclared': w('Describe the template: add a meta.yml with a description beside it, or declare it under unjucks.generators.<generator>.templates.'),
   'manifest/variable-default': e("Change the default so it satisfies the variable's own schema (type, enum, pattern)."),
   'syntax/nunjucks': e('Fix the template syntax at the position shown.'),
   'syntax/ejs-in-njk': w('Nunjucks does not understand <% %>; use {{ }} and {% %}, or rename the file to .ejs.t.'),
@@ -46,10 +99,10 @@ export const RULES = {
   'frontmatter/alias-bomb': e('Remove the YAML aliases; expanded aliases are capped to stop "billion laughs" documents.'),
   'frontmatter/custom-tag': e('Remove the YAML tag; only plain YAML values are allowed.'),
   'frontmatter/unquoted-expression': e('Quote the value, e.g. to: "{{ name }}.tsx"; Unjucks silently drops frontmatter whose value starts with {{ unquoted.'),
-  'frontmatter/no-to': w('Add to: with the output path; without it Unjucks writes the file under its own name.'),
+  'frontmatter/no-to': w('Add to: with the output path (or sh:/echo: if the template only runs or prints something); as it is, Hygen renders it and does nothing, and Unjucks writes it under its own name.'),
   'frontmatter/unknown-key': w('Remove the key or check its spelling; Unjucks and Hygen ignore keys they do not know.'),
   'frontmatter/to-escapes-root': e('Make to: a relative path inside the destination: no leading /, ~, drive letter or "..".'),
-  'frontmatter/sensitive-target': e('Do not write into .git/, shell start-up files or ~/.ssh; generators must not change those.'),
+  'frontmatter/sensitive-target': e('Do not write into .git/, .ssh/ or shell start-up files (in any letter case); generators must not change those.'),
   'nunjucks/unsafe-member': e('Remove the lookup; it is a known way out of the template sandbox.'),
   'nunjucks/unsafe-global': e('Remove the reference; templates get only the variables they are given.'),
   'nunjucks/computed-member': e('Use a literal key (a.b or a["b"]); a computed key cannot be checked before it runs.'),
@@ -68,7 +121,17 @@ export const RULES = {
   'docs/readme-missing': w('Add a README.md that says what the generators do and how to run them.'),
   'docs/description-missing': w('Add a "description" to package.json.'),
   'docs/template-description-missing': w('Add a description to each template under unjucks.generators.'),
+  'ejs/syntax': e('Fix the JavaScript in the EJS tag at the position shown; EJS compiles every tag into one function.'),
+  'ejs/unsafe-global': e('Remove the reference; EJS templates get only their locals and the h helpers, never Node.js globals.'),
+  'ejs/unsafe-member': e('Remove the lookup; it is a known way from template data to the JavaScript runtime.'),
+  'ejs/include-escapes': e('Include only templates inside the package: no leading /, ~ or "..".'),
+  'frontmatter/unprovable-target': e('Build to: from literal text, variables and filters only; the validator must be able to work out where the file goes.'),
+  'template/too-large': e('Split the template; a template body this large is refused.'),
+  'secret/credential': e('Remove the credential from the package and revoke it with its issuer: a published secret is compromised.'),
+  'report/truncated': w('Fix the findings shown first; the rest are usually the same problem repeated.'),
+  'report/time-budget': e('Make the package smaller or simpler; validating it took longer than the registry allows.'),
   'docs/variable-description-missing': w('Add a description to each variable in the variables schema of its template.'),
+  'metadata/unreadable': w('Fix the YAML of the metadata file (config.yml, meta.yml, template.yml); until then its descriptions and variables are not shown.'),
 } satisfies Record<string, { severity: Severity; hint: string }>;
 
 export type RuleId = keyof typeof RULES;

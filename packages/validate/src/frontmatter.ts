@@ -14,24 +14,33 @@ export interface Frontmatter {
 }
 
 
+// Hygen supports `!!js/regexp` in before:/after: (front-matter loads with js-yaml's full schema).
+// Kept as its source text: a package's regular expression never runs on the JavaScript engine here.
+const JS_REGEXP = { tag: 'tag:yaml.org,2002:js/regexp', resolve: (source: string) => source };
+
 /**
- * Splits and parses frontmatter with YAML's core schema: no custom tags, capped aliases and size.
- * Returns null (with findings) when the frontmatter is refused; a file with no frontmatter has
- * empty data.
+ * Splits and parses frontmatter with YAML's core schema: no custom tags but `!!js/regexp`, capped
+ * aliases and size. Returns null (with findings) when the frontmatter is refused; a file with no
+ * frontmatter has empty data.
+ *
+ * The split follows the tools (see DISCOVERY.md): a leading BOM is skipped (front-matter allows it);
+ * the block opens with a line that is only `---` (or front-matter's `= yaml =`) and closes at the
+ * next `---` or `...` line; an opening that is never closed is no frontmatter at all, so a YAML
+ * file that starts with a document marker is a body, as both tools read it.
  */
-export function parseFrontmatter(file: string, text: string, findings: Findings): Frontmatter | null {
-  const fence = /^---([A-Za-z]*)[ \t]*\r?\n/.exec(text);
-  if (!fence) return { data: {}, keyLines: new Map(), bodyLine: 1, body: text };
-  if (fence[1]) {
-    findings.add('frontmatter/js-fence', `frontmatter fenced as ---${fence[1]} would be run as code by some tools`, { file, line: 1, column: 1 });
+export function parseFrontmatter(file: string, input: string, findings: Findings): Frontmatter | null {
+  const text = input.startsWith('\uFEFF') ? input.slice(1) : input;
+  const none = { data: {}, keyLines: new Map(), bodyLine: 1, body: text };
+  const fence = /^(---|= yaml =)([A-Za-z]*)[ \t]*\r?\n/.exec(text);
+  if (!fence) return none;
+  if (fence[2]) {
+    findings.add('frontmatter/js-fence', `frontmatter fenced as ---${fence[2]} would be run as code by some tools`, { file, line: 1, column: 1 });
     return null;
   }
   const rest = text.slice(fence[0].length);
-  const close = /(^|\r?\n)---[ \t]*(\r?\n|$)/.exec(rest);
-  if (!close) {
-    findings.add('frontmatter/yaml', 'the frontmatter opened with --- is never closed', { file, line: 1, column: 1 });
-    return null;
-  }
+  const closer = fence[1] === '---' ? '---' : '= yaml =';
+  const close = new RegExp(`(^|\\r?\\n)(?:${closer}|\\.\\.\\.)[ \\t]*(\\r?\\n|$)`).exec(rest);
+  if (!close) return none;
   const yamlText = rest.slice(0, close.index);
   if (Buffer.byteLength(yamlText) > MAX_FRONTMATTER_BYTES) {
     findings.add('frontmatter/too-large', `the frontmatter is larger than ${MAX_FRONTMATTER_BYTES} bytes`, { file, line: 1, column: 1 });
@@ -54,7 +63,7 @@ export function parseFrontmatter(file: string, text: string, findings: Findings)
   });
   if (refused) return null;
 
-  const doc = parseDocument(yamlText, { schema: 'core', customTags: [], uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(yamlText, { schema: 'core', customTags: [JS_REGEXP], uniqueKeys: true, prettyErrors: false, strict: true });
   let aliases = 0;
   visit(doc, {
     Alias() {

@@ -1,4 +1,23 @@
 import type { VariableSchema } from '@unjucks/core';
+import { createRequire } from 'node:module';
+
+// Loaded on first use: compiling the WebAssembly module costs tens of milliseconds at start-up.
+let re2: typeof import('re2-wasm').RE2 | undefined;
+const RE2 = () => (re2 ??= (createRequire(import.meta.url)('re2-wasm') as typeof import('re2-wasm')).RE2);
+
+/**
+ * A package's `pattern` never runs on JavaScript's backtracking engine (`^(a+)+$` would hold the
+ * event loop for as long as its author likes): RE2 matches in time linear in the input. Patterns RE2
+ * does not support (backreferences, lookaround) cannot be checked and are left to the client.
+ */
+function matches(pattern: string, value: string): boolean | null {
+  if (pattern.length > 1000 || value.length > 10_000) return null;
+  try {
+    return new (RE2())(pattern, 'u').test(value);
+  } catch {
+    return null;
+  }
+}
 
 const typeOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v);
 
@@ -13,11 +32,7 @@ export function valueProblem(value: unknown, schema: VariableSchema): string | n
   if (schema.enum && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value)))
     return `${JSON.stringify(value)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`;
   if (typeof schema.pattern === 'string' && typeof value === 'string') {
-    try {
-      if (!new RegExp(schema.pattern, 'u').test(value)) return `${JSON.stringify(value)} does not match ${schema.pattern}`;
-    } catch {
-      return null; // the manifest check reports the bad pattern
-    }
+    if (matches(schema.pattern, value) === false) return `${JSON.stringify(value)} does not match ${schema.pattern}`;
   }
   if (schema.items && Array.isArray(value)) {
     for (const item of value) {

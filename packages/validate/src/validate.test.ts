@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PackageFile } from '@unjucks/core';
 import { gzipTar } from '../../../test/helpers/packages.js';
 import { CLEAN, HOSTILE } from '../../../test/fixtures/corpus.js';
+import { REAL_TREES } from '../../../test/fixtures/real-trees.js';
 import { formatReport, RULES, validateFiles, validateTarball } from './index.js';
 
 const manifest = (extra: Record<string, unknown> = {}) => ({
@@ -47,14 +48,44 @@ describe('the fixture corpus', () => {
     if (severity === 'error') expect(report.ok).toBe(false);
   });
 
+  it.each(DISCOVERY_FIXTURES)('$rule: $label', ({ entries, rule, severity, options }) => {
+    expect(rulesOf(entries, options)).toContain(`${severity}:${rule}`);
+  });
+
   it('has a fixture for every rule the validator can report', () => {
-    const covered = new Set(HOSTILE.map((f) => f.rule));
+    const covered = new Set([...HOSTILE, ...DISCOVERY_FIXTURES].map((f) => f.rule));
     // Rules that need the registry's database are covered by the end-to-end suite.
     const serverOnly = new Set(['manifest/name-too-similar']);
     // Paths a ustar header cannot carry (a NUL ends the name; 255 characters at most), and entry types the reader maps elsewhere.
     const unreachable = new Set(['tar/nul', 'tar/path-too-long', 'tar/special-file']);
     const missing = Object.keys(RULES).filter((r) => !covered.has(r) && !serverOnly.has(r) && !unreachable.has(r));
     expect(missing).toEqual([]);
+  });
+});
+
+// Rules about what discovery reads (metadata files); unit-tested here rather than published end to end.
+// (The time budget is an option of the validator, so its fixture lives here rather than in the published corpus.)
+const DISCOVERY_FIXTURES: { label: string; rule: string; severity: string; entries: PackageFile[]; options?: Parameters<typeof validateFiles>[1] }[] = [
+  { label: 'a meta.yml that is not YAML', rule: 'metadata/unreadable', severity: 'warning', entries: files({ ...ok(), [`${T}/meta.yml`]: 'description: [unclosed\n' }) },
+  { label: 'a validation past its time budget', rule: 'report/time-budget', severity: 'error', entries: files(ok()), options: { timeBudgetMs: -1 } },
+];
+
+// What the real trees' validation may still warn about, outside discovery's own rules.
+const MY_RULES = /^(frontmatter\/(unknown-key|no-to|custom-tag|yaml)|manifest\/template-|docs\/|metadata\/|nunjucks\/unknown-filter)/;
+
+describe('realistic legitimate trees', () => {
+  it.each(REAL_TREES)('$label', async ({ entries, capabilities, templates, quality }) => {
+    const report = await validateTarball(gzipTar(entries));
+    expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(report.findings.filter((f) => MY_RULES.test(f.rule))).toEqual([]);
+    expect(report.capabilities).toEqual(capabilities);
+    expect(
+      report.templates.map((t) => ({
+        generator: t.generator, template: t.template, layout: t.layout, tools: t.tools, variables: t.variables,
+        ...(t.description ? { description: t.description } : {}), ...(t.generatorDescription ? { generatorDescription: t.generatorDescription } : {}),
+      })),
+    ).toEqual(templates);
+    expect(report.quality).toBe(quality);
   });
 });
 
@@ -92,14 +123,33 @@ describe('details', () => {
         manifest({ unjucks: { generators: { component: { templates: { react: { description: 'd' } } } } } }),
       ),
     );
-    expect(report.templates).toEqual([{ generator: 'component', template: 'react', files: [`${T}/c.njk`], variables: ['dir', 'methods', 'name', 'withTests'], inferred: true }]);
+    expect(report.templates).toEqual([
+      expect.objectContaining({ generator: 'component', template: 'react', files: [`${T}/c.njk`], variables: ['dir', 'methods', 'name', 'withTests'], inferred: true, declared: true, layout: 'folder' }),
+    ]);
+    expect(report.templates[0]!.variableDetails!.every((v) => v.source === 'inferred')).toBe(true);
   });
 
-  it('scores quality from documentation and declarations', () => {
-    expect(validateFiles(files(ok())).quality).toBe(100);
+  it('scores what users get: documented templates and variables, README, description, license, repository', () => {
+    expect(validateFiles(files(ok(), manifest({ keywords: ['react'], unjucks: { generators: { component: { description: 'components', templates: manifest().unjucks.generators.component.templates } } } }))).quality).toBe(100);
     const bare = validateFiles(files(ok(), { name: 'bare', version: '1.0.0' }));
     expect(bare.quality).toBeLessThan(50);
     expect(validateFiles(files(ok('/etc/x'))).quality).toBe(0);
+    // A single-file template with nothing documented no longer scores high for having no findings.
+    const single = validateFiles([
+      { path: 'package.json', mode: 0o644, bytes: Buffer.from(JSON.stringify({ name: 'single', version: '1.0.0' })) },
+      { path: '_templates/svc/api.njk', mode: 0o644, bytes: Buffer.from('---\nto: src/{{ name }}.ts\n---\nx\n') },
+    ]);
+    expect(single.templates).toEqual([expect.objectContaining({ generator: 'svc', template: 'api', layout: 'file' })]);
+    expect(single.quality).toBeLessThanOrEqual(20);
+    // The same tree documented in meta files, undeclared, scores well.
+    const documented = validateFiles([
+      { path: 'package.json', mode: 0o644, bytes: Buffer.from(JSON.stringify({ name: 'doc', version: '1.0.0', description: 'd', keywords: ['k'], license: 'MIT', repository: 'https://x.example/r' })) },
+      { path: 'README.md', mode: 0o644, bytes: Buffer.from('# doc\n') },
+      { path: '_templates/svc/config.yml', mode: 0o644, bytes: Buffer.from('description: Services\ntemplates:\n  - name: api\n    description: An API\n    prompts:\n      - name: name\n        message: Service name?\n') },
+      { path: '_templates/svc/api.njk', mode: 0o644, bytes: Buffer.from('---\nto: src/{{ name }}.ts\n---\nx\n') },
+    ]);
+    expect(documented.findings).toEqual([]);
+    expect(documented.quality).toBe(95);
   });
 
   it('prints a compiler-style listing', () => {

@@ -8,16 +8,17 @@ import {
   type Manifest,
   type PackageFile,
   type RejectedEntry,
-  type TemplateInfo,
   type TemplateSummary,
+  type VariableSummary,
   type ValidationReport,
 } from '@unjucks/core';
 import { Findings, RULES, type RuleId } from './findings.js';
-import { checkTemplateFile } from './check-file.js';
+import { checkTemplateFile, type Engine } from './check-file.js';
 import { parseFrontmatter } from './frontmatter.js';
 import { defaultProblems } from './schema-default.js';
 import { scanSecrets } from './secrets.js';
-import { BUILTIN_FILTERS, EJS_EXT, HOOK_FILES, KNOWN_KEYS, NUNJUCKS_EXT } from './tools.js';
+import { BUILTIN_FILTERS, HYGEN_CONFIG_FILES, KNOWN_KEYS, UNJUCKS_EJS_NAME } from './tools.js';
+import { defaultsOf, discover, frontmatterVariables, rendersWithNunjucks, summarize } from './discover.js';
 
 export const VALIDATOR_VERSION = 'unjucks-validate/1';
 
@@ -31,19 +32,24 @@ export interface ValidateOptions {
   supportedUnjucks?: string[];
   /** Capabilities this registry refuses outright. */
   refuseCapabilities?: CapabilityName[];
+  /** How long the validation may take; past it the package is refused (report/time-budget). */
+  timeBudgetMs?: number;
 }
 
 const WINDOWS_BAD = /[<>:"|?*]/;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 
-const isBinary = (bytes: Buffer) => bytes.subarray(0, 8000).includes(0);
+// Keys that make a template do something besides being rendered.
+const ACTION_KEYS = ['to', 'sh', 'setup', 'echo', 'message'];
+// Hygen passes frontmatter to the body as `attributes`: a key the body reads is the author's data.
+const readsAttribute = (body: string, key: string) => body.includes(`attributes.${key}`) || body.includes(`attributes['${key}']`) || body.includes(`attributes["${key}"]`);
 
 /**
  * Validates a package's files (paths below package/) and returns the report. It parses, walks and
  * scans, and never renders or runs anything the package contains.
  */
 export function validateFiles(files: PackageFile[], options: ValidateOptions = {}): ValidationReport {
-  const findings = new Findings();
+  const findings = new Findings({ timeBudgetMs: options.timeBudgetMs });
   const capabilities: Capability[] = [];
   const addCapability = (name: CapabilityName, file: string, detail: string) => capabilities.push({ name, file, detail });
 
@@ -68,68 +74,89 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     }
   }
 
-  // Templates present on disk: _templates/<generator>/<template>/...
-  const present = new Map<string, PackageFile[]>();
-  for (const f of files) {
-    const parts = f.path.split('/');
-    if (parts[0] !== TEMPLATES_DIR || parts.length < 4) continue;
-    const key = `${parts[1]}/${parts[2]}`;
-    present.set(key, [...(present.get(key) ?? []), f]);
-  }
+  // Templates, found the way Unjucks and Hygen find them (DISCOVERY.md).
+  const found = discover(files);
   if (!files.some((f) => f.path.startsWith(`${TEMPLATES_DIR}/`)))
     findings.add('manifest/no-templates', `the package has no files under ${TEMPLATES_DIR}/`);
+  for (const p of found.problems) findings.add('metadata/unreadable', `${p.message}; its descriptions and variables are ignored`, { file: p.file, line: p.line });
+  for (const h of found.hooks) addCapability('hooks', h.file, h.detail);
 
-  const declared = new Map<string, TemplateInfo>();
   const generators = manifest?.unjucks?.generators ?? {};
   for (const [g, gen] of Object.entries(generators))
     for (const [t, tmpl] of Object.entries(gen.templates ?? {})) {
-      declared.set(`${g}/${t}`, tmpl);
-      if (!present.has(`${g}/${t}`))
-        findings.add('manifest/template-missing', `unjucks.generators declares ${g}/${t}, but ${TEMPLATES_DIR}/${g}/${t}/ does not exist`, { file: 'package.json' });
-      if (!tmpl.description) findings.add('docs/template-description-missing', `template ${g}/${t} has no description`, { file: 'package.json' });
+      const at = `template ${g}/${t}`;
+      if (!found.templates.has(`${g}/${t}`))
+        findings.add('manifest/template-missing', `unjucks.generators declares ${g}/${t}, but neither ${TEMPLATES_DIR}/${g}/${t}/ nor a single-file ${TEMPLATES_DIR}/${g}/${t}.njk exists`, { file: 'package.json' });
       if (tmpl.variables) {
-        for (const p of defaultProblems(tmpl.variables)) findings.add('manifest/variable-default', `template ${g}/${t}: ${p}`, { file: 'package.json' });
+        for (const p of defaultProblems(tmpl.variables)) findings.add('manifest/variable-default', `${at}: ${p}`, { file: 'package.json' });
         for (const [v, s] of Object.entries(tmpl.variables.properties ?? {}))
           if (!s.description && !s['x-prompt']) findings.add('docs/variable-description-missing', `variable ${v} of ${g}/${t} has no description`, { file: 'package.json' });
       }
     }
-  for (const key of present.keys())
-    if (manifest && !declared.has(key)) findings.add('manifest/template-undeclared', `${TEMPLATES_DIR}/${key}/ is not declared under unjucks.generators`, { file: 'package.json' });
 
   const declaredFilters = new Set(
     Array.isArray(manifest?.unjucks?.filters) ? (manifest!.unjucks!.filters as unknown[]).filter((f): f is string => typeof f === 'string') : [],
   );
   const knownFilters = new Set([...BUILTIN_FILTERS, ...declaredFilters]);
 
-  // Files.
-  const inferred = new Map<string, Set<string>>();
+  // Every file: names, secrets, and hook files found outside an action folder.
   for (const f of files) {
     const base = f.path.split('/').pop()!;
     const parts = f.path.split('/');
     if (WINDOWS_BAD.test(f.path) || parts.some((p) => WINDOWS_RESERVED.test(p) || /[. ]$/.test(p)))
       findings.add('compat/windows-filename', `${f.path} cannot be created on Windows`, { file: f.path });
-    if (HOOK_FILES.has(base) && (f.path.startsWith(`${TEMPLATES_DIR}/`) || base.startsWith('.hygen')))
-      addCapability('hooks', f.path, `${base} is code that Hygen-style tools run`);
-    if (isBinary(f.bytes)) continue;
-    const text = f.bytes.toString('utf8');
-    scanSecrets(f.path, text, findings);
+    if (HYGEN_CONFIG_FILES.has(base)) addCapability('hooks', f.path, `${base} is code that Hygen loads from the working folder upwards`);
+    scanSecrets(f.path, f.bytes, findings); // every file, binary ones by their printable strings
+  }
 
-    if (!f.path.startsWith(`${TEMPLATES_DIR}/`) || parts.length < 4) continue;
-    const engine = NUNJUCKS_EXT.test(base) ? 'nunjucks' : EJS_EXT.test(base) ? 'ejs' : text.startsWith('---') ? 'nunjucks' : null;
-    if (!engine) continue;
-    const fm = parseFrontmatter(f.path, text, findings);
+  // Every file a tool renders, with every engine that renders it, whatever bytes it holds.
+  const seen = new Map<string, { inferred: Set<string>; frontmatter: VariableSummary[]; engines: Set<Engine> }>();
+  for (const rf of found.files) {
+    if (findings.outOfTime()) break;
+    const fm = parseFrontmatter(rf.path, rf.text, findings);
     if (!fm) continue;
-    const templateKey = `${parts[1]}/${parts[2]}`;
-    const vars = inferred.get(templateKey) ?? new Set<string>();
-    inferred.set(templateKey, vars);
-    const lineOf = (k: string) => fm.keyLines.get(k);
+    const t = rf.template ? found.templates.get(rf.template) : undefined;
+    const entry = rf.template ? (seen.get(rf.template) ?? { inferred: new Set<string>(), frontmatter: [], engines: new Set<Engine>() }) : null;
+    if (rf.template && entry) seen.set(rf.template, entry);
+    const engines: Engine[] = [];
+    if (rendersWithNunjucks(rf.nunjucks, fm.body)) engines.push('nunjucks');
+    // Hygen renders it with EJS too; without an EJS tag that render is the text itself, which the Nunjucks checks already cover.
+    if (rf.hygen && (engines.length === 0 || rf.text.includes('<%'))) engines.push('ejs');
+    // Unjucks 1.x renders the frontmatter values (to: first) of every file it writes but .ejs and .ejs.t with Nunjucks,
+    // and writes a file without to: under its own path: checked even when the body is not Nunjucks.
+    const valuesOnly = rf.unjucksOutput !== undefined && !engines.includes('nunjucks') && !UNJUCKS_EJS_NAME.test(rf.path);
+    const fmVars = frontmatterVariables(fm.data.variables);
+    const variableDefaults = { ...defaultsOf(t, manifest) };
+    for (const v of fmVars) if (v.default !== undefined && !(v.name in variableDefaults)) variableDefaults[v.name] = v.default;
 
-    for (const key of Object.keys(fm.data))
-      if (!KNOWN_KEYS.has(key)) findings.add('frontmatter/unknown-key', `frontmatter key "${key}" is not one Unjucks or Hygen reads`, { file: f.path, line: lineOf(key) });
-    if (text.startsWith('---') && !('to' in fm.data)) findings.add('frontmatter/no-to', 'the template has frontmatter but no to:', { file: f.path, line: 1 });
-    const r = checkTemplateFile({ file: f.path, text, engines: [engine], frontmatter: fm, variableDefaults: {}, knownFilters, findings });
-    r.variables.forEach((v) => vars.add(v));
-    for (const c of r.capabilities) addCapability(c.name, f.path, c.detail);
+    if (rf.role === 'template') {
+      const lineOf = (k: string) => fm.keyLines.get(k);
+      for (const key of Object.keys(fm.data))
+        if (!KNOWN_KEYS.has(key) && !readsAttribute(fm.body, key))
+          findings.add('frontmatter/unknown-key', `frontmatter key "${key}" is not one Unjucks or Hygen reads`, { file: rf.path, line: lineOf(key) });
+      // A file with frontmatter that neither writes (to:) nor runs or prints anything does nothing in Hygen.
+      if (fm.bodyLine > 1 && !ACTION_KEYS.some((k) => fm.data[k] !== undefined && fm.data[k] !== null && fm.data[k] !== ''))
+        findings.add('frontmatter/no-to', 'the template has frontmatter but no to: (nor sh:, setup:, echo: or message:)', { file: rf.path, line: 1 });
+    }
+    const outputPath = rf.unjucksOutput;
+    const results = [];
+    if (engines.length) results.push(checkTemplateFile({ file: rf.path, text: rf.text, engines, frontmatter: fm, variableDefaults, knownFilters, findings, outputPath }));
+    if (valuesOnly) results.push(checkTemplateFile({ file: rf.path, text: '', engines: ['nunjucks'], frontmatter: { ...fm, body: '' }, variableDefaults, knownFilters, findings, outputPath }));
+    const r = { variables: new Set(results.flatMap((x) => [...x.variables])), capabilities: results.flatMap((x) => x.capabilities) };
+    for (const c of r.capabilities) addCapability(c.name, rf.path, c.detail);
+    if (entry && rf.role === 'template') {
+      r.variables.forEach((v) => entry.inferred.add(v));
+      entry.frontmatter.push(...fmVars);
+      engines.forEach((e) => entry.engines.add(e));
+      if (rf.hygen) entry.engines.add('ejs');
+    }
+  }
+  const templates = summarize(found, manifest, seen);
+  for (const t of templates) {
+    if (t.description) continue;
+    if (t.declared) findings.add('docs/template-description-missing', `template ${t.generator}/${t.template} has no description`, { file: 'package.json' });
+    else
+      findings.add('manifest/template-undeclared', `template ${t.generator}/${t.template} has no description: it is not declared under unjucks.generators and no meta.yml, config.yml or README beside it describes it`, { file: t.files[0] });
   }
 
   // Policy.
@@ -146,21 +173,6 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
   if (!readme || readme.bytes.toString('utf8').trim() === '') findings.add('docs/readme-missing', 'the package has no README, or an empty one', { file: 'README.md' });
   if (manifest && !manifest.description?.trim()) findings.add('docs/description-missing', 'package.json has no description', { file: 'package.json' });
 
-  const templates: TemplateSummary[] = [...present.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, tfiles]) => {
-      const [generator, template] = key.split('/') as [string, string];
-      const decl = manifest?.unjucks?.generators?.[generator]?.templates?.[template];
-      const declaredVars = decl?.variables?.properties ? Object.keys(decl.variables.properties) : null;
-      return {
-        generator,
-        template,
-        files: tfiles.map((f) => f.path).sort(),
-        variables: declaredVars ?? [...(inferred.get(key) ?? [])].sort(),
-        inferred: declaredVars === null,
-      };
-    });
-
   const list = findings.list;
   const errors = list.filter((f) => f.severity === 'error').length;
   const names = [...new Set(capabilities.map((c) => c.name))].sort();
@@ -171,30 +183,38 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     findings: list,
     capabilities: names,
     capabilityDetails: capabilities,
-    quality: errors > 0 ? 0 : qualityScore(manifest, readme, templates, list.map((f) => f.rule)),
+    quality: errors > 0 ? 0 : qualityScore(manifest, readme, templates),
     templates,
     validator: VALIDATOR_VERSION,
   };
 }
 
 /**
- * 0-100, from what a user needs to pick and run a package (weights in the README): a README (20),
- * a description (10), every template declared (15) and described (15), variables declared rather
- * than inferred (15) and described (10), engines.unjucks (5), a license (5), a repository (5).
+ * 0-100, from what a user gets (weights in the README): a README (15), a description (10),
+ * keywords (5), a license (5), a repository (5), engines.unjucks (5); templates found (10), the
+ * share of them described (20), the share of generators described (5), and the share of their
+ * variables described (20; a template with no variables counts as fully described). Where a
+ * description comes from (manifest, meta.yml/config.yml, README beside the template, prompt
+ * messages) does not matter; findings do not count, except that an error makes it 0.
  */
-function qualityScore(manifest: Manifest | null, readme: PackageFile | undefined, templates: TemplateSummary[], rules: string[]): number {
-  const has = (rule: string) => rules.includes(rule);
+function qualityScore(manifest: Manifest | null, readme: PackageFile | undefined, templates: TemplateSummary[]): number {
   let score = 0;
-  if (readme && readme.bytes.toString('utf8').trim()) score += 20;
+  if (readme && readme.bytes.toString('utf8').trim()) score += 15;
   if (manifest?.description?.trim()) score += 10;
-  if (!has('manifest/template-undeclared')) score += 15;
-  if (!has('docs/template-description-missing') && !has('manifest/template-undeclared')) score += 15;
-  if (templates.length > 0 && templates.every((t) => !t.inferred)) score += 15;
-  if (!has('docs/variable-description-missing') && templates.every((t) => !t.inferred)) score += 10;
-  if (manifest?.engines?.unjucks) score += 5;
+  if (manifest?.keywords?.length) score += 5;
   if (manifest?.license) score += 5;
   if (manifest?.repository) score += 5;
-  return score;
+  if (manifest?.engines?.unjucks) score += 5;
+  if (templates.length > 0) {
+    const share = (n: number, of: number) => (of === 0 ? 1 : n / of);
+    score += 10;
+    score += 20 * share(templates.filter((t) => t.description).length, templates.length);
+    const generators = new Map(templates.map((t) => [t.generator, Boolean(t.generatorDescription)]));
+    score += 5 * share([...generators.values()].filter(Boolean).length, generators.size);
+    const perTemplate = templates.map((t) => share((t.variableDetails ?? []).filter((v) => v.description).length, t.variableDetails?.length ?? 0));
+    score += 20 * (perTemplate.reduce((a, b) => a + b, 0) / templates.length);
+  }
+  return Math.round(score);
 }
 
 /** Validates a tarball as the registry does: refused entries become findings, not exceptions. */
