@@ -11,15 +11,18 @@ function authHeaders(settings: Settings, url: string): Record<string, string> {
   return new URL(url).origin === new URL(settings.registry).origin ? { authorization: `Bearer ${settings.token}` } : {};
 }
 
-async function send(settings: Settings, url: string, init: RequestInit, what: string): Promise<Response> {
+/** The registry could not be reached at all (as opposed to answering with an error). */
+export class UnreachableError extends CliError {}
+
+async function send(settings: Settings, url: string, init: RequestInit, what: string, accept: number[] = []): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(url, { ...init, headers: { ...authHeaders(settings, url), ...(init.headers as Record<string, string>) } });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new CliError(`${what}: cannot reach the registry at ${settings.registry} (${cause?.code ?? cause?.message ?? (e as Error).message}); is it running? Check --registry`);
+    throw new UnreachableError(`${what}: cannot reach the registry at ${settings.registry} (${cause?.code ?? cause?.message ?? (e as Error).message}); is it running? Check --registry`);
   }
-  if (!res.ok) {
+  if (!res.ok && !accept.includes(res.status)) {
     const text = await res.text();
     let message = text.slice(0, 500);
     try {
@@ -48,4 +51,13 @@ export async function postBytes<T>(settings: Settings, url: string, bytes: Uint8
 
 export async function getBytes(settings: Settings, url: string, what: string): Promise<Buffer> {
   return Buffer.from(await (await send(settings, url, {}, what)).arrayBuffer());
+}
+
+/** A GET that revalidates a cached copy: null when the registry answers 304 Not Modified. */
+export async function getJsonIfChanged<T>(settings: Settings, url: string, etag: string | null, what: string): Promise<{ body: T; etag: string | null } | null> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (etag) headers['if-none-match'] = etag;
+  const res = await send(settings, url, { headers }, what, [304]);
+  if (res.status === 304) return null;
+  return { body: (await res.json()) as T, etag: res.headers.get('etag') };
 }
