@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fileHash } from '@unjucks/core';
 import { diskHash, removeFile, safeTarget, writeAtomic } from './disk.js';
 import { CliError } from './errors.js';
@@ -16,7 +16,8 @@ export type FileAction =
   | 'merge' // changed on both sides, merged cleanly
   | 'conflict' // changed on both sides, the merge left conflict markers (or a binary file kept as is)
   | 'remove' // dropped by the new version, unchanged locally
-  | 'keep'; // dropped by the new version, but changed locally: left in place
+  | 'keep' // dropped by the new version, but changed locally: left in place
+  | 'resolved'; // a conflict from the last update, its markers since removed by hand: taken as it is
 
 export interface FilePlan {
   rel: string;
@@ -43,6 +44,15 @@ interface Write {
   bytes: Buffer | string;
   executable: boolean;
 }
+
+/**
+ * Conflicts left by the last update, beside the lock (which does not move until they are resolved):
+ * package → the version it was moving to and the files left with markers. A listed file whose markers
+ * are gone is taken as resolved when the same update runs again.
+ */
+export const PENDING_FILE = 'unjucks-merge.json';
+type Pending = Record<string, { to: string; files: string[] }>;
+const hasMarkers = (text: string) => /^(<<<<<<<|>>>>>>>)( |$)/m.test(text);
 
 const labelOf = (p: { name: string; version: string }) => `${p.name}@${p.version}`;
 
@@ -88,6 +98,9 @@ export async function update(
     }
   }
   const before = ownersOf(lock);
+  const pendingPath = join(root, PENDING_FILE);
+  const pending: Pending = await readFile(pendingPath, 'utf8').then(JSON.parse, () => ({}));
+  const leftOver: Pending = {};
 
   const packages: PackageUpdate[] = [];
   const conflicts: string[] = [];
@@ -113,8 +126,13 @@ export async function update(
         plan.files.push({ rel: file.rel, action });
         if (action !== 'conflict' || typeof bytes === 'string') writes.push({ target, bytes, executable: file.executable });
       };
+      const wasConflict = pending[p.name]?.to === p.version && pending[p.name]!.files.includes(file.rel);
       if (ours === null) add('add');
       else if (oursHash === file.hash) continue;
+      else if (wasConflict) {
+        plan.files.push({ rel: file.rel, action: hasMarkers(ours.toString('utf8')) ? 'conflict' : 'resolved' });
+        if (hasMarkers(ours.toString('utf8'))) conflicts.push(file.rel);
+      }
       else if (recorded !== undefined && oursHash === recorded) add('replace');
       else if (!recorded && !baseBytes && (before.get(file.rel) ?? []).some((n) => lock.packages[n]!.files[file.rel] === oursHash)) add('replace'); // handed over, unchanged, from another package
       else if (!isText(ours) || !isText(file.bytes) || (baseBytes && !isText(baseBytes))) {
@@ -125,6 +143,10 @@ export async function update(
         const m = mergeText((baseBytes ?? Buffer.alloc(0)).toString('utf8'), ours.toString('utf8'), file.bytes.toString('utf8'), { ours: 'local', theirs: labelOf(next) });
         add(m.conflict ? 'conflict' : 'merge', m.text);
         if (m.conflict) conflicts.push(file.rel);
+      }
+      if (plan.files.at(-1)?.rel === file.rel && plan.files.at(-1)!.action === 'conflict') {
+        leftOver[p.name] ??= { to: p.version, files: [] };
+        leftOver[p.name]!.files.push(file.rel);
       }
     }
     // Files the new version drops: removed unless changed locally (or now provided by another package).
@@ -160,7 +182,11 @@ export async function update(
 
   for (const w of writes) await writeAtomic(w.target, w.bytes, w.executable);
   for (const target of removals) await removeFile(root, target);
-  if (conflicts.length) return { dryRun: false, packages, conflicts, lockUpdated: false };
+  if (conflicts.length) {
+    await writeFile(pendingPath, `${JSON.stringify(leftOver, null, 2)}\n`);
+    return { dryRun: false, packages, conflicts, lockUpdated: false };
+  }
+  await rm(pendingPath, { force: true });
   if (!packages.length && !rangesMoved) return { dryRun: false, packages, conflicts, lockUpdated: false };
 
   const next: Lockfile = { lockfileVersion: 2, dependencies: nextDeps, packages: {} };
