@@ -53,6 +53,22 @@ export class Cache {
     if (path) await this.write(path, bytes);
   }
 
+  private factsPath(integrity: string, fingerprint: string): string | null {
+    const hex = sha512HexOfIntegrity(integrity);
+    return hex ? join(this.root, 'facts-v1', fingerprint, hex.slice(0, 2), `${hex.slice(2)}.json`) : null;
+  }
+
+  /** What the validator found in a tarball, remembered per integrity and per validator build. */
+  async getFacts<T>(integrity: string, fingerprint: string): Promise<T | null> {
+    const path = this.factsPath(integrity, fingerprint);
+    return path ? readFile(path, 'utf8').then((t) => JSON.parse(t) as T, () => null) : null;
+  }
+
+  async putFacts(integrity: string, fingerprint: string, facts: unknown): Promise<void> {
+    const path = this.factsPath(integrity, fingerprint);
+    if (path) await this.write(path, Buffer.from(JSON.stringify(facts)));
+  }
+
   async getMetadata<T>(registry: string, name: string): Promise<CachedMetadata<T> | null> {
     try {
       const entry = JSON.parse(await readFile(this.metadataPath(registry, name), 'utf8')) as CachedMetadata<T>;

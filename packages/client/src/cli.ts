@@ -5,8 +5,7 @@ import { resolveSettings } from './config.js';
 import { CliError } from './errors.js';
 import type { InstallResult, InstallSummary, RemovedPackage } from './install.js';
 import { forwardToGenerator, OWNED_COMMANDS } from './forward.js';
-import { networkMode, PackageSource } from './source.js';
-import { parsePackageArg } from './spec.js';
+import type { PackageSource } from './source.js';
 
 // Start-up stays light: each command's module (and the validator behind some) loads only when that command runs.
 const USAGE = `usage: unjucks <command> [options]
@@ -132,6 +131,9 @@ async function main(argv: string[]) {
   const settings = await resolveSettings(values);
   const allowScripts = !!values['allow-scripts'];
   const dir = values.dir ?? '.';
+  // Loaded here, not at the top: they pull in @unjucks/core (semver, tar), which --help and forwarding never need.
+  const { networkMode, PackageSource } = await import('./source.js');
+  const { parsePackageArg } = await import('./spec.js');
   const source = () => new PackageSource(settings, networkMode(values));
   const notes = (s: PackageSource) => s.notes.forEach((n) => console.error(`unjucks: note: ${n}`));
   const print = (o: Output) => out(o.json, () => console.log(o.text));
