@@ -15,7 +15,8 @@ import { tarball } from './lib/tarball.mjs';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVER_BIN = join(ROOT, 'packages/server/dist/cli.js');
-const CLIENT_BIN = join(ROOT, 'packages/client/dist/cli.js');
+// What users get (npx @unjucks/client): the bundle. The workspace build is measured beside it.
+const CLIENTS = { bundle: join(ROOT, 'packages/server/dist/client/cli.mjs'), workspace: join(ROOT, 'packages/client/dist/cli.js') };
 
 function run(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
@@ -83,7 +84,7 @@ try {
   await publish(pkg('bench-top', 6, { 'bench-mid-a': '^1.0.0', 'bench-mid-b': '^1.0.0' }));
 
   const baseEnv = { PATH: process.env.PATH, UNJUCKS_REGISTRY: url };
-  async function unjucksCold(name) {
+  async function unjucksCold(CLIENT_BIN, name) {
     const home = await temp('unjucks-bench-home-');
     const project = await temp('unjucks-bench-project-');
     return run(process.execPath, [CLIENT_BIN, 'install', name, '--dir', project], { env: { ...baseEnv, HOME: home, XDG_CACHE_HOME: join(home, 'cache') } });
@@ -98,7 +99,7 @@ try {
       env: { PATH: process.env.PATH, HOME: home, npm_config_userconfig: join(home, '.npmrc'), npm_config_cache: join(home, '.npm'), npm_config_update_notifier: 'false' },
     });
   }
-  async function unjucksWarm(name) {
+  async function unjucksWarm(CLIENT_BIN, name) {
     const home = await temp('unjucks-bench-home-');
     const project = await temp('unjucks-bench-project-');
     const env = { ...baseEnv, HOME: home, XDG_CACHE_HOME: join(home, 'cache') };
@@ -110,24 +111,23 @@ try {
     }
     return median(times);
   }
-  const help = median(await Promise.all(Array.from({ length: RUNS }, () => run(process.execPath, [CLIENT_BIN, '--help'], { env: baseEnv }))));
-
-  const rows = [];
-  for (const [label, name] of [['30-file package', 'bench-thirty'], ['graph of 5 packages', 'bench-top']]) {
-    const u = [];
-    const n = [];
-    for (let i = 0; i < RUNS; i++) {
-      u.push(await unjucksCold(name));
-      n.push(await npmCold(name));
-    }
-    rows.push({ label, unjucks: median(u), npm: median(n), warm: await unjucksWarm(name) });
-  }
+  const sequential = async (n, f) => {
+    const times = [];
+    for (let i = 0; i < n; i++) times.push(await f());
+    return median(times);
+  };
   console.log(`client install, wall time of the whole process, median of ${RUNS} (node ${process.version})`);
-  console.log(`  unjucks --help (start-up): ${help.toFixed(0)} ms`);
-  for (const r of rows)
-    console.log(
-      `  ${r.label.padEnd(20)} cold unjucks ${r.unjucks.toFixed(0).padStart(5)} ms   cold npm ${r.npm.toFixed(0).padStart(5)} ms   ratio ${(r.unjucks / r.npm).toFixed(2)}   warm reinstall from cache ${r.warm.toFixed(0).padStart(4)} ms`,
-    );
+  for (const [which, bin] of Object.entries(CLIENTS))
+    console.log(`  ${which.padEnd(9)} unjucks --help (start-up): ${(await sequential(RUNS, () => run(process.execPath, [bin, '--help'], { env: baseEnv }))).toFixed(0)} ms`);
+  for (const [label, name] of [['30-file package', 'bench-thirty'], ['graph of 5 packages', 'bench-top']]) {
+    const npm = await sequential(RUNS, () => npmCold(name));
+    console.log(`  ${label}: cold npm install ${npm.toFixed(0)} ms`);
+    for (const [which, bin] of Object.entries(CLIENTS)) {
+      const cold = await sequential(RUNS, () => unjucksCold(bin, name));
+      const warm = await unjucksWarm(bin, name);
+      console.log(`    ${which.padEnd(9)} cold unjucks install ${cold.toFixed(0).padStart(5)} ms (${((cold / npm) * 100).toFixed(0)}% of npm)   warm reinstall from cache ${warm.toFixed(0).padStart(4)} ms`);
+    }
+  }
 } finally {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
