@@ -114,7 +114,7 @@ async function main(argv: string[]) {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const [command, ...args] = positionals;
   const out = (json: unknown, text: () => void) => (values.json ? console.log(JSON.stringify(json, null, 2)) : text());
-  if (values.help || !command) return void process.stdout.write(USAGE);
+  if (values.help || !command || command === 'help') return void process.stdout.write(USAGE);
 
   if (command === 'login') {
     const { login } = await import('./commands/login.js');
