@@ -86,7 +86,16 @@ describe('the client people can get', () => {
     expect(r.stdout).toContain('generator: generate component new --name Button');
     expect(r.code).toBe(3);
 
-    const none = await dev.npm(['exec', '--yes', '--', '@unjucks/client', 'generate', 'x'], { cwd: join(root, 'project') });
+    // Not beyond the project root: a generator in a parent folder of a project is not its generator.
+    const nested = join(project, 'apps/web');
+    await mkdir(nested, { recursive: true });
+    await writeFile(join(nested, 'package.json'), '{"name":"web"}');
+    const outside = await dev.npm(['exec', '--yes', '--', '@unjucks/client', 'generate', 'x'], { cwd: nested });
+    expect(outside.code).toBe(1);
+    expect(outside.stdout).not.toContain('generator:');
+    const empty = join(root, 'no-generator');
+    await mkdir(empty, { recursive: true });
+    const none = await dev.npm(['exec', '--yes', '--', '@unjucks/client', 'generate', 'x'], { cwd: empty });
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/unknown command "generate"; commands such as generate and new belong to the Unjucks generator/);
   });

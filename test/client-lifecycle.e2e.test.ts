@@ -271,6 +271,23 @@ describe(`the template lifecycle on a developer's machine (${backend.label})`, (
     expect(await readFile(join(dest, '_templates/fz/new/a.t'), 'utf8')).toBe('b\n');
   });
 
+  it('reads a version 1 lockfile and migrates it on the next write', async () => {
+    await publish('v1-lock', '1.0.0', { 'v1/new/a.t': 'a\n' });
+    await publish('v1-lock', '1.1.0', { 'v1/new/a.t': 'a\n' });
+    const dest = await tempDir();
+    expect((await unjucks(['install', 'v1-lock@1.0.0', '--dir', dest], { env })).code).toBe(0);
+    const { packages } = await lockOf(dest);
+    const v1 = { lockfileVersion: 1, packages: { 'v1-lock': { ...packages['v1-lock'], dependencies: undefined } } };
+    await writeFile(join(dest, 'unjucks-lock.json'), JSON.stringify(v1, null, 2));
+    await rm(join(dest, '_templates'), { recursive: true });
+    const r = await unjucks(['install', '--dir', dest], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(join(dest, '_templates/v1/new/a.t'), 'utf8')).toBe('a\n');
+    const lock = await lockOf(dest);
+    expect(lock).toMatchObject({ lockfileVersion: 2, dependencies: { 'v1-lock': '^1.0.0' } });
+    expect(lock.packages['v1-lock'].version).toBe('1.0.0');
+  });
+
   it('installs into two projects at once through one cache', async () => {
     await publish('cc-base', '1.0.0', Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`ccb/new/f${i}.t`, `base ${i}\n`])));
     await publish('cc-top', '1.0.0', { 'cct/new/t.t': 't\n' }, { 'cc-base': '^1.0.0' });

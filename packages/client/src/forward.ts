@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile, realpath } from 'node:fs/promises';
+import { access, readFile, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,8 +19,9 @@ async function packageNameOf(file: string): Promise<string | null> {
 }
 
 /**
- * The project's own `unjucks` command (node_modules/.bin/unjucks, from `cwd` upwards), when it is the
- * Unjucks generator's and not this client again.
+ * The project's own `unjucks` command (node_modules/.bin/unjucks), when it is the Unjucks generator's
+ * and not this client again. The search goes up from `cwd` only as far as the project root (the first
+ * folder with a package.json), as npm does, so a binary planted in a shared parent folder never runs.
  */
 export async function findGenerator(cwd: string): Promise<string | null> {
   const self = await realpath(fileURLToPath(import.meta.url)).catch(() => '');
@@ -28,7 +29,8 @@ export async function findGenerator(cwd: string): Promise<string | null> {
     const bin = join(dir, 'node_modules', '.bin', 'unjucks');
     const real = await realpath(bin).catch(() => null);
     if (real && dirname(real) !== dirname(self) && (await packageNameOf(real)) !== '@unjucks/client') return bin;
-    if (dirname(dir) === dir) return null;
+    const projectRoot = await access(join(dir, 'package.json')).then(() => true, () => false);
+    if (projectRoot || dirname(dir) === dir) return null;
   }
 }
 
