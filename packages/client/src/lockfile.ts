@@ -67,7 +67,10 @@ export async function writeLockfile(dir: string, lock: Lockfile): Promise<void> 
     ),
   };
   const path = join(dir, LOCKFILE);
-  await writeFile(`${path}.tmp`, `${JSON.stringify(sorted, null, 2)}\n`);
+  const text = `${JSON.stringify(sorted, null, 2)}\n`;
+  // A replay that changed nothing leaves the file (and its modification time) alone.
+  if ((await readFile(path, 'utf8').catch(() => null)) === text) return;
+  await writeFile(`${path}.tmp`, text);
   await rename(`${path}.tmp`, path);
 }
 
