@@ -117,6 +117,8 @@ try {
     return median(times);
   };
   console.log(`client install, wall time of the whole process, median of ${RUNS} (node ${process.version})`);
+  // The floor every number below stands on: a node process doing nothing.
+  console.log(`  node -e 0 (bare start-up): ${(await sequential(RUNS, () => run(process.execPath, ['-e', '0']))).toFixed(0)} ms`);
   for (const [which, bin] of Object.entries(CLIENTS))
     console.log(`  ${which.padEnd(9)} unjucks --help (start-up): ${(await sequential(RUNS, () => run(process.execPath, [bin, '--help'], { env: baseEnv }))).toFixed(0)} ms`);
   for (const [label, name] of [['30-file package', 'bench-thirty'], ['graph of 5 packages', 'bench-top']]) {
