@@ -32,7 +32,7 @@ commands:
   list                                    installed packages with their generators and templates
   unpublish <name>@<version>              remove a version (owners: within UNPUBLISH_WINDOW of publishing;
   unpublish <name> --force                admins: any time); its number can never be used again
-  info <name>[@spec]                      versions, dist-tags and generators with their variables
+  info <name>[@spec]                      versions, dist-tags, dependencies, generators and variables
   search <query> [--size N]               find packages; qualifiers: keyword: scope: author: generator:
                                           capability: -capability: is:deprecated
 
