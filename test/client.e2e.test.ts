@@ -320,9 +320,10 @@ describe('unjucks install against a hostile registry', () => {
 
   const serve = (name: string, entries: Parameters<typeof gzipTar>[0]) => {
     const tgz = gzipTar([{ path: 'package/package.json', content: JSON.stringify(manifestFor(name, '1.0.0')) }, ...entries]);
-    routes.set(`/api/v1/packages/${name}/latest`, {
+    const version = { name, version: '1.0.0', manifest: { name, version: '1.0.0' }, dist: { tarball: `${url}/t/${name}.tgz`, integrity: sri(tgz) } };
+    routes.set(`/api/v1/packages/${name}`, {
       type: 'application/json',
-      body: Buffer.from(JSON.stringify({ name, version: '1.0.0', manifest: {}, dist: { tarball: `${url}/t/${name}.tgz`, integrity: sri(tgz) } })),
+      body: Buffer.from(JSON.stringify({ name, 'dist-tags': { latest: '1.0.0' }, versions: { '1.0.0': version } })),
     });
     routes.set(`/t/${name}.tgz`, { type: 'application/octet-stream', body: tgz });
   };

@@ -58,6 +58,8 @@ describe('docker-compose.yml', () => {
           child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
         });
         expect(await (await fetch(`${url}/ready`)).json()).toMatchObject({ status: 'ready' });
+        // The image serves the client it was built with.
+        expect((await (await fetch(`${url}/@unjucks%2fclient`)).json())['dist-tags']).toEqual({ latest: expect.any(String) });
       } finally {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));

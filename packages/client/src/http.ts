@@ -1,6 +1,7 @@
 import { encodeName } from '@unjucks/core';
 import { CliError } from './errors.js';
 import type { Settings } from './config.js';
+import { get, type GetResponse } from './get.js';
 
 export const packageUrl = (registry: string, name: string, ...rest: string[]) =>
   [`${registry}/api/v1/packages/${encodeName(name)}`, ...rest.map(encodeURIComponent)].join('/');
@@ -11,15 +12,18 @@ function authHeaders(settings: Settings, url: string): Record<string, string> {
   return new URL(url).origin === new URL(settings.registry).origin ? { authorization: `Bearer ${settings.token}` } : {};
 }
 
-async function send(settings: Settings, url: string, init: RequestInit, what: string): Promise<Response> {
+/** The registry could not be reached at all (as opposed to answering with an error). */
+export class UnreachableError extends CliError {}
+
+async function send(settings: Settings, url: string, init: RequestInit, what: string, accept: number[] = []): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(url, { ...init, headers: { ...authHeaders(settings, url), ...(init.headers as Record<string, string>) } });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new CliError(`${what}: cannot reach the registry at ${settings.registry} (${cause?.code ?? cause?.message ?? (e as Error).message}); is it running? Check --registry`);
+    throw new UnreachableError(`${what}: cannot reach the registry at ${settings.registry} (${cause?.code ?? cause?.message ?? (e as Error).message}); is it running? Check --registry`);
   }
-  if (!res.ok) {
+  if (!res.ok && !accept.includes(res.status)) {
     const text = await res.text();
     let message = text.slice(0, 500);
     try {
@@ -32,8 +36,30 @@ async function send(settings: Settings, url: string, init: RequestInit, what: st
   return res;
 }
 
+/** A GET through node:http (see get.ts), with the same errors as `send`. */
+async function fetchGet(settings: Settings, url: string, headers: Record<string, string>, what: string, accept: number[] = []): Promise<GetResponse> {
+  let res: GetResponse;
+  try {
+    res = await get(url, (u) => ({ ...authHeaders(settings, u), ...headers }));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new UnreachableError(`${what}: cannot reach the registry at ${settings.registry} (${err.code ?? err.message}); is it running? Check --registry`);
+  }
+  if ((res.status < 200 || res.status > 299) && !accept.includes(res.status)) {
+    const text = res.body.toString('utf8');
+    let message = text.slice(0, 500);
+    try {
+      message = (JSON.parse(text) as { error?: string }).error ?? message;
+    } catch {
+      /* not JSON */
+    }
+    throw new CliError(`${what}: the registry answered ${res.status}: ${message}`);
+  }
+  return res;
+}
+
 export async function getJson<T>(settings: Settings, url: string, what: string): Promise<T> {
-  return (await send(settings, url, { headers: { accept: 'application/json' } }, what)).json() as Promise<T>;
+  return JSON.parse((await fetchGet(settings, url, { accept: 'application/json' }, what)).body.toString('utf8')) as T;
 }
 
 export async function sendJson<T>(settings: Settings, method: string, url: string, body: unknown, what: string): Promise<{ status: number; body: T }> {
@@ -47,5 +73,15 @@ export async function postBytes<T>(settings: Settings, url: string, bytes: Uint8
 }
 
 export async function getBytes(settings: Settings, url: string, what: string): Promise<Buffer> {
-  return Buffer.from(await (await send(settings, url, {}, what)).arrayBuffer());
+  return (await fetchGet(settings, url, {}, what)).body;
+}
+
+/** A GET that revalidates a cached copy: null when the registry answers 304 Not Modified. */
+export async function getJsonIfChanged<T>(settings: Settings, url: string, etag: string | null, what: string): Promise<{ body: T; etag: string | null } | null> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (etag) headers['if-none-match'] = etag;
+  const res = await fetchGet(settings, url, headers, what, [304]);
+  if (res.status === 304) return null;
+  const tag = res.headers.etag;
+  return { body: JSON.parse(res.body.toString('utf8')) as T, etag: typeof tag === 'string' ? tag : null };
 }

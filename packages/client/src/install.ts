@@ -1,20 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
-import { fileHash, integrityOf, readTarballBytes, SCRIPT_CAPABILITIES, TEMPLATES_DIR, type CapabilityName, type VersionDoc } from '@unjucks/core';
-import { validateFiles } from '@unjucks/validate';
-import type { Settings } from './config.js';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { CapabilityName } from '@unjucks/core';
+import { diskHash, removeFile, safeTarget, writeAtomic } from './disk.js';
 import { CliError } from './errors.js';
-import { getBytes, getJson, packageUrl } from './http.js';
-import { ownersOf, readLockfile, writeLockfile, type Lockfile, type LockedPackage } from './lockfile.js';
-
-interface PlannedFile {
-  rel: string;
-  bytes: Buffer;
-  hash: string;
-  executable: boolean;
-}
-
+import { fetchPackage, type FetchedPackage, type PlannedFile } from './fetch-package.js';
+import { LOCKFILE, ownersOf, readLockfile, writeLockfile, type LockedPackage, type Lockfile } from './lockfile.js';
+import { lockProblems, rangeToRecord, readDeclared, writeDeclared } from './project.js';
+import { resolveGraph } from './resolve.js';
+import type { PackageSource } from './source.js';
 
 export interface InstallResult {
   capabilities: CapabilityName[];
@@ -27,168 +20,180 @@ export interface InstallResult {
   removed: string[];
 }
 
-/** The absolute path of `rel` inside `root`, refusing anything that would leave it. */
-async function safeTarget(root: string, rel: string): Promise<string> {
-  const target = resolve(root, rel);
-  if (!target.startsWith(root + sep)) throw new CliError(`refusing to write ${rel}: it resolves outside ${root}`);
-  // A symlinked folder inside the destination could redirect the write elsewhere.
-  for (let dir = dirname(target); dir.startsWith(root + sep); dir = dirname(dir)) {
-    const st = await lstat(dir).catch(() => null);
-    if (st?.isSymbolicLink()) throw new CliError(`refusing to write ${rel}: ${dir} is a symlink`);
-  }
-  const st = await lstat(target).catch(() => null);
-  if (st && !st.isFile()) throw new CliError(`refusing to write ${rel}: something other than a file is in the way`);
-  return target;
-}
-
-const currentHash = async (path: string) => readFile(path).then(fileHash, () => null);
-
-/** Downloads a tarball and checks it against the expected integrity before anything else. */
-async function fetchVerified(settings: Settings, url: string, integrity: string, label: string) {
-  const bytes = await getBytes(settings, url, `downloading ${label}`);
-  const actual = integrityOf(bytes);
-  if (actual !== integrity)
-    throw new CliError(`integrity check failed for ${label}: expected ${integrity}, got ${actual}; nothing was written`);
-  try {
-    return await readTarballBytes(bytes);
-  } catch (e) {
-    throw new CliError(`the tarball of ${label} is not valid: ${(e as Error).message}; nothing was written`);
-  }
-}
-
-/**
- * What the package can do, worked out here by the same validator the registry runs, so a registry
- * that lies about it cannot slip a shell command past the user.
- */
-function capabilitiesOf(label: string, files: { path: string; mode: number; bytes: Buffer }[], allowScripts: boolean): CapabilityName[] {
-  // A client has time to check a package fully; a check cut short proves nothing, so it refuses.
-  const report = validateFiles(files, { timeBudgetMs: 5 * 60_000 });
-  if (report.findings.some((f) => f.rule === 'report/time-budget'))
-    throw new CliError(`refusing to install ${label}: it is too large or complex to check on this machine. Nothing was written`);
-  const scripts = report.capabilityDetails.filter((c) => SCRIPT_CAPABILITIES.includes(c.name));
-  if (scripts.length && !allowScripts)
-    throw new CliError(
-      `refusing to install ${label}: it can run code on this machine (${scripts.map((c) => `${c.name}: ${c.detail} in ${c.file}`).join('; ')}). ` +
-        'Read those files, then pass --allow-scripts to install it. Nothing was written',
-    );
-  return report.capabilities;
-}
-
-function plan(files: { path: string; mode: number; bytes: Buffer }[]): PlannedFile[] {
-  return files
-    .filter((f) => f.path.startsWith(`${TEMPLATES_DIR}/`))
-    .map((f) => ({ rel: f.path, bytes: f.bytes, hash: fileHash(f.bytes), executable: (f.mode & 0o111) !== 0 }))
-    .sort((a, b) => a.rel.localeCompare(b.rel));
-}
-
-interface Change {
+export interface RemovedPackage {
   name: string;
+  version: string;
+  removed: string[];
+  /** Changed locally, so left in place. */
+  kept: string[];
+}
+
+export interface InstallSummary {
+  installed: InstallResult[];
+  /** Packages the new graph no longer needs. */
+  dropped: RemovedPackage[];
+}
+
+export interface InstallOptions {
+  dir: string;
+  force: boolean;
+  allowScripts: boolean;
+  /** Install exactly the lock, refusing when it does not match what the project or the command asks for. */
+  frozen: boolean;
+}
+
+interface Step {
+  pkg: FetchedPackage;
   writes: { target: string; file: PlannedFile }[];
-  removals: string[];
   unchanged: string[];
 }
 
+const lockedEntry = (p: FetchedPackage): LockedPackage => ({
+  version: p.version,
+  resolved: p.resolved,
+  integrity: p.integrity,
+  dependencies: p.dependencies,
+  files: Object.fromEntries(p.files.map((f) => [f.rel, f.hash])),
+});
+
+/** Which packages provide each file once `next` is installed: fetched packages by their tarball, the rest by the lock. */
+function futureOwners(lock: Lockfile, keep: string[], fetched: FetchedPackage[]): Map<string, string[]> {
+  const owners = new Map<string, string[]>();
+  const add = (rel: string, name: string) => owners.set(rel, [...(owners.get(rel) ?? []), name]);
+  for (const name of keep) for (const rel of Object.keys(lock.packages[name]!.files)) add(rel, name);
+  for (const p of fetched) for (const f of p.files) add(f.rel, p.name);
+  return owners;
+}
+
 /**
- * Compares the planned files with the disk and the lock, and returns what to change. A file owned
- * by another package, or changed since it was installed, is a conflict unless `force`.
+ * Checks every fetched package against the disk and the lock before anything is written. A file that
+ * another package provides, that no package installed, or that was changed since it was installed is
+ * a conflict unless `force`.
  */
-async function check(root: string, name: string, planned: PlannedFile[], lock: Lockfile, force: boolean): Promise<Change> {
-  const owners = ownersOf(lock);
-  const previous = lock.packages[name];
+async function plan(root: string, lock: Lockfile, fetched: FetchedPackage[], keep: string[], force: boolean) {
+  const previous = ownersOf(lock);
+  const owners = futureOwners(lock, keep, fetched);
+  const steps: Step[] = [];
   const conflicts: string[] = [];
-  const change: Change = { name, writes: [], removals: [], unchanged: [] };
-  for (const file of planned) {
-    const target = await safeTarget(root, file.rel);
-    const owner = owners.get(file.rel);
-    const onDisk = await currentHash(target);
-    if (owner && owner !== name) conflicts.push(`${file.rel} belongs to ${owner}`);
-    else if (onDisk !== null && onDisk !== file.hash) {
-      if (!owner) conflicts.push(`${file.rel} exists and was not installed by a package`);
-      else if (onDisk !== previous?.files[file.rel]) conflicts.push(`${file.rel} was changed locally`);
+  for (const pkg of fetched) {
+    const step: Step = { pkg, writes: [], unchanged: [] };
+    const mine: string[] = [];
+    for (const file of pkg.files) {
+      const target = await safeTarget(root, file.rel);
+      const onDisk = await diskHash(target);
+      const other = owners.get(file.rel)!.find((n) => n !== pkg.name);
+      const before = previous.get(file.rel) ?? [];
+      if (other) mine.push(`${file.rel} belongs to ${before.includes(other) || !before.length ? other : before[0]}`);
+      else if (onDisk !== null && onDisk !== file.hash) {
+        if (!before.length) mine.push(`${file.rel} exists and was not installed by a package`);
+        else if (!before.some((n) => lock.packages[n]!.files[file.rel] === onDisk)) mine.push(`${file.rel} was changed locally`);
+      }
+      if (onDisk === file.hash) step.unchanged.push(file.rel);
+      else step.writes.push({ target, file });
     }
-    if (onDisk === file.hash) change.unchanged.push(file.rel);
-    else change.writes.push({ target, file });
+    if (mine.length) conflicts.push(`not installing ${pkg.name}: ${mine.join('; ')}`);
+    steps.push(step);
   }
-  if (conflicts.length && !force)
-    throw new CliError(`not installing ${name}: ${conflicts.join('; ')}. Nothing was written; use --force to overwrite`);
+  if (conflicts.length && !force) throw new CliError(`${conflicts.join('; ')}. Nothing was written; use --force to overwrite`);
 
-  // Files the previous version had and this one does not: removed unless changed locally.
-  const kept = new Set(planned.map((f) => f.rel));
-  for (const [rel, hash] of Object.entries(previous?.files ?? {})) {
-    if (kept.has(rel)) continue;
-    const target = await safeTarget(root, rel);
-    const onDisk = await currentHash(target);
-    if (onDisk === null || onDisk === hash || force) change.removals.push(target);
+  // Files the lock records that nothing will provide any more: removed unless changed locally.
+  const removals = new Map<string, { removed: string[]; kept: string[] }>();
+  for (const [name, locked] of Object.entries(lock.packages)) {
+    const r = { removed: [] as string[], kept: [] as string[] };
+    for (const [rel, hash] of Object.entries(locked.files)) {
+      if (owners.has(rel)) continue;
+      const onDisk = await diskHash(await safeTarget(root, rel));
+      if (onDisk === null) continue;
+      if (onDisk === hash || force) r.removed.push(rel);
+      else r.kept.push(rel);
+    }
+    removals.set(name, r);
   }
-  return change;
+  return { steps, removals };
 }
 
-/** Writes a checked change; each file is written aside and renamed into place. */
-async function commit(root: string, change: Change) {
-  for (const { target, file } of change.writes) {
-    await mkdir(dirname(target), { recursive: true });
-    const tmp = `${target}.${randomUUID()}.tmp`;
-    await writeFile(tmp, file.bytes);
-    await chmod(tmp, file.executable ? 0o755 : 0o644);
-    await rename(tmp, target);
-  }
-  for (const target of change.removals) await rm(target, { force: true });
-  return {
-    written: change.writes.map((w) => w.file.rel),
-    unchanged: change.unchanged,
-    removed: change.removals.map((r) => r.slice(root.length + 1)),
-  };
-}
-
-/** `unjucks install <name>[@spec]`: resolve, download, verify, extract _templates/**, record in the lock. */
-export async function installPackage(
-  settings: Settings,
-  opts: { name: string; spec: string; dir: string; force: boolean; allowScripts: boolean },
-): Promise<InstallResult> {
+/**
+ * `unjucks install [name[@spec]...]`: resolves the whole graph the project asks for, fetches and checks
+ * every package it has to write (integrity, capabilities, file ownership), then writes files and,
+ * last, the lock. With no names and a lock that already holds the graph, it replays the lock without
+ * asking the registry anything (tarballs come from the cache when they are there).
+ */
+export async function install(source: PackageSource, args: { name: string; spec: string }[], opts: InstallOptions): Promise<InstallSummary> {
   const root = resolve(opts.dir);
-  const doc = await getJson<VersionDoc>(settings, packageUrl(settings.registry, opts.name, opts.spec || 'latest'), `resolving ${opts.name}@${opts.spec || 'latest'}`);
-  const label = `${doc.name}@${doc.version}`;
-  const read = await fetchVerified(settings, doc.dist.tarball, doc.dist.integrity, label);
-  if (read.manifest.name !== doc.name || read.manifest.version !== doc.version)
-    throw new CliError(`the tarball of ${label} holds ${read.manifest.name}@${read.manifest.version}; nothing was written`);
-  const capabilities = capabilitiesOf(label, read.files, opts.allowScripts);
+  const lock = await readLockfile(root);
+  const declared = await readDeclared(root);
+  const wanted: Record<string, string> = { ...(declared ?? lock.dependencies) };
+  for (const a of args) wanted[a.name] = a.spec;
+
+  let graph: { name: string; version: string; resolved: string; integrity: string; dependencies: Record<string, string> }[];
+  let touched: Set<string>;
+  const replay = () => Object.entries(lock.packages).map(([name, p]) => ({ name, version: p.version, resolved: p.resolved, integrity: p.integrity, dependencies: p.dependencies ?? {} }));
+  if (opts.frozen) {
+    const asked = args.filter((a) => a.spec !== '' && a.spec !== lock.dependencies[a.name] && a.spec !== lock.packages[a.name]?.version);
+    const problems = [
+      ...asked.map((a) => `the command asks for ${a.name}@${a.spec} but the lock records ${lock.dependencies[a.name] ?? 'nothing'}`),
+      ...lockProblems(lock, { ...(declared ?? lock.dependencies), ...Object.fromEntries(args.map((a) => [a.name, lock.dependencies[a.name] ?? a.spec])) }),
+    ];
+    if (problems.length)
+      throw new CliError(`--frozen-lockfile: ${LOCKFILE} does not match what is asked for: ${problems.join('; ')}. Run unjucks install without --frozen-lockfile to update it`);
+    if (!Object.keys(lock.packages).length) throw new CliError(`--frozen-lockfile: no packages in ${join(root, LOCKFILE)}`);
+    graph = replay();
+    touched = new Set(graph.map((p) => p.name));
+  } else if (!args.length && Object.keys(lock.packages).length && !lockProblems(lock, wanted).length) {
+    graph = replay();
+    touched = new Set(graph.map((p) => p.name));
+  } else {
+    if (!Object.keys(wanted).length) throw new CliError(`nothing to install: no packages in ${join(root, LOCKFILE)}; install one with: unjucks install <name>`);
+    const argNames = new Set(args.map((a) => a.name));
+    const prefer = Object.fromEntries(Object.entries(lock.packages).filter(([n]) => !argNames.has(n)).map(([n, p]) => [n, p.version]));
+    const resolved = await resolveGraph(wanted, (name, context) => source.packument(name, context), prefer);
+    graph = [...resolved.values()].map((p) => ({ name: p.name, version: p.version, resolved: p.doc.dist.tarball, integrity: p.doc.dist.integrity, dependencies: p.dependencies }));
+    touched = new Set(graph.filter((p) => !args.length || argNames.has(p.name) || lock.packages[p.name]?.version !== p.version).map((p) => p.name));
+  }
+
+  // Everything is downloaded and checked before the first file is written.
+  const fetched: FetchedPackage[] = [];
+  for (const want of graph.filter((p) => touched.has(p.name))) {
+    const pkg = await fetchPackage(source, want, { allowScripts: opts.allowScripts });
+    const label = `${pkg.name}@${pkg.version}`;
+    const expected = JSON.stringify(Object.entries(want.dependencies).sort());
+    if (JSON.stringify(Object.entries(pkg.dependencies).sort()) !== expected)
+      throw new CliError(`the dependencies in the tarball of ${label} differ from what the registry or the lock says; nothing was written`);
+    const locked = lock.packages[pkg.name];
+    if (locked?.version === pkg.version && locked.integrity === pkg.integrity) {
+      const mismatch = pkg.files.find((f) => locked.files[f.rel] !== f.hash)?.rel ?? Object.keys(locked.files).find((rel) => !pkg.files.some((f) => f.rel === rel));
+      if (mismatch) throw new CliError(`the lock's file list for ${label} does not match its tarball (${mismatch}); nothing was written`);
+    }
+    fetched.push(pkg);
+  }
+  const keep = graph.filter((p) => !touched.has(p.name)).map((p) => p.name);
   await mkdir(root, { recursive: true });
-  const lock = await readLockfile(root);
-  const planned = plan(read.files);
-  const done = await commit(root, await check(root, doc.name, planned, lock, opts.force));
-  const entry: LockedPackage = {
-    version: doc.version,
-    resolved: doc.dist.tarball,
-    integrity: doc.dist.integrity,
-    files: Object.fromEntries(planned.map((f) => [f.rel, f.hash])),
-  };
-  lock.packages[doc.name] = entry;
-  await writeLockfile(root, lock);
-  return { name: doc.name, version: doc.version, integrity: doc.dist.integrity, resolved: doc.dist.tarball, capabilities, ...done };
-}
+  const { steps, removals } = await plan(root, lock, fetched, keep, opts.force);
 
-/** `unjucks install` with no argument: exactly what the lock records, integrity checked. */
-export async function installFromLock(settings: Settings, opts: { dir: string; force: boolean; allowScripts: boolean }): Promise<InstallResult[]> {
-  const root = resolve(opts.dir);
-  const lock = await readLockfile(root);
-  const names = Object.keys(lock.packages);
-  if (names.length === 0) throw new CliError(`no packages in ${join(root, 'unjucks-lock.json')}; install one with: unjucks install <name>`);
-  // Download, verify and check every package before writing any of them.
-  const changes: { locked: LockedPackage; change: Change; capabilities: CapabilityName[] }[] = [];
-  for (const name of names) {
-    const locked = lock.packages[name]!;
-    const label = `${name}@${locked.version}`;
-    const read = await fetchVerified(settings, locked.resolved, locked.integrity, label);
-    const planned = plan(read.files);
-    const mismatch = planned.find((f) => locked.files[f.rel] !== f.hash)?.rel ?? Object.keys(locked.files).find((rel) => !planned.some((f) => f.rel === rel));
-    if (mismatch) throw new CliError(`the lock's file list for ${label} does not match its tarball (${mismatch}); nothing was written`);
-    const capabilities = capabilitiesOf(label, read.files, opts.allowScripts);
-    changes.push({ locked, capabilities, change: await check(root, name, planned, lock, opts.force) });
+  const installed: InstallResult[] = [];
+  for (const { pkg, writes, unchanged } of steps) {
+    for (const { target, file } of writes) await writeAtomic(target, file.bytes, file.executable);
+    const removed = removals.get(pkg.name)?.removed ?? [];
+    for (const rel of removed) await removeFile(root, resolve(root, rel));
+    installed.push({ name: pkg.name, version: pkg.version, integrity: pkg.integrity, resolved: pkg.resolved, capabilities: pkg.capabilities, written: writes.map((w) => w.file.rel), unchanged, removed });
   }
-  const results: InstallResult[] = [];
-  for (const { locked, change, capabilities } of changes) {
-    const done = await commit(root, change);
-    results.push({ name: change.name, version: locked.version, integrity: locked.integrity, resolved: locked.resolved, capabilities, ...done });
+  const inGraph = new Set(graph.map((p) => p.name));
+  const dropped: RemovedPackage[] = [];
+  for (const [name, locked] of Object.entries(lock.packages)) {
+    if (inGraph.has(name)) continue;
+    const r = removals.get(name)!;
+    for (const rel of r.removed) await removeFile(root, resolve(root, rel));
+    dropped.push({ name, version: locked.version, ...r });
   }
-  return results;
+
+  const next: Lockfile = { lockfileVersion: 2, dependencies: {}, packages: {} };
+  for (const [name, spec] of Object.entries(wanted)) {
+    const version = graph.find((p) => p.name === name)!.version;
+    next.dependencies[name] = args.some((a) => a.name === name) ? rangeToRecord(spec, version) : spec;
+  }
+  for (const name of keep) next.packages[name] = lock.packages[name]!;
+  for (const pkg of fetched) next.packages[pkg.name] = lockedEntry(pkg);
+  await writeLockfile(root, next);
+  if (declared && args.length) await writeDeclared(root, { ...declared, ...Object.fromEntries(args.map((a) => [a.name, next.dependencies[a.name]!])) });
+  return { installed, dropped };
 }

@@ -26,6 +26,7 @@ import { tokensCreate } from './routes/tokens-create.js';
 import { versionDeprecate } from './routes/version-deprecate.js';
 import { versionReport } from './routes/version-report.js';
 import { whoami } from './routes/whoami.js';
+import { npmClientGet } from './routes/npm/client-get.js';
 import { npmDistTagsDelete, npmDistTagsGet, npmDistTagsPut } from './routes/npm/dist-tags.js';
 import { npmLogin, npmUserGet, npmWebLogin } from './routes/npm/login.js';
 import { npmLogout } from './routes/npm/logout.js';
@@ -206,6 +207,7 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   npmTokensList(app);
   npmTokensCreate(app);
   npmTokensDelete(app);
+  npmClientGet(app);
   npmTarballGet(app);
   npmTarballDelete(app);
   npmPackageDelete(app);

@@ -86,6 +86,7 @@ export const RULES = {
   'manifest/json': e('Fix the JSON syntax of package.json.'),
   'manifest/invalid': e('Fix the field named in the message; see the README for the manifest format.'),
   'manifest/name-non-ascii': e('Use only lowercase ASCII letters, digits and - . _ ~ in the name.'),
+  'manifest/dependency-unresolved': w('Publish the dependency to this registry first, or change its range to one a published version matches.'),
   'manifest/name-too-similar': e('Choose a name that differs by more than punctuation and case, or publish under your own @scope.'),
   'manifest/no-templates': e('Put templates in _templates/<generator>/<template>/.'),
   'manifest/template-missing': e('Add the declared template under _templates/<generator>/<template>/, or remove it from unjucks.generators.'),

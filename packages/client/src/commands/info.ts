@@ -17,6 +17,7 @@ export async function infoCommand(settings: Settings, opts: { name: string; spec
     versions,
     deprecated: v.deprecated ?? null,
     engines: v.manifest.engines ?? null,
+    dependencies: (v.manifest.dependencies ?? {}) as Record<string, string>,
     dist: v.dist,
     capabilities: v.capabilities ?? [],
     quality: v.quality ?? null,
@@ -39,6 +40,8 @@ export function formatInfo(info: Awaited<ReturnType<typeof infoCommand>>): strin
   lines.push(`dist-tags: ${Object.entries(info['dist-tags']).map(([t, v]) => `${t}=${v}`).join(' ') || '(none)'}`);
   lines.push(`versions: ${info.versions.join(', ')}`);
   if (info.engines?.unjucks) lines.push(`engines.unjucks: ${info.engines.unjucks}`);
+  const deps = Object.entries(info.dependencies);
+  lines.push(`dependencies: ${deps.length ? deps.map(([n, r]) => `${n}@${r}`).join(', ') : '(none)'}`);
   lines.push(`tarball: ${info.dist.tarball} (${info.dist.fileCount} files, ${info.dist.unpackedSize} bytes)`);
   if (info.quality !== null) lines.push(`quality: ${info.quality}/100`);
   lines.push(`capabilities: ${info.capabilities.length ? `${info.capabilities.join(', ')}${info.capabilities.some((c) => SCRIPT_CAPABILITIES.includes(c)) ? ' (install needs --allow-scripts)' : ''}` : 'none (writes files only)'}`);

@@ -19,6 +19,7 @@ import { distTags, packages, versions } from '../db/schema.js';
 import { blobKeyFor } from '../storage/blob-store.js';
 import type { RegistryContext } from './context.js';
 import { tagsOf, touchPackage } from './lookup.js';
+import { unresolvedDependencies } from './dependency-check.js';
 import { assertTokenAllows, authorize, requireActor } from '../access/rights.js';
 import { claimScope } from '../access/orgs.js';
 import { grants } from '../db/schema.js';
@@ -102,6 +103,7 @@ export async function publish(
     const other = similar.find((p) => p.createdBy !== publisher.userId);
     if (other) report = appendFinding(report, 'manifest/name-too-similar', `the name ${name} is too similar to the existing package ${other.name}`, { file: 'package.json' });
   }
+  for (const message of await unresolvedDependencies(ctx.db, publisher, manifest)) report = appendFinding(report, 'manifest/dependency-unresolved', message, { file: 'package.json' });
   if (!report.ok) refuse(ctx, report);
 
   const blobKey = blobKeyFor(archive.sha512hex);
