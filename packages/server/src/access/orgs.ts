@@ -62,6 +62,9 @@ export async function createOrg(db: Db, actor: Actor | null, body: { name?: unkn
 
 /** Claims the scope of a first scoped publish for the publisher, inside the publish transaction. */
 export async function claimScope(db: Db, scope: string, userId: number) {
+  // A scope no org could be named (`@~`, `@-`) would become an org nobody can manage.
+  const problem = orgNameProblem(scope, 'scope');
+  if (problem) throw new InputError(problem);
   const [org] = await db.insert(orgs).values({ name: scope }).onConflictDoNothing().returning();
   if (org) await db.insert(orgMembers).values({ orgId: org.id, userId, role: 'owner' });
 }
