@@ -33,7 +33,10 @@ export interface PasswordAttempt {
   purpose: string;
 }
 
-const ACTION = 'auth.password';
+/** Written before the hash is computed: until a right-password result follows, it counts as a failure. */
+const ATTEMPT = 'auth.password.attempt';
+/** The result: ok for a right password, denied for a wrong one (what auditors filter on). */
+const RESULT = 'auth.password';
 
 interface Failures {
   pair: number;
@@ -49,9 +52,9 @@ interface Failures {
 async function failures(db: Db, name: string, ip: string): Promise<Failures> {
   const rows = (await db.execute(sql`
     with per as (
-      select actor, ip, count(*) filter (where outcome = 'denied') - count(*) filter (where outcome = 'ok') as f
+      select actor, ip, count(*) filter (where action = ${ATTEMPT}) - count(*) filter (where action = ${RESULT} and outcome = 'ok') as f
       from audit_log
-      where action = ${ACTION} and at > now() - make_interval(mins => ${PASSWORD_LIMITS.windowMinutes}) and (actor = ${name} or ip = ${ip})
+      where action in (${ATTEMPT}, ${RESULT}) and at > now() - make_interval(mins => ${PASSWORD_LIMITS.windowMinutes}) and (actor = ${name} or ip = ${ip})
       group by actor, ip
     )
     select
@@ -71,7 +74,7 @@ async function knownAddress(db: Db, name: string, ip: string): Promise<boolean> 
       and(
         eq(auditLog.actor, name),
         eq(auditLog.ip, ip),
-        eq(auditLog.action, ACTION),
+        eq(auditLog.action, RESULT),
         eq(auditLog.outcome, 'ok'),
         gt(auditLog.at, sql`now() - make_interval(days => ${PASSWORD_LIMITS.knownAddressDays})`),
       ),
@@ -97,25 +100,23 @@ async function assertUnderLimits(db: Db, name: string, ip: string, slack: number
     );
 }
 
-const record = (db: Db, a: PasswordAttempt, outcome: 'ok' | 'denied') =>
-  db.insert(auditLog).values({ actor: a.name, tokenId: null, ip: a.ip, action: ACTION, target: a.name, org: null, outcome, status: outcome === 'ok' ? 200 : 401, detail: { for: a.purpose } });
+const record = (db: Db, a: PasswordAttempt, action: string, outcome: 'ok' | 'denied', status: number) =>
+  db.insert(auditLog).values({ actor: a.name, tokenId: null, ip: a.ip, action, target: a.name, org: null, outcome, status, detail: { for: a.purpose } });
 
 /**
  * Checks a password under the limits, on every replica alike: the count lives in the audit log.
- * The attempt is recorded (as a failure) before the hash is computed and re-counted after, so
- * concurrent guesses cannot all slip under the limit; a right password then adds its "ok" record,
- * which cancels the attempt. Unknown accounts cost the same time as wrong passwords.
+ * The attempt is recorded before the hash is computed and counted again after, so concurrent
+ * guesses cannot all slip under a limit; a right password's "ok" result cancels its attempt.
+ * Unknown accounts cost the same time as wrong passwords.
  */
 export async function checkPassword(db: Db, attempt: PasswordAttempt): Promise<boolean> {
   const a = { ...attempt, name: attempt.name.slice(0, 64) };
   await assertUnderLimits(db, a.name, a.ip, 0);
-  await record(db, a, 'denied');
+  await record(db, a, ATTEMPT, 'ok', 202);
   await assertUnderLimits(db, a.name, a.ip, 1);
-  if (!a.hash) {
-    await burnPasswordCheck(a.password);
-    return false;
-  }
-  if (!(await verifyPassword(a.password, a.hash))) return false;
-  await record(db, a, 'ok');
-  return true;
+  let right = false;
+  if (a.hash) right = await verifyPassword(a.password, a.hash);
+  else await burnPasswordCheck(a.password);
+  await record(db, a, RESULT, right ? 'ok' : 'denied', right ? 200 : 401);
+  return right;
 }
