@@ -76,19 +76,17 @@ export async function removeUser(db: Db, name: string) {
 export async function setPassword(db: Db, actor: Actor | null, name: string, body: { password?: unknown; currentPassword?: unknown }, ip: string) {
   const a = requireActor(actor, 'changing a password');
   const u = await findUser(db, name);
+  // Your own password without admin power: account rights first, then the current password.
+  const self = a.userId === u.id && !actsAsAdmin(a);
   if (a.userId !== u.id) assertAdmin(a, `changing the password of ${name}`);
-  else if (!actsAsAdmin(a)) {
-    assertAccountRights(a, 'changing your password');
-    const problem = passwordProblem(body.password);
-    if (problem) throw new InputError(problem);
-    if (u.passwordHash) {
-      if (typeof body.currentPassword !== 'string') throw new InputError('send your current password as "currentPassword" to change it', 403, 'forbidden');
-      if (!(await checkPassword(db, { name: u.name, ip, password: body.currentPassword, hash: u.passwordHash, purpose: 'user.password' })))
-        throw new InputError('the current password is wrong; send your current password as "currentPassword" to change it', 403, 'forbidden');
-    }
-  }
+  else if (self) assertAccountRights(a, 'changing your password');
   const problem = passwordProblem(body.password);
   if (problem) throw new InputError(problem);
+  if (self && u.passwordHash) {
+    if (typeof body.currentPassword !== 'string') throw new InputError('send your current password as "currentPassword" to change it', 403, 'forbidden');
+    if (!(await checkPassword(db, { name: u.name, ip, password: body.currentPassword, hash: u.passwordHash, purpose: 'user.password' })))
+      throw new InputError('the current password is wrong; send your current password as "currentPassword" to change it', 403, 'forbidden');
+  }
   await db.update(users).set({ passwordHash: await hashPassword(body.password as string) }).where(eq(users.id, u.id));
   return { name, password: true };
 }
