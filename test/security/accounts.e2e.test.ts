@@ -234,6 +234,26 @@ describe.each(BACKENDS)('account security on $label', (backend) => {
       expect((await api(nina, 'POST', '/orgs', { name: '~' })).status).toBe(400);
     });
 
+    it('an admin renames an org over the API, moving its packages, members and token patterns', async () => {
+      const rae = await signUp('rae');
+      expect((await api(rae, 'POST', '/orgs', { name: 'oldco' })).status).toBe(201);
+      expect((await publishRaw(server.api, rae, packageTarball('@oldco/kit', '1.0.0'))).status).toBe(201);
+      const ci = (await api(rae, 'POST', '/tokens', { name: 'ci', actions: ['read'], packages: ['@oldco/kit'] })).body;
+      expect((await api(admin(), 'POST', '/orgs', { name: 'taken' })).status).toBe(201);
+      expect((await api(admin(), 'POST', '/orgs/oldco/rename', { name: 'taken' })).status).toBe(409);
+      const r = await api(admin(), 'POST', '/orgs/oldco/rename', { name: 'newco' });
+      expect(r.body).toEqual({ from: 'oldco', to: 'newco', packages: [{ from: '@oldco/kit', to: '@newco/kit' }], tokens: 1 });
+      expect((await api(null, 'GET', '/packages/@newco%2Fkit/1.0.0')).body.name).toBe('@newco/kit');
+      expect((await api(null, 'GET', '/packages/@oldco%2Fkit')).status).toBe(404);
+      expect((await api(rae, 'GET', '/orgs')).body.orgs).toMatchObject([{ name: 'newco', role: 'owner' }]);
+      expect((await api(ci.token, 'GET', '/packages/@newco%2Fkit')).status).toBe(200);
+      expect((await api(ci.token, 'GET', '/whoami')).body.token.packages).toEqual(['@newco/kit']);
+      // Every replica's search index hears of the move (asynchronously, by notification).
+      const found = async () => ((await api(null, 'GET', '/search?q=kit')).body.objects as { package: { name: string } }[]).map((o) => o.package.name);
+      await expect.poll(found, { timeout: 10_000 }).toContain('@newco/kit');
+      expect(await found()).not.toContain('@oldco/kit');
+    });
+
     it.runIf(backend.db === 'postgres')('an admin renames an org whose name is no longer valid, with its packages', async () => {
       const lee = await signUp('lee');
       expect((await publishRaw(server.api, lee, packageTarball('@legacy/gen', '1.0.0'))).status).toBe(201);
