@@ -41,6 +41,9 @@ accounts and access:
                                           (admins; passwords are read from stdin or the terminal)
   org create NAME | org ls                an org owns the scope @NAME
   org member add|rm|ls ORG [USER] [--role owner|maintainer|reader]
+                                          add invites (admins add directly); members join by accepting
+  org invitations [ORG]                   your open invitations, or (owners) those an org sent
+  org accept|decline ORG | org uninvite ORG USER
   team create|rm ORG:TEAM | team ls ORG | team member add|rm ORG:TEAM USER
   access grant|revoke|ls <package or @scope> [user or org:team] [owner|maintainer|reader]
   access public|private <package or @scope>

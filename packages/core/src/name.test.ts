@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nameProblem, parseName, tarballFileName } from './name.js';
+import { assertNewName, nameProblem, newNameProblem, parseName, tarballFileName } from './name.js';
 
 describe('package names', () => {
   it.each(['react-gen', '@acme/react-gen', 'a', 'x.y_z~1', '@a-b/c.d', 'a'.repeat(214)])('accepts %s', (name) => {
@@ -28,5 +28,33 @@ describe('package names', () => {
     expect(parseName('@acme/gen')).toEqual({ name: '@acme/gen', scope: '@acme', basename: 'gen' });
     expect(tarballFileName('@acme/gen', '1.0.0')).toBe('gen-1.0.0.tgz');
     expect(() => parseName('Nope')).toThrow(/invalid package name/);
+  });
+});
+
+describe('names for new packages', () => {
+  it.each(['react-gen', '@acme/react-gen', 'a.b_c-d', '@a-b/c.d'])('accepts %s', (name) => {
+    expect(newNameProblem(name)).toBeNull();
+  });
+
+  it.each([
+    ['x.y_z~1', /special characters/],
+    ["it's", /only contain/],
+    ['wow!', /only contain/],
+    ['star*', /only contain/],
+    ['@acme/til~de', /special characters/],
+    ['http', /core module/],
+    ['-dash', /hyphen/],
+    ['@~/gen', /invalid scope name/],
+    ['@-/gen', /invalid scope name/],
+    ['@-acme/gen', /invalid scope name/],
+    ['React', /lowercase/],
+  ])('refuses %j', (name, why) => {
+    expect(newNameProblem(name)).toMatch(why);
+  });
+
+  it('keeps accepting names from before these rules for existing packages', () => {
+    expect(nameProblem('x.y_z~1')).toBeNull();
+    expect(nameProblem('@~/gen')).toBeNull();
+    expect(() => assertNewName('@~/gen')).toThrow(/invalid name for a new package/);
   });
 });

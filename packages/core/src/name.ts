@@ -1,3 +1,5 @@
+import validateNpmName from 'validate-npm-package-name';
+import { orgNameProblem } from './access.js';
 import { InputError } from './errors.js';
 
 export const MAX_NAME_LENGTH = 214;
@@ -28,6 +30,31 @@ export function nameProblem(name: unknown): string | null {
   if (!m) return 'a package name may only contain lowercase letters, digits and - . _ ~, with an optional @scope/ and no leading . or _';
   if (RESERVED.has(m[2]!)) return `"${m[2]}" is a reserved name`;
   return null;
+}
+
+/**
+ * Why `name` may not be taken by a NEW package, or null. On top of nameProblem (which existing
+ * packages keep passing, so names from before these rules stay readable and publishable), npm's
+ * own rules for new names (validate-npm-package-name: no ~'!()* , no core module names), and a
+ * scope that could be an org's name: a first publish claims the scope as an org.
+ */
+export function newNameProblem(name: unknown): string | null {
+  const problem = nameProblem(name);
+  if (problem) return problem;
+  const n = name as string;
+  // Newer releases of the library refuse this too; they need a newer Node than this project does.
+  if (n.startsWith('-')) return 'npm refuses it for new packages: name cannot start with a hyphen';
+  const npm = validateNpmName(n);
+  if (!npm.validForNewPackages) return `npm refuses it for new packages: ${[...(npm.errors ?? []), ...(npm.warnings ?? [])].join('; ')}`;
+  const slash = n.indexOf('/');
+  if (slash !== -1) return orgNameProblem(n.slice(1, slash), 'scope');
+  return null;
+}
+
+/** Throws the 400 a publish of a new package with a name newNameProblem refuses gets. */
+export function assertNewName(name: string): void {
+  const problem = newNameProblem(name);
+  if (problem) throw new InputError(`invalid name for a new package ${JSON.stringify(name)}: ${problem}`, 400, 'invalid-name');
 }
 
 export function parseName(name: unknown): ParsedName {

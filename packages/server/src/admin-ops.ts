@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InputError, parseActions, parsePatterns, type TokenAction } from '@unjucks/core';
 import { recordAudit } from './access/audit.js';
+import { renameOrg } from './access/org-rename.js';
 import { findToken, markRevoked } from './access/tokens.js';
 import { createUser, lifetime } from './access/users.js';
 import { parseCidrs } from './auth/cidr.js';
@@ -143,3 +144,19 @@ export async function cliKeysRotate(config: Config) {
   });
 }
 
+
+/** Renames an org and moves its scope's packages (the repair for orgs with names no route accepts). */
+export async function cliOrgRename(config: Config, from: string, to: string) {
+  return run(config, 'org rename', {
+    http: async (call) => {
+      const r = await call('POST', `/api/v1/orgs/${encodeURIComponent(from)}/rename`, { name: to });
+      if (r.status !== 200) throw refused(r);
+      return r.body as Awaited<ReturnType<typeof renameOrg>>;
+    },
+    direct: async (db) => {
+      const r = await renameOrg(db, from, to);
+      await recordAudit(db, { actor: 'unjucks-registry (cli)', tokenId: null, ip: null, action: 'org.rename', target: `@${from}`, org: from, outcome: 'ok', status: 200, detail: { to, packages: r.packages.length, tokens: r.tokens } });
+      return r;
+    },
+  });
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { InputError, parseDuration, TOKEN_ACTIONS } from '@unjucks/core';
-import { cliKeysRotate, cliTokenCreate, cliTokenRevoke, cliUserAdd } from './admin-ops.js';
+import { cliKeysRotate, cliOrgRename, cliTokenCreate, cliTokenRevoke, cliUserAdd } from './admin-ops.js';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { startRegistry } from './server.js';
@@ -30,6 +30,8 @@ commands:
          [--json]                         packages: names, @scope/* or prefix*; --expires takes s, m, h, d
   token revoke ID                         revoke a token at once, on every replica
   keys rotate                             add a new token signing key (old keys keep verifying)
+  org rename OLD NEW                      rename an org and move its packages @OLD/x to @NEW/x (the repair
+                                          for orgs whose names are no longer valid, such as @~ or @-)
 `;
 
 async function start(config: Config) {
@@ -172,6 +174,12 @@ async function main(argv: string[]) {
   if (command === 'keys' && sub === 'rotate') {
     const r = await cliKeysRotate(config);
     console.log(values.json ? JSON.stringify(r, null, 2) : `new signing key ${r.kid}; tokens signed by older keys keep working until they expire`);
+    return;
+  }
+  if (command === 'org' && sub === 'rename') {
+    if (!positionals[2] || !positionals[3]) throw new InputError('usage: unjucks-registry org rename OLD NEW');
+    const r = await cliOrgRename(config, positionals[2], positionals[3]);
+    console.log(values.json ? JSON.stringify(r, null, 2) : [`renamed org ${r.from} to ${r.to}`, ...r.packages.map((p) => `  ${p.from} -> ${p.to}`)].join('\n'));
     return;
   }
   throw new InputError(`unknown command "${positionals.join(' ')}"\n${USAGE}`);

@@ -95,8 +95,11 @@ export async function orgCommand(s: Settings, args: string[], f: Flags): Promise
       need(rest, 3, 'org member add ORG USER --role owner|maintainer|reader');
       const role = str(f, 'role');
       if (!role) throw new CliError('org member add needs --role owner|maintainer|reader');
-      const r = await call(s, 'PUT', `/orgs/${seg(org!)}/members/${seg(user!)}`, { role }, `adding ${user} to ${org}`);
-      return { json: r, text: `${user} is now ${role} of org ${org}` };
+      const r = await call<{ invited?: boolean }>(s, 'PUT', `/orgs/${seg(org!)}/members/${seg(user!)}`, { role }, `adding ${user} to ${org}`);
+      return {
+        json: r,
+        text: r.invited ? `invited ${user} to org ${org} as ${role}; they join when they run "unjucks org accept ${org}"` : `${user} is now ${role} of org ${org}`,
+      };
     }
     if (op === 'rm') {
       need(rest, 3, 'org member rm ORG USER');
@@ -105,11 +108,32 @@ export async function orgCommand(s: Settings, args: string[], f: Flags): Promise
     }
     if (op === 'ls') {
       need(rest, 2, 'org member ls ORG');
-      const r = await call<{ members: { user: string; role: string }[] }>(s, 'GET', `/orgs/${seg(org!)}/members`, undefined, `listing the members of ${org}`);
-      return { json: r, text: table([['USER', 'ROLE'], ...r.members.map((m) => [m.user, m.role])]) };
+      const r = await call<{ members: { user: string; role: string }[]; pending?: { user: string; role: string }[] }>(s, 'GET', `/orgs/${seg(org!)}/members`, undefined, `listing the members of ${org}`);
+      const rows = [...r.members.map((m) => [m.user, m.role]), ...(r.pending ?? []).map((m) => [m.user, `${m.role} (invited)`])];
+      return { json: r, text: table([['USER', 'ROLE'], ...rows]) };
     }
   }
-  throw new CliError('usage: unjucks org create NAME | org ls | org member add|rm|ls ORG [USER] [--role ROLE]');
+  if (sub === 'invitations') {
+    type Invitation = { org?: string; user?: string; role: string; invitedBy: string | null; since: string };
+    if (rest[0]) {
+      const r = await call<{ invitations: Invitation[] }>(s, 'GET', `/orgs/${seg(rest[0])}/invitations`, undefined, `listing the invitations of ${rest[0]}`);
+      return { json: r, text: table([['USER', 'ROLE', 'INVITED BY', 'SINCE'], ...r.invitations.map((i) => [i.user!, i.role, i.invitedBy ?? '-', day(i.since)])]) };
+    }
+    const r = await call<{ invitations: Invitation[] }>(s, 'GET', '/invitations', undefined, 'listing your invitations');
+    if (!r.invitations.length) return { json: r, text: 'no open invitations' };
+    return { json: r, text: table([['ORG', 'ROLE', 'INVITED BY', 'SINCE'], ...r.invitations.map((i) => [i.org!, i.role, i.invitedBy ?? '-', day(i.since)])]) };
+  }
+  if (sub === 'accept' || sub === 'decline') {
+    need(rest, 1, `org ${sub} ORG`);
+    const r = await call<{ role?: string }>(s, 'POST', `/invitations/${seg(rest[0]!)}/${sub}`, undefined, `${sub === 'accept' ? 'accepting' : 'declining'} the invitation to ${rest[0]}`);
+    return { json: r, text: sub === 'accept' ? `you are now ${r.role} of org ${rest[0]}` : `declined the invitation to org ${rest[0]}` };
+  }
+  if (sub === 'uninvite') {
+    need(rest, 2, 'org uninvite ORG USER');
+    const r = await call(s, 'DELETE', `/orgs/${seg(rest[0]!)}/invitations/${seg(rest[1]!)}`, undefined, `withdrawing the invitation of ${rest[1]} to ${rest[0]}`);
+    return { json: r, text: `withdrew the invitation of ${rest[1]} to org ${rest[0]}` };
+  }
+  throw new CliError('usage: unjucks org create NAME | org ls | org member add|rm|ls ORG [USER] [--role ROLE] | org invitations [ORG] | org accept|decline ORG | org uninvite ORG USER');
 }
 
 export async function teamCommand(s: Settings, args: string[]): Promise<Output> {

@@ -2,9 +2,9 @@ import { and, count, eq, ne, sql } from 'drizzle-orm';
 import { assertAccessRole, InputError, orgNameProblem, patternCovers, type AccessRole } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
-import { orgMembers, orgs, packages, users } from '../db/schema.js';
+import { orgInvitations, orgMembers, orgs, packages, users } from '../db/schema.js';
 import { CHANGES_CHANNEL } from '../registry/lookup.js';
-import { assertTokenAllows, requireActor, roleInScope } from './rights.js';
+import { actsAsAdmin, assertTokenAllows, requireActor, roleInScope } from './rights.js';
 import { findUser } from './users.js';
 
 export type OrgRow = typeof orgs.$inferSelect;
@@ -62,6 +62,9 @@ export async function createOrg(db: Db, actor: Actor | null, body: { name?: unkn
 
 /** Claims the scope of a first scoped publish for the publisher, inside the publish transaction. */
 export async function claimScope(db: Db, scope: string, userId: number) {
+  // A scope no org could be named (`@~`, `@-`) would become an org nobody can manage.
+  const problem = orgNameProblem(scope, 'scope');
+  if (problem) throw new InputError(problem);
   const [org] = await db.insert(orgs).values({ name: scope }).onConflictDoNothing().returning();
   if (org) await db.insert(orgMembers).values({ orgId: org.id, userId, role: 'owner' });
 }
@@ -77,6 +80,7 @@ export async function listOrgs(db: Db, actor: Actor | null) {
   return { orgs: rows };
 }
 
+/** Members and roles; owners (and admins) also see the invitations not yet answered. */
 export async function listMembers(db: Db, actor: Actor | null, name: string) {
   const org = await assertOrgMember(db, actor, name);
   const rows = await db
@@ -85,7 +89,23 @@ export async function listMembers(db: Db, actor: Actor | null, name: string) {
     .innerJoin(users, eq(users.id, orgMembers.userId))
     .where(eq(orgMembers.orgId, org.id))
     .orderBy(users.name);
-  return { org: name, members: rows.map((r) => ({ ...r, since: r.since.toISOString() })) };
+  const members = rows.map((r) => ({ ...r, since: r.since.toISOString() }));
+  const a = actor!;
+  const owner = a.isAdmin || members.some((m) => m.user === a.userName && m.role === 'owner');
+  if (!owner) return { org: name, members };
+  return { org: name, members, pending: (await pendingInvitations(db, org.id)).map(({ user, role, invitedBy, since }) => ({ user, role, invitedBy, since })) };
+}
+
+export async function pendingInvitations(db: Db, orgId: number) {
+  const inviter = db.select({ id: users.id, name: users.name }).from(users).as('inviter');
+  const rows = await db
+    .select({ user: users.name, role: orgInvitations.role, invitedBy: inviter.name, since: orgInvitations.createdAt })
+    .from(orgInvitations)
+    .innerJoin(users, eq(users.id, orgInvitations.userId))
+    .leftJoin(inviter, eq(inviter.id, orgInvitations.invitedBy))
+    .where(eq(orgInvitations.orgId, orgId))
+    .orderBy(users.name);
+  return rows.map((r) => ({ ...r, since: r.since.toISOString() }));
 }
 
 async function otherOwners(db: Db, orgId: number, userId: number): Promise<number> {
@@ -99,10 +119,31 @@ async function otherOwners(db: Db, orgId: number, userId: number): Promise<numbe
 const lastOwner = (user: string, org: string) =>
   new InputError(`user ${user} is the last owner of org ${org}; make another member an owner first`, 409, 'conflict');
 
-export async function setMember(db: Db, actor: Actor | null, orgName: string, userName: string, body: { role?: unknown }) {
-  const { org } = await assertOrgOwner(db, actor, orgName);
+/**
+ * Changes a member's role. Someone not yet a member is invited instead (they join when they
+ * accept): membership is by consent, since owners manage what their members' org tokens can do.
+ * Registry admins add members directly.
+ */
+export async function setMember(
+  db: Db,
+  actor: Actor | null,
+  orgName: string,
+  userName: string,
+  body: { role?: unknown },
+): Promise<{ org: string; user: string; role: AccessRole; invited?: true }> {
+  const { actor: a, org } = await assertOrgOwner(db, actor, orgName);
   const role = assertAccessRole(body?.role);
   const user = await findUser(db, userName);
+  if (!actsAsAdmin(a)) {
+    const [member] = await db.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
+    if (!member) {
+      await db
+        .insert(orgInvitations)
+        .values({ orgId: org.id, userId: user.id, role, invitedBy: a.userId })
+        .onConflictDoUpdate({ target: [orgInvitations.orgId, orgInvitations.userId], set: { role, invitedBy: a.userId, createdAt: sql`now()` } });
+      return { org: orgName, user: userName, role, invited: true };
+    }
+  }
   return db.transaction(async (tx) => {
     // Lock the org's owner rows so two demotions cannot each leave the other as "another owner".
     await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner'))).for('update');
@@ -114,6 +155,8 @@ export async function setMember(db: Db, actor: Actor | null, orgName: string, us
       .insert(orgMembers)
       .values({ orgId: org.id, userId: user.id, role })
       .onConflictDoUpdate({ target: [orgMembers.orgId, orgMembers.userId], set: { role } });
+    // An admin's direct add answers any invitation still open.
+    await tx.delete(orgInvitations).where(and(eq(orgInvitations.orgId, org.id), eq(orgInvitations.userId, user.id)));
     return { org: orgName, user: userName, role };
   });
 }

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
-import { InputError, matchesPattern, ROLE_ACTIONS, scopeOf, strongerRole, type AccessRole, type TokenAction } from '@unjucks/core';
+import { InputError, matchesPattern, ROLE_ACTIONS, scopeOf, strongerRole, TOKEN_ACTIONS, type AccessRole, type TokenAction } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
 import { unionAll } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/database.js';
@@ -88,6 +88,26 @@ export function assertTokenAllows(actor: Actor, action: TokenAction, name: strin
     throw forbidden(`this token (${actor.jti}) does not allow the action "${action}"${name ? ` on ${name}` : ''}; its actions are ${actor.actions.join(', ')}. Create a token with --actions ${action}`);
   if (name && actor.packages && !actor.packages.some((p) => matchesPattern(p, name)))
     throw forbidden(`this token (${actor.jti}) is limited to the packages ${actor.packages.join(', ')}, so it cannot "${action}" ${name}`);
+}
+
+/** What a password gives its user: every action (admin for admins only), on every package. */
+export const accountActions = (isAdmin: boolean): TokenAction[] => TOKEN_ACTIONS.filter((x) => x !== 'admin' || isAdmin);
+
+/**
+ * Operations on the account itself (its password, its memberships) act with everything a password
+ * gives, so they need a token that already holds all of it: a narrower token must not become the
+ * whole account. Checked before any password is looked at, so a narrow token is no password oracle.
+ */
+export function assertAccountRights(actor: Actor, what: string) {
+  const missing = accountActions(actor.isAdmin).filter((x) => !actor.actions.includes(x));
+  if (missing.length === 0 && !actor.packages) return;
+  const lacks = [
+    missing.length ? `the action${missing.length > 1 ? 's' : ''} ${missing.map((x) => `"${x}"`).join(', ')}` : null,
+    actor.packages ? `freedom from its package limits (${actor.packages.join(', ')})` : null,
+  ].filter(Boolean);
+  throw forbidden(
+    `${what} acts on the whole account, so it needs a token holding everything the account may do; this token (${actor.jti}) lacks ${lacks.join(' and ')}. Sign in with "unjucks login" (or npm login) for such a token`,
+  );
 }
 
 export function requireActor(actor: Actor | null, what: string): Actor {

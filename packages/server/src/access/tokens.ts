@@ -54,8 +54,26 @@ export async function createToken(db: Db, keys: KeyRing, actor: Actor | null, bo
   });
 }
 
-/** User ids whose tokens the actor manages: their own, any for an admin, members of orgs they own. */
-async function managedUsers(db: Db, a: Actor, scope: { user?: string; org?: string }): Promise<number[]> {
+/** Whether a token's package patterns all lie in the org's scope: only such tokens are the org's business. */
+export const limitedToOrg = (patterns: readonly string[] | null, org: string) => !!patterns?.length && patterns.every((p) => patternCovers(`@${org}/*`, p));
+
+/** Orgs the actor owns in which the user is a member: through these the actor sees the user's org tokens. */
+async function ownedOrgsOf(db: Db, a: Actor, userId: number): Promise<string[]> {
+  const owned = db.select({ id: orgMembers.orgId }).from(orgMembers).where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
+  const rows = await db
+    .select({ org: orgs.name })
+    .from(orgMembers)
+    .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
+    .where(and(eq(orgMembers.userId, userId), inArray(orgMembers.orgId, owned)));
+  return rows.map((r) => r.org);
+}
+
+/**
+ * Which tokens the actor may see and revoke: a user's own, anyone's for an admin, and for an org
+ * owner only members' tokens limited to the org's packages (every pattern within @org/*), never a
+ * member's other tokens. Returns the users to look at and, for owners, the orgs that filter them.
+ */
+async function managedScope(db: Db, a: Actor, scope: { user?: string; org?: string }): Promise<{ ids: number[]; orgs: string[] | null }> {
   if (scope.org) {
     const [org] = await db.select().from(orgs).where(eq(orgs.name, scope.org));
     if (!org) throw new InputError(`org ${scope.org} not found`, 404, 'not-found');
@@ -63,40 +81,39 @@ async function managedUsers(db: Db, a: Actor, scope: { user?: string; org?: stri
       const [me] = await db.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, a.userId)));
       if (me?.role !== 'owner') throw new InputError(`only owners of org ${scope.org} manage its members' tokens`, 403, 'forbidden');
     }
-    return (await db.select({ id: orgMembers.userId }).from(orgMembers).where(eq(orgMembers.orgId, org.id))).map((r) => r.id);
+    const ids = (await db.select({ id: orgMembers.userId }).from(orgMembers).where(eq(orgMembers.orgId, org.id))).map((r) => r.id);
+    return { ids, orgs: [scope.org] };
   }
   if (scope.user && scope.user !== a.userName) {
     const u = await findUser(db, scope.user);
-    if (!(await mayManageTokensOf(db, a, u.id))) throw new InputError(`user ${a.userName} may not manage the tokens of ${scope.user}: that needs an admin or an owner of an org ${scope.user} belongs to`, 403, 'forbidden');
-    return [u.id];
+    if (actsAsAdmin(a)) return { ids: [u.id], orgs: null };
+    const via = await ownedOrgsOf(db, a, u.id);
+    if (!via.length)
+      throw new InputError(`user ${a.userName} may not see the tokens of ${scope.user}: that needs a registry admin, or an owner of an org ${scope.user} belongs to (who sees only tokens limited to that org's packages)`, 403, 'forbidden');
+    return { ids: [u.id], orgs: via };
   }
-  return [a.userId];
+  return { ids: [a.userId], orgs: null };
 }
 
-/** Whether the actor manages the user's tokens: false, true (self or admin), or the org through which they do. */
-async function mayManageTokensOf(db: Db, a: Actor, userId: number): Promise<boolean | string> {
-  if (a.userId === userId || actsAsAdmin(a)) return true;
-  const owned = db.select({ id: orgMembers.orgId }).from(orgMembers).where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
-  const [row] = await db
-    .select({ org: orgs.name })
-    .from(orgMembers)
-    .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
-    .where(and(eq(orgMembers.userId, userId), inArray(orgMembers.orgId, owned)))
-    .limit(1);
-  return row?.org ?? false;
+/** Whether the actor may revoke the token: false, true (its owner or an admin), or the org through which they may. */
+async function mayRevoke(db: Db, a: Actor, row: { userId: number; packages: string[] | null }): Promise<boolean | string> {
+  if (a.userId === row.userId || actsAsAdmin(a)) return true;
+  return (await ownedOrgsOf(db, a, row.userId)).find((org) => limitedToOrg(row.packages, org)) ?? false;
 }
 
 /** Token metadata, never the secret (which is not stored). */
 export async function listTokens(db: Db, actor: Actor | null, scope: { user?: string; org?: string }) {
   const a = requireActor(actor, 'listing tokens');
   assertTokenAllows(a, 'tokens', null);
-  const ids = await managedUsers(db, a, scope);
-  const rows = await db
-    .select({ t: tokens, user: users.name })
-    .from(tokens)
-    .innerJoin(users, eq(users.id, tokens.userId))
-    .where(inArray(tokens.userId, ids))
-    .orderBy(desc(tokens.createdAt));
+  const { ids, orgs: via } = await managedScope(db, a, scope);
+  const rows = (
+    await db
+      .select({ t: tokens, user: users.name })
+      .from(tokens)
+      .innerJoin(users, eq(users.id, tokens.userId))
+      .where(inArray(tokens.userId, ids))
+      .orderBy(desc(tokens.createdAt))
+  ).filter(({ t }) => !via || via.some((org) => limitedToOrg(t.packages, org)));
   return {
     tokens: rows.map(({ t, user }) => ({
       id: t.jti,
@@ -125,9 +142,10 @@ export async function revokeToken(db: Db, actor: Actor | null, id: string) {
   let viaOrg: string | null = null;
   if (row.jti !== a.jti) {
     assertTokenAllows(a, 'tokens', null);
-    const may = await mayManageTokensOf(db, a, row.userId);
+    const may = await mayRevoke(db, a, row);
     if (typeof may === 'string') viaOrg = may;
-    if (!may) throw new InputError(`token ${id} belongs to another user, whose tokens user ${a.userName} may not manage`, 403, 'forbidden');
+    if (!may)
+      throw new InputError(`token ${id} belongs to another user and is not limited to the packages of an org user ${a.userName} owns, so only its user or a registry admin may revoke it`, 403, 'forbidden');
   }
   const revokedAt = await markRevoked(db, row);
   const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, row.userId));

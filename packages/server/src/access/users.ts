@@ -1,11 +1,12 @@
-import { and, count, eq, gt, ne, sql } from 'drizzle-orm';
-import { InputError, parseActions, parseDuration, parsePatterns, TOKEN_ACTIONS, userNameProblem } from '@unjucks/core';
+import { and, count, eq, ne } from 'drizzle-orm';
+import { InputError, parseActions, parseDuration, parsePatterns, userNameProblem } from '@unjucks/core';
 import type { KeyRing } from '../auth/keys.js';
-import { burnPasswordCheck, hashPassword, passwordProblem, verifyPassword } from '../auth/password.js';
+import { hashPassword, passwordProblem } from '../auth/password.js';
 import { mintToken, type Actor, type MintedToken } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
-import { auditLog, orgMembers, orgs, users } from '../db/schema.js';
-import { assertTokenAllows, requireActor } from './rights.js';
+import { orgMembers, orgs, users } from '../db/schema.js';
+import { checkPassword } from './password-check.js';
+import { accountActions, actsAsAdmin, assertAccountRights, assertTokenAllows, requireActor } from './rights.js';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -67,18 +68,25 @@ export async function removeUser(db: Db, name: string) {
   });
 }
 
-/** An admin sets anyone's password; a user changes their own by giving the current one. */
-export async function setPassword(db: Db, actor: Actor | null, name: string, body: { password?: unknown; currentPassword?: unknown }) {
+/**
+ * An admin (with a token holding "admin") sets anyone's password. A user changes their own with a
+ * token that may act for the whole account (checked first, so a narrow token learns nothing about
+ * the password), then their current password, under the same limits as a login.
+ */
+export async function setPassword(db: Db, actor: Actor | null, name: string, body: { password?: unknown; currentPassword?: unknown }, ip: string) {
   const a = requireActor(actor, 'changing a password');
   const u = await findUser(db, name);
-  const self = a.userId === u.id;
-  if (!self) assertAdmin(a, `changing the password of ${name}`);
-  else if (!a.isAdmin && u.passwordHash) {
-    if (typeof body.currentPassword !== 'string' || !(await verifyPassword(body.currentPassword, u.passwordHash)))
-      throw new InputError('send your current password as "currentPassword" to change it', 403, 'forbidden');
-  }
+  // Your own password without admin power: account rights first, then the current password.
+  const self = a.userId === u.id && !actsAsAdmin(a);
+  if (a.userId !== u.id) assertAdmin(a, `changing the password of ${name}`);
+  else if (self) assertAccountRights(a, 'changing your password');
   const problem = passwordProblem(body.password);
   if (problem) throw new InputError(problem);
+  if (self && u.passwordHash) {
+    if (typeof body.currentPassword !== 'string') throw new InputError('send your current password as "currentPassword" to change it', 403, 'forbidden');
+    if (!(await checkPassword(db, { name: u.name, ip, password: body.currentPassword, hash: u.passwordHash, purpose: 'user.password' })))
+      throw new InputError('the current password is wrong; send your current password as "currentPassword" to change it', 403, 'forbidden');
+  }
   await db.update(users).set({ passwordHash: await hashPassword(body.password as string) }).where(eq(users.id, u.id));
   return { name, password: true };
 }
@@ -96,16 +104,12 @@ export interface LoginBody {
  * Exchanges a username and password for a token with the chosen actions (by default every action
  * the user could hold). A wrong user and a wrong password get the same answer in the same time.
  */
-export async function login(db: Db, keys: KeyRing, body: LoginBody, maxLifetimeSeconds: number): Promise<MintedToken> {
+export async function login(db: Db, keys: KeyRing, body: LoginBody, maxLifetimeSeconds: number, ip: string): Promise<MintedToken> {
   if (typeof body.username !== 'string' || typeof body.password !== 'string') throw new InputError('send { "username": "...", "password": "..." }');
-  await assertNotLockedOut(db, body.username);
   const [u] = userNameProblem(body.username) ? [] : await db.select().from(users).where(eq(users.name, body.username));
-  if (!u?.passwordHash) {
-    await burnPasswordCheck(body.password);
-    throw new InputError('wrong username or password', 401, 'unauthorized');
-  }
-  if (!(await verifyPassword(body.password, u.passwordHash))) throw new InputError('wrong username or password', 401, 'unauthorized');
-  const actions = body.actions === undefined ? TOKEN_ACTIONS.filter((x) => x !== 'admin' || u.isAdmin) : parseActions(body.actions);
+  const right = await checkPassword(db, { name: body.username, ip, password: body.password, hash: u?.passwordHash ?? null, purpose: 'auth.login' });
+  if (!u || !right) throw new InputError('wrong username or password', 401, 'unauthorized');
+  const actions = body.actions === undefined ? accountActions(u.isAdmin) : parseActions(body.actions);
   return mintToken(db, keys, {
     userId: u.id,
     userName: u.name,
@@ -114,35 +118,6 @@ export async function login(db: Db, keys: KeyRing, body: LoginBody, maxLifetimeS
     label: typeof body.name === 'string' ? body.name.slice(0, 200) : 'login',
     lifetimeSeconds: lifetime(body.expires, maxLifetimeSeconds),
   });
-}
-
-/** Failed logins a name may have in the window before further attempts are refused. */
-export const LOGIN_MAX_FAILURES = 10;
-export const LOGIN_WINDOW_MINUTES = 15;
-
-/**
- * Password guessing is slowed per user name, on every replica alike: the failures are counted
- * from the audit log, which records each one, so no state lives in a replica.
- */
-async function assertNotLockedOut(db: Db, name: string) {
-  const [{ n }] = (await db
-    .select({ n: count() })
-    .from(auditLog)
-    .where(
-      and(
-        eq(auditLog.actor, name.slice(0, 64)),
-        eq(auditLog.action, 'auth.login'),
-        eq(auditLog.outcome, 'denied'),
-        gt(auditLog.at, sql`now() - make_interval(mins => ${LOGIN_WINDOW_MINUTES})`),
-      ),
-    )) as [{ n: number }];
-  if (Number(n) >= LOGIN_MAX_FAILURES)
-    throw new InputError(
-      `too many failed logins for ${name} (${LOGIN_MAX_FAILURES} in ${LOGIN_WINDOW_MINUTES} minutes); wait and try again, or ask an admin to set a new password`,
-      429,
-      'locked-out',
-      { retryAfter: LOGIN_WINDOW_MINUTES * 60 },
-    );
 }
 
 /** A requested lifetime (seconds or `30d`), defaulting to and capped at the configured maximum. */

@@ -63,6 +63,22 @@ export const orgMembers = pgTable(
   (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index('org_members_user_idx').on(t.userId)],
 );
 
+/**
+ * Joining an org is by consent: an owner invites, the user accepts (becoming a member with the
+ * role) or declines (the row goes). Until then the invitee holds no rights in the org.
+ */
+export const orgInvitations = pgTable(
+  'org_invitations',
+  {
+    orgId: integer('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').$type<AccessRole>().notNull(),
+    invitedBy: integer('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index('org_invitations_user_idx').on(t.userId)],
+);
+
 export const teams = pgTable(
   'teams',
   {
@@ -127,7 +143,13 @@ export const auditLog = pgTable(
     status: integer('status').notNull(),
     detail: jsonb('detail').$type<Record<string, unknown>>(),
   },
-  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_org_idx').on(t.org, t.id), index('audit_log_actor_idx').on(t.actor, t.id)],
+  (t) => [
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_org_idx').on(t.org, t.id),
+    index('audit_log_actor_idx').on(t.actor, t.id),
+    // Password attempts are counted per address too (see access/password-check.ts).
+    index('audit_log_ip_idx').on(t.ip, t.id),
+  ],
 );
 
 export const packages = pgTable('packages', {

@@ -7,7 +7,7 @@ import { touchPackage } from '../registry/lookup.js';
 import { create, extract } from 'tar';
 import { InputError } from '@unjucks/core';
 import type { Db } from '../db/database.js';
-import { auditLog, distTags, downloads, grants, orgMembers, orgs, packages, signingKeys, teamMembers, teams, tokens, users, versions } from '../db/schema.js';
+import { auditLog, distTags, downloads, grants, orgInvitations, orgMembers, orgs, packages, signingKeys, teamMembers, teams, tokens, users, versions } from '../db/schema.js';
 import { parseActions } from '@unjucks/core';
 import type { BlobStore } from '../storage/blob-store.js';
 
@@ -28,6 +28,8 @@ interface Dump {
   downloads: (typeof downloads.$inferSelect)[];
   orgs?: (typeof orgs.$inferSelect)[];
   orgMembers?: (typeof orgMembers.$inferSelect)[];
+  /** Open invitations to orgs (absent in exports from before invitations). */
+  orgInvitations?: (typeof orgInvitations.$inferSelect)[];
   teams?: (typeof teams.$inferSelect)[];
   teamMembers?: (typeof teamMembers.$inferSelect)[];
   grants?: (typeof grants.$inferSelect)[];
@@ -52,6 +54,7 @@ export async function exportRegistry(db: Db, store: BlobStore, file: string): Pr
     downloads: await db.select().from(downloads),
     orgs: await db.select().from(orgs),
     orgMembers: await db.select().from(orgMembers),
+    orgInvitations: await db.select().from(orgInvitations),
     teams: await db.select().from(teams),
     teamMembers: await db.select().from(teamMembers),
     grants: await db.select().from(grants),
@@ -176,6 +179,11 @@ export async function importRegistry(
       }
       for (const m of dump.orgMembers ?? [])
         await tx.insert(orgMembers).values({ ...m, orgId: orgIds.get(m.orgId)!, userId: user(m.userId)! }).onConflictDoNothing();
+      for (const i of dump.orgInvitations ?? [])
+        await tx
+          .insert(orgInvitations)
+          .values({ ...i, orgId: orgIds.get(i.orgId)!, userId: user(i.userId)!, invitedBy: i.invitedBy === null ? null : (user(i.invitedBy) ?? null) })
+          .onConflictDoNothing();
       const teamIds = new Map<number, number>();
       for (const t of dump.teams ?? []) {
         const orgId = orgIds.get(t.orgId)!;

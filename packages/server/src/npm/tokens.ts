@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { ACTION_PRESETS, InputError, parsePatterns, type TokenAction } from '@unjucks/core';
 import { createToken, listTokens, revokeToken } from '../access/tokens.js';
-import { requireActor } from '../access/rights.js';
-import { verifyPassword } from '../auth/password.js';
+import { checkPassword } from '../access/password-check.js';
+import { assertTokenAllows, requireActor } from '../access/rights.js';
 import type { Actor } from '../auth/tokens.js';
 import { users } from '../db/schema.js';
 import type { RegistryContext } from '../registry/context.js';
@@ -40,14 +40,18 @@ interface NpmTokenBody {
 
 /**
  * `npm token create`: npm 10 sends { password, readonly, cidr_whitelist }, npm 11.7+ also name,
- * expires (days), packages and scopes. The password is checked when the user has one, as npm does.
+ * expires (days), packages and scopes. The token must hold "tokens"; then the password is checked
+ * when the user has one, as npm does, under the login limits (access/password-check.ts).
  */
-export async function npmCreateToken(ctx: RegistryContext, actor: Actor | null, body: NpmTokenBody) {
+export async function npmCreateToken(ctx: RegistryContext, actor: Actor | null, body: NpmTokenBody, ip: string) {
   const a = requireActor(actor, 'creating a token');
+  // The token's right first: a token that may not mint tokens is no way to test passwords.
+  assertTokenAllows(a, 'tokens', null);
   const [user] = await ctx.db.select().from(users).where(eq(users.id, a.userId));
   if (user?.passwordHash) {
-    if (typeof body.password !== 'string' || !(await verifyPassword(body.password, user.passwordHash)))
-      throw new InputError('creating a token needs your password; pass --password or answer the prompt', 401, 'unauthorized');
+    if (typeof body.password !== 'string') throw new InputError('creating a token needs your password; pass --password or answer the prompt', 401, 'unauthorized');
+    if (!(await checkPassword(ctx.db, { name: user.name, ip, password: body.password, hash: user.passwordHash, purpose: 'token.create' })))
+      throw new InputError('the password is wrong; creating a token needs your password', 401, 'unauthorized');
   }
   const readonly = body.readonly === true || body.packages_and_scopes_permission === 'read-only';
   const wanted: readonly TokenAction[] = readonly ? ['read'] : ACTION_PRESETS.publisher!;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import {
+  assertNewName,
   canonicalName,
   findReadme,
   InputError,
@@ -88,6 +89,8 @@ export async function publish(
 
   // Permission first, then immutability, then the rest of validation.
   const [existing] = await ctx.db.select().from(packages).where(eq(packages.name, name));
+  // npm's rules for new names (and a scope fit to be an org) bind new packages only: existing ones keep their name.
+  if (!existing) assertNewName(name);
   const { orgMissing } = await authorize(ctx.db, publisher, existing ? 'publish:update' : 'publish:new', name, existing ?? null);
   if (existing) {
     const retry = await identicalRetry(ctx.db, existing.id, archive, manifest);

@@ -9,7 +9,7 @@ export function authLogin(app: App) {
     const body = (await readJson(c, '{ "username": "alice", "password": "..." }')) as Record<string, unknown>;
     if (typeof body?.username === 'string') c.set('audit', { actor: body.username.slice(0, 64), target: body.username.slice(0, 64) });
     const registry = c.get('registry');
-    const minted = await login(registry.db, registry.keys, body ?? {}, registry.tokenMaxLifetimeSeconds);
+    const minted = await login(registry.db, registry.keys, body ?? {}, registry.tokenMaxLifetimeSeconds, c.get('ip'));
     c.set('audit', { actor: minted.user, target: minted.user, detail: { token: minted.id, actions: minted.actions } });
     return c.json(minted, 201);
   });

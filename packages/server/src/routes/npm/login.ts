@@ -18,7 +18,7 @@ export const npmLogin = (app: App) =>
     const body = (await readJson(c, '{ "name": "alice", "password": "..." }')) as { name?: unknown; password?: unknown };
     if (body?.name !== undefined && body.name !== name) throw new InputError(`the body names ${JSON.stringify(body.name)} but the URL names ${name}`);
     const registry = c.get('registry');
-    const minted = await login(registry.db, registry.keys, { username: name, password: body?.password, name: 'npm login' }, registry.tokenMaxLifetimeSeconds);
+    const minted = await login(registry.db, registry.keys, { username: name, password: body?.password, name: 'npm login' }, registry.tokenMaxLifetimeSeconds, c.get('ip'));
     c.set('audit', { actor: name, target: name, detail: { via: 'npm', token: minted.id } });
     return c.json({ ok: true, id: USER_ID + name, token: minted.token }, 201);
   });

@@ -10,7 +10,7 @@ export const npmTokensList = (app: App) => app.get('/-/npm/v1/tokens', async (c)
 export const npmTokensCreate = (app: App) =>
   app.post('/-/npm/v1/tokens', audited('token.create'), async (c) => {
     const body = (await readJson(c, '{ "password": "...", "readonly": false }')) as Record<string, unknown>;
-    const r = await npmCreateToken(c.get('registry'), c.get('actor'), body ?? {});
+    const r = await npmCreateToken(c.get('registry'), c.get('actor'), body ?? {}, c.get('ip'));
     c.set('audit', { target: `token:${r.key}`, detail: { via: 'npm', readonly: r.readonly } });
     return c.json(r, 201);
   });
