@@ -13,7 +13,7 @@ export interface Asset {
   etag: string;
 }
 
-const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', png: 'image/png', svg: 'image/svg+xml' };
+const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', png: 'image/png', svg: 'image/svg+xml; charset=utf-8' };
 
 /**
  * Scripts and styles are files the app serves (the pages' CSP allows no inline code). The
@@ -21,6 +21,7 @@ const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', cs
  */
 const SOURCES: Record<string, string> = {
   'web.css': `${OWN}web.css`,
+  'favicon.svg': `${OWN}favicon.svg`,
   'search.js': `${OWN}search.js`,
   'copy.js': `${OWN}copy.js`,
   'preview.js': `${OWN}preview.js`,

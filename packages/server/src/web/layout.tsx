@@ -28,6 +28,7 @@ export function Page(p: PageProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${p.title} · Unjucks Registry`}</title>
+        <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
         <link rel="stylesheet" href={assetUrl('web.css')} />
         {(p.scripts ?? []).map((s) => (
           <script src={assetUrl(s)} defer></script>

@@ -15,10 +15,19 @@ export const PAGE_CSP = [
   "img-src 'self' data:",
   "connect-src 'self'",
   "form-action 'self'",
-  "frame-src 'self'",
+  "frame-src 'none'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');
+
+/**
+ * The preview page may frame exactly the preview document. A path in frame-src also holds for
+ * later navigations of the frame, so template code cannot send the frame to any other URL.
+ */
+export function previewPageCsp(c: WebCtx): string {
+  const frames = [...ownOrigins(c)].map((o) => `${o}/-/web/preview-frame`).join(' ');
+  return PAGE_CSP.replace("frame-src 'none'", `frame-src ${frames}`);
+}
 
 /**
  * The preview frame runs template code (the engines compile templates with `new Function`, hence
@@ -39,7 +48,8 @@ export const FRAME_CSP = [
 
 export const securityHeaders = (csp: string): MiddlewareHandler<WebEnv> => async (c, next) => {
   await next();
-  c.header('Content-Security-Policy', csp);
+  // A page may set a stricter or page-specific policy of its own (the preview page does).
+  if (!c.res.headers.get('Content-Security-Policy')) c.header('Content-Security-Policy', csp);
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('Referrer-Policy', 'same-origin');
   if (!c.res.headers.get('Cache-Control')) c.header('Cache-Control', 'private, no-store');

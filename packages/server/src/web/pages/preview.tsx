@@ -3,6 +3,7 @@ import type { WebCtx } from '../env.js';
 import { packageUrl, Page, WEB, page } from '../layout.js';
 import { chosenVersion, textOf, versionFiles, viewablePackage } from '../package-data.js';
 import { PackageHeader } from './package.js';
+import { previewPageCsp } from '../security.js';
 
 const engineOf = (path: string, engines: string[]) => (/\.ejs(\.t)?$/.test(path) ? 'ejs' : /\.njk$/.test(path) ? 'nunjucks' : engines.includes('ejs') && !engines.includes('nunjucks') ? 'ejs' : 'nunjucks');
 
@@ -26,6 +27,7 @@ export async function previewPage(c: WebCtx, name: string) {
     const text = f ? textOf(f.bytes) : null;
     return text === null ? [] : [{ path: p, text, engine: engineOf(p, t.engines) }];
   });
+  c.header('Content-Security-Policy', previewPageCsp(c));
   return page(
     c,
     <Page title={`Preview ${g.name}/${t.name} – ${s.pkg.name}`} actor={c.get('actor')} csrf={c.get('session')?.csrf} scripts={['preview.js']}>
