@@ -46,8 +46,24 @@ export function readmeHtml(s: PackageSnapshot, v: VersionRow): string {
   return html;
 }
 
-/** Downloads per day over the last 30 days, oldest first, zero-filled. */
-export async function dailyDownloads(ctx: RegistryContext, packageId: number): Promise<{ day: string; count: number }[]> {
+// Downloads are written in batches anyway (search/downloads.ts), so a chart up to a minute old
+// costs readers nothing they would notice, and spares every page view a query.
+const CHART_TTL_MS = 60_000;
+const charts = new Map<number, { at: number; days: Promise<{ day: string; count: number }[]> }>();
+
+/** Downloads per day over the last 30 days, oldest first, zero-filled; cached for a minute. */
+export function dailyDownloads(ctx: RegistryContext, packageId: number): Promise<{ day: string; count: number }[]> {
+  const hit = charts.get(packageId);
+  if (hit && Date.now() - hit.at < CHART_TTL_MS) return hit.days;
+  const days = queryDailyDownloads(ctx, packageId);
+  days.catch(() => charts.delete(packageId));
+  charts.delete(packageId);
+  charts.set(packageId, { at: Date.now(), days });
+  if (charts.size > 2000) charts.delete(charts.keys().next().value!);
+  return days;
+}
+
+async function queryDailyDownloads(ctx: RegistryContext, packageId: number): Promise<{ day: string; count: number }[]> {
   const rows = await ctx.db
     .select({ day: downloads.day, count: downloads.count })
     .from(downloads)

@@ -211,10 +211,10 @@ export async function packagePage(c: WebCtx, name: string) {
   const repo = repositoryUrl(v.manifest.repository);
   const isLatest = s.tags.latest === v.version;
   const spec = isLatest ? s.pkg.name : `${s.pkg.name}@${v.version}`;
+  const tData = performance.now();
   const html = readmeHtml(s, v);
-  c.header('Server-Timing', `data;dur=${(performance.now() - t0).toFixed(1)}`);
-  return page(
-    c,
+  const tReadme = performance.now();
+  const body = (
     <Page title={s.pkg.name} actor={c.get('actor')} csrf={c.get('session')?.csrf} scripts={['copy.js']}>
       <PackageHeader s={s} v={v} />
       <div class="package-layout">
@@ -305,6 +305,10 @@ export async function packagePage(c: WebCtx, name: string) {
           ) : null}
         </aside>
       </div>
-    </Page>,
+    </Page>
   );
+  const out = String(body);
+  const tEnd = performance.now();
+  c.header('Server-Timing', `data;dur=${(tData - t0).toFixed(1)}, readme;dur=${(tReadme - tData).toFixed(1)}, render;dur=${(tEnd - tReadme).toFixed(1)}`);
+  return page(c, out);
 }
