@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from './helpers/backends.js';
 import { gzipTar, manifestFor, packageTarball, publishRaw, type RawEntry } from './helpers/packages.js';
@@ -141,10 +142,16 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true });
 
+  let loginChecked = false;
   async function signIn(ctx: BrowserContext, user: string) {
     const page = await ctx.newPage();
     page.setDefaultTimeout(10_000);
     await page.goto(`${origin}/-/web/login`);
+    if (!loginChecked) {
+      loginChecked = true;
+      await checkA11y(page, 'login');
+      await shot(page, 'login');
+    }
     await page.getByLabel('User name').fill(user);
     await page.getByLabel('Password').fill(password(user));
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -185,6 +192,13 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     expect((await publishRaw(server.api, admin, packageTarball('@secret/internal', '1.0.0'))).status).toBe(201);
     expect((await api(admin, 'PUT', '/packages/@secret%2Finternal/visibility', { visibility: 'private' })).status).toBe(200);
     expect((await api(admin, 'PUT', '/packages/@secret%2Finternal/access/alice', { role: 'reader' })).status).toBe(200);
+    // Thirty days of downloads, as the batched counter would have written them, for the chart.
+    if (server.env.DATABASE_URL) {
+      const sql = postgres(server.env.DATABASE_URL, { max: 1, onnotice: () => undefined });
+      await sql`insert into downloads (package_id, day, count)
+        select p.id, current_date - d, (d * 7) % 23 + 2 from packages p, generate_series(0, 29) d where p.name = 'demo-templates'`;
+      await sql.end();
+    }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -230,6 +244,10 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     expect(versions).toContain('deprecated');
     expect(await page.locator('.copy-line code').allTextContents()).toEqual(['unjucks install demo-templates', 'npm install --save-dev demo-templates']);
     expect(await page.locator('figure.chart svg rect').count()).toBe(30);
+    if (server.env.DATABASE_URL) {
+      const total = Array.from({ length: 30 }, (_, d) => ((d * 7) % 23) + 2).reduce((a, b) => a + b, 0);
+      expect(await page.locator('figure.chart figcaption').textContent()).toBe(`${total} downloads in the last 30 days`);
+    }
     expect(await page.locator('section:has(#report)').textContent()).toMatch(/Quality \d+\/100/);
     expect(await page.locator('a[href="https://git.example.com/acme/demo-templates"]').count()).toBe(1);
     await checkA11y(page, 'package');
@@ -245,6 +263,12 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     // A package's npm URL: browsers go to its page, npm keeps its JSON.
     await page.goto(`${origin}/demo-templates`);
     expect(page.url()).toBe(`${origin}/-/web/package/demo-templates`);
+    await page.goto(`${origin}/demo-templates/1.0.0`);
+    expect(page.url()).toBe(`${origin}/-/web/package/demo-templates?v=1.0.0`);
+    expect(await page.locator('.notice-warn').textContent()).toContain('use 1.1.0');
+    const version = await fetch(`${origin}/demo-templates/1.0.0`);
+    expect((await version.json()).version).toBe('1.0.0');
+    expect((await fetch(`${origin}/-/ping`, { headers: { accept: 'text/html' } })).status).toBe(200);
     const npm = await fetch(`${origin}/demo-templates`, { headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' } });
     expect(npm.headers.get('content-type')).toContain('application/vnd.npm.install-v1+json');
     expect((await npm.json()).name).toBe('demo-templates');

@@ -113,9 +113,21 @@ export function webPages(app: App) {
   app.route(`${WEB}/`, webApp() as unknown as Hono<AppEnv>);
   app.get(WEB, (c) => c.redirect(`${WEB}/`, 301));
   app.get('/', (c, next) => (wantsHtml(c.req.header('accept')) ? c.redirect(`${WEB}/`, 302) : next()));
+  // "-" is npm's own namespace (/-/ping, /-/whoami), never a package.
+  const pageOf = (c: { req: { header: (n: string) => string | undefined; param: (n: string) => string | undefined } }) => {
+    const name = c.req.param('name')!;
+    return wantsHtml(c.req.header('accept')) && !name.startsWith('-') ? name : null;
+  };
   app.get('/:name', async (c, next) => {
-    if (!wantsHtml(c.req.header('accept'))) return next();
+    const name = pageOf(c);
+    if (!name) return next();
     c.header('Vary', 'Accept');
-    return c.redirect(packageUrl(c.req.param('name')), 302);
+    return c.redirect(packageUrl(name), 302);
+  });
+  app.get('/:name/:spec', async (c, next) => {
+    const name = pageOf(c);
+    if (!name) return next();
+    c.header('Vary', 'Accept');
+    return c.redirect(packageUrl(name, `?v=${encodeURIComponent(c.req.param('spec'))}`), 302);
   });
 }

@@ -34,7 +34,7 @@ export function DownloadsChart({ days }: { days: { day: string; count: number }[
   const H = 40;
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${days.length * W} ${H}`} width={days.length * W * 2} height={H} role="img" aria-label={`${total} downloads in the last 30 days`}>
+      <svg viewBox={`0 0 ${days.length * W} ${H}`} width={days.length * W * 1.5} height={H * 1.5} role="img" aria-label={`${total} downloads in the last 30 days`}>
         {days.map((d, i) => {
           const h = d.count === 0 ? 1 : Math.max(2, Math.round((d.count / max) * (H - 2)));
           return (
