@@ -427,6 +427,52 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     await ctx.close();
   });
 
+  it('signs in with the API\'s throttling: wrong passwords are refused alike, then the name is locked out', async () => {
+    const form = async () => {
+      const res = await fetch(`${origin}/-/web/login`);
+      return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: /name="_csrf" value="([^"]+)"/.exec(await res.text())![1]! };
+    };
+    const attempt = async (username: string, pass: string) => {
+      const f = await form();
+      const res = await fetch(`${origin}/-/web/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin, cookie: f.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: f.csrf, username, password: pass, next: '/-/web/' }),
+      });
+      return { status: res.status, text: await res.text(), location: res.headers.get('location') };
+    };
+    const wrong = await attempt('bob', 'not the password');
+    const nobody = await attempt('nobody', 'not the password');
+    expect(wrong.status).toBe(401);
+    expect(nobody.status).toBe(401);
+    expect(wrong.text).toContain('wrong username or password');
+    expect(nobody.text).toContain('wrong username or password');
+    const more = await Promise.all(Array.from({ length: 9 }, () => attempt('nobody', 'still wrong')));
+    expect(more.map((r) => r.status)).toEqual(Array(9).fill(401));
+    const locked = await attempt('nobody', 'still wrong');
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain('too many failed logins');
+    // The lockout is per name: bob still signs in, and lands where he was going.
+    const ok = await attempt('bob', password('bob'));
+    expect(ok.status).toBe(303);
+    expect(ok.location).toBe('/-/web/');
+    // A sign-in form without its cookie, or from another origin, is refused before any password check.
+    const f = await form();
+    const noCookie = await fetch(`${origin}/-/web/login`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: f.csrf, username: 'bob', password: password('bob') }),
+    });
+    expect(noCookie.status).toBe(403);
+    const elsewhere = await fetch(`${origin}/-/web/login`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', cookie: f.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: f.csrf, username: 'bob', password: password('bob') }),
+    });
+    expect(elsewhere.status).toBe(403);
+  });
+
   it('previews a template in a sandboxed frame, and template code there reaches no cookie, parent or network', async () => {
     const ctx = await browser.newContext();
     const signed = await signIn(ctx, 'alice');

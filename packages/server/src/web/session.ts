@@ -30,6 +30,8 @@ export async function startSession(ctx: RegistryContext, username: unknown, pass
   const minted = await login(ctx.db, ctx.keys, { username, password, name: 'web session', expires: lifetime }, ctx.tokenMaxLifetimeSeconds);
   const secret = randomSecret();
   const expiresAt = new Date(minted.expiresAt);
+  // Expired rows are useless (findSession refuses them); each sign-in sweeps them.
+  await ctx.db.delete(webSessions).where(lt(webSessions.expiresAt, sql`now()`));
   await ctx.db.insert(webSessions).values({ idHash: hash(secret), tokenJti: minted.id, csrf: randomSecret(), expiresAt });
   return { secret, expiresAt, user: minted.user };
 }
