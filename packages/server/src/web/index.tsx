@@ -112,21 +112,27 @@ export function webPages(app: App) {
   // Mounted at "/-/web/" so that the home page is /-/web/ (Hono joins "/-/web" and "/" as "/-/web").
   app.route(`${WEB}/`, webApp() as unknown as Hono<AppEnv>);
   app.get(WEB, (c) => c.redirect(`${WEB}/`, 301));
-  app.get('/', (c, next) => (wantsHtml(c.req.header('accept')) ? c.redirect(`${WEB}/`, 302) : next()));
+  // Middleware rather than routes: logs and metrics name the route that answered (request-log.ts),
+  // and for npm that must stay its own route, not this redirect that stepped aside.
+  const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+  app.use('/', async (c, next) => {
+    if (isRead(c.req.method) && wantsHtml(c.req.header('accept'))) return c.redirect(`${WEB}/`, 302);
+    await next();
+  });
   // "-" is npm's own namespace (/-/ping, /-/whoami), never a package.
   const pageOf = (c: { req: { header: (n: string) => string | undefined; param: (n: string) => string | undefined } }) => {
     const name = c.req.param('name')!;
     return wantsHtml(c.req.header('accept')) && !name.startsWith('-') ? name : null;
   };
-  app.get('/:name', async (c, next) => {
-    const name = pageOf(c);
-    if (!name) return next();
+  app.use('/:name', async (c, next) => {
+    const name = isRead(c.req.method) ? pageOf(c) : null;
+    if (!name) return void (await next());
     c.header('Vary', 'Accept');
     return c.redirect(packageUrl(name), 302);
   });
-  app.get('/:name/:spec', async (c, next) => {
-    const name = pageOf(c);
-    if (!name) return next();
+  app.use('/:name/:spec', async (c, next) => {
+    const name = isRead(c.req.method) ? pageOf(c) : null;
+    if (!name) return void (await next());
     c.header('Vary', 'Accept');
     return c.redirect(packageUrl(name, `?v=${encodeURIComponent(c.req.param('spec'))}`), 302);
   });
