@@ -312,11 +312,12 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     // No error from injected code (a blocked image of the registry's own is a 404, not a script).
     expect(seen.errors.filter((e) => !/404|Failed to load resource/.test(e))).toEqual([]);
     expect(page.url()).toBe(`${origin}/-/web/package/evil-readme`);
+    await shot(page, 'hostile-readme');
     // The template source in the file browser is text, not markup.
     await page.goto(`${origin}/-/web/package/evil-readme/files?path=_templates%2Fcomponent%2Freact%2Fcomponent.njk`);
     expect(await page.locator('pre.source').textContent()).toContain('<script>alert("in source")</script>');
     expect(seen.dialogs).toEqual([]);
-    await shot(page, 'hostile-readme');
+    await shot(page, 'hostile-source');
     await ctx.close();
   });
 
@@ -549,13 +550,25 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     const adminCtx = await browser.newContext();
     expect((await api(server.adminToken, 'PUT', '/users/admin/password', { password: password('admin') })).status).toBe(200);
     const admin = await signIn(adminCtx, 'admin');
-    await admin.goto(`${origin}/-/web/audit?action=token.revoke`);
-    expect(await admin.locator('table.audit').textContent()).toContain('bob');
+    await admin.goto(`${origin}/-/web/audit?action=access.visibility&actor=alice`);
+    const denied = await admin.locator('table.audit tbody tr').first().textContent();
+    expect(denied).toContain('@secret/internal');
+    expect(denied).toContain('denied (403)');
     await admin.goto(`${origin}/-/web/audit`);
     await checkA11y(admin, 'audit');
     await shot(admin, 'audit');
     await admin.goto(`${origin}/-/web/org/secret`);
     expect(await admin.locator('main').textContent()).toContain('Members');
+    // Owners manage the org from its page, through the API's own functions (and their audit).
+    await admin.getByLabel('Team name').fill('devs');
+    await admin.getByRole('button', { name: 'Create team' }).click();
+    await admin.waitForURL(/done=saved/);
+    expect(await admin.locator('section:has(#t-h)').textContent()).toContain('devs: no members');
+    await admin.getByLabel('User', { exact: true }).first().fill('alice');
+    await admin.getByRole('button', { name: 'Add or change member' }).click();
+    await admin.waitForURL(/done=saved/);
+    expect(await admin.locator('section:has(#m-h) table').textContent()).toMatch(/alice\s*reader/);
+    expect((await api(server.adminToken, 'GET', '/orgs/secret/teams')).body.teams).toEqual([{ name: 'devs', members: [] }]);
     await shot(admin, 'org');
     await adminCtx.close();
   });
