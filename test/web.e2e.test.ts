@@ -518,6 +518,11 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     // The attempt was made, and the browser blocked it under the page's policy.
     expect(seen.errors.some((e) => /leak-self.*frame-src/s.test(e))).toBe(true);
 
+    // Opened on its own, the frame document is still sandboxed by its CSP: an opaque origin.
+    await page.goto(`${origin}/-/web/preview-frame`);
+    expect(await page.evaluate(() => window.origin)).toBe('null');
+    expect(await page.evaluate(() => { try { return document.cookie; } catch (e) { return (e as Error).name; } })).toBe('SecurityError');
+
     // Nothing reached the server: the browser refused every request before it left.
     expect(server.stdout()).not.toMatch(/leak-/);
     expect(seen.foreign).toEqual([]);

@@ -35,6 +35,9 @@ export function previewPageCsp(c: WebCtx): string {
  * origin (sandbox without allow-same-origin) keeps it from the registry's cookies and pages.
  */
 export const FRAME_CSP = [
+  // Sandboxed by its own header too, so even opened on its own (not in the page's frame) it has
+  // an opaque origin and can reach nothing of the registry's.
+  'sandbox allow-scripts',
   "default-src 'none'",
   "script-src 'self' 'unsafe-eval'",
   "style-src 'self'",
