@@ -168,13 +168,11 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     for (const v of ['1.0.0', '1.1.0']) expect((await publishRaw(server.api, admin, demoTarball(v))).status).toBe(201);
     expect((await api(admin, 'PUT', '/packages/demo-templates/dist-tags/next', '1.1.0')).status).toBeLessThan(300);
     expect((await api(admin, 'POST', '/packages/demo-templates/1.0.0/deprecate', { message: 'use 1.1.0' })).status).toBe(200);
-    const evil = packageTarball('evil-readme', '1.0.0', { manifest: manifestFor('evil-readme', '1.0.0', { description: 'a README full of traps' }) });
     const evilEntries: RawEntry[] = [
       { path: 'package/package.json', content: JSON.stringify(manifestFor('evil-readme', '1.0.0', { description: 'a README full of traps' })) },
       { path: 'package/README.md', content: HOSTILE_README },
       { path: 'package/_templates/component/react/component.njk', content: '---\nto: src/{{ name }}.tsx\n---\n<script>alert("in source")</script>{{ name }}\n' },
     ];
-    void evil;
     expect((await publishRaw(server.api, admin, gzipTar(evilEntries))).status).toBe(201);
     const port = new URL(origin).port;
     const hostileTemplate: RawEntry[] = [

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { InputError, isInputError } from '@unjucks/core';
 import type { App, AppEnv } from '../routes/app-env.js';
 import { audited } from '../routes/audited.js';
@@ -18,6 +18,9 @@ import { FRAME_CSP, PAGE_CSP, securityHeaders, sessionAuth } from './security.js
 
 /** Browsers list text/html first; npm, pnpm and the CLI never ask for it. */
 const wantsHtml = (accept: string | undefined) => /^\s*text\/html\b/i.test(accept ?? '');
+
+/** The API's audit middleware; the web's context carries the same variables plus the session. */
+const audit = (action: string) => audited(action) as unknown as MiddlewareHandler<WebEnv>;
 
 function webApp() {
   const web = new Hono<WebEnv>();
@@ -69,15 +72,15 @@ function webApp() {
   web.get('/', homePage);
   web.get('/search', searchFragment);
   web.get('/login', loginGet);
-  web.post('/login', audited('auth.login') as never, loginPost);
-  web.post('/logout', audited('auth.logout') as never, logoutPost);
+  web.post('/login', audit('auth.login'), loginPost);
+  web.post('/logout', audit('auth.logout'), logoutPost);
   web.get('/tokens', tokensGet);
-  web.post('/tokens', audited('token.create') as never, tokensPost);
-  web.post('/tokens/revoke', audited('token.revoke') as never, tokensRevokePost);
+  web.post('/tokens', audit('token.create'), tokensPost);
+  web.post('/tokens/revoke', audit('token.revoke'), tokensRevokePost);
   web.get('/audit', auditPage);
   web.get('/user/:user', (c) => userPage(c, c.req.param('user')));
   web.get('/org/:org', (c) => orgPage(c, c.req.param('org')));
-  web.post('/org/:org', audited('org.change') as never, (c) => orgPost(c, c.req.param('org')));
+  web.post('/org/:org', audit('org.change'), (c) => orgPost(c, c.req.param('org')));
 
   // /package/<name>[/files|/preview|/access]; a scoped name takes two segments, so no page
   // name can be mistaken for a package and any package name works.
@@ -90,7 +93,7 @@ function webApp() {
     if (sub === 'access') return accessPage(c, name);
     throw notFound(c.req.path);
   });
-  web.post('/package/*', audited('access.change') as never, (c) => {
+  web.post('/package/*', audit('access.change'), (c) => {
     const { name, sub } = packagePath(c);
     if (sub === 'access') return accessPost(c, name);
     throw notFound(c.req.path);

@@ -28,7 +28,7 @@ export const field = (form: Record<string, string | string[]>, name: string): st
 /** A local path to return to after signing in; anything else goes home. */
 const safeNext = (next: string) => (/^\/-\/web\/[^/\\]/.test(next) || next === `${WEB}/` ? next : `${WEB}/`);
 
-function LoginPage({ c, error, token, next, username }: { c: WebCtx; error?: string; token: string; next: string; username?: string }) {
+function LoginPage({ error, token, next, username }: { error?: string; token: string; next: string; username?: string }) {
   return (
     <Page title="Sign in" actor={null}>
       <h1>Sign in</h1>
@@ -68,7 +68,7 @@ function loginToken(c: WebCtx): string {
 
 export function loginGet(c: WebCtx) {
   if (c.get('session')) return c.redirect(`${WEB}/tokens`, 303);
-  return page(c, <LoginPage c={c} token={loginToken(c)} next={safeNext(c.req.query('next') ?? `${WEB}/`)} />);
+  return page(c, <LoginPage token={loginToken(c)} next={safeNext(c.req.query('next') ?? `${WEB}/`)} />);
 }
 
 export async function loginPost(c: WebCtx) {
@@ -89,7 +89,7 @@ export async function loginPost(c: WebCtx) {
   } catch (e) {
     if (!isInputError(e)) throw e;
     if (e.status === 429) c.header('Retry-After', String((e.details as { retryAfter?: number } | undefined)?.retryAfter ?? 60));
-    return page(c, <LoginPage c={c} error={e.message} token={loginToken(c)} next={next} username={username} />, e.status as 401);
+    return page(c, <LoginPage error={e.message} token={loginToken(c)} next={next} username={username} />, e.status as 401);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import { ACCESS_ROLES, InputError, isInputError } from '@unjucks/core';
 import { grantScope, revokeScope, scopeAccess, setScopeVisibility } from '../../access/grants.js';
 import { findOrg, listMembers, removeMember, setMember } from '../../access/orgs.js';
@@ -48,11 +49,11 @@ export async function orgPage(c: WebCtx, org: string, error?: string, status: 20
   const v = await orgView(c, org);
   const csrf = c.get('session')?.csrf;
   const done = DONE[c.req.query('done') ?? ''];
-  const Op = ({ op, children, label }: { op: string; label: string; children?: unknown }) => (
+  const Op = ({ op, children, label }: { op: string; label: string; children?: Child }) => (
     <form method="post" action={orgUrl(org)} class="inline">
       <Csrf token={csrf} />
       <input type="hidden" name="op" value={op} />
-      {children as never}
+      {children}
       <button type="submit">{label}</button>
     </form>
   );
