@@ -171,7 +171,7 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     const evilEntries: RawEntry[] = [
       { path: 'package/package.json', content: JSON.stringify(manifestFor('evil-readme', '1.0.0', { description: 'a README full of traps' })) },
       { path: 'package/README.md', content: HOSTILE_README },
-      { path: 'package/_templates/component/react/component.njk', content: '---\nto: src/{{ name }}.tsx\n---\n<script>alert("in source")</script>{{ name }}\n' },
+      { path: 'package/_templates/component/react/component.njk', content: '---\nto: src/{{ name }}.tsx\nsh: npm install left-pad\n---\n<script>alert("in source")</script>{{ name }}\n' },
     ];
     expect((await publishRaw(server.api, admin, gzipTar(evilEntries))).status).toBe(201);
     const port = new URL(origin).port;
@@ -228,6 +228,20 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     await page.locator('.facets a', { hasText: /^react$/ }).click();
     await page.waitForURL(/keyword%3Areact/);
     expect(await page.locator('#results .hit').count()).toBe(1);
+
+    // A capability facet: a template that runs a shell command (frontmatter sh:) can be asked for or excluded.
+    await page.goto(`${origin}/-/web/`);
+    await page.locator('.facets a', { hasText: /^shell$/ }).click();
+    await page.waitForURL(/capability%3Ashell/);
+    expect(await page.locator('#results .hit h3 a').allTextContents()).toEqual(['evil-readme']);
+    expect(await page.locator('#results .hit .badge-warn').first().textContent()).toBe('shell');
+    await page.goto(`${origin}/-/web/`);
+    await page.getByRole('link', { name: 'without shell' }).click();
+    await page.waitForURL(/-capability%3Ashell/);
+    const rest = await page.locator('#results .hit h3 a').allTextContents();
+    expect(rest).toContain('demo-templates');
+    expect(rest).not.toContain('evil-readme');
+    await page.goto(`${origin}/-/web/?q=keyword%3Areact`);
 
     await page.locator('#results .hit a', { hasText: 'demo-templates' }).click();
     await page.waitForURL(`${origin}/-/web/package/demo-templates`);
@@ -314,6 +328,10 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     // The template source in the file browser is text, not markup.
     await page.goto(`${origin}/-/web/package/evil-readme/files?path=_templates%2Fcomponent%2Freact%2Fcomponent.njk`);
     expect(await page.locator('pre.source').textContent()).toContain('<script>alert("in source")</script>');
+    await page.goto(`${origin}/-/web/package/evil-readme`);
+    const report = await page.locator('section:has(#report)').textContent();
+    expect(report).toContain('shell');
+    expect(report).toContain('_templates/component/react/component.njk');
     expect(seen.dialogs).toEqual([]);
     await shot(page, 'hostile-source');
     await ctx.close();

@@ -107,8 +107,8 @@ export function ResultList({ r }: { r: Results }) {
                 {r.capabilities.map(([cap, n]) => (
                   <li>
                     <a href={searchHref(toggle(r.q, `capability:${cap}`))}>{cap}</a> <span class="n">{n}</span>{' '}
-                    <a class="exclude" href={searchHref(toggle(r.q, `-capability:${cap}`))} aria-label={`Exclude ${cap}`}>
-                      without
+                    <a class="exclude" href={searchHref(toggle(r.q, `-capability:${cap}`))}>
+                      without<span class="visually-hidden"> {cap}</span>
                     </a>
                   </li>
                 ))}
