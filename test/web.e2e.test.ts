@@ -292,6 +292,10 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     expect(res.headers.get('content-security-policy')).not.toContain('unsafe-inline');
     expect(seen.errors).toEqual([]);
     expect(seen.foreign).toEqual([]);
+    // A version that is not there is a 404, not another version.
+    const missing = await page.goto(`${origin}/-/web/package/demo-templates?v=9.9.9`);
+    expect(missing!.status()).toBe(404);
+    expect(await page.locator('.notice-error').textContent()).toContain('no version of demo-templates matches "9.9.9"');
     await ctx.close();
   });
 
@@ -590,6 +594,14 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     await admin.waitForURL(/done=saved/);
     expect(await admin.locator('section:has(#m-h) table').textContent()).toMatch(/alice\s*reader/);
     expect((await api(server.adminToken, 'GET', '/orgs/secret/teams')).body.teams).toEqual([{ name: 'devs', members: [] }]);
+    // An owner grants access to a package from its access page.
+    await admin.goto(`${origin}/-/web/package/@secret/internal/access`);
+    await admin.getByLabel('User, or org:team').fill('bob');
+    await admin.getByRole('combobox', { name: 'Role' }).selectOption('reader');
+    await admin.getByRole('button', { name: 'Grant' }).click();
+    await admin.waitForURL(/done=saved/);
+    const grants = (await api(server.adminToken, 'GET', '/packages/@secret%2Finternal/access')).body.grants;
+    expect(grants).toContainEqual({ principal: 'bob', kind: 'user', role: 'reader' });
     await shot(admin, 'org');
     await adminCtx.close();
   });

@@ -25,9 +25,10 @@ export async function viewablePackage(ctx: RegistryContext, actor: Actor | null,
 /** The version a page shows: the one asked for (version, tag or range), else latest, else the highest. */
 export function chosenVersion(s: PackageSnapshot, spec: string | undefined): VersionRow {
   const known = [...s.versions.keys()];
-  const v = resolveSpec(spec || s.tags.latest || '*', known, s.tags) ?? sortVersions(known).at(-1)!;
-  const row = s.versions.get(v);
-  if (!row) throw new InputError(`no version of ${s.pkg.name} matches "${spec}"`, 404, 'not-found');
+  // Asked for a version that is not there: say so rather than show another one.
+  const v = spec ? resolveSpec(spec, known, s.tags) : (resolveSpec(s.tags.latest ?? '*', known, s.tags) ?? sortVersions(known).at(-1)!);
+  const row = v ? s.versions.get(v) : undefined;
+  if (!row) throw new InputError(`no version of ${s.pkg.name} matches "${spec}" (versions: ${sortVersions(known).join(', ')})`, 404, 'not-found');
   return row;
 }
 
