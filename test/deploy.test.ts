@@ -58,6 +58,9 @@ describe('docker-compose.yml', () => {
           child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
         });
         expect(await (await fetch(`${url}/ready`)).json()).toMatchObject({ status: 'ready' });
+        // The web pages' own files and the engines' browser builds ship with the server.
+        expect((await fetch(`${url}/-/web/`)).status).toBe(200);
+        for (const file of ['web.css', 'search.js', 'preview-frame.js', 'nunjucks.min.js', 'ejs.min.js']) expect((await fetch(`${url}/-/web/static/${file}`)).status, file).toBe(200);
       } finally {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
