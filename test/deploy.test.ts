@@ -60,6 +60,9 @@ describe('docker-compose.yml', () => {
         expect(await (await fetch(`${url}/ready`)).json()).toMatchObject({ status: 'ready' });
         // The image serves the client it was built with.
         expect((await (await fetch(`${url}/@unjucks%2fclient`)).json())['dist-tags']).toEqual({ latest: expect.any(String) });
+        // The web pages' own files and the engines' browser builds ship with the server.
+        expect((await fetch(`${url}/-/web/`)).status).toBe(200);
+        for (const file of ['web.css', 'search.js', 'preview-frame.js', 'nunjucks.min.js', 'ejs.min.js']) expect((await fetch(`${url}/-/web/static/${file}`)).status, file).toBe(200);
       } finally {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));

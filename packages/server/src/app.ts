@@ -73,6 +73,7 @@ import { usersCreate } from './routes/users-create.js';
 import { usersDelete } from './routes/users-delete.js';
 import { usersList } from './routes/users-list.js';
 import { usersPassword } from './routes/users-password.js';
+import { webPages } from './web/index.js';
 
 /**
  * A scoped name may arrive as one segment (`@scope%2Fname`, `%2f` as npm sends it) or two
@@ -203,6 +204,9 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   keysRotate(app);
   searchSuggest(app);
   search(app);
+
+  // The web pages under /-/web/, and the redirect of browsers from npm URLs: before the npm catch-alls.
+  webPages(app);
 
   // The npm registry protocol, beside the native API: `/-/` routes first, then the catch-all
   // package routes (a package cannot be named "-", and the operational routes above win).

@@ -220,3 +220,17 @@ export const downloads = pgTable(
   },
   (t) => [primaryKey({ columns: [t.packageId, t.day] })],
 );
+
+/**
+ * A signed-in browser (see web/session.ts). The cookie holds a random secret; the row holds its
+ * hash, so a database read does not yield live cookies. Each session acts through its own token
+ * row: revoking that token, or logging out, ends the session on every replica at once.
+ */
+export const webSessions = pgTable('web_sessions', {
+  idHash: text('id_hash').primaryKey(),
+  tokenJti: text('token_jti').notNull().references(() => tokens.jti, { onDelete: 'cascade' }),
+  /** The synchronizer token every form of this session carries. */
+  csrf: text('csrf').notNull(),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+}, (t) => [index('web_sessions_token_idx').on(t.tokenJti)]);
