@@ -38,6 +38,7 @@ import { npmWhoami } from './routes/npm/whoami.js';
 import { packageUnpublish } from './routes/package-unpublish.js';
 import { versionUnpublish } from './routes/version-unpublish.js';
 import { clientIp } from './routes/client-ip.js';
+import { NO_PROXY, type TrustProxy } from './client-address.js';
 import { auditList } from './routes/audit-list.js';
 import { authLogin } from './routes/auth-login.js';
 import { jwks } from './routes/jwks.js';
@@ -89,8 +90,8 @@ export interface AppOptions {
   /** When set, GET /metrics requires it as a bearer token. */
   metricsToken?: string | null;
   limits?: RequestLimits;
-  /** Take the client address from X-Forwarded-For (behind a trusted proxy only). */
-  trustProxy?: boolean;
+  /** Which X-Forwarded-For hops to believe; defaults to limits.trustProxy, else none. */
+  trustProxy?: TrustProxy;
 }
 
 export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
@@ -120,7 +121,7 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   app.use('*', async (c, next) => {
     c.set('registry', registry);
     c.set('actor', null);
-    c.set('ip', clientIp(c, opts.trustProxy ?? opts.limits?.trustProxy ?? false));
+    c.set('ip', clientIp(c, opts.trustProxy ?? opts.limits?.trustProxy ?? NO_PROXY));
     await next();
   });
   app.use('*', requestLog(logger, opts.metrics));

@@ -28,6 +28,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
   const log = (msg: string, fields?: Record<string, unknown>) => logger.log('info', msg, fields);
   const database = await openDatabase({ ...config, holder: 'a running registry server' });
   try {
+    for (const w of config.warnings) logger.log('warn', w);
     await database.migrate();
     const sealing = await loadSealingKey({ secret: config.signingKeySecret, dataDir: config.dataDir });
     if (sealing.source === 'file' && database.kind === 'postgres')

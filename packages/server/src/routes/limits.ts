@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import type { TrustProxy } from '../client-address.js';
 import type { AppEnv } from './app-env.js';
 
 export interface RequestLimits {
@@ -9,8 +10,8 @@ export interface RequestLimits {
   /** Publishes running at once on this replica, and how many more may wait for a slot. */
   maxConcurrentPublishes: number;
   maxQueuedPublishes: number;
-  /** Take the client IP from X-Forwarded-For (set only behind a proxy you run). */
-  trustProxy: boolean;
+  /** Which hops of X-Forwarded-For to believe (TRUST_PROXY; see client-address.ts). */
+  trustProxy: TrustProxy;
 }
 
 /**
