@@ -11,9 +11,10 @@ import { distTagsPut } from './routes/dist-tags-put.js';
 import { health } from './routes/health.js';
 import { ready } from './routes/ready.js';
 import { metricsRoute } from './routes/metrics.js';
-import { earlyLimits, publishConcurrency, tokenLimits, type RequestLimits } from './routes/limits.js';
+import { earlyLimits, passwordChecksPerAddress, publishConcurrency, tokenLimits, type RequestLimits } from './routes/limits.js';
 import type { Metrics } from './metrics.js';
 import { requestLog } from './routes/request-log.js';
+import { JSON_BODY_LIMIT } from './json-body.js';
 import { createLogger, type Logger } from './log.js';
 import { isConnectionError, UnavailableError } from './errors.js';
 import { packagesGet } from './routes/packages-get.js';
@@ -80,7 +81,6 @@ export function canonicalPath(path: string): string {
 /** Routes no client authenticates to, and which must answer even when everything else is refused. */
 const OPERATIONS = new Set(['/health', '/ready', '/metrics', '/.well-known/jwks.json']);
 
-const JSON_BODY_LIMIT = 64 * 1024;
 
 export interface AppOptions {
   logger?: Logger;
@@ -118,8 +118,10 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   });
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}; see the README for the API` }, 404));
 
+  const publishSlots = opts.limits ? publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes) : null;
   app.use('*', async (c, next) => {
     c.set('registry', registry);
+    c.set('publishSlots', publishSlots);
     c.set('actor', null);
     c.set('ip', clientIp(c, opts.trustProxy ?? opts.limits?.trustProxy ?? NO_PROXY));
     await next();
@@ -136,7 +138,7 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   app.use('*', authenticate);
   if (opts.limits) {
     app.use('*', tokenLimits(opts.limits));
-    app.use('*', publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes));
+    app.use('*', passwordChecksPerAddress(opts.limits.passwordChecksPerAddress ?? 2));
   }
   // JSON bodies are small; the publish upload streams under its own limits instead.
   const jsonLimit = bodyLimit({

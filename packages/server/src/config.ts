@@ -45,6 +45,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** How long in-flight requests get to finish after SIGTERM before their connections are cut. */
   shutdownTimeoutMs: number;
+  /** Password hashing (scrypt, 128 MiB each): at once, waiting, and at once from one address. */
+  passwordHashing: { concurrency: number; maxQueued: number; perAddress: number };
   /** Said once at startup: settings that work but should be changed. */
   warnings: string[];
   validation: {
@@ -83,6 +85,11 @@ export function loadConfig(env: Env = process.env): Config {
   const bucket = env.S3_BUCKET?.trim();
   const trustProxy = parseTrustProxy(env.TRUST_PROXY);
   return {
+    passwordHashing: {
+      concurrency: Math.max(1, intVar(env, 'PASSWORD_HASH_CONCURRENCY', 2)),
+      maxQueued: intVar(env, 'PASSWORD_HASH_QUEUE', 32),
+      perAddress: intVar(env, 'PASSWORD_CHECKS_PER_ADDRESS', 2),
+    },
     warnings: trustProxy.deprecated ? [trustProxy.deprecated] : [],
     port: intVar(env, 'PORT', 3000),
     host: env.HOST || '127.0.0.1',

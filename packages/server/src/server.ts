@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './log.js';
 import { InstrumentedBlobStore, Metrics } from './metrics.js';
 import { KeyRing } from './auth/keys.js';
 import { loadSealingKey } from './auth/seal.js';
+import { passwordHashing } from './auth/password.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { publicUrlFor, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -29,6 +30,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
   const database = await openDatabase({ ...config, holder: 'a running registry server' });
   try {
     for (const w of config.warnings) logger.log('warn', w);
+    passwordHashing.configure(config.passwordHashing);
     await database.migrate();
     const sealing = await loadSealingKey({ secret: config.signingKeySecret, dataDir: config.dataDir });
     if (sealing.source === 'file' && database.kind === 'postgres')
@@ -76,7 +78,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       },
       metrics,
       metricsToken: config.metricsToken,
-      limits: config.requestLimits,
+      limits: { ...config.requestLimits, passwordChecksPerAddress: config.passwordHashing.perAddress },
     });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve(
