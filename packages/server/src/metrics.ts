@@ -24,6 +24,12 @@ export class Metrics {
   readonly cache = new Counter({ name: 'unjucks_cache_requests_total', help: 'Cache lookups by cache and result', labelNames: ['cache', 'result'], registers: [this.registry] });
   readonly storageDuration = new Histogram({ name: 'unjucks_storage_operation_duration_seconds', help: 'Blob store operation latency', labelNames: ['op'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
   readonly storageErrors = new Counter({ name: 'unjucks_storage_errors_total', help: 'Blob store operations that failed', labelNames: ['op'], registers: [this.registry] });
+  readonly auditSkipped = new Counter({
+    name: 'unjucks_audit_skipped_total',
+    help: 'Requests to audited routes not stored in the audit log because they carried no identity (anonymous and refused), by action and status',
+    labelNames: ['action', 'status'],
+    registers: [this.registry],
+  });
   private readonly packageLabels = new Set<string>();
   private poolStats: (() => Promise<{ active: number; idle: number; max: number }>) | null = null;
   readonly dbPool = new Gauge({
