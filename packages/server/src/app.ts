@@ -15,7 +15,7 @@ import { earlyLimits, passwordChecksPerAddress, publishConcurrency, tokenLimits,
 import type { Metrics } from './metrics.js';
 import { requestLog } from './routes/request-log.js';
 import { JSON_BODY_LIMIT } from './json-body.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, loggableError, logPath, type Logger } from './log.js';
 import { isConnectionError, UnavailableError } from './errors.js';
 import { packagesGet } from './routes/packages-get.js';
 import { packagesPublish } from './routes/packages-publish.js';
@@ -109,11 +109,11 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
     const requestId = c.res.headers.get('x-request-id');
     if (err instanceof UnavailableError || isConnectionError(err)) {
       const message = err instanceof UnavailableError ? err.message : 'the database is unavailable; try again shortly';
-      logger.log('warn', 'dependency unavailable', { requestId, method: c.req.method, path: c.req.path, error: String((err as Error).message ?? err) });
+      logger.log('warn', 'dependency unavailable', { requestId, method: c.req.method, path: logPath(c.req.path), error: loggableError(err) });
       c.header('Retry-After', String(err instanceof UnavailableError ? err.retryAfterSeconds : 5));
       return c.json({ error: message }, 503);
     }
-    logger.log('error', 'unhandled error', { requestId, method: c.req.method, path: c.req.path, error: err.stack ?? String(err) });
+    logger.log('error', 'unhandled error', { requestId, method: c.req.method, path: logPath(c.req.path), error: loggableError(err) });
     return c.json({ error: `internal error; the registry logged the details under request id ${requestId}` }, 500);
   });
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}; see the README for the API` }, 404));

@@ -118,11 +118,21 @@ export async function authorize(db: Db, actor: Actor | null, action: TokenAction
   throw forbidden(`user ${a.userName} may not "${action}" ${name}: ${role ? `their role on it is ${role}` : 'they have no role on it'}; ask an owner of ${name}`);
 }
 
-/** Read access: public packages are open to all; a private one needs the read right. */
+/**
+ * Read access: public packages are open to all; a private one needs the read right. To anyone
+ * without it, a private package answers exactly as a missing one does (404, same text), so its
+ * existence does not leak; npm's own registry does the same.
+ */
 export async function authorizeRead(db: Db, actor: Actor | null, name: string, pkg: { id: number; private: boolean }) {
   if (!pkg.private) return;
-  if (!actor) throw new InputError(`${name} is private; send "Authorization: Bearer <token>" with a token that may read it`, 401, 'unauthorized');
-  await authorize(db, actor, 'read', name, pkg);
+  const hidden = () => new InputError(`package ${name} was not found`, 404, 'not-found');
+  if (!actor) throw hidden();
+  try {
+    await authorize(db, actor, 'read', name, pkg);
+  } catch (e) {
+    if (e instanceof InputError && (e.status === 401 || e.status === 403)) throw hidden();
+    throw e;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { isInputError, scopeOf } from '@unjucks/core';
 import type { MiddlewareHandler } from 'hono';
 import { outcomeOf, recordAudit } from '../access/audit.js';
 import type { AppEnv, Ctx } from './app-env.js';
+import { loggableError } from '../log.js';
 
 export interface AuditTarget {
   target: string | null;
@@ -51,7 +52,7 @@ export function audited(action: string, target: (c: Ctx) => AuditTarget = () => 
       });
     } catch (e) {
       // The write itself is done and answered; a lost record is logged loudly, not turned into a failure.
-      console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'audit record lost', action, error: String((e as Error).message ?? e) }));
+      console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'audit record lost', action, error: loggableError(e) }));
     }
   };
 }
