@@ -65,3 +65,15 @@ describe('password hashing pool', () => {
     expect((await pool.run(job)).length).toBe(16);
   });
 });
+
+describe('sealing configuration', () => {
+  it('needs SIGNING_KEY_SECRET on a shared database, unless a SIGNING_KEY is configured, and never the published one', async () => {
+    const { sealingProblem } = await import('./seal.js');
+    expect(sealingProblem({ secret: null, databaseUrl: null })).toBeNull();
+    expect(sealingProblem({ secret: null, databaseUrl: 'postgres://db/x' })).toMatch(/SIGNING_KEY_SECRET is not set/);
+    expect(sealingProblem({ secret: null, databaseUrl: 'postgres://db/x', signingKey: '{"kty":"EC"}' })).toBeNull();
+    expect(sealingProblem({ secret: 'a-long-random-secret-value', databaseUrl: 'postgres://db/x' })).toBeNull();
+    expect(sealingProblem({ secret: 'change-me-to-a-long-random-secret', databaseUrl: null })).toMatch(/example value/);
+    expect(sealingProblem({ secret: 'short', databaseUrl: null })).toMatch(/at least 16 characters/);
+  });
+});
