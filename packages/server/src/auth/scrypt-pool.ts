@@ -76,9 +76,14 @@ export class ScryptPool {
 
   private start({ job, resolve, reject }: Pending) {
     const worker = this.idle.pop() ?? this.spawn();
+    // Busy, the worker keeps the process alive (a CLI command awaiting its hash); idle, it does not.
+    worker.ref();
     const done = (worker: Worker | null) => {
       this.running--;
-      if (worker) this.idle.push(worker);
+      if (worker) {
+        worker.unref();
+        this.idle.push(worker);
+      }
       this.pump();
     };
     const onExit = () => {
