@@ -53,6 +53,18 @@ describe('quiet by default', () => {
         expect((await a.text()).replaceAll('sec-hush', 'NAME'), label).toBe((await b.text()).replaceAll('sec-nope', 'NAME'));
       }
     }
+    // Writes by a signed-in outsider answer the same way.
+    const outsiderHeaders = { authorization: `Bearer ${outsider}`, 'content-type': 'application/json' };
+    for (const [method, path, body] of [
+      ['PUT', '/api/v1/packages/NAME/dist-tags/beta', '"1.0.0"'],
+      ['POST', '/api/v1/packages/NAME/1.0.0/deprecate', '{"message":"x"}'],
+      ['PUT', '/NAME', '{"name":"NAME","versions":{}}'],
+    ] as const) {
+      const a = await fetch(`${server.url}${path.replaceAll('NAME', 'sec-hush')}`, { method, headers: outsiderHeaders, body: body.replaceAll('NAME', 'sec-hush') });
+      const b = await fetch(`${server.url}${path.replaceAll('NAME', 'sec-nope')}`, { method, headers: outsiderHeaders, body: body.replaceAll('NAME', 'sec-nope') });
+      expect(a.status, `${method} ${path}`).toBe(404);
+      expect((await a.text()).replaceAll('sec-hush', 'NAME'), `${method} ${path}`).toBe((await b.text()).replaceAll('sec-nope', 'NAME'));
+    }
     // Those who may read it still can.
     expect((await fetch(`${server.url}/sec-hush`, { headers: { authorization: `Bearer ${server.adminToken}` } })).status).toBe(200);
   });

@@ -115,7 +115,14 @@ export async function authorize(db: Db, actor: Actor | null, action: TokenAction
   }
   const role = await roleOn(db, a.userId, name, pkg.id);
   if (role && ROLE_ACTIONS[role].includes(action)) return { actor: a, orgMissing: false };
+  // Someone with no role on a private package must not learn it exists: it answers as a missing one.
+  if (!role && (await isPrivatePackage(db, pkg.id))) throw new InputError(`package ${name} was not found`, 404, 'not-found');
   throw forbidden(`user ${a.userName} may not "${action}" ${name}: ${role ? `their role on it is ${role}` : 'they have no role on it'}; ask an owner of ${name}`);
+}
+
+async function isPrivatePackage(db: Db, packageId: number): Promise<boolean> {
+  const [row] = await db.select({ private: isPrivateSql }).from(packages).where(eq(packages.id, packageId));
+  return !!row?.private;
 }
 
 /**
