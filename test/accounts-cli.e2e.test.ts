@@ -75,7 +75,7 @@ describe('unjucks account and access commands', () => {
     await ok(['access', 'private', '@nco'], as('nia'));
     const anon = await unjucks(['info', '@nco/kit'], { env: { HOME: join(homes, 'anon'), UNJUCKS_REGISTRY: server.url } });
     expect(anon.code).toBe(1);
-    expect(anon.stderr).toMatch(/401: @nco\/kit is private/);
+    expect(anon.stderr).toMatch(/404: package @nco\/kit was not found/);
     expect(await ok(['info', '@nco/kit'], as('omar'))).toMatch(/1\.1\.0/);
     expect(await ok(['access', 'ls', '@nco'], as('nia'))).toMatch(/@nco: packages are private by default/);
 

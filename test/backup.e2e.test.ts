@@ -61,7 +61,7 @@ describe('export and import', () => {
     // Tokens and their signing keys came along: the old admin token works on the new registry.
     expect(await (await fetch(`${to.api}/whoami`, { headers: { authorization: `Bearer ${from.adminToken}` } })).json()).toMatchObject({ username: 'admin', admin: true });
     // The password, org, team, grant and visibility came along; so did the audit log.
-    expect((await fetch(`${to.api}/packages/@acme%2Fmoved-b`)).status).toBe(401);
+    expect((await fetch(`${to.api}/packages/@acme%2Fmoved-b`)).status).toBe(404); // private: anonymous readers see it as missing
     const login = await fetch(`${to.api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'mover', password: 'moving house' }) });
     const mover = ((await login.json()) as { token: string }).token;
     expect((await publishRaw(to.api, mover, packageTarball('@acme/moved-b', '2.1.0'))).status).toBe(201);

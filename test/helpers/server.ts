@@ -78,6 +78,8 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
     env.SIGNING_KEY_SECRET ??= randomBytes(24).toString('base64url');
     dropDb = db.drop;
   }
+  // A shared database needs the secret that seals the signing keys (the server refuses to start without it).
+  if (env.DATABASE_URL && !primary) env.SIGNING_KEY_SECRET ??= randomBytes(24).toString('base64url');
   let s3: S3Client | null = null;
   const bucket = `unjucks-test-${randomBytes(5).toString('hex')}`;
   if (backend.store === 's3' && !primary) {

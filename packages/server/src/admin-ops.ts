@@ -47,7 +47,7 @@ async function run<T>(config: Config, what: string, ops: Ops<T>): Promise<T> {
   const database = await openDatabase({ ...config, holder: `unjucks-registry ${what}` });
   try {
     await database.migrate();
-    const { key } = await loadSealingKey({ secret: config.signingKeySecret, dataDir: config.dataDir });
+    const { key } = await loadSealingKey({ secret: config.signingKeySecret, dataDir: config.dataDir, databaseUrl: config.databaseUrl, signingKey: config.signingKey });
     const keys = new KeyRing(database.db, key);
     if (config.signingKey) await keys.useConfiguredKey(config.signingKey);
     return await ops.direct(database.db, keys);

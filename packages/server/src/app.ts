@@ -11,10 +11,11 @@ import { distTagsPut } from './routes/dist-tags-put.js';
 import { health } from './routes/health.js';
 import { ready } from './routes/ready.js';
 import { metricsRoute } from './routes/metrics.js';
-import { earlyLimits, publishConcurrency, tokenLimits, type RequestLimits } from './routes/limits.js';
+import { earlyLimits, passwordChecksPerAddress, publishConcurrency, tokenLimits, type RequestLimits } from './routes/limits.js';
 import type { Metrics } from './metrics.js';
 import { requestLog } from './routes/request-log.js';
-import { createLogger, type Logger } from './log.js';
+import { JSON_BODY_LIMIT } from './json-body.js';
+import { createLogger, loggableError, logPath, type Logger } from './log.js';
 import { isConnectionError, UnavailableError } from './errors.js';
 import { packagesGet } from './routes/packages-get.js';
 import { packagesPublish } from './routes/packages-publish.js';
@@ -39,6 +40,7 @@ import { npmWhoami } from './routes/npm/whoami.js';
 import { packageUnpublish } from './routes/package-unpublish.js';
 import { versionUnpublish } from './routes/version-unpublish.js';
 import { clientIp } from './routes/client-ip.js';
+import { NO_PROXY, type TrustProxy } from './client-address.js';
 import { auditList } from './routes/audit-list.js';
 import { authLogin } from './routes/auth-login.js';
 import { jwks } from './routes/jwks.js';
@@ -87,7 +89,6 @@ export function canonicalPath(path: string): string {
 /** Routes no client authenticates to, and which must answer even when everything else is refused. */
 const OPERATIONS = new Set(['/health', '/ready', '/metrics', '/.well-known/jwks.json']);
 
-const JSON_BODY_LIMIT = 64 * 1024;
 
 export interface AppOptions {
   logger?: Logger;
@@ -97,8 +98,8 @@ export interface AppOptions {
   /** When set, GET /metrics requires it as a bearer token. */
   metricsToken?: string | null;
   limits?: RequestLimits;
-  /** Take the client address from X-Forwarded-For (behind a trusted proxy only). */
-  trustProxy?: boolean;
+  /** Which X-Forwarded-For hops to believe; defaults to limits.trustProxy, else none. */
+  trustProxy?: TrustProxy;
 }
 
 export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
@@ -116,19 +117,21 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
     const requestId = c.res.headers.get('x-request-id');
     if (err instanceof UnavailableError || isConnectionError(err)) {
       const message = err instanceof UnavailableError ? err.message : 'the database is unavailable; try again shortly';
-      logger.log('warn', 'dependency unavailable', { requestId, method: c.req.method, path: c.req.path, error: String((err as Error).message ?? err) });
+      logger.log('warn', 'dependency unavailable', { requestId, method: c.req.method, path: logPath(c.req.path), error: loggableError(err) });
       c.header('Retry-After', String(err instanceof UnavailableError ? err.retryAfterSeconds : 5));
       return c.json({ error: message }, 503);
     }
-    logger.log('error', 'unhandled error', { requestId, method: c.req.method, path: c.req.path, error: err.stack ?? String(err) });
+    logger.log('error', 'unhandled error', { requestId, method: c.req.method, path: logPath(c.req.path), error: loggableError(err) });
     return c.json({ error: `internal error; the registry logged the details under request id ${requestId}` }, 500);
   });
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}; see the README for the API` }, 404));
 
+  const publishSlots = opts.limits ? publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes) : null;
   app.use('*', async (c, next) => {
     c.set('registry', registry);
+    c.set('publishSlots', publishSlots);
     c.set('actor', null);
-    c.set('ip', clientIp(c, opts.trustProxy ?? opts.limits?.trustProxy ?? false));
+    c.set('ip', clientIp(c, opts.trustProxy ?? opts.limits?.trustProxy ?? NO_PROXY));
     await next();
   });
   app.use('*', requestLog(logger, opts.metrics));
@@ -143,7 +146,7 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   app.use('*', authenticate);
   if (opts.limits) {
     app.use('*', tokenLimits(opts.limits));
-    app.use('*', publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes));
+    app.use('*', passwordChecksPerAddress(opts.limits.passwordChecksPerAddress ?? 2));
   }
   // JSON bodies are small; the publish upload streams under its own limits instead.
   const jsonLimit = bodyLimit({

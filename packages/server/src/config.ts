@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { CAPABILITY_NAMES, DEFAULT_LIMITS, InputError, parseDuration, type CapabilityName, type PackageLimits } from '@unjucks/core';
 import semver from 'semver';
 import { parseLogLevel, type LogLevel } from './log.js';
+import { parseTrustProxy } from './client-address.js';
 
 export interface S3Config {
   bucket: string;
@@ -44,6 +45,10 @@ export interface Config {
   requestTimeoutMs: number;
   /** How long in-flight requests get to finish after SIGTERM before their connections are cut. */
   shutdownTimeoutMs: number;
+  /** Password hashing (scrypt, 128 MiB each): at once, waiting, and at once from one address. */
+  passwordHashing: { concurrency: number; maxQueued: number; perAddress: number };
+  /** Said once at startup: settings that work but should be changed. */
+  warnings: string[];
   validation: {
     /** Unjucks versions this registry supports; null means the validator's default list. */
     supportedUnjucks: string[] | null;
@@ -78,7 +83,14 @@ const boolVar = (env: Env, name: string) => /^(1|true|yes|on)$/i.test(env[name] 
 /** Reads the configuration from environment variables; the README documents each one. */
 export function loadConfig(env: Env = process.env): Config {
   const bucket = env.S3_BUCKET?.trim();
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
   return {
+    passwordHashing: {
+      concurrency: Math.max(1, intVar(env, 'PASSWORD_HASH_CONCURRENCY', 2)),
+      maxQueued: intVar(env, 'PASSWORD_HASH_QUEUE', 32),
+      perAddress: intVar(env, 'PASSWORD_CHECKS_PER_ADDRESS', 2),
+    },
+    warnings: trustProxy.deprecated ? [trustProxy.deprecated] : [],
     port: intVar(env, 'PORT', 3000),
     host: env.HOST || '127.0.0.1',
     publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : null,
@@ -109,7 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
       ratePerMinuteToken: intVar(env, 'RATE_LIMIT_TOKEN_PER_MINUTE', 6000),
       maxConcurrentPublishes: intVar(env, 'MAX_CONCURRENT_PUBLISHES', 16),
       maxQueuedPublishes: intVar(env, 'MAX_QUEUED_PUBLISHES', 256),
-      trustProxy: boolVar(env, 'TRUST_PROXY'),
+      trustProxy: trustProxy.trust,
     },
     maxHeaderBytes: intVar(env, 'MAX_HEADER_BYTES', 16 * 1024),
     requestTimeoutMs: intVar(env, 'REQUEST_TIMEOUT_MS', 60_000),

@@ -20,3 +20,24 @@ export const parseLogLevel = (raw: string | undefined): LogLevel => {
   if (l in ORDER) return l as LogLevel;
   throw new Error(`LOG_LEVEL must be one of ${Object.keys(ORDER).join(', ')}, got ${JSON.stringify(raw)}`);
 };
+
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}… (${s.length - max} more characters not logged)` : s);
+
+/**
+ * An error as a log field, of bounded size and without data: a failed query is logged with its
+ * SQL (cut) but never its parameters, which hold what clients sent (one such line was 380 MB).
+ * Messages are cut, and at most ten stack frames are kept.
+ */
+export function loggableError(err: unknown): string {
+  if (!(err instanceof Error)) return clip(String(err), 1000);
+  const e = err as Error & { query?: unknown; params?: unknown; cause?: unknown };
+  const head =
+    typeof e.query === 'string' && Array.isArray(e.params)
+      ? `${e.name}: failed query: ${clip(e.query, 500)} (${e.params.length} parameter(s), not logged)${e.cause instanceof Error ? `; cause: ${clip(e.cause.message, 500)}` : ''}`
+      : `${e.name}: ${clip(e.message, 1000)}`;
+  const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 10);
+  return [head, ...frames].join('\n');
+}
+
+/** A request path as a log field: never the query string, and at most 200 characters. */
+export const logPath = (path: string) => (path.length > 200 ? `${path.slice(0, 200)}…` : path);

@@ -5,6 +5,8 @@ import { UnavailableError } from './errors.js';
 // Per-package download labels stop here; the rest are counted under "other", so a registry with
 // many packages cannot blow up the time series count.
 const MAX_PACKAGE_LABELS = 200;
+/** The one label every private package's downloads share. */
+export const PRIVATE_LABEL = '(private)';
 
 /** The registry's Prometheus metrics, on a registry of their own (no global state). */
 export class Metrics {
@@ -19,11 +21,17 @@ export class Metrics {
   });
   readonly publishes = new Counter({ name: 'unjucks_publishes_total', help: 'Publishes by result: created, retry, rejected', labelNames: ['result'], registers: [this.registry] });
   readonly rejections = new Counter({ name: 'unjucks_publish_rejections_total', help: 'Error findings in refused publishes, by validation rule id', labelNames: ['rule'], registers: [this.registry] });
-  readonly downloads = new Counter({ name: 'unjucks_downloads_total', help: 'Tarball downloads by package (the first 200 packages seen; the rest as "other")', labelNames: ['package'], registers: [this.registry] });
+  readonly downloads = new Counter({ name: 'unjucks_downloads_total', help: 'Tarball downloads by package (the first 200 public packages seen; the rest as "other", private ones as "(private)")', labelNames: ['package'], registers: [this.registry] });
   readonly searchDuration = new Histogram({ name: 'unjucks_search_duration_seconds', help: 'Search latency inside the server', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1], registers: [this.registry] });
   readonly cache = new Counter({ name: 'unjucks_cache_requests_total', help: 'Cache lookups by cache and result', labelNames: ['cache', 'result'], registers: [this.registry] });
   readonly storageDuration = new Histogram({ name: 'unjucks_storage_operation_duration_seconds', help: 'Blob store operation latency', labelNames: ['op'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
   readonly storageErrors = new Counter({ name: 'unjucks_storage_errors_total', help: 'Blob store operations that failed', labelNames: ['op'], registers: [this.registry] });
+  readonly auditSkipped = new Counter({
+    name: 'unjucks_audit_skipped_total',
+    help: 'Requests to audited routes not stored in the audit log because they carried no identity (anonymous and refused), by action and status',
+    labelNames: ['action', 'status'],
+    registers: [this.registry],
+  });
   private readonly packageLabels = new Set<string>();
   private poolStats: (() => Promise<{ active: number; idle: number; max: number }>) | null = null;
   readonly dbPool = new Gauge({
@@ -53,7 +61,16 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'unjucks_' });
   }
 
-  download(name: string) {
+  /**
+   * Counts a download. A private package is never named (metrics are often scraped without a
+   * token): it counts under "(private)", and a package that turned private loses its own series.
+   */
+  download(name: string, isPrivate: boolean) {
+    if (isPrivate) {
+      if (this.packageLabels.delete(name)) this.downloads.remove({ package: name });
+      this.downloads.inc({ package: PRIVATE_LABEL });
+      return;
+    }
     if (this.packageLabels.size < MAX_PACKAGE_LABELS) this.packageLabels.add(name);
     this.downloads.inc({ package: this.packageLabels.has(name) ? name : 'other' });
   }

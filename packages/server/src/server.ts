@@ -6,7 +6,8 @@ import { signingKeys } from './db/schema.js';
 import { createLogger, type Logger } from './log.js';
 import { InstrumentedBlobStore, Metrics } from './metrics.js';
 import { KeyRing } from './auth/keys.js';
-import { loadSealingKey } from './auth/seal.js';
+import { loadSealingKey, sealingProblem } from './auth/seal.js';
+import { passwordHashing } from './auth/password.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { publicUrlFor, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -26,12 +27,17 @@ export interface RunningRegistry {
 /** Opens the database (migrating it), the blob store, bootstraps the admin, and listens. */
 export async function startRegistry(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningRegistry> {
   const log = (msg: string, fields?: Record<string, unknown>) => logger.log('info', msg, fields);
+  // Before the database is even opened: a shared one must not get keys sealed with a local secret.
+  const sealingRefused = sealingProblem({ secret: config.signingKeySecret, databaseUrl: config.databaseUrl, signingKey: config.signingKey });
+  if (sealingRefused) throw new Error(sealingRefused);
   const database = await openDatabase({ ...config, holder: 'a running registry server' });
   try {
+    for (const w of config.warnings) logger.log('warn', w);
+    passwordHashing.configure(config.passwordHashing);
     await database.migrate();
-    const sealing = await loadSealingKey({ secret: config.signingKeySecret, dataDir: config.dataDir });
+    const sealing = await loadSealingKey({ secret: config.signingKeySecret, dataDir: config.dataDir, databaseUrl: config.databaseUrl, signingKey: config.signingKey });
     if (sealing.source === 'file' && database.kind === 'postgres')
-      logger.log('warn', 'SIGNING_KEY_SECRET is not set: signing keys are sealed with DATA_DIR/signing-key.secret; replicas that do not share it cannot mint tokens with the same key');
+      logger.log('warn', 'SIGNING_KEY_SECRET is not set: tokens are signed with SIGNING_KEY, and keys rotated here are sealed with DATA_DIR/signing-key.secret, which other replicas do not share');
     const keys = new KeyRing(database.db, sealing.key);
     const resealed = await keys.sealLegacyKeys();
     if (config.signingKey) log(`signing tokens with the configured key ${await keys.useConfiguredKey(config.signingKey)}`);
@@ -75,7 +81,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       },
       metrics,
       metricsToken: config.metricsToken,
-      limits: config.requestLimits,
+      limits: { ...config.requestLimits, passwordChecksPerAddress: config.passwordHashing.perAddress },
     });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve(

@@ -21,8 +21,45 @@ export interface AuditEntry {
 
 export const outcomeOf = (status: number): AuditOutcome => (status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'failed');
 
+/** The most an audit record keeps of what an outsider can make long (README: "Audit log"). */
+export const AUDIT_LIMITS = { actor: 128, ip: 64, target: 256, org: 128, detailString: 256, detailBytes: 2048 } as const;
+
+const clip = (s: string | null, max: number) => (s !== null && s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+function clipDetail(detail: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
+  if (!detail) return null;
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return clip(v, AUDIT_LIMITS.detailString);
+    if (v === null || typeof v !== 'object') return v;
+    if (depth >= 4) return '…';
+    if (Array.isArray(v)) return v.slice(0, 20).map((x) => walk(x, depth + 1));
+    return Object.fromEntries(Object.entries(v).slice(0, 20).map(([k, x]) => [clip(k, 64)!, walk(x, depth + 1)]));
+  };
+  const out = walk(detail, 0) as Record<string, unknown>;
+  const text = JSON.stringify(out);
+  if (Buffer.byteLength(text) <= AUDIT_LIMITS.detailBytes) return out;
+  return { truncated: true, preview: clip(text, AUDIT_LIMITS.detailBytes / 2) };
+}
+
+/**
+ * An audit record cut to size: the log is append-only, so nothing in it may be as long as an
+ * outsider cares to make it. Strings get an ellipsis where they were cut.
+ */
+export function boundedAuditEntry(entry: AuditEntry): AuditEntry {
+  return {
+    ...entry,
+    actor: clip(entry.actor, AUDIT_LIMITS.actor),
+    ip: clip(entry.ip, AUDIT_LIMITS.ip),
+    action: clip(entry.action, 64)!,
+    target: clip(entry.target, AUDIT_LIMITS.target),
+    org: clip(entry.org, AUDIT_LIMITS.org),
+    detail: clipDetail(entry.detail),
+  };
+}
+
 export async function recordAudit(db: Db, entry: AuditEntry) {
-  await db.insert(auditLog).values({ ...entry, detail: entry.detail ?? null });
+  const bounded = boundedAuditEntry(entry);
+  await db.insert(auditLog).values({ ...bounded, detail: bounded.detail ?? null });
 }
 
 export interface AuditQuery {

@@ -135,14 +135,31 @@ export async function authorize(db: Db, actor: Actor | null, action: TokenAction
   }
   const role = await roleOn(db, a.userId, name, pkg.id);
   if (role && ROLE_ACTIONS[role].includes(action)) return { actor: a, orgMissing: false };
+  // Someone with no role on a private package must not learn it exists: it answers as a missing one.
+  if (!role && (await isPrivatePackage(db, pkg.id))) throw new InputError(`package ${name} was not found`, 404, 'not-found');
   throw forbidden(`user ${a.userName} may not "${action}" ${name}: ${role ? `their role on it is ${role}` : 'they have no role on it'}; ask an owner of ${name}`);
 }
 
-/** Read access: public packages are open to all; a private one needs the read right. */
+async function isPrivatePackage(db: Db, packageId: number): Promise<boolean> {
+  const [row] = await db.select({ private: isPrivateSql }).from(packages).where(eq(packages.id, packageId));
+  return !!row?.private;
+}
+
+/**
+ * Read access: public packages are open to all; a private one needs the read right. To anyone
+ * without it, a private package answers exactly as a missing one does (404, same text), so its
+ * existence does not leak; npm's own registry does the same.
+ */
 export async function authorizeRead(db: Db, actor: Actor | null, name: string, pkg: { id: number; private: boolean }) {
   if (!pkg.private) return;
-  if (!actor) throw new InputError(`${name} is private; send "Authorization: Bearer <token>" with a token that may read it`, 401, 'unauthorized');
-  await authorize(db, actor, 'read', name, pkg);
+  const hidden = () => new InputError(`package ${name} was not found`, 404, 'not-found');
+  if (!actor) throw hidden();
+  try {
+    await authorize(db, actor, 'read', name, pkg);
+  } catch (e) {
+    if (e instanceof InputError && (e.status === 401 || e.status === 403)) throw hidden();
+    throw e;
+  }
 }
 
 /**

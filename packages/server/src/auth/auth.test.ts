@@ -48,3 +48,32 @@ describe('sealing', () => {
     expect(unseal(key, { ...sealed, data: data.toString('base64url') })).toBeNull();
   });
 });
+
+describe('password hashing pool', () => {
+  it('runs scrypt on its own workers with a bounded queue, refusing the overflow with a 503', async () => {
+    const { ScryptPool } = await import('./scrypt-pool.js');
+    const { UnavailableError } = await import('../errors.js');
+    const pool = new ScryptPool(1, 1);
+    const job = { password: 'pw', salt: Buffer.from('salt'), keyLength: 16, N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+    const results = await Promise.allSettled([pool.run(job), pool.run(job), pool.run(job)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    const [a, b, c] = results;
+    expect((a as PromiseFulfilledResult<Buffer>).value.equals((b as PromiseFulfilledResult<Buffer>).value)).toBe(true);
+    expect((c as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError);
+    expect(pool.stats).toMatchObject({ running: 0, queued: 0 });
+    // The pool is free again once the burst is over.
+    expect((await pool.run(job)).length).toBe(16);
+  });
+});
+
+describe('sealing configuration', () => {
+  it('needs SIGNING_KEY_SECRET on a shared database, unless a SIGNING_KEY is configured, and never the published one', async () => {
+    const { sealingProblem } = await import('./seal.js');
+    expect(sealingProblem({ secret: null, databaseUrl: null })).toBeNull();
+    expect(sealingProblem({ secret: null, databaseUrl: 'postgres://db/x' })).toMatch(/SIGNING_KEY_SECRET is not set/);
+    expect(sealingProblem({ secret: null, databaseUrl: 'postgres://db/x', signingKey: '{"kty":"EC"}' })).toBeNull();
+    expect(sealingProblem({ secret: 'a-long-random-secret-value', databaseUrl: 'postgres://db/x' })).toBeNull();
+    expect(sealingProblem({ secret: 'change-me-to-a-long-random-secret', databaseUrl: null })).toMatch(/example value/);
+    expect(sealingProblem({ secret: 'short', databaseUrl: null })).toMatch(/at least 16 characters/);
+  });
+});

@@ -1,8 +1,12 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { InputError } from '@unjucks/core';
+import { ScryptPool } from './scrypt-pool.js';
 
-const scrypt = (password: string, salt: Buffer, len: number, opts: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, len, opts, (err, key) => (err ? reject(err) : resolve(key))));
+/** Every password hash of this process goes through here (its size: PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE). */
+export const passwordHashing = new ScryptPool(2, 32);
+
+const scrypt = (password: string, salt: Buffer, keyLength: number, o: { N: number; r: number; p: number; maxmem: number }) =>
+  passwordHashing.run({ password, salt, keyLength, ...o });
 
 // OWASP's scrypt minimum is N=2^17, r=8, p=1; that needs 128 MiB per hash, so maxmem is raised.
 const N = 2 ** 17;
@@ -30,6 +34,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [kind, n, r, p, salt, hash] = stored.split('$');
   if (kind !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
+  // Parameters come from our own rows, but a corrupted one must not ask for gigabytes.
+  if (!(Number(n) <= 2 ** 20 && Number(r) <= 16 && Number(p) <= 4)) return false;
   const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM });
   return timingSafeEqual(actual, expected);
 }

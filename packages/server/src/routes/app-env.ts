@@ -1,4 +1,4 @@
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Actor } from '../auth/tokens.js';
 import type { RegistryContext } from '../registry/context.js';
 
@@ -13,7 +13,14 @@ export interface AuditExtra {
 }
 
 export interface AppEnv {
-  Variables: { actor: Actor | null; registry: RegistryContext; ip: string; audit?: AuditExtra };
+  Variables: {
+    actor: Actor | null;
+    registry: RegistryContext;
+    ip: string;
+    audit?: AuditExtra;
+    /** This replica's publish slots (routes/limits.ts); null when unlimited. */
+    publishSlots: MiddlewareHandler<AppEnv> | null;
+  };
 }
 
 export type App = Hono<AppEnv>;

@@ -2,6 +2,7 @@ import { isInputError, scopeOf } from '@unjucks/core';
 import type { MiddlewareHandler } from 'hono';
 import { outcomeOf, recordAudit } from '../access/audit.js';
 import type { AppEnv, Ctx } from './app-env.js';
+import { loggableError } from '../log.js';
 
 export interface AuditTarget {
   target: string | null;
@@ -20,6 +21,10 @@ export const orgTarget = (c: Ctx): AuditTarget => ({ target: `@${c.req.param('or
  * Records the request in the audit log once it has an answer: who (user, token, address), what,
  * on what, and how it ended; refused and failed attempts included. Handlers may add details, or
  * name a target only they know (a publish), with c.set('audit', ...).
+ *
+ * A record needs an identity: the token's user, or the account a request named (a login names
+ * the account it tries). A request with neither (anonymous, refused) is counted in
+ * unjucks_audit_skipped_total instead, so outsiders cannot grow the append-only log row by row.
  */
 export function audited(action: string, target: (c: Ctx) => AuditTarget = () => ({ target: null })): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -28,6 +33,10 @@ export function audited(action: string, target: (c: Ctx) => AuditTarget = () => 
     const extra = c.get('audit') ?? {};
     const base = target(c);
     const status = c.res.status;
+    if (!actor && !extra.actor) {
+      c.get('registry').metrics.auditSkipped.inc({ action: extra.action ?? action, status: String(status) });
+      return;
+    }
     const error = c.error ? (isInputError(c.error) ? c.error.message : 'internal error') : null;
     try {
       await recordAudit(c.get('registry').db, {
@@ -43,7 +52,7 @@ export function audited(action: string, target: (c: Ctx) => AuditTarget = () => 
       });
     } catch (e) {
       // The write itself is done and answered; a lost record is logged loudly, not turned into a failure.
-      console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'audit record lost', action, error: String((e as Error).message ?? e) }));
+      console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'audit record lost', action, error: loggableError(e) }));
     }
   };
 }

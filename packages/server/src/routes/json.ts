@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InputError } from '@unjucks/core';
+import { readJsonStream } from '../json-body.js';
 import type { Ctx } from './app-env.js';
 
 /**
@@ -25,11 +25,10 @@ export function ifNoneMatch(c: Ctx, etag: string): boolean {
   return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
-/** The request body as JSON, or a 400 that says what was expected. */
-export async function readJson(c: Ctx, expected: string): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new InputError(`the request body must be JSON: ${expected}`);
-  }
+/**
+ * The request body as JSON, or a 4xx that says what was expected: 413 past `maxBytes` (64 KiB
+ * unless the route says otherwise), 400 past `maxDepth` levels of nesting or for anything not JSON.
+ */
+export async function readJson(c: Ctx, expected: string, limits: { maxBytes?: number; maxDepth?: number } = {}): Promise<unknown> {
+  return readJsonStream(c.req.raw.body, { expected, ...limits });
 }

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import type { TrustProxy } from '../client-address.js';
 import type { AppEnv } from './app-env.js';
 
 export interface RequestLimits {
@@ -9,8 +10,10 @@ export interface RequestLimits {
   /** Publishes running at once on this replica, and how many more may wait for a slot. */
   maxConcurrentPublishes: number;
   maxQueuedPublishes: number;
-  /** Take the client IP from X-Forwarded-For (set only behind a proxy you run). */
-  trustProxy: boolean;
+  /** Password checks (logins and the like) one address may have running or waiting at once; 0 = no limit. */
+  passwordChecksPerAddress?: number;
+  /** Which hops of X-Forwarded-For to believe (TRUST_PROXY; see client-address.ts). */
+  trustProxy: TrustProxy;
 }
 
 /**
@@ -71,16 +74,16 @@ const QUEUE_WAIT_MS = 30_000;
 /**
  * At most `max` publishes run at once on this replica (each holds a tarball in memory); up to
  * `maxQueued` more wait their turn, and past that, or after waiting too long, the client is told to
- * come back shortly. A burst is absorbed; an overload is refused early.
+ * come back shortly. A burst is absorbed; an overload is refused early. Routes take a slot with
+ * `publishSlot` only after the caller is known to be allowed to publish, so anonymous or unentitled
+ * requests can never hold one.
  */
 export function publishConcurrency(max: number, maxQueued: number): MiddlewareHandler<AppEnv> {
   let running = 0;
   const waiting: (() => void)[] = [];
   const busy = () => json(503, `this replica is busy with ${max} publishes and ${waiting.length} waiting; retry shortly`, { 'Retry-After': '1' });
-  return async (c, next) => {
-    // The native upload, and npm's PUT of a package document (which may carry a tarball).
-    const isPublish = (c.req.method === 'POST' && c.req.path === '/api/v1/packages') || (c.req.method === 'PUT' && !c.req.path.startsWith('/api/') && !c.req.path.startsWith('/-/'));
-    if (!isPublish || max <= 0) return next();
+  return async (_c, next) => {
+    if (max <= 0) return next();
     if (running >= max) {
       if (waiting.length >= maxQueued) return busy();
       const turn = await new Promise<boolean>((resolve) => {
@@ -103,6 +106,46 @@ export function publishConcurrency(max: number, maxQueued: number): MiddlewareHa
       const nextInLine = waiting.shift();
       if (nextInLine) nextInLine();
       else running--;
+    }
+  };
+}
+
+/** Takes one of this replica's publish slots (see publishConcurrency) for the rest of the request. */
+export const publishSlot: MiddlewareHandler<AppEnv> = (c, next) => {
+  const slots = c.get('publishSlots');
+  return slots ? slots(c, next) : next();
+};
+
+/** Routes that hash a password before they can answer: logins, password changes, npm token minting. */
+export function checksPassword(method: string, path: string): boolean {
+  return (
+    (method === 'POST' && path === '/api/v1/auth/login') ||
+    (method === 'POST' && path === '/-/web/login') ||
+    (method === 'PUT' && path.startsWith('/-/user/org.couchdb.user:')) ||
+    (method === 'PUT' && /^\/api\/v1\/users\/[^/]+\/password$/.test(path)) ||
+    (method === 'POST' && path === '/-/npm/v1/tokens')
+  );
+}
+
+/**
+ * A cheap guard in front of password hashing: one address may have at most `max` password checks
+ * in flight, so it cannot fill the hashing queue alone (the queue itself is bounded for everyone;
+ * failed-login throttling by account and address is separate, in the login code).
+ */
+export function passwordChecksPerAddress(max: number): MiddlewareHandler<AppEnv> {
+  const inFlight = new Map<string, number>();
+  return async (c, next) => {
+    if (max <= 0 || !checksPassword(c.req.method, c.req.path)) return next();
+    const ip = c.get('ip');
+    const n = inFlight.get(ip) ?? 0;
+    if (n >= max) return json(429, `this address already has ${n} password checks running; wait for them to finish`, { 'Retry-After': '1' });
+    inFlight.set(ip, n + 1);
+    try {
+      await next();
+    } finally {
+      const left = (inFlight.get(ip) ?? 1) - 1;
+      if (left <= 0) inFlight.delete(ip);
+      else inFlight.set(ip, left);
     }
   };
 }

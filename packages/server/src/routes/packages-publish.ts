@@ -2,12 +2,25 @@ import { Readable } from 'node:stream';
 import { InputError } from '@unjucks/core';
 import { publish } from '../registry/publish.js';
 import { scopeOf } from '@unjucks/core';
-import type { App } from './app-env.js';
+import type { MiddlewareHandler } from 'hono';
+import { assertTokenAllows, requireActor } from '../access/rights.js';
+import type { App, AppEnv } from './app-env.js';
 import { audited } from './audited.js';
+import { publishSlot } from './limits.js';
+
+/**
+ * Before the upload and before a publish slot: a token that may publish something. The name is in
+ * the tarball's manifest, so the rights on the package itself are checked as soon as it is read.
+ */
+const mayPublish: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const actor = requireActor(c.get('actor'), 'publishing');
+  if (!actor.actions.includes('publish:new')) assertTokenAllows(actor, 'publish:update', null);
+  await next();
+};
 
 /** POST /api/v1/packages — the body is the tarball; name and version come from its manifest. */
 export function packagesPublish(app: App) {
-  app.post('/api/v1/packages', audited('package.publish'), async (c) => {
+  app.post('/api/v1/packages', audited('package.publish'), mayPublish, publishSlot, async (c) => {
     const registry = c.get('registry');
     const length = Number(c.req.header('content-length') ?? NaN);
     if (length > registry.limits.maxTarballBytes)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes, routePath } from 'hono/route';
-import type { Logger } from '../log.js';
+import { logPath, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { AppEnv } from './app-env.js';
 
@@ -30,7 +30,7 @@ export function requestLog(logger: Logger, metrics?: Metrics): MiddlewareHandler
       requestId: id,
       method: c.req.method,
       route,
-      path: c.req.path.length > 200 ? `${c.req.path.slice(0, 200)}…` : c.req.path,
+      path: logPath(c.req.path),
       status: c.res.status,
       durationMs: Math.round((performance.now() - t0) * 100) / 100,
       actor: actor?.userName ?? null,

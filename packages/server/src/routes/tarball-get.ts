@@ -17,7 +17,7 @@ export async function serveTarball(c: Ctx) {
   };
   if (ifNoneMatch(c, headers.ETag)) return c.body(null, 304, headers);
   registry.downloads.count(packageId);
-  registry.metrics.download(nameParam(c));
+  registry.metrics.download(nameParam(c), isPrivate);
   return c.body(blob.stream(), 200, {
     ...headers,
     'Content-Type': 'application/octet-stream',

@@ -1,5 +1,7 @@
 import { bodyLimit } from 'hono/body-limit';
-import { InputError } from '@unjucks/core';
+import { InputError, type TokenAction } from '@unjucks/core';
+import { assertMayWrite } from '../../access/write-gate.js';
+import { publishSlot } from '../limits.js';
 import { npmPublish, npmUnpublish, npmUnpublishTarball, npmUpdate } from '../../npm/writes.js';
 import { versionOfTarball } from '../../registry/read.js';
 import { nameParam, type App, type Ctx } from '../app-env.js';
@@ -17,13 +19,24 @@ const limited = (c: Ctx, next: () => Promise<void>) =>
     },
   })(c, next);
 
+/**
+ * Before the body: the caller must be someone who could do one of `actions` on the package, so an
+ * anonymous or unentitled PUT never uploads, never parses and never holds a publish slot.
+ */
+const mayWrite =
+  (actions: readonly TokenAction[]) =>
+  async (c: Ctx, next: () => Promise<void>) => {
+    await assertMayWrite(c.get('registry'), c.get('actor'), nameParam(c), actions, `changing ${nameParam(c)}`);
+    await next();
+  };
+
 const hasTarball = (body: unknown) =>
   typeof body === 'object' && body !== null && Object.keys((body as { _attachments?: object })._attachments ?? {}).some((k) => k.endsWith('.tgz'));
 
 /** PUT /:name — npm publish (with a tarball attachment) or npm deprecate (the document, changed). */
 export const npmPackagePut = (app: App) =>
-  app.put('/:name', limited, audited('package.update', packageTarget), async (c) => {
-    const body = await readJson(c, 'a package document');
+  app.put('/:name', audited('package.update', packageTarget), mayWrite(['publish:new', 'publish:update', 'deprecate']), publishSlot, limited, async (c) => {
+    const body = await readJson(c, 'a package document', { maxBytes: limitFor(c) });
     const registry = c.get('registry');
     if (hasTarball(body)) {
       const version = Object.keys((body as { versions?: object }).versions ?? {})[0];
@@ -38,8 +51,8 @@ export const npmPackagePut = (app: App) =>
 
 /** PUT /:name/-rev/:rev — npm unpublish of one version, npm owner add/rm. */
 export const npmPackagePutRev = (app: App) =>
-  app.put('/:name/-rev/:rev', limited, audited('package.update', packageTarget), async (c) => {
-    const r = await npmUpdate(c.get('registry'), c.get('actor'), nameParam(c), await readJson(c, 'a package document'), true);
+  app.put('/:name/-rev/:rev', audited('package.update', packageTarget), mayWrite(['deprecate', 'unpublish', 'owners']), limited, async (c) => {
+    const r = await npmUpdate(c.get('registry'), c.get('actor'), nameParam(c), await readJson(c, 'a package document', { maxBytes: limitFor(c) }), true);
     c.set('audit', { detail: { changes: r.changes, via: 'npm' } });
     return c.json(r);
   });
