@@ -469,8 +469,8 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     expect(nobody.status).toBe(401);
     expect(wrong.text).toContain('wrong username or password');
     expect(nobody.text).toContain('wrong username or password');
-    const more = await Promise.all(Array.from({ length: 9 }, () => attempt('nobody', 'still wrong')));
-    expect(more.map((r) => r.status)).toEqual(Array(9).fill(401));
+    // One after another: one address may have only two password checks in flight (429 past that).
+    for (let i = 0; i < 9; i++) expect((await attempt('nobody', 'still wrong')).status).toBe(401);
     const locked = await attempt('nobody', 'still wrong');
     expect(locked.status).toBe(429);
     expect(locked.text).toContain('too many wrong passwords');
