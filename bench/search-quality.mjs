@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import postgres from 'postgres';
 import * as server from '../packages/server/dist/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -47,7 +48,32 @@ async function engineFor(kind) {
     return { search: async (q) => index.search(server.parseQuery(q), { size: 10, from: 0 }).hits.map((h) => h.doc.name), close: async () => undefined };
   }
   if (!server.PostgresSearch) throw new Error('this build has no postgres search engine');
-  return server.PostgresSearch.forQualityBench(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', docs, downloads);
+  // A fresh database with the corpus's packages and their stored search documents.
+  const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `search_quality_${process.pid}`;
+  const admin = postgres(base, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`create database ${name}`);
+  const url = Object.assign(new URL(base), { pathname: `/${name}` }).href;
+  const database = await server.openDatabase({ databaseUrl: url, dataDir: tmpdir(), holder: 'bench' });
+  await database.migrate();
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  const [{ id: owner }] = await sql`insert into users (name) values ('admin') returning id`;
+  const rows = await sql`insert into packages ${sql(docs.map((d) => ({ name: d.name, canonical_name: d.name.replace(/[._-]/g, ''), created_by: owner })))} returning id, name`;
+  const ids = new Map(rows.map((r) => [r.name, r.id]));
+  const stored = docs.map((d) => ({ ...d, id: ids.get(d.name) }));
+  await server.storeSearchDocuments(database.db, stored);
+  await sql`insert into downloads ${sql(stored.map((d, i) => ({ package_id: d.id, day: new Date().toISOString().slice(0, 10), count: downloads.get(i + 1) })))}`;
+  const engine = new server.PostgresSearch(database.db);
+  await engine.loadDownloads();
+  return {
+    search: async (q) => (await engine.search(server.parseQuery(q), { size: 10, from: 0 })).hits.map((h) => h.doc.name),
+    close: async () => {
+      await sql.end();
+      await database.close();
+      await admin.unsafe(`drop database ${name}`);
+      await admin.end();
+    },
+  };
 }
 
 for (const kind of ENGINES) {

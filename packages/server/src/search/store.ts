@@ -44,6 +44,11 @@ export async function writeSearchDocuments(db: Db, packageIds: number[]): Promis
   const found = new Set(docs.map((d) => d.id));
   const gone = packageIds.filter((id) => !found.has(id));
   if (gone.length) await db.delete(searchDocuments).where(inArray(searchDocuments.packageId, gone));
+  await storeSearchDocuments(db, docs);
+}
+
+/** Upserts documents (their packages' rows must exist) and adds their words to the vocabulary. */
+export async function storeSearchDocuments(db: Db, docs: SearchDoc[]): Promise<void> {
   for (let i = 0; i < docs.length; i += 500) {
     const rows = docs.slice(i, i + 500).map(rowOf);
     await db
