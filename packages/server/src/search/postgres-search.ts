@@ -147,7 +147,7 @@ export class PostgresSearch {
     const rows = await this.rows<{ doc: SearchDoc; downloads: number }>(sql`
       select d.doc, coalesce((select sum(count) from downloads where package_id = d.package_id and day > current_date - 30), 0)::int as downloads
       from search_documents d
-      where not d.deprecated and (not d.private or d.package_id = any(${allowed}::int[]))
+      where not d.deprecated and ${allowed.length ? sql`(not d.private or d.package_id = any(${allowed}::int[]))` : sql`not d.private`}
         and (d.name like ${like} or substr(d.name, strpos(d.name, '/') + 1) like ${like}
              or (' ' || d.name_words) like ${`% ${like}`} or exists (select 1 from unnest(d.generators) g where g like ${like}))
       limit 200`);
