@@ -9,6 +9,7 @@ CREATE TABLE "search_documents" (
 	"private" boolean NOT NULL,
 	"deprecated" boolean NOT NULL,
 	"quality" integer NOT NULL,
+	"downloads" integer DEFAULT 0 NOT NULL,
 	"keywords" text[] NOT NULL,
 	"maintainers" text[] NOT NULL,
 	"capabilities" text[] NOT NULL,

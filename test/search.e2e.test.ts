@@ -151,6 +151,20 @@ describe.each(ENGINES)('misspellings and nicknames on $label', (backend) => {
   });
   afterAll(() => server?.destroy());
 
+  it('shows a private package only to those who may read it', async () => {
+    const call = (method: string, path: string, body?: object) =>
+      fetch(`${server.api}${path}`, { method, headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+    expect((await call('POST', '/orgs', { name: 'hush' })).status).toBe(201);
+    const m = manifestFor('@hush/secret-gen', '1.0.0', { description: 'Hushed angular widgets', ...gens('widget', 'basic', 'Hushed widgets') });
+    const tgz = packageTarball('@hush/secret-gen', '1.0.0', { manifest: m, extra: [{ path: 'package/_templates/widget/basic/a.njk', content: '---\nto: a.ts\n---\nx\n' }] });
+    expect((await publishRaw(server.api, server.adminToken, tgz)).status).toBe(201);
+    expect(await search('hushed widgets')).toContain('@hush/secret-gen');
+    expect((await call('PUT', '/packages/@hush%2Fsecret-gen/visibility', { visibility: 'private' })).status).toBe(200);
+    expect(await search('hushed widgets')).not.toContain('@hush/secret-gen');
+    const mine = (await (await call('GET', '/search?q=hushed%20widgets')).json()) as SearchBody;
+    expect(mine.objects.map((o) => o.package.name)).toContain('@hush/secret-gen');
+  });
+
   it.each([
     ['angualr component', 'angular component', 'angular-component-gen'],
     ['reakt componnet', 'react component', 'react-component-gen'],

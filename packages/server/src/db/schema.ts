@@ -255,6 +255,8 @@ export const searchDocuments = pgTable('search_documents', {
   private: boolean('private').notNull(),
   deprecated: boolean('deprecated').notNull(),
   quality: integer('quality').notNull(),
+  /** Downloads over the last 30 days, refreshed when download counts are flushed. */
+  downloads: integer('downloads').notNull().default(0),
   keywords: text('keywords').array().notNull(),
   maintainers: text('maintainers').array().notNull(),
   capabilities: text('capabilities').array().notNull(),

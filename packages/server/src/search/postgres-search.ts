@@ -19,6 +19,8 @@ export class PostgresSearch {
   private maxDownloads = 0;
   /** Per query word: what it expands to in the tsquery. Words change rarely; cleared on any change. */
   private readonly expansions = new Map<string, string[]>();
+  private readonly frequencies = new Map<string, { n: number; at: number }>();
+  private docCount = { n: 0, at: 0 };
 
   constructor(private readonly db: Db) {}
 
@@ -29,7 +31,7 @@ export class PostgresSearch {
   /** Refreshes the popularity scale; called at start and when download counts move. */
   async loadDownloads(): Promise<void> {
     const [row] = await this.db.execute<{ n: number | null }>(
-      sql`select max(n)::int as n from (select sum(count) as n from downloads where day > current_date - 30 group by package_id) t`,
+      sql`select max(downloads)::int as n from search_documents`,
     ).then((r) => (Array.isArray(r) ? r : (r as { rows: { n: number | null }[] }).rows));
     this.maxDownloads = Number(row?.n ?? 0);
   }
@@ -68,7 +70,7 @@ export class PostgresSearch {
   }
 
   private filters(q: ParsedQuery, allowedPrivate: number[] | null): SQL[] {
-    const f: SQL[] = [allowedPrivate?.length ? sql`(not d.private or d.package_id = any(${allowedPrivate}::int[]))` : sql`not d.private`];
+    const f: SQL[] = [allowedPrivate?.length ? sql`(not d.private or d.package_id = any(${`{${allowedPrivate.join(',')}}`}::int[]))` : sql`not d.private`];
     if (q.onlyPrivate) f.push(sql`d.private`);
     if (q.deprecated === 'exclude') f.push(sql`not d.deprecated`);
     if (q.deprecated === 'only') f.push(sql`d.deprecated`);
@@ -88,35 +90,68 @@ export class PostgresSearch {
     return rows.filter((r) => canSee(r)).map((r) => r.id);
   }
 
+  /** How many documents match a word's expansion; cached a minute, for dropping common words. */
+  private async frequency(alts: string[]): Promise<number> {
+    const key = alts.join('|');
+    const hit = this.frequencies.get(key);
+    if (hit && hit.at > Date.now() - 60_000) return hit.n;
+    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents where tsv @@ to_tsquery('simple', ${alts.join(' | ')})`);
+    if (this.frequencies.size > 5000) this.frequencies.clear();
+    this.frequencies.set(key, { n: Number(row?.n ?? 0), at: Date.now() });
+    return Number(row?.n ?? 0);
+  }
+
+  /** The stored document count, for "more than half of all packages"; cached a minute. */
+  private async documentCount(): Promise<number> {
+    if (this.docCount.at > Date.now() - 60_000) return this.docCount.n;
+    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents`);
+    this.docCount = { n: Number(row?.n ?? 0), at: Date.now() };
+    return this.docCount.n;
+  }
+
+  /**
+   * The words' expansions, less those found in more than half of all packages when rarer words
+   * remain: as in the memory engine, their weight is near zero yet they would rank nearly every row.
+   */
+  private async significant(words: string[]): Promise<string[][]> {
+    const expanded = await Promise.all(words.map((w) => this.expand(w)));
+    if (expanded.length < 2) return expanded;
+    const [total, freqs] = await Promise.all([this.documentCount(), Promise.all(expanded.map((alts) => this.frequency(alts)))]);
+    const kept = expanded.filter((_, i) => freqs[i]! <= total / 2);
+    return kept.length ? kept : expanded;
+  }
+
   async search(q: ParsedQuery, opts: SearchOpts): Promise<{ total: number; hits: SearchHit[] }> {
     const text = q.text.trim();
     const words = [...new Set(splitWords(text).flatMap((w) => processTerm(w) ?? []))];
     const allowed = await this.allowedPrivate(opts.canSeePrivate);
     const where = this.filters(q, allowed);
-    let tsquery: string | null = null;
-    if (words.length) tsquery = (await Promise.all(words.map((w) => this.expand(w)))).map((alts) => `(${alts.join(' | ')})`).join(' | ');
+    const tsquery = words.length ? (await this.significant(words)).map((alts) => `(${alts.join(' | ')})`).join(' | ') : null;
     const lowered = text.toLowerCase();
     const popScale = Math.log1p(Math.max(1, this.maxDownloads));
     const match = tsquery ? sql`d.tsv @@ to_tsquery('simple', ${tsquery})` : sql`true`;
     const score = tsquery ? sql`ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, to_tsquery('simple', ${tsquery}))` : sql`0::float4`;
+    // Ranks on narrow columns; only the requested page's documents are read.
     const rows = await this.rows<{ doc: SearchDoc; score: number; downloads: number; total: number; max_score: number; exact: boolean; final: number }>(sql`
       with m as (
-        select d.package_id, d.name, d.doc, d.quality, ${score} as score
+        select d.package_id, d.name, d.downloads, d.quality, ${score} as score
         from search_documents d
         where ${match} and ${sql.join(where, sql` and `)}
       ), s as (
-        select m.*, coalesce(dl.n, 0)::int as downloads, count(*) over () as total, max(m.score) over () as max_score,
+        select m.*, count(*) over () as total, max(m.score) over () as max_score,
           (m.name = ${lowered} or substr(m.name, strpos(m.name, '/') + 1) = ${lowered}) as exact
-        from m left join lateral (
-          select sum(count) as n from downloads where package_id = m.package_id and day > current_date - 30
-        ) dl on true
+        from m
+      ), top as (
+        select package_id, name, score, downloads, total::int, max_score, exact,
+          ${WEIGHTS.relevance}::float8 * (case when max_score > 0 then score / max_score else 0 end)
+            + ${WEIGHTS.popularity}::float8 * ln(1 + downloads) / ${popScale}::float8 + ${WEIGHTS.quality}::float8 * quality / 100.0 as final
+        from s
+        order by exact desc, final desc, name collate "C"
+        limit ${opts.size}::int offset ${opts.from}::int
       )
-      select doc, score, downloads, total::int, max_score, exact,
-        ${WEIGHTS.relevance}::float8 * (case when max_score > 0 then score / max_score else 0 end)
-          + ${WEIGHTS.popularity}::float8 * ln(1 + downloads) / ${popScale}::float8 + ${WEIGHTS.quality}::float8 * quality / 100.0 as final
-      from s
-      order by exact desc, final desc, name collate "C"
-      limit ${opts.size}::int offset ${opts.from}::int`);
+      select d.doc, top.score, top.downloads, top.total, top.max_score, top.exact, top.final
+      from top join search_documents d on d.package_id = top.package_id
+      order by top.exact desc, top.final desc, top.name collate "C"`);
     const total = rows.length ? Number(rows[0]!.total) : opts.from > 0 ? await this.count(match, where) : 0;
     return {
       total,
@@ -145,9 +180,9 @@ export class PostgresSearch {
     const allowed = (await this.allowedPrivate(canSeePrivate)) ?? [];
     const like = `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = await this.rows<{ doc: SearchDoc; downloads: number }>(sql`
-      select d.doc, coalesce((select sum(count) from downloads where package_id = d.package_id and day > current_date - 30), 0)::int as downloads
+      select d.doc, d.downloads
       from search_documents d
-      where not d.deprecated and ${allowed.length ? sql`(not d.private or d.package_id = any(${allowed}::int[]))` : sql`not d.private`}
+      where not d.deprecated and ${allowed.length ? sql`(not d.private or d.package_id = any(${`{${allowed.join(',')}}`}::int[]))` : sql`not d.private`}
         and (d.name like ${like} or substr(d.name, strpos(d.name, '/') + 1) like ${like}
              or (' ' || d.name_words) like ${`% ${like}`} or exists (select 1 from unnest(d.generators) g where g like ${like}))
       limit 200`);

@@ -23,6 +23,7 @@ function rowOf(doc: SearchDoc) {
     private: doc.private,
     deprecated: doc.deprecated,
     quality: doc.quality,
+    downloads: sql<number>`(select coalesce(sum(count), 0)::int from downloads where package_id = ${doc.id} and day > current_date - 30)`,
     keywords: doc.keywords.map((k) => k.toLowerCase()),
     maintainers: doc.maintainers,
     capabilities: doc.capabilities as string[],
@@ -80,6 +81,17 @@ export async function backfillSearchDocuments(db: Db): Promise<number> {
   const ids = stale.map((r) => r.id);
   for (let i = 0; i < ids.length; i += 1000) await writeSearchDocuments(db, ids.slice(i, i + 1000));
   return ids.length;
+}
+
+/**
+ * Copies 30-day download totals onto the stored documents (these packages', or all that differ),
+ * so the postgres engine ranks by popularity without aggregating downloads per search.
+ */
+export async function refreshStoredDownloads(db: Db, packageIds?: number[]): Promise<void> {
+  const total = sql`coalesce((select sum(w.count)::int from downloads w where w.package_id = d.package_id and w.day > current_date - 30), 0)`;
+  await db.execute(sql`
+    update search_documents d set downloads = ${total}
+    where d.downloads is distinct from ${total} ${packageIds ? sql`and d.package_id = any(${`{${packageIds.join(',')}}`}::int[])` : sql``}`);
 }
 
 /** Stored documents (all, or these packages'), as the in-memory index takes them. */

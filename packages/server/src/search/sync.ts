@@ -5,7 +5,7 @@ import type { ParsedQuery } from './query.js';
 import { PostgresSearch } from './postgres-search.js';
 import type { SearchHit } from './search-index.js';
 import { SearchIndex } from './search-index.js';
-import { backfillSearchDocuments, countStoredDocuments, loadStoredDocuments } from './store.js';
+import { backfillSearchDocuments, countStoredDocuments, loadStoredDocuments, refreshStoredDownloads } from './store.js';
 
 /** What a change notification carries: a package id, or a signal that download counts moved. */
 export type ChangeNotice = { package: number } | { downloads: true };
@@ -55,6 +55,8 @@ export class SearchSync {
   ): Promise<SearchSync> {
     const t0 = performance.now();
     const backfilled = await backfillSearchDocuments(database.db);
+    // Totals move as days pass, not only on downloads: bring the stored ones up to date.
+    await refreshStoredDownloads(database.db);
     if (backfilled) log(`search documents written for ${backfilled} packages in ${Math.round(performance.now() - t0)} ms`);
     const kind = opts.engine === 'auto' ? ((await countStoredDocuments(database.db)) > opts.maxPackages ? 'postgres' : 'memory') : opts.engine;
     const sync = new SearchSync(database, kind, opts.cacheEntries, log);
