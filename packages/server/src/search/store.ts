@@ -60,7 +60,8 @@ export async function storeSearchDocuments(db: Db, docs: SearchDoc[]): Promise<v
         set: Object.fromEntries(Object.keys(rows[0]!).filter((k) => k !== 'packageId').map((k) => [k, sql.raw(`excluded.${toColumn(k)}`)])),
       });
   }
-  const terms = [...new Set(docs.flatMap(vocabularyOf))];
+  // Sorted: concurrent transactions adding the same new words take their locks in one order.
+  const terms = [...new Set(docs.flatMap(vocabularyOf))].sort();
   // Terms are only added: a stale one costs a correction that finds nothing, never a wrong result.
   for (let i = 0; i < terms.length; i += 2000)
     await db.insert(searchTerms).values(terms.slice(i, i + 2000).map((term) => ({ term }))).onConflictDoNothing();
