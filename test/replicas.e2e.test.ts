@@ -119,9 +119,11 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('two replicas on one Postgres + 
       ((await (await fetch(`${s.api}/search?q=${encodeURIComponent(q)}`)).json()) as { objects: { package: { name: string } }[] }).objects.map((o) => o.package.name);
     try {
       expect((await publishRaw(a.api, a.adminToken, packageTarball('missed-while-down', '1.0.0'))).status).toBe(201);
-      // A change no notification announces: only a rebuild can bring it into an index.
+      // A change no notification announces (it bumps the revision, as every write does, but its
+      // search document was not rewritten): only a rebuild can bring it into an index.
       await sql`update versions set manifest = jsonb_set(manifest, '{description}', '"Quokka habitat generators"')
                 where package_id = (select id from packages where name = 'missed-while-down')`;
+      await sql`update packages set revision = revision + 1 where name = 'missed-while-down'`;
       expect(await search(b, 'quokka')).toEqual([]);
       const killed = await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen%'`;
       expect(killed.length).toBeGreaterThanOrEqual(2);

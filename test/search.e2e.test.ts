@@ -20,10 +20,13 @@ const gens = (g: string, t: string, description: string) => ({
   unjucks: { generators: { [g]: { description, templates: { [t]: { description, variables: { type: 'object', properties: { name: { type: 'string', description: 'Name' } } } } } } } },
 });
 
-describe.each(BACKENDS)('search on $label', (backend) => {
+// Each engine on one backend, to keep CI time down: memory on the embedded one, postgres on the other.
+const ENGINES = BACKENDS.map((b, i) => ({ ...b, engine: i === 0 ? 'memory' : 'postgres', label: `${b.label}, ${i === 0 ? 'memory' : 'postgres'} engine` }));
+
+describe.each(ENGINES)('search on $label', (backend) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(backend, { DOWNLOADS_FLUSH_MS: '200' });
+    server = await startTestServer(backend, { DOWNLOADS_FLUSH_MS: '200', SEARCH_ENGINE: backend.engine });
     const mk = (name: string, version: string, g: string, t: string, description: string, extra: object = {}) => {
       const m = { ...manifestFor(name, version, { description, keywords: [g], ...gens(g, t, description), ...extra }) };
       const tgz = packageTarball(name, version, { manifest: m, extra: [{ path: `package/_templates/${g}/${t}/a.njk`, content: '---\nto: src/{{ name }}.ts\n---\nx\n' }] });
@@ -119,5 +122,59 @@ describe.each(BACKENDS)('search on $label', (backend) => {
   it('rebuilds from Postgres on restart', async () => {
     await server.restart();
     expect((await search('prisma')).objects.map((o) => o.package.name)).toContain('prisma-model-gen');
+  });
+});
+
+describe.each(ENGINES)('misspellings and nicknames on $label', (backend) => {
+  let server: TestServer;
+  const search = async (q: string) => ((await (await fetch(`${server.api}/search?q=${encodeURIComponent(q)}&size=3`)).json()) as SearchBody).objects.map((o) => o.package.name);
+  beforeAll(async () => {
+    server = await startTestServer(backend, { SEARCH_ENGINE: backend.engine });
+    const pkgs: [string, string, string, string][] = [
+      ['angular-component-gen', 'component', 'angular', 'Angular components with tests'],
+      ['react-component-gen', 'component', 'react', 'React function components'],
+      ['vue-component-gen', 'component', 'vue', 'Vue single file components'],
+      ['next-page-gen', 'page', 'next', 'Next.js pages for the app router'],
+      ['remix-page-gen', 'page', 'remix', 'Remix route pages'],
+      ['kubernetes-manifests', 'deployment', 'web', 'Kubernetes deployments and services'],
+      ['docker-deployment-kit', 'deployment', 'compose', 'Docker compose deployments'],
+      ['github-actions-workflows', 'workflow', 'node-ci', 'GitHub Actions workflows for CI'],
+      ['gitlab-ci-workflows', 'workflow', 'pipeline', 'GitLab CI workflows'],
+      ['nestjs-controller-gen', 'controller', 'rest', 'NestJS REST controllers'],
+      ['express-controller-gen', 'controller', 'rest', 'Express controllers'],
+    ];
+    for (const [name, g, t, description] of pkgs) {
+      const m = manifestFor(name, '1.0.0', { description, ...gens(g, t, description) });
+      const tgz = packageTarball(name, '1.0.0', { manifest: m, extra: [{ path: `package/_templates/${g}/${t}/a.njk`, content: '---\nto: src/{{ name }}.ts\n---\nx\n' }] });
+      expect((await publishRaw(server.api, server.adminToken, tgz)).status).toBe(201);
+    }
+  });
+  afterAll(() => server?.destroy());
+
+  it('shows a private package only to those who may read it', async () => {
+    const call = (method: string, path: string, body?: object) =>
+      fetch(`${server.api}${path}`, { method, headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+    expect((await call('POST', '/orgs', { name: 'hush' })).status).toBe(201);
+    const m = manifestFor('@hush/secret-gen', '1.0.0', { description: 'Hushed angular widgets', ...gens('widget', 'basic', 'Hushed widgets') });
+    const tgz = packageTarball('@hush/secret-gen', '1.0.0', { manifest: m, extra: [{ path: 'package/_templates/widget/basic/a.njk', content: '---\nto: a.ts\n---\nx\n' }] });
+    expect((await publishRaw(server.api, server.adminToken, tgz)).status).toBe(201);
+    expect(await search('hushed widgets')).toContain('@hush/secret-gen');
+    expect((await call('PUT', '/packages/@hush%2Fsecret-gen/visibility', { visibility: 'private' })).status).toBe(200);
+    expect(await search('hushed widgets')).not.toContain('@hush/secret-gen');
+    const mine = (await (await call('GET', '/search?q=hushed%20widgets')).json()) as SearchBody;
+    expect(mine.objects.map((o) => o.package.name)).toContain('@hush/secret-gen');
+  });
+
+  it.each([
+    ['angualr component', 'angular component', 'angular-component-gen'],
+    ['reakt componnet', 'react component', 'react-component-gen'],
+    ['nextjs page', 'next.js page', 'next-page-gen'],
+    ['k8s deployment', 'kubernetes deployment', 'kubernetes-manifests'],
+    ['gh actions workflow', 'github actions workflow', 'github-actions-workflows'],
+    ['nest controller', 'nestjs controller', 'nestjs-controller-gen'],
+  ])('"%s" finds what "%s" finds', async (typed, correct, expected) => {
+    const right = await search(correct);
+    expect(right[0]).toBe(expected);
+    expect((await search(typed))[0]).toBe(right[0]);
   });
 });

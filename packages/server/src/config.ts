@@ -27,6 +27,9 @@ export interface Config {
   downloadsFlushMs: number;
   /** Search results kept per replica for repeated queries; 0 turns the cache off. */
   searchCacheEntries: number;
+  /** Which engine answers searches; `auto` picks memory up to searchMemoryMaxPackages. */
+  searchEngine: 'memory' | 'postgres' | 'auto';
+  searchMemoryMaxPackages: number;
   logLevel: LogLevel;
   /** When set, GET /metrics requires it as a bearer token. */
   metricsToken: string | null;
@@ -78,6 +81,12 @@ function intVar(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+function searchEngineVar(raw: string | undefined): Config['searchEngine'] {
+  const v = (raw ?? '').trim().toLowerCase() || 'auto';
+  if (v !== 'memory' && v !== 'postgres' && v !== 'auto') throw new InputError(`SEARCH_ENGINE must be memory, postgres or auto, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
 const boolVar = (env: Env, name: string) => /^(1|true|yes|on)$/i.test(env[name] ?? '');
 
 /** Reads the configuration from environment variables; the README documents each one. */
@@ -108,6 +117,8 @@ export function loadConfig(env: Env = process.env): Config {
     blobCacheBytes: intVar(env, 'BLOB_CACHE_BYTES', 64 * 1024 * 1024),
     downloadsFlushMs: Math.max(100, intVar(env, 'DOWNLOADS_FLUSH_MS', 5000)),
     searchCacheEntries: intVar(env, 'SEARCH_CACHE_ENTRIES', 1000),
+    searchEngine: searchEngineVar(env.SEARCH_ENGINE),
+    searchMemoryMaxPackages: intVar(env, 'SEARCH_MEMORY_MAX_PACKAGES', 20000),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     metricsToken: env.METRICS_TOKEN || null,
     signingKeySecret: env.SIGNING_KEY_SECRET || null,

@@ -11,3 +11,5 @@ export type { RegistryContext } from './registry/context.js';
 export { SearchIndex } from './search/search-index.js';
 export { loadDocuments, loadDownloads } from './search/documents.js';
 export { parseQuery } from './search/query.js';
+export { PostgresSearch } from './search/postgres-search.js';
+export { writeSearchDocuments, backfillSearchDocuments, storeSearchDocuments, loadStoredDocuments } from './search/store.js';

@@ -14,7 +14,6 @@ import { openDatabase } from './db/database.js';
 import type { RegistryContext } from './registry/context.js';
 import { SnapshotCache } from './registry/snapshot.js';
 import { DownloadCounter } from './search/downloads.js';
-import { SearchIndex } from './search/search-index.js';
 import { SearchSync } from './search/sync.js';
 import { createBlobStore } from './storage/index.js';
 
@@ -49,10 +48,9 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     const tokenPath = await bootstrapAdmin(database.db, keys, config.dataDir, config.tokenMaxLifetimeSeconds);
     if (tokenPath) log(`created user admin; its registry-admin token is in ${tokenPath} (mode 0600)`);
 
-    const searchIndex = new SearchIndex(config.searchCacheEntries);
-    const sync = new SearchSync(database, searchIndex, log);
+    const sync = await SearchSync.open(database, { engine: config.searchEngine, maxPackages: config.searchMemoryMaxPackages, cacheEntries: config.searchCacheEntries }, log);
     await sync.start();
-    log(`search index built: ${sync.lastBuild.docs} packages in ${sync.lastBuild.ms} ms`);
+    log(sync.kind === 'memory' ? `search index loaded: ${sync.lastBuild.docs} packages in ${sync.lastBuild.ms} ms` : 'search answered by Postgres (SEARCH_ENGINE or SEARCH_MEMORY_MAX_PACKAGES)');
     const downloads = new DownloadCounter(database.db, config.downloadsFlushMs);
     downloads.start();
     const registry: RegistryContext = {
@@ -66,7 +64,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       cache: new SnapshotCache(2000, (hit) => metrics.cache.inc({ cache: 'metadata', result: hit ? 'hit' : 'miss' })),
       metrics,
       validation: config.validation,
-      search: searchIndex,
+      search: sync.engine,
       downloads,
       afterChange: (id) => sync.refresh([id]),
     };

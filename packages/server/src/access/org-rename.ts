@@ -3,6 +3,7 @@ import { canonicalName, InputError, nameProblem, orgNameProblem } from '@unjucks
 import type { Db } from '../db/database.js';
 import { orgs, packages, tokens, versions } from '../db/schema.js';
 import { CHANGES_CHANNEL } from '../registry/lookup.js';
+import { writeSearchDocuments } from '../search/store.js';
 
 /** `@old/x` → `@new/x`; anything else unchanged. */
 const moveName = (name: string, from: string, to: string) => (name.startsWith(`@${from}/`) ? `@${to}/${name.slice(from.length + 2)}` : name);
@@ -57,6 +58,7 @@ export async function renameOrg(db: Db, from: unknown, to: unknown) {
         .update(versions)
         .set({ manifest: sql`jsonb_set(${versions.manifest}, '{name}', to_jsonb(${name}::text))` })
         .where(eq(versions.packageId, p.id));
+      await writeSearchDocuments(tx as unknown as Db, [p.id]);
       await tx.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: p.id })})`);
     }
     // Token patterns are read from their rows on every request, so rewriting them is enough.

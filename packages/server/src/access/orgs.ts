@@ -4,6 +4,7 @@ import type { Actor } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
 import { orgInvitations, orgMembers, orgs, packages, users } from '../db/schema.js';
 import { CHANGES_CHANNEL } from '../registry/lookup.js';
+import { writeSearchDocuments } from '../search/store.js';
 import { actsAsAdmin, assertTokenAllows, requireActor, roleInScope } from './rights.js';
 import { findUser } from './users.js';
 
@@ -186,6 +187,7 @@ export async function setOrgVisibility(db: Db, orgName: string, visibility: 'pub
       .set({ revision: sql`${packages.revision} + 1`, modifiedAt: sql`now()` })
       .where(sql`left(${packages.name}, ${orgName.length + 2}) = ${`@${orgName}/`}`)
       .returning({ id: packages.id });
+    await writeSearchDocuments(tx, touched.map((t) => t.id));
     for (const t of touched) await tx.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: t.id })})`);
     return touched.map((t) => t.id);
   });

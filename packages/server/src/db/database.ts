@@ -87,7 +87,9 @@ export async function openPglite(dataDir: string, holder: string): Promise<Datab
     const { drizzle } = await import('drizzle-orm/pglite');
     const dir = join(dataDir, 'pg');
     mkdirSync(dir, { recursive: true });
-    const client = await PGlite.create(dir);
+    // pg_trgm is bundled with PGlite but must be loaded; migration 0008 creates it.
+    const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+    const client = await PGlite.create(dir, { extensions: { pg_trgm } });
     const db = drizzle({ client, schema }) as unknown as Db;
     return {
       db,

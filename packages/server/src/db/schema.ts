@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, check, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import type { AccessRole, Manifest, TokenAction, ValidationReport, Visibility } from '@unjucks/core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -234,3 +234,40 @@ export const webSessions = pgTable('web_sessions', {
   createdAt: createdAt(),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 }, (t) => [index('web_sessions_token_idx').on(t.tokenJti)]);
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * Each package's search document, written in the transaction of every change to the package
+ * (see search/store.ts): replicas load their index from these rows, and above
+ * SEARCH_MEMORY_MAX_PACKAGES the registry searches them in place. `tsv` weighs name (A) ≫
+ * generator/template names and keywords (B) ≫ descriptions (C) ≫ variables and README (D);
+ * `name_words` carries a trigram index for typos in names. GIN indexes are in the migration.
+ */
+export const searchDocuments = pgTable('search_documents', {
+  packageId: integer('package_id')
+    .primaryKey()
+    .references(() => packages.id, { onDelete: 'cascade' }),
+  /** The package revision the document was derived from; start-up backfills rows behind it. */
+  revision: integer('revision').notNull(),
+  name: text('name').notNull(),
+  scope: text('scope'),
+  private: boolean('private').notNull(),
+  deprecated: boolean('deprecated').notNull(),
+  quality: integer('quality').notNull(),
+  /** Downloads over the last 30 days, refreshed when download counts are flushed. */
+  downloads: integer('downloads').notNull().default(0),
+  keywords: text('keywords').array().notNull(),
+  maintainers: text('maintainers').array().notNull(),
+  capabilities: text('capabilities').array().notNull(),
+  /** Generator names and generator/template pairs, lowercased, for `generator:`. */
+  generators: text('generators').array().notNull(),
+  nameWords: text('name_words').notNull(),
+  doc: jsonb('doc').notNull(),
+  tsv: tsvector('tsv').notNull(),
+});
+
+/** Words of names, generators and keywords, for typo correction by trigram similarity. */
+export const searchTerms = pgTable('search_terms', {
+  term: text('term').primaryKey(),
+});

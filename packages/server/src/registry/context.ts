@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SnapshotCache } from './snapshot.js';
 import type { DownloadCounter } from '../search/downloads.js';
-import type { SearchIndex } from '../search/search-index.js';
+import type { SearchEngine } from '../search/sync.js';
 
 /** What the registry operations need; routes and tests build one and pass it in. */
 export interface RegistryContext {
@@ -24,7 +24,7 @@ export interface RegistryContext {
   cache: SnapshotCache;
   /** Options for the publish-time validator (supported Unjucks versions, refused capabilities). */
   validation: Config['validation'];
-  search: SearchIndex;
+  search: SearchEngine;
   downloads: DownloadCounter;
   metrics: Metrics;
   /** Runs after a write to a package commits, before the response: this replica's read-your-writes. */

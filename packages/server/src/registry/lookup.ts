@@ -1,3 +1,4 @@
+import { writeSearchDocuments } from '../search/store.js';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { InputError, parseName } from '@unjucks/core';
 import type { Db } from '../db/database.js';
@@ -39,5 +40,6 @@ export async function touchPackage(db: Db, packageId: number) {
     .update(packages)
     .set({ modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` })
     .where(eq(packages.id, packageId));
+  await writeSearchDocuments(db, [packageId]);
   await db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: packageId })})`);
 }

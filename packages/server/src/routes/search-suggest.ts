@@ -6,6 +6,6 @@ export function searchSuggest(app: App) {
   app.get('/api/v1/search/suggest', async (c) => {
     const registry = c.get('registry');
     const canSeePrivate = await privateFilter(registry.db, c.get('actor'));
-    return c.json({ suggestions: registry.search.suggest(c.req.query('q') ?? '', canSeePrivate) });
+    return c.json({ suggestions: await registry.search.suggest(c.req.query('q') ?? '', canSeePrivate) });
   });
 }

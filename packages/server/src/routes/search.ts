@@ -22,7 +22,7 @@ export async function searchHandler(c: Ctx) {
   const from = intParam(c.req.query('from'), 'from', 0);
   const canSeePrivate = await privateFilter(registry.db, c.get('actor'));
   const t0 = performance.now();
-  const { total, hits } = registry.search.search(parseQuery(q, { deprecated: c.req.query('deprecated') === 'true' }), { size, from, canSeePrivate });
+  const { total, hits } = await registry.search.search(parseQuery(q, { deprecated: c.req.query('deprecated') === 'true' }), { size, from, canSeePrivate });
   const ms = performance.now() - t0;
   registry.metrics.searchDuration.observe(ms / 1000);
   c.header('Server-Timing', `search;dur=${ms.toFixed(2)}`);

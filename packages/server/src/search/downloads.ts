@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { downloads } from '../db/schema.js';
 import { CHANGES_CHANNEL } from '../registry/lookup.js';
+import { refreshStoredDownloads } from './store.js';
 
 /**
  * Counts tarball downloads in memory and writes them as one batched upsert per interval, never
@@ -35,6 +36,7 @@ export class DownloadCounter {
         .insert(downloads)
         .values([...batch].map(([packageId, count]) => ({ packageId, day, count })))
         .onConflictDoUpdate({ target: [downloads.packageId, downloads.day], set: { count: sql`${downloads.count} + excluded.count` } });
+      await refreshStoredDownloads(this.db, [...batch.keys()]);
       await this.db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ downloads: true })})`);
     } catch (e) {
       // Put the counts back so the next flush carries them.

@@ -1,6 +1,7 @@
 import MiniSearch from 'minisearch';
 import type { ParsedQuery } from './query.js';
 import type { SearchDoc } from './documents.js';
+import { allowedEdits, withAliases } from './aliases.js';
 
 /** Field boosts: name ≫ generator/template names ≫ keywords ≫ descriptions ≫ variables ≫ README. */
 export const BOOSTS = { name: 12, templates: 6, keywords: 4, description: 2, templateDocs: 1.5, variables: 1, readme: 0.3 };
@@ -17,7 +18,7 @@ export const splitWords = (text: string): string[] =>
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean);
 
-function fieldText(doc: SearchDoc, field: string): string {
+export function fieldText(doc: SearchDoc, field: string): string {
   switch (field) {
     case 'name':
       return doc.name;
@@ -38,7 +39,7 @@ function fieldText(doc: SearchDoc, field: string): string {
   }
 }
 
-const processTerm = (term: string) => {
+export const processTerm = (term: string) => {
   const t = term.toLowerCase();
   return STOPWORDS.has(t) ? null : t;
 };
@@ -60,7 +61,7 @@ const newMini = (documentFrequency: Map<string, number>) =>
       // which keeps expansion (the costly part) for the queries that need it.
       prefix: (term) => term.length >= 2 && !documentFrequency.has(term),
       // Fuzziness scales with term length: none for short terms, where one edit is a different word.
-      fuzzy: (term) => (documentFrequency.has(term) || term.length < 5 ? false : term.length < 9 ? 1 : 2),
+      fuzzy: (term) => (documentFrequency.has(term) ? false : allowedEdits(term) || false),
     },
   });
 
@@ -140,7 +141,7 @@ export class SearchIndex {
    * BM25 weight is near zero, yet scoring them means scoring nearly every package.
    */
   private significantTerms(text: string): string {
-    const terms = splitWords(text).flatMap((w) => processTerm(w) ?? []);
+    const terms = withAliases(splitWords(text).flatMap((w) => processTerm(w) ?? []));
     if (terms.length < 2) return terms.join(' ');
     const common = (t: string) => (this.documentFrequency.get(t) ?? 0) > this.docs.size / 2;
     const kept = terms.filter((t) => !common(t));

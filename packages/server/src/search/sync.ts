@@ -1,27 +1,72 @@
 import type { Database } from '../db/database.js';
 import { CHANGES_CHANNEL } from '../registry/lookup.js';
-import { loadDocuments, loadDownloads } from './documents.js';
-import type { SearchIndex } from './search-index.js';
+import { loadDownloads } from './documents.js';
+import type { ParsedQuery } from './query.js';
+import { PostgresSearch } from './postgres-search.js';
+import type { SearchHit } from './search-index.js';
+import { SearchIndex } from './search-index.js';
+import { backfillSearchDocuments, countStoredDocuments, loadStoredDocuments, refreshStoredDownloads } from './store.js';
 
 /** What a change notification carries: a package id, or a signal that download counts moved. */
 export type ChangeNotice = { package: number } | { downloads: true };
 
+type SearchOpts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
+type Suggestion = { type: 'package' | 'generator'; value: string; package: string };
+
+/** What the routes search through: the in-memory index or Postgres itself. */
+export interface SearchEngine {
+  search(q: ParsedQuery, opts: SearchOpts): { total: number; hits: SearchHit[] } | Promise<{ total: number; hits: SearchHit[] }>;
+  suggest(prefix: string, canSeePrivate?: SearchOpts['canSeePrivate']): Suggestion[] | Promise<Suggestion[]>;
+}
+
 /**
- * Keeps one replica's search index equal to Postgres: a full rebuild each time the LISTEN
- * connection is (re)established (notifications sent while it was down are lost), and per-package
- * updates on notification. Work runs one step at a time, in arrival order.
+ * Keeps one replica's search equal to Postgres. With the memory engine: loads the index from the
+ * stored search documents each time the LISTEN connection is (re)established (notifications sent
+ * while it was down are lost), and reloads single packages on notification. With the postgres
+ * engine there is nothing to hold; notifications only refresh the popularity scale.
+ * Work runs one step at a time, in arrival order.
  */
 export class SearchSync {
   private queue: Promise<void> = Promise.resolve();
   private pending = new Set<number>();
   private unlisten: (() => Promise<void>) | null = null;
-  lastBuild = { docs: 0, ms: 0 };
+  lastBuild = { docs: 0, ms: 0, backfilled: 0 };
+  readonly engine: SearchEngine;
+  readonly kind: 'memory' | 'postgres';
 
-  constructor(
+  private constructor(
     private readonly database: Database,
-    private readonly index: SearchIndex,
+    kind: 'memory' | 'postgres',
+    cacheEntries: number,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.kind = kind;
+    this.engine = kind === 'memory' ? new SearchIndex(cacheEntries) : new PostgresSearch(database.db);
+  }
+
+  /**
+   * Backfills stored documents behind their package's revision (after the migration, or rows
+   * written straight into Postgres), then picks the engine: `auto` keeps memory up to maxPackages.
+   */
+  static async open(
+    database: Database,
+    opts: { engine: 'memory' | 'postgres' | 'auto'; maxPackages: number; cacheEntries: number },
+    log: (line: string) => void,
+  ): Promise<SearchSync> {
+    const t0 = performance.now();
+    const backfilled = await backfillSearchDocuments(database.db);
+    // Totals move as days pass, not only on downloads: bring the stored ones up to date.
+    await refreshStoredDownloads(database.db);
+    if (backfilled) log(`search documents written for ${backfilled} packages in ${Math.round(performance.now() - t0)} ms`);
+    const kind = opts.engine === 'auto' ? ((await countStoredDocuments(database.db)) > opts.maxPackages ? 'postgres' : 'memory') : opts.engine;
+    const sync = new SearchSync(database, kind, opts.cacheEntries, log);
+    sync.lastBuild.backfilled = backfilled;
+    return sync;
+  }
+
+  private get index(): SearchIndex | null {
+    return this.engine instanceof SearchIndex ? this.engine : null;
+  }
 
   private enqueue(step: () => Promise<void>) {
     this.queue = this.queue.then(step).catch((e: Error) => this.log(`search index update failed: ${e.stack ?? e}`));
@@ -37,6 +82,8 @@ export class SearchSync {
       () => {
         const reconnect = first !== null;
         const build = this.enqueue(async () => {
+          // After a gap, documents may lag their packages (a write whose document was not rewritten).
+          if (reconnect) await backfillSearchDocuments(this.database.db);
           await this.rebuild();
           if (reconnect) this.log(`search index rebuilt after the notification connection came back: ${this.lastBuild.docs} packages in ${this.lastBuild.ms} ms`);
         });
@@ -48,9 +95,15 @@ export class SearchSync {
 
   async rebuild(): Promise<void> {
     const t0 = performance.now();
-    const [docs, downloads] = await Promise.all([loadDocuments(this.database.db), loadDownloads(this.database.db)]);
-    this.index.rebuild(docs, downloads);
-    this.lastBuild = { docs: docs.length, ms: Math.round(performance.now() - t0) };
+    if (this.engine instanceof PostgresSearch) {
+      this.engine.changed();
+      await this.engine.loadDownloads();
+      this.lastBuild = { ...this.lastBuild, docs: 0, ms: Math.round(performance.now() - t0) };
+      return;
+    }
+    const [docs, downloads] = await Promise.all([loadStoredDocuments(this.database.db), loadDownloads(this.database.db)]);
+    this.index!.rebuild(docs, downloads);
+    this.lastBuild = { ...this.lastBuild, docs: docs.length, ms: Math.round(performance.now() - t0) };
   }
 
   private onNotice(payload: string) {
@@ -61,27 +114,34 @@ export class SearchSync {
       return;
     }
     if ('downloads' in notice) {
-      void this.enqueue(async () => this.index.setDownloads(await loadDownloads(this.database.db)));
+      void this.enqueue(async () => {
+        if (this.engine instanceof PostgresSearch) await this.engine.loadDownloads();
+        else this.index!.setDownloads(await loadDownloads(this.database.db));
+      });
       return;
     }
     void this.refresh([notice.package]);
   }
 
   /**
-   * Reloads packages from Postgres into the index. The replica that made a write calls this before
-   * it answers, so its own search reflects the write at once; the others follow the notification.
+   * Reloads packages' stored documents into the index. The replica that made a write calls this
+   * before it answers, so its own search reflects the write at once; the others follow the notification.
    */
   refresh(packageIds: number[]): Promise<void> {
+    if (this.engine instanceof PostgresSearch) {
+      this.engine.changed();
+      return this.queue;
+    }
     // Packages asked for together are loaded together.
     for (const id of packageIds) this.pending.add(id);
     return this.enqueue(async () => {
       if (this.pending.size === 0) return;
       const ids = [...this.pending];
       this.pending.clear();
-      const docs = await loadDocuments(this.database.db, ids);
+      const docs = await loadStoredDocuments(this.database.db, ids);
       const found = new Set(docs.map((d) => d.id));
-      for (const doc of docs) this.index.upsert(doc);
-      for (const id of ids) if (!found.has(id)) this.index.remove(id);
+      for (const doc of docs) this.index!.upsert(doc);
+      for (const id of ids) if (!found.has(id)) this.index!.remove(id);
     });
   }
 

@@ -30,7 +30,7 @@ async function orgView(c: WebCtx, org: string) {
     throw isInputError(e) ? notFound(`org ${org}`) : e;
   });
   const canSeePrivate = await privateFilter(registry.db, actor);
-  const found = registry.search.search(parseQuery(`scope:${org}`, { deprecated: true }), { size: 250, from: 0, canSeePrivate });
+  const found = await registry.search.search(parseQuery(`scope:${org}`, { deprecated: true }), { size: 250, from: 0, canSeePrivate });
   const role = actor ? (await roleInScope(registry.db, actor.userId, org)).role : null;
   const isOwner = !!actor && (actor.isAdmin || role === 'owner');
   // An org with nothing the viewer may see, and whom the viewer is not part of, does not exist for them.

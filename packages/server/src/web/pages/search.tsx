@@ -25,8 +25,8 @@ export async function runSearch(c: WebCtx): Promise<Results> {
   const from = Math.max(0, Math.min(10_000, Number.parseInt(c.req.query('from') ?? '0', 10) || 0));
   const canSeePrivate = await privateFilter(registry.db, c.get('actor'));
   const parsed = parseQuery(q);
-  const page = registry.search.search(parsed, { size: PAGE_SIZE, from, canSeePrivate });
-  const wide = registry.search.search(parsed, { size: FACET_DEPTH, from: 0, canSeePrivate });
+  const page = await registry.search.search(parsed, { size: PAGE_SIZE, from, canSeePrivate });
+  const wide = await registry.search.search(parsed, { size: FACET_DEPTH, from: 0, canSeePrivate });
   const caps = new Map<string, number>();
   const kws = new Map<string, number>();
   for (const h of wide.hits) {

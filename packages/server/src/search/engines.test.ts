@@ -1,0 +1,185 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corpus, HEROES, type CorpusPackage } from '../../../../test/fixtures/search-corpus.js';
+import { QUALITY_PACKAGES, QUALITY_QUERIES, ndcg } from '../../../../test/fixtures/search-quality.js';
+import { openDatabase, type Database } from '../db/database.js';
+import { downloads as downloadsTable, packages, users } from '../db/schema.js';
+import type { SearchDoc } from './documents.js';
+import { PostgresSearch } from './postgres-search.js';
+import { parseQuery } from './query.js';
+import { SearchIndex } from './search-index.js';
+import { refreshStoredDownloads, storeSearchDocuments } from './store.js';
+
+// The engine-independent search behaviour, run against both engines: the in-memory index, and
+// Postgres answering from stored documents (PGlite in-process, which also proves pg_trgm loads there).
+
+const toDoc = (p: CorpusPackage, id: number, extra: Partial<SearchDoc> = {}): SearchDoc => ({
+  id,
+  name: p.name,
+  scope: p.name.startsWith('@') ? p.name.slice(1, p.name.indexOf('/')) : null,
+  version: '1.0.0',
+  description: p.description,
+  keywords: p.keywords,
+  generators: p.generators.map((g) => ({ ...g, templates: g.templates.map((t) => ({ ...t, variables: t.variables.map((v) => ({ name: v, description: '' })) })) })),
+  readme: p.readme,
+  maintainers: p.maintainers ?? ['admin'],
+  publisher: 'admin',
+  capabilities: (p.capabilities ?? []) as SearchDoc['capabilities'],
+  quality: p.quality ?? 80,
+  deprecated: !!p.deprecated,
+  private: false,
+  date: new Date(0).toISOString(),
+  ...extra,
+});
+
+type Opts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
+interface Engine {
+  search(q: string, opts: Opts, deprecated?: boolean): Promise<{ total: number; hits: { doc: SearchDoc; relevance: number; popularity: number; quality: number; final: number }[] }>;
+  suggest(p: string): Promise<{ type: string; value: string; package: string }[]>;
+}
+
+/** Packages with their downloads, and one more that is private. */
+function docsOf(pkgs: CorpusPackage[]) {
+  const docs = pkgs.map((p, i) => toDoc(p, i + 1));
+  docs.push(toDoc({ ...HEROES[0]!, name: '@hidden/react-component-secret' }, docs.length + 1, { private: true }));
+  return { docs, downloads: new Map(pkgs.map((p, i) => [i + 1, p.downloads])) };
+}
+
+async function memoryEngine(pkgs: CorpusPackage[]): Promise<Engine & { close(): Promise<void> }> {
+  const { docs, downloads } = docsOf(pkgs);
+  const index = new SearchIndex(0);
+  index.rebuild(docs, downloads);
+  return {
+    search: async (q, opts, deprecated) => index.search(parseQuery(q, { deprecated }), opts),
+    suggest: async (p) => index.suggest(p),
+    close: async () => undefined,
+  };
+}
+
+async function postgresEngine(pkgs: CorpusPackage[]): Promise<Engine & { close(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'search-engines-'));
+  const database: Database = await openDatabase({ databaseUrl: null, dataDir: dir, holder: 'test' });
+  await database.migrate();
+  const { docs, downloads } = docsOf(pkgs);
+  const [owner] = await database.db.insert(users).values({ name: 'admin' }).returning({ id: users.id });
+  const rows = await database.db
+    .insert(packages)
+    .values(docs.map((d) => ({ name: d.name, canonicalName: d.name.replace(/[._-]/g, ''), createdBy: owner!.id })))
+    .returning({ id: packages.id, name: packages.name });
+  const idOf = new Map(rows.map((r) => [r.name, r.id]));
+  const stored = docs.map((d) => ({ ...d, id: idOf.get(d.name)! }));
+  await storeSearchDocuments(database.db, stored);
+  const day = new Date().toISOString().slice(0, 10);
+  await database.db.insert(downloadsTable).values(docs.filter((d) => downloads.get(d.id)).map((d) => ({ packageId: idOf.get(d.name)!, day, count: downloads.get(d.id)! })));
+  await refreshStoredDownloads(database.db);
+  const engine = new PostgresSearch(database.db);
+  await engine.loadDownloads();
+  return {
+    search: (q, opts, deprecated) => engine.search(parseQuery(q, { deprecated }), opts),
+    suggest: (p) => engine.suggest(p),
+    close: async () => {
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const ENGINES = [
+  { label: 'memory', open: memoryEngine },
+  { label: 'postgres', open: postgresEngine },
+];
+
+describe.each(ENGINES)('search behaviour on the $label engine', ({ open }) => {
+  let e: Engine & { close(): Promise<void> };
+  let quality: Engine & { close(): Promise<void> };
+  beforeAll(async () => {
+    e = await open(corpus(300));
+    quality = await open(QUALITY_PACKAGES);
+  }, 120_000);
+  afterAll(async () => {
+    await e?.close();
+    await quality?.close();
+  });
+  const names = async (q: string, size = 3, engine = () => e) => (await engine().search(q, { size, from: 0 })).hits.map((h) => h.doc.name);
+
+  it('ranks an exact name match first, even against more popular packages', async () => {
+    for (const hero of HEROES.filter((h) => !h.deprecated)) expect(await names(hero.name, 1)).toEqual([hero.name]);
+    expect(await names('react-component', 1)).toEqual(['@acme/react-component']);
+  });
+
+  it('finds the right package for typical queries', async () => {
+    for (const [q, expected] of [
+      ['express route', 'express-route-gen'],
+      ['prisma model', 'prisma-model-templates'],
+      ['github actions workflow', 'gha-workflows'],
+      ['k8s deployment', 'kubernetes-manifests'],
+      ['expres route', 'express-route-gen'],
+      ['prism', 'prisma-model-templates'],
+    ])
+      expect(await names(q!), q).toContain(expected);
+  });
+
+  it('leaves deprecated packages out unless asked', async () => {
+    expect(await names('react class component', 50)).not.toContain('old-react-gen');
+    expect((await e.search('react class component', { size: 3, from: 0 }, true)).hits.map((h) => h.doc.name)).toContain('old-react-gen');
+    expect(await names('is:deprecated', 50)).toEqual(['old-react-gen']);
+  });
+
+  it('applies qualifiers', async () => {
+    const all = async (q: string) => (await e.search(q, { size: 250, from: 0 })).hits.map((h) => h.doc);
+    expect((await all('keyword:prisma')).map((d) => d.name)).toEqual(['prisma-model-templates']);
+    expect((await all('scope:@acme')).every((d) => d.scope === 'acme')).toBe(true);
+    expect((await all('@acme/ component')).length).toBeGreaterThan(0);
+    expect((await all('maintainer:carol')).every((d) => d.maintainers.includes('carol'))).toBe(true);
+    expect((await all('author:carol')).length).toBe((await all('maintainer:carol')).length);
+    expect((await all('generator:resolver')).map((d) => d.name)).toEqual(['graphql-resolvers']);
+    expect((await all('capability:shell')).map((d) => d.name)).toEqual(['shell-setup-gen']);
+    expect((await all('setup -capability:shell')).map((d) => d.name)).not.toContain('shell-setup-gen');
+    expect((await all('github workflow capability:ci-config')).map((d) => d.name)).toEqual(['gha-workflows']);
+    expect((await all('is:private'))).toEqual([]);
+  });
+
+  it('shows private packages only to those who may read them', async () => {
+    expect(await names('react component secret', 10)).not.toContain('@hidden/react-component-secret');
+    const seen = await e.search('react component secret', { size: 10, from: 0, canSeePrivate: (d) => d.name.startsWith('@hidden/') });
+    expect(seen.hits.map((h) => h.doc.name)).toContain('@hidden/react-component-secret');
+    const notThis = await e.search('react component secret', { size: 10, from: 0, canSeePrivate: () => false });
+    expect(notThis.hits.map((h) => h.doc.name)).not.toContain('@hidden/react-component-secret');
+  });
+
+  it('scores in [0, 1] and pages with from/size', async () => {
+    const r = await e.search('templates', { size: 5, from: 0 });
+    expect(r.total).toBeGreaterThan(200);
+    for (const h of r.hits) for (const v of [h.relevance, h.popularity, h.quality, h.final]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+    const next = await e.search('templates', { size: 5, from: 5 });
+    expect(next.hits.map((h) => h.doc.name)).not.toContain(r.hits[0]!.doc.name);
+    expect(next.total).toBe(r.total);
+  });
+
+  it('suggests names and generators as you type', async () => {
+    expect((await e.suggest('pris'))[0]).toEqual({ type: 'package', value: 'prisma-model-templates', package: 'prisma-model-templates' });
+    expect((await e.suggest('resol')).map((x) => x.value)).toContain('resolver');
+    expect(await e.suggest('old-react')).toEqual([]);
+    expect((await e.suggest('r')).length).toBeLessThanOrEqual(10);
+  });
+
+  it('finds for misspelled and nicknamed queries what the correct spelling finds', async () => {
+    for (const q of QUALITY_QUERIES.filter((x) => x.sameAs)) {
+      const right = await names(q.sameAs!, 3, () => quality);
+      expect(right.length).toBeGreaterThan(0);
+      const typed = await names(q.q, 3, () => quality);
+      // The same first hit, and the same packages near the top (a nickname may reorder the rest:
+      // "gh actions" also matches packages named "gha-…", which are as relevant).
+      expect(typed[0], `${q.q} vs ${q.sameAs}`).toBe(right[0]);
+      expect(typed.filter((n) => right.includes(n)).length, `${q.q}: ${typed} vs ${q.sameAs}: ${right}`).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('keeps graded relevance (nDCG@10 over the quality corpus) at 0.9 or better', async () => {
+    let sum = 0;
+    for (const q of QUALITY_QUERIES) sum += ndcg(await names(q.q, 10, () => quality), q);
+    expect(sum / QUALITY_QUERIES.length).toBeGreaterThanOrEqual(0.9);
+  });
+});

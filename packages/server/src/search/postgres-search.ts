@@ -1,0 +1,199 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import type { SearchDoc } from './documents.js';
+import type { ParsedQuery } from './query.js';
+import { allowedEdits, editDistance, withAliases } from './aliases.js';
+import { BOOSTS, WEIGHTS, splitWords, processTerm, type SearchHit } from './search-index.js';
+
+type SearchOpts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
+
+/** ts_rank weights {D, C, B, A}, from BOOSTS relative to the name's. */
+const RANK_WEIGHTS = `{${[BOOSTS.variables, BOOSTS.description, (BOOSTS.templates + BOOSTS.keywords) / 2, BOOSTS.name].map((b) => (b / BOOSTS.name).toFixed(3)).join(',')}}`;
+
+/**
+ * Search answered by Postgres from the stored documents (search/store.ts), for registries too
+ * large to hold an index per replica. Same qualifiers, aliases, typo tolerance and final score
+ * (WEIGHTS) as the in-memory index; text relevance is ts_rank over the weighted tsvector.
+ */
+export class PostgresSearch {
+  private maxDownloads = 0;
+  /** Per query word: what it expands to in the tsquery. Words change rarely; cleared on any change. */
+  private readonly expansions = new Map<string, string[]>();
+  private readonly frequencies = new Map<string, { n: number; at: number }>();
+  private docCount = { n: 0, at: 0 };
+
+  constructor(private readonly db: Db) {}
+
+  get size() {
+    return -1;
+  }
+
+  /** Refreshes the popularity scale; called at start and when download counts move. */
+  async loadDownloads(): Promise<void> {
+    const [row] = await this.db.execute<{ n: number | null }>(
+      sql`select max(downloads)::int as n from search_documents`,
+    ).then((r) => (Array.isArray(r) ? r : (r as { rows: { n: number | null }[] }).rows));
+    this.maxDownloads = Number(row?.n ?? 0);
+  }
+
+  /** A package changed: a word may now be known, so expansions are worked out again. */
+  changed() {
+    this.expansions.clear();
+  }
+
+  private async rows<T>(query: SQL): Promise<T[]> {
+    const r = await this.db.execute(query);
+    return (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
+  }
+
+  /** A query word as a tsquery: itself, its aliases, and when unknown its prefix and near spellings. */
+  private async expand(term: string): Promise<string[]> {
+    const cached = this.expansions.get(term);
+    if (cached) return cached;
+    const out = new Set<string>();
+    for (const t of withAliases([term])) {
+      const known = await this.rows<{ term: string }>(sql`select term from search_terms where term = ${t}`);
+      out.add(`'${t}'`);
+      if (known.length || t !== term) continue;
+      if (t.length >= 2) out.add(`'${t}':*`);
+      if (allowedEdits(t) > 0) {
+        const near = await this.rows<{ term: string }>(
+          sql`select term from search_terms where term % ${t} order by similarity(term, ${t}) desc, term limit 8`,
+        );
+        for (const n of near) if (editDistance(n.term, t) <= allowedEdits(t)) out.add(`'${n.term}'`);
+      }
+    }
+    const list = [...out];
+    if (this.expansions.size > 5000) this.expansions.clear();
+    this.expansions.set(term, list);
+    return list;
+  }
+
+  private filters(q: ParsedQuery, allowedPrivate: number[] | null): SQL[] {
+    const f: SQL[] = [allowedPrivate?.length ? sql`(not d.private or d.package_id = any(${`{${allowedPrivate.join(',')}}`}::int[]))` : sql`not d.private`];
+    if (q.onlyPrivate) f.push(sql`d.private`);
+    if (q.deprecated === 'exclude') f.push(sql`not d.deprecated`);
+    if (q.deprecated === 'only') f.push(sql`d.deprecated`);
+    if (q.scope !== null) f.push(sql`d.scope = ${q.scope}`);
+    if (q.maintainer !== null) f.push(sql`${q.maintainer} = any(d.maintainers)`);
+    for (const k of q.keywords) f.push(sql`${k} = any(d.keywords)`);
+    for (const g of q.generators) f.push(sql`${g} = any(d.generators)`);
+    for (const c of q.capabilities) f.push(sql`${c} = any(d.capabilities)`);
+    for (const c of q.withoutCapabilities) f.push(sql`not (${c} = any(d.capabilities))`);
+    return f;
+  }
+
+  /** Private packages this viewer may see, checked by the same predicate as the memory engine. */
+  private async allowedPrivate(canSee?: SearchOpts['canSeePrivate']): Promise<number[] | null> {
+    if (!canSee) return null;
+    const rows = await this.rows<{ id: number; name: string }>(sql`select package_id as id, name from search_documents where private`);
+    return rows.filter((r) => canSee(r)).map((r) => r.id);
+  }
+
+  /** How many documents match a word's expansion; cached a minute, for dropping common words. */
+  private async frequency(alts: string[]): Promise<number> {
+    const key = alts.join('|');
+    const hit = this.frequencies.get(key);
+    if (hit && hit.at > Date.now() - 60_000) return hit.n;
+    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents where tsv @@ to_tsquery('simple', ${alts.join(' | ')})`);
+    if (this.frequencies.size > 5000) this.frequencies.clear();
+    this.frequencies.set(key, { n: Number(row?.n ?? 0), at: Date.now() });
+    return Number(row?.n ?? 0);
+  }
+
+  /** The stored document count, for "more than half of all packages"; cached a minute. */
+  private async documentCount(): Promise<number> {
+    if (this.docCount.at > Date.now() - 60_000) return this.docCount.n;
+    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents`);
+    this.docCount = { n: Number(row?.n ?? 0), at: Date.now() };
+    return this.docCount.n;
+  }
+
+  /**
+   * The words' expansions, less those found in more than half of all packages when rarer words
+   * remain: as in the memory engine, their weight is near zero yet they would rank nearly every row.
+   */
+  private async significant(words: string[]): Promise<string[][]> {
+    const expanded = await Promise.all(words.map((w) => this.expand(w)));
+    if (expanded.length < 2) return expanded;
+    const [total, freqs] = await Promise.all([this.documentCount(), Promise.all(expanded.map((alts) => this.frequency(alts)))]);
+    const kept = expanded.filter((_, i) => freqs[i]! <= total / 2);
+    return kept.length ? kept : expanded;
+  }
+
+  async search(q: ParsedQuery, opts: SearchOpts): Promise<{ total: number; hits: SearchHit[] }> {
+    const text = q.text.trim();
+    const words = [...new Set(splitWords(text).flatMap((w) => processTerm(w) ?? []))];
+    const allowed = await this.allowedPrivate(opts.canSeePrivate);
+    const where = this.filters(q, allowed);
+    const tsquery = words.length ? (await this.significant(words)).map((alts) => `(${alts.join(' | ')})`).join(' | ') : null;
+    const lowered = text.toLowerCase();
+    const popScale = Math.log1p(Math.max(1, this.maxDownloads));
+    const match = tsquery ? sql`d.tsv @@ to_tsquery('simple', ${tsquery})` : sql`true`;
+    const score = tsquery ? sql`ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, to_tsquery('simple', ${tsquery}))` : sql`0::float4`;
+    // Ranks on narrow columns; only the requested page's documents are read.
+    const rows = await this.rows<{ doc: SearchDoc; score: number; downloads: number; total: number; max_score: number; exact: boolean; final: number }>(sql`
+      with m as (
+        select d.package_id, d.name, d.downloads, d.quality, ${score} as score
+        from search_documents d
+        where ${match} and ${sql.join(where, sql` and `)}
+      ), s as (
+        select m.*, count(*) over () as total, max(m.score) over () as max_score,
+          (m.name = ${lowered} or substr(m.name, strpos(m.name, '/') + 1) = ${lowered}) as exact
+        from m
+      ), top as (
+        select package_id, name, score, downloads, total::int, max_score, exact,
+          ${WEIGHTS.relevance}::float8 * (case when max_score > 0 then score / max_score else 0 end)
+            + ${WEIGHTS.popularity}::float8 * ln(1 + downloads) / ${popScale}::float8 + ${WEIGHTS.quality}::float8 * quality / 100.0 as final
+        from s
+        order by exact desc, final desc, name collate "C"
+        limit ${opts.size}::int offset ${opts.from}::int
+      )
+      select d.doc, top.score, top.downloads, top.total, top.max_score, top.exact, top.final
+      from top join search_documents d on d.package_id = top.package_id
+      order by top.exact desc, top.final desc, top.name collate "C"`);
+    const total = rows.length ? Number(rows[0]!.total) : opts.from > 0 ? await this.count(match, where) : 0;
+    return {
+      total,
+      hits: rows.map((r) => ({
+        doc: r.doc,
+        downloads: Number(r.downloads),
+        exact: r.exact,
+        relevance: r.max_score > 0 ? Number(r.score) / Number(r.max_score) : 0,
+        popularity: Math.log1p(Number(r.downloads)) / popScale,
+        quality: r.doc.quality / 100,
+        final: Number(r.final),
+        searchScore: Number(r.score),
+      })),
+    };
+  }
+
+  private async count(match: SQL, where: SQL[]): Promise<number> {
+    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents d where ${match} and ${sql.join(where, sql` and `)}`);
+    return Number(row?.n ?? 0);
+  }
+
+  /** As-you-type completion, as SearchIndex.suggest: package names, then generator names, by prefix. */
+  async suggest(prefix: string, canSeePrivate?: SearchOpts['canSeePrivate']) {
+    const p = prefix.trim().toLowerCase();
+    if (!p) return [];
+    const allowed = (await this.allowedPrivate(canSeePrivate)) ?? [];
+    const like = `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.rows<{ doc: SearchDoc; downloads: number }>(sql`
+      select d.doc, d.downloads
+      from search_documents d
+      where not d.deprecated and ${allowed.length ? sql`(not d.private or d.package_id = any(${`{${allowed.join(',')}}`}::int[]))` : sql`not d.private`}
+        and (d.name like ${like} or substr(d.name, strpos(d.name, '/') + 1) like ${like}
+             or (' ' || d.name_words) like ${`% ${like}`} or exists (select 1 from unnest(d.generators) g where g like ${like}))
+      limit 200`);
+    const out: { type: 'package' | 'generator'; value: string; package: string; rank: number }[] = [];
+    for (const { doc, downloads: dl } of rows) {
+      const base = doc.name.slice(doc.name.indexOf('/') + 1);
+      if (doc.name.startsWith(p) || base.startsWith(p)) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 2 + dl });
+      else if (splitWords(doc.name).some((w) => w.toLowerCase().startsWith(p))) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 1 + dl });
+      for (const g of doc.generators) if (g.name.toLowerCase().startsWith(p)) out.push({ type: 'generator', value: g.name, package: doc.name, rank: dl });
+    }
+    out.sort((a, b) => b.rank - a.rank || a.value.localeCompare(b.value));
+    return out.slice(0, 10).map(({ type, value, package: pkg }) => ({ type, value, package: pkg }));
+  }
+}
