@@ -66,7 +66,7 @@ export async function listBlobs(dataDir: string): Promise<string[]> {
 export async function startTestServer(backend: Backend, extraEnv: Record<string, string> = {}, opts: { replicaOf?: TestServer } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-registry-test-'));
   const env: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...extraEnv };
-  let dropDb = async () => undefined;
+  let dropDb: () => Promise<void> = async () => undefined;
   const primary = opts.replicaOf;
   if (primary) {
     // Another replica of the same registry: same database and bucket, its own data folder.

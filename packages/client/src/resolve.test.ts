@@ -69,7 +69,7 @@ describe('resolveGraph', () => {
 
 describe('assertNoCycle', () => {
   it('accepts a diamond', () => {
-    const g = new Map([
+    const g = new Map<string, { name: string; version: string; dependencies: Record<string, string> }>([
       ['a', { name: 'a', version: '1.0.0', dependencies: { b: '1', c: '1' } }],
       ['b', { name: 'b', version: '1.0.0', dependencies: { d: '1' } }],
       ['c', { name: 'c', version: '1.0.0', dependencies: { d: '1' } }],
