@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * The native API's request and response shapes, in one place for the server (which validates
+ * requests against them and describes them in /openapi.json) and the client (which reads the
+ * answers through them). Types come from the schemas, never the other way round.
+ *
+ * Request schemas check types only; the rules on values (name syntax, known actions, durations)
+ * stay in the functions that apply them, so the server CLI and the web pages share them.
+ */
+
+/** A list sent as JSON, or as one comma-separated string (as the CLI's flags are typed). */
+const listOrCsv = z.union([z.array(z.string()), z.string()]);
+
+export const ErrorBodySchema = z.object({ error: z.string().describe('What failed and what to do next.') }).loose();
+
+// ---- params
+export const PackageNameParams = z.object({ name: z.string().min(1).describe('A package name; a scoped one as @scope%2Fname or @scope/name.') });
+export const PackageVersionParams = PackageNameParams.extend({ version: z.string().min(1) });
+export const OrgParams = z.object({ org: z.string().min(1) });
+
+// ---- request bodies
+export const TokenCreateBody = z.object({
+  name: z.string().max(200).optional().describe('A label for the token.'),
+  actions: listOrCsv.optional().describe('Actions or presets, e.g. ["read", "publish:update"].'),
+  packages: listOrCsv.nullable().optional().describe('Package names or patterns the token is limited to.'),
+  expires: z.union([z.string(), z.number()]).nullable().optional().describe('Seconds, or a duration such as 30d.'),
+  cidr: listOrCsv.nullable().optional().describe('Addresses or networks the token may be used from.'),
+  user: z.string().optional().describe('Admins only: the user the token is for.'),
+});
+export const LoginBody = TokenCreateBody.omit({ user: true, cidr: true }).extend({ username: z.string(), password: z.string() });
+export const UserCreateBody = z.object({ name: z.string(), password: z.string().nullable().optional(), admin: z.boolean().optional() });
+export const PasswordBody = z.object({ password: z.string(), currentPassword: z.string().optional() });
+export const NameBody = z.object({ name: z.string() });
+export const RoleBody = z.object({ role: z.string().describe('owner, maintainer or reader') });
+export const VisibilityBody = z.object({ visibility: z.string().describe('public or private') });
+export const DeprecateBody = z.object({ message: z.string().describe('The deprecation message; empty lifts it.') });
+/** npm sends the bare version string; the object form reads better in curl. */
+export const DistTagBody = z.union([z.string(), z.object({ version: z.string() })]);
+
+// ---- queries
+const wholeNumber = (name: string) =>
+  z
+    .string()
+    .regex(/^\d*$/, `${name} must be a whole number`)
+    .optional()
+    .transform((s) => (s === undefined || s === '' ? undefined : Number(s)));
+export const SearchQuery = z.object({
+  q: z.string().max(500, 'the query may have at most 500 characters').optional(),
+  text: z.string().max(500, 'the query may have at most 500 characters').optional(),
+  size: wholeNumber('size'),
+  from: wholeNumber('from'),
+  deprecated: z.string().optional(),
+});
+export const SuggestQuery = z.object({ q: z.string().optional() });
+export const TokensListQuery = z.object({ user: z.string().optional(), org: z.string().optional() });
+export const AuditQuery = z.object({
+  actor: z.string().optional(),
+  action: z.string().optional(),
+  target: z.string().optional(),
+  org: z.string().optional(),
+  outcome: z.string().optional(),
+  since: z.string().optional(),
+  until: z.string().optional(),
+  before: z.string().optional(),
+  limit: z.string().optional(),
+});
+
+// ---- responses
+export const MintedTokenSchema = z.object({
+  id: z.string(),
+  token: z.string(),
+  user: z.string(),
+  actions: z.array(z.string()),
+  packages: z.array(z.string()).nullable(),
+  expiresAt: z.string().nullable(),
+}).loose();
+export const WhoamiSchema = z.object({
+  username: z.string(),
+  admin: z.boolean(),
+  token: z.object({ id: z.string(), actions: z.array(z.string()), packages: z.array(z.string()).nullable() }),
+  orgs: z.array(z.object({ name: z.string(), role: z.string() })),
+});
+export const DistTagsSchema = z.record(z.string(), z.string());
+export const SearchResultSchema = z.object({
+  total: z.number(),
+  objects: z.array(z.object({ package: z.object({ name: z.string(), version: z.string() }).loose() }).loose()),
+  time: z.string(),
+});
+export const SuggestResultSchema = z.object({ suggestions: z.array(z.unknown()) });
+/** Answers whose shape the API does not yet pin down beyond "a JSON object". */
+export const JsonObjectSchema = z.object({}).loose();
+
+export type TokenCreateRequest = z.input<typeof TokenCreateBody>;
+export type LoginRequest = z.input<typeof LoginBody>;
+export type MintedTokenResponse = z.infer<typeof MintedTokenSchema>;
+export type WhoamiResponse = z.infer<typeof WhoamiSchema>;
+export type SearchResponse = z.infer<typeof SearchResultSchema>;
+export type ErrorResponse = z.infer<typeof ErrorBodySchema>;
