@@ -12,7 +12,7 @@ import { z } from 'zod';
 /** A list sent as JSON, or as one comma-separated string (as the CLI's flags are typed). */
 const listOrCsv = z.union([z.array(z.string()), z.string()]);
 
-export const ErrorBodySchema = z.object({ error: z.string().describe('What failed and what to do next.') }).loose();
+export const ErrorBodySchema = z.object({ error: z.string().describe('What failed and what to do next.') }).loose().meta({ id: 'ErrorBody' });
 
 // ---- params
 export const PackageNameParams = z.object({ name: z.string().min(1).describe('A package name; a scoped one as @scope%2Fname or @scope/name.') });
@@ -21,22 +21,22 @@ export const OrgParams = z.object({ org: z.string().min(1) });
 
 // ---- request bodies
 export const TokenCreateBody = z.object({
-  name: z.string().max(200).optional().describe('A label for the token.'),
+  name: z.string().optional().describe('A label for the token.'),
   actions: listOrCsv.optional().describe('Actions or presets, e.g. ["read", "publish:update"].'),
   packages: listOrCsv.nullable().optional().describe('Package names or patterns the token is limited to.'),
   expires: z.union([z.string(), z.number()]).nullable().optional().describe('Seconds, or a duration such as 30d.'),
   cidr: listOrCsv.nullable().optional().describe('Addresses or networks the token may be used from.'),
   user: z.string().optional().describe('Admins only: the user the token is for.'),
-});
-export const LoginBody = TokenCreateBody.omit({ user: true, cidr: true }).extend({ username: z.string(), password: z.string() });
-export const UserCreateBody = z.object({ name: z.string(), password: z.string().nullable().optional(), admin: z.boolean().optional() });
-export const PasswordBody = z.object({ password: z.string(), currentPassword: z.string().optional() });
-export const NameBody = z.object({ name: z.string() });
-export const RoleBody = z.object({ role: z.string().describe('owner, maintainer or reader') });
-export const VisibilityBody = z.object({ visibility: z.string().describe('public or private') });
-export const DeprecateBody = z.object({ message: z.string().describe('The deprecation message; empty lifts it.') });
+}).meta({ id: 'TokenCreateBody' });
+export const LoginBody = TokenCreateBody.omit({ user: true, cidr: true }).extend({ username: z.string(), password: z.string() }).meta({ id: 'LoginBody' });
+export const UserCreateBody = z.object({ name: z.string(), password: z.string().nullable().optional(), admin: z.boolean().optional() }).meta({ id: 'UserCreateBody' });
+export const PasswordBody = z.object({ password: z.string(), currentPassword: z.string().optional() }).meta({ id: 'PasswordBody' });
+export const NameBody = z.object({ name: z.string() }).meta({ id: 'NameBody' });
+export const RoleBody = z.object({ role: z.string().describe('owner, maintainer or reader') }).meta({ id: 'RoleBody' });
+export const VisibilityBody = z.object({ visibility: z.string().describe('public or private') }).meta({ id: 'VisibilityBody' });
+export const DeprecateBody = z.object({ message: z.string().describe('The deprecation message; empty lifts it.') }).meta({ id: 'DeprecateBody' });
 /** npm sends the bare version string; the object form reads better in curl. */
-export const DistTagBody = z.union([z.string(), z.object({ version: z.string() })]);
+export const DistTagBody = z.union([z.string(), z.object({ version: z.string() })]).meta({ id: 'DistTagBody' });
 
 // ---- queries
 const wholeNumber = (name: string) =>
@@ -74,22 +74,22 @@ export const MintedTokenSchema = z.object({
   actions: z.array(z.string()),
   packages: z.array(z.string()).nullable(),
   expiresAt: z.string().nullable(),
-}).loose();
+}).loose().meta({ id: 'MintedToken' });
 export const WhoamiSchema = z.object({
   username: z.string(),
   admin: z.boolean(),
   token: z.object({ id: z.string(), actions: z.array(z.string()), packages: z.array(z.string()).nullable() }),
   orgs: z.array(z.object({ name: z.string(), role: z.string() })),
-});
-export const DistTagsSchema = z.record(z.string(), z.string());
+}).meta({ id: 'Whoami' });
+export const DistTagsSchema = z.record(z.string(), z.string()).meta({ id: 'DistTags' });
 export const SearchResultSchema = z.object({
   total: z.number(),
   objects: z.array(z.object({ package: z.object({ name: z.string(), version: z.string() }).loose() }).loose()),
   time: z.string(),
-});
-export const SuggestResultSchema = z.object({ suggestions: z.array(z.unknown()) });
+}).meta({ id: 'SearchResult' });
+export const SuggestResultSchema = z.object({ suggestions: z.array(z.unknown()) }).meta({ id: 'SuggestResult' });
 /** Answers whose shape the API does not yet pin down beyond "a JSON object". */
-export const JsonObjectSchema = z.object({}).loose();
+export const JsonObjectSchema = z.object({}).loose().meta({ id: 'JsonObject' });
 
 export type TokenCreateRequest = z.input<typeof TokenCreateBody>;
 export type LoginRequest = z.input<typeof LoginBody>;

@@ -11,7 +11,7 @@ export function distTagsGet(app: App) {
     {
       method: 'get',
       path: '/api/v1/packages/{name}/dist-tags',
-      summary: 'List a package\'s dist-tags',
+      summary: 'List the dist-tags of a package',
       tags: ['dist-tags'],
       auth: { kind: 'anonymous' },
       params: PackageNameParams,

@@ -44,8 +44,10 @@ type Validated<P, Q, B> = {
   out: (P extends ZodType ? { param: Out<P> } : {}) & (Q extends ZodType ? { query: Out<Q> } : {}) & (B extends ZodType ? { json: Out<B> } : {});
 };
 
-/** Every route registered through nativeRoute, for the shared tests and the API reference page. */
-export const NATIVE_ROUTES: { method: Method; path: string; honoPath: string; auth: RouteAuth; summary: string }[] = [];
+export interface RouteEntry { method: Method; path: string; honoPath: string; auth: RouteAuth; summary: string }
+const tables = new WeakMap<App, RouteEntry[]>();
+/** Every route an app registered through nativeRoute, with its auth: the table the shared route tests read. */
+export const nativeRoutesOf = (app: App): readonly RouteEntry[] => tables.get(app) ?? [];
 
 /** A zod failure as the 400 a client can act on: the field that is wrong, and why. */
 export function inputErrorFrom(error: ZodError): InputError {
@@ -109,9 +111,12 @@ export function nativeRoute<P extends ZodType | undefined = undefined, Q extends
 ) {
   app.openAPIRegistry.registerPath(describe(def));
   const honoPath = def.path.replaceAll(/\{([^}]+)\}/g, ':$1');
-  NATIVE_ROUTES.push({ method: def.method, path: def.path, honoPath, auth: def.auth, summary: def.summary });
+  if (!tables.has(app)) tables.set(app, []);
+  tables.get(app)!.push({ method: def.method, path: def.path, honoPath, auth: def.auth, summary: def.summary });
   const chain: MiddlewareHandler<AppEnv>[] = [...(def.middleware ?? [])];
-  if (def.auth.kind !== 'anonymous') chain.push(async (c, next) => (requireActor(c.get('actor'), def.what ?? `${def.method.toUpperCase()} ${def.path}`), next()));
+  // Identity before the body: a caller without a token learns nothing about the body's rules.
+  // (Routes without a body or query leave the 401 to the function they call, which names the action.)
+  if (def.auth.kind !== 'anonymous' && (def.body || def.query)) chain.push(async (c, next) => (requireActor(c.get('actor'), def.what ?? `${def.method.toUpperCase()} ${def.path}`), next()));
   if (def.params) chain.push(validate('param', def.params, (c) => c.req.param()));
   if (def.query) chain.push(validate('query', def.query, (c) => c.req.query()));
   if (def.body && def.body !== 'binary') {
