@@ -82,11 +82,18 @@ export const WhoamiSchema = z.object({
   orgs: z.array(z.object({ name: z.string(), role: z.string() })),
 }).meta({ id: 'Whoami' });
 export const DistTagsSchema = z.record(z.string(), z.string()).meta({ id: 'DistTags' });
-export const SearchResultSchema = z.object({
-  total: z.number(),
-  objects: z.array(z.object({ package: z.object({ name: z.string(), version: z.string() }).loose() }).loose()),
-  time: z.string(),
-}).meta({ id: 'SearchResult' });
+export const SearchHitSchema = z
+  .object({
+    package: z.object({ name: z.string(), version: z.string(), description: z.string().nullable(), keywords: z.array(z.string()) }).loose(),
+    generators: z.array(z.object({ name: z.string(), description: z.string().nullable().optional(), templates: z.array(z.string()) })),
+    capabilities: z.array(z.string()),
+    deprecated: z.unknown(),
+    downloads: z.object({ monthly: z.number() }),
+    score: z.object({ final: z.number() }).loose(),
+  })
+  .loose()
+  .meta({ id: 'SearchHit' });
+export const SearchResultSchema = z.object({ total: z.number(), objects: z.array(SearchHitSchema), time: z.string() }).meta({ id: 'SearchResult' });
 export const SuggestResultSchema = z.object({ suggestions: z.array(z.unknown()) }).meta({ id: 'SuggestResult' });
 /** Answers whose shape the API does not yet pin down beyond "a JSON object". */
 export const JsonObjectSchema = z.object({}).loose().meta({ id: 'JsonObject' });
@@ -96,4 +103,5 @@ export type LoginRequest = z.input<typeof LoginBody>;
 export type MintedTokenResponse = z.infer<typeof MintedTokenSchema>;
 export type WhoamiResponse = z.infer<typeof WhoamiSchema>;
 export type SearchResponse = z.infer<typeof SearchResultSchema>;
+export type UnpublishResponse = { removed: string[]; remaining: string[] };
 export type ErrorResponse = z.infer<typeof ErrorBodySchema>;

@@ -9,4 +9,3 @@ export * from './api-types.js';
 export * from './report.js';
 export * from './generators.js';
 export * from './access.js';
-export * from './api-schemas.js';

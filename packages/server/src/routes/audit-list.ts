@@ -1,4 +1,4 @@
-import { AuditQuery, JsonObjectSchema } from '@unjucks/core';
+import { AuditQuery, JsonObjectSchema } from '@unjucks/core/api-schemas';
 import { listAudit } from '../access/audit.js';
 import type { App } from './app-env.js';
 import { nativeRoute } from './native-route.js';

@@ -1,4 +1,4 @@
-import { LoginBody, MintedTokenSchema } from '@unjucks/core';
+import { LoginBody, MintedTokenSchema } from '@unjucks/core/api-schemas';
 import { login } from '../access/users.js';
 import type { App } from './app-env.js';
 import { audited } from './audited.js';

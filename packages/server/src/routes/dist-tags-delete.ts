@@ -1,4 +1,4 @@
-import { DistTagsSchema, PackageNameParams } from '@unjucks/core';
+import { DistTagsSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { removeDistTag } from '../registry/tags.js';
 import type { App } from './app-env.js';

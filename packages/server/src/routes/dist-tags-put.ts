@@ -1,4 +1,4 @@
-import { DistTagBody, DistTagsSchema, PackageNameParams } from '@unjucks/core';
+import { DistTagBody, DistTagsSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { setDistTag } from '../registry/tags.js';
 import type { App } from './app-env.js';

@@ -1,4 +1,4 @@
-import { JsonObjectSchema, OrgParams } from '@unjucks/core';
+import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { declineInvitation } from '../access/invitations.js';
 import type { App } from './app-env.js';
 import { audited, orgTarget } from './audited.js';

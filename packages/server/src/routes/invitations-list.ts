@@ -1,4 +1,4 @@
-import { JsonObjectSchema } from '@unjucks/core';
+import { JsonObjectSchema } from '@unjucks/core/api-schemas';
 import { myInvitations } from '../access/invitations.js';
 import type { App } from './app-env.js';
 import { nativeRoute } from './native-route.js';

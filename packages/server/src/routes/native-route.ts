@@ -1,4 +1,5 @@
-import { InputError, ErrorBodySchema } from '@unjucks/core';
+import { InputError } from '@unjucks/core';
+import { ErrorBodySchema } from '@unjucks/core/api-schemas';
 import type { RouteConfig } from '@hono/zod-openapi';
 import type { Handler, MiddlewareHandler } from 'hono';
 import { z, type ZodError, type ZodType } from 'zod';

@@ -1,4 +1,4 @@
-import { JsonObjectSchema, OrgParams } from '@unjucks/core';
+import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { withdrawInvitation } from '../access/invitations.js';
 import type { App } from './app-env.js';

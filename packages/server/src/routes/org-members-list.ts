@@ -1,4 +1,4 @@
-import { JsonObjectSchema, OrgParams } from '@unjucks/core';
+import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { listMembers } from '../access/orgs.js';
 import type { App } from './app-env.js';
 import { nativeRoute } from './native-route.js';

@@ -1,4 +1,4 @@
-import { JsonObjectSchema, NameBody } from '@unjucks/core';
+import { JsonObjectSchema, NameBody } from '@unjucks/core/api-schemas';
 import { createOrg } from '../access/orgs.js';
 import type { App } from './app-env.js';
 import { audited } from './audited.js';

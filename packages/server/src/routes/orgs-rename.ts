@@ -1,4 +1,4 @@
-import { JsonObjectSchema, NameBody, OrgParams } from '@unjucks/core';
+import { JsonObjectSchema, NameBody, OrgParams } from '@unjucks/core/api-schemas';
 import { renameOrg } from '../access/org-rename.js';
 import { adminOnly } from './admin-only.js';
 import type { App } from './app-env.js';

@@ -1,4 +1,4 @@
-import { JsonObjectSchema, PackageNameParams } from '@unjucks/core';
+import { JsonObjectSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { packageAccess } from '../access/grants.js';
 import type { App } from './app-env.js';
 import { nativeRoute } from './native-route.js';

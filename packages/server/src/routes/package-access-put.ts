@@ -1,4 +1,4 @@
-import { JsonObjectSchema, PackageNameParams, RoleBody } from '@unjucks/core';
+import { JsonObjectSchema, PackageNameParams, RoleBody } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { grantPackage } from '../access/grants.js';
 import type { App } from './app-env.js';

@@ -1,4 +1,4 @@
-import { JsonObjectSchema, PackageNameParams, VisibilityBody } from '@unjucks/core';
+import { JsonObjectSchema, PackageNameParams, VisibilityBody } from '@unjucks/core/api-schemas';
 import { setPackageVisibility } from '../access/grants.js';
 import type { App } from './app-env.js';
 import { audited, packageTarget } from './audited.js';

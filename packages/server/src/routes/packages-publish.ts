@@ -8,7 +8,7 @@ import type { App, AppEnv } from './app-env.js';
 import { audited } from './audited.js';
 import { publishSlot } from './limits.js';
 import { nativeRoute } from './native-route.js';
-import { JsonObjectSchema } from '@unjucks/core';
+import { JsonObjectSchema } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 
 /**

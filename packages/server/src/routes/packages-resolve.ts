@@ -1,4 +1,4 @@
-import { JsonObjectSchema, PackageNameParams } from '@unjucks/core';
+import { JsonObjectSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { resolveVersion } from '../registry/read.js';
 import type { App } from './app-env.js';

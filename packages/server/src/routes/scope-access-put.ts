@@ -1,4 +1,4 @@
-import { JsonObjectSchema, OrgParams, RoleBody } from '@unjucks/core';
+import { JsonObjectSchema, OrgParams, RoleBody } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { grantScope } from '../access/grants.js';
 import type { App } from './app-env.js';

@@ -1,4 +1,4 @@
-import { JsonObjectSchema, OrgParams, VisibilityBody } from '@unjucks/core';
+import { JsonObjectSchema, OrgParams, VisibilityBody } from '@unjucks/core/api-schemas';
 import { setScopeVisibility } from '../access/grants.js';
 import type { App } from './app-env.js';
 import { audited, orgTarget } from './audited.js';

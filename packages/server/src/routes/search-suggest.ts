@@ -1,4 +1,4 @@
-import { SuggestQuery, SuggestResultSchema } from '@unjucks/core';
+import { SuggestQuery, SuggestResultSchema } from '@unjucks/core/api-schemas';
 import { privateFilter } from '../access/rights.js';
 import type { App } from './app-env.js';
 import { nativeRoute } from './native-route.js';

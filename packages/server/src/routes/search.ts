@@ -1,4 +1,4 @@
-import { SearchQuery, SearchResultSchema } from '@unjucks/core';
+import { SearchQuery, SearchResultSchema } from '@unjucks/core/api-schemas';
 import { parseQuery } from '../search/query.js';
 import { searchObject } from '../search/response.js';
 import { privateFilter } from '../access/rights.js';

@@ -1,4 +1,4 @@
-import { PackageNameParams } from '@unjucks/core';
+import { PackageNameParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { getTarball } from '../registry/read.js';
 import { nameParam, type App, type Ctx } from './app-env.js';

@@ -1,4 +1,4 @@
-import { JsonObjectSchema, OrgParams } from '@unjucks/core';
+import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { removeTeamMember } from '../access/teams.js';
 import type { App } from './app-env.js';

@@ -1,4 +1,4 @@
-import { JsonObjectSchema, NameBody, OrgParams } from '@unjucks/core';
+import { JsonObjectSchema, NameBody, OrgParams } from '@unjucks/core/api-schemas';
 import { createTeam } from '../access/teams.js';
 import type { App } from './app-env.js';
 import { audited, orgTarget } from './audited.js';

@@ -1,4 +1,4 @@
-import { MintedTokenSchema, TokenCreateBody } from '@unjucks/core';
+import { MintedTokenSchema, TokenCreateBody } from '@unjucks/core/api-schemas';
 import { createToken } from '../access/tokens.js';
 import type { App } from './app-env.js';
 import { audited } from './audited.js';

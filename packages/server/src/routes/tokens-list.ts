@@ -1,4 +1,4 @@
-import { JsonObjectSchema, TokensListQuery } from '@unjucks/core';
+import { JsonObjectSchema, TokensListQuery } from '@unjucks/core/api-schemas';
 import { listTokens } from '../access/tokens.js';
 import type { App } from './app-env.js';
 import { nativeRoute } from './native-route.js';

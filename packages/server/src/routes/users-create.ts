@@ -1,4 +1,4 @@
-import { JsonObjectSchema, UserCreateBody } from '@unjucks/core';
+import { JsonObjectSchema, UserCreateBody } from '@unjucks/core/api-schemas';
 import { createUser, publicUser } from '../access/users.js';
 import type { App } from './app-env.js';
 import { adminOnly } from './admin-only.js';

@@ -1,4 +1,4 @@
-import { JsonObjectSchema } from '@unjucks/core';
+import { JsonObjectSchema } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { removeUser } from '../access/users.js';
 import type { App } from './app-env.js';

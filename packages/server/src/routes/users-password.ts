@@ -1,4 +1,4 @@
-import { JsonObjectSchema, PasswordBody } from '@unjucks/core';
+import { JsonObjectSchema, PasswordBody } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { setPassword } from '../access/users.js';
 import type { App } from './app-env.js';

@@ -1,4 +1,4 @@
-import { DeprecateBody, JsonObjectSchema, PackageVersionParams } from '@unjucks/core';
+import { DeprecateBody, JsonObjectSchema, PackageVersionParams } from '@unjucks/core/api-schemas';
 import { deprecateVersion } from '../registry/tags.js';
 import type { App } from './app-env.js';
 import { audited, packageTarget } from './audited.js';

@@ -1,4 +1,4 @@
-import { JsonObjectSchema, PackageVersionParams } from '@unjucks/core';
+import { JsonObjectSchema, PackageVersionParams } from '@unjucks/core/api-schemas';
 import { getReport } from '../registry/read.js';
 import type { App } from './app-env.js';
 import { sendRendered } from './json.js';

@@ -1,4 +1,4 @@
-import { JsonObjectSchema, PackageVersionParams } from '@unjucks/core';
+import { JsonObjectSchema, PackageVersionParams } from '@unjucks/core/api-schemas';
 import { unpublish } from '../registry/unpublish.js';
 import type { App } from './app-env.js';
 import { audited, packageTarget } from './audited.js';

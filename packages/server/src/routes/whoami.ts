@@ -1,4 +1,5 @@
-import { InputError, WhoamiSchema } from '@unjucks/core';
+import { InputError } from '@unjucks/core';
+import { WhoamiSchema } from '@unjucks/core/api-schemas';
 import { listOrgs } from '../access/orgs.js';
 import type { App } from './app-env.js';
 import { nativeRoute } from './native-route.js';
