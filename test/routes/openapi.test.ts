@@ -79,3 +79,24 @@ describe('the API reference page', () => {
     expect(await (await h.request('GET', '/-/web/login', { headers: { accept: 'text/html' } })).text()).toContain('href="/-/web/api"');
   });
 });
+
+describe('the response schemas the client is typed by', () => {
+  it('match what the routes answer', async () => {
+    const { AuditListSchema, OrgListSchema, SearchResultSchema, TokenListSchema, UserListSchema, WhoamiSchema, MintedTokenSchema } = await import('@unjucks/core/api-schemas');
+    const admin = await h.token('root', ['admin', 'tokens', 'read'], { admin: true });
+    const minted = await h.request('POST', '/api/v1/tokens', { token: admin, json: { name: 'ci', actions: ['read'] } });
+    expect(MintedTokenSchema.safeParse(await minted.json()).error).toBeUndefined();
+    for (const [path, schema] of [
+      ['/api/v1/users', UserListSchema],
+      ['/api/v1/orgs', OrgListSchema],
+      ['/api/v1/tokens', TokenListSchema],
+      ['/api/v1/audit', AuditListSchema],
+      ['/api/v1/whoami', WhoamiSchema],
+      ['/api/v1/search?q=x', SearchResultSchema],
+    ] as const) {
+      const res = await h.request('GET', path, { token: admin });
+      expect(res.status, path).toBe(200);
+      expect(schema.safeParse(await res.json()).error, path).toBeUndefined();
+    }
+  });
+});

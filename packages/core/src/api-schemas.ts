@@ -98,6 +98,40 @@ export const SuggestResultSchema = z.object({ suggestions: z.array(z.unknown()) 
 /** Answers whose shape the API does not yet pin down beyond "a JSON object". */
 export const JsonObjectSchema = z.object({}).loose().meta({ id: 'JsonObject' });
 
+export const UserListSchema = z
+  .object({ users: z.array(z.object({ name: z.string(), admin: z.boolean(), password: z.boolean(), createdAt: z.string() }).loose()) })
+  .meta({ id: 'UserList' });
+export const OrgListSchema = z
+  .object({ orgs: z.array(z.object({ name: z.string(), role: z.string().nullable(), defaultVisibility: z.string() }).loose()) })
+  .meta({ id: 'OrgList' });
+export const TeamListSchema = z.object({ teams: z.array(z.object({ name: z.string(), members: z.array(z.string()) }).loose()) }).loose().meta({ id: 'TeamList' });
+export const TokenRowSchema = z
+  .object({
+    id: z.string(),
+    user: z.string(),
+    label: z.string().nullable(),
+    actions: z.array(z.string()),
+    packages: z.array(z.string()).nullable(),
+    cidr: z.array(z.string()).nullable(),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .loose()
+  .meta({ id: 'TokenRow' });
+export const TokenListSchema = z.object({ tokens: z.array(TokenRowSchema) }).loose().meta({ id: 'TokenList' });
+export const AuditListSchema = z
+  .object({
+    records: z.array(
+      z
+        .object({ id: z.number(), at: z.string(), actor: z.string().nullable(), ip: z.string().nullable(), action: z.string(), target: z.string().nullable(), outcome: z.string(), status: z.number() })
+        .loose(),
+    ),
+  })
+  .loose()
+  .meta({ id: 'AuditList' });
+
 export type TokenCreateRequest = z.input<typeof TokenCreateBody>;
 export type LoginRequest = z.input<typeof LoginBody>;
 export type MintedTokenResponse = z.infer<typeof MintedTokenSchema>;
@@ -105,3 +139,9 @@ export type WhoamiResponse = z.infer<typeof WhoamiSchema>;
 export type SearchResponse = z.infer<typeof SearchResultSchema>;
 export type UnpublishResponse = { removed: string[]; remaining: string[] };
 export type ErrorResponse = z.infer<typeof ErrorBodySchema>;
+export type UserListResponse = z.infer<typeof UserListSchema>;
+export type OrgListResponse = z.infer<typeof OrgListSchema>;
+export type TeamListResponse = z.infer<typeof TeamListSchema>;
+export type TokenRow = z.infer<typeof TokenRowSchema>;
+export type TokenListResponse = z.infer<typeof TokenListSchema>;
+export type AuditListResponse = z.infer<typeof AuditListSchema>;

@@ -1,4 +1,4 @@
-import { AuditQuery, JsonObjectSchema } from '@unjucks/core/api-schemas';
+import { AuditQuery, AuditListSchema } from '@unjucks/core/api-schemas';
 import { listAudit } from '../access/audit.js';
 import type { App } from './app-env.js';
 import { nativeRoute } from './native-route.js';
@@ -15,7 +15,7 @@ export function auditList(app: App) {
       auth: { kind: 'token' },
       what: 'reading the audit log',
       query: AuditQuery,
-      responses: { 200: { description: 'Audit records.', schema: JsonObjectSchema } },
+      responses: { 200: { description: 'Audit records.', schema: AuditListSchema } },
     },
     async (c) => c.json(await listAudit(c.get('registry').db, c.get('actor'), c.req.valid('query'))),
   );

@@ -1,4 +1,4 @@
-import { JsonObjectSchema } from '@unjucks/core/api-schemas';
+import { OrgListSchema } from '@unjucks/core/api-schemas';
 import { listOrgs } from '../access/orgs.js';
 import type { App } from './app-env.js';
 import { nativeRoute } from './native-route.js';
@@ -13,7 +13,7 @@ export function orgsList(app: App) {
       summary: 'List your orgs and roles (every org for an admin)',
       tags: ['orgs'],
       auth: { kind: 'token' },
-      responses: { 200: { description: 'The result.', schema: JsonObjectSchema } },
+      responses: { 200: { description: 'The result.', schema: OrgListSchema } },
     },
     async (c) => c.json(await listOrgs(c.get('registry').db, c.get('actor'))),
   );

@@ -1,4 +1,4 @@
-import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
+import { TeamListSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { listTeams } from '../access/teams.js';
 import type { App } from './app-env.js';
 import { nativeRoute } from './native-route.js';
@@ -14,7 +14,7 @@ export function teamsList(app: App) {
       tags: ['teams'],
       auth: { kind: 'token' },
       params: OrgParams,
-      responses: { 200: { description: 'The result.', schema: JsonObjectSchema } },
+      responses: { 200: { description: 'The result.', schema: TeamListSchema } },
     },
     async (c) => c.json(await listTeams(c.get('registry').db, c.get('actor'), c.req.valid('param').org)),
   );

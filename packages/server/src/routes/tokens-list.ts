@@ -1,4 +1,4 @@
-import { JsonObjectSchema, TokensListQuery } from '@unjucks/core/api-schemas';
+import { TokenListSchema, TokensListQuery } from '@unjucks/core/api-schemas';
 import { listTokens } from '../access/tokens.js';
 import type { App } from './app-env.js';
 import { nativeRoute } from './native-route.js';
@@ -15,7 +15,7 @@ export function tokensList(app: App) {
       auth: { kind: 'token' },
       what: 'listing tokens',
       query: TokensListQuery,
-      responses: { 200: { description: 'Tokens, never their secrets.', schema: JsonObjectSchema } },
+      responses: { 200: { description: 'Tokens, never their secrets.', schema: TokenListSchema } },
     },
     async (c) => c.json(await listTokens(c.get('registry').db, c.get('actor'), c.req.valid('query'))),
   );

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { UserListSchema } from '@unjucks/core/api-schemas';
 import { listUsers } from '../access/users.js';
 import type { App } from './app-env.js';
 import { adminOnly } from './admin-only.js';
@@ -14,7 +14,7 @@ export function usersList(app: App) {
       summary: 'List every user (admins)',
       tags: ['users'],
       auth: { kind: 'admin', action: 'admin' },
-      responses: { 200: { description: 'Every user.', schema: z.object({ users: z.array(z.object({ name: z.string() }).loose()) }) } },
+      responses: { 200: { description: 'Every user.', schema: UserListSchema } },
       middleware: [adminOnly('listing users')],
     },
     async (c) => c.json({ users: await listUsers(c.get('registry').db) }),
