@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { getPath } from 'hono/utils/url';
 import { InputError, isInputError } from '@unjucks/core';
@@ -76,6 +76,8 @@ import { usersDelete } from './routes/users-delete.js';
 import { usersList } from './routes/users-list.js';
 import { usersPassword } from './routes/users-password.js';
 import { webPages } from './web/index.js';
+import { inputErrorFrom } from './routes/native-route.js';
+import { openapiJson } from './routes/openapi-json.js';
 
 /**
  * A scoped name may arrive as one segment (`@scope%2Fname`, `%2f` as npm sends it) or two
@@ -104,7 +106,14 @@ export interface AppOptions {
 
 export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   const logger = opts.logger ?? createLogger('error', () => undefined);
-  const app = new Hono<AppEnv>({ getPath: (req) => canonicalPath(getPath(req)) });
+  const app = new OpenAPIHono<AppEnv>({
+    getPath: (req) => canonicalPath(getPath(req)),
+    // A route registered with app.openapi gets the same 400 as nativeRoute's validators: the field, then why.
+    defaultHook: (result) => {
+      if (!result.success) throw inputErrorFrom(result.error);
+    },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'A registry token: `unjucks token create`, or POST /api/v1/auth/login.' });
 
   app.onError((err, c) => {
     if (isInputError(err)) {
@@ -141,6 +150,7 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   }
   health(app);
   jwks(app);
+  openapiJson(app);
   if (opts.readiness) ready(app, opts.readiness);
   if (opts.metrics) metricsRoute(app, opts.metrics, opts.metricsToken ?? null);
   app.use('*', authenticate);

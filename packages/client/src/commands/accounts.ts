@@ -3,6 +3,7 @@ import type { Settings } from '../config.js';
 import { CliError } from '../errors.js';
 import { getJson, sendJson } from '../http.js';
 import { readSecret } from '../prompt.js';
+import type { AuditListResponse, MintedTokenResponse, OrgListResponse, TeamListResponse, TokenListResponse, TokenRow, UserListResponse } from '@unjucks/core/api-schemas';
 import type { WhoAmI } from './login.js';
 
 /** What a command prints: its JSON for --json, else lines for people. */
@@ -63,7 +64,7 @@ export async function userCommand(s: Settings, args: string[], f: Flags): Promis
       return { json: r, text: `removed user ${name} and their tokens` };
     }
     case 'ls': {
-      const r = await call<{ users: { name: string; admin: boolean; password: boolean; createdAt: string }[] }>(s, 'GET', '/users', undefined, 'listing users');
+      const r = await call<UserListResponse>(s, 'GET', '/users', undefined, 'listing users');
       return { json: r, text: table([['USER', 'ADMIN', 'PASSWORD', 'CREATED'], ...r.users.map((u) => [u.name, u.admin ? 'yes' : '', u.password ? 'set' : '-', day(u.createdAt)])]) };
     }
     case 'passwd': {
@@ -86,7 +87,7 @@ export async function orgCommand(s: Settings, args: string[], f: Flags): Promise
     return { json: r, text: `created org ${rest[0]}; you own the scope @${rest[0]}` };
   }
   if (sub === 'ls') {
-    const r = await call<{ orgs: { name: string; role: string | null; defaultVisibility: string }[] }>(s, 'GET', '/orgs', undefined, 'listing orgs');
+    const r = await call<OrgListResponse>(s, 'GET', '/orgs', undefined, 'listing orgs');
     return { json: r, text: table([['ORG', 'YOUR ROLE', 'DEFAULT VISIBILITY'], ...r.orgs.map((o) => [o.name, o.role ?? '-', o.defaultVisibility])]) };
   }
   if (sub === 'member') {
@@ -148,7 +149,7 @@ export async function teamCommand(s: Settings, args: string[]): Promise<Output> 
   }
   if (sub === 'ls') {
     need(rest, 1, 'team ls ORG');
-    const r = await call<{ teams: { name: string; members: string[] }[] }>(s, 'GET', `/orgs/${seg(rest[0]!)}/teams`, undefined, `listing the teams of ${rest[0]}`);
+    const r = await call<TeamListResponse>(s, 'GET', `/orgs/${seg(rest[0]!)}/teams`, undefined, `listing the teams of ${rest[0]}`);
     return { json: r, text: table([['TEAM', 'MEMBERS'], ...r.teams.map((t) => [`${rest[0]}:${t.name}`, t.members.join(', ') || '-'])]) };
   }
   if (sub === 'member') {
@@ -196,18 +197,6 @@ export async function accessCommand(s: Settings, args: string[]): Promise<Output
   }
 }
 
-interface TokenRow {
-  id: string;
-  user: string;
-  label: string | null;
-  actions: string[];
-  packages: string[] | null;
-  cidr: string[] | null;
-  createdAt: string;
-  expiresAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 export async function tokenCommand(s: Settings, args: string[], f: Flags): Promise<Output> {
   const [sub, id] = args;
@@ -215,7 +204,7 @@ export async function tokenCommand(s: Settings, args: string[], f: Flags): Promi
     const actions = str(f, 'actions');
     if (!actions) throw new CliError('usage: unjucks token create --name LABEL --actions read,publish:update [--packages @acme/*] [--expires 30d] [--cidr 10.0.0.0/8]');
     const list = (k: string) => str(f, k)?.split(',').map((x) => x.trim()).filter(Boolean);
-    const r = await call<{ id: string; token: string; expiresAt: string }>(
+    const r = await call<MintedTokenResponse>(
       s,
       'POST',
       '/tokens',
@@ -228,7 +217,7 @@ export async function tokenCommand(s: Settings, args: string[], f: Flags): Promi
     const q = new URLSearchParams();
     if (str(f, 'user')) q.set('user', str(f, 'user')!);
     if (str(f, 'org')) q.set('org', str(f, 'org')!);
-    const r = await call<{ tokens: TokenRow[] }>(s, 'GET', `/tokens${q.size ? `?${q}` : ''}`, undefined, 'listing tokens');
+    const r = await call<TokenListResponse>(s, 'GET', `/tokens${q.size ? `?${q}` : ''}`, undefined, 'listing tokens');
     return {
       json: r,
       text: table([
@@ -258,7 +247,7 @@ export async function tokenCommand(s: Settings, args: string[], f: Flags): Promi
 export async function auditCommand(s: Settings, f: Flags): Promise<Output> {
   const q = new URLSearchParams();
   for (const k of ['actor', 'action', 'target', 'org', 'outcome', 'since', 'until', 'limit']) if (str(f, k)) q.set(k, str(f, k)!);
-  const r = await call<{ records: { id: number; at: string; actor: string | null; ip: string | null; action: string; target: string | null; outcome: string; status: number }[] }>(
+  const r = await call<AuditListResponse>(
     s,
     'GET',
     `/audit${q.size ? `?${q}` : ''}`,

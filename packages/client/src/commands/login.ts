@@ -1,14 +1,10 @@
 import { readConfig, writeConfig } from '../config.js';
 import { CliError } from '../errors.js';
-import { getJson, sendJson } from '../http.js';
+import { registryApi, type WhoamiResponse } from '../api.js';
 import { readLine, readSecret } from '../prompt.js';
 
-export interface WhoAmI {
-  username: string;
-  admin: boolean;
-  token: { id: string; actions: string[]; packages: string[] | null };
-  orgs: { name: string; role: string }[];
-}
+/** GET /api/v1/whoami, as the server's schema describes it. */
+export type WhoAmI = WhoamiResponse;
 
 export interface LoginFlags {
   registry?: string;
@@ -36,23 +32,17 @@ export async function login(flags: LoginFlags) {
   if (!token) {
     if (!username) throw new CliError('usage: unjucks login --registry URL --token TOKEN, or --username NAME with the password on stdin');
     const password = await readSecret(`password for ${username}: `);
-    const { body } = await sendJson<{ id: string; token: string }>(
-      { registry, token: undefined },
-      'POST',
-      `${registry}/api/v1/auth/login`,
-      {
-        username,
-        password,
-        name: `unjucks login (${process.env.USER ?? 'cli'})`,
-        ...(flags.actions ? { actions: flags.actions.split(',') } : {}),
-        ...(flags.packages ? { packages: flags.packages.split(',') } : {}),
-        ...(flags.expires ? { expires: flags.expires } : {}),
-      },
-      'logging in',
-    );
+    const body = await registryApi({ registry, token: undefined }).login({
+      username,
+      password,
+      name: `unjucks login (${process.env.USER ?? 'cli'})`,
+      ...(flags.actions ? { actions: flags.actions.split(',') } : {}),
+      ...(flags.packages ? { packages: flags.packages.split(',') } : {}),
+      ...(flags.expires ? { expires: flags.expires } : {}),
+    });
     token = body.token;
   }
-  const me = await getJson<WhoAmI>({ registry, token }, `${registry}/api/v1/whoami`, 'checking the token');
+  const me = await registryApi({ registry, token }).whoami();
   const path = await writeConfig({ ...(await readConfig()), registry, token });
   return { registry, username: me.username, admin: me.admin, actions: me.token.actions, config: path };
 }

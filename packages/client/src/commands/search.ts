@@ -1,21 +1,12 @@
 import type { Settings } from '../config.js';
 import { CliError } from '../errors.js';
-import { getJson } from '../http.js';
+import { registryApi, type SearchResponse } from '../api.js';
 
-export interface SearchResponse {
-  total: number;
-  objects: {
-    package: { name: string; version: string; description: string };
-    capabilities: string[];
-    downloads: { monthly: number };
-    score: { final: number };
-  }[];
-}
+export type { SearchResponse };
 
 export async function searchCommand(settings: Settings, opts: { query: string; size: number }) {
   if (!Number.isInteger(opts.size) || opts.size < 1 || opts.size > 250) throw new CliError('--size takes a whole number from 1 to 250');
-  const url = `${settings.registry}/api/v1/search?q=${encodeURIComponent(opts.query)}&size=${opts.size}`;
-  return getJson<SearchResponse>(settings, url, `searching for "${opts.query}"`);
+  return registryApi(settings).search(opts.query, opts.size);
 }
 
 const fit = (s: string, width: number) => (s.length <= width ? s : `${s.slice(0, Math.max(0, width - 1))}…`);

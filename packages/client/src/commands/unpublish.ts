@@ -1,7 +1,7 @@
-import { encodeName, versionProblem } from '@unjucks/core';
+import { versionProblem } from '@unjucks/core';
 import type { Settings } from '../config.js';
 import { CliError } from '../errors.js';
-import { sendJson } from '../http.js';
+import { registryApi } from '../api.js';
 import { parsePackageArg } from '../spec.js';
 import type { Output } from './accounts.js';
 
@@ -12,8 +12,7 @@ export async function unpublishCommand(s: Settings, arg: string | undefined, for
   const exact = spec || null;
   if (exact && versionProblem(exact)) throw new CliError(`unpublish takes an exact version (such as ${name}@1.2.3), not ${JSON.stringify(exact)}`);
   if (!exact && !force) throw new CliError(`unpublishing every version of ${name} needs --force; to remove one version, name it: ${name}@1.2.3`);
-  const url = `${s.registry}/api/v1/packages/${encodeName(name)}${exact ? `/${encodeURIComponent(exact)}` : ''}`;
-  const { body } = await sendJson<{ removed: string[]; remaining: string[] }>(s, 'DELETE', url, undefined, `unpublishing ${exact ? `${name}@${exact}` : name}`);
+  const body = await registryApi(s).unpublish(name, exact, `unpublishing ${exact ? `${name}@${exact}` : name}`);
   return {
     json: body,
     text: `unpublished ${body.removed.map((v) => `${name}@${v}`).join(', ')}${body.remaining.length ? `; ${body.remaining.length} version(s) remain` : ''}\n(these version numbers can never be published again)`,

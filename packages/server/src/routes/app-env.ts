@@ -1,4 +1,5 @@
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Actor } from '../auth/tokens.js';
 import type { RegistryContext } from '../registry/context.js';
 
@@ -23,7 +24,7 @@ export interface AppEnv {
   };
 }
 
-export type App = Hono<AppEnv>;
+export type App = OpenAPIHono<AppEnv>;
 export type Ctx = Context<AppEnv>;
 
 /** The package name from the route, decoded (`@scope%2Fname` and `@scope/name` both arrive here as `@scope/name`). */

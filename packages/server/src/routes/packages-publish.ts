@@ -7,6 +7,9 @@ import { assertTokenAllows, requireActor } from '../access/rights.js';
 import type { App, AppEnv } from './app-env.js';
 import { audited } from './audited.js';
 import { publishSlot } from './limits.js';
+import { nativeRoute } from './native-route.js';
+import { JsonObjectSchema } from '@unjucks/core/api-schemas';
+import { z } from 'zod';
 
 /**
  * Before the upload and before a publish slot: a token that may publish something. The name is in
@@ -20,22 +23,42 @@ const mayPublish: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** POST /api/v1/packages — the body is the tarball; name and version come from its manifest. */
 export function packagesPublish(app: App) {
-  app.post('/api/v1/packages', audited('package.publish'), mayPublish, publishSlot, async (c) => {
-    const registry = c.get('registry');
-    const length = Number(c.req.header('content-length') ?? NaN);
-    if (length > registry.limits.maxTarballBytes)
-      throw new InputError(`the tarball is larger than ${registry.limits.maxTarballBytes} bytes; remove large files or raise the limit`, 413, 'too-large');
-    const raw = c.req.raw.body;
-    if (!raw) throw new InputError('the request body must be the package tarball (.tgz)');
-    const body = Readable.fromWeb(raw as import('node:stream/web').ReadableStream<Uint8Array>);
-    try {
-      const { status, result } = await publish(registry, c.get('actor'), body, {
-        tag: c.req.query('tag'),
-        onManifest: (name, version) => c.set('audit', { target: name, org: scopeOf(name), detail: { version } }),
-      });
-      return c.json(result, status);
-    } finally {
-      body.destroy();
-    }
-  });
+  nativeRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/v1/packages',
+      summary: 'Publish a version: the body is the tarball; name and version come from its manifest',
+      tags: ['packages'],
+      auth: { kind: 'token', action: 'publish:update' },
+      query: z.object({ tag: z.string().optional().describe('The dist-tag to point at the new version (default latest).') }),
+      // Streamed to the validator under its own size limit, never buffered as JSON.
+      body: 'binary',
+      responses: {
+        201: { description: 'Published.', schema: JsonObjectSchema },
+        200: { description: 'The same bytes were already published (an idempotent retry).', schema: JsonObjectSchema },
+        413: { description: 'The tarball is larger than the limit.', schema: JsonObjectSchema },
+        422: { description: 'The package failed validation; the body holds the report.', schema: JsonObjectSchema },
+      },
+      middleware: [audited('package.publish'), mayPublish, publishSlot],
+    },
+    async (c) => {
+      const registry = c.get('registry');
+      const length = Number(c.req.header('content-length') ?? NaN);
+      if (length > registry.limits.maxTarballBytes)
+        throw new InputError(`the tarball is larger than ${registry.limits.maxTarballBytes} bytes; remove large files or raise the limit`, 413, 'too-large');
+      const raw = c.req.raw.body;
+      if (!raw) throw new InputError('the request body must be the package tarball (.tgz)');
+      const body = Readable.fromWeb(raw as import('node:stream/web').ReadableStream<Uint8Array>);
+      try {
+        const { status, result } = await publish(registry, c.get('actor'), body, {
+          tag: c.req.valid('query').tag,
+          onManifest: (name, version) => c.set('audit', { target: name, org: scopeOf(name), detail: { version } }),
+        });
+        return c.json(result, status);
+      } finally {
+        body.destroy();
+      }
+    },
+  );
 }

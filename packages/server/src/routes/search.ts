@@ -1,28 +1,24 @@
-import { InputError } from '@unjucks/core';
+import { SearchQuery, SearchResultSchema } from '@unjucks/core/api-schemas';
 import { parseQuery } from '../search/query.js';
 import { searchObject } from '../search/response.js';
 import { privateFilter } from '../access/rights.js';
 import type { App, Ctx } from './app-env.js';
+import { inputErrorFrom, nativeRoute } from './native-route.js';
 
 const MAX_SIZE = 250;
 
-function intParam(raw: string | undefined, name: string, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new InputError(`${name} must be a whole number, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
 /** Ranked full-text search with qualifiers; also serves npm's /-/v1/search (`text` for `q`). */
 export async function searchHandler(c: Ctx) {
+  const parsed = SearchQuery.safeParse(c.req.query());
+  if (!parsed.success) throw inputErrorFrom(parsed.error);
+  const query = parsed.data;
   const registry = c.get('registry');
-  const q = c.req.query('q') ?? c.req.query('text') ?? '';
-  if (q.length > 500) throw new InputError('the query may have at most 500 characters');
-  const size = Math.min(MAX_SIZE, intParam(c.req.query('size'), 'size', 20));
-  const from = intParam(c.req.query('from'), 'from', 0);
+  const q = query.q ?? query.text ?? '';
+  const size = Math.min(MAX_SIZE, query.size ?? 20);
+  const from = query.from ?? 0;
   const canSeePrivate = await privateFilter(registry.db, c.get('actor'));
   const t0 = performance.now();
-  const { total, hits } = await registry.search.search(parseQuery(q, { deprecated: c.req.query('deprecated') === 'true' }), { size, from, canSeePrivate });
+  const { total, hits } = await registry.search.search(parseQuery(q, { deprecated: query.deprecated === 'true' }), { size, from, canSeePrivate });
   const ms = performance.now() - t0;
   registry.metrics.searchDuration.observe(ms / 1000);
   c.header('Server-Timing', `search;dur=${ms.toFixed(2)}`);
@@ -31,5 +27,18 @@ export async function searchHandler(c: Ctx) {
 
 /** GET /api/v1/search?q=&size=&from=&deprecated=true */
 export function search(app: App) {
-  app.get('/api/v1/search', searchHandler);
+  nativeRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/v1/search',
+      summary: 'Search packages (ranked, with qualifiers such as keyword: and engine:)',
+      tags: ['search'],
+      auth: { kind: 'anonymous' },
+      query: SearchQuery,
+      responses: { 200: { description: 'Hits, best first.', schema: SearchResultSchema } },
+    },
+    // npm's route shares the handler, so it parses the query itself rather than through c.req.valid.
+    searchHandler,
+  );
 }

@@ -1,10 +1,29 @@
+import { PackageNameParams } from '@unjucks/core/api-schemas';
+import { z } from 'zod';
 import { getTarball } from '../registry/read.js';
 import { nameParam, type App, type Ctx } from './app-env.js';
 import { ifNoneMatch } from './json.js';
+import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/packages/:name/-/:file — the stored bytes, streamed. A version's bytes never change. */
 export function tarballGet(app: App) {
-  app.get('/api/v1/packages/:name/-/:file', serveTarball);
+  nativeRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/v1/packages/{name}/-/{file}',
+      summary: 'Download a tarball (immutable; a private one is cached privately)',
+      tags: ['packages'],
+      auth: { kind: 'anonymous' },
+      params: PackageNameParams.extend({ file: z.string().min(1).describe('name-1.2.3.tgz') }),
+      responses: {
+        200: { description: 'The tarball bytes.', schema: z.string().meta({ format: 'binary' }), contentType: 'application/octet-stream' },
+        304: { description: 'Not modified (If-None-Match).' },
+      },
+    },
+    // Shared with npm's tarball route, which has no validators: it reads the params itself.
+    serveTarball,
+  );
 }
 
 /** Streams a tarball; shared with npm's tarball route. */

@@ -1,14 +1,29 @@
-import { assertAdmin, createUser, publicUser } from '../access/users.js';
+import { JsonObjectSchema, UserCreateBody } from '@unjucks/core/api-schemas';
+import { createUser, publicUser } from '../access/users.js';
 import type { App } from './app-env.js';
+import { adminOnly } from './admin-only.js';
 import { audited } from './audited.js';
-import { readJson } from './json.js';
+import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/users — { name, password?, admin? }; registry admins only. */
 export function usersCreate(app: App) {
-  app.post('/api/v1/users', audited('user.create'), async (c) => {
-    assertAdmin(c.get('actor'), 'creating users');
-    const body = (await readJson(c, '{ "name": "alice", "password": "...", "admin": false }')) as Record<string, unknown>;
-    c.set('audit', { target: typeof body?.name === 'string' ? body.name : undefined, detail: { admin: body?.admin === true } });
-    return c.json(publicUser(await createUser(c.get('registry').db, body ?? {})), 201);
-  });
+  nativeRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/v1/users',
+      summary: 'Create a user (admins)',
+      tags: ['users'],
+      auth: { kind: 'admin', action: 'admin' },
+      body: UserCreateBody,
+      bodyExample: '{ "name": "alice", "password": "...", "admin": false }',
+      responses: { 201: { description: 'The user, without the password.', schema: JsonObjectSchema } },
+      middleware: [audited('user.create'), adminOnly('creating users')],
+    },
+    async (c) => {
+      const body = c.req.valid('json');
+      c.set('audit', { target: body.name, detail: { admin: body.admin === true } });
+      return c.json(publicUser(await createUser(c.get('registry').db, body)), 201);
+    },
+  );
 }

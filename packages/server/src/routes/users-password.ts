@@ -1,12 +1,27 @@
+import { JsonObjectSchema, PasswordBody } from '@unjucks/core/api-schemas';
+import { z } from 'zod';
 import { setPassword } from '../access/users.js';
 import type { App } from './app-env.js';
 import { audited } from './audited.js';
-import { readJson } from './json.js';
+import { nativeRoute } from './native-route.js';
 
 /** PUT /api/v1/users/:user/password — { password, currentPassword? }: yourself, or anyone as an admin. */
 export function usersPassword(app: App) {
-  app.put('/api/v1/users/:user/password', audited('user.password', (c) => ({ target: c.req.param('user') ?? null })), async (c) => {
-    const body = (await readJson(c, '{ "password": "new", "currentPassword": "old" }')) as Record<string, unknown>;
-    return c.json(await setPassword(c.get('registry').db, c.get('actor'), c.req.param('user'), body ?? {}, c.get('ip')));
-  });
+  nativeRoute(
+    app,
+    {
+      method: 'put',
+      path: '/api/v1/users/{user}/password',
+      summary: 'Set a password: yours (with the current one), or anyone\'s as an admin',
+      tags: ['users'],
+      auth: { kind: 'token' },
+      what: 'changing a password',
+      params: z.object({ user: z.string().min(1) }),
+      body: PasswordBody,
+      bodyExample: '{ "password": "new", "currentPassword": "old" }',
+      responses: { 200: { description: 'Done.', schema: JsonObjectSchema } },
+      middleware: [audited('user.password', (c) => ({ target: c.req.param('user') ?? null }))],
+    },
+    async (c) => c.json(await setPassword(c.get('registry').db, c.get('actor'), c.req.valid('param').user, c.req.valid('json'), c.get('ip'))),
+  );
 }

@@ -7,7 +7,9 @@ import type { WebEnv } from './env.js';
 import { Notice, page, Page, packageUrl, WEB } from './layout.js';
 import { accessPage, accessPost } from './pages/access.js';
 import { loginGet, loginPost, logoutPost, tokensGet, tokensPost, tokensRevokePost } from './pages/account.js';
+import { apiPage } from './pages/api.js';
 import { auditPage } from './pages/audit.js';
+import { openApiDocument, type OpenApiDocument } from '../routes/openapi-json.js';
 import { filesPage } from './pages/files.js';
 import { orgPage, orgPost } from './pages/org.js';
 import { packagePage, splitPackagePath } from './pages/package.js';
@@ -22,7 +24,7 @@ const wantsHtml = (accept: string | undefined) => /^\s*text\/html\b/i.test(accep
 /** The API's audit middleware; the web's context carries the same variables plus the session. */
 const audit = (action: string) => audited(action) as unknown as MiddlewareHandler<WebEnv>;
 
-function webApp() {
+function webApp(apiDocument: () => OpenApiDocument) {
   const web = new Hono<WebEnv>();
 
   web.onError((err, c) => {
@@ -78,6 +80,7 @@ function webApp() {
   web.post('/tokens', audit('token.create'), tokensPost);
   web.post('/tokens/revoke', audit('token.revoke'), tokensRevokePost);
   web.get('/audit', auditPage);
+  web.get('/api', (c) => apiPage(c, apiDocument()));
   web.get('/user/:user', (c) => userPage(c, c.req.param('user')));
   web.get('/org/:org', (c) => orgPage(c, c.req.param('org')));
   web.post('/org/:org', audit('org.change'), (c) => orgPost(c, c.req.param('org')));
@@ -113,7 +116,9 @@ const notFound = (path: string) => new InputError(`there is no page at ${path}`,
  */
 export function webPages(app: App) {
   // Mounted at "/-/web/" so that the home page is /-/web/ (Hono joins "/-/web" and "/" as "/-/web").
-  app.route(`${WEB}/`, webApp() as unknown as Hono<AppEnv>);
+  let doc: OpenApiDocument | null = null;
+  // Built on first use: by then every route is registered.
+  app.route(`${WEB}/`, webApp(() => (doc ??= openApiDocument(app))) as unknown as Hono<AppEnv>);
   app.get(WEB, (c) => c.redirect(`${WEB}/`, 301));
   // Middleware rather than routes: logs and metrics name the route that answered (request-log.ts),
   // and for npm that must stay its own route, not this redirect that stepped aside.

@@ -49,6 +49,7 @@ export function Page(p: PageProps) {
             <input id="top-q" name="q" type="search" placeholder="Search templates" value={p.query ?? ''} />
           </form>
           <nav aria-label="Account">
+            <a href={`${WEB}/api`}>API</a>
             {p.actor ? (
               <>
                 <a href={userUrl(p.actor.userName)}>{p.actor.userName}</a>
