@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { KeyRing } from './auth/keys.js';
 import { mintToken } from './auth/tokens.js';
 import { loadConfig } from './config.js';
-import { MIGRATIONS_DIR, type Db } from './db/database.js';
+import { MIGRATIONS_DIR, pgliteExtensions, type Db } from './db/database.js';
 import * as schema from './db/schema.js';
 import { users } from './db/schema.js';
 import { Metrics } from './metrics.js';
@@ -22,7 +22,7 @@ import { MemoryBlobStore } from './storage/memory-store.js';
  * drive createApp with app.request(): nothing on disk, nothing listening, gone when closed.
  */
 export async function createMemoryRegistry(env: Record<string, string | undefined> = {}): Promise<{ registry: RegistryContext; close: () => Promise<void> }> {
-  const client = await PGlite.create();
+  const client = await PGlite.create({ extensions: await pgliteExtensions() });
   await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_DIR });
   const db: Db = drizzle({ client, schema });
   const config = loadConfig(env);

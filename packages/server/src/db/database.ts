@@ -80,6 +80,12 @@ export async function openPostgres(url: string): Promise<Database> {
   };
 }
 
+/** Extensions every PGlite needs: pg_trgm is bundled with PGlite but must be loaded (migration 0008 creates it). */
+export async function pgliteExtensions() {
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  return { pg_trgm };
+}
+
 export async function openPglite(dataDir: string, holder: string): Promise<Database> {
   const lock = acquireLock(dataDir, holder);
   try {
@@ -87,9 +93,7 @@ export async function openPglite(dataDir: string, holder: string): Promise<Datab
     const { drizzle } = await import('drizzle-orm/pglite');
     const dir = join(dataDir, 'pg');
     mkdirSync(dir, { recursive: true });
-    // pg_trgm is bundled with PGlite but must be loaded; migration 0008 creates it.
-    const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
-    const client = await PGlite.create(dir, { extensions: { pg_trgm } });
+    const client = await PGlite.create(dir, { extensions: await pgliteExtensions() });
     const db = drizzle({ client, schema }) as unknown as Db;
     return {
       db,
