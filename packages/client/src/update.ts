@@ -106,6 +106,18 @@ export async function update(
   const conflicts: string[] = [];
   const writes: Write[] = [];
   const removals: string[] = [];
+  // Files a package no longer provides (dropped by its new version, or the package itself gone):
+  // unchanged ones are removed, locally changed ones stay; a file another package now owns is left to it.
+  const planDropped = async (files: Record<string, string>, plan: PackageUpdate) => {
+    for (const [rel, hash] of Object.entries(files)) {
+      if (owners.has(rel)) continue;
+      const target = await safeTarget(root, rel);
+      const onDisk = await diskHash(target);
+      if (onDisk === null) continue;
+      plan.files.push({ rel, action: onDisk === hash ? 'remove' : 'keep' });
+      if (onDisk === hash) removals.push(target);
+    }
+  };
   for (const p of moving) {
     const next = fetched.get(p.name)!;
     const locked = lock.packages[p.name];
@@ -150,28 +162,14 @@ export async function update(
       }
     }
     // Files the new version drops: removed unless changed locally (or now provided by another package).
-    for (const [rel, hash] of Object.entries(locked?.files ?? {})) {
-      if (owners.has(rel)) continue;
-      const target = await safeTarget(root, rel);
-      const onDisk = await diskHash(target);
-      if (onDisk === null) continue;
-      plan.files.push({ rel, action: onDisk === hash ? 'remove' : 'keep' });
-      if (onDisk === hash) removals.push(target);
-    }
+    await planDropped(locked?.files ?? {}, plan);
     packages.push(plan);
   }
   // Packages nothing needs any more: as uninstall, unchanged files go and changed ones stay.
   for (const [name, locked] of Object.entries(lock.packages)) {
     if (graph.has(name)) continue;
     const plan: PackageUpdate = { name, from: locked.version, to: null, files: [] };
-    for (const [rel, hash] of Object.entries(locked.files)) {
-      if (owners.has(rel)) continue;
-      const target = await safeTarget(root, rel);
-      const onDisk = await diskHash(target);
-      if (onDisk === null) continue;
-      plan.files.push({ rel, action: onDisk === hash ? 'remove' : 'keep' });
-      if (onDisk === hash) removals.push(target);
-    }
+    await planDropped(locked.files, plan);
     packages.push(plan);
   }
 
