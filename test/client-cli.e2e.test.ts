@@ -95,7 +95,7 @@ describe('the unjucks command line', () => {
     const bogus = await unjucks(['install', 'x', '--bogus'], opts);
     expect(bogus.code).toBe(1);
     expect(bogus.stdout).toBe('');
-    expect(bogus.stderr).toMatch(/^unjucks: Unknown option '--bogus'.*unjucks install --help lists the options\)\n$/);
+    expect(bogus.stderr).toMatch(/^unjucks: Unknown option '--bogus'.*`unjucks install --help` lists the options\)\n$/);
     // An option of another command is unknown here: info has no --tag.
     expect(await unjucks(['info', 'x', '--tag', 'next'], opts)).toMatchObject({ code: 1, stderr: expect.stringMatching(/^unjucks: Unknown option '--tag'/) });
     expect(await unjucks(['search', 'x', '--size'], opts)).toMatchObject({ code: 1, stderr: expect.stringMatching(/^unjucks: Option '--size <value>' argument missing/) });

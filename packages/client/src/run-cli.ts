@@ -7,10 +7,11 @@ import { CliError } from './errors.js';
 import { forwardToGenerator } from './forward.js';
 import { commandHelp, mainHelp } from './help.js';
 
-// citty defines, parses, dispatches and renders help; this adds what the `unjucks` command promised
-// before it used citty: options are checked strictly per command (citty accepts unknown ones), a word
-// that is not a command goes to the project's Unjucks generator, errors are one line (and JSON with
-// --json) with the CliError's exit code, and help in the house style (help.ts).
+// citty defines the commands, parses their arguments and dispatches; this adds what `unjucks` did
+// before citty and users rely on: options checked strictly per command (citty accepts unknown ones),
+// options allowed before the command's name, a word that is not a command handed to the project's
+// Unjucks generator, errors in one line (and JSON with --json) with the CliError's exit code, and
+// help written from the definitions in the house style (help.ts).
 
 // citty types its own sub-command table with CommandDef<any>: each command has its own argument types.
 type Command = CommandDef<any>;
@@ -44,18 +45,19 @@ function optionTable(args: ArgsDef) {
 /** Options that take a value, of any command: they may come before the command's name, so their value is not taken for it. */
 async function valueFlags(main: Command): Promise<Set<string>> {
   const flags = new Set<string>();
-  for (const [, cmd] of [['', main] as [string, Command], ...(await commands(main))])
-    for (const [name, o] of Object.entries(optionTable(await value(cmd.args ?? {})))) if (o.type === 'string') [`--${name}`, ...(o.short ? [`-${o.short}`] : [])].forEach((f) => flags.add(f));
+  for (const cmd of [main, ...(await commands(main)).map(([, c]) => c)])
+    for (const [name, o] of Object.entries(optionTable(await value(cmd.args ?? {}))))
+      if (o.type === 'string') [`--${name}`, ...(o.short ? [`-${o.short}`] : [])].forEach((f) => flags.add(f));
   return flags;
 }
 
 /** node:util's strict parse: unknown options, a missing value, a value given to a flag are errors, as they always were. */
-function checkOptions(args: ArgsDef, argv: string[], command: string) {
+function checkOptions(args: ArgsDef, argv: string[], helpCommand: string) {
   try {
     parseArgs({ args: argv, options: optionTable(args), allowPositionals: true, strict: true });
   } catch (e) {
     if (!(e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw e;
-    throw new CliError(`${(e as Error).message} (unjucks ${command}--help lists the options)`);
+    throw new CliError(`${(e as Error).message} (\`${helpCommand}\` lists the options)`);
   }
 }
 
@@ -96,7 +98,7 @@ async function dispatch(main: Command, argv: string[], epilogue: string): Promis
   const showMain = async () => print(await usage(main, epilogue));
   if (at === -1) {
     if (flags.length === 1 && flags[0] === '--version') return print(await clientVersion());
-    if (!help) checkOptions(await value(main.args ?? {}), argv, '');
+    if (!help) checkOptions(await value(main.args ?? {}), argv, 'unjucks --help');
     return showMain();
   }
   const name = flags[at]!;
@@ -118,7 +120,7 @@ async function dispatch(main: Command, argv: string[], epilogue: string): Promis
   }
   const [key, cmd] = found;
   if (help) return print(await usageOf(main, key, cmd));
-  checkOptions(await value(cmd.args ?? {}), rest, `${key} `);
+  checkOptions(await value(cmd.args ?? {}), rest, `unjucks ${key} --help`);
   await runCommand(main, { rawArgs: [key, ...rest] });
 }
 
