@@ -3,12 +3,6 @@ import { access, readFile, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The commands this client answers itself; anything else belongs to the Unjucks generator. */
-export const OWNED_COMMANDS = new Set([
-  'login', 'whoami', 'validate', 'publish', 'install', 'update', 'uninstall', 'outdated', 'list', 'ls', 'unpublish',
-  'info', 'search', 'user', 'org', 'team', 'access', 'token', 'audit', 'help',
-]);
-
 /** The name in the nearest package.json at or above `file`. */
 async function packageNameOf(file: string): Promise<string | null> {
   for (let dir = dirname(file); ; dir = dirname(dir)) {

@@ -34,6 +34,18 @@ export interface InstallSummary {
   dropped: RemovedPackage[];
 }
 
+export function formatInstalled(r: InstallResult): string {
+  const lines = [`installed ${r.name}@${r.version} (${r.integrity})`];
+  if (r.capabilities.length) lines.push(`  capabilities: ${r.capabilities.join(', ')}`);
+  lines.push(`  ${r.written.length} written, ${r.unchanged.length} unchanged, ${r.removed.length} removed`);
+  return lines.join('\n');
+}
+
+export function formatRemoved(r: RemovedPackage): string {
+  const head = `removed ${r.name}@${r.version}: ${r.removed.length} file(s) removed`;
+  return r.kept.length ? `${head}\n  kept, changed locally:\n${r.kept.map((f) => `    ${f}`).join('\n')}` : head;
+}
+
 export interface InstallOptions {
   dir: string;
   force: boolean;

@@ -1,32 +1,29 @@
-import { resolve } from 'node:path';
-import type { PublishResult } from '@unjucks/core';
-import type { Settings } from '../config.js';
-import { CliError } from '../errors.js';
-import { postBytes } from '../http.js';
-import { formatReport } from '@unjucks/validate';
-import { packDirectory } from '../pack.js';
+import { defineCommand } from 'citty';
+import { commonArgs, emit } from '../command-kit.js';
+import { resolveSettings } from '../config.js';
 
-export async function publishCommand(settings: Settings, opts: { dir: string; tag?: string; dryRun: boolean }) {
-  const packed = await packDirectory(resolve(opts.dir));
-  const { name, version } = packed.manifest;
-  // The registry would refuse it: say why here, before uploading anything.
-  if (!packed.report.ok)
-    throw new CliError(`not publishing ${name}@${version}: the package has ${packed.report.errors} error(s)\n${formatReport(packed.report)}`);
-  if (opts.dryRun)
-    return {
-      dryRun: true as const,
-      name,
-      version,
-      integrity: packed.read.integrity,
-      size: packed.read.size,
-      unpackedSize: packed.read.unpackedSize,
-      files: packed.files,
-      warnings: packed.report.warnings,
-      quality: packed.report.quality,
-      capabilities: packed.report.capabilities,
-    };
-  if (!settings.token) throw new CliError(`publishing needs a token: run unjucks login --registry ${settings.registry} --token <token>, or set UNJUCKS_TOKEN`);
-  const query = opts.tag ? `?tag=${encodeURIComponent(opts.tag)}` : '';
-  const { status, body } = await postBytes<PublishResult>(settings, `${settings.registry}/api/v1/packages${query}`, packed.tarball, `publishing ${name}@${version}`);
-  return { dryRun: false as const, ...body, alreadyPublished: status === 200 };
-}
+export default defineCommand({
+  meta: { name: 'publish', description: 'validate, pack and publish a template package' },
+  args: {
+    ...commonArgs,
+    dir: { type: 'positional', required: false, description: 'the package directory (default .)' },
+    tag: { type: 'string', valueHint: 'T', description: 'the dist-tag to point at this version (default latest)' },
+    'dry-run': { type: 'boolean', description: 'pack and list the files; send nothing' },
+  },
+  async run({ args }) {
+    const settings = await resolveSettings(args);
+    const { publishCommand } = await import('../publish.js');
+    const r = await publishCommand(settings, { dir: args.dir ?? '.', tag: args.tag, dryRun: !!args['dry-run'] });
+    emit(args, r, () => {
+      if (r.dryRun) {
+        console.log(`${r.name}@${r.version} would be published (dry run): ${r.files.length} files, ${r.size} bytes, ${r.warnings} warning(s), quality ${r.quality}/100`);
+        for (const f of r.files) console.log(`  ${f}`);
+        console.log(`integrity: ${r.integrity}`);
+      } else {
+        console.log(`${r.alreadyPublished ? 'already published' : 'published'} ${r.name}@${r.version}`);
+        console.log(`integrity: ${r.integrity}`);
+        if (r.warnings) console.log(`${r.warnings} warning(s); run unjucks validate to see them`);
+      }
+    });
+  },
+});

@@ -1,8 +1,13 @@
-import { resolve } from 'node:path';
-import { packDirectory } from '../pack.js';
+import { defineCommand } from 'citty';
+import { commonArgs, emit } from '../command-kit.js';
 
-/** `unjucks validate [dir]`: the registry's publish checks, run locally on the packed package. */
-export async function validateCommand(dir: string) {
-  const packed = await packDirectory(resolve(dir));
-  return { name: packed.manifest.name, version: packed.manifest.version, ...packed.report };
-}
+export default defineCommand({
+  meta: { name: 'validate', description: "run the registry's publish checks on a package directory; exits 1 on errors" },
+  args: { ...commonArgs, dir: { type: 'positional', required: false, valueHint: 'dir', description: 'the package directory (default .)' } },
+  async run({ args }) {
+    const [{ validateCommand }, { formatReport }] = await Promise.all([import('../validate.js'), import('@unjucks/validate')]);
+    const r = await validateCommand(args.dir ?? '.');
+    emit(args, r, () => console.log(`${r.name}@${r.version}\n${formatReport(r)}`));
+    if (!r.ok) process.exitCode = 1;
+  },
+});

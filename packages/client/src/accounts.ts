@@ -1,9 +1,9 @@
 import { encodeName } from '@unjucks/core';
-import type { Settings } from '../config.js';
-import { CliError } from '../errors.js';
-import { getJson, sendJson } from '../http.js';
-import { readSecret } from '../prompt.js';
-import type { AuditListResponse, MintedTokenResponse, OrgListResponse, TeamListResponse, TokenListResponse, TokenRow, UserListResponse } from '@unjucks/core/api-schemas';
+import type { Settings } from './config.js';
+import { CliError } from './errors.js';
+import { getJson, sendJson } from './http.js';
+import { readSecret } from './prompt.js';
+import type { AuditListResponse, MintedTokenResponse, TokenCreateRequest, OrgListResponse, TeamListResponse, TokenListResponse, TokenRow, UserListResponse } from '@unjucks/core/api-schemas';
 import type { WhoAmI } from './login.js';
 
 /** What a command prints: its JSON for --json, else lines for people. */
@@ -12,7 +12,7 @@ export interface Output {
   text: string;
 }
 
-type Flags = Record<string, string | boolean | undefined>;
+type Flags = Readonly<Record<string, unknown>>;
 
 const api = (s: Settings) => `${s.registry}/api/v1`;
 const seg = encodeURIComponent;
@@ -208,7 +208,7 @@ export async function tokenCommand(s: Settings, args: string[], f: Flags): Promi
       s,
       'POST',
       '/tokens',
-      { name: str(f, 'name'), actions: list('actions'), packages: list('packages'), cidr: list('cidr'), expires: str(f, 'expires') },
+      { name: str(f, 'name'), actions: list('actions'), packages: list('packages'), cidr: list('cidr'), expires: str(f, 'expires') } satisfies TokenCreateRequest,
       'creating a token',
     );
     return { json: r, text: `${r.token}\n(token ${r.id}, expires ${r.expiresAt}; shown once, store it now)` };
