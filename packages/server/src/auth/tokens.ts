@@ -43,6 +43,8 @@ export interface TokenSpec {
   label?: string | null;
   lifetimeSeconds: number;
   createdBy?: number | null;
+  /** Minted by an OIDC exchange for this trusted publisher (see oidc/exchange.ts). */
+  trustedPublisherId?: number | null;
 }
 
 /** Writes the token's row and returns its signed JWT: the only time the secret exists. */
@@ -59,6 +61,7 @@ export async function mintToken(db: Db, keys: KeyRing, spec: TokenSpec): Promise
     packages: spec.packages ?? null,
     cidr: spec.cidr ?? null,
     createdBy: spec.createdBy ?? spec.userId,
+    trustedPublisherId: spec.trustedPublisherId ?? null,
     expiresAt: new Date(exp * 1000),
   });
   const token = await new SignJWT({})
