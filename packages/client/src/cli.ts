@@ -50,8 +50,11 @@ accounts and access:
   token create --name L --actions LIST [--packages LIST] [--expires 30d] [--cidr LIST]
   token list [--user U | --org O] | token revoke ID
   audit [--actor U] [--action A] [--target T] [--org O] [--outcome ok|denied|failed] [--since D] [--limit N]
+  trust add <package> --issuer github|gitlab|URL --repository R --owner-id ID --workflow F [--environment E]
+  trust ls <package> | trust rm <package> <id>
+                                          CI jobs that may publish with their OIDC ID token (owners)
 
-every command takes --registry URL and --json; UNJUCKS_REGISTRY and UNJUCKS_TOKEN override the config file.
+every command takes --registry URL and --json; UNJUCKS_REGISTRY and UNJUCKS_TOKEN (or REGISTRY_TOKEN) override the config file.
 Tarballs and package documents are cached in $XDG_CACHE_HOME/unjucks (else ~/.cache/unjucks);
 --offline uses only the cache, --prefer-offline uses cached documents without asking the registry.
 
@@ -102,6 +105,11 @@ const OPTIONS = {
   offline: { type: 'boolean' },
   'prefer-offline': { type: 'boolean' },
   'frozen-lockfile': { type: 'boolean' },
+  issuer: { type: 'string' },
+  repository: { type: 'string' },
+  'owner-id': { type: 'string' },
+  workflow: { type: 'string' },
+  environment: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -156,6 +164,10 @@ async function main(argv: string[]) {
       return print(await (await accounts()).tokenCommand(settings, args, values));
     case 'audit':
       return print(await (await accounts()).auditCommand(settings, values));
+    case 'trust': {
+      const { trustCommand } = await import('./commands/trust.js');
+      return print(await trustCommand(settings, args, values));
+    }
     case 'unpublish': {
       const { unpublishCommand } = await import('./commands/unpublish.js');
       return print(await unpublishCommand(settings, args[0], !!values.force));
