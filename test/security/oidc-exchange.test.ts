@@ -69,6 +69,8 @@ describe(`trusted publishing on ${backend.label}`, () => {
   let rogue: Signer;
   let issuer: Awaited<ReturnType<typeof startIssuer>>;
   let rogueIssuer: Awaited<ReturnType<typeof startIssuer>>;
+  let gitlab: Awaited<ReturnType<typeof startIssuer>>;
+  let gitlabKey: Signer;
   let server: TestServer;
   let alice: string;
   let configHome: string;
@@ -113,11 +115,15 @@ describe(`trusted publishing on ${backend.label}`, () => {
   };
 
   beforeAll(async () => {
-    [rsa, ec, rogue] = await Promise.all([signer('RS256'), signer('ES256'), signer('RS256')]);
+    [rsa, ec, rogue, gitlabKey] = await Promise.all([signer('RS256'), signer('ES256'), signer('RS256'), signer('RS256')]);
     issuer = await startIssuer([rsa, ec], (audience) => sign(goodClaims({ aud: audience })));
     rogueIssuer = await startIssuer([rogue], async () => '');
+    gitlab = await startIssuer([gitlabKey], async () => '');
     server = await startTestServer(backend, {
-      OIDC_ISSUERS: JSON.stringify([{ issuer: issuer.url, name: 'local', claims: 'github' }]),
+      OIDC_ISSUERS: JSON.stringify([
+        { issuer: issuer.url, name: 'local', claims: 'github' },
+        { issuer: gitlab.url, name: 'local-gitlab', claims: 'gitlab' },
+      ]),
       OIDC_TOKEN_LIFETIME: `${LIFETIME_S}s`,
     });
     configHome = await mkdtemp(join(tmpdir(), 'unjucks-oidc-config-'));
@@ -139,6 +145,7 @@ describe(`trusted publishing on ${backend.label}`, () => {
     await server?.destroy();
     await issuer?.close();
     await rogueIssuer?.close();
+    await gitlab?.close();
     if (configHome) await rm(configHome, { recursive: true, force: true });
   });
 
@@ -188,7 +195,9 @@ describe(`trusted publishing on ${backend.label}`, () => {
     const row = tokens.body.tokens.find((t: { id: string }) => t.id === audit.body.records[0].detail.token);
     expect(row.label).toBe(`oidc: ${REPO} release.yml run 777001`);
     const publish = await call(server, server.adminToken, 'GET', `/audit?action=package.publish&target=${PKG}&outcome=ok`);
-    expect(publish.body.records.map((r: { tokenId: string }) => r.tokenId)).toContain(row.id);
+    expect(row.trustedPublisher).toBe(publisherId);
+    const viaJob = publish.body.records.find((r: { tokenId: string }) => r.tokenId === row.id);
+    expect(viaJob).toMatchObject({ actor: 'alice', detail: { trustedPublisher: publisherId } });
   });
 
   it('publishes through the real CLI in a GitHub Actions job with no token configured', async () => {
@@ -225,6 +234,43 @@ describe(`trusted publishing on ${backend.label}`, () => {
       expect(ok.stdout).toContain(`published ${PKG}@1.3.0`);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('publishes through the real CLI in a GitLab CI job with an id_tokens variable', async () => {
+    const add = await call(server, alice, 'POST', `/packages/${PKG}/trusted-publishers`, { issuer: gitlab.url, repository: 'acme/tools/templates', repositoryOwnerId: 77, workflow: '.gitlab-ci.yml' });
+    expect(add.status, JSON.stringify(add.body)).toBe(201);
+    const claims = {
+      iss: gitlab.url,
+      aud: server.url,
+      sub: 'project_path:acme/tools/templates:ref_type:tag:ref:v1.3.1',
+      project_path: 'acme/tools/templates',
+      namespace_id: '77',
+      namespace_path: 'acme/tools',
+      ci_config_ref_uri: 'gitlab.example.com/acme/tools/templates//.gitlab-ci.yml@refs/tags/v1.3.1',
+      pipeline_id: '5150',
+      jti: randomUUID(),
+      iat: now(),
+      nbf: now(),
+      exp: now() + 300,
+    };
+    const idToken = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: gitlabKey.kid, typ: 'JWT' }).sign(gitlabKey.privateKey);
+    const dir = await writePackageDir(PKG, '1.3.1');
+    try {
+      const env = { XDG_CONFIG_HOME: configHome, GITLAB_CI: 'true' };
+      const without = await unjucks(['publish', dir, '--registry', server.url], { env });
+      expect(without.code).toBe(1);
+      expect(without.stderr).toContain(`id_tokens: { UNJUCKS_ID_TOKEN: { aud: ${server.url} } }`);
+      const r = await unjucks(['publish', dir, '--registry', server.url], { env: { ...env, UNJUCKS_ID_TOKEN: idToken } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`published ${PKG}@1.3.1`);
+      const audit = await call(server, server.adminToken, 'GET', '/audit?action=oidc.exchange&outcome=ok&limit=1');
+      expect(audit.body.records[0]).toMatchObject({ actor: 'oidc:local-gitlab:acme/tools/templates', detail: { runId: '5150', trustedPublisher: add.body.id } });
+      // The GitHub job's token does not fit the GitLab publisher, nor the other way round.
+      await refused(await new SignJWT({ ...claims, jti: randomUUID(), project_path: REPO }).setProtectedHeader({ alg: 'RS256', kid: gitlabKey.kid }).sign(gitlabKey.privateKey), 403, /no trusted publisher/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await call(server, alice, 'DELETE', `/packages/${PKG}/trusted-publishers/${add.body.id}`);
     }
   });
 

@@ -117,6 +117,7 @@ export const TokenRowSchema = z
     expiresAt: z.string(),
     lastUsedAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
+    trustedPublisher: z.number().nullable().optional().describe('Set on tokens minted by an OIDC exchange: the trusted publisher they act for.'),
   })
   .loose()
   .meta({ id: 'TokenRow' });

@@ -22,6 +22,8 @@ export interface Actor {
   jti: string;
   actions: readonly TokenAction[];
   packages: readonly string[] | null;
+  /** Set when the token came from an OIDC exchange: the trusted publisher (a CI job) that acts through it. */
+  trustedPublisherId?: number | null;
 }
 
 export interface MintedToken {
@@ -137,6 +139,7 @@ async function checkRow(db: Db, payload: { jti: string; sub: string }, ip: strin
       cidr: tokens.cidr,
       expiresAt: tokens.expiresAt,
       revokedAt: tokens.revokedAt,
+      trustedPublisherId: tokens.trustedPublisherId,
       lastUsedAt: tokens.lastUsedAt,
       lastUsedIp: tokens.lastUsedIp,
       userId: users.id,
@@ -158,5 +161,5 @@ async function checkRow(db: Db, payload: { jti: string; sub: string }, ip: strin
       .set({ lastUsedAt: sql`now()`, lastUsedIp: ip })
       .where(and(eq(tokens.jti, row.jti), or(isNull(tokens.lastUsedAt), lt(tokens.lastUsedAt, sql`now() - interval '1 second'`))));
   }
-  return { userId: row.userId, userName: row.userName, isAdmin: row.isAdmin, jti: row.jti, actions: row.actions, packages: row.packages };
+  return { userId: row.userId, userName: row.userName, isAdmin: row.isAdmin, jti: row.jti, actions: row.actions, packages: row.packages, trustedPublisherId: row.trustedPublisherId };
 }
