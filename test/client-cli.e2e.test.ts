@@ -76,7 +76,7 @@ describe('the unjucks command line', () => {
       const main = await unjucks(args, opts);
       expect(main.code, args.join(' ')).toBe(0);
       expect(main.stdout).toMatch(/^usage: unjucks <command> \[options\]\n/);
-      expect(main.stdout).toMatch(/UNJUCKS_REGISTRY and UNJUCKS_TOKEN override the config file/);
+      expect(main.stdout).toMatch(/UNJUCKS_REGISTRY and UNJUCKS_TOKEN \(or REGISTRY_TOKEN\) override the config file/);
       expect(main.stdout).toMatch(/handed to the Unjucks generator/);
     }
   });

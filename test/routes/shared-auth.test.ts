@@ -29,6 +29,8 @@ const BODIES: Record<string, unknown> = {
   'put /api/v1/orgs/{org}/access/{team}': { role: 'reader' },
   'put /api/v1/orgs/{org}/visibility': { visibility: 'private' },
   'post /api/v1/auth/login': { username: 'nobody', password: 'wrong' },
+  'post /api/v1/packages/{name}/trusted-publishers': { issuer: 'github', repository: 'acme/app', repositoryOwnerId: '1', workflow: 'release.yml' },
+  'post /api/v1/oidc/exchange': { token: 'not.a.jwt', package: 'shared-pkg' },
 };
 
 let h: Harness;

@@ -31,10 +31,11 @@ const main = defineCommand({
     access: () => import('./commands/access.js').then((m) => m.default),
     token: () => import('./commands/token.js').then((m) => m.default),
     audit: () => import('./commands/audit.js').then((m) => m.default),
+    trust: () => import('./commands/trust.js').then((m) => m.default),
   },
 });
 
-const EPILOGUE = `Every command takes --registry URL and --json; UNJUCKS_REGISTRY and UNJUCKS_TOKEN override the config file.
+const EPILOGUE = `Every command takes --registry URL and --json; UNJUCKS_REGISTRY and UNJUCKS_TOKEN (or REGISTRY_TOKEN) override the config file.
 Tarballs and package documents are cached in $XDG_CACHE_HOME/unjucks (else ~/.cache/unjucks).
 
 Any other command (generate, new, ...) is handed to the Unjucks generator's own \`unjucks\` command when

@@ -36,7 +36,7 @@ export interface Settings {
   token: string | undefined;
 }
 
-/** Precedence: --registry flag, then UNJUCKS_REGISTRY / UNJUCKS_TOKEN, then the config file. */
+/** Precedence: --registry flag, then UNJUCKS_REGISTRY / UNJUCKS_TOKEN (else REGISTRY_TOKEN), then the config file. */
 export async function resolveSettings(flags: { registry?: string }, env = process.env): Promise<Settings> {
   const file = await readConfig(env);
   const registry = (flags.registry || env.UNJUCKS_REGISTRY || file.registry || DEFAULT_REGISTRY).replace(/\/+$/, '');
@@ -45,5 +45,6 @@ export async function resolveSettings(flags: { registry?: string }, env = proces
   } catch {
     throw new CliError(`the registry URL ${JSON.stringify(registry)} is not a URL; pass --registry http://host:port`);
   }
-  return { registry, token: env.UNJUCKS_TOKEN || file.token };
+  // REGISTRY_TOKEN: the name CI examples for this tool use for the secret.
+  return { registry, token: env.UNJUCKS_TOKEN || env.REGISTRY_TOKEN || file.token };
 }

@@ -25,7 +25,14 @@ export async function publishCommand(settings: Settings, opts: { dir: string; ta
       quality: packed.report.quality,
       capabilities: packed.report.capabilities,
     };
-  if (!settings.token) throw new CliError(`publishing needs a token: run unjucks login --registry ${settings.registry} --token <token>, or set UNJUCKS_TOKEN`);
+  if (!settings.token) {
+    // Trusted publishing: in a CI job that can prove who it is, no long-lived secret is needed.
+    const { ciIdToken, exchangeIdToken } = await import('./oidc.js');
+    const idToken = await ciIdToken(settings.registry);
+    if (!idToken)
+      throw new CliError(`publishing needs a token: run unjucks login --registry ${settings.registry} --token <token>, set UNJUCKS_TOKEN (or REGISTRY_TOKEN), or publish from a CI job with trusted publishing (see unjucks trust)`);
+    settings = { ...settings, token: (await exchangeIdToken(settings, idToken, name)).token };
+  }
   const query = opts.tag ? `?tag=${encodeURIComponent(opts.tag)}` : '';
   const { status, body } = await postBytes<PublishResult>(settings, `${settings.registry}/api/v1/packages${query}`, packed.tarball, `publishing ${name}@${version}`);
   return { dryRun: false as const, ...body, alreadyPublished: status === 200 };

@@ -117,6 +117,7 @@ export const TokenRowSchema = z
     expiresAt: z.string(),
     lastUsedAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
+    trustedPublisher: z.number().nullable().optional().describe('Set on tokens minted by an OIDC exchange: the trusted publisher they act for.'),
   })
   .loose()
   .meta({ id: 'TokenRow' });
@@ -132,6 +133,38 @@ export const AuditListSchema = z
   .loose()
   .meta({ id: 'AuditList' });
 
+// ---- trusted publishing (OIDC)
+export const TrustedPublisherParams = PackageNameParams.extend({ id: z.string().min(1).describe('The trusted publisher id, as listed.') });
+export const TrustedPublisherBody = z
+  .object({
+    issuer: z.string().describe('github, gitlab, or the URL of an issuer configured with OIDC_ISSUERS.').meta({ example: 'github' }),
+    repository: z.string().describe('The repository as the CI names it.').meta({ example: 'acme/react-gen' }),
+    repositoryOwnerId: z.union([z.string(), z.number()]).describe("The numeric id of the repository's owner (GitHub repository_owner_id, GitLab namespace_id).").meta({ example: '1234567' }),
+    workflow: z.string().describe('The workflow file, optionally with @ref.').meta({ example: 'release.yml' }),
+    environment: z.string().nullable().optional().describe('The CI environment the job must run in; leave out for any.'),
+  })
+  .meta({ id: 'TrustedPublisherBody' });
+export const TrustedPublisherSchema = z
+  .object({
+    id: z.number(),
+    package: z.string(),
+    issuer: z.string(),
+    repository: z.string(),
+    repositoryOwnerId: z.string(),
+    workflow: z.string(),
+    environment: z.string().nullable(),
+    createdBy: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'TrustedPublisher' });
+export const TrustedPublisherListSchema = z.object({ name: z.string(), trustedPublishers: z.array(TrustedPublisherSchema) }).meta({ id: 'TrustedPublisherList' });
+export const OidcExchangeBody = z
+  .object({
+    token: z.string().min(1).describe("The CI job's OIDC ID token; its audience must be this registry's PUBLIC_URL."),
+    package: z.string().min(1).describe('The package to publish; the token minted is limited to it.').meta({ example: '@acme/react-gen' }),
+  })
+  .meta({ id: 'OidcExchangeBody' });
+
 export type TokenCreateRequest = z.input<typeof TokenCreateBody>;
 export type LoginRequest = z.input<typeof LoginBody>;
 export type MintedTokenResponse = z.infer<typeof MintedTokenSchema>;
@@ -145,3 +178,7 @@ export type TeamListResponse = z.infer<typeof TeamListSchema>;
 export type TokenRow = z.infer<typeof TokenRowSchema>;
 export type TokenListResponse = z.infer<typeof TokenListSchema>;
 export type AuditListResponse = z.infer<typeof AuditListSchema>;
+export type TrustedPublisherRequest = z.input<typeof TrustedPublisherBody>;
+export type TrustedPublisherResponse = z.infer<typeof TrustedPublisherSchema>;
+export type TrustedPublisherListResponse = z.infer<typeof TrustedPublisherListSchema>;
+export type OidcExchangeRequest = z.input<typeof OidcExchangeBody>;

@@ -78,6 +78,10 @@ import { usersPassword } from './routes/users-password.js';
 import { webPages } from './web/index.js';
 import { inputErrorFrom } from './routes/native-route.js';
 import { openapiJson } from './routes/openapi-json.js';
+import { oidcExchange } from './routes/oidc-exchange.js';
+import { trustedPublishersAdd } from './routes/trusted-publishers-add.js';
+import { trustedPublishersDelete } from './routes/trusted-publishers-delete.js';
+import { trustedPublishersList } from './routes/trusted-publishers-list.js';
 
 /**
  * A scoped name may arrive as one segment (`@scope%2Fname`, `%2f` as npm sends it) or two
@@ -175,6 +179,10 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   packageAccessPut(app);
   packageAccessDelete(app);
   packageVisibilityPut(app);
+  trustedPublishersList(app);
+  trustedPublishersAdd(app);
+  trustedPublishersDelete(app);
+  oidcExchange(app);
   distTagsGet(app);
   distTagsPut(app);
   distTagsDelete(app);

@@ -3,6 +3,7 @@ import { CAPABILITY_NAMES, DEFAULT_LIMITS, InputError, parseDuration, type Capab
 import semver from 'semver';
 import { parseLogLevel, type LogLevel } from './log.js';
 import { parseTrustProxy } from './client-address.js';
+import { loadOidcSettings, type OidcSettings } from './oidc/issuers.js';
 
 export interface S3Config {
   bucket: string;
@@ -50,6 +51,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Password hashing (scrypt, 128 MiB each): at once, waiting, and at once from one address. */
   passwordHashing: { concurrency: number; maxQueued: number; perAddress: number };
+  /** Trusted publishing: OIDC_ISSUERS (beside GitHub Actions and gitlab.com) and OIDC_TOKEN_LIFETIME. */
+  oidc: OidcSettings;
   /** Said once at startup: settings that work but should be changed. */
   warnings: string[];
   validation: {
@@ -100,6 +103,7 @@ export function loadConfig(env: Env = process.env): Config {
       perAddress: intVar(env, 'PASSWORD_CHECKS_PER_ADDRESS', 2),
     },
     warnings: trustProxy.deprecated ? [trustProxy.deprecated] : [],
+    oidc: loadOidcSettings(env),
     port: intVar(env, 'PORT', 3000),
     host: env.HOST || '127.0.0.1',
     publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : null,

@@ -38,6 +38,7 @@ export async function createMemoryRegistry(env: Record<string, string | undefine
     cache: new SnapshotCache(100, () => undefined),
     metrics,
     validation: config.validation,
+    oidc: config.oidc,
     search: new SearchIndex(100),
     downloads: new DownloadCounter(db, 60_000),
     afterChange: async () => undefined,

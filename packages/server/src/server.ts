@@ -64,6 +64,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       cache: new SnapshotCache(2000, (hit) => metrics.cache.inc({ cache: 'metadata', result: hit ? 'hit' : 'miss' })),
       metrics,
       validation: config.validation,
+      oidc: config.oidc,
       search: sync.engine,
       downloads,
       afterChange: (id) => sync.refresh([id]),

@@ -127,6 +127,7 @@ export async function listTokens(db: Db, actor: Actor | null, scope: { user?: st
       lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
       lastUsedIp: t.lastUsedIp,
       revokedAt: t.revokedAt?.toISOString() ?? null,
+      trustedPublisher: t.trustedPublisherId,
       current: t.jti === a.jti,
     })),
   };

@@ -22,6 +22,8 @@ export interface Actor {
   jti: string;
   actions: readonly TokenAction[];
   packages: readonly string[] | null;
+  /** Set when the token came from an OIDC exchange: the trusted publisher (a CI job) that acts through it. */
+  trustedPublisherId?: number | null;
 }
 
 export interface MintedToken {
@@ -43,6 +45,8 @@ export interface TokenSpec {
   label?: string | null;
   lifetimeSeconds: number;
   createdBy?: number | null;
+  /** Minted by an OIDC exchange for this trusted publisher (see oidc/exchange.ts). */
+  trustedPublisherId?: number | null;
 }
 
 /** Writes the token's row and returns its signed JWT: the only time the secret exists. */
@@ -59,6 +63,7 @@ export async function mintToken(db: Db, keys: KeyRing, spec: TokenSpec): Promise
     packages: spec.packages ?? null,
     cidr: spec.cidr ?? null,
     createdBy: spec.createdBy ?? spec.userId,
+    trustedPublisherId: spec.trustedPublisherId ?? null,
     expiresAt: new Date(exp * 1000),
   });
   const token = await new SignJWT({})
@@ -134,6 +139,7 @@ async function checkRow(db: Db, payload: { jti: string; sub: string }, ip: strin
       cidr: tokens.cidr,
       expiresAt: tokens.expiresAt,
       revokedAt: tokens.revokedAt,
+      trustedPublisherId: tokens.trustedPublisherId,
       lastUsedAt: tokens.lastUsedAt,
       lastUsedIp: tokens.lastUsedIp,
       userId: users.id,
@@ -155,5 +161,5 @@ async function checkRow(db: Db, payload: { jti: string; sub: string }, ip: strin
       .set({ lastUsedAt: sql`now()`, lastUsedIp: ip })
       .where(and(eq(tokens.jti, row.jti), or(isNull(tokens.lastUsedAt), lt(tokens.lastUsedAt, sql`now() - interval '1 second'`))));
   }
-  return { userId: row.userId, userName: row.userName, isAdmin: row.isAdmin, jti: row.jti, actions: row.actions, packages: row.packages };
+  return { userId: row.userId, userName: row.userName, isAdmin: row.isAdmin, jti: row.jti, actions: row.actions, packages: row.packages, trustedPublisherId: row.trustedPublisherId };
 }

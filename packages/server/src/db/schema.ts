@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, check, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigserial, boolean, check, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import type { AccessRole, Manifest, TokenAction, ValidationReport, Visibility } from '@unjucks/core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -41,6 +41,11 @@ export const tokens = pgTable('tokens', {
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   lastUsedIp: text('last_used_ip'),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  /**
+   * Set on tokens minted by POST /api/v1/oidc/exchange: the trusted publisher whose CI job asked
+   * for it. Removing the trusted publisher deletes its tokens, so they stop working at once.
+   */
+  trustedPublisherId: integer('trusted_publisher_id').references((): AnyPgColumn => trustedPublishers.id, { onDelete: 'cascade' }),
 }, (t) => [index('tokens_user_idx').on(t.userId)]);
 
 /** An org owns the scope of its name: `acme` owns `@acme/*`. */
@@ -271,3 +276,41 @@ export const searchDocuments = pgTable('search_documents', {
 export const searchTerms = pgTable('search_terms', {
   term: text('term').primaryKey(),
 });
+
+/**
+ * CI jobs a package's owners trust to publish it (README: "Trusted publishing"). A job's OIDC ID
+ * token is matched on every field; the token minted belongs to the owner who added the row.
+ */
+export const trustedPublishers = pgTable(
+  'trusted_publishers',
+  {
+    id: serial('id').primaryKey(),
+    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    /** The issuer's URL, exactly as its tokens' `iss`. */
+    issuer: text('issuer').notNull(),
+    repository: text('repository').notNull(),
+    /** Ids, unlike names, are never given to someone else when an account is deleted or renamed. */
+    repositoryOwnerId: text('repository_owner_id').notNull(),
+    /** A workflow file name or path, optionally with @ref (see workflowMatches in @unjucks/core). */
+    workflow: text('workflow').notNull(),
+    /** null: any environment (or none). */
+    environment: text('environment'),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('trusted_publishers_package_idx').on(t.packageId), index('trusted_publishers_match_idx').on(t.issuer, t.repositoryOwnerId)],
+);
+
+/**
+ * ID token ids already exchanged, until the token would have expired anyway: a replayed token is
+ * refused on every replica, since they share this table.
+ */
+export const oidcUsedJtis = pgTable(
+  'oidc_used_jtis',
+  {
+    issuer: text('issuer').notNull(),
+    jti: text('jti').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.jti] }), index('oidc_used_jtis_expires_idx').on(t.expiresAt)],
+);

@@ -38,6 +38,8 @@ export function audited(action: string, target: (c: Ctx) => AuditTarget = () => 
       return;
     }
     const error = c.error ? (isInputError(c.error) ? c.error.message : 'internal error') : null;
+    // A CI job acting through an exchanged token is named on every record it causes.
+    const via = actor?.trustedPublisherId ? { trustedPublisher: actor.trustedPublisherId } : null;
     try {
       await recordAudit(c.get('registry').db, {
         actor: actor?.userName ?? extra.actor ?? null,
@@ -48,7 +50,7 @@ export function audited(action: string, target: (c: Ctx) => AuditTarget = () => 
         org: extra.org ?? base.org ?? null,
         outcome: outcomeOf(status),
         status,
-        detail: error || extra.detail ? { ...extra.detail, ...(error ? { error } : {}) } : null,
+        detail: error || extra.detail || via ? { ...via, ...extra.detail, ...(error ? { error } : {}) } : null,
       });
     } catch (e) {
       // The write itself is done and answered; a lost record is logged loudly, not turned into a failure.

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { GITHUB_ACTIONS_ISSUER, issuerUrlOf, parseTrustedPublisher, workflowMatches } from './trusted-publishing.js';
+
+const GH = 'acme/app/.github/workflows/release.yml@refs/heads/main';
+const GL = 'gitlab.com/acme/tools/app//.gitlab-ci.yml@refs/tags/v1.0.0';
+
+describe('workflowMatches', () => {
+  it.each([
+    ['release.yml', GH],
+    ['release.yml@refs/heads/main', GH],
+    ['acme/app/.github/workflows/release.yml', GH],
+    [GH, GH],
+    ['.gitlab-ci.yml', GL],
+    ['.gitlab-ci.yml@refs/tags/v1.0.0', GL],
+  ])('%s matches %s', (configured, claim) => expect(workflowMatches(configured, claim)).toBe(true));
+
+  it.each([
+    ['ci.yml', GH],
+    ['release.yml@refs/heads/dev', GH],
+    ['release', GH],
+    ['elease.yml', GH],
+    ['workflows/release.yml', GH],
+    ['release.yml', ''],
+    ['.gitlab-ci.yml@refs/heads/main', GL],
+  ])('%s does not match %s', (configured, claim) => expect(workflowMatches(configured, claim)).toBe(false));
+});
+
+describe('parseTrustedPublisher', () => {
+  it('expands issuer aliases, trims, and reads a numeric owner id as text', () => {
+    expect(parseTrustedPublisher({ issuer: 'GitHub', repository: ' acme/app ', repositoryOwnerId: 42, workflow: 'release.yml', environment: '' })).toEqual({
+      issuer: GITHUB_ACTIONS_ISSUER,
+      repository: 'acme/app',
+      repositoryOwnerId: '42',
+      workflow: 'release.yml',
+      environment: null,
+    });
+    expect(issuerUrlOf('https://gitlab.example.com/')).toBe('https://gitlab.example.com');
+  });
+
+  it.each([
+    [{ repository: 'a/b', repositoryOwnerId: '1', workflow: 'w.yml' }, /issuer is required/],
+    [{ issuer: 'ftp://x', repository: 'a/b', repositoryOwnerId: '1', workflow: 'w.yml' }, /issuer must be/],
+    [{ issuer: 'github', repositoryOwnerId: '1', workflow: 'w.yml' }, /repository is required/],
+    [{ issuer: 'github', repository: 'a/b', workflow: 'w.yml' }, /repositoryOwnerId is required/],
+    [{ issuer: 'github', repository: 'a/b', repositoryOwnerId: '1' }, /workflow is required/],
+    [{ issuer: 'github', repository: 'a b', repositoryOwnerId: '1', workflow: 'w.yml' }, /without spaces/],
+  ])('refuses %j', (body, why) => expect(() => parseTrustedPublisher(body)).toThrow(why));
+});
