@@ -29,6 +29,9 @@ const BODIES: Record<string, unknown> = {
   'put /api/v1/orgs/{org}/access/{team}': { role: 'reader' },
   'put /api/v1/orgs/{org}/visibility': { visibility: 'private' },
   'post /api/v1/auth/login': { username: 'nobody', password: 'wrong' },
+  'post /api/v1/packages/{name}/{version}/reject': { reason: 'not good' },
+  'put /api/v1/packages/{name}/review-policy': { requiredApprovals: 1 },
+  'put /api/v1/orgs/{org}/review-policy': { requiredApprovals: 1 },
 };
 
 let h: Harness;

@@ -40,7 +40,6 @@ export const ReviewPolicyBody = z
   .object({ requiredApprovals: z.number().int().min(0).max(MAX_REQUIRED_APPROVALS).describe('Approvals by maintainers other than the publisher before a new version goes live; 0 turns reviews off.') })
   .meta({ id: 'ReviewPolicyBody' });
 export const RejectBody = z.object({ reason: z.string().trim().min(1, 'say why the release is rejected').max(1024) }).meta({ id: 'RejectBody' });
-export const ApproveBody = z.object({ comment: z.string().max(1024).optional() }).meta({ id: 'ApproveBody' });
 /** npm sends the bare version string; the object form reads better in curl. */
 export const DistTagBody = z.union([z.string(), z.object({ version: z.string() })]).meta({ id: 'DistTagBody' });
 
@@ -58,7 +57,8 @@ export const SearchQuery = z.object({
   from: wholeNumber('from'),
   deprecated: z.string().optional(),
 });
-export const DiffQuery = z.object({ from: z.string().min(1).describe('The version to compare against (the older one, usually).') });
+// Optional here so a private package's outsiders get its 404 before any rule about the query.
+export const DiffQuery = z.object({ from: z.string().optional().describe('The version to compare against (the older one, usually); required.') });
 export const SuggestQuery = z.object({ q: z.string().optional() });
 export const TokensListQuery = z.object({ user: z.string().optional(), org: z.string().optional() });
 export const AuditQuery = z.object({

@@ -78,6 +78,11 @@ import { usersPassword } from './routes/users-password.js';
 import { webPages } from './web/index.js';
 import { inputErrorFrom } from './routes/native-route.js';
 import { openapiJson } from './routes/openapi-json.js';
+import { packageReviews } from './routes/package-reviews.js';
+import { orgReviewPolicy, packageReviewPolicy } from './routes/review-policy.js';
+import { versionApprove } from './routes/version-approve.js';
+import { versionDiff } from './routes/version-diff.js';
+import { versionReject } from './routes/version-reject.js';
 
 /**
  * A scoped name may arrive as one segment (`@scope%2Fname`, `%2f` as npm sends it) or two
@@ -180,6 +185,13 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   distTagsDelete(app);
   tarballGet(app);
   versionReport(app);
+  // Reviewed releases; before :spec too ("reviews", "review-policy").
+  packageReviews(app);
+  packageReviewPolicy(app);
+  orgReviewPolicy(app);
+  versionApprove(app);
+  versionReject(app);
+  versionDiff(app);
   packagesResolve(app);
   versionDeprecate(app);
   versionUnpublish(app);
