@@ -36,6 +36,12 @@ commands:
   search <query> [--size N]               find packages; qualifiers: keyword: scope: author: generator:
                                           capability: -capability: is:deprecated
 
+reviewed releases (when an org or package requires approvals, a publish is staged until approved):
+  reviews <name>                          staged and rejected versions with their approvals (maintainers)
+  approve <name>@<version>                approve a staged version (not your own); live once enough approved
+  reject <name>@<version> --reason WHY    reject a staged version for good
+  diff <name>@<from> <name>@<to>          files, patches, capability and finding changes between versions
+
 accounts and access:
   user add NAME [--admin] [--password] | user rm NAME | user ls | user passwd [NAME] [--current]
                                           (admins; passwords are read from stdin or the terminal)
@@ -99,6 +105,7 @@ const OPTIONS = {
   since: { type: 'string' },
   until: { type: 'string' },
   limit: { type: 'string' },
+  reason: { type: 'string' },
   offline: { type: 'boolean' },
   'prefer-offline': { type: 'boolean' },
   'frozen-lockfile': { type: 'boolean' },
@@ -160,6 +167,14 @@ async function main(argv: string[]) {
       const { unpublishCommand } = await import('./commands/unpublish.js');
       return print(await unpublishCommand(settings, args[0], !!values.force));
     }
+    case 'approve':
+      return print(await (await import('./commands/approve.js')).runApprove(settings, args[0]));
+    case 'reject':
+      return print(await (await import('./commands/approve.js')).runReject(settings, args[0], values.reason));
+    case 'reviews':
+      return print(await (await import('./commands/approve.js')).runReviews(settings, args[0]));
+    case 'diff':
+      return print(await (await import('./commands/diff.js')).runDiff(settings, args));
     case 'publish': {
       const { publishCommand } = await import('./commands/publish.js');
       const r = await publishCommand(settings, { dir: args[0] ?? '.', tag: values.tag, dryRun: !!values['dry-run'] });
@@ -170,6 +185,8 @@ async function main(argv: string[]) {
           console.log(`integrity: ${r.integrity}`);
         } else {
           console.log(`${r.alreadyPublished ? 'already published' : 'published'} ${r.name}@${r.version}`);
+          if (r.status === 'staged')
+            console.log(`staged: not installable until ${r.requiredApprovals ?? 'enough'} maintainer(s) other than you approve it (unjucks approve ${r.name}@${r.version})`);
           console.log(`integrity: ${r.integrity}`);
           if (r.warnings) console.log(`${r.warnings} warning(s); run unjucks validate to see them`);
         }
