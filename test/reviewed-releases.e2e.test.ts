@@ -70,7 +70,7 @@ describe(`reviewed releases on ${backend.label}`, () => {
     // 1.1.0 through the real CLI: README and template changed, legacy.njk removed, a binary and a shell command added.
     const dir = await writePackageDir(kit, '1.1.0', {
       'README.md': `# ${kit}\nnow with a shell step\n`,
-      '_templates/component/react/component.njk': '---\nto: src/{{ name }}.tsx\nsh: echo generated\n---\nexport const {{ name }} = () => <div />;\n',
+      '_templates/component/react/component.njk': '---\nto: src/{{ name }}.tsx\nsh: echo generated\n---\nexport const {{ name }} = () => <div>{{ name | shout }}</div>;\n',
       'assets/logo.png': '\u0089PNG\r\n\u001a\n\u0000\u0000\u0000\rIHDR\u0000',
     }, manifestFor(kit, '1.1.0'));
     dirs.push(dir);
@@ -147,7 +147,8 @@ describe(`reviewed releases on ${backend.label}`, () => {
     expect(out).toContain('--- a/_templates/component/react/component.njk\t1.0.0');
     expect(out).toContain('+++ b/_templates/component/react/component.njk\t1.1.0');
     expect(out).toMatch(/^-export const \{\{ name \}\} = \(\) => null;$/m);
-    expect(out).toMatch(/^\+export const \{\{ name \}\} = \(\) => <div \/>;$/m);
+    expect(out).toMatch(/^\+export const \{\{ name \}\} = \(\) => <div>\{\{ name \| shout \}\}<\/div>;$/m);
+    expect(out).toMatch(/^findings:\n {2}\+ warning nunjucks\/\S+ _templates\/component\/react\/component\.njk: .*shout/m);
     expect(out).toMatch(/^\+sh: echo generated$/m);
     expect(out).toMatch(/^-old$/m);
 
@@ -158,6 +159,8 @@ describe(`reviewed releases on ${backend.label}`, () => {
     expect(byPath['package.json']).toMatchObject({ status: 'changed' });
     expect(json.capabilities).toEqual({ added: ['shell'], removed: [] });
     expect(json.unchanged).toBe(0);
+    expect(json.findings.added).toEqual([expect.objectContaining({ severity: 'warning', file: '_templates/component/react/component.njk', message: expect.stringContaining('shout') })]);
+    expect(json.findings.removed).toEqual([]);
     // Going back the other way turns the capability change around.
     expect((await api(tokens.bob!, 'GET', `/packages/${k}/1.0.0/diff?from=1.1.0`)).body.capabilities).toEqual({ added: [], removed: ['shell'] });
 
