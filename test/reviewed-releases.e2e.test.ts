@@ -106,6 +106,10 @@ describe(`reviewed releases on ${backend.label}`, () => {
     expect(reviews.stdout).toContain(`${kit}@1.1.0: staged (0 of 1 approval(s))`);
     expect(reviews.stdout).toContain('capabilities: shell');
     expect((await api(tokens.rita!, 'GET', `/packages/${k}/reviews`)).body.versions).toEqual([]);
+    expect((await cli('bob', ['info', kit])).stdout).toContain(`staged (not installable): 1.1.0, 0 of 1 approval(s); see unjucks reviews ${kit}`);
+    const readerInfo = await cli('rita', ['info', kit]);
+    expect(readerInfo.stdout).toContain('versions: 1.0.0\n');
+    expect(readerInfo.stdout).not.toContain('1.1.0');
 
     // No tag may point at it.
     const tag = await api(tokens.bob!, 'PUT', `/packages/${k}/dist-tags/next`, '1.1.0');
