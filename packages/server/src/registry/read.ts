@@ -91,7 +91,7 @@ export async function getTarball(ctx: RegistryContext, actor: Actor | null, name
   const blob = await ctx.store.get(row.blobKey);
   if (!blob) throw new Error(`blob ${row.blobKey} of ${name}@${version} is missing from storage`);
   // A held version's bytes are for its reviewers: never let a shared cache keep them.
-  return { blob, shasum: row.shasum, integrity: row.integrity, size: row.size, packageId: s.pkg.id, private: s.pkg.private || !s.versions.has(version) };
+  return { blob, shasum: row.shasum, integrity: row.integrity, size: row.size, packageId: s.pkg.id, private: s.pkg.private || !s.versions.has(version), held: !s.versions.has(version) };
 }
 
 /** The validation report stored with a version at publish time. */
