@@ -31,6 +31,9 @@ const BODIES: Record<string, unknown> = {
   'post /api/v1/auth/login': { username: 'nobody', password: 'wrong' },
   'post /api/v1/packages/{name}/trusted-publishers': { issuer: 'github', repository: 'acme/app', repositoryOwnerId: '1', workflow: 'release.yml' },
   'post /api/v1/oidc/exchange': { token: 'not.a.jwt', package: 'shared-pkg' },
+  'post /api/v1/packages/{name}/{version}/reject': { reason: 'not good' },
+  'put /api/v1/packages/{name}/review-policy': { requiredApprovals: 1 },
+  'put /api/v1/orgs/{org}/review-policy': { requiredApprovals: 1 },
 };
 
 let h: Harness;

@@ -1,4 +1,4 @@
-import type { LoginRequest, MintedTokenResponse, SearchResponse, UnpublishResponse, WhoamiResponse } from '@unjucks/core/api-schemas';
+import type { LoginRequest, MintedTokenResponse, ReviewListResponse, ReviewStateResponse, SearchResponse, UnpublishResponse, VersionDiffResponse, WhoamiResponse } from '@unjucks/core/api-schemas';
 import type { Settings } from './config.js';
 import { getJson, packageUrl, sendJson } from './http.js';
 
@@ -14,6 +14,13 @@ export const registryApi = (s: Settings) => ({
     getJson<SearchResponse>(s, `${s.registry}/api/v1/search?q=${encodeURIComponent(query)}&size=${size}`, `searching for "${query}"`),
   unpublish: async (name: string, version: string | null, what: string) =>
     (await sendJson<UnpublishResponse>(s, 'DELETE', version ? packageUrl(s.registry, name, version) : packageUrl(s.registry, name), undefined, what)).body,
+  approve: async (name: string, version: string) =>
+    (await sendJson<ReviewStateResponse>(s, 'POST', packageUrl(s.registry, name, version, 'approve'), undefined, `approving ${name}@${version}`)).body,
+  reject: async (name: string, version: string, reason: string) =>
+    (await sendJson<ReviewStateResponse>(s, 'POST', packageUrl(s.registry, name, version, 'reject'), { reason }, `rejecting ${name}@${version}`)).body,
+  reviews: (name: string) => getJson<ReviewListResponse>(s, packageUrl(s.registry, name, 'reviews'), `listing the releases of ${name} waiting for review`),
+  diff: (name: string, from: string, to: string) =>
+    getJson<VersionDiffResponse>(s, `${packageUrl(s.registry, name, to, 'diff')}?from=${encodeURIComponent(from)}`, `comparing ${name}@${from} with ${name}@${to}`),
 });
 
 export type { SearchResponse, WhoamiResponse };

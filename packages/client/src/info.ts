@@ -2,6 +2,17 @@ import { generatorsOf, resolveSpec, SCRIPT_CAPABILITIES, sortVersions, type Pack
 import type { Settings } from './config.js';
 import { CliError } from './errors.js';
 import { getJson, packageUrl } from './http.js';
+import type { ReviewListResponse } from '@unjucks/core/api-schemas';
+
+/**
+ * Versions waiting for review (or rejected), which the registry lists to maintainers only. A
+ * registry without reviewed releases answers 404 for the list: info then shows none.
+ */
+async function heldVersions(settings: Settings, name: string) {
+  if (!settings.token) return [];
+  const list = await getJson<ReviewListResponse>(settings, packageUrl(settings.registry, name, 'reviews'), `listing the releases of ${name} waiting for review`).catch(() => null);
+  return (list?.versions ?? []).map((v) => ({ version: v.version, status: v.status, approvals: v.approvals.filter((a) => a.decision === 'approve').length, required: Math.max(1, v.requiredApprovals) }));
+}
 
 export async function infoCommand(settings: Settings, opts: { name: string; spec: string }) {
   const doc = await getJson<PackageDoc>(settings, packageUrl(settings.registry, opts.name), `looking up ${opts.name}`);
@@ -9,6 +20,7 @@ export async function infoCommand(settings: Settings, opts: { name: string; spec
   const chosen = resolveSpec(opts.spec, versions, doc['dist-tags']);
   if (!chosen) throw new CliError(`no version of ${opts.name} matches "${opts.spec}" (versions: ${versions.join(', ')})`);
   const v = doc.versions[chosen]!;
+  const held = await heldVersions(settings, opts.name);
   return {
     name: doc.name,
     version: chosen,
@@ -23,6 +35,7 @@ export async function infoCommand(settings: Settings, opts: { name: string; spec
     quality: v.quality ?? null,
     // A registry from before discovery sends no generators: show what the manifest declares.
     generators: v.generators ?? generatorsOf(v.manifest, null),
+    held,
   };
 }
 
@@ -39,6 +52,8 @@ export function formatInfo(info: Awaited<ReturnType<typeof infoCommand>>): strin
   if (info.deprecated) lines.push(`DEPRECATED: ${info.deprecated}`);
   lines.push(`dist-tags: ${Object.entries(info['dist-tags']).map(([t, v]) => `${t}=${v}`).join(' ') || '(none)'}`);
   lines.push(`versions: ${info.versions.join(', ')}`);
+  for (const h of info.held)
+    lines.push(h.status === 'staged' ? `staged (not installable): ${h.version}, ${h.approvals} of ${h.required} approval(s); see unjucks reviews ${info.name}` : `rejected: ${h.version}`);
   if (info.engines?.unjucks) lines.push(`engines.unjucks: ${info.engines.unjucks}`);
   const deps = Object.entries(info.dependencies);
   lines.push(`dependencies: ${deps.length ? deps.map(([n, r]) => `${n}@${r}`).join(', ') : '(none)'}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_REQUIRED_APPROVALS } from './review.js';
 
 /**
  * The native API's request and response shapes, in one place for the server (which validates
@@ -35,6 +36,10 @@ export const NameBody = z.object({ name: z.string() }).meta({ id: 'NameBody' });
 export const RoleBody = z.object({ role: z.string().describe('owner, maintainer or reader') }).meta({ id: 'RoleBody' });
 export const VisibilityBody = z.object({ visibility: z.string().describe('public or private') }).meta({ id: 'VisibilityBody' });
 export const DeprecateBody = z.object({ message: z.string().describe('The deprecation message; empty lifts it.') }).meta({ id: 'DeprecateBody' });
+export const ReviewPolicyBody = z
+  .object({ requiredApprovals: z.number().int().min(0).max(MAX_REQUIRED_APPROVALS).describe('Approvals by maintainers other than the publisher before a new version goes live; 0 turns reviews off.') })
+  .meta({ id: 'ReviewPolicyBody' });
+export const RejectBody = z.object({ reason: z.string().trim().min(1, 'say why the release is rejected').max(1024) }).meta({ id: 'RejectBody' });
 /** npm sends the bare version string; the object form reads better in curl. */
 export const DistTagBody = z.union([z.string(), z.object({ version: z.string() })]).meta({ id: 'DistTagBody' });
 
@@ -52,6 +57,8 @@ export const SearchQuery = z.object({
   from: wholeNumber('from'),
   deprecated: z.string().optional(),
 });
+// Optional here so a private package's outsiders get its 404 before any rule about the query.
+export const DiffQuery = z.object({ from: z.string().optional().describe('The version to compare against (the older one, usually); required.') });
 export const SuggestQuery = z.object({ q: z.string().optional() });
 export const TokensListQuery = z.object({ user: z.string().optional(), org: z.string().optional() });
 export const AuditQuery = z.object({
@@ -164,6 +171,55 @@ export const OidcExchangeBody = z
     package: z.string().min(1).describe('The package to publish; the token minted is limited to it.').meta({ example: '@acme/react-gen' }),
   })
   .meta({ id: 'OidcExchangeBody' });
+export const ReviewPolicySchema = z
+  .object({
+    requiredApprovals: z.number().describe('This package or org\'s own setting.'),
+    org: z.number().nullable().optional().describe('For a scoped package: its org\'s setting.'),
+    effective: z.number().describe('What a new version needs: the higher of the two.'),
+  })
+  .meta({ id: 'ReviewPolicy' });
+export const ApprovalSchema = z.object({ approver: z.string(), decision: z.enum(['approve', 'reject']), reason: z.string().nullable(), at: z.string() }).meta({ id: 'Approval' });
+export const ReviewStateSchema = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    status: z.enum(['live', 'staged', 'rejected']),
+    publishedBy: z.string().nullable(),
+    publishedAt: z.string(),
+    requiredApprovals: z.number(),
+    approvals: z.array(ApprovalSchema),
+    capabilities: z.array(z.string()),
+    quality: z.number().nullable(),
+    errors: z.number(),
+    warnings: z.number(),
+    'dist-tags': z.record(z.string(), z.string()),
+  })
+  .meta({ id: 'ReviewState' });
+export const ReviewListSchema = z.object({ name: z.string(), requiredApprovals: z.number(), versions: z.array(ReviewStateSchema) }).meta({ id: 'ReviewList' });
+export const FindingSummarySchema = z.object({ rule: z.string(), severity: z.string(), file: z.string().nullable().optional(), message: z.string() }).loose();
+export const FileDiffSchema = z
+  .object({
+    path: z.string(),
+    status: z.enum(['added', 'removed', 'changed']),
+    binary: z.boolean(),
+    sizeBefore: z.number().nullable(),
+    sizeAfter: z.number().nullable(),
+    patch: z.string().nullable().describe('A unified diff of a text file; null for binary files and ones too large to diff.'),
+    note: z.string().optional(),
+  })
+  .meta({ id: 'FileDiff' });
+export const VersionDiffSchema = z
+  .object({
+    name: z.string(),
+    from: z.string(),
+    to: z.string(),
+    files: z.array(FileDiffSchema),
+    unchanged: z.number().describe('Files identical in both versions.'),
+    capabilities: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }),
+    findings: z.object({ added: z.array(FindingSummarySchema), removed: z.array(FindingSummarySchema) }),
+    truncated: z.boolean().describe('True when the patches were cut to keep the answer small.'),
+  })
+  .meta({ id: 'VersionDiff' });
 
 export type TokenCreateRequest = z.input<typeof TokenCreateBody>;
 export type LoginRequest = z.input<typeof LoginBody>;
@@ -182,3 +238,8 @@ export type TrustedPublisherRequest = z.input<typeof TrustedPublisherBody>;
 export type TrustedPublisherResponse = z.infer<typeof TrustedPublisherSchema>;
 export type TrustedPublisherListResponse = z.infer<typeof TrustedPublisherListSchema>;
 export type OidcExchangeRequest = z.input<typeof OidcExchangeBody>;
+export type ReviewPolicyResponse = z.infer<typeof ReviewPolicySchema>;
+export type ReviewStateResponse = z.infer<typeof ReviewStateSchema>;
+export type ReviewListResponse = z.infer<typeof ReviewListSchema>;
+export type VersionDiffResponse = z.infer<typeof VersionDiffSchema>;
+export type FileDiff = z.infer<typeof FileDiffSchema>;

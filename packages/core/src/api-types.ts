@@ -1,3 +1,4 @@
+import type { VersionStatus } from './review.js';
 import type { Manifest } from './manifest.js';
 import type { GeneratorListing } from './generators.js';
 import type { CapabilityName, ValidationReport } from './report.js';
@@ -49,6 +50,9 @@ export interface PublishResult {
   fileCount: number;
   /** False when an identical retry found the version already stored. */
   created: boolean;
+  /** staged: the version waits for `requiredApprovals` maintainers other than the publisher to approve it. */
+  status?: VersionStatus;
+  requiredApprovals?: number;
   'dist-tags': Record<string, string>;
   warnings: number;
   quality: number;

@@ -10,3 +10,4 @@ export * from './report.js';
 export * from './generators.js';
 export * from './access.js';
 export * from './trusted-publishing.js';
+export * from './review.js';

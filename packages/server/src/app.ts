@@ -82,6 +82,11 @@ import { oidcExchange } from './routes/oidc-exchange.js';
 import { trustedPublishersAdd } from './routes/trusted-publishers-add.js';
 import { trustedPublishersDelete } from './routes/trusted-publishers-delete.js';
 import { trustedPublishersList } from './routes/trusted-publishers-list.js';
+import { packageReviews } from './routes/package-reviews.js';
+import { orgReviewPolicy, packageReviewPolicy } from './routes/review-policy.js';
+import { versionApprove } from './routes/version-approve.js';
+import { versionDiff } from './routes/version-diff.js';
+import { versionReject } from './routes/version-reject.js';
 
 /**
  * A scoped name may arrive as one segment (`@scope%2Fname`, `%2f` as npm sends it) or two
@@ -188,6 +193,13 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   distTagsDelete(app);
   tarballGet(app);
   versionReport(app);
+  // Reviewed releases; before :spec too ("reviews", "review-policy").
+  packageReviews(app);
+  packageReviewPolicy(app);
+  orgReviewPolicy(app);
+  versionApprove(app);
+  versionReject(app);
+  versionDiff(app);
   packagesResolve(app);
   versionDeprecate(app);
   versionUnpublish(app);

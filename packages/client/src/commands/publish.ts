@@ -21,6 +21,8 @@ export default defineCommand({
         console.log(`integrity: ${r.integrity}`);
       } else {
         console.log(`${r.alreadyPublished ? 'already published' : 'published'} ${r.name}@${r.version}`);
+        if (r.status === 'staged')
+          console.log(`staged: not installable until ${r.requiredApprovals ?? 'enough'} maintainer(s) other than you approve it (unjucks approve ${r.name}@${r.version})`);
         console.log(`integrity: ${r.integrity}`);
         if (r.warnings) console.log(`${r.warnings} warning(s); run unjucks validate to see them`);
       }

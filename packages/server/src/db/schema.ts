@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type AnyPgColumn, bigserial, boolean, check, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
-import type { AccessRole, Manifest, TokenAction, ValidationReport, Visibility } from '@unjucks/core';
+import type { AccessRole, Manifest, ReviewDecision, TokenAction, ValidationReport, VersionStatus, Visibility } from '@unjucks/core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -54,8 +54,10 @@ export const orgs = pgTable('orgs', {
   name: text('name').notNull().unique(),
   /** Visibility of the org's packages that do not set their own. */
   defaultVisibility: text('default_visibility').$type<Visibility>().notNull().default('public'),
+  /** Approvals every new version of the org's packages needs before it goes live (0: none); see registry/review.ts. */
+  requiredApprovals: integer('required_approvals').notNull().default(0),
   createdAt: createdAt(),
-});
+}, (t) => [check('orgs_required_approvals_range', sql`${t.requiredApprovals} between 0 and 10`)]);
 
 export const orgMembers = pgTable(
   'org_members',
@@ -172,7 +174,9 @@ export const packages = pgTable('packages', {
    * Readers compare it to what they cached, so every replica serves fresh data with one lookup.
    */
   revision: integer('revision').notNull().default(0),
-}, (t) => [index('packages_canonical_name_idx').on(t.canonicalName)]);
+  /** Approvals a new version needs before it goes live; the package's org may ask for more (the higher wins). */
+  requiredApprovals: integer('required_approvals').notNull().default(0),
+}, (t) => [index('packages_canonical_name_idx').on(t.canonicalName), check('packages_required_approvals_range', sql`${t.requiredApprovals} between 0 and 10`)]);
 
 /**
  * One row per version ever published. A removed version keeps its row (removed_at set), so the
@@ -200,8 +204,38 @@ export const versions = pgTable(
     report: jsonb('report').$type<ValidationReport>(),
     /** A Sigstore bundle sent with the publish (npm publish --provenance), stored as a blob. */
     provenanceBlobKey: text('provenance_blob_key'),
+    /**
+     * live: installable. staged: stored and validated, waiting for approvals; only the package's
+     * maintainers see it. rejected: refused by a maintainer, out for good (its number stays taken).
+     */
+    status: text('status').$type<VersionStatus>().notNull().default('live'),
   },
-  (t) => [unique('versions_package_version_unique').on(t.packageId, t.version), index('versions_blob_key_idx').on(t.blobKey)],
+  (t) => [
+    unique('versions_package_version_unique').on(t.packageId, t.version),
+    index('versions_blob_key_idx').on(t.blobKey),
+    check('versions_status_known', sql`${t.status} in ('live', 'staged', 'rejected')`),
+  ],
+);
+
+/**
+ * One maintainer's decision on a staged version. At most one per person and version; names are
+ * copied in so the record outlives the account.
+ */
+export const versionApprovals = pgTable(
+  'version_approvals',
+  {
+    id: serial('id').primaryKey(),
+    versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
+    approverId: integer('approver_id').references(() => users.id, { onDelete: 'set null' }),
+    approverName: text('approver_name').notNull(),
+    decision: text('decision').$type<ReviewDecision>().notNull(),
+    reason: text('reason'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('version_approvals_one_per_approver').on(t.versionId, t.approverId),
+    check('version_approvals_decision_known', sql`${t.decision} in ('approve', 'reject')`),
+  ],
 );
 
 export const distTags = pgTable(

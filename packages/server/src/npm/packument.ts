@@ -28,6 +28,8 @@ function versionObject(publicUrl: string, name: string, v: VersionRow) {
   };
 }
 
+// Built from the snapshot's live versions only: staged and rejected ones never reach an installer,
+// and any cache of these documents inherits that.
 const ordered = (s: PackageSnapshot) => sortVersions([...s.versions.keys()]);
 
 function latestOf(s: PackageSnapshot) {

@@ -1,4 +1,4 @@
-import { and, inArray, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { resolveSpec, sortVersions, type Manifest } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
 import { privateFilter, isPrivateSql } from '../access/rights.js';
@@ -25,7 +25,7 @@ export async function unresolvedDependencies(db: Db, publisher: Actor, manifest:
   const canSee = rows.some((r) => r.private) ? await privateFilter(db, publisher) : undefined;
   const visible = rows.filter((r) => !r.private || canSee?.(r));
   const ids = visible.map((r) => r.id);
-  const live = ids.length ? await db.select({ packageId: versions.packageId, version: versions.version }).from(versions).where(and(inArray(versions.packageId, ids), isNull(versions.removedAt))) : [];
+  const live = ids.length ? await db.select({ packageId: versions.packageId, version: versions.version }).from(versions).where(and(inArray(versions.packageId, ids), isNull(versions.removedAt), eq(versions.status, 'live'))) : [];
   const tags = ids.length ? await db.select().from(distTags).where(inArray(distTags.packageId, ids)) : [];
 
   const out: string[] = [];

@@ -25,6 +25,15 @@ export async function findLiveVersion(db: Db, packageId: number, name: string, v
     .from(versions)
     .where(and(eq(versions.packageId, packageId), eq(versions.version, version), isNull(versions.removedAt)));
   if (!row) throw notFound(`version ${version} of ${name} was`);
+  // Callers hold a maintainer's right (tags, deprecate), so naming the status leaks nothing.
+  if (row.status !== 'live')
+    throw new InputError(
+      row.status === 'staged'
+        ? `${name}@${version} is staged, waiting for approvals; it can be tagged or deprecated once it is live (unjucks approve ${name}@${version})`
+        : `${name}@${version} was rejected and never goes live`,
+      409,
+      'not-live',
+    );
   return row;
 }
 

@@ -21,6 +21,8 @@ import { blobKeyFor } from '../storage/blob-store.js';
 import type { RegistryContext } from './context.js';
 import { tagsOf, touchPackage } from './lookup.js';
 import { unresolvedDependencies } from './dependency-check.js';
+import { onReleaseTransition } from './release-events.js';
+import { requiredApprovals } from './reviewers.js';
 import { assertTokenAllows, authorize, requireActor } from '../access/rights.js';
 import { claimScope } from '../access/orgs.js';
 import { grants } from '../db/schema.js';
@@ -119,6 +121,7 @@ export async function publish(
 
   let tags: Record<string, string>;
   let packageId = 0;
+  let staged = 0;
   try {
     tags = await ctx.db.transaction(async (tx) => {
       const created = await tx
@@ -137,6 +140,14 @@ export async function publish(
         // Someone else created it between our check and this transaction: it is theirs now.
         await authorize(tx as unknown as Db, publisher, 'publish:update', name, row!);
       }
+      // Reviewed releases: with approvals required, the version is stored staged, untagged and unseen.
+      const required = await requiredApprovals(tx, row!);
+      if (required > 0 && opts.tag && opts.tag !== 'latest')
+        throw new InputError(
+          `${name} requires ${required} approval(s) before a version goes live, and a staged version cannot be tagged; publish without --tag ${opts.tag} and set the tag once ${manifest.version} is approved`,
+          409,
+          'staged-untaggable',
+        );
       const inserted = await tx
         .insert(versions)
         .values({
@@ -153,12 +164,17 @@ export async function publish(
           publishedBy: publisher.userId,
           provenanceBlobKey,
           report,
+          status: required > 0 ? 'staged' : 'live',
         })
         .onConflictDoNothing({ target: [versions.packageId, versions.version] })
         .returning({ id: versions.id });
       if (inserted.length === 0) throw new VersionTaken();
       const current = await tagsOf(tx as unknown as Db, row!.id);
-      const setTag = opts.tag ?? (movesLatest(manifest.version, current.latest ?? null) ? 'latest' : null);
+      staged = required;
+      if (required > 0)
+        await onReleaseTransition(tx, { kind: 'staged', packageId: row!.id, name, version: manifest.version, actor: publisher.userName, requiredApprovals: required });
+      // `latest` moves when a staged version is approved (registry/review.ts), not now.
+      const setTag = required > 0 ? null : opts.tag ?? (movesLatest(manifest.version, current.latest ?? null) ? 'latest' : null);
       if (setTag) {
         await tx
           .insert(distTags)
@@ -180,7 +196,8 @@ export async function publish(
   }
   await ctx.afterChange(packageId);
   ctx.metrics.publishes.inc({ result: 'created' });
-  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags } };
+  const review = staged > 0 ? { status: 'staged' as const, requiredApprovals: staged } : { status: 'live' as const };
+  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags, ...review } };
 }
 
 const summary = (archive: ReadArchive, manifest: Manifest, report: ValidationReport | null) => ({
@@ -203,13 +220,15 @@ const summary = (archive: ReadArchive, manifest: Manifest, report: ValidationRep
 async function identicalRetry(db: Db, packageId: number, archive: ReadArchive, manifest: Manifest): Promise<PublishOutcome | null> {
   const { name, version } = manifest;
   const [row] = await db
-    .select({ integrity: versions.integrity, removedAt: versions.removedAt, report: versions.report })
+    .select({ integrity: versions.integrity, removedAt: versions.removedAt, report: versions.report, status: versions.status })
     .from(versions)
     .where(and(eq(versions.packageId, packageId), eq(versions.version, version)));
   if (!row) return null;
   if (row.removedAt)
     throw new InputError(`${name}@${version} was removed and its version number can never be reused; publish a new version`, 409, 'version-exists');
+  if (row.status === 'rejected')
+    throw new InputError(`${name}@${version} was rejected by a reviewer and its version number can never be reused; publish a new version`, 409, 'version-exists');
   if (row.integrity !== archive.integrity)
     throw new InputError(`${name}@${version} already exists with other contents; published versions are immutable, so bump the version`, 409, 'version-exists');
-  return { status: 200, result: { ...summary(archive, manifest, row.report), created: false, 'dist-tags': await tagsOf(db, packageId) } };
+  return { status: 200, result: { ...summary(archive, manifest, row.report), created: false, 'dist-tags': await tagsOf(db, packageId), status: row.status } };
 }

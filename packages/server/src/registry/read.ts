@@ -3,6 +3,7 @@ import type { Actor } from '../auth/tokens.js';
 import { authorizeRead } from '../access/rights.js';
 import type { RegistryContext } from './context.js';
 import { notFound } from './lookup.js';
+import { heldVersion } from './reviewers.js';
 import { rendered, type PackageSnapshot, type VersionRow } from './snapshot.js';
 
 /** Where a version's tarball downloads from; documented in the README. */
@@ -48,7 +49,6 @@ function packageDoc(publicUrl: string, s: PackageSnapshot): PackageDoc {
   };
 }
 
-/** Every live version of a package with its dist-tags and times, serialized with its ETag. */
 /** The snapshot of a package the actor may read (a private one needs the read right). */
 export async function readable(ctx: RegistryContext, actor: Actor | null, name: string) {
   const s = await ctx.cache.get(ctx.db, name);
@@ -85,18 +85,24 @@ export function versionOfTarball(name: string, file: string): string {
 export async function getTarball(ctx: RegistryContext, actor: Actor | null, name: string, file: string) {
   const s = await readable(ctx, actor, name);
   const version = versionOfTarball(name, file);
-  const row = s.versions.get(version);
+  // A staged or rejected version downloads for its reviewers only; to everyone else it does not exist.
+  const row = s.versions.get(version) ?? (await heldVersion(ctx, actor, s, version));
   if (!row) throw notFound(`version ${version} of ${name} was`);
   const blob = await ctx.store.get(row.blobKey);
   if (!blob) throw new Error(`blob ${row.blobKey} of ${name}@${version} is missing from storage`);
-  return { blob, shasum: row.shasum, integrity: row.integrity, size: row.size, packageId: s.pkg.id, private: s.pkg.private };
+  // A held version's bytes are for its reviewers: never let a shared cache keep them.
+  return { blob, shasum: row.shasum, integrity: row.integrity, size: row.size, packageId: s.pkg.id, private: s.pkg.private || !s.versions.has(version), held: !s.versions.has(version) };
 }
 
 /** The validation report stored with a version at publish time. */
 export async function getReport(ctx: RegistryContext, actor: Actor | null, name: string, version: string) {
   const s = await readable(ctx, actor, name);
-  const row = s.versions.get(version);
+  const held = s.versions.has(version) ? null : await heldVersion(ctx, actor, s, version);
+  const row = s.versions.get(version) ?? held;
   if (!row) throw notFound(`version ${version} of ${name} was`);
   if (!row.report) throw notFound(`a validation report for ${name}@${version} (published before validation existed) was`);
-  return rendered(s, `report:${version}`, () => ({ name, version, ...row.report }));
+  const report = { name, version, ...(held ? { status: held.status } : {}), ...row.report };
+  // Rendered documents are shared by every reader of the snapshot: a held version's never goes in.
+  if (held) return rendered({ ...s, rendered: new Map() }, 'report', () => report);
+  return rendered(s, `report:${version}`, () => report);
 }

@@ -13,8 +13,13 @@ export type VersionRow = typeof versions.$inferSelect & { publisherName: string 
 export interface PackageSnapshot {
   /** The row, with its effective visibility (its own, else its org's default). */
   pkg: typeof packages.$inferSelect & { private: boolean };
-  /** Live versions only. */
+  /**
+   * Live versions only: every reader (native documents, npm packuments, tarballs, resolution, and
+   * any cache built on a snapshot) sees these and nothing else.
+   */
   versions: Map<string, VersionRow>;
+  /** Staged and rejected versions, for the package's maintainers only (registry/review.ts). */
+  held: Map<string, VersionRow>;
   tags: Record<string, string>;
   /** Users with a direct owner or maintainer grant, and publishers of live versions (npm's `maintainers`). */
   maintainers: string[];
@@ -80,11 +85,13 @@ async function load(db: Db, name: string): Promise<PackageSnapshot | null> {
       .innerJoin(users, eq(users.id, grants.userId))
       .where(and(eq(grants.packageId, pkg.id), inArray(grants.role, ['owner', 'maintainer']))),
   ]);
+  const live = rows.filter((r) => r.v.status === 'live');
   return {
     pkg,
-    versions: new Map(rows.map((r) => [r.v.version, { ...r.v, publisherName: r.publisherName }])),
+    versions: new Map(live.map((r) => [r.v.version, { ...r.v, publisherName: r.publisherName }])),
+    held: new Map(rows.filter((r) => r.v.status !== 'live').map((r) => [r.v.version, { ...r.v, publisherName: r.publisherName }])),
     tags: Object.fromEntries(tagRows.map((r) => [r.tag, r.version])),
-    maintainers: [...new Set([...granted.map((g) => g.name), ...rows.map((r) => r.publisherName).filter((n): n is string => !!n)])].sort(),
+    maintainers: [...new Set([...granted.map((g) => g.name), ...live.map((r) => r.publisherName).filter((n): n is string => !!n)])].sort(),
     rendered: new Map(),
   };
 }

@@ -21,7 +21,8 @@ export async function unpublish(ctx: RegistryContext, actor: Actor | null, name:
     const live = await tx
       .select({ id: versions.id, version: versions.version, publishedAt: versions.publishedAt })
       .from(versions)
-      .where(and(eq(versions.packageId, pkg.id), isNull(versions.removedAt)));
+      // Live versions only: a staged one is rejected, not unpublished, and never holds a tag.
+      .where(and(eq(versions.packageId, pkg.id), isNull(versions.removedAt), eq(versions.status, 'live')));
     const targets = version === null ? live : live.filter((v) => v.version === version);
     if (targets.length === 0) throw notFound(version === null ? `a live version of ${name} was` : `version ${version} of ${name} was`);
     if (!a.isAdmin) {

@@ -29,14 +29,17 @@ export function tarballGet(app: App) {
 /** Streams a tarball; shared with npm's tarball route. */
 export async function serveTarball(c: Ctx) {
   const registry = c.get('registry');
-  const { blob, shasum, packageId, private: isPrivate } = await getTarball(registry, c.get('actor'), nameParam(c), c.req.param('file')!);
+  const { blob, shasum, packageId, private: isPrivate, held } = await getTarball(registry, c.get('actor'), nameParam(c), c.req.param('file')!);
   const headers = {
     ETag: `"${shasum}"`,
     'Cache-Control': `${isPrivate ? 'private' : 'public'}, max-age=31536000, immutable`,
   };
   if (ifNoneMatch(c, headers.ETag)) return c.body(null, 304, headers);
-  registry.downloads.count(packageId);
-  registry.metrics.download(nameParam(c), isPrivate);
+  // A reviewer fetching a staged version is not a user installing it: popularity counts installs.
+  if (!held) {
+    registry.downloads.count(packageId);
+    registry.metrics.download(nameParam(c), isPrivate);
+  }
   return c.body(blob.stream(), 200, {
     ...headers,
     'Content-Type': 'application/octet-stream',

@@ -63,7 +63,7 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
         .select({ id: versions.id, packageId: versions.packageId, version: versions.version, publisher: users.name })
         .from(versions)
         .leftJoin(users, eq(users.id, versions.publishedBy))
-        .where(and(inArray(versions.packageId, ids), isNull(versions.removedAt)))),
+        .where(and(inArray(versions.packageId, ids), isNull(versions.removedAt), eq(versions.status, 'live')))),
     );
   }
   const byPackage = new Map<number, typeof liveRows>();

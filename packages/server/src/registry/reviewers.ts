@@ -1,0 +1,40 @@
+import { eq } from 'drizzle-orm';
+import { effectiveApprovals, matchesPattern, scopeOf } from '@unjucks/core';
+import { roleOn } from '../access/rights.js';
+import type { Actor } from '../auth/tokens.js';
+import type { Db } from '../db/database.js';
+import { orgs } from '../db/schema.js';
+import type { RegistryContext } from './context.js';
+import type { PackageSnapshot, VersionRow } from './snapshot.js';
+
+/**
+ * Approvals the package's new versions need now: its own setting or its org's, the higher.
+ * Takes the row so a publish can ask inside its transaction, after locking it.
+ */
+export async function requiredApprovals(db: Db, pkg: { name: string; requiredApprovals: number }): Promise<number> {
+  const scope = scopeOf(pkg.name);
+  if (!scope) return pkg.requiredApprovals;
+  const [org] = await db.select({ n: orgs.requiredApprovals }).from(orgs).where(eq(orgs.name, scope));
+  return effectiveApprovals(org?.n, pkg.requiredApprovals);
+}
+
+/**
+ * Whether the actor sees a package's staged and rejected versions: a maintainer or owner of the
+ * package (or a registry admin), through a token that may read it. Readers and outsiders see
+ * only live versions, exactly as if the others did not exist.
+ */
+export async function mayReview(db: Db, actor: Actor | null, name: string, pkg: { id: number }): Promise<boolean> {
+  if (!actor || !actor.actions.includes('read')) return false;
+  if (actor.packages && !actor.packages.some((p) => matchesPattern(p, name))) return false;
+  if (actor.isAdmin) return true;
+  const role = await roleOn(db, actor.userId, name, pkg.id);
+  return role === 'owner' || role === 'maintainer';
+}
+
+/** A staged or rejected version the actor may review; null when there is none or they may not see it. */
+export async function heldVersion(ctx: RegistryContext, actor: Actor | null, s: PackageSnapshot, version: string): Promise<VersionRow | null> {
+  const row = s.held.get(version);
+  if (!row || !(await mayReview(ctx.db, actor, s.pkg.name, s.pkg))) return null;
+  return row;
+}
+
