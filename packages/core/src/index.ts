@@ -9,3 +9,4 @@ export * from './api-types.js';
 export * from './report.js';
 export * from './generators.js';
 export * from './access.js';
+export * from './events.js';
