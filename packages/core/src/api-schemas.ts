@@ -147,8 +147,10 @@ export type TokenListResponse = z.infer<typeof TokenListSchema>;
 export type AuditListResponse = z.infer<typeof AuditListSchema>;
 
 // ---- webhooks (README: "Webhooks")
-export const HookParams = z.object({ id: z.string().regex(/^\d+$/, 'a hook id is a number').transform(Number) });
-export const HookDeliveryParams = HookParams.extend({ delivery: z.string().regex(/^\d+$/, 'a delivery id is a number').transform(Number) });
+// Ids are checked by the functions after the caller's rights, so an outsider learns nothing from a 400; a malformed one is a 404.
+const numericId = z.string().transform((s) => (/^\d{1,15}$/.test(s) ? Number(s) : -1));
+export const HookParams = z.object({ id: numericId.describe('A hook id.') });
+export const HookDeliveryParams = HookParams.extend({ delivery: numericId.describe('A delivery id.') });
 export const HookCreateBody = z
   .object({
     org: z.string().optional().describe('Watch every package of this org (and, when asked, its tokens).'),

@@ -7,6 +7,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { SnapshotCache } from './snapshot.js';
 import type { DownloadCounter } from '../search/downloads.js';
 import type { SearchEngine } from '../search/sync.js';
+import type { WebhookSettings } from '../hooks/settings.js';
 
 /** What the registry operations need; routes and tests build one and pass it in. */
 export interface RegistryContext {
@@ -27,6 +28,8 @@ export interface RegistryContext {
   search: SearchEngine;
   downloads: DownloadCounter;
   metrics: Metrics;
+  /** How webhooks are checked and delivered (hooks/). */
+  webhooks: WebhookSettings;
   /** Runs after a write to a package commits, before the response: this replica's read-your-writes. */
   afterChange(packageId: number): Promise<void>;
 }
