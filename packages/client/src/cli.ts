@@ -50,6 +50,8 @@ accounts and access:
   token create --name L --actions LIST [--packages LIST] [--expires 30d] [--cidr LIST]
   token list [--user U | --org O] | token revoke ID
   audit [--actor U] [--action A] [--target T] [--org O] [--outcome ok|denied|failed] [--since D] [--limit N]
+  hook add <@org | package | pattern*> <url> [--events LIST] [--format json|slack]
+  hook ls [--org O | --package P] | hook rm ID | hook test ID | hook deliveries ID | hook redeliver ID DELIVERY
 
 every command takes --registry URL and --json; UNJUCKS_REGISTRY and UNJUCKS_TOKEN override the config file.
 Tarballs and package documents are cached in $XDG_CACHE_HOME/unjucks (else ~/.cache/unjucks);
@@ -99,6 +101,9 @@ const OPTIONS = {
   since: { type: 'string' },
   until: { type: 'string' },
   limit: { type: 'string' },
+  events: { type: 'string' },
+  format: { type: 'string' },
+  package: { type: 'string' },
   offline: { type: 'boolean' },
   'prefer-offline': { type: 'boolean' },
   'frozen-lockfile': { type: 'boolean' },
@@ -156,6 +161,10 @@ async function main(argv: string[]) {
       return print(await (await accounts()).tokenCommand(settings, args, values));
     case 'audit':
       return print(await (await accounts()).auditCommand(settings, values));
+    case 'hook': {
+      const { hookCommand } = await import('./commands/hook.js');
+      return print(await hookCommand(settings, args, values));
+    }
     case 'unpublish': {
       const { unpublishCommand } = await import('./commands/unpublish.js');
       return print(await unpublishCommand(settings, args[0], !!values.force));

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 /** The commands this client answers itself; anything else belongs to the Unjucks generator. */
 export const OWNED_COMMANDS = new Set([
   'login', 'whoami', 'validate', 'publish', 'install', 'update', 'uninstall', 'outdated', 'list', 'ls', 'unpublish',
-  'info', 'search', 'user', 'org', 'team', 'access', 'token', 'audit', 'help',
+  'info', 'search', 'user', 'org', 'team', 'access', 'token', 'audit', 'hook', 'help',
 ]);
 
 /** The name in the nearest package.json at or above `file`. */

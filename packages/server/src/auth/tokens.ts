@@ -43,6 +43,8 @@ export interface TokenSpec {
   label?: string | null;
   lifetimeSeconds: number;
   createdBy?: number | null;
+  /** Runs in the transaction that writes the token's row (the webhook outbox: token.created). */
+  inTransaction?: (tx: Db, jti: string) => Promise<void>;
 }
 
 /** Writes the token's row and returns its signed JWT: the only time the secret exists. */
@@ -51,7 +53,7 @@ export async function mintToken(db: Db, keys: KeyRing, spec: TokenSpec): Promise
   const now = Math.floor(Date.now() / 1000);
   const exp = now + Math.floor(spec.lifetimeSeconds);
   const { kid, key } = await keys.signingKey();
-  await db.insert(tokens).values({
+  const row = {
     jti,
     userId: spec.userId,
     label: spec.label ?? null,
@@ -60,7 +62,14 @@ export async function mintToken(db: Db, keys: KeyRing, spec: TokenSpec): Promise
     cidr: spec.cidr ?? null,
     createdBy: spec.createdBy ?? spec.userId,
     expiresAt: new Date(exp * 1000),
-  });
+  };
+  if (spec.inTransaction) {
+    const also = spec.inTransaction;
+    await db.transaction(async (tx) => {
+      await tx.insert(tokens).values(row);
+      await also(tx, jti);
+    });
+  } else await db.insert(tokens).values(row);
   const token = await new SignJWT({})
     .setProtectedHeader({ alg: TOKEN_ALG, kid, typ: TOKEN_TYPE })
     .setIssuer(TOKEN_ISSUER)
