@@ -11,7 +11,7 @@ import { packageTarball } from '../helpers/packages.js';
  */
 
 const PKG = 'shared-pkg';
-const VALUES: Record<string, string> = { name: PKG, version: '1.0.0', spec: '1.0.0', tag: 'beta', file: `${PKG}-1.0.0.tgz`, org: 'acme', user: 'bob', team: 'devs', principal: 'bob', id: '00000000-0000-4000-8000-000000000000' };
+const VALUES: Record<string, string> = { name: PKG, version: '1.0.0', spec: '1.0.0', tag: 'beta', file: `${PKG}-1.0.0.tgz`, org: 'acme', user: 'bob', team: 'devs', principal: 'bob', id: '00000000-0000-4000-8000-000000000000', delivery: '1' };
 
 /** A well-formed body for each route that takes one, so the request reaches the rights checks. */
 const BODIES: Record<string, unknown> = {
@@ -29,6 +29,7 @@ const BODIES: Record<string, unknown> = {
   'put /api/v1/orgs/{org}/access/{team}': { role: 'reader' },
   'put /api/v1/orgs/{org}/visibility': { visibility: 'private' },
   'post /api/v1/auth/login': { username: 'nobody', password: 'wrong' },
+  'post /api/v1/hooks': { org: 'acme', url: 'https://hooks.example.com/registry' },
 };
 
 let h: Harness;

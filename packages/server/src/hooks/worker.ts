@@ -40,7 +40,8 @@ export async function fanOut(db: Db): Promise<number> {
     const rows: { eventId: string; subscriptionId: number }[] = [];
     for (const e of events) {
       for (const s of subs) {
-        if (!s.events.includes(e.type) || !targetCovers(targetOf(s), e)) continue;
+        // A hook hears of changes made after it was created, never of older ones not yet fanned out.
+        if (e.at < s.createdAt || !s.events.includes(e.type) || !targetCovers(targetOf(s), e)) continue;
         if (!entitled.has(s.id)) entitled.set(s.id, s.createdBy === null ? Promise.resolve(false) : userMayWatch(tx, s.createdBy, targetOf(s)));
         if (await entitled.get(s.id)) rows.push({ eventId: e.id, subscriptionId: s.id });
       }
