@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_ACTIONS } from '@unjucks/core';
 import { hookEvents } from '../packages/server/src/db/schema.js';
 import { emitEvent } from '../packages/server/src/hooks/emit.js';
+import { EVENT_RETENTION_MS, pruneEvents } from '../packages/server/src/hooks/worker.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 import { packageTarball } from './helpers/packages.js';
 
@@ -76,5 +77,14 @@ describe('the webhook outbox', () => {
     ]);
     const all = (await h.db.select().from(hookEvents)).filter((e) => e.package === '@obx/kit');
     expect(all.every((e) => e.org === 'obx' && e.actor === 'root')).toBe(true);
+  });
+
+  it('keeps events and their delivery history for the retention period, then drops them', async () => {
+    const old = await emitEvent(h.db, { type: 'version.published', actor: 'root', package: 'outbox-old', version: '1.0.0' });
+    const recent = await emitEvent(h.db, { type: 'version.published', actor: 'root', package: 'outbox-old', version: '1.1.0' });
+    await h.db.execute(`update hook_events set at = now() - interval '${EVENT_RETENTION_MS / 86_400_000 + 1} days' where id = '${old}'`);
+    expect(await pruneEvents(h.db)).toBeGreaterThanOrEqual(1);
+    const left = (await h.db.select().from(hookEvents)).filter((e) => e.package === 'outbox-old').map((e) => e.id);
+    expect(left).toEqual([recent]);
   });
 });

@@ -15,6 +15,9 @@ type SubscriptionRow = typeof hookSubscriptions.$inferSelect;
 /** At most this many hooks per target: each event is sent to every one of them. */
 const MAX_HOOKS_PER_TARGET = 20;
 
+/** Package and pattern targets inside @org/ (a prefix compare: `_` in an org name is no LIKE wildcard). */
+const inScope = (org: string) => sql`left(${hookSubscriptions.target}, ${org.length + 2}) = ${`@${org}/`}`;
+
 const hidden = (id: number) => new InputError(`hook ${id} not found`, 404, 'not-found');
 
 function targetOf(body: Pick<HookCreateRequest, 'org' | 'package' | 'pattern'>): HookTarget {
@@ -103,7 +106,7 @@ export async function listHooks(ctx: RegistryContext, actor: Actor | null, q: { 
   const a = requireActor(actor, 'listing webhooks');
   assertTokenAllows(a, 'owners', null);
   const filters: (SQL | undefined)[] = [
-    q.org ? or(and(eq(hookSubscriptions.targetKind, 'org'), eq(hookSubscriptions.target, q.org)), sql`${hookSubscriptions.target} like ${`@${q.org}/%`}`) : undefined,
+    q.org ? or(and(eq(hookSubscriptions.targetKind, 'org'), eq(hookSubscriptions.target, q.org)), inScope(q.org)) : undefined,
     q.package ? and(eq(hookSubscriptions.targetKind, 'package'), eq(hookSubscriptions.target, q.package)) : undefined,
   ];
   if (!actsAsAdmin(a)) {
@@ -118,7 +121,7 @@ export async function listHooks(ctx: RegistryContext, actor: Actor | null, q: { 
       or(
         eq(hookSubscriptions.createdBy, a.userId),
         owned.length ? and(eq(hookSubscriptions.targetKind, 'org'), inArray(hookSubscriptions.target, owned)) : undefined,
-        ...owned.map((o) => sql`${hookSubscriptions.target} like ${`@${o}/%`}`),
+        ...owned.map(inScope),
       ),
     );
   }

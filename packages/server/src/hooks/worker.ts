@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
-import type { HookTarget } from '@unjucks/core';
+import { and, asc, eq, inArray, isNull, lt, lte, sql } from 'drizzle-orm';
+import { scopeOf, type HookTarget } from '@unjucks/core';
 import { recordAudit } from '../access/audit.js';
 import type { KeyRing } from '../auth/keys.js';
 import type { Db } from '../db/database.js';
@@ -132,7 +132,7 @@ export async function attemptDelivery(db: Db, keys: KeyRing, settings: WebhookSe
         ip: null,
         action: 'hook.disabled',
         target: `hook:${sub.id}`,
-        org: sub.targetKind === 'org' ? sub.target : sub.target.startsWith('@') ? sub.target.slice(1, sub.target.indexOf('/')) : null,
+        org: sub.targetKind === 'org' ? sub.target : scopeOf(sub.target),
         outcome: 'failed',
         status: result.responseCode ?? 0,
         detail: { url: sub.url, watches: sub.target, failures: sub.consecutiveFailures, lastError: result.error, fix: `fix the receiver, then "unjucks hook test ${sub.id}" re-enables it` },
@@ -140,6 +140,16 @@ export async function attemptDelivery(db: Db, keys: KeyRing, settings: WebhookSe
     }
   });
   return result;
+}
+
+/** How long events (with their deliveries and attempts) are kept: the history `hook deliveries` shows. */
+export const EVENT_RETENTION_MS = 30 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** Drops events older than the retention, and with them their deliveries and attempts (ON DELETE CASCADE). */
+export async function pruneEvents(db: Db, olderThan = new Date(Date.now() - EVENT_RETENTION_MS)): Promise<number> {
+  const gone = await db.delete(hookEvents).where(lt(hookEvents.at, olderThan)).returning({ id: hookEvents.id });
+  return gone.length;
 }
 
 /**
@@ -176,8 +186,14 @@ export class HookWorker {
     this.timer.unref();
   }
 
+  private lastPrune = 0;
+
   /** One round; returns how many deliveries it attempted. */
   async tick(): Promise<number> {
+    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      await pruneEvents(this.db);
+    }
     while ((await fanOut(this.db)) === BATCH && !this.stopped);
     let attempted = 0;
     for (;;) {

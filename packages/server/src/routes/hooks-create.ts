@@ -1,5 +1,5 @@
 import { HookCreateBody, HookCreatedSchema } from '@unjucks/core/api-schemas';
-import { createHook } from '../hooks/subscriptions.js';
+import { createHook, hookOrg } from '../hooks/subscriptions.js';
 import type { App } from './app-env.js';
 import { audited } from './audited.js';
 import { nativeRoute } from './native-route.js';
@@ -22,8 +22,7 @@ export function hooksCreate(app: App) {
     },
     async (c) => {
       const hook = await createHook(c.get('registry'), c.get('actor'), c.req.valid('json'));
-      const org = hook.target.kind === 'org' ? hook.target.name : hook.target.name.startsWith('@') ? hook.target.name.slice(1, hook.target.name.indexOf('/')) : null;
-      c.set('audit', { target: `hook:${hook.id}`, org, detail: { watches: hook.target, url: hook.url, events: hook.events, format: hook.format } });
+      c.set('audit', { target: `hook:${hook.id}`, org: hookOrg({ targetKind: hook.target.kind, target: hook.target.name }), detail: { watches: hook.target, url: hook.url, events: hook.events, format: hook.format } });
       return c.json(hook, 201);
     },
   );
