@@ -60,7 +60,6 @@ export async function createToken(db: Db, keys: KeyRing, actor: Actor | null, bo
 /** Whether a token's package patterns all lie in the org's scope: only such tokens are the org's business. */
 export const limitedToOrg = (patterns: readonly string[] | null, org: string) => !!patterns?.length && patterns.every((p) => patternCovers(`@${org}/*`, p));
 
-
 /** Orgs the actor owns in which the user is a member: through these the actor sees the user's org tokens. */
 async function ownedOrgsOf(db: Db, a: Actor, userId: number): Promise<string[]> {
   const owned = db.select({ id: orgMembers.orgId }).from(orgMembers).where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
