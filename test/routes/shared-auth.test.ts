@@ -11,7 +11,7 @@ import { packageTarball } from '../helpers/packages.js';
  */
 
 const PKG = 'shared-pkg';
-const VALUES: Record<string, string> = { name: PKG, version: '1.0.0', spec: '1.0.0', tag: 'beta', file: `${PKG}-1.0.0.tgz`, org: 'acme', user: 'bob', team: 'devs', principal: 'bob', id: '00000000-0000-4000-8000-000000000000' };
+const VALUES: Record<string, string> = { name: PKG, version: '1.0.0', spec: '1.0.0', tag: 'beta', file: `${PKG}-1.0.0.tgz`, org: 'acme', user: 'bob', team: 'devs', principal: 'bob', id: '00000000-0000-4000-8000-000000000000', delivery: '1' };
 
 /** A well-formed body for each route that takes one, so the request reaches the rights checks. */
 const BODIES: Record<string, unknown> = {
@@ -34,6 +34,7 @@ const BODIES: Record<string, unknown> = {
   'post /api/v1/packages/{name}/{version}/reject': { reason: 'not good' },
   'put /api/v1/packages/{name}/review-policy': { requiredApprovals: 1 },
   'put /api/v1/orgs/{org}/review-policy': { requiredApprovals: 1 },
+  'post /api/v1/hooks': { org: 'acme', url: 'https://hooks.example.com/registry' },
 };
 
 let h: Harness;

@@ -32,6 +32,7 @@ const main = defineCommand({
     token: () => import('./commands/token.js').then((m) => m.default),
     audit: () => import('./commands/audit.js').then((m) => m.default),
     trust: () => import('./commands/trust.js').then((m) => m.default),
+    hook: () => import('./commands/hook.js').then((m) => m.default),
     reviews: () => import('./commands/reviews.js').then((m) => m.default),
     approve: () => import('./commands/approve.js').then((m) => m.default),
     reject: () => import('./commands/reject.js').then((m) => m.default),

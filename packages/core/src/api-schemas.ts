@@ -243,3 +243,62 @@ export type ReviewStateResponse = z.infer<typeof ReviewStateSchema>;
 export type ReviewListResponse = z.infer<typeof ReviewListSchema>;
 export type VersionDiffResponse = z.infer<typeof VersionDiffSchema>;
 export type FileDiff = z.infer<typeof FileDiffSchema>;
+
+// ---- webhooks (README: "Webhooks")
+// Ids are checked by the functions after the caller's rights, so an outsider learns nothing from a 400; a malformed one is a 404.
+const numericId = z.string().transform((s) => (/^\d{1,15}$/.test(s) ? Number(s) : -1));
+export const HookParams = z.object({ id: numericId.describe('A hook id.') });
+export const HookDeliveryParams = HookParams.extend({ delivery: numericId.describe('A delivery id.') });
+export const HookCreateBody = z
+  .object({
+    org: z.string().optional().describe('Watch every package of this org (and, when asked, its tokens).'),
+    package: z.string().optional().describe('Watch one package.'),
+    pattern: z.string().optional().describe('Watch packages matching a pattern such as @acme/web-* (admins: any pattern).'),
+    url: z.string().max(2048).describe('Where deliveries are POSTed: http(s), resolving to a public address.'),
+    events: listOrCsv.optional().describe('Event types, or "*" (the default) for every event the target carries.'),
+    format: z.enum(['json', 'slack']).optional().describe('json (default): the event; slack: { text } for an incoming webhook.'),
+  })
+  .meta({ id: 'HookCreateBody' });
+export const HooksListQuery = z.object({ org: z.string().optional(), package: z.string().optional() });
+export const HookSchema = z
+  .object({
+    id: z.number(),
+    target: z.object({ kind: z.enum(['org', 'package', 'pattern']), name: z.string() }),
+    url: z.string(),
+    events: z.array(z.string()),
+    format: z.enum(['json', 'slack']),
+    enabled: z.boolean(),
+    consecutiveFailures: z.number(),
+    disabledReason: z.string().nullable(),
+    createdBy: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Hook' });
+export const HookCreatedSchema = HookSchema.extend({ secret: z.string().describe('Signs every delivery; shown once, store it now.') }).meta({ id: 'HookCreated' });
+export const HookListSchema = z.object({ hooks: z.array(HookSchema) }).meta({ id: 'HookList' });
+export const HookAttemptSchema = z
+  .object({
+    at: z.string(),
+    ok: z.boolean(),
+    durationMs: z.number(),
+    responseCode: z.number().nullable(),
+    responseStart: z.string().nullable().describe('The first bytes of the answer.'),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'HookAttempt' });
+export const HookDeliverySchema = z
+  .object({
+    id: z.number(),
+    event: z.object({ id: z.string(), type: z.string(), time: z.string() }),
+    status: z.enum(['pending', 'delivered', 'failed']),
+    nextAttemptAt: z.string().nullable(),
+    attempts: z.array(HookAttemptSchema),
+  })
+  .meta({ id: 'HookDelivery' });
+export const HookDeliveryListSchema = z.object({ deliveries: z.array(HookDeliverySchema) }).meta({ id: 'HookDeliveryList' });
+export type HookCreateRequest = z.input<typeof HookCreateBody>;
+export type HookResponse = z.infer<typeof HookSchema>;
+export type HookCreatedResponse = z.infer<typeof HookCreatedSchema>;
+export type HookListResponse = z.infer<typeof HookListSchema>;
+export type HookDeliveryResponse = z.infer<typeof HookDeliverySchema>;
+export type HookDeliveryListResponse = z.infer<typeof HookDeliveryListSchema>;

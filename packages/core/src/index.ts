@@ -11,3 +11,4 @@ export * from './generators.js';
 export * from './access.js';
 export * from './trusted-publishing.js';
 export * from './review.js';
+export * from './events.js';

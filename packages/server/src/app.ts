@@ -87,6 +87,12 @@ import { orgReviewPolicy, packageReviewPolicy } from './routes/review-policy.js'
 import { versionApprove } from './routes/version-approve.js';
 import { versionDiff } from './routes/version-diff.js';
 import { versionReject } from './routes/version-reject.js';
+import { hooksCreate } from './routes/hooks-create.js';
+import { hooksDeliveries } from './routes/hooks-deliveries.js';
+import { hooksDelete } from './routes/hooks-delete.js';
+import { hooksList } from './routes/hooks-list.js';
+import { hooksPing } from './routes/hooks-ping.js';
+import { hooksRedeliver } from './routes/hooks-redeliver.js';
 
 /**
  * A scoped name may arrive as one segment (`@scope%2Fname`, `%2f` as npm sends it) or two
@@ -235,6 +241,12 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   scopeVisibilityPut(app);
   auditList(app);
   keysRotate(app);
+  hooksCreate(app);
+  hooksList(app);
+  hooksDelete(app);
+  hooksPing(app);
+  hooksDeliveries(app);
+  hooksRedeliver(app);
   searchSuggest(app);
   search(app);
 

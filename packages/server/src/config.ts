@@ -4,6 +4,7 @@ import semver from 'semver';
 import { parseLogLevel, type LogLevel } from './log.js';
 import { parseTrustProxy } from './client-address.js';
 import { loadOidcSettings, type OidcSettings } from './oidc/issuers.js';
+import { DEFAULT_WEBHOOK_SETTINGS } from './hooks/settings.js';
 
 export interface S3Config {
   bucket: string;
@@ -55,6 +56,7 @@ export interface Config {
   oidc: OidcSettings;
   /** Said once at startup: settings that work but should be changed. */
   warnings: string[];
+  webhooks: import('./hooks/settings.js').WebhookSettings;
   validation: {
     /** Unjucks versions this registry supports; null means the validator's default list. */
     supportedUnjucks: string[] | null;
@@ -139,6 +141,17 @@ export function loadConfig(env: Env = process.env): Config {
       trustProxy: trustProxy.trust,
     },
     maxHeaderBytes: intVar(env, 'MAX_HEADER_BYTES', 16 * 1024),
+    webhooks: {
+      allowPrivate: boolVar(env, 'WEBHOOK_ALLOW_PRIVATE'),
+      resolve: null,
+      timeoutMs: Math.max(100, intVar(env, 'WEBHOOK_TIMEOUT_MS', DEFAULT_WEBHOOK_SETTINGS.timeoutMs)),
+      maxResponseBytes: intVar(env, 'WEBHOOK_RESPONSE_MAX_BYTES', DEFAULT_WEBHOOK_SETTINGS.maxResponseBytes),
+      maxAttempts: Math.max(1, intVar(env, 'WEBHOOK_MAX_ATTEMPTS', DEFAULT_WEBHOOK_SETTINGS.maxAttempts)),
+      retryBaseMs: Math.max(1, intVar(env, 'WEBHOOK_RETRY_BASE_MS', DEFAULT_WEBHOOK_SETTINGS.retryBaseMs)),
+      retryMaxMs: Math.max(1, intVar(env, 'WEBHOOK_RETRY_MAX_MS', DEFAULT_WEBHOOK_SETTINGS.retryMaxMs)),
+      disableAfter: Math.max(1, intVar(env, 'WEBHOOK_DISABLE_AFTER', DEFAULT_WEBHOOK_SETTINGS.disableAfter)),
+      pollMs: Math.max(10, intVar(env, 'WEBHOOK_POLL_MS', DEFAULT_WEBHOOK_SETTINGS.pollMs)),
+    },
     requestTimeoutMs: intVar(env, 'REQUEST_TIMEOUT_MS', 60_000),
     validation: {
       supportedUnjucks: listVar(env, 'SUPPORTED_UNJUCKS_VERSIONS', (v) => semver.valid(v) !== null, 'a semver version'),

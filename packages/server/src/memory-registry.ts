@@ -42,6 +42,7 @@ export async function createMemoryRegistry(env: Record<string, string | undefine
     search: new SearchIndex(100),
     downloads: new DownloadCounter(db, 60_000),
     afterChange: async () => undefined,
+    webhooks: config.webhooks,
   };
   return { registry, close: () => client.close() };
 }

@@ -3,7 +3,8 @@ import { serve } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
 import { createApp } from './app.js';
 import { signingKeys } from './db/schema.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, loggableError, type Logger } from './log.js';
+import { HookWorker } from './hooks/worker.js';
 import { InstrumentedBlobStore, Metrics } from './metrics.js';
 import { KeyRing } from './auth/keys.js';
 import { loadSealingKey, sealingProblem } from './auth/seal.js';
@@ -68,7 +69,11 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       search: sync.engine,
       downloads,
       afterChange: (id) => sync.refresh([id]),
+      webhooks: config.webhooks,
     };
+    // Every replica delivers webhooks; row locks keep them from sending one delivery twice.
+    const hooks = new HookWorker(database.db, keys, config.webhooks, (e) => logger.log('error', 'webhook delivery round failed', { error: loggableError(e) }));
+    hooks.start();
     const app = createApp(registry, {
       logger,
       readiness: {
@@ -123,6 +128,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
             await closed;
           }
           clearInterval(idleSweep);
+          await hooks.stop();
           await downloads.stop();
           await sync.stop();
           await database.close();

@@ -8,6 +8,7 @@ import { findPackage, touchPackage } from '../registry/lookup.js';
 import { assertOrgOwner, findOrg, setOrgVisibility } from './orgs.js';
 import { authorize, authorizeRead, isPrivateSql, requireActor, roleInScope } from './rights.js';
 import { findTeam } from './teams.js';
+import { emitEvent } from '../hooks/emit.js';
 import { findUser } from './users.js';
 
 type Grantee = { userId: number; teamId: null; label: string } | { userId: null; teamId: number; label: string };
@@ -69,7 +70,7 @@ async function isLastOwner(db: Db, packageId: number, g: Grantee): Promise<boole
 export async function grantPackage(ctx: RegistryContext, actor: Actor | null, name: string, principal: string, body: { role?: unknown }) {
   const role = assertAccessRole(body?.role);
   const pkg = await packageHead(ctx.db, name);
-  await authorize(ctx.db, actor, 'owners', name, pkg);
+  const { actor: a } = await authorize(ctx.db, actor, 'owners', name, pkg);
   const g = await grantee(ctx.db, principal);
   const scope = scopeOf(name);
   if (g.teamId !== null && scope && g.org !== scope) throw new InputError(`${name} belongs to org ${scope}; only its own teams (${scope}:<team>) can be granted a role on it`);
@@ -78,6 +79,7 @@ export async function grantPackage(ctx: RegistryContext, actor: Actor | null, na
       throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
     await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g)));
     await tx.insert(grants).values({ packageId: pkg.id, userId: g.userId, teamId: g.teamId, role });
+    await emitEvent(tx, { type: 'package.access-changed', actor: a.userName, package: name, data: { principal: g.label, role } });
     // The package document lists its maintainers.
     await touchPackage(tx, pkg.id);
   });
@@ -87,13 +89,14 @@ export async function grantPackage(ctx: RegistryContext, actor: Actor | null, na
 
 export async function revokePackage(ctx: RegistryContext, actor: Actor | null, name: string, principal: string) {
   const pkg = await packageHead(ctx.db, name);
-  await authorize(ctx.db, actor, 'owners', name, pkg);
+  const { actor: a } = await authorize(ctx.db, actor, 'owners', name, pkg);
   const g = await grantee(ctx.db, principal);
   await lockOwners(ctx.db, pkg.id, async (tx) => {
     if (!scopeOf(name) && (await isLastOwner(tx, pkg.id, g)))
       throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
     const gone = await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g))).returning();
     if (gone.length === 0) throw new InputError(`${g.label} holds no role on ${name}`, 404, 'not-found');
+    await emitEvent(tx, { type: 'package.access-changed', actor: a.userName, package: name, data: { principal: g.label, role: null } });
     await touchPackage(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
@@ -111,9 +114,10 @@ async function lockOwners(db: Db, packageId: number, work: (tx: Db) => Promise<v
 export async function setPackageVisibility(ctx: RegistryContext, actor: Actor | null, name: string, body: { visibility?: unknown }) {
   const visibility = assertVisibility(body?.visibility);
   const pkg = await packageHead(ctx.db, name);
-  await authorize(ctx.db, actor, 'owners', name, pkg);
+  const { actor: a } = await authorize(ctx.db, actor, 'owners', name, pkg);
   await ctx.db.transaction(async (tx) => {
     await tx.update(packages).set({ visibility }).where(eq(packages.id, pkg.id));
+    await emitEvent(tx, { type: 'package.visibility-changed', actor: a.userName, package: name, data: { visibility } });
     await touchPackage(tx as unknown as Db, pkg.id);
   });
   await ctx.afterChange(pkg.id);
@@ -130,7 +134,7 @@ export async function scopeAccess(db: Db, actor: Actor | null, orgName: string) 
 
 export async function grantScope(db: Db, actor: Actor | null, orgName: string, principal: string, body: { role?: unknown }) {
   const role: AccessRole = assertAccessRole(body?.role);
-  const { org } = await assertOrgOwner(db, actor, orgName);
+  const { actor: a, org } = await assertOrgOwner(db, actor, orgName);
   if (!principal.includes(':') && (await db.select().from(teams).where(and(eq(teams.orgId, org.id), eq(teams.name, principal)))).length === 0)
     throw new InputError(`roles on all of @${orgName} go to teams (${orgName}:<team>); for a user, use "unjucks org member add ${orgName} ${principal} --role ${role}"`);
   const g = await grantee(db, principal, orgName);
@@ -138,22 +142,26 @@ export async function grantScope(db: Db, actor: Actor | null, orgName: string, p
   await db.transaction(async (tx) => {
     await tx.delete(grants).where(and(eq(grants.orgId, org.id), granteeWhere(g)));
     await tx.insert(grants).values({ orgId: org.id, userId: null, teamId: g.teamId, role });
+    await emitEvent(tx, { type: 'package.access-changed', actor: a.userName, org: orgName, data: { scope: `@${orgName}`, principal: g.label, role } });
   });
   return { scope: `@${orgName}`, principal: g.label, role };
 }
 
 export async function revokeScope(db: Db, actor: Actor | null, orgName: string, principal: string) {
-  const { org } = await assertOrgOwner(db, actor, orgName);
+  const { actor: a, org } = await assertOrgOwner(db, actor, orgName);
   const g = await grantee(db, principal, orgName);
-  const gone = await db.delete(grants).where(and(eq(grants.orgId, org.id), granteeWhere(g))).returning();
-  if (gone.length === 0) throw new InputError(`${g.label} holds no role on @${orgName}`, 404, 'not-found');
+  await db.transaction(async (tx) => {
+    const gone = await tx.delete(grants).where(and(eq(grants.orgId, org.id), granteeWhere(g))).returning();
+    if (gone.length === 0) throw new InputError(`${g.label} holds no role on @${orgName}`, 404, 'not-found');
+    await emitEvent(tx, { type: 'package.access-changed', actor: a.userName, org: orgName, data: { scope: `@${orgName}`, principal: g.label, role: null } });
+  });
   return { scope: `@${orgName}`, principal: g.label, removed: true };
 }
 
 export async function setScopeVisibility(ctx: RegistryContext, actor: Actor | null, orgName: string, body: { visibility?: unknown }) {
   const visibility = assertVisibility(body?.visibility);
-  await assertOrgOwner(ctx.db, actor, orgName);
-  const ids = await setOrgVisibility(ctx.db, orgName, visibility);
+  const { actor: a } = await assertOrgOwner(ctx.db, actor, orgName);
+  const ids = await setOrgVisibility(ctx.db, orgName, visibility, a.userName);
   for (const id of ids) await ctx.afterChange(id);
   return { scope: `@${orgName}`, defaultVisibility: visibility, packages: ids.length };
 }

@@ -5,6 +5,7 @@ import type { Db } from '../db/database.js';
 import { orgInvitations, orgMembers, orgs, packages, users } from '../db/schema.js';
 import { CHANGES_CHANNEL } from '../registry/lookup.js';
 import { writeSearchDocuments } from '../search/store.js';
+import { emitEvent } from '../hooks/emit.js';
 import { actsAsAdmin, assertTokenAllows, requireActor, roleInScope } from './rights.js';
 import { findUser } from './users.js';
 
@@ -178,9 +179,11 @@ export async function removeMember(db: Db, actor: Actor | null, orgName: string,
 }
 
 /** Changes the default for the org's packages that have no setting of their own. */
-export async function setOrgVisibility(db: Db, orgName: string, visibility: 'public' | 'private') {
+export async function setOrgVisibility(db: Db, orgName: string, visibility: 'public' | 'private', actor: string | null = null) {
   return db.transaction(async (tx) => {
     await tx.update(orgs).set({ defaultVisibility: visibility }).where(eq(orgs.name, orgName));
+    // One event for the org's hooks: the default changed for every package without its own setting.
+    await emitEvent(tx, { type: 'package.visibility-changed', actor, org: orgName, data: { scope: `@${orgName}`, defaultVisibility: visibility } });
     // Every package of the scope may change visibility: bump them so every replica re-reads them.
     const touched = await tx
       .update(packages)

@@ -6,6 +6,8 @@ import { mintToken, type Actor, type MintedToken } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
 import { orgMembers, orgs, tokens, users } from '../db/schema.js';
 import { actsAsAdmin, assertTokenAllows, requireActor } from './rights.js';
+import { emitEvent } from '../hooks/emit.js';
+import { announceToken, tokenOrg } from '../hooks/token-events.js';
 import { findUser, lifetime } from './users.js';
 
 export interface CreateTokenBody {
@@ -43,6 +45,7 @@ export async function createToken(db: Db, keys: KeyRing, actor: Actor | null, bo
   }
   if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) throw new InputError('name (the token label) must be text of at most 200 characters');
   return mintToken(db, keys, {
+    inTransaction: announceToken(a.userName, owner.name, packages),
     userId: owner.id,
     userName: owner.name,
     actions,
@@ -148,8 +151,13 @@ export async function revokeToken(db: Db, actor: Actor | null, id: string) {
     if (!may)
       throw new InputError(`token ${id} belongs to another user and is not limited to the packages of an org user ${a.userName} owns, so only its user or a registry admin may revoke it`, 403, 'forbidden');
   }
-  const revokedAt = await markRevoked(db, row);
   const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, row.userId));
+  const org = tokenOrg(row.packages);
+  const revokedAt = await db.transaction(async (tx) => {
+    const at = await markRevoked(tx, row);
+    if (org && !row.revokedAt) await emitEvent(tx, { type: 'token.revoked', actor: a.userName, org, data: { id, user: user?.name ?? null, packages: row.packages } });
+    return at;
+  });
   return { id, user: user?.name ?? null, revokedAt, org: viaOrg };
 }
 

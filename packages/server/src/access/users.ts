@@ -6,6 +6,7 @@ import { mintToken, type Actor, type MintedToken } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
 import { orgMembers, orgs, users } from '../db/schema.js';
 import { checkPassword } from './password-check.js';
+import { announceToken } from '../hooks/token-events.js';
 import { accountActions, actsAsAdmin, assertAccountRights, assertTokenAllows, requireActor } from './rights.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -110,11 +111,13 @@ export async function login(db: Db, keys: KeyRing, body: LoginBody, maxLifetimeS
   const right = await checkPassword(db, { name: body.username, ip, password: body.password, hash: u?.passwordHash ?? null, purpose: 'auth.login' });
   if (!u || !right) throw new InputError('wrong username or password', 401, 'unauthorized');
   const actions = body.actions === undefined ? accountActions(u.isAdmin) : parseActions(body.actions);
+  const packages = parsePatterns(body.packages);
   return mintToken(db, keys, {
+    inTransaction: announceToken(u.name, u.name, packages),
     userId: u.id,
     userName: u.name,
     actions,
-    packages: parsePatterns(body.packages),
+    packages,
     label: typeof body.name === 'string' ? body.name.slice(0, 200) : 'login',
     lifetimeSeconds: lifetime(body.expires, maxLifetimeSeconds),
   });

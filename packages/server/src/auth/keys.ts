@@ -4,7 +4,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type Cry
 import { InputError } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { signingKeys } from '../db/schema.js';
-import { isSealed, seal, unseal } from './seal.js';
+import { isSealed, seal, unseal, type Sealed } from './seal.js';
 
 export const TOKEN_ALG = 'ES256';
 
@@ -22,6 +22,16 @@ export class KeyRing {
     private readonly db: Db,
     private readonly sealingKey: Buffer,
   ) {}
+
+  /** Seals a secret the registry must read back in the clear (webhook secrets, for HMAC), with the key that seals the signing keys. */
+  sealSecret(plain: string): Sealed {
+    return seal(this.sealingKey, plain);
+  }
+
+  /** The secret, or null when it was sealed with another key (SIGNING_KEY_SECRET changed). */
+  openSecret(sealed: Sealed): string | null {
+    return unseal(this.sealingKey, sealed);
+  }
 
   private open(privateJwk: unknown): JWK | null {
     if (isSealed(privateJwk)) {

@@ -47,6 +47,8 @@ export interface TokenSpec {
   createdBy?: number | null;
   /** Minted by an OIDC exchange for this trusted publisher (see oidc/exchange.ts). */
   trustedPublisherId?: number | null;
+  /** Runs in the transaction that writes the token's row (the webhook outbox: token.created). */
+  inTransaction?: (tx: Db, jti: string) => Promise<void>;
 }
 
 /** Writes the token's row and returns its signed JWT: the only time the secret exists. */
@@ -55,7 +57,7 @@ export async function mintToken(db: Db, keys: KeyRing, spec: TokenSpec): Promise
   const now = Math.floor(Date.now() / 1000);
   const exp = now + Math.floor(spec.lifetimeSeconds);
   const { kid, key } = await keys.signingKey();
-  await db.insert(tokens).values({
+  const row = {
     jti,
     userId: spec.userId,
     label: spec.label ?? null,
@@ -65,7 +67,14 @@ export async function mintToken(db: Db, keys: KeyRing, spec: TokenSpec): Promise
     createdBy: spec.createdBy ?? spec.userId,
     trustedPublisherId: spec.trustedPublisherId ?? null,
     expiresAt: new Date(exp * 1000),
-  });
+  };
+  if (spec.inTransaction) {
+    const also = spec.inTransaction;
+    await db.transaction(async (tx) => {
+      await tx.insert(tokens).values(row);
+      await also(tx, jti);
+    });
+  } else await db.insert(tokens).values(row);
   const token = await new SignJWT({})
     .setProtectedHeader({ alg: TOKEN_ALG, kid, typ: TOKEN_TYPE })
     .setIssuer(TOKEN_ISSUER)

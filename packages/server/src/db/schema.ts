@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { type AnyPgColumn, bigserial, boolean, check, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigint, bigserial, boolean, check, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import type { AccessRole, Manifest, ReviewDecision, TokenAction, ValidationReport, VersionStatus, Visibility } from '@unjucks/core';
+import type { Sealed } from '../auth/seal.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -347,4 +348,89 @@ export const oidcUsedJtis = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.issuer, t.jti] }), index('oidc_used_jtis_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Webhook subscriptions (README: "Webhooks"). `target_kind` + `target` name what is watched: an
+ * org, one package, or a name pattern. The secret signs every delivery; it is sealed like the
+ * signing keys (auth/seal.ts), as HMAC needs it back in the clear and a hash would not do.
+ */
+export const hookSubscriptions = pgTable(
+  'hook_subscriptions',
+  {
+    id: serial('id').primaryKey(),
+    targetKind: text('target_kind').$type<'org' | 'package' | 'pattern'>().notNull(),
+    target: text('target').notNull(),
+    events: jsonb('events').$type<string[]>().notNull(),
+    url: text('url').notNull(),
+    format: text('format').$type<'json' | 'slack'>().notNull().default('json'),
+    secret: jsonb('secret').$type<Sealed>().notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    disabledReason: text('disabled_reason'),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('hook_subscriptions_target_idx').on(t.targetKind, t.target)],
+);
+
+/**
+ * The transactional outbox: one row per event, written in the transaction of the change, so an
+ * event exists exactly when its change committed. A worker fans each event out into deliveries
+ * once (`fanned_out_at`); `subscription_id` is set for pings, which go to that one subscription.
+ */
+export const hookEvents = pgTable(
+  'hook_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actor: text('actor'),
+    package: text('package'),
+    version: text('version'),
+    org: text('org'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    subscriptionId: integer('subscription_id').references(() => hookSubscriptions.id, { onDelete: 'cascade' }),
+    fannedOutAt: timestamp('fanned_out_at', { withTimezone: true }),
+  },
+  (t) => [index('hook_events_pending_idx').on(t.at).where(sql`${t.fannedOutAt} is null`)],
+);
+
+/**
+ * One event for one subscription. A worker claims due rows with FOR UPDATE SKIP LOCKED and moves
+ * `next_attempt_at` past its lease before sending, so one replica makes each attempt; a replica
+ * that dies mid-attempt leaves the row to be retried when the lease ends (at least once).
+ */
+export const hookDeliveries = pgTable(
+  'hook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventId: text('event_id').notNull().references(() => hookEvents.id, { onDelete: 'cascade' }),
+    subscriptionId: integer('subscription_id').notNull().references(() => hookSubscriptions.id, { onDelete: 'cascade' }),
+    status: text('status').$type<'pending' | 'delivered' | 'failed'>().notNull().default('pending'),
+    /** Attempts since the delivery was (re)queued: drives the backoff and the retry limit. */
+    tries: integer('tries').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('hook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('hook_deliveries_subscription_idx').on(t.subscriptionId, t.id),
+  ],
+);
+
+/** Every attempt of a delivery, failed ones included: what the owner reads to debug a receiver. */
+export const hookAttempts = pgTable(
+  'hook_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: bigint('delivery_id', { mode: 'number' }).notNull().references(() => hookDeliveries.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    ok: boolean('ok').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    responseCode: integer('response_code'),
+    responseStart: text('response_start'),
+    error: text('error'),
+  },
+  (t) => [index('hook_attempts_delivery_idx').on(t.deliveryId)],
 );

@@ -8,6 +8,7 @@ import type { SnapshotCache } from './snapshot.js';
 import type { DownloadCounter } from '../search/downloads.js';
 import type { SearchEngine } from '../search/sync.js';
 import type { OidcSettings } from '../oidc/issuers.js';
+import type { WebhookSettings } from '../hooks/settings.js';
 
 /** What the registry operations need; routes and tests build one and pass it in. */
 export interface RegistryContext {
@@ -30,6 +31,8 @@ export interface RegistryContext {
   metrics: Metrics;
   /** Trusted publishing: accepted ID token issuers, exchanged token lifetime. Unset: the built-in issuers, 15 minutes. */
   oidc?: OidcSettings;
+  /** How webhooks are checked and delivered (hooks/). */
+  webhooks: WebhookSettings;
   /** Runs after a write to a package commits, before the response: this replica's read-your-writes. */
   afterChange(packageId: number): Promise<void>;
 }

@@ -26,6 +26,7 @@ import { requiredApprovals } from './reviewers.js';
 import { assertTokenAllows, authorize, requireActor } from '../access/rights.js';
 import { claimScope } from '../access/orgs.js';
 import { grants } from '../db/schema.js';
+import { emitEvent } from '../hooks/emit.js';
 
 export interface PublishOutcome {
   /** 201 for a new version, 200 for an identical retry of a live one. */
@@ -183,6 +184,10 @@ export async function publish(
         current[setTag] = manifest.version;
       }
       await touchPackage(tx as unknown as Db, row!.id);
+      // In this transaction: a publish that rolls back announces nothing. A staged version is
+      // announced as staged (above) and as published only when it goes live (registry/review.ts).
+      if (required === 0)
+        await emitEvent(tx, { type: 'version.published', actor: publisher.userName, package: name, version: manifest.version, data: { tag: setTag, 'dist-tags': current, integrity: archive.integrity, created: created.length > 0 } });
       packageId = row!.id;
       return current;
     });

@@ -7,6 +7,7 @@ import type { RegistryContext } from './context.js';
 import { findLiveVersion, findPackage, notFound, tagsOf, touchPackage } from './lookup.js';
 import { authorize } from '../access/rights.js';
 import { readable } from './read.js';
+import { emitEvent } from '../hooks/emit.js';
 
 export async function getDistTags(ctx: RegistryContext, actor: Actor | null, name: string) {
   return (await readable(ctx, actor, name)).tags;
@@ -18,9 +19,10 @@ export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name
   if (problem) throw new InputError(`invalid tag: ${problem}`);
   if (typeof version !== 'string') throw new InputError('send the version to tag as a JSON string, or as { "version": "1.2.3" }');
   const pkg = await findPackage(ctx.db, name);
-  await authorize(ctx.db, actor, 'tags', name, pkg);
+  const { actor: a } = await authorize(ctx.db, actor, 'tags', name, pkg);
   await findLiveVersion(ctx.db, pkg.id, name, version);
   const tags = await ctx.db.transaction(async (tx) => {
+    await emitEvent(tx, { type: 'dist-tag.changed', actor: a.userName, package: name, version, data: { tag, version } });
     await tx
       .insert(distTags)
       .values({ packageId: pkg.id, tag, version })
@@ -35,13 +37,14 @@ export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name
 export async function removeDistTag(ctx: RegistryContext, actor: Actor | null, name: string, tag: string) {
   if (tag === 'latest') throw new InputError('the latest tag cannot be removed; point it at another version instead');
   const pkg = await findPackage(ctx.db, name);
-  await authorize(ctx.db, actor, 'tags', name, pkg);
+  const { actor: a } = await authorize(ctx.db, actor, 'tags', name, pkg);
   const tags = await ctx.db.transaction(async (tx) => {
     const removed = await tx
       .delete(distTags)
       .where(and(eq(distTags.packageId, pkg.id), eq(distTags.tag, tag)))
-      .returning({ tag: distTags.tag });
+      .returning({ tag: distTags.tag, version: distTags.version });
     if (removed.length === 0) throw notFound(`tag ${tag} of ${name} was`);
+    await emitEvent(tx, { type: 'dist-tag.changed', actor: a.userName, package: name, version: removed[0]!.version, data: { tag, version: null, previous: removed[0]!.version } });
     await touchPackage(tx as unknown as Db, pkg.id);
     return tagsOf(tx as unknown as Db, pkg.id);
   });
@@ -54,11 +57,12 @@ export async function deprecateVersion(ctx: RegistryContext, actor: Actor | null
   if (typeof message !== 'string') throw new InputError('send { "message": "why, and what to use instead" }; an empty message lifts the deprecation');
   if (message.length > 1024) throw new InputError('a deprecation message may have at most 1024 characters');
   const pkg = await findPackage(ctx.db, name);
-  await authorize(ctx.db, actor, 'deprecate', name, pkg);
+  const { actor: a } = await authorize(ctx.db, actor, 'deprecate', name, pkg);
   const row = await findLiveVersion(ctx.db, pkg.id, name, version);
   const deprecated = message === '' ? null : message;
   await ctx.db.transaction(async (tx) => {
     await tx.update(versions).set({ deprecated }).where(eq(versions.id, row.id));
+    await emitEvent(tx, deprecated ? { type: 'version.deprecated', actor: a.userName, package: name, version, data: { message: deprecated } } : { type: 'version.undeprecated', actor: a.userName, package: name, version, data: {} });
     await touchPackage(tx as unknown as Db, pkg.id);
   });
   await ctx.afterChange(pkg.id);

@@ -6,6 +6,7 @@ import type { Db } from '../db/database.js';
 import { distTags, packages, versions } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
 import { findPackage, notFound, tagsOf, touchPackage } from './lookup.js';
+import { emitEvent } from '../hooks/emit.js';
 
 /**
  * Removes live versions (all of them when `version` is null). A removed version keeps its row, so
@@ -47,7 +48,9 @@ export async function unpublish(ctx: RegistryContext, actor: Actor | null, name:
       await tx.insert(distTags).values({ packageId: pkg.id, tag: 'latest', version: next });
     }
     await touchPackage(tx as unknown as Db, pkg.id);
-    return { name, removed, remaining, 'dist-tags': await tagsOf(tx as unknown as Db, pkg.id) };
+    const tagsAfter = await tagsOf(tx as unknown as Db, pkg.id);
+    for (const v of removed) await emitEvent(tx, { type: 'version.unpublished', actor: a.userName, package: name, version: v, data: { 'dist-tags': tagsAfter } });
+    return { name, removed, remaining, 'dist-tags': tagsAfter };
   });
   await ctx.afterChange(pkg.id);
   return result;
