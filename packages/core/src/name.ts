@@ -54,12 +54,12 @@ export function newNameProblem(name: unknown): string | null {
 /** Throws the 400 a publish of a new package with a name newNameProblem refuses gets. */
 export function assertNewName(name: string): void {
   const problem = newNameProblem(name);
-  if (problem) throw new InputError(`invalid name for a new package ${JSON.stringify(name)}: ${problem}`, 400, 'invalid-name');
+  if (problem) throw new InputError(`invalid name for a new package ${JSON.stringify(name)}: ${problem}`, 'invalid_name');
 }
 
 export function parseName(name: unknown): ParsedName {
   const problem = nameProblem(name);
-  if (problem) throw new InputError(`invalid package name ${JSON.stringify(name)}: ${problem}`, 400, 'invalid-name');
+  if (problem) throw new InputError(`invalid package name ${JSON.stringify(name)}: ${problem}`, 'invalid_name');
   const n = name as string;
   const slash = n.indexOf('/');
   return slash === -1

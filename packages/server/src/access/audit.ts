@@ -96,8 +96,8 @@ export async function listAudit(db: Db, actor: Actor | null, q: AuditQuery) {
       .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
       .where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
     visibleOrgs = owned.map((o) => o.name);
-    if (visibleOrgs.length === 0) throw new InputError(`user ${a.userName} is neither a registry admin (with a token holding "admin") nor an owner of an org, so has no audit records to read`, 403, 'forbidden');
-    if (q.org && !visibleOrgs.includes(q.org)) throw new InputError(`user ${a.userName} is not an owner of org ${q.org}`, 403, 'forbidden');
+    if (visibleOrgs.length === 0) throw new InputError(`user ${a.userName} is neither a registry admin (with a token holding "admin") nor an owner of an org, so has no audit records to read`, 'forbidden');
+    if (q.org && !visibleOrgs.includes(q.org)) throw new InputError(`user ${a.userName} is not an owner of org ${q.org}`, 'forbidden');
   }
   const limit = q.limit === undefined ? 100 : Number(q.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InputError('limit must be a whole number from 1 to 1000');

@@ -75,7 +75,7 @@ export async function grantPackage(ctx: RegistryContext, actor: Actor | null, na
   if (g.teamId !== null && scope && g.org !== scope) throw new InputError(`${name} belongs to org ${scope}; only its own teams (${scope}:<team>) can be granted a role on it`);
   await lockOwners(ctx.db, pkg.id, async (tx) => {
     if (role !== 'owner' && !scope && (await isLastOwner(tx, pkg.id, g)))
-      throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
+      throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 'conflict');
     await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g)));
     await tx.insert(grants).values({ packageId: pkg.id, userId: g.userId, teamId: g.teamId, role });
     // The package document lists its maintainers.
@@ -91,9 +91,9 @@ export async function revokePackage(ctx: RegistryContext, actor: Actor | null, n
   const g = await grantee(ctx.db, principal);
   await lockOwners(ctx.db, pkg.id, async (tx) => {
     if (!scopeOf(name) && (await isLastOwner(tx, pkg.id, g)))
-      throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
+      throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 'conflict');
     const gone = await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g))).returning();
-    if (gone.length === 0) throw new InputError(`${g.label} holds no role on ${name}`, 404, 'not-found');
+    if (gone.length === 0) throw new InputError(`${g.label} holds no role on ${name}`, 'not_found');
     await touchPackage(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
@@ -124,7 +124,7 @@ export async function setPackageVisibility(ctx: RegistryContext, actor: Actor | 
 export async function scopeAccess(db: Db, actor: Actor | null, orgName: string) {
   const a = requireActor(actor, `reading the access of @${orgName}`);
   const org = await findOrg(db, orgName);
-  if (!a.isAdmin && !(await roleInScope(db, a.userId, orgName)).role) throw new InputError(`user ${a.userName} is not a member of org ${orgName}`, 403, 'forbidden');
+  if (!a.isAdmin && !(await roleInScope(db, a.userId, orgName)).role) throw new InputError(`user ${a.userName} is not a member of org ${orgName}`, 'forbidden');
   return { org: orgName, defaultVisibility: org.defaultVisibility, grants: await grantRows(db, eq(grants.orgId, org.id)) };
 }
 
@@ -146,7 +146,7 @@ export async function revokeScope(db: Db, actor: Actor | null, orgName: string, 
   const { org } = await assertOrgOwner(db, actor, orgName);
   const g = await grantee(db, principal, orgName);
   const gone = await db.delete(grants).where(and(eq(grants.orgId, org.id), granteeWhere(g))).returning();
-  if (gone.length === 0) throw new InputError(`${g.label} holds no role on @${orgName}`, 404, 'not-found');
+  if (gone.length === 0) throw new InputError(`${g.label} holds no role on @${orgName}`, 'not_found');
   return { scope: `@${orgName}`, principal: g.label, removed: true };
 }
 

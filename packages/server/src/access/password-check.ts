@@ -84,7 +84,7 @@ async function knownAddress(db: Db, name: string, ip: string): Promise<boolean> 
 }
 
 const throttled = (message: string) =>
-  new InputError(`${message}; wait up to ${PASSWORD_LIMITS.windowMinutes} minutes and try again, or ask an admin to set a new password`, 429, 'locked-out', {
+  new InputError(`${message}; wait up to ${PASSWORD_LIMITS.windowMinutes} minutes and try again, or ask an admin to set a new password`, 'locked_out', {
     retryAfter: PASSWORD_LIMITS.windowMinutes * 60,
   });
 

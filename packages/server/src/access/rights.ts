@@ -9,7 +9,7 @@ import { grants, orgMembers, orgs, packages, teamMembers } from '../db/schema.js
 // Spelled out in SQL: drizzle leaves columns unqualified in one-table selects, which the subquery would capture.
 export const isPrivateSql = sql<boolean>`(coalesce("packages"."visibility", (select o.default_visibility from orgs o where "packages"."name" like '@%' and o.name = split_part(substr("packages"."name", 2), '/', 1)), 'public') = 'private')`;
 
-const forbidden = (message: string) => new InputError(message, 403, 'forbidden');
+const forbidden = (message: string) => new InputError(message, 'forbidden');
 
 const best = (roles: { role: AccessRole }[]) => roles.reduce<AccessRole | null>((r, x) => strongerRole(r, x.role), null);
 
@@ -111,7 +111,7 @@ export function assertAccountRights(actor: Actor, what: string) {
 }
 
 export function requireActor(actor: Actor | null, what: string): Actor {
-  if (!actor) throw new InputError(`${what} needs a token; send "Authorization: Bearer <token>"`, 401, 'unauthorized');
+  if (!actor) throw new InputError(`${what} needs a token; send "Authorization: Bearer <token>"`, 'unauthorized');
   return actor;
 }
 
@@ -136,7 +136,7 @@ export async function authorize(db: Db, actor: Actor | null, action: TokenAction
   const role = await roleOn(db, a.userId, name, pkg.id);
   if (role && ROLE_ACTIONS[role].includes(action)) return { actor: a, orgMissing: false };
   // Someone with no role on a private package must not learn it exists: it answers as a missing one.
-  if (!role && (await isPrivatePackage(db, pkg.id))) throw new InputError(`package ${name} was not found`, 404, 'not-found');
+  if (!role && (await isPrivatePackage(db, pkg.id))) throw new InputError(`package ${name} was not found`, 'not_found');
   throw forbidden(`user ${a.userName} may not "${action}" ${name}: ${role ? `their role on it is ${role}` : 'they have no role on it'}; ask an owner of ${name}`);
 }
 
@@ -152,7 +152,7 @@ async function isPrivatePackage(db: Db, packageId: number): Promise<boolean> {
  */
 export async function authorizeRead(db: Db, actor: Actor | null, name: string, pkg: { id: number; private: boolean }) {
   if (!pkg.private) return;
-  const hidden = () => new InputError(`package ${name} was not found`, 404, 'not-found');
+  const hidden = () => new InputError(`package ${name} was not found`, 'not_found');
   if (!actor) throw hidden();
   try {
     await authorize(db, actor, 'read', name, pkg);

@@ -28,16 +28,16 @@ export async function createToken(db: Db, keys: KeyRing, actor: Actor | null, bo
   if (body.actions === undefined) throw new InputError('send { "name": "label", "actions": ["read", ...] }; actions are required so a token holds only what it needs');
   const actions = parseActions(body.actions);
   const beyond = actions.filter((x) => !a.actions.includes(x));
-  if (beyond.length) throw new InputError(`this token cannot create a token with ${beyond.map((x) => `"${x}"`).join(', ')}: a token never holds more than the token that creates it`, 403, 'forbidden');
+  if (beyond.length) throw new InputError(`this token cannot create a token with ${beyond.map((x) => `"${x}"`).join(', ')}: a token never holds more than the token that creates it`, 'forbidden');
   let packages = parsePatterns(body.packages);
   if (a.packages) {
     if (!packages) packages = [...a.packages];
     const outside = packages.filter((p) => !a.packages!.some((outer) => patternCovers(outer, p)));
-    if (outside.length) throw new InputError(`this token is limited to ${a.packages.join(', ')}; it cannot create a token for ${outside.join(', ')}`, 403, 'forbidden');
+    if (outside.length) throw new InputError(`this token is limited to ${a.packages.join(', ')}; it cannot create a token for ${outside.join(', ')}`, 'forbidden');
   }
   let owner = { id: a.userId, name: a.userName };
   if (body.user !== undefined && body.user !== a.userName) {
-    if (!actsAsAdmin(a)) throw new InputError('only registry admins create tokens for other users', 403, 'forbidden');
+    if (!actsAsAdmin(a)) throw new InputError('only registry admins create tokens for other users', 'forbidden');
     const u = await findUser(db, String(body.user));
     owner = { id: u.id, name: u.name };
   }
@@ -76,10 +76,10 @@ async function ownedOrgsOf(db: Db, a: Actor, userId: number): Promise<string[]> 
 async function managedScope(db: Db, a: Actor, scope: { user?: string; org?: string }): Promise<{ ids: number[]; orgs: string[] | null }> {
   if (scope.org) {
     const [org] = await db.select().from(orgs).where(eq(orgs.name, scope.org));
-    if (!org) throw new InputError(`org ${scope.org} not found`, 404, 'not-found');
+    if (!org) throw new InputError(`org ${scope.org} not found`, 'not_found');
     if (!actsAsAdmin(a)) {
       const [me] = await db.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, a.userId)));
-      if (me?.role !== 'owner') throw new InputError(`only owners of org ${scope.org} manage its members' tokens`, 403, 'forbidden');
+      if (me?.role !== 'owner') throw new InputError(`only owners of org ${scope.org} manage its members' tokens`, 'forbidden');
     }
     const ids = (await db.select({ id: orgMembers.userId }).from(orgMembers).where(eq(orgMembers.orgId, org.id))).map((r) => r.id);
     return { ids, orgs: [scope.org] };
@@ -89,7 +89,7 @@ async function managedScope(db: Db, a: Actor, scope: { user?: string; org?: stri
     if (actsAsAdmin(a)) return { ids: [u.id], orgs: null };
     const via = await ownedOrgsOf(db, a, u.id);
     if (!via.length)
-      throw new InputError(`user ${a.userName} may not see the tokens of ${scope.user}: that needs a registry admin, or an owner of an org ${scope.user} belongs to (who sees only tokens limited to that org's packages)`, 403, 'forbidden');
+      throw new InputError(`user ${a.userName} may not see the tokens of ${scope.user}: that needs a registry admin, or an owner of an org ${scope.user} belongs to (who sees only tokens limited to that org's packages)`, 'forbidden');
     return { ids: [u.id], orgs: via };
   }
   return { ids: [a.userId], orgs: null };
@@ -145,7 +145,7 @@ export async function revokeToken(db: Db, actor: Actor | null, id: string) {
     const may = await mayRevoke(db, a, row);
     if (typeof may === 'string') viaOrg = may;
     if (!may)
-      throw new InputError(`token ${id} belongs to another user and is not limited to the packages of an org user ${a.userName} owns, so only its user or a registry admin may revoke it`, 403, 'forbidden');
+      throw new InputError(`token ${id} belongs to another user and is not limited to the packages of an org user ${a.userName} owns, so only its user or a registry admin may revoke it`, 'forbidden');
   }
   const revokedAt = await markRevoked(db, row);
   const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, row.userId));
@@ -155,7 +155,7 @@ export async function revokeToken(db: Db, actor: Actor | null, id: string) {
 /** The token row by id, or a 404. */
 export async function findToken(db: Db, id: string) {
   const [row] = /^[0-9a-f-]{36}$/i.test(id) ? await db.select().from(tokens).where(eq(tokens.jti, id)) : [];
-  if (!row) throw new InputError(`token ${id} not found`, 404, 'not-found');
+  if (!row) throw new InputError(`token ${id} not found`, 'not_found');
   return row;
 }
 

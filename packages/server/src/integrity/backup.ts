@@ -97,7 +97,7 @@ export async function importRegistry(
   if (Number(n) > 0 && mode !== 'merge')
     throw new InputError(
       `this registry already has ${n} package(s); import only into a registry without packages, or pass --merge to add what it lacks (a version it has with other bytes aborts the import)`,
-      409,
+      'conflict',
     );
   const dir = await mkdtemp(join(tmpdir(), 'unjucks-import-'));
   try {
@@ -159,7 +159,7 @@ export async function importRegistry(
       if (conflicts.length)
         throw new InputError(
           `nothing was imported: ${conflicts.map((v) => `${names.get(v.packageId)}@${v.version}`).join(', ')} already exist${conflicts.length === 1 ? 's' : ''} here with other contents, and published versions are immutable`,
-          409,
+          'conflict',
         );
       const fresh = dump.versions.filter((v) => !have.has(`${packageIds.get(v.packageId)}@${v.version}`));
       skipped = dump.versions.length - fresh.length;

@@ -4,7 +4,7 @@ import { InputError, parseName } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { distTags, packages, versions } from '../db/schema.js';
 
-export const notFound = (what: string) => new InputError(`${what} not found`, 404, 'not-found');
+export const notFound = (what: string) => new InputError(`${what} not found`, 'not_found');
 
 /** The package row by name, or a 404 naming it. Checks the name first so a bad one is a 400. */
 export async function findPackage(db: Db, name: string) {

@@ -41,8 +41,7 @@ function refuse(ctx: RegistryContext, report: ValidationReport): never {
   const first = report.findings.find((f) => f.severity === 'error')!;
   throw new InputError(
     `the package failed validation with ${report.errors} error(s); the first: ${first.rule}${first.file ? ` in ${first.file}` : ''}: ${first.message}. See "report" for all findings and how to fix them`,
-    422,
-    'invalid-package',
+    'validation_failed',
     { report },
   );
 }
@@ -208,8 +207,8 @@ async function identicalRetry(db: Db, packageId: number, archive: ReadArchive, m
     .where(and(eq(versions.packageId, packageId), eq(versions.version, version)));
   if (!row) return null;
   if (row.removedAt)
-    throw new InputError(`${name}@${version} was removed and its version number can never be reused; publish a new version`, 409, 'version-exists');
+    throw new InputError(`${name}@${version} was removed and its version number can never be reused; publish a new version`, 'version_exists');
   if (row.integrity !== archive.integrity)
-    throw new InputError(`${name}@${version} already exists with other contents; published versions are immutable, so bump the version`, 409, 'version-exists');
+    throw new InputError(`${name}@${version} already exists with other contents; published versions are immutable, so bump the version`, 'version_exists');
   return { status: 200, result: { ...summary(archive, manifest, row.report), created: false, 'dist-tags': await tagsOf(db, packageId) } };
 }

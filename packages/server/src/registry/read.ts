@@ -77,7 +77,7 @@ export async function resolveVersion(ctx: RegistryContext, actor: Actor | null, 
 export function versionOfTarball(name: string, file: string): string {
   const base = name.slice(name.indexOf('/') + 1);
   if (!file.startsWith(`${base}-`) || !file.endsWith('.tgz'))
-    throw new InputError(`tarball file names look like ${base}-<version>.tgz, got ${file}`, 404, 'not-found');
+    throw new InputError(`tarball file names look like ${base}-<version>.tgz, got ${file}`, 'not_found');
   return file.slice(base.length + 1, -'.tgz'.length);
 }
 

@@ -30,7 +30,6 @@ export async function unpublish(ctx: RegistryContext, actor: Actor | null, name:
       if (old.length)
         throw new InputError(
           `${old.map((v) => `${name}@${v.version}`).join(', ')} ${old.length === 1 ? 'was' : 'were'} published more than ${Math.round(ctx.unpublishWindowSeconds / 3600)} hours ago; past that window only a registry admin may unpublish (deprecate it instead)`,
-          403,
           'forbidden',
         );
     }

@@ -1,6 +1,6 @@
 import { AuditQuery, AuditListSchema } from '@unjucks/core/api-schemas';
 import { listAudit } from '../access/audit.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/audit?actor=&action=&target=&org=&outcome=&since=&until=&before=&limit= — newest first. */

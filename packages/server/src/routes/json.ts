@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readJsonStream } from '../json-body.js';
-import type { Ctx } from './app-env.js';
+import type { Ctx } from '../app-env.js';
 
 /**
  * A JSON response with a strong ETag over its bytes, answering 304 to a matching If-None-Match.

@@ -5,7 +5,7 @@ import type { Handler, MiddlewareHandler } from 'hono';
 import { z, type ZodError, type ZodType } from 'zod';
 import { requireActor } from '../access/rights.js';
 import { readJsonStream } from '../json-body.js';
-import type { App, AppEnv } from './app-env.js';
+import type { App, AppEnv } from '../app-env.js';
 
 /**
  * Who may call a route, as the shared route tests check it (test/routes.test.ts):
@@ -54,7 +54,7 @@ export const nativeRoutesOf = (app: App): readonly RouteEntry[] => tables.get(ap
 export function inputErrorFrom(error: ZodError): InputError {
   const issue = error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : 'the request';
-  return new InputError(`${where}: ${issue.message}`, 400, 'invalid-input', { issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+  return new InputError(`${where}: ${issue.message}`, 'invalid_input', { issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
 }
 
 function validate(target: 'param' | 'query' | 'json', schema: ZodType, read: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => unknown): MiddlewareHandler<AppEnv> {

@@ -1,4 +1,4 @@
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 
 /** The OpenAPI 3.1 description of the native API, generated from the routes' own schemas. */
 export type OpenApiDocument = ReturnType<App['getOpenAPI31Document']>;

@@ -1,7 +1,7 @@
 import { JsonObjectSchema, NameBody } from '@unjucks/core/api-schemas';
 import { createOrg } from '../access/orgs.js';
-import type { App } from './app-env.js';
-import { audited } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/orgs — { name }: claims the scope @name; the caller becomes its owner. */

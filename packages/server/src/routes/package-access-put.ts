@@ -1,8 +1,8 @@
 import { JsonObjectSchema, PackageNameParams, RoleBody } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { grantPackage } from '../access/grants.js';
-import type { App } from './app-env.js';
-import { audited, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** PUT /api/v1/packages/:name/access/:principal — { role }: grants a user (alice) or team (acme:devs) a role; owners only. */

@@ -4,9 +4,9 @@ import { publish } from '../registry/publish.js';
 import { scopeOf } from '@unjucks/core';
 import type { MiddlewareHandler } from 'hono';
 import { assertTokenAllows, requireActor } from '../access/rights.js';
-import type { App, AppEnv } from './app-env.js';
-import { audited } from './audited.js';
-import { publishSlot } from './limits.js';
+import type { App, AppEnv } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
+import { publishSlot } from '../middleware/limits.js';
 import { nativeRoute } from './native-route.js';
 import { JsonObjectSchema } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
@@ -46,7 +46,7 @@ export function packagesPublish(app: App) {
       const registry = c.get('registry');
       const length = Number(c.req.header('content-length') ?? NaN);
       if (length > registry.limits.maxTarballBytes)
-        throw new InputError(`the tarball is larger than ${registry.limits.maxTarballBytes} bytes; remove large files or raise the limit`, 413, 'too-large');
+        throw new InputError(`the tarball is larger than ${registry.limits.maxTarballBytes} bytes; remove large files or raise the limit`, 'payload_too_large');
       const raw = c.req.raw.body;
       if (!raw) throw new InputError('the request body must be the package tarball (.tgz)');
       const body = Readable.fromWeb(raw as import('node:stream/web').ReadableStream<Uint8Array>);

@@ -2,7 +2,7 @@ import { SearchQuery, SearchResultSchema } from '@unjucks/core/api-schemas';
 import { parseQuery } from '../search/query.js';
 import { searchObject } from '../search/response.js';
 import { privateFilter } from '../access/rights.js';
-import type { App, Ctx } from './app-env.js';
+import type { App, Ctx } from '../app-env.js';
 import { inputErrorFrom, nativeRoute } from './native-route.js';
 
 const MAX_SIZE = 250;

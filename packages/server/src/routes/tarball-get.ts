@@ -1,7 +1,7 @@
 import { PackageNameParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { getTarball } from '../registry/read.js';
-import { nameParam, type App, type Ctx } from './app-env.js';
+import { nameParam, type App, type Ctx } from '../app-env.js';
 import { ifNoneMatch } from './json.js';
 import { nativeRoute } from './native-route.js';
 

@@ -1,7 +1,7 @@
 import { JsonObjectSchema, NameBody, OrgParams } from '@unjucks/core/api-schemas';
 import { createTeam } from '../access/teams.js';
-import type { App } from './app-env.js';
-import { audited, orgTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, orgTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/orgs/:org/teams — { name }; owners only. */

@@ -1,7 +1,7 @@
 import { MintedTokenSchema, TokenCreateBody } from '@unjucks/core/api-schemas';
 import { createToken } from '../access/tokens.js';
-import type { App } from './app-env.js';
-import { audited } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/tokens — { name, actions, packages?, expires?, cidr? } → { id, token }; shown once, never stored. */

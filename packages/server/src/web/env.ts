@@ -1,5 +1,5 @@
 import type { Context, Hono } from 'hono';
-import type { AppEnv } from '../routes/app-env.js';
+import type { AppEnv } from '../app-env.js';
 import type { WebSession } from './session.js';
 
 export interface WebEnv {

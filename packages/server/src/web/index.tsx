@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { InputError, isInputError } from '@unjucks/core';
-import type { App, AppEnv } from '../routes/app-env.js';
-import { audited } from '../routes/audited.js';
+import type { App, AppEnv } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
 import { asset, assetUrl } from './assets.js';
 import type { WebEnv } from './env.js';
 import { Notice, page, Page, packageUrl, WEB } from './layout.js';
@@ -107,7 +107,7 @@ function webApp(apiDocument: () => OpenApiDocument) {
   return web;
 }
 
-const notFound = (path: string) => new InputError(`there is no page at ${path}`, 404, 'not-found');
+const notFound = (path: string) => new InputError(`there is no page at ${path}`, 'not_found');
 
 /**
  * The web interface, under /-/web/ (npm reserves /-/ for registry routes, and no package can be

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CLIENT_PACKAGE, clientPackage, clientPackument } from '../../npm/client-package.js';
-import { nameParam, type App } from '../app-env.js';
+import { nameParam, type NpmApp } from '../../app-env.js';
 import { ifNoneMatch } from '../json.js';
 
 /**
@@ -8,7 +8,7 @@ import { ifNoneMatch } from '../json.js';
  * `npx --registry URL @unjucks/client` works with nothing cloned. Other names fall through to the
  * stored packages.
  */
-export function npmClientGet(app: App) {
+export function npmClientGet(app: NpmApp) {
   app.get('/:name', async (c, next) => {
     const p = nameParam(c) === CLIENT_PACKAGE ? await clientPackage() : null;
     if (!p) return next();

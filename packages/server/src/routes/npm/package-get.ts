@@ -2,7 +2,7 @@ import { resolveSpec } from '@unjucks/core';
 import { notFound } from '../../registry/lookup.js';
 import { readable } from '../../registry/read.js';
 import { abbreviatedPackument, fullPackument, versionPackument } from '../../npm/packument.js';
-import { nameParam, type App, type Ctx } from '../app-env.js';
+import { nameParam, type NpmApp, type Ctx } from '../../app-env.js';
 import { ifNoneMatch } from '../json.js';
 import { serveTarball } from '../tarball-get.js';
 
@@ -26,7 +26,7 @@ function send(c: Ctx, r: { text: string; etag: string }, type: string) {
 }
 
 /** GET /:name — the packument: abbreviated for installers that ask for it, full otherwise. */
-export const npmPackumentGet = (app: App) =>
+export const npmPackumentGet = (app: NpmApp) =>
   app.get('/:name', async (c) => {
     const s = await liveSnapshot(c);
     const publicUrl = c.get('registry').publicUrl;
@@ -36,7 +36,7 @@ export const npmPackumentGet = (app: App) =>
   });
 
 /** GET /:name/:version — one version (an exact version, a tag or a range). */
-export const npmVersionGet = (app: App) =>
+export const npmVersionGet = (app: NpmApp) =>
   app.get('/:name/:spec', async (c) => {
     const s = await liveSnapshot(c);
     const spec = c.req.param('spec');
@@ -46,4 +46,4 @@ export const npmVersionGet = (app: App) =>
   });
 
 /** GET /:name/-/:file — the tarball, at the URL the packument gives. */
-export const npmTarballGet = (app: App) => app.get('/:name/-/:file', serveTarball);
+export const npmTarballGet = (app: NpmApp) => app.get('/:name/-/:file', serveTarball);

@@ -1,5 +1,5 @@
 import { pickClientAddress, type TrustProxy } from '../client-address.js';
-import type { Ctx } from './app-env.js';
+import type { Ctx } from '../app-env.js';
 
 /**
  * The caller's address, picked once per request (app.ts stores it as `ip`): token CIDR checks,

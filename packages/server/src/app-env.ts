@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler } from 'hono';
-import type { Actor } from '../auth/tokens.js';
-import type { RegistryContext } from '../registry/context.js';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Actor } from './auth/tokens.js';
+import type { RegistryContext } from './registry/context.js';
 
 /** What a handler adds to its audit record (see audited.ts). */
 export interface AuditExtra {
@@ -19,12 +19,16 @@ export interface AppEnv {
     registry: RegistryContext;
     ip: string;
     audit?: AuditExtra;
-    /** This replica's publish slots (routes/limits.ts); null when unlimited. */
+    /** This replica's publish slots (middleware/limits.ts); null when unlimited. */
     publishSlots: MiddlewareHandler<AppEnv> | null;
+    /** This replica's per-address guard on password checks (middleware/limits.ts); null when unlimited. */
+    passwordChecks: MiddlewareHandler<AppEnv> | null;
   };
 }
 
 export type App = OpenAPIHono<AppEnv>;
+/** The npm protocol's sub-app (routes/npm/): plain Hono, as npm's routes are not in the OpenAPI document. */
+export type NpmApp = Hono<AppEnv>;
 export type Ctx = Context<AppEnv>;
 
 /** The package name from the route, decoded (`@scope%2Fname` and `@scope/name` both arrive here as `@scope/name`). */
