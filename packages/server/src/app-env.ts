@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Actor } from './auth/tokens.js';
 import type { RegistryContext } from './registry/context.js';
+import type { WebSession } from './web/session.js';
 
 /** What a handler adds to its audit record (see audited.ts). */
 export interface AuditExtra {
@@ -23,6 +24,8 @@ export interface AppEnv {
     publishSlots: MiddlewareHandler<AppEnv> | null;
     /** This replica's per-address guard on password checks (middleware/limits.ts); null when unlimited. */
     passwordChecks: MiddlewareHandler<AppEnv> | null;
+    /** The signed-in browser session on web pages (web/session.ts); null elsewhere. */
+    session: WebSession | null;
   };
 }
 

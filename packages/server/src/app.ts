@@ -120,6 +120,7 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
     c.set('publishSlots', publishSlots);
     c.set('passwordChecks', passwordChecks);
     c.set('actor', null);
+    c.set('session', null);
     c.set('ip', clientIp(c, opts.trustProxy ?? opts.limits?.trustProxy ?? NO_PROXY));
     await next();
   });

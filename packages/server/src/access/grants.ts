@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { assertAccessRole, assertVisibility, InputError, scopeOf, type AccessRole } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
-import type { Db } from '../db/database.js';
+import type { Db, Tx } from '../db/database.js';
 import { grants, orgs, packages, teams, users } from '../db/schema.js';
 import type { RegistryContext } from '../registry/context.js';
 import { findPackage, touchPackage } from '../registry/lookup.js';
@@ -101,10 +101,10 @@ export async function revokePackage(ctx: RegistryContext, actor: Actor | null, n
 }
 
 /** Serializes owner changes of one package (row lock on the package) so two removals cannot both pass the check. */
-async function lockOwners(db: Db, packageId: number, work: (tx: Db) => Promise<void>) {
+async function lockOwners(db: Db, packageId: number, work: (tx: Tx) => Promise<void>) {
   await db.transaction(async (tx) => {
     await tx.select({ id: packages.id }).from(packages).where(eq(packages.id, packageId)).for('update');
-    await work(tx as unknown as Db);
+    await work(tx);
   });
 }
 
@@ -114,7 +114,7 @@ export async function setPackageVisibility(ctx: RegistryContext, actor: Actor | 
   await authorize(ctx.db, actor, 'owners', name, pkg);
   await ctx.db.transaction(async (tx) => {
     await tx.update(packages).set({ visibility }).where(eq(packages.id, pkg.id));
-    await touchPackage(tx as unknown as Db, pkg.id);
+    await touchPackage(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
   return { name, visibility };

@@ -58,7 +58,7 @@ export async function renameOrg(db: Db, from: unknown, to: unknown) {
         .update(versions)
         .set({ manifest: sql`jsonb_set(${versions.manifest}, '{name}', to_jsonb(${name}::text))` })
         .where(eq(versions.packageId, p.id));
-      await writeSearchDocuments(tx as unknown as Db, [p.id]);
+      await writeSearchDocuments(tx, [p.id]);
       await tx.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: p.id })})`);
     }
     // Token patterns are read from their rows on every request, so rewriting them is enough.

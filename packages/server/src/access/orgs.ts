@@ -1,7 +1,7 @@
 import { and, count, eq, ne, sql } from 'drizzle-orm';
 import { assertAccessRole, InputError, orgNameProblem, patternCovers, type AccessRole } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTx, Tx } from '../db/database.js';
 import { orgInvitations, orgMembers, orgs, packages, users } from '../db/schema.js';
 import { CHANGES_CHANNEL } from '../registry/lookup.js';
 import { writeSearchDocuments } from '../search/store.js';
@@ -62,7 +62,7 @@ export async function createOrg(db: Db, actor: Actor | null, body: { name?: unkn
 }
 
 /** Claims the scope of a first scoped publish for the publisher, inside the publish transaction. */
-export async function claimScope(db: Db, scope: string, userId: number) {
+export async function claimScope(db: DbOrTx, scope: string, userId: number) {
   // A scope no org could be named (`@~`, `@-`) would become an org nobody can manage.
   const problem = orgNameProblem(scope, 'scope');
   if (problem) throw new InputError(problem);
@@ -109,7 +109,7 @@ export async function pendingInvitations(db: Db, orgId: number) {
   return rows.map((r) => ({ ...r, since: r.since.toISOString() }));
 }
 
-async function otherOwners(db: Db, orgId: number, userId: number): Promise<number> {
+async function otherOwners(db: Tx, orgId: number, userId: number): Promise<number> {
   const [{ n }] = (await db
     .select({ n: count() })
     .from(orgMembers)
@@ -148,7 +148,7 @@ export async function setMember(
   return db.transaction(async (tx) => {
     // Lock the org's owner rows so two demotions cannot each leave the other as "another owner".
     await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner'))).for('update');
-    if (role !== 'owner' && (await otherOwners(tx as unknown as Db, org.id, user.id)) === 0) {
+    if (role !== 'owner' && (await otherOwners(tx, org.id, user.id)) === 0) {
       const [cur] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
       if (cur?.role === 'owner') throw lastOwner(userName, orgName);
     }
@@ -169,7 +169,7 @@ export async function removeMember(db: Db, actor: Actor | null, orgName: string,
     await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner'))).for('update');
     const [cur] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
     if (!cur) throw new InputError(`user ${userName} is not a member of org ${orgName}`, 'not_found');
-    if (cur.role === 'owner' && (await otherOwners(tx as unknown as Db, org.id, user.id)) === 0) throw lastOwner(userName, orgName);
+    if (cur.role === 'owner' && (await otherOwners(tx, org.id, user.id)) === 0) throw lastOwner(userName, orgName);
     await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
     // Team memberships in the org go too: a removed member keeps no access through a team.
     await tx.execute(sql`delete from team_members where user_id = ${user.id} and team_id in (select id from teams where org_id = ${org.id})`);

@@ -61,7 +61,7 @@ async function failures(db: Db, name: string, ip: string): Promise<Failures> {
       coalesce(sum(greatest(f, 0)) filter (where actor = ${name} and ip = ${ip}), 0)::int as pair,
       coalesce(sum(greatest(f, 0)) filter (where ip = ${ip}), 0)::int as address,
       coalesce(sum(greatest(f, 0)) filter (where actor = ${name}), 0)::int as account
-    from per`)) as unknown as { rows?: Failures[] } | Failures[];
+    from per`)) as { rows?: Failures[] } | Failures[];
   const row = (Array.isArray(rows) ? rows[0] : rows.rows?.[0]) ?? { pair: 0, address: 0, account: 0 };
   return { pair: Number(row.pair), address: Number(row.address), account: Number(row.account) };
 }

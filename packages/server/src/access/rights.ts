@@ -2,7 +2,7 @@ import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import { InputError, matchesPattern, ROLE_ACTIONS, scopeOf, strongerRole, TOKEN_ACTIONS, type AccessRole, type TokenAction } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
 import { unionAll } from 'drizzle-orm/pg-core';
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTx } from '../db/database.js';
 import { grants, orgMembers, orgs, packages, teamMembers } from '../db/schema.js';
 
 /** Whether a package is private: its own setting, else its org's default, else public. */
@@ -120,7 +120,7 @@ export function requireActor(actor: Actor | null, what: string): Actor {
  * package that does not exist yet, pass null: creating an unscoped package is open to any user;
  * a scoped one needs maintainer or owner in its org. Returns whether the scope still has no org.
  */
-export async function authorize(db: Db, actor: Actor | null, action: TokenAction, name: string, pkg: { id: number } | null): Promise<{ actor: Actor; orgMissing: boolean }> {
+export async function authorize(db: DbOrTx, actor: Actor | null, action: TokenAction, name: string, pkg: { id: number } | null): Promise<{ actor: Actor; orgMissing: boolean }> {
   const a = requireActor(actor, `"${action}" on ${name}`);
   assertTokenAllows(a, action, name);
   if (a.isAdmin) return { actor: a, orgMissing: pkg === null && !!scopeOf(name) && !(await roleInScope(db, a.userId, scopeOf(name)!)).org };

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
-import { InputError, parseActions, parsePatterns, patternCovers } from '@unjucks/core';
+import { InputError, parseActions, parsePatterns, patternCovers, type TokenAction } from '@unjucks/core';
 import { parseCidrs } from '../auth/cidr.js';
 import type { KeyRing } from '../auth/keys.js';
 import { mintToken, type Actor, type MintedToken } from '../auth/tokens.js';
@@ -19,6 +19,16 @@ export interface CreateTokenBody {
 }
 
 /**
+ * The "admin" action is for registry admins only: on anyone else's token it would be a grant that
+ * wakes up the day the user is made an admin. The API and the server CLI (either way it reaches
+ * the database) both mint through this rule.
+ */
+export function assertActionsFitUser(user: { name: string; isAdmin: boolean }, actions: readonly TokenAction[]) {
+  if (actions.includes('admin') && !user.isAdmin)
+    throw new InputError(`user ${user.name} is not a registry admin, so a token for them cannot hold "admin"; make them an admin first or drop the action`);
+}
+
+/**
  * A new token for the caller (or, for an admin, for another user). It can never hold more than
  * the token that asks for it: its actions and package patterns must be within the caller's.
  */
@@ -35,12 +45,13 @@ export async function createToken(db: Db, keys: KeyRing, actor: Actor | null, bo
     const outside = packages.filter((p) => !a.packages!.some((outer) => patternCovers(outer, p)));
     if (outside.length) throw new InputError(`this token is limited to ${a.packages.join(', ')}; it cannot create a token for ${outside.join(', ')}`, 'forbidden');
   }
-  let owner = { id: a.userId, name: a.userName };
+  let owner = { id: a.userId, name: a.userName, isAdmin: a.isAdmin };
   if (body.user !== undefined && body.user !== a.userName) {
     if (!actsAsAdmin(a)) throw new InputError('only registry admins create tokens for other users', 'forbidden');
     const u = await findUser(db, String(body.user));
-    owner = { id: u.id, name: u.name };
+    owner = { id: u.id, name: u.name, isAdmin: u.isAdmin };
   }
+  assertActionsFitUser(owner, actions);
   if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) throw new InputError('name (the token label) must be text of at most 200 characters');
   return mintToken(db, keys, {
     userId: owner.id,

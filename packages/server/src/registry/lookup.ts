@@ -1,7 +1,7 @@
 import { writeSearchDocuments } from '../search/store.js';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { InputError, parseName } from '@unjucks/core';
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTx } from '../db/database.js';
 import { distTags, packages, versions } from '../db/schema.js';
 
 export const notFound = (what: string) => new InputError(`${what} not found`, 'not_found');
@@ -14,7 +14,7 @@ export async function findPackage(db: Db, name: string) {
   return pkg;
 }
 
-export async function tagsOf(db: Db, packageId: number): Promise<Record<string, string>> {
+export async function tagsOf(db: DbOrTx, packageId: number): Promise<Record<string, string>> {
   const rows = await db.select().from(distTags).where(eq(distTags.packageId, packageId));
   return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
 }
@@ -35,7 +35,7 @@ export const CHANGES_CHANNEL = 'unjucks_registry_changes';
  * Every write to a package calls this in its transaction: readers key their caches on the
  * revision, and the notification (delivered on commit) tells every replica's search index.
  */
-export async function touchPackage(db: Db, packageId: number) {
+export async function touchPackage(db: DbOrTx, packageId: number) {
   await db
     .update(packages)
     .set({ modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` })

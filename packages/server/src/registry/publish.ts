@@ -130,11 +130,11 @@ export async function publish(
       if (created.length) {
         // The creator of an unscoped package owns it; a scoped one belongs to its org.
         if (name.startsWith('@')) {
-          if (orgMissing) await claimScope(tx as unknown as Db, name.slice(1, name.indexOf('/')), publisher.userId);
+          if (orgMissing) await claimScope(tx, name.slice(1, name.indexOf('/')), publisher.userId);
         } else await tx.insert(grants).values({ packageId: row!.id, userId: publisher.userId, role: 'owner' });
       } else if (!existing) {
         // Someone else created it between our check and this transaction: it is theirs now.
-        await authorize(tx as unknown as Db, publisher, 'publish:update', name, row!);
+        await authorize(tx, publisher, 'publish:update', name, row!);
       }
       const inserted = await tx
         .insert(versions)
@@ -156,7 +156,7 @@ export async function publish(
         .onConflictDoNothing({ target: [versions.packageId, versions.version] })
         .returning({ id: versions.id });
       if (inserted.length === 0) throw new VersionTaken();
-      const current = await tagsOf(tx as unknown as Db, row!.id);
+      const current = await tagsOf(tx, row!.id);
       const setTag = opts.tag ?? (movesLatest(manifest.version, current.latest ?? null) ? 'latest' : null);
       if (setTag) {
         await tx
@@ -165,7 +165,7 @@ export async function publish(
           .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version: manifest.version, updatedAt: sql`now()` } });
         current[setTag] = manifest.version;
       }
-      await touchPackage(tx as unknown as Db, row!.id);
+      await touchPackage(tx, row!.id);
       packageId = row!.id;
       return current;
     });

@@ -25,8 +25,8 @@ export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name
       .insert(distTags)
       .values({ packageId: pkg.id, tag, version })
       .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version, updatedAt: sql`now()` } });
-    await touchPackage(tx as unknown as Db, pkg.id);
-    return tagsOf(tx as unknown as Db, pkg.id);
+    await touchPackage(tx, pkg.id);
+    return tagsOf(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
   return tags;
@@ -42,8 +42,8 @@ export async function removeDistTag(ctx: RegistryContext, actor: Actor | null, n
       .where(and(eq(distTags.packageId, pkg.id), eq(distTags.tag, tag)))
       .returning({ tag: distTags.tag });
     if (removed.length === 0) throw notFound(`tag ${tag} of ${name} was`);
-    await touchPackage(tx as unknown as Db, pkg.id);
-    return tagsOf(tx as unknown as Db, pkg.id);
+    await touchPackage(tx, pkg.id);
+    return tagsOf(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
   return tags;
@@ -59,7 +59,7 @@ export async function deprecateVersion(ctx: RegistryContext, actor: Actor | null
   const deprecated = message === '' ? null : message;
   await ctx.db.transaction(async (tx) => {
     await tx.update(versions).set({ deprecated }).where(eq(versions.id, row.id));
-    await touchPackage(tx as unknown as Db, pkg.id);
+    await touchPackage(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
   return { name, version, deprecated };

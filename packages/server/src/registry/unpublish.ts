@@ -35,7 +35,7 @@ export async function unpublish(ctx: RegistryContext, actor: Actor | null, name:
     }
     const removed = targets.map((v) => v.version);
     await tx.update(versions).set({ removedAt: new Date() }).where(inArray(versions.id, targets.map((v) => v.id)));
-    const tags = await tagsOf(tx as unknown as Db, pkg.id);
+    const tags = await tagsOf(tx, pkg.id);
     const stale = Object.keys(tags).filter((t) => removed.includes(tags[t]!));
     if (stale.length) await tx.delete(distTags).where(and(eq(distTags.packageId, pkg.id), inArray(distTags.tag, stale)));
     const remaining = sortVersions(live.map((v) => v.version).filter((v) => !removed.includes(v)));
@@ -44,8 +44,8 @@ export async function unpublish(ctx: RegistryContext, actor: Actor | null, name:
       const next = remaining.reduce<string | null>((cur, v) => (movesLatest(v, cur) ? v : cur), null) ?? remaining[remaining.length - 1]!;
       await tx.insert(distTags).values({ packageId: pkg.id, tag: 'latest', version: next });
     }
-    await touchPackage(tx as unknown as Db, pkg.id);
-    return { name, removed, remaining, 'dist-tags': await tagsOf(tx as unknown as Db, pkg.id) };
+    await touchPackage(tx, pkg.id);
+    return { name, removed, remaining, 'dist-tags': await tagsOf(tx, pkg.id) };
   });
   await ctx.afterChange(pkg.id);
   return result;

@@ -52,7 +52,7 @@ const newMini = (documentFrequency: Map<string, number>) =>
   new MiniSearch<SearchDoc>({
     fields: Object.keys(BOOSTS),
     // The id stays a number: hits are looked up in a Map keyed by package id.
-    extractField: (doc, field) => (field === 'id' ? (doc.id as unknown as string) : fieldText(doc, field)),
+    extractField: (doc, field) => (field === 'id' ? doc.id : fieldText(doc, field)),
     tokenize: splitWords,
     processTerm,
     searchOptions: {

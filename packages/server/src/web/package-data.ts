@@ -89,10 +89,9 @@ export function versionFiles(ctx: RegistryContext, v: VersionRow): Promise<Packa
     p = (async () => {
       const blob = await ctx.store.get(v.blobKey);
       if (!blob) throw new Error(`blob ${v.blobKey} is missing from storage`);
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of blob.stream() as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+      const bytes = Buffer.from(await new Response(blob.stream()).arrayBuffer());
       // The tarball passed the publish checks; "collect" still never throws on what it would refuse.
-      return (await readArchiveBytes(Buffer.concat(chunks), ctx.limits, 'collect')).files.sort((a, b) => a.path.localeCompare(b.path));
+      return (await readArchiveBytes(bytes, ctx.limits, 'collect')).files.sort((a, b) => a.path.localeCompare(b.path));
     })();
     p.catch(() => unpacked.delete(v.integrity));
     unpacked.set(v.integrity, p);
