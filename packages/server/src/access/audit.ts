@@ -24,7 +24,11 @@ export const outcomeOf = (status: number): AuditOutcome => (status < 400 ? 'ok' 
 /** The most an audit record keeps of what an outsider can make long (README: "Audit log"). */
 export const AUDIT_LIMITS = { actor: 128, ip: 64, target: 256, org: 128, detailString: 256, detailBytes: 2048 } as const;
 
-const clip = (s: string | null, max: number) => (s !== null && s.length > max ? `${s.slice(0, max - 1)}…` : s);
+/** Cut to `max`, with NUL (which a Postgres text column refuses) shown as U+FFFD. */
+const clip = (raw: string | null, max: number) => {
+  const s = raw?.replaceAll('\0', '\uFFFD') ?? null;
+  return s !== null && s.length > max ? `${s.slice(0, max - 1)}…` : s;
+};
 
 function clipDetail(detail: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
   if (!detail) return null;

@@ -110,6 +110,8 @@ const record = (db: Db, a: PasswordAttempt, action: string, outcome: 'ok' | 'den
  * Unknown accounts cost the same time as wrong passwords.
  */
 export async function checkPassword(db: Db, attempt: PasswordAttempt): Promise<boolean> {
+  // No account has one, and the attempt could not be counted (a Postgres text column refuses it).
+  if (attempt.name.includes('\0')) throw new InputError('the user name contains a NUL byte; user names are printable text', 'invalid_name');
   const a = { ...attempt, name: attempt.name.slice(0, 64) };
   await assertUnderLimits(db, a.name, a.ip, 0);
   await record(db, a, ATTEMPT, 'ok', 202);
