@@ -167,7 +167,7 @@ export async function authorizeRead(db: Db, actor: Actor | null, name: string, p
  * without "read", all for admins, else those the user holds a role on, within the token's patterns.
  */
 export async function privateFilter(db: Db, actor: Actor | null): Promise<((doc: { id: number; name: string }) => boolean) | undefined> {
-  if (!actor || !actor.actions.includes('read')) return undefined;
+  if (!actor?.actions.includes('read')) return undefined;
   const inPatterns = (name: string) => !actor.packages || actor.packages.some((p) => matchesPattern(p, name));
   if (actor.isAdmin) return (doc) => inPatterns(doc.name);
   const ids = await readablePackageIds(db, actor.userId);

@@ -5,7 +5,7 @@ import { InputError, type TokenAction } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { tokens, users } from '../db/schema.js';
 import { ipAllowed } from './cidr.js';
-import { KeyRing, TOKEN_ALG } from './keys.js';
+import { type KeyRing, TOKEN_ALG } from './keys.js';
 
 export const TOKEN_ISSUER = 'unjucks-registry';
 export const TOKEN_AUDIENCE = 'unjucks-registry';

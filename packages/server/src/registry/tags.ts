@@ -1,7 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { InputError, tagProblem } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
-import type { Db } from '../db/database.js';
 import { distTags, versions } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
 import { findLiveVersion, findPackage, notFound, tagsOf, touchPackage } from './lookup.js';

@@ -2,7 +2,6 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { InputError, movesLatest, sortVersions } from '@unjucks/core';
 import { authorize } from '../access/rights.js';
 import type { Actor } from '../auth/tokens.js';
-import type { Db } from '../db/database.js';
 import { distTags, packages, versions } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
 import { findPackage, notFound, tagsOf, touchPackage } from './lookup.js';

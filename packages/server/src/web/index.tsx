@@ -1,6 +1,6 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { InputError, isInputError } from '@unjucks/core';
-import type { App, AppEnv } from '../app-env.js';
+import type { App } from '../app-env.js';
 import { audited } from '../middleware/audited.js';
 import { passwordCheck } from '../middleware/limits.js';
 import { asset, assetUrl } from './assets.js';
