@@ -7,6 +7,7 @@ import {
   InputError,
   movesLatest,
   readArchive,
+  scopeOf,
   tagProblem,
   type Manifest,
   type PublishResult,
@@ -130,7 +131,7 @@ export async function publish(
       if (created.length) {
         // The creator of an unscoped package owns it; a scoped one belongs to its org.
         if (name.startsWith('@')) {
-          if (orgMissing) await claimScope(tx, name.slice(1, name.indexOf('/')), publisher.userId);
+          if (orgMissing) await claimScope(tx, scopeOf(name)!, publisher.userId);
         } else await tx.insert(grants).values({ packageId: row!.id, userId: publisher.userId, role: 'owner' });
       } else if (!existing) {
         // Someone else created it between our check and this transaction: it is theirs now.

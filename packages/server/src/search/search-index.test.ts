@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { scopeOf } from '@unjucks/core';
 import { corpus, HEROES, QUERIES, type CorpusPackage } from '../../../../test/fixtures/search-corpus.js';
 import type { SearchDoc } from './documents.js';
 import { parseQuery } from './query.js';
@@ -7,7 +8,7 @@ import { SearchIndex, splitWords } from './search-index.js';
 const toDoc = (p: CorpusPackage, id: number): SearchDoc => ({
   id,
   name: p.name,
-  scope: p.name.startsWith('@') ? p.name.slice(1, p.name.indexOf('/')) : null,
+  scope: scopeOf(p.name),
   version: '1.0.0',
   description: p.description,
   keywords: p.keywords,

@@ -1,4 +1,5 @@
 import MiniSearch from 'minisearch';
+import { splitName } from '@unjucks/core';
 import type { ParsedQuery } from './query.js';
 import type { SearchDoc } from './documents.js';
 import { allowedEdits, withAliases } from './aliases.js';
@@ -197,7 +198,7 @@ export class SearchIndex {
       const doc = docs[i]!;
       const relevance = maxScore > 0 ? scores[i]! / maxScore : 0;
       finals[i] = WEIGHTS.relevance * relevance + WEIGHTS.popularity * (Math.log1p(this.downloads.get(doc.id) ?? 0) / popScale) + WEIGHTS.quality * (doc.quality / 100);
-      if (lowered && (doc.name === lowered || doc.name.slice(doc.name.indexOf('/') + 1) === lowered)) exact[i] = 1;
+      if (lowered && (doc.name === lowered || splitName(doc.name).basename === lowered)) exact[i] = 1;
     }
     const order = Array.from(docs.keys());
     order.sort((a, b) => exact[b]! - exact[a]! || finals[b]! - finals[a]! || docs[a]!.name.localeCompare(docs[b]!.name));
@@ -242,7 +243,7 @@ export class SearchIndex {
     for (const doc of this.docs.values()) {
       if (doc.deprecated || (doc.private && !canSeePrivate?.(doc))) continue;
       const dl = this.downloads.get(doc.id) ?? 0;
-      const base = doc.name.slice(doc.name.indexOf('/') + 1);
+      const base = splitName(doc.name).basename;
       if (doc.name.startsWith(p) || base.startsWith(p)) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 2 + dl });
       else if (splitWords(doc.name).some((w) => w.toLowerCase().startsWith(p))) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 1 + dl });
       for (const g of doc.generators)
