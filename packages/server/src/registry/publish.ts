@@ -130,8 +130,9 @@ export async function publish(
       const [row] = await tx.select().from(packages).where(eq(packages.name, name)).for('update');
       if (created.length) {
         // The creator of an unscoped package owns it; a scoped one belongs to its org.
-        if (name.startsWith('@')) {
-          if (orgMissing) await claimScope(tx, scopeOf(name)!, publisher.userId);
+        const scope = scopeOf(name);
+        if (scope !== null) {
+          if (orgMissing) await claimScope(tx, scope, publisher.userId);
         } else await tx.insert(grants).values({ packageId: row!.id, userId: publisher.userId, role: 'owner' });
       } else if (!existing) {
         // Someone else created it between our check and this transaction: it is theirs now.

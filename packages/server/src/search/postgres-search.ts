@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { splitName } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import type { SearchDoc } from './documents.js';
 import type { ParsedQuery } from './query.js';
@@ -188,7 +189,7 @@ export class PostgresSearch {
       limit 200`);
     const out: { type: 'package' | 'generator'; value: string; package: string; rank: number }[] = [];
     for (const { doc, downloads: dl } of rows) {
-      const base = doc.name.slice(doc.name.indexOf('/') + 1);
+      const base = splitName(doc.name).basename;
       if (doc.name.startsWith(p) || base.startsWith(p)) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 2 + dl });
       else if (splitWords(doc.name).some((w) => w.toLowerCase().startsWith(p))) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 1 + dl });
       for (const g of doc.generators) if (g.name.toLowerCase().startsWith(p)) out.push({ type: 'generator', value: g.name, package: doc.name, rank: dl });
