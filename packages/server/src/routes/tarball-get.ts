@@ -2,7 +2,7 @@ import { PackageNameParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { getTarball } from '../registry/read.js';
 import { nameParam, type App, type Ctx } from '../app-env.js';
-import { ifNoneMatch } from './json.js';
+import { ifNoneMatch, immutableCacheHeaders } from './json.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/packages/:name/-/:file — the stored bytes, streamed. A version's bytes never change. */
@@ -30,10 +30,7 @@ export function tarballGet(app: App) {
 export async function serveTarball(c: Ctx) {
   const registry = c.get('registry');
   const { blob, shasum, packageId, private: isPrivate } = await getTarball(registry, c.get('actor'), nameParam(c), c.req.param('file')!);
-  const headers = {
-    ETag: `"${shasum}"`,
-    'Cache-Control': `${isPrivate ? 'private' : 'public'}, max-age=31536000, immutable`,
-  };
+  const headers = immutableCacheHeaders(`"${shasum}"`, isPrivate);
   if (ifNoneMatch(c, headers.ETag)) return c.body(null, 304, headers);
   registry.downloads.count(packageId);
   registry.metrics.download(nameParam(c), isPrivate);
