@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InputError, parseActions, parsePatterns, type TokenAction } from '@unjucks/core';
-import { recordAudit } from './access/audit.js';
+import { outcomeOf, recordAudit } from './access/audit.js';
 import { renameOrg } from './access/org-rename.js';
 import { assertActionsFitUser, findToken, markRevoked } from './access/tokens.js';
 import { createUser, lifetime } from './access/users.js';
@@ -63,8 +63,8 @@ async function run<T>(config: Config, what: string, ops: Ops<T>): Promise<T> {
 const refused = (r: Reply<unknown>) => new InputError(`the running registry refused: ${String(r.body.error ?? r.status)}`);
 
 /** Records what the CLI did straight on the database, as the API would have. */
-const auditCli = (db: Db, action: string, target: string, detail?: Record<string, unknown>) =>
-  recordAudit(db, { actor: 'unjucks-registry (cli)', tokenId: null, ip: null, action, target, org: null, outcome: 'ok', status: 200, detail });
+const auditCli = (db: Db, action: string, target: string, detail?: Record<string, unknown>, org: string | null = null) =>
+  recordAudit(db, { actor: 'unjucks-registry (cli)', tokenId: null, ip: null, action, target, org, outcome: outcomeOf(200), status: 200, detail });
 
 export interface TokenCreateOptions {
   user: string;
@@ -159,7 +159,7 @@ export async function cliOrgRename(config: Config, from: string, to: string) {
     },
     direct: async (db) => {
       const r = await renameOrg(db, from, to);
-      await recordAudit(db, { actor: 'unjucks-registry (cli)', tokenId: null, ip: null, action: 'org.rename', target: `@${from}`, org: from, outcome: 'ok', status: 200, detail: { to, packages: r.packages.length, tokens: r.tokens } });
+      await auditCli(db, 'org.rename', `@${from}`, { to, packages: r.packages.length, tokens: r.tokens }, from);
       return r;
     },
   });

@@ -1,3 +1,4 @@
+import { outcomeOf, recordAudit } from './audit.js';
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { InputError } from '@unjucks/core';
 import { burnPasswordCheck, verifyPassword } from '../auth/password.js';
@@ -100,8 +101,8 @@ async function assertUnderLimits(db: Db, name: string, ip: string, slack: number
     );
 }
 
-const record = (db: Db, a: PasswordAttempt, action: string, outcome: 'ok' | 'denied', status: number) =>
-  db.insert(auditLog).values({ actor: a.name, tokenId: null, ip: a.ip, action, target: a.name, org: null, outcome, status, detail: { for: a.purpose } });
+const record = (db: Db, a: PasswordAttempt, action: string, status: number) =>
+  recordAudit(db, { actor: a.name, tokenId: null, ip: a.ip, action, target: a.name, org: null, outcome: outcomeOf(status), status, detail: { for: a.purpose } });
 
 /**
  * Checks a password under the limits, on every replica alike: the count lives in the audit log.
@@ -114,11 +115,11 @@ export async function checkPassword(db: Db, attempt: PasswordAttempt): Promise<b
   if (attempt.name.includes('\0')) throw new InputError('the user name contains a NUL byte; user names are printable text', 'invalid_name');
   const a = { ...attempt, name: attempt.name.slice(0, 64) };
   await assertUnderLimits(db, a.name, a.ip, 0);
-  await record(db, a, ATTEMPT, 'ok', 202);
+  await record(db, a, ATTEMPT, 202);
   await assertUnderLimits(db, a.name, a.ip, 1);
   let right = false;
   if (a.hash) right = await verifyPassword(a.password, a.hash);
   else await burnPasswordCheck(a.password);
-  await record(db, a, RESULT, right ? 'ok' : 'denied', right ? 200 : 401);
+  await record(db, a, RESULT, right ? 200 : 401);
   return right;
 }
