@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js';
 import type { SearchDoc } from './documents.js';
 import type { ParsedQuery } from './query.js';
 import { allowedEdits, editDistance, withAliases } from './aliases.js';
-import { BOOSTS, WEIGHTS, splitWords, processTerm, type SearchHit } from './search-index.js';
+import { BOOSTS, SEARCH_MAX_SIZE, WEIGHTS, splitWords, processTerm, type SearchHit } from './search-index.js';
 
 type SearchOpts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
 
@@ -122,7 +122,8 @@ export class PostgresSearch {
     return kept.length ? kept : expanded;
   }
 
-  async search(q: ParsedQuery, opts: SearchOpts): Promise<{ total: number; hits: SearchHit[] }> {
+  async search(q: ParsedQuery, page: SearchOpts): Promise<{ total: number; hits: SearchHit[] }> {
+    const opts = { ...page, size: Math.min(page.size, SEARCH_MAX_SIZE) };
     const text = q.text.trim();
     const words = [...new Set(splitWords(text).flatMap((w) => processTerm(w) ?? []))];
     const allowed = await this.allowedPrivate(opts.canSeePrivate);

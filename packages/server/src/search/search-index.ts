@@ -49,6 +49,9 @@ export const processTerm = (term: string) => {
 const termsOf = (doc: SearchDoc) =>
   new Set(Object.keys(BOOSTS).flatMap((f) => splitWords(fieldText(doc, f)).flatMap((w) => processTerm(w) ?? [])));
 
+/** The most results one page of search holds, whatever size the caller asks for. */
+export const SEARCH_MAX_SIZE = 250;
+
 const newMini = (documentFrequency: Map<string, number>) =>
   new MiniSearch<SearchDoc>({
     fields: Object.keys(BOOSTS),
@@ -159,7 +162,8 @@ export class SearchIndex {
    * Results are a pure function of the query, the page and the index, so repeated queries (as-you-type,
    * CI scripts) are answered from a small LRU. Viewer-dependent searches (private packages) skip it.
    */
-  search(q: ParsedQuery, opts: { size: number; from: number; canSeePrivate?: (doc: SearchDoc) => boolean }): { total: number; hits: SearchHit[] } {
+  search(q: ParsedQuery, page: { size: number; from: number; canSeePrivate?: (doc: SearchDoc) => boolean }): { total: number; hits: SearchHit[] } {
+    const opts = { ...page, size: Math.min(page.size, SEARCH_MAX_SIZE) };
     if (opts.canSeePrivate || this.cacheEntries === 0) return this.run(q, opts);
     const key = JSON.stringify([q, opts.size, opts.from]);
     const hit = this.cache.get(key);
