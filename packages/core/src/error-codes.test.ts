@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, errorStatus, isErrorCode } from './error-codes.js';
 import { InputError } from './errors.js';
@@ -25,5 +26,11 @@ describe('error codes', () => {
     expect(isErrorCode('not_found')).toBe(true);
     expect(isErrorCode('not-found')).toBe(false);
     expect(isErrorCode('toString')).toBe(false);
+  });
+
+  it('is listed in the README, one row per code with its status', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
+    expect(rows).toEqual(Object.entries(ERROR_CODES).map(([code, { status }]) => [code, status]));
   });
 });
