@@ -26,6 +26,8 @@ export interface AppEnv {
     passwordChecks: MiddlewareHandler<AppEnv> | null;
     /** The signed-in browser session on web pages (web/session.ts); null elsewhere. */
     session: WebSession | null;
+    /** How errors read: set to 'native' on /api/ (middleware/error-handler.ts); npm's shape otherwise. */
+    errorShape?: 'native' | 'npm';
   };
 }
 

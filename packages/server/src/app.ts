@@ -3,7 +3,7 @@ import { except } from 'hono/combine';
 import { getPath } from 'hono/utils/url';
 import { authenticate } from './auth/middleware.js';
 import type { RegistryContext } from './registry/context.js';
-import type { AppEnv } from './app-env.js';
+import type { AppEnv, Ctx } from './app-env.js';
 import { distTagsDelete } from './routes/dist-tags-delete.js';
 import { distTagsGet } from './routes/dist-tags-get.js';
 import { distTagsPut } from './routes/dist-tags-put.js';
@@ -108,9 +108,14 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'A registry token: `unjucks token create`, or POST /api/v1/auth/login.' });
 
   // Errors raised before a route answers (authentication, limits) reach this handler whatever the
-  // path: outside /api/ they are the npm protocol's (or an operational route's), in npm's shape.
-  app.onError(renderErrors(logger, (c) => (c.req.path.startsWith('/api/') ? 'native' : 'npm')));
-  app.notFound((c) => errorResponse(c, c.req.path.startsWith('/api/') ? 'native' : 'npm', 'not_found', `no route for ${c.req.method} ${c.req.path}; see the README for the API`));
+  // path: the native API marks its requests (below); the rest are npm's or operational, in npm's shape.
+  const flavour = (c: Ctx) => c.get('errorShape') ?? 'npm';
+  app.onError(renderErrors(logger, flavour));
+  app.notFound((c) => errorResponse(c, flavour(c), 'not_found', `no route for ${c.req.method} ${c.req.path}; see the README for the API`));
+  app.use('/api/*', async (c, next) => {
+    c.set('errorShape', 'native');
+    await next();
+  });
 
   const publishSlots = opts.limits ? publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes) : null;
   // Routes that hash a password attach passwordCheck, which takes this guard.
