@@ -13,6 +13,7 @@ export function auditList(app: App) {
       summary: 'Read the audit log, newest first (admins; org owners for their orgs)',
       tags: ['admin'],
       auth: { kind: 'token' },
+      errors: ['not_found'],
       what: 'reading the audit log',
       query: AuditQuery,
       responses: { 200: { description: 'Audit records.', schema: AuditListSchema } },

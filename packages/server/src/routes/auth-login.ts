@@ -15,6 +15,7 @@ export function authLogin(app: App) {
       summary: 'Exchange a username and password for a token',
       tags: ['tokens'],
       auth: { kind: 'anonymous' },
+      errors: ['invalid_name', 'locked_out'],
       body: LoginBody,
       bodyExample: '{ "username": "alice", "password": "..." }',
       responses: { 201: { description: 'The new token, shown once.', schema: MintedTokenSchema } },

@@ -15,6 +15,7 @@ export function orgMembersDelete(app: App) {
       summary: 'Remove a member (never the last owner; owners)',
       tags: ['orgs'],
       auth: { kind: 'token' },
+      errors: ['conflict'],
       params: OrgParams.extend({ user: z.string().min(1) }),
       responses: { 200: { description: 'The result.', schema: JsonObjectSchema } },
       middleware: [audited('org.member.remove', orgTarget)],

@@ -16,6 +16,7 @@ export function orgMembersPut(app: App) {
       summary: 'Set a member\'s role, or invite a user (owners)',
       tags: ['orgs'],
       auth: { kind: 'token' },
+      errors: ['conflict'],
       what: 'setting a member',
       params: OrgParams.extend({ user: z.string().min(1) }),
       body: RoleBody,

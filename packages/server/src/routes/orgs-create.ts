@@ -14,6 +14,7 @@ export function orgsCreate(app: App) {
       summary: 'Create an org (claims the scope @name)',
       tags: ['orgs'],
       auth: { kind: 'token' },
+      errors: ['invalid_name', 'conflict'],
       what: 'creating an org',
       body: NameBody,
       bodyExample: '{ "name": "acme" }',

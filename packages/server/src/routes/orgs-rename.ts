@@ -15,6 +15,7 @@ export function orgsRename(app: App) {
       summary: 'Rename an org and move its scope\'s packages (admins)',
       tags: ['orgs'],
       auth: { kind: 'admin', action: 'admin' },
+      errors: ['invalid_name', 'conflict'],
       params: OrgParams,
       body: NameBody,
       bodyExample: '{ "name": "new-name" }',

@@ -15,6 +15,7 @@ export function packageAccessDelete(app: App) {
       summary: 'Remove a grant (never the last owner\'s; owners)',
       tags: ['access'],
       auth: { kind: 'token', action: 'owners' },
+      errors: ['conflict'],
       params: PackageNameParams.extend({ principal: z.string().min(1) }),
       responses: { 200: { description: 'The result.', schema: JsonObjectSchema } },
       middleware: [audited('access.revoke', packageTarget)],

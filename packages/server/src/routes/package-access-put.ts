@@ -15,6 +15,7 @@ export function packageAccessPut(app: App) {
       summary: 'Grant a user or team a role on a package (owners)',
       tags: ['access'],
       auth: { kind: 'token', action: 'owners' },
+      errors: ['conflict'],
       what: 'granting access',
       params: PackageNameParams.extend({ principal: z.string().min(1).describe('alice, or acme:devs for a team') }),
       body: RoleBody,

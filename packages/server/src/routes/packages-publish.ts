@@ -31,14 +31,13 @@ export function packagesPublish(app: App) {
       summary: 'Publish a version: the body is the tarball; name and version come from its manifest',
       tags: ['packages'],
       auth: { kind: 'token', action: 'publish:update' },
+      errors: ['invalid_name', 'invalid_version', 'invalid_manifest', 'invalid_tarball', 'version_exists', 'validation_failed'],
       query: z.object({ tag: z.string().optional().describe('The dist-tag to point at the new version (default latest).') }),
       // Streamed to the validator under its own size limit, never buffered as JSON.
       body: 'binary',
       responses: {
         201: { description: 'Published.', schema: JsonObjectSchema },
         200: { description: 'The same bytes were already published (an idempotent retry).', schema: JsonObjectSchema },
-        413: { description: 'The tarball is larger than the limit.', schema: JsonObjectSchema },
-        422: { description: 'The package failed validation; the body holds the report.', schema: JsonObjectSchema },
       },
       middleware: [audited('package.publish'), mayPublish, publishSlot],
     },

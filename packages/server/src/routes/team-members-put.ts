@@ -15,6 +15,7 @@ export function teamMembersPut(app: App) {
       summary: 'Add an org member to a team (owners)',
       tags: ['teams'],
       auth: { kind: 'token' },
+      errors: ['conflict'],
       params: OrgParams.extend({ team: z.string().min(1), user: z.string().min(1) }),
       responses: { 200: { description: 'The result.', schema: JsonObjectSchema } },
       middleware: [audited('team.member.add', orgTarget)],

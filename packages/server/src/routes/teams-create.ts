@@ -14,6 +14,7 @@ export function teamsCreate(app: App) {
       summary: 'Create a team (owners)',
       tags: ['teams'],
       auth: { kind: 'token' },
+      errors: ['invalid_name', 'conflict'],
       what: 'creating a team',
       params: OrgParams,
       body: NameBody,

@@ -14,6 +14,7 @@ export function tokensCreate(app: App) {
       summary: 'Create a token (never more than the token asking)',
       tags: ['tokens'],
       auth: { kind: 'token', action: 'tokens' },
+      errors: ['not_found'],
       what: 'creating a token',
       body: TokenCreateBody,
       bodyExample: '{ "name": "ci", "actions": ["read", "publish:update"], "packages": ["@acme/*"], "expires": "30d" }',

@@ -15,6 +15,7 @@ export function usersCreate(app: App) {
       summary: 'Create a user (admins)',
       tags: ['users'],
       auth: { kind: 'admin', action: 'admin' },
+      errors: ['invalid_name', 'conflict'],
       body: UserCreateBody,
       bodyExample: '{ "name": "alice", "password": "...", "admin": false }',
       responses: { 201: { description: 'The user, without the password.', schema: JsonObjectSchema } },

@@ -16,6 +16,7 @@ export function usersDelete(app: App) {
       summary: 'Remove a user and their tokens (admins)',
       tags: ['users'],
       auth: { kind: 'admin', action: 'admin' },
+      errors: ['conflict'],
       params: z.object({ user: z.string().min(1) }),
       responses: { 200: { description: 'What was removed.', schema: JsonObjectSchema } },
       middleware: [audited('user.remove', (c) => ({ target: c.req.param('user') ?? null })), adminOnly('removing users')],

@@ -16,6 +16,7 @@ export function usersPassword(app: App) {
       summary: 'Set a password: yours (with the current one), or anyone\'s as an admin',
       tags: ['users'],
       auth: { kind: 'token' },
+      errors: ['locked_out'],
       what: 'changing a password',
       params: z.object({ user: z.string().min(1) }),
       body: PasswordBody,
