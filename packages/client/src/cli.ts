@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Output } from './commands/accounts.js';
 import { resolveSettings } from './config.js';
-import { CliError } from './errors.js';
+import { CliError, RegistryError } from './errors.js';
 import type { InstallResult, InstallSummary, RemovedPackage } from './install.js';
 import { forwardToGenerator, OWNED_COMMANDS } from './forward.js';
 import type { PackageSource } from './source.js';
@@ -243,7 +243,7 @@ async function main(argv: string[]) {
 
 main(process.argv.slice(2)).catch((e: unknown) => {
   const message = e instanceof CliError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? (e as Error).message : `unexpected error: ${(e as Error)?.stack ?? e}`;
-  if (process.argv.includes('--json')) console.log(JSON.stringify({ error: message }));
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ error: message, ...(e instanceof RegistryError && e.code ? { code: e.code } : {}) }));
   console.error(`unjucks: ${message}`);
   process.exit((e as CliError).exitCode ?? 1);
 });

@@ -20,7 +20,7 @@ import { eq } from 'drizzle-orm';
  * server: the embedded database admits one process, so while a server holds it they go through
  * that server's API with DATA_DIR/admin.token; otherwise they open the database themselves.
  */
-type Reply<T> = { status: number; body: T & { error?: unknown } };
+type Reply<T> = { status: number; body: T & { error?: unknown; code?: unknown } };
 type Call<T> = <B = T>(method: string, path: string, body?: unknown) => Promise<Reply<B>>;
 
 interface Ops<T> {
@@ -60,7 +60,8 @@ async function run<T>(config: Config, what: string, ops: Ops<T>): Promise<T> {
   }
 }
 
-const refused = (r: Reply<unknown>) => new InputError(`the running registry refused: ${String(r.body.error ?? r.status)}`);
+const refused = (r: Reply<unknown>) =>
+  new InputError(`the running registry refused: ${String(r.body.error ?? r.status)}${typeof r.body.code === 'string' ? ` (code: ${r.body.code})` : ''}`);
 
 /** Records what the CLI did straight on the database, as the API would have. */
 const auditCli = (db: Db, action: string, target: string, detail?: Record<string, unknown>, org: string | null = null) =>

@@ -3,7 +3,7 @@ import type { Settings } from '../config.js';
 import { CliError } from '../errors.js';
 import { getJson, sendJson } from '../http.js';
 import { readSecret } from '../prompt.js';
-import type { AuditListResponse, MintedTokenResponse, OrgListResponse, TeamListResponse, TokenListResponse, TokenRow, UserListResponse } from '@unjucks/core/api-schemas';
+import type { AuditListResponse, MintedTokenResponse, OrgListResponse, TeamListResponse, TokenListResponse, UserListResponse } from '@unjucks/core/api-schemas';
 import type { WhoAmI } from './login.js';
 
 /** What a command prints: its JSON for --json, else lines for people. */
