@@ -10,7 +10,7 @@ import { accessPage, accessPost } from './pages/access.js';
 import { loginGet, loginPost, logoutPost, tokensGet, tokensPost, tokensRevokePost } from './pages/account.js';
 import { apiPage } from './pages/api.js';
 import { auditPage } from './pages/audit.js';
-import { openApiDocument, type OpenApiDocument } from '../routes/openapi-json.js';
+import { openApiDocument, type OpenApiDocument } from '../openapi-document.js';
 import { filesPage } from './pages/files.js';
 import { orgPage, orgPost } from './pages/org.js';
 import { packagePage, splitPackagePath } from './pages/package.js';
