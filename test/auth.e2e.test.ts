@@ -48,7 +48,9 @@ describe.each(BACKENDS)('auth on $label', (backend) => {
       const r = await fetch(`${server.api}/packages`, { method: 'POST', headers, body: packageTarball('auth-nope', '1.0.0') });
       expect(r.status, label).toBe(401);
       expect(r.headers.get('www-authenticate'), label).toMatch(/^Bearer/);
-      expect((await r.json()).error, label).toMatch(/token|Authorization/);
+      const body = await r.json();
+      expect(body.error, label).toMatch(/token|Authorization/);
+      expect(body, label).toMatchObject({ code: 'unauthorized', requestId: r.headers.get('x-request-id') });
     }
     expect((await fetch(`${server.api}/packages/auth-nope`)).status).toBe(404);
   });
@@ -58,6 +60,7 @@ describe.each(BACKENDS)('auth on $label', (backend) => {
     await new Promise((r) => setTimeout(r, 2100));
     const res = await publishRaw(server.api, token, packageTarball('auth-expired', '1.0.0'));
     expect(res.status).toBe(401);
+    expect(res.body.code).toBe('unauthorized');
     expect(res.body.error).toMatch(/expired/);
   });
 
@@ -67,6 +70,7 @@ describe.each(BACKENDS)('auth on $label', (backend) => {
     const bob = await mint('bob', 'publisher');
     const denied = await publishRaw(server.api, reader, packageTarball('auth-owned', '1.0.0'));
     expect(denied.status).toBe(403);
+    expect(denied.body.code).toBe('forbidden');
     expect(denied.body.error).toMatch(/does not allow the action "publish:update"/);
     // Refused before the upload is read: even a body that is not a tarball gets the 403.
     expect((await publishRaw(server.api, reader, Buffer.from('not a tarball'))).status).toBe(403);
@@ -74,6 +78,7 @@ describe.each(BACKENDS)('auth on $label', (backend) => {
     expect((await publishRaw(server.api, alice, packageTarball('auth-owned', '1.1.0'))).status).toBe(201);
     const other = await publishRaw(server.api, bob, packageTarball('auth-owned', '1.2.0'));
     expect(other.status).toBe(403);
+    expect(other.body.code).toBe('forbidden');
     expect(other.body.error).toMatch(/user bob may not "publish:update" auth-owned: they have no role on it; ask an owner of auth-owned/);
     const tag = await fetch(`${server.api}/packages/auth-owned/dist-tags/x1`, { method: 'PUT', headers: { authorization: `Bearer ${bob}` }, body: '"1.0.0"' });
     expect(tag.status).toBe(403);

@@ -56,6 +56,10 @@ describe.each(BACKENDS)('unjucks CLI against $label', (backend) => {
     const bad = await unjucks(['login', '--registry', server.url, '--token', 'nope'], { env: { HOME: home } });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/^unjucks: checking the token: the registry answered 401: the token is malformed/);
+    // The server's error code travels to the user, on the line and in --json.
+    expect(bad.stderr).toMatch(/\(code: unauthorized\)\n$/);
+    const json = await unjucks(['login', '--registry', server.url, '--token', 'nope', '--json'], { env: { HOME: home } });
+    expect(JSON.parse(json.stdout)).toMatchObject({ code: 'unauthorized' });
   });
 
   it('publishes a package, then installs it byte for byte with a lockfile', async () => {

@@ -1,5 +1,5 @@
 import type { TokenAction } from '@unjucks/core';
-import { createApp } from '../../packages/server/src/app.js';
+import { createApp, type AppOptions } from '../../packages/server/src/app.js';
 import { createMemoryRegistry, seedToken } from '../../packages/server/src/memory-registry.js';
 
 /**
@@ -7,9 +7,9 @@ import { createMemoryRegistry, seedToken } from '../../packages/server/src/memor
  * driven with app.request(). For route behaviour (validation, rights, answers); what needs a
  * process (replicas, faults, shutdown, the real CLIs) stays in the spawned *.e2e suites.
  */
-export async function createHarness() {
+export async function createHarness(options: AppOptions = {}) {
   const { registry, close } = await createMemoryRegistry();
-  const app = createApp(registry);
+  const app = createApp(registry, options);
 
   /** A user (created on first use) and a token for them with exactly these actions and patterns. */
   const token = (user: string, actions: readonly TokenAction[], opts: { admin?: boolean; packages?: string[] } = {}) => seedToken(registry, user, [...actions], opts);

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '@unjucks/core';
+import { nativeRoutesOf } from '../../packages/server/src/routes/native-route.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
@@ -41,6 +43,48 @@ describe('GET /openapi.json', () => {
     const result = await validate(structuredClone(doc));
     expect(result.valid ? [] : result.errors).toEqual([]);
     expect(result.valid).toBe(true);
+  });
+});
+
+describe('the error answers in /openapi.json', () => {
+  type Op = { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> };
+  type Doc = { paths: Record<string, Record<string, Op>>; components: { schemas: Record<string, { properties: Record<string, { $ref?: string; enum?: string[] }>; required: string[] }> } };
+
+  it('declare every error status a route can answer, each with the shared error body', async () => {
+    const doc = (await (await h.request('GET', '/openapi.json')).json()) as Doc;
+    const routes = nativeRoutesOf(h.app);
+    expect(routes.length).toBeGreaterThan(45);
+    for (const r of routes) {
+      const key = `${r.method.toUpperCase()} ${r.path}`;
+      const responses = doc.paths[r.path]![r.method]!.responses;
+      const statuses = new Set(r.errors.map((c) => String(ERROR_CODES[c].status)));
+      for (const status of ['400', '401']) expect(statuses, key).toContain(status);
+      if (r.auth.kind !== 'anonymous') expect(statuses, key).toContain('403');
+      if (r.path.includes('{')) expect(statuses, key).toContain('404');
+      for (const status of statuses) {
+        expect(responses[status]?.content?.['application/json']?.schema.$ref, `${key} ${status}`).toBe('#/components/schemas/ErrorBody');
+        for (const code of r.errors.filter((c) => String(ERROR_CODES[c].status) === status)) expect(JSON.stringify(responses[status]), `${key} ${status}`).toContain(code);
+      }
+    }
+    const publish = doc.paths['/api/v1/packages']!.post!.responses;
+    for (const status of ['409', '413', '422']) expect(Object.keys(publish)).toContain(status);
+  });
+
+  it('describe code as the closed set of error codes, and the request id', async () => {
+    const doc = (await (await h.request('GET', '/openapi.json')).json()) as Doc;
+    const body = doc.components.schemas.ErrorBody!;
+    expect(body.required).toEqual(expect.arrayContaining(['error', 'code', 'requestId']));
+    const code = body.properties.code!.$ref ? doc.components.schemas[body.properties.code!.$ref.split('/').pop()!]! : body.properties.code!;
+    expect((code as { enum?: string[] }).enum).toEqual(Object.keys(ERROR_CODES));
+  });
+
+  it('match what a route answers: a malformed body carries invalid_input and the request id', async () => {
+    const admin = await h.token('root', ['admin', 'tokens', 'read'], { admin: true });
+    const res = await h.request('POST', '/api/v1/users', { token: admin, json: { name: 'carol', admin: 'yes' } });
+    const body = (await res.json()) as { code: string; requestId: string };
+    expect(res.status).toBe(400);
+    expect(body.code).toBe('invalid_input');
+    expect(body.requestId).toBe(res.headers.get('x-request-id'));
   });
 });
 

@@ -5,3 +5,10 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/** The registry answered with an error: its message, and its code (README, "Error codes") when it sent one. */
+export class RegistryError extends CliError {
+  constructor(message: string, readonly status: number, readonly code: string | null) {
+    super(message);
+  }
+}

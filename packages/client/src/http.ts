@@ -1,5 +1,5 @@
 import { encodeName } from '@unjucks/core';
-import { CliError } from './errors.js';
+import { CliError, RegistryError } from './errors.js';
 import type { Settings } from './config.js';
 import { get, type GetResponse } from './get.js';
 
@@ -15,6 +15,19 @@ function authHeaders(settings: Settings, url: string): Record<string, string> {
 /** The registry could not be reached at all (as opposed to answering with an error). */
 export class UnreachableError extends CliError {}
 
+function registryError(what: string, status: number, text: string): RegistryError {
+  let message = text.slice(0, 500);
+  let code: string | null = null;
+  try {
+    const body = JSON.parse(text) as { error?: unknown; code?: unknown };
+    if (typeof body.error === 'string') message = body.error;
+    if (typeof body.code === 'string') code = body.code;
+  } catch {
+    /* not JSON */
+  }
+  return new RegistryError(`${what}: the registry answered ${status}: ${message}${code ? ` (code: ${code})` : ''}`, status, code);
+}
+
 async function send(settings: Settings, url: string, init: RequestInit, what: string, accept: number[] = []): Promise<Response> {
   let res: Response;
   try {
@@ -24,14 +37,7 @@ async function send(settings: Settings, url: string, init: RequestInit, what: st
     throw new UnreachableError(`${what}: cannot reach the registry at ${settings.registry} (${cause?.code ?? cause?.message ?? (e as Error).message}); is it running? Check --registry`);
   }
   if (!res.ok && !accept.includes(res.status)) {
-    const text = await res.text();
-    let message = text.slice(0, 500);
-    try {
-      message = (JSON.parse(text) as { error?: string }).error ?? message;
-    } catch {
-      /* not JSON */
-    }
-    throw new CliError(`${what}: the registry answered ${res.status}: ${message}`);
+    throw registryError(what, res.status, await res.text());
   }
   return res;
 }
@@ -46,14 +52,7 @@ async function fetchGet(settings: Settings, url: string, headers: Record<string,
     throw new UnreachableError(`${what}: cannot reach the registry at ${settings.registry} (${err.code ?? err.message}); is it running? Check --registry`);
   }
   if ((res.status < 200 || res.status > 299) && !accept.includes(res.status)) {
-    const text = res.body.toString('utf8');
-    let message = text.slice(0, 500);
-    try {
-      message = (JSON.parse(text) as { error?: string }).error ?? message;
-    } catch {
-      /* not JSON */
-    }
-    throw new CliError(`${what}: the registry answered ${res.status}: ${message}`);
+    throw registryError(what, res.status, res.body.toString('utf8'));
   }
   return res;
 }

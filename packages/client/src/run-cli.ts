@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runCommand, type ArgsDef, type CommandDef, type Resolvable } from 'citty';
-import { CliError } from './errors.js';
+import { CliError, RegistryError } from './errors.js';
 import { forwardToGenerator } from './forward.js';
 import { commandHelp, mainHelp } from './help.js';
 
@@ -130,7 +130,7 @@ export async function runCli(main: Command, argv: string[], epilogue: string): P
     await dispatch(main, argv, epilogue);
   } catch (e) {
     const message = e instanceof CliError ? e.message : `unexpected error: ${(e as Error)?.stack ?? e}`;
-    if (argv.includes('--json')) console.log(JSON.stringify({ error: message }));
+    if (argv.includes('--json')) console.log(JSON.stringify({ error: message, ...(e instanceof RegistryError && e.code ? { code: e.code } : {}) }));
     console.error(`unjucks: ${message}`);
     process.exit((e as CliError).exitCode ?? 1);
   }

@@ -107,5 +107,3 @@ export function orgNameProblem(name: unknown, what = 'org'): string | null {
   return typeof name === 'string' && ORG_RE.test(name) ? null : `invalid ${what} name ${JSON.stringify(name)}: use lowercase letters, digits and . _ - (at most 64), without the @`;
 }
 
-/** The scope of a package name without its @, or null for an unscoped name. */
-export const scopeOf = (name: string) => (name.startsWith('@') ? name.slice(1, name.indexOf('/')) : null);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_REQUIRED_APPROVALS } from './review.js';
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 
 /**
  * The native API's request and response shapes, in one place for the server (which validates
@@ -13,7 +14,17 @@ import { MAX_REQUIRED_APPROVALS } from './review.js';
 /** A list sent as JSON, or as one comma-separated string (as the CLI's flags are typed). */
 const listOrCsv = z.union([z.array(z.string()), z.string()]);
 
-export const ErrorBodySchema = z.object({ error: z.string().describe('What failed and what to do next.') }).loose().meta({ id: 'ErrorBody' });
+/** Every code the registry answers with (error-codes.ts); the enum keeps the document equal to the table. */
+export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]).meta({ id: 'ErrorCode' });
+
+export const ErrorBodySchema = z
+  .object({
+    error: z.string().describe('What failed and what to do next.'),
+    code: ErrorCodeSchema.describe('What went wrong, from the closed set in the README; match this, never the message.'),
+    requestId: z.string().describe("This request's id (the X-Request-Id header); the server log has the details under it."),
+  })
+  .loose()
+  .meta({ id: 'ErrorBody' });
 
 // ---- params
 export const PackageNameParams = z.object({ name: z.string().min(1).describe('A package name; a scoped one as @scope%2Fname or @scope/name.') });

@@ -1,17 +1,24 @@
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+
+/** The codes an input error may carry: the 4xx part of ERROR_CODES (5xx are the system's fault). */
+export type InputErrorCode = Exclude<ErrorCode, 'internal' | 'unavailable'>;
+
 /**
- * An error caused by the input (a package, a name, a spec), not by the system.
- * `status` is the HTTP status a server answers with; the CLI prints `message`.
+ * An error caused by the input (a package, a name, a spec), not by the system. `code` is one of
+ * ERROR_CODES and decides the HTTP status a server answers with; the CLI prints `message`.
  */
 export class InputError extends Error {
+  readonly status: (typeof ERROR_CODES)[InputErrorCode]['status'];
+
   constructor(
     message: string,
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 = 400,
-    readonly code = 'invalid-input',
+    readonly code: InputErrorCode = 'bad_request',
     /** More fields for the JSON error body, beside `error` (e.g. a validation report). */
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'InputError';
+    this.status = ERROR_CODES[code].status;
   }
 }
 

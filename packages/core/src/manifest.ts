@@ -142,10 +142,10 @@ export function parseManifest(json: string): Manifest {
   try {
     m = JSON.parse(json);
   } catch (e) {
-    throw new InputError(`package.json is not valid JSON: ${(e as Error).message}`, 400, 'invalid-manifest');
+    throw new InputError(`package.json is not valid JSON: ${(e as Error).message}`, 'invalid_manifest');
   }
   const problems = manifestProblems(m);
   if (problems.length > 0)
-    throw new InputError(`package.json is invalid: ${problems.join('; ')}`, 400, 'invalid-manifest');
+    throw new InputError(`package.json is invalid: ${problems.join('; ')}`, 'invalid_manifest');
   return m as Manifest;
 }

@@ -46,25 +46,34 @@ export function newNameProblem(name: unknown): string | null {
   if (n.startsWith('-')) return 'npm refuses it for new packages: name cannot start with a hyphen';
   const npm = validateNpmName(n);
   if (!npm.validForNewPackages) return `npm refuses it for new packages: ${[...(npm.errors ?? []), ...(npm.warnings ?? [])].join('; ')}`;
-  const slash = n.indexOf('/');
-  if (slash !== -1) return orgNameProblem(n.slice(1, slash), 'scope');
-  return null;
+  const scope = scopeOf(n);
+  return scope === null ? null : orgNameProblem(scope, 'scope');
 }
 
 /** Throws the 400 a publish of a new package with a name newNameProblem refuses gets. */
 export function assertNewName(name: string): void {
   const problem = newNameProblem(name);
-  if (problem) throw new InputError(`invalid name for a new package ${JSON.stringify(name)}: ${problem}`, 400, 'invalid-name');
+  if (problem) throw new InputError(`invalid name for a new package ${JSON.stringify(name)}: ${problem}`, 'invalid_name');
 }
+
+/**
+ * The one place a package name is split: `@scope/base` gives the scope without its @ and the
+ * base; an unscoped name has a null scope. It does not validate (parseName does).
+ */
+export function splitName(name: string): { scope: string | null; basename: string } {
+  const slash = name.startsWith('@') ? name.indexOf('/') : -1;
+  return slash === -1 ? { scope: null, basename: name } : { scope: name.slice(1, slash), basename: name.slice(slash + 1) };
+}
+
+/** The scope of a package name without its @, or null for an unscoped name. */
+export const scopeOf = (name: string): string | null => splitName(name).scope;
 
 export function parseName(name: unknown): ParsedName {
   const problem = nameProblem(name);
-  if (problem) throw new InputError(`invalid package name ${JSON.stringify(name)}: ${problem}`, 400, 'invalid-name');
+  if (problem) throw new InputError(`invalid package name ${JSON.stringify(name)}: ${problem}`, 'invalid_name');
   const n = name as string;
-  const slash = n.indexOf('/');
-  return slash === -1
-    ? { name: n, scope: null, basename: n }
-    : { name: n, scope: n.slice(0, slash), basename: n.slice(slash + 1) };
+  const { scope, basename } = splitName(n);
+  return { name: n, scope: scope === null ? null : `@${scope}`, basename };
 }
 
 /** The tarball file name npm uses: `<basename>-<version>.tgz`. */

@@ -35,8 +35,8 @@ export interface ReadTarball extends ReadArchive {
 const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory']);
 const PREFIX = 'package/';
 
-const bad = (msg: string) => new InputError(msg, 400, 'invalid-tarball');
-const tooBig = (msg: string) => new InputError(msg, 413, 'too-large');
+const bad = (msg: string) => new InputError(msg, 'invalid_tarball');
+const tooBig = (msg: string) => new InputError(msg, 'payload_too_large');
 
 export interface EntryProblem {
   /** Stable rule id, e.g. `tar/dotdot`. */

@@ -16,7 +16,7 @@ export function versionProblem(v: unknown): string | null {
 
 export function assertVersion(v: unknown): string {
   const problem = versionProblem(v);
-  if (problem) throw new InputError(`invalid version: ${problem}`, 400, 'invalid-version');
+  if (problem) throw new InputError(`invalid version: ${problem}`, 'invalid_version');
   return v as string;
 }
 

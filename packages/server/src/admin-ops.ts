@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { InputError, parseActions, parsePatterns, type TokenAction } from '@unjucks/core';
-import { recordAudit } from './access/audit.js';
+import { outcomeOf, recordAudit } from './access/audit.js';
 import { renameOrg } from './access/org-rename.js';
-import { findToken, markRevoked } from './access/tokens.js';
+import { assertActionsFitUser, findToken, markRevoked } from './access/tokens.js';
 import { createUser, lifetime } from './access/users.js';
 import { parseCidrs } from './auth/cidr.js';
 import { KeyRing } from './auth/keys.js';
@@ -20,8 +20,12 @@ import { eq } from 'drizzle-orm';
  * server: the embedded database admits one process, so while a server holds it they go through
  * that server's API with DATA_DIR/admin.token; otherwise they open the database themselves.
  */
+type Reply<T> = { status: number; body: T & { error?: unknown; code?: unknown } };
+type Call<T> = <B = T>(method: string, path: string, body?: unknown) => Promise<Reply<B>>;
+
 interface Ops<T> {
-  http: (call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>) => Promise<T>;
+  /** `call` answers the API's JSON: the success body T, or on refusal the error body. */
+  http: (call: Call<T>) => Promise<T>;
   direct: (db: Db, keys: KeyRing) => Promise<T>;
 }
 
@@ -34,13 +38,13 @@ async function run<T>(config: Config, what: string, ops: Ops<T>): Promise<T> {
     } catch {
       throw new InputError(`the registry at ${holder.url} holds the embedded database and ${adminTokenPath(config.dataDir)} is gone; stop the server and run this again`);
     }
-    return ops.http(async (method, path, body) => {
+    return ops.http(async <B>(method: string, path: string, body?: unknown): Promise<Reply<B>> => {
       const res = await fetch(`${holder.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      const json = (await res.json()) as Record<string, unknown>;
+      const json = (await res.json()) as Reply<B>['body'];
       return { status: res.status, body: json };
     });
   }
@@ -56,11 +60,12 @@ async function run<T>(config: Config, what: string, ops: Ops<T>): Promise<T> {
   }
 }
 
-const refused = (r: { status: number; body: Record<string, unknown> }) => new InputError(`the running registry refused: ${String(r.body.error ?? r.status)}`);
+const refused = (r: Reply<unknown>) =>
+  new InputError(`the running registry refused: ${String(r.body.error ?? r.status)}${typeof r.body.code === 'string' ? ` (code: ${r.body.code})` : ''}`);
 
 /** Records what the CLI did straight on the database, as the API would have. */
-const auditCli = (db: Db, action: string, target: string, detail?: Record<string, unknown>) =>
-  recordAudit(db, { actor: 'unjucks-registry (cli)', tokenId: null, ip: null, action, target, org: null, outcome: 'ok', status: 200, detail });
+const auditCli = (db: Db, action: string, target: string, detail?: Record<string, unknown>, org: string | null = null) =>
+  recordAudit(db, { actor: 'unjucks-registry (cli)', tokenId: null, ip: null, action, target, org, outcome: outcomeOf(200), status: 200, detail });
 
 export interface TokenCreateOptions {
   user: string;
@@ -80,18 +85,18 @@ export async function cliTokenCreate(config: Config, o: TokenCreateOptions): Pro
   const cidr = parseCidrs(o.cidr);
   const admin = actions.includes('admin');
   const lifetimeSeconds = lifetime(o.expires, config.tokenMaxLifetimeSeconds);
-  return run(config, 'token create', {
+  return run<MintedToken>(config, 'token create', {
     http: async (call) => {
-      const u = await call('POST', '/api/v1/users', { name: o.user, admin });
+      const u = await call<unknown>('POST', '/api/v1/users', { name: o.user, admin });
       if (u.status !== 201 && u.status !== 409) throw refused(u);
       const r = await call('POST', '/api/v1/tokens', { user: o.user, actions, packages, cidr, name: o.label, expires: lifetimeSeconds });
       if (r.status !== 201) throw refused(r);
-      return r.body as unknown as MintedToken;
+      return r.body;
     },
     direct: async (db, keys) => {
       const [existing] = await db.select().from(users).where(eq(users.name, o.user));
       const user = existing ?? (await createUser(db, { name: o.user, admin }));
-      if (admin && !user.isAdmin) throw new InputError(`user ${o.user} is not a registry admin, so a token with "admin" would be useless; create an admin user`);
+      assertActionsFitUser(user, actions);
       const minted = await mintToken(db, keys, { userId: user.id, userName: user.name, actions, packages, cidr, label: o.label ?? null, lifetimeSeconds });
       await auditCli(db, 'token.create', `token:${minted.id}`, { user: user.name, actions });
       return minted;
@@ -100,11 +105,11 @@ export async function cliTokenCreate(config: Config, o: TokenCreateOptions): Pro
 }
 
 export async function cliTokenRevoke(config: Config, id: string) {
-  return run(config, 'token revoke', {
+  return run<{ id: string; revokedAt: string }>(config, 'token revoke', {
     http: async (call) => {
       const r = await call('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
       if (r.status !== 200) throw refused(r);
-      return r.body as { id: string; revokedAt: string };
+      return r.body;
     },
     direct: async (db) => {
       const revokedAt = await markRevoked(db, await findToken(db, id));
@@ -115,11 +120,11 @@ export async function cliTokenRevoke(config: Config, id: string) {
 }
 
 export async function cliUserAdd(config: Config, o: { name: string; admin: boolean; password?: string }) {
-  return run(config, 'user add', {
+  return run<{ name: string; admin: boolean }>(config, 'user add', {
     http: async (call) => {
       const r = await call('POST', '/api/v1/users', { name: o.name, admin: o.admin, password: o.password });
       if (r.status !== 201) throw refused(r);
-      return r.body as { name: string; admin: boolean };
+      return r.body;
     },
     direct: async (db) => {
       const u = await createUser(db, { name: o.name, admin: o.admin, password: o.password });
@@ -130,11 +135,11 @@ export async function cliUserAdd(config: Config, o: { name: string; admin: boole
 }
 
 export async function cliKeysRotate(config: Config) {
-  return run(config, 'keys rotate', {
+  return run<{ kid: string }>(config, 'keys rotate', {
     http: async (call) => {
       const r = await call('POST', '/api/v1/keys/rotate');
       if (r.status !== 201) throw refused(r);
-      return r.body as { kid: string };
+      return r.body;
     },
     direct: async (db, keys) => {
       const kid = await keys.rotate();
@@ -147,15 +152,15 @@ export async function cliKeysRotate(config: Config) {
 
 /** Renames an org and moves its scope's packages (the repair for orgs with names no route accepts). */
 export async function cliOrgRename(config: Config, from: string, to: string) {
-  return run(config, 'org rename', {
+  return run<Awaited<ReturnType<typeof renameOrg>>>(config, 'org rename', {
     http: async (call) => {
       const r = await call('POST', `/api/v1/orgs/${encodeURIComponent(from)}/rename`, { name: to });
       if (r.status !== 200) throw refused(r);
-      return r.body as Awaited<ReturnType<typeof renameOrg>>;
+      return r.body;
     },
     direct: async (db) => {
       const r = await renameOrg(db, from, to);
-      await recordAudit(db, { actor: 'unjucks-registry (cli)', tokenId: null, ip: null, action: 'org.rename', target: `@${from}`, org: from, outcome: 'ok', status: 200, detail: { to, packages: r.packages.length, tokens: r.tokens } });
+      await auditCli(db, 'org.rename', `@${from}`, { to, packages: r.packages.length, tokens: r.tokens }, from);
       return r;
     },
   });

@@ -1,22 +1,21 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import { getPath } from 'hono/utils/url';
-import { InputError, isInputError } from '@unjucks/core';
 import { authenticate } from './auth/middleware.js';
 import type { RegistryContext } from './registry/context.js';
-import type { AppEnv } from './routes/app-env.js';
+import type { AppEnv, Ctx } from './app-env.js';
 import { distTagsDelete } from './routes/dist-tags-delete.js';
 import { distTagsGet } from './routes/dist-tags-get.js';
 import { distTagsPut } from './routes/dist-tags-put.js';
 import { health } from './routes/health.js';
 import { ready } from './routes/ready.js';
 import { metricsRoute } from './routes/metrics.js';
-import { earlyLimits, passwordChecksPerAddress, publishConcurrency, tokenLimits, type RequestLimits } from './routes/limits.js';
+import { earlyLimits, passwordChecksPerAddress, publishConcurrency, tokenLimits, type RequestLimits } from './middleware/limits.js';
 import type { Metrics } from './metrics.js';
-import { requestLog } from './routes/request-log.js';
-import { JSON_BODY_LIMIT } from './json-body.js';
-import { createLogger, loggableError, logPath, type Logger } from './log.js';
-import { isConnectionError, UnavailableError } from './errors.js';
+import { requestLog } from './middleware/request-log.js';
+import { jsonBodyLimit } from './middleware/json-body-limit.js';
+import { errorResponse, renderErrors } from './middleware/error-handler.js';
+import { createLogger, type Logger } from './log.js';
 import { packagesGet } from './routes/packages-get.js';
 import { packagesPublish } from './routes/packages-publish.js';
 import { packagesResolve } from './routes/packages-resolve.js';
@@ -27,19 +26,9 @@ import { tokensCreate } from './routes/tokens-create.js';
 import { versionDeprecate } from './routes/version-deprecate.js';
 import { versionReport } from './routes/version-report.js';
 import { whoami } from './routes/whoami.js';
-import { npmClientGet } from './routes/npm/client-get.js';
-import { npmDistTagsDelete, npmDistTagsGet, npmDistTagsPut } from './routes/npm/dist-tags.js';
-import { npmLogin, npmUserGet, npmWebLogin } from './routes/npm/login.js';
-import { npmLogout } from './routes/npm/logout.js';
-import { npmPackumentGet, npmTarballGet, npmVersionGet } from './routes/npm/package-get.js';
-import { npmPackageDelete, npmPackagePut, npmPackagePutRev, npmTarballDelete } from './routes/npm/package-write.js';
-import { npmPing } from './routes/npm/ping.js';
-import { npmSearch } from './routes/npm/search.js';
-import { npmTokensCreate, npmTokensDelete, npmTokensList } from './routes/npm/tokens.js';
-import { npmWhoami } from './routes/npm/whoami.js';
 import { packageUnpublish } from './routes/package-unpublish.js';
 import { versionUnpublish } from './routes/version-unpublish.js';
-import { clientIp } from './routes/client-ip.js';
+import { clientIp } from './middleware/client-ip.js';
 import { NO_PROXY, type TrustProxy } from './client-address.js';
 import { auditList } from './routes/audit-list.js';
 import { authLogin } from './routes/auth-login.js';
@@ -76,6 +65,7 @@ import { usersDelete } from './routes/users-delete.js';
 import { usersList } from './routes/users-list.js';
 import { usersPassword } from './routes/users-password.js';
 import { webPages } from './web/index.js';
+import { npmApp } from './routes/npm/index.js';
 import { inputErrorFrom } from './routes/native-route.js';
 import { openapiJson } from './routes/openapi-json.js';
 import { oidcExchange } from './routes/oidc-exchange.js';
@@ -104,7 +94,9 @@ export function canonicalPath(path: string): string {
 }
 
 /** Routes no client authenticates to, and which must answer even when everything else is refused. */
-const OPERATIONS = new Set(['/health', '/ready', '/metrics', '/.well-known/jwks.json']);
+const OPERATIONS = ['/health', '/ready', '/metrics', '/.well-known/jwks.json'];
+/** The publish upload: the one /api/ route with a large body (it streams under its own limits). */
+const PUBLISH_UPLOAD = '/api/v1/packages';
 
 
 export interface AppOptions {
@@ -130,58 +122,41 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'A registry token: `unjucks token create`, or POST /api/v1/auth/login.' });
 
-  app.onError((err, c) => {
-    if (isInputError(err)) {
-      if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="unjucks-registry"');
-      if (err.status === 429) c.header('Retry-After', String((err.details as { retryAfter?: number } | undefined)?.retryAfter ?? 60));
-      // npm prints `error`; the registry docs say clients look at `message` first: npm routes send both.
-      const npm = !c.req.path.startsWith('/api/');
-      return c.json({ error: err.message, ...(npm ? { message: err.message } : {}), ...err.details }, err.status);
-    }
-    const requestId = c.res.headers.get('x-request-id');
-    if (err instanceof UnavailableError || isConnectionError(err)) {
-      const message = err instanceof UnavailableError ? err.message : 'the database is unavailable; try again shortly';
-      logger.log('warn', 'dependency unavailable', { requestId, method: c.req.method, path: logPath(c.req.path), error: loggableError(err) });
-      c.header('Retry-After', String(err instanceof UnavailableError ? err.retryAfterSeconds : 5));
-      return c.json({ error: message }, 503);
-    }
-    logger.log('error', 'unhandled error', { requestId, method: c.req.method, path: logPath(c.req.path), error: loggableError(err) });
-    return c.json({ error: `internal error; the registry logged the details under request id ${requestId}` }, 500);
+  // Errors raised before a route answers (authentication, limits) reach this handler whatever the
+  // path: the native API marks its requests (below); the rest are npm's or operational, in npm's shape.
+  const flavour = (c: Ctx) => c.get('errorShape') ?? 'npm';
+  app.onError(renderErrors(logger, flavour));
+  app.notFound((c) => errorResponse(c, flavour(c), 'not_found', `no route for ${c.req.method} ${c.req.path}; see the README for the API`));
+  app.use('/api/*', async (c, next) => {
+    c.set('errorShape', 'native');
+    await next();
   });
-  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}; see the README for the API` }, 404));
 
   const publishSlots = opts.limits ? publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes) : null;
+  // Routes that hash a password attach passwordCheck, which takes this guard.
+  const passwordChecks = opts.limits ? passwordChecksPerAddress(opts.limits.passwordChecksPerAddress ?? 2) : null;
   app.use('*', async (c, next) => {
     c.set('registry', registry);
     c.set('publishSlots', publishSlots);
+    c.set('passwordChecks', passwordChecks);
     c.set('actor', null);
+    c.set('session', null);
     c.set('ip', clientIp(c, opts.trustProxy ?? opts.limits?.trustProxy ?? NO_PROXY));
     await next();
   });
   app.use('*', requestLog(logger, opts.metrics));
-  if (opts.limits) {
-    const early = earlyLimits(opts.limits);
-    app.use('*', (c, next) => (OPERATIONS.has(c.req.path) ? next() : early(c, next)));
-  }
+  // The operational routes answer even when everything else is refused: no rate limit, no authentication.
+  if (opts.limits) app.use('*', except(OPERATIONS, earlyLimits(opts.limits)));
   health(app);
   jwks(app);
   openapiJson(app);
   if (opts.readiness) ready(app, opts.readiness);
   if (opts.metrics) metricsRoute(app, opts.metrics, opts.metricsToken ?? null);
-  app.use('*', authenticate);
-  if (opts.limits) {
-    app.use('*', tokenLimits(opts.limits));
-    app.use('*', passwordChecksPerAddress(opts.limits.passwordChecksPerAddress ?? 2));
-  }
+  app.use('*', except(OPERATIONS, authenticate));
+  if (opts.limits) app.use('*', tokenLimits(opts.limits));
   // JSON bodies are small; the publish upload streams under its own limits instead.
-  const jsonLimit = bodyLimit({
-    maxSize: JSON_BODY_LIMIT,
-    onError: () => {
-      throw new InputError(`the request body is larger than ${JSON_BODY_LIMIT} bytes; JSON requests are small`, 413, 'too-large');
-    },
-  });
-  app.use('/api/*', (c, next) => (c.req.method === 'POST' && c.req.path === '/api/v1/packages' ? next() : jsonLimit(c, next)));
-  app.use('/-/*', jsonLimit);
+  app.use('/api/*', except(PUBLISH_UPLOAD, jsonBodyLimit));
+  app.use('/-/*', jsonBodyLimit);
 
   packagesPublish(app);
   packagesGet(app);
@@ -253,28 +228,9 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   // The web pages under /-/web/, and the redirect of browsers from npm URLs: before the npm catch-alls.
   webPages(app);
 
-  // The npm registry protocol, beside the native API: `/-/` routes first, then the catch-all
-  // package routes (a package cannot be named "-", and the operational routes above win).
-  npmPing(app);
-  npmWhoami(app);
-  npmSearch(app);
-  npmDistTagsGet(app);
-  npmDistTagsPut(app);
-  npmDistTagsDelete(app);
-  npmLogin(app);
-  npmUserGet(app);
-  npmWebLogin(app);
-  npmLogout(app);
-  npmTokensList(app);
-  npmTokensCreate(app);
-  npmTokensDelete(app);
-  npmClientGet(app);
-  npmTarballGet(app);
-  npmTarballDelete(app);
-  npmPackageDelete(app);
-  npmPackagePutRev(app);
-  npmPackumentGet(app);
-  npmVersionGet(app);
-  npmPackagePut(app);
+  // The npm registry protocol, beside the native API, as its own app with npm's error shape. Mounted
+  // last: its catch-all package routes (`/:name`) would otherwise answer for the routes above (a
+  // package cannot be named "-", so its `/-/` routes clash with nothing).
+  app.route('/', npmApp(logger));
   return app;
 }

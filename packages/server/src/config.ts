@@ -43,7 +43,7 @@ export interface Config {
   tokenMaxLifetimeSeconds: number;
   /** How long after publishing an owner may still unpublish a version; admins may at any time. */
   unpublishWindowSeconds: number;
-  requestLimits: import('./routes/limits.js').RequestLimits;
+  requestLimits: import('./middleware/limits.js').RequestLimits;
   /** Largest request head (request line and headers) in bytes; Node answers 431 past it. */
   maxHeaderBytes: number;
   /** A request that has not fully arrived by then gets 408 (slow bodies, slow-loris). */

@@ -69,8 +69,8 @@ export async function readJsonStream(
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > maxBytes) throw new InputError(`the request body is larger than ${maxBytes} bytes; ${opts.expected}`, 413, 'too-large');
-      if (!scanner.push(value)) throw new InputError(`the request body nests deeper than ${maxDepth} levels; ${opts.expected}`, 400, 'too-deep');
+      if (size > maxBytes) throw new InputError(`the request body is larger than ${maxBytes} bytes; ${opts.expected}`, 'payload_too_large');
+      if (!scanner.push(value)) throw new InputError(`the request body nests deeper than ${maxDepth} levels; ${opts.expected}`, 'bad_request');
       chunks.push(value);
     }
   } catch (e) {

@@ -117,7 +117,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       close: () =>
         (closing ??= (async () => {
           // Stop accepting; idle keep-alive sockets go now, busy ones when their response is done.
-          const http = server as unknown as import('node:http').Server;
+          const http = server as import('node:http').Server;
           const closed = new Promise<void>((resolve) => http.close(() => resolve()));
           http.closeIdleConnections?.();
           const idleSweep = setInterval(() => http.closeIdleConnections?.(), 100);

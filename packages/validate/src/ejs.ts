@@ -427,7 +427,7 @@ function walkProgram(file: string, root: N, findings: Findings, defaults: Record
         const callee = n.callee as N;
         if (callee.type === 'Identifier' && callee.name === 'include' && !env.has('include')) {
           const arg = (n.arguments as N[])[0];
-          if (!arg || arg.type !== 'Literal' || typeof arg.value !== 'string') unproven(n, 'includes a computed path');
+          if (arg?.type !== 'Literal' || typeof arg.value !== 'string') unproven(n, 'includes a computed path');
           else if (/^([/\\~]|[A-Za-z]:)/.test(arg.value) || arg.value.split(/[\\/]/).includes('..'))
             findings.add('ejs/include-escapes', `include("${arg.value}") points outside the package`, at(n));
           return walk(n.arguments, n);

@@ -199,7 +199,7 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
  */
 function qualityScore(manifest: Manifest | null, readme: PackageFile | undefined, templates: TemplateSummary[]): number {
   let score = 0;
-  if (readme && readme.bytes.toString('utf8').trim()) score += 15;
+  if (readme?.bytes.toString('utf8').trim()) score += 15;
   if (manifest?.description?.trim()) score += 10;
   if (manifest?.keywords?.length) score += 5;
   if (manifest?.license) score += 5;

@@ -24,7 +24,11 @@ export const outcomeOf = (status: number): AuditOutcome => (status < 400 ? 'ok' 
 /** The most an audit record keeps of what an outsider can make long (README: "Audit log"). */
 export const AUDIT_LIMITS = { actor: 128, ip: 64, target: 256, org: 128, detailString: 256, detailBytes: 2048 } as const;
 
-const clip = (s: string | null, max: number) => (s !== null && s.length > max ? `${s.slice(0, max - 1)}…` : s);
+/** Cut to `max`, with NUL (which a Postgres text column refuses) shown as U+FFFD. */
+const clip = (raw: string | null, max: number) => {
+  const s = raw?.replaceAll('\0', '\uFFFD') ?? null;
+  return s !== null && s.length > max ? `${s.slice(0, max - 1)}…` : s;
+};
 
 function clipDetail(detail: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
   if (!detail) return null;
@@ -96,8 +100,8 @@ export async function listAudit(db: Db, actor: Actor | null, q: AuditQuery) {
       .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
       .where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
     visibleOrgs = owned.map((o) => o.name);
-    if (visibleOrgs.length === 0) throw new InputError(`user ${a.userName} is neither a registry admin (with a token holding "admin") nor an owner of an org, so has no audit records to read`, 403, 'forbidden');
-    if (q.org && !visibleOrgs.includes(q.org)) throw new InputError(`user ${a.userName} is not an owner of org ${q.org}`, 403, 'forbidden');
+    if (visibleOrgs.length === 0) throw new InputError(`user ${a.userName} is neither a registry admin (with a token holding "admin") nor an owner of an org, so has no audit records to read`, 'forbidden');
+    if (q.org && !visibleOrgs.includes(q.org)) throw new InputError(`user ${a.userName} is not an owner of org ${q.org}`, 'forbidden');
   }
   const limit = q.limit === undefined ? 100 : Number(q.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InputError('limit must be a whole number from 1 to 1000');

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { assertAccessRole, assertVisibility, InputError, scopeOf, type AccessRole } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
-import type { Db } from '../db/database.js';
+import type { Db, Tx } from '../db/database.js';
 import { grants, orgs, packages, teams, users } from '../db/schema.js';
 import type { RegistryContext } from '../registry/context.js';
 import { findPackage, touchPackage } from '../registry/lookup.js';
@@ -76,7 +76,7 @@ export async function grantPackage(ctx: RegistryContext, actor: Actor | null, na
   if (g.teamId !== null && scope && g.org !== scope) throw new InputError(`${name} belongs to org ${scope}; only its own teams (${scope}:<team>) can be granted a role on it`);
   await lockOwners(ctx.db, pkg.id, async (tx) => {
     if (role !== 'owner' && !scope && (await isLastOwner(tx, pkg.id, g)))
-      throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
+      throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 'conflict');
     await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g)));
     await tx.insert(grants).values({ packageId: pkg.id, userId: g.userId, teamId: g.teamId, role });
     await emitEvent(tx, { type: 'package.access-changed', actor: a.userName, package: name, data: { principal: g.label, role } });
@@ -93,9 +93,9 @@ export async function revokePackage(ctx: RegistryContext, actor: Actor | null, n
   const g = await grantee(ctx.db, principal);
   await lockOwners(ctx.db, pkg.id, async (tx) => {
     if (!scopeOf(name) && (await isLastOwner(tx, pkg.id, g)))
-      throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 409, 'conflict');
+      throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 'conflict');
     const gone = await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g))).returning();
-    if (gone.length === 0) throw new InputError(`${g.label} holds no role on ${name}`, 404, 'not-found');
+    if (gone.length === 0) throw new InputError(`${g.label} holds no role on ${name}`, 'not_found');
     await emitEvent(tx, { type: 'package.access-changed', actor: a.userName, package: name, data: { principal: g.label, role: null } });
     await touchPackage(tx, pkg.id);
   });
@@ -104,10 +104,10 @@ export async function revokePackage(ctx: RegistryContext, actor: Actor | null, n
 }
 
 /** Serializes owner changes of one package (row lock on the package) so two removals cannot both pass the check. */
-async function lockOwners(db: Db, packageId: number, work: (tx: Db) => Promise<void>) {
+async function lockOwners(db: Db, packageId: number, work: (tx: Tx) => Promise<void>) {
   await db.transaction(async (tx) => {
     await tx.select({ id: packages.id }).from(packages).where(eq(packages.id, packageId)).for('update');
-    await work(tx as unknown as Db);
+    await work(tx);
   });
 }
 
@@ -118,7 +118,7 @@ export async function setPackageVisibility(ctx: RegistryContext, actor: Actor | 
   await ctx.db.transaction(async (tx) => {
     await tx.update(packages).set({ visibility }).where(eq(packages.id, pkg.id));
     await emitEvent(tx, { type: 'package.visibility-changed', actor: a.userName, package: name, data: { visibility } });
-    await touchPackage(tx as unknown as Db, pkg.id);
+    await touchPackage(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
   return { name, visibility };
@@ -128,7 +128,7 @@ export async function setPackageVisibility(ctx: RegistryContext, actor: Actor | 
 export async function scopeAccess(db: Db, actor: Actor | null, orgName: string) {
   const a = requireActor(actor, `reading the access of @${orgName}`);
   const org = await findOrg(db, orgName);
-  if (!a.isAdmin && !(await roleInScope(db, a.userId, orgName)).role) throw new InputError(`user ${a.userName} is not a member of org ${orgName}`, 403, 'forbidden');
+  if (!a.isAdmin && !(await roleInScope(db, a.userId, orgName)).role) throw new InputError(`user ${a.userName} is not a member of org ${orgName}`, 'forbidden');
   return { org: orgName, defaultVisibility: org.defaultVisibility, grants: await grantRows(db, eq(grants.orgId, org.id)) };
 }
 
@@ -152,7 +152,7 @@ export async function revokeScope(db: Db, actor: Actor | null, orgName: string, 
   const g = await grantee(db, principal, orgName);
   await db.transaction(async (tx) => {
     const gone = await tx.delete(grants).where(and(eq(grants.orgId, org.id), granteeWhere(g))).returning();
-    if (gone.length === 0) throw new InputError(`${g.label} holds no role on @${orgName}`, 404, 'not-found');
+    if (gone.length === 0) throw new InputError(`${g.label} holds no role on @${orgName}`, 'not_found');
     await emitEvent(tx, { type: 'package.access-changed', actor: a.userName, org: orgName, data: { scope: `@${orgName}`, principal: g.label, role: null } });
   });
   return { scope: `@${orgName}`, principal: g.label, removed: true };

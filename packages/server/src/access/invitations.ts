@@ -18,7 +18,7 @@ export async function withdrawInvitation(db: Db, actor: Actor | null, orgName: s
   const { org } = await assertOrgOwner(db, actor, orgName);
   const user = await findUser(db, userName);
   const gone = await db.delete(orgInvitations).where(and(eq(orgInvitations.orgId, org.id), eq(orgInvitations.userId, user.id))).returning();
-  if (!gone.length) throw new InputError(`user ${userName} has no open invitation to org ${orgName}`, 404, 'not-found');
+  if (!gone.length) throw new InputError(`user ${userName} has no open invitation to org ${orgName}`, 'not_found');
   return { org: orgName, user: userName, withdrawn: true };
 }
 
@@ -37,7 +37,7 @@ export async function myInvitations(db: Db, actor: Actor | null) {
 }
 
 const noInvitation = (user: string, org: string) =>
-  new InputError(`user ${user} has no open invitation to org ${org}; an owner of ${org} sends one with "unjucks org member add ${org} ${user} --role ROLE"`, 404, 'not-found');
+  new InputError(`user ${user} has no open invitation to org ${org}; an owner of ${org} sends one with "unjucks org member add ${org} ${user} --role ROLE"`, 'not_found');
 
 /**
  * Joining gives the org's owners a say over the tokens the user limits to the org's packages, so

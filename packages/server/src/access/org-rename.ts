@@ -25,9 +25,9 @@ export async function renameOrg(db: Db, from: unknown, to: unknown) {
   if (from === target) throw new InputError(`org ${from} already has that name`);
   return db.transaction(async (tx) => {
     const [org] = await tx.select().from(orgs).where(eq(orgs.name, from)).for('update');
-    if (!org) throw new InputError(`org ${from} not found; "unjucks org ls" as an admin lists every org`, 404, 'not-found');
+    if (!org) throw new InputError(`org ${from} not found; "unjucks org ls" as an admin lists every org`, 'not_found');
     const [taken] = await tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.name, target));
-    if (taken) throw new InputError(`org ${target} already exists; choose another name`, 409, 'conflict');
+    if (taken) throw new InputError(`org ${target} already exists; choose another name`, 'conflict');
     const prefix = `@${from}/`;
     const moved = await tx
       .select({ id: packages.id, name: packages.name })
@@ -37,14 +37,14 @@ export async function renameOrg(db: Db, from: unknown, to: unknown) {
     for (const p of moved) {
       const name = moveName(p.name, from, target);
       const bad = nameProblem(name);
-      if (bad) throw new InputError(`package ${p.name} cannot become ${name}: ${bad}`, 409, 'conflict');
+      if (bad) throw new InputError(`package ${p.name} cannot become ${name}: ${bad}`, 'conflict');
     }
     const clash = await tx
       .select({ name: packages.name })
       .from(packages)
       .where(sql`left(${packages.name}, ${target.length + 2}) = ${`@${target}/`}`)
       .limit(1);
-    if (clash.length) throw new InputError(`package ${clash[0]!.name} already exists in @${target}; choose another name`, 409, 'conflict');
+    if (clash.length) throw new InputError(`package ${clash[0]!.name} already exists in @${target}; choose another name`, 'conflict');
 
     await tx.update(orgs).set({ name: target }).where(eq(orgs.id, org.id));
     for (const p of moved) {
@@ -58,7 +58,7 @@ export async function renameOrg(db: Db, from: unknown, to: unknown) {
         .update(versions)
         .set({ manifest: sql`jsonb_set(${versions.manifest}, '{name}', to_jsonb(${name}::text))` })
         .where(eq(versions.packageId, p.id));
-      await writeSearchDocuments(tx as unknown as Db, [p.id]);
+      await writeSearchDocuments(tx, [p.id]);
       await tx.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: p.id })})`);
     }
     // Token patterns are read from their rows on every request, so rewriting them is enough.

@@ -1,7 +1,7 @@
 import { and, count, eq, ne, sql } from 'drizzle-orm';
 import { assertAccessRole, InputError, orgNameProblem, patternCovers, type AccessRole } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTx, Tx } from '../db/database.js';
 import { orgInvitations, orgMembers, orgs, packages, users } from '../db/schema.js';
 import { CHANGES_CHANNEL } from '../registry/lookup.js';
 import { writeSearchDocuments } from '../search/store.js';
@@ -15,7 +15,7 @@ export async function findOrg(db: Db, name: string): Promise<OrgRow> {
   const problem = orgNameProblem(name);
   if (problem) throw new InputError(problem);
   const [org] = await db.select().from(orgs).where(eq(orgs.name, name));
-  if (!org) throw new InputError(`org ${name} not found; create it with "unjucks org create ${name}"`, 404, 'not-found');
+  if (!org) throw new InputError(`org ${name} not found; create it with "unjucks org create ${name}"`, 'not_found');
   return org;
 }
 
@@ -23,7 +23,7 @@ export async function findOrg(db: Db, name: string): Promise<OrgRow> {
 function assertTokenCoversOrg(a: Actor, org: string) {
   assertTokenAllows(a, 'owners', null);
   if (a.packages && !a.packages.some((p) => patternCovers(p, `@${org}/*`)))
-    throw new InputError(`this token (${a.jti}) is limited to ${a.packages.join(', ')}, which does not cover @${org}/*`, 403, 'forbidden');
+    throw new InputError(`this token (${a.jti}) is limited to ${a.packages.join(', ')}, which does not cover @${org}/*`, 'forbidden');
 }
 
 /** Managing an org (members, teams, grants, visibility) needs its owner role, or a registry admin. */
@@ -33,7 +33,7 @@ export async function assertOrgOwner(db: Db, actor: Actor | null, name: string):
   assertTokenCoversOrg(a, name);
   if (a.isAdmin) return { actor: a, org };
   const { role } = await roleInScope(db, a.userId, name);
-  if (role !== 'owner') throw new InputError(`user ${a.userName} may not "owners" on org ${name}: ${role ? `their role is ${role}` : 'they are not a member'}; ask an owner of ${name}`, 403, 'forbidden');
+  if (role !== 'owner') throw new InputError(`user ${a.userName} may not "owners" on org ${name}: ${role ? `their role is ${role}` : 'they are not a member'}; ask an owner of ${name}`, 'forbidden');
   return { actor: a, org };
 }
 
@@ -43,7 +43,7 @@ async function assertOrgMember(db: Db, actor: Actor | null, name: string): Promi
   const org = await findOrg(db, name);
   if (a.isAdmin) return org;
   const { role } = await roleInScope(db, a.userId, name);
-  if (!role) throw new InputError(`user ${a.userName} is not a member of org ${name}`, 403, 'forbidden');
+  if (!role) throw new InputError(`user ${a.userName} is not a member of org ${name}`, 'forbidden');
   return org;
 }
 
@@ -56,14 +56,14 @@ export async function createOrg(db: Db, actor: Actor | null, body: { name?: unkn
   assertTokenCoversOrg(a, name);
   return db.transaction(async (tx) => {
     const [org] = await tx.insert(orgs).values({ name }).onConflictDoNothing().returning();
-    if (!org) throw new InputError(`org ${name} already exists`, 409, 'conflict');
+    if (!org) throw new InputError(`org ${name} already exists`, 'conflict');
     await tx.insert(orgMembers).values({ orgId: org.id, userId: a.userId, role: 'owner' });
     return { name, defaultVisibility: org.defaultVisibility, role: 'owner' as AccessRole };
   });
 }
 
 /** Claims the scope of a first scoped publish for the publisher, inside the publish transaction. */
-export async function claimScope(db: Db, scope: string, userId: number) {
+export async function claimScope(db: DbOrTx, scope: string, userId: number) {
   // A scope no org could be named (`@~`, `@-`) would become an org nobody can manage.
   const problem = orgNameProblem(scope, 'scope');
   if (problem) throw new InputError(problem);
@@ -110,7 +110,7 @@ export async function pendingInvitations(db: Db, orgId: number) {
   return rows.map((r) => ({ ...r, since: r.since.toISOString() }));
 }
 
-async function otherOwners(db: Db, orgId: number, userId: number): Promise<number> {
+async function otherOwners(db: Tx, orgId: number, userId: number): Promise<number> {
   const [{ n }] = (await db
     .select({ n: count() })
     .from(orgMembers)
@@ -119,7 +119,7 @@ async function otherOwners(db: Db, orgId: number, userId: number): Promise<numbe
 }
 
 const lastOwner = (user: string, org: string) =>
-  new InputError(`user ${user} is the last owner of org ${org}; make another member an owner first`, 409, 'conflict');
+  new InputError(`user ${user} is the last owner of org ${org}; make another member an owner first`, 'conflict');
 
 /**
  * Changes a member's role. Someone not yet a member is invited instead (they join when they
@@ -149,7 +149,7 @@ export async function setMember(
   return db.transaction(async (tx) => {
     // Lock the org's owner rows so two demotions cannot each leave the other as "another owner".
     await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner'))).for('update');
-    if (role !== 'owner' && (await otherOwners(tx as unknown as Db, org.id, user.id)) === 0) {
+    if (role !== 'owner' && (await otherOwners(tx, org.id, user.id)) === 0) {
       const [cur] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
       if (cur?.role === 'owner') throw lastOwner(userName, orgName);
     }
@@ -169,8 +169,8 @@ export async function removeMember(db: Db, actor: Actor | null, orgName: string,
   return db.transaction(async (tx) => {
     await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner'))).for('update');
     const [cur] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
-    if (!cur) throw new InputError(`user ${userName} is not a member of org ${orgName}`, 404, 'not-found');
-    if (cur.role === 'owner' && (await otherOwners(tx as unknown as Db, org.id, user.id)) === 0) throw lastOwner(userName, orgName);
+    if (!cur) throw new InputError(`user ${userName} is not a member of org ${orgName}`, 'not_found');
+    if (cur.role === 'owner' && (await otherOwners(tx, org.id, user.id)) === 0) throw lastOwner(userName, orgName);
     await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
     // Team memberships in the org go too: a removed member keeps no access through a team.
     await tx.execute(sql`delete from team_members where user_id = ${user.id} and team_id in (select id from teams where org_id = ${org.id})`);

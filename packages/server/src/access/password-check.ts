@@ -1,3 +1,4 @@
+import { outcomeOf, recordAudit } from './audit.js';
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { InputError } from '@unjucks/core';
 import { burnPasswordCheck, verifyPassword } from '../auth/password.js';
@@ -61,7 +62,7 @@ async function failures(db: Db, name: string, ip: string): Promise<Failures> {
       coalesce(sum(greatest(f, 0)) filter (where actor = ${name} and ip = ${ip}), 0)::int as pair,
       coalesce(sum(greatest(f, 0)) filter (where ip = ${ip}), 0)::int as address,
       coalesce(sum(greatest(f, 0)) filter (where actor = ${name}), 0)::int as account
-    from per`)) as unknown as { rows?: Failures[] } | Failures[];
+    from per`)) as { rows?: Failures[] } | Failures[];
   const row = (Array.isArray(rows) ? rows[0] : rows.rows?.[0]) ?? { pair: 0, address: 0, account: 0 };
   return { pair: Number(row.pair), address: Number(row.address), account: Number(row.account) };
 }
@@ -84,7 +85,7 @@ async function knownAddress(db: Db, name: string, ip: string): Promise<boolean> 
 }
 
 const throttled = (message: string) =>
-  new InputError(`${message}; wait up to ${PASSWORD_LIMITS.windowMinutes} minutes and try again, or ask an admin to set a new password`, 429, 'locked-out', {
+  new InputError(`${message}; wait up to ${PASSWORD_LIMITS.windowMinutes} minutes and try again, or ask an admin to set a new password`, 'locked_out', {
     retryAfter: PASSWORD_LIMITS.windowMinutes * 60,
   });
 
@@ -100,8 +101,8 @@ async function assertUnderLimits(db: Db, name: string, ip: string, slack: number
     );
 }
 
-const record = (db: Db, a: PasswordAttempt, action: string, outcome: 'ok' | 'denied', status: number) =>
-  db.insert(auditLog).values({ actor: a.name, tokenId: null, ip: a.ip, action, target: a.name, org: null, outcome, status, detail: { for: a.purpose } });
+const record = (db: Db, a: PasswordAttempt, action: string, status: number) =>
+  recordAudit(db, { actor: a.name, tokenId: null, ip: a.ip, action, target: a.name, org: null, outcome: outcomeOf(status), status, detail: { for: a.purpose } });
 
 /**
  * Checks a password under the limits, on every replica alike: the count lives in the audit log.
@@ -110,13 +111,15 @@ const record = (db: Db, a: PasswordAttempt, action: string, outcome: 'ok' | 'den
  * Unknown accounts cost the same time as wrong passwords.
  */
 export async function checkPassword(db: Db, attempt: PasswordAttempt): Promise<boolean> {
+  // No account has one, and the attempt could not be counted (a Postgres text column refuses it).
+  if (attempt.name.includes('\0')) throw new InputError('the user name contains a NUL byte; user names are printable text', 'invalid_name');
   const a = { ...attempt, name: attempt.name.slice(0, 64) };
   await assertUnderLimits(db, a.name, a.ip, 0);
-  await record(db, a, ATTEMPT, 'ok', 202);
+  await record(db, a, ATTEMPT, 202);
   await assertUnderLimits(db, a.name, a.ip, 1);
   let right = false;
   if (a.hash) right = await verifyPassword(a.password, a.hash);
   else await burnPasswordCheck(a.password);
-  await record(db, a, RESULT, right ? 'ok' : 'denied', right ? 200 : 401);
+  await record(db, a, RESULT, right ? 200 : 401);
   return right;
 }

@@ -2,14 +2,14 @@ import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import { InputError, matchesPattern, ROLE_ACTIONS, scopeOf, strongerRole, TOKEN_ACTIONS, type AccessRole, type TokenAction } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
 import { unionAll } from 'drizzle-orm/pg-core';
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTx } from '../db/database.js';
 import { grants, orgMembers, orgs, packages, teamMembers } from '../db/schema.js';
 
 /** Whether a package is private: its own setting, else its org's default, else public. */
 // Spelled out in SQL: drizzle leaves columns unqualified in one-table selects, which the subquery would capture.
 export const isPrivateSql = sql<boolean>`(coalesce("packages"."visibility", (select o.default_visibility from orgs o where "packages"."name" like '@%' and o.name = split_part(substr("packages"."name", 2), '/', 1)), 'public') = 'private')`;
 
-const forbidden = (message: string) => new InputError(message, 403, 'forbidden');
+const forbidden = (message: string) => new InputError(message, 'forbidden');
 
 const best = (roles: { role: AccessRole }[]) => roles.reduce<AccessRole | null>((r, x) => strongerRole(r, x.role), null);
 
@@ -111,7 +111,7 @@ export function assertAccountRights(actor: Actor, what: string) {
 }
 
 export function requireActor(actor: Actor | null, what: string): Actor {
-  if (!actor) throw new InputError(`${what} needs a token; send "Authorization: Bearer <token>"`, 401, 'unauthorized');
+  if (!actor) throw new InputError(`${what} needs a token; send "Authorization: Bearer <token>"`, 'unauthorized');
   return actor;
 }
 
@@ -120,7 +120,7 @@ export function requireActor(actor: Actor | null, what: string): Actor {
  * package that does not exist yet, pass null: creating an unscoped package is open to any user;
  * a scoped one needs maintainer or owner in its org. Returns whether the scope still has no org.
  */
-export async function authorize(db: Db, actor: Actor | null, action: TokenAction, name: string, pkg: { id: number } | null): Promise<{ actor: Actor; orgMissing: boolean }> {
+export async function authorize(db: DbOrTx, actor: Actor | null, action: TokenAction, name: string, pkg: { id: number } | null): Promise<{ actor: Actor; orgMissing: boolean }> {
   const a = requireActor(actor, `"${action}" on ${name}`);
   assertTokenAllows(a, action, name);
   if (a.isAdmin) return { actor: a, orgMissing: pkg === null && !!scopeOf(name) && !(await roleInScope(db, a.userId, scopeOf(name)!)).org };
@@ -136,7 +136,7 @@ export async function authorize(db: Db, actor: Actor | null, action: TokenAction
   const role = await roleOn(db, a.userId, name, pkg.id);
   if (role && ROLE_ACTIONS[role].includes(action)) return { actor: a, orgMissing: false };
   // Someone with no role on a private package must not learn it exists: it answers as a missing one.
-  if (!role && (await isPrivatePackage(db, pkg.id))) throw new InputError(`package ${name} was not found`, 404, 'not-found');
+  if (!role && (await isPrivatePackage(db, pkg.id))) throw new InputError(`package ${name} was not found`, 'not_found');
   throw forbidden(`user ${a.userName} may not "${action}" ${name}: ${role ? `their role on it is ${role}` : 'they have no role on it'}; ask an owner of ${name}`);
 }
 
@@ -152,7 +152,7 @@ async function isPrivatePackage(db: Db, packageId: number): Promise<boolean> {
  */
 export async function authorizeRead(db: Db, actor: Actor | null, name: string, pkg: { id: number; private: boolean }) {
   if (!pkg.private) return;
-  const hidden = () => new InputError(`package ${name} was not found`, 404, 'not-found');
+  const hidden = () => new InputError(`package ${name} was not found`, 'not_found');
   if (!actor) throw hidden();
   try {
     await authorize(db, actor, 'read', name, pkg);
@@ -167,7 +167,7 @@ export async function authorizeRead(db: Db, actor: Actor | null, name: string, p
  * without "read", all for admins, else those the user holds a role on, within the token's patterns.
  */
 export async function privateFilter(db: Db, actor: Actor | null): Promise<((doc: { id: number; name: string }) => boolean) | undefined> {
-  if (!actor || !actor.actions.includes('read')) return undefined;
+  if (!actor?.actions.includes('read')) return undefined;
   const inPatterns = (name: string) => !actor.packages || actor.packages.some((p) => matchesPattern(p, name));
   if (actor.isAdmin) return (doc) => inPatterns(doc.name);
   const ids = await readablePackageIds(db, actor.userId);

@@ -9,7 +9,7 @@ import { findUser } from './users.js';
 
 async function findTeam(db: Db, orgId: number, org: string, name: string) {
   const [team] = await db.select().from(teams).where(and(eq(teams.orgId, orgId), eq(teams.name, name)));
-  if (!team) throw new InputError(`team ${org}:${name} not found`, 404, 'not-found');
+  if (!team) throw new InputError(`team ${org}:${name} not found`, 'not_found');
   return team;
 }
 
@@ -18,7 +18,7 @@ export async function createTeam(db: Db, actor: Actor | null, orgName: string, b
   const problem = orgNameProblem(body?.name, 'team');
   if (problem) throw new InputError(problem);
   const [team] = await db.insert(teams).values({ orgId: org.id, name: body.name as string }).onConflictDoNothing().returning();
-  if (!team) throw new InputError(`team ${orgName}:${body.name as string} already exists`, 409, 'conflict');
+  if (!team) throw new InputError(`team ${orgName}:${body.name as string} already exists`, 'conflict');
   return { org: orgName, team: team.name };
 }
 
@@ -33,7 +33,7 @@ export async function removeTeam(db: Db, actor: Actor | null, orgName: string, n
 export async function listTeams(db: Db, actor: Actor | null, orgName: string) {
   const a = requireActor(actor, `listing the teams of ${orgName}`);
   const org = await findOrg(db, orgName);
-  if (!a.isAdmin && !(await roleInScope(db, a.userId, orgName)).role) throw new InputError(`user ${a.userName} is not a member of org ${orgName}`, 403, 'forbidden');
+  if (!a.isAdmin && !(await roleInScope(db, a.userId, orgName)).role) throw new InputError(`user ${a.userName} is not a member of org ${orgName}`, 'forbidden');
   const rows = await db
     .select({ team: teams.name, user: users.name })
     .from(teams)
@@ -52,7 +52,7 @@ export async function addTeamMember(db: Db, actor: Actor | null, orgName: string
   const team = await findTeam(db, org.id, orgName, name);
   const user = await findUser(db, userName);
   const [member] = await db.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
-  if (!member) throw new InputError(`user ${userName} is not a member of org ${orgName}; add them with "unjucks org member add ${orgName} ${userName} --role reader" first`, 409, 'conflict');
+  if (!member) throw new InputError(`user ${userName} is not a member of org ${orgName}; add them with "unjucks org member add ${orgName} ${userName} --role reader" first`, 'conflict');
   await db.insert(teamMembers).values({ teamId: team.id, userId: user.id }).onConflictDoNothing();
   return { org: orgName, team: name, user: userName };
 }
@@ -62,7 +62,7 @@ export async function removeTeamMember(db: Db, actor: Actor | null, orgName: str
   const team = await findTeam(db, org.id, orgName, name);
   const user = await findUser(db, userName);
   const gone = await db.delete(teamMembers).where(and(eq(teamMembers.teamId, team.id), eq(teamMembers.userId, user.id))).returning();
-  if (gone.length === 0) throw new InputError(`user ${userName} is not in team ${orgName}:${name}`, 404, 'not-found');
+  if (gone.length === 0) throw new InputError(`user ${userName} is not in team ${orgName}:${name}`, 'not_found');
   return { org: orgName, team: name, user: userName, removed: true };
 }
 

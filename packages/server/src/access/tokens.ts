@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
-import { InputError, parseActions, parsePatterns, patternCovers } from '@unjucks/core';
+import { InputError, parseActions, parsePatterns, patternCovers, type TokenAction } from '@unjucks/core';
 import { parseCidrs } from '../auth/cidr.js';
 import type { KeyRing } from '../auth/keys.js';
 import { mintToken, type Actor, type MintedToken } from '../auth/tokens.js';
@@ -21,6 +21,16 @@ export interface CreateTokenBody {
 }
 
 /**
+ * The "admin" action is for registry admins only: on anyone else's token it would be a grant that
+ * wakes up the day the user is made an admin. The API and the server CLI (either way it reaches
+ * the database) both mint through this rule.
+ */
+export function assertActionsFitUser(user: { name: string; isAdmin: boolean }, actions: readonly TokenAction[]) {
+  if (actions.includes('admin') && !user.isAdmin)
+    throw new InputError(`user ${user.name} is not a registry admin, so a token for them cannot hold "admin"; make them an admin first or drop the action`);
+}
+
+/**
  * A new token for the caller (or, for an admin, for another user). It can never hold more than
  * the token that asks for it: its actions and package patterns must be within the caller's.
  */
@@ -30,19 +40,20 @@ export async function createToken(db: Db, keys: KeyRing, actor: Actor | null, bo
   if (body.actions === undefined) throw new InputError('send { "name": "label", "actions": ["read", ...] }; actions are required so a token holds only what it needs');
   const actions = parseActions(body.actions);
   const beyond = actions.filter((x) => !a.actions.includes(x));
-  if (beyond.length) throw new InputError(`this token cannot create a token with ${beyond.map((x) => `"${x}"`).join(', ')}: a token never holds more than the token that creates it`, 403, 'forbidden');
+  if (beyond.length) throw new InputError(`this token cannot create a token with ${beyond.map((x) => `"${x}"`).join(', ')}: a token never holds more than the token that creates it`, 'forbidden');
   let packages = parsePatterns(body.packages);
   if (a.packages) {
     if (!packages) packages = [...a.packages];
     const outside = packages.filter((p) => !a.packages!.some((outer) => patternCovers(outer, p)));
-    if (outside.length) throw new InputError(`this token is limited to ${a.packages.join(', ')}; it cannot create a token for ${outside.join(', ')}`, 403, 'forbidden');
+    if (outside.length) throw new InputError(`this token is limited to ${a.packages.join(', ')}; it cannot create a token for ${outside.join(', ')}`, 'forbidden');
   }
-  let owner = { id: a.userId, name: a.userName };
+  let owner = { id: a.userId, name: a.userName, isAdmin: a.isAdmin };
   if (body.user !== undefined && body.user !== a.userName) {
-    if (!actsAsAdmin(a)) throw new InputError('only registry admins create tokens for other users', 403, 'forbidden');
+    if (!actsAsAdmin(a)) throw new InputError('only registry admins create tokens for other users', 'forbidden');
     const u = await findUser(db, String(body.user));
-    owner = { id: u.id, name: u.name };
+    owner = { id: u.id, name: u.name, isAdmin: u.isAdmin };
   }
+  assertActionsFitUser(owner, actions);
   if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) throw new InputError('name (the token label) must be text of at most 200 characters');
   return mintToken(db, keys, {
     inTransaction: announceToken(a.userName, owner.name, packages),
@@ -79,10 +90,10 @@ async function ownedOrgsOf(db: Db, a: Actor, userId: number): Promise<string[]> 
 async function managedScope(db: Db, a: Actor, scope: { user?: string; org?: string }): Promise<{ ids: number[]; orgs: string[] | null }> {
   if (scope.org) {
     const [org] = await db.select().from(orgs).where(eq(orgs.name, scope.org));
-    if (!org) throw new InputError(`org ${scope.org} not found`, 404, 'not-found');
+    if (!org) throw new InputError(`org ${scope.org} not found`, 'not_found');
     if (!actsAsAdmin(a)) {
       const [me] = await db.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, a.userId)));
-      if (me?.role !== 'owner') throw new InputError(`only owners of org ${scope.org} manage its members' tokens`, 403, 'forbidden');
+      if (me?.role !== 'owner') throw new InputError(`only owners of org ${scope.org} manage its members' tokens`, 'forbidden');
     }
     const ids = (await db.select({ id: orgMembers.userId }).from(orgMembers).where(eq(orgMembers.orgId, org.id))).map((r) => r.id);
     return { ids, orgs: [scope.org] };
@@ -92,7 +103,7 @@ async function managedScope(db: Db, a: Actor, scope: { user?: string; org?: stri
     if (actsAsAdmin(a)) return { ids: [u.id], orgs: null };
     const via = await ownedOrgsOf(db, a, u.id);
     if (!via.length)
-      throw new InputError(`user ${a.userName} may not see the tokens of ${scope.user}: that needs a registry admin, or an owner of an org ${scope.user} belongs to (who sees only tokens limited to that org's packages)`, 403, 'forbidden');
+      throw new InputError(`user ${a.userName} may not see the tokens of ${scope.user}: that needs a registry admin, or an owner of an org ${scope.user} belongs to (who sees only tokens limited to that org's packages)`, 'forbidden');
     return { ids: [u.id], orgs: via };
   }
   return { ids: [a.userId], orgs: null };
@@ -149,7 +160,7 @@ export async function revokeToken(db: Db, actor: Actor | null, id: string) {
     const may = await mayRevoke(db, a, row);
     if (typeof may === 'string') viaOrg = may;
     if (!may)
-      throw new InputError(`token ${id} belongs to another user and is not limited to the packages of an org user ${a.userName} owns, so only its user or a registry admin may revoke it`, 403, 'forbidden');
+      throw new InputError(`token ${id} belongs to another user and is not limited to the packages of an org user ${a.userName} owns, so only its user or a registry admin may revoke it`, 'forbidden');
   }
   const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, row.userId));
   const org = tokenOrg(row.packages);
@@ -164,7 +175,7 @@ export async function revokeToken(db: Db, actor: Actor | null, id: string) {
 /** The token row by id, or a 404. */
 export async function findToken(db: Db, id: string) {
   const [row] = /^[0-9a-f-]{36}$/i.test(id) ? await db.select().from(tokens).where(eq(tokens.jti, id)) : [];
-  if (!row) throw new InputError(`token ${id} not found`, 404, 'not-found');
+  if (!row) throw new InputError(`token ${id} not found`, 'not_found');
   return row;
 }
 

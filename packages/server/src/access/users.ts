@@ -15,7 +15,7 @@ export const publicUser = (u: UserRow) => ({ name: u.name, admin: u.isAdmin, pas
 
 export function assertAdmin(actor: Actor | null, what: string): Actor {
   const a = requireActor(actor, what);
-  if (!a.isAdmin) throw new InputError(`${what} is for registry admins, and user ${a.userName} is not one`, 403, 'forbidden');
+  if (!a.isAdmin) throw new InputError(`${what} is for registry admins, and user ${a.userName} is not one`, 'forbidden');
   assertTokenAllows(a, 'admin', null);
   return a;
 }
@@ -24,7 +24,7 @@ export async function findUser(db: Db, name: string): Promise<UserRow> {
   const problem = userNameProblem(name);
   if (problem) throw new InputError(problem);
   const [u] = await db.select().from(users).where(eq(users.name, name));
-  if (!u) throw new InputError(`user ${name} not found`, 404, 'not-found');
+  if (!u) throw new InputError(`user ${name} not found`, 'not_found');
   return u;
 }
 
@@ -38,7 +38,7 @@ export async function createUser(db: Db, body: { name?: unknown; password?: unkn
     .values({ name: body.name as string, isAdmin: body.admin === true, passwordHash })
     .onConflictDoNothing()
     .returning();
-  if (!u) throw new InputError(`user ${body.name as string} already exists`, 409, 'conflict');
+  if (!u) throw new InputError(`user ${body.name as string} already exists`, 'conflict');
   return u;
 }
 
@@ -50,7 +50,7 @@ export async function removeUser(db: Db, name: string) {
   return db.transaction(async (tx) => {
     if (u.isAdmin) {
       const [{ n }] = (await tx.select({ n: count() }).from(users).where(and(eq(users.isAdmin, true), ne(users.id, u.id)))) as [{ n: number }];
-      if (Number(n) === 0) throw new InputError(`user ${name} is the last registry admin; make another user an admin first`, 409, 'conflict');
+      if (Number(n) === 0) throw new InputError(`user ${name} is the last registry admin; make another user an admin first`, 'conflict');
     }
     const owned = await tx
       .select({ org: orgs.name, orgId: orgs.id })
@@ -62,7 +62,7 @@ export async function removeUser(db: Db, name: string) {
         .select({ n: count() })
         .from(orgMembers)
         .where(and(eq(orgMembers.orgId, o.orgId), eq(orgMembers.role, 'owner'), ne(orgMembers.userId, u.id)))) as [{ n: number }];
-      if (Number(n) === 0) throw new InputError(`user ${name} is the last owner of org ${o.org}; make someone else an owner first`, 409, 'conflict');
+      if (Number(n) === 0) throw new InputError(`user ${name} is the last owner of org ${o.org}; make someone else an owner first`, 'conflict');
     }
     await tx.delete(users).where(eq(users.id, u.id));
     return { name, removed: true };
@@ -84,9 +84,9 @@ export async function setPassword(db: Db, actor: Actor | null, name: string, bod
   const problem = passwordProblem(body.password);
   if (problem) throw new InputError(problem);
   if (self && u.passwordHash) {
-    if (typeof body.currentPassword !== 'string') throw new InputError('send your current password as "currentPassword" to change it', 403, 'forbidden');
+    if (typeof body.currentPassword !== 'string') throw new InputError('send your current password as "currentPassword" to change it', 'forbidden');
     if (!(await checkPassword(db, { name: u.name, ip, password: body.currentPassword, hash: u.passwordHash, purpose: 'user.password' })))
-      throw new InputError('the current password is wrong; send your current password as "currentPassword" to change it', 403, 'forbidden');
+      throw new InputError('the current password is wrong; send your current password as "currentPassword" to change it', 'forbidden');
   }
   await db.update(users).set({ passwordHash: await hashPassword(body.password as string) }).where(eq(users.id, u.id));
   return { name, password: true };
@@ -109,7 +109,7 @@ export async function login(db: Db, keys: KeyRing, body: LoginBody, maxLifetimeS
   if (typeof body.username !== 'string' || typeof body.password !== 'string') throw new InputError('send { "username": "...", "password": "..." }');
   const [u] = userNameProblem(body.username) ? [] : await db.select().from(users).where(eq(users.name, body.username));
   const right = await checkPassword(db, { name: body.username, ip, password: body.password, hash: u?.passwordHash ?? null, purpose: 'auth.login' });
-  if (!u || !right) throw new InputError('wrong username or password', 401, 'unauthorized');
+  if (!u || !right) throw new InputError('wrong username or password', 'unauthorized');
   const actions = body.actions === undefined ? accountActions(u.isAdmin) : parseActions(body.actions);
   const packages = parsePatterns(body.packages);
   return mintToken(db, keys, {

@@ -4,7 +4,7 @@ import type { RegistryContext } from '../registry/context.js';
 import { notFound } from '../registry/lookup.js';
 import { authorize, requireActor, roleOn } from './rights.js';
 
-const forbidden = (message: string) => new InputError(message, 403, 'forbidden');
+const forbidden = (message: string) => new InputError(message, 'forbidden');
 
 /**
  * Whether the actor could possibly do one of `actions` on `name`, checked from the token and the

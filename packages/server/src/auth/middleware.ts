@@ -1,6 +1,6 @@
 import { InputError } from '@unjucks/core';
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../routes/app-env.js';
+import type { AppEnv } from '../app-env.js';
 import { verifyToken } from './tokens.js';
 
 /**
@@ -14,7 +14,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     return next();
   }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!m) throw new InputError('the Authorization header must be "Bearer <token>"', 401, 'unauthorized');
+  if (!m) throw new InputError('the Authorization header must be "Bearer <token>"', 'unauthorized');
   const registry = c.get('registry');
   c.set('actor', await verifyToken(registry.db, registry.keys, m[1]!, c.get('ip')));
   return next();

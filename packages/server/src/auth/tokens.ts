@@ -5,7 +5,7 @@ import { InputError, type TokenAction } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { tokens, users } from '../db/schema.js';
 import { ipAllowed } from './cidr.js';
-import { KeyRing, TOKEN_ALG } from './keys.js';
+import { type KeyRing, TOKEN_ALG } from './keys.js';
 
 export const TOKEN_ISSUER = 'unjucks-registry';
 export const TOKEN_AUDIENCE = 'unjucks-registry';
@@ -94,7 +94,7 @@ export async function mintToken(db: Db, keys: KeyRing, spec: TokenSpec): Promise
 const verified = new Map<string, { jti: string; sub: string; exp: number }>();
 const VERIFIED_MAX = 10_000;
 
-const unauthorized = (why: string) => new InputError(`${why}; send "Authorization: Bearer <token>" with a valid registry token`, 401, 'unauthorized');
+const unauthorized = (why: string) => new InputError(`${why}; send "Authorization: Bearer <token>" with a valid registry token`, 'unauthorized');
 
 /**
  * Verifies a JWT (pinned algorithm, issuer, audience and type), then its row: not revoked, not
@@ -163,7 +163,7 @@ async function checkRow(db: Db, payload: { jti: string; sub: string }, ip: strin
   if (row.expiresAt.getTime() <= Date.now()) throw unauthorized('the token has expired');
   if (row.userName !== payload.sub) throw unauthorized('the token is invalid');
   if (row.cidr && !ipAllowed(ip, row.cidr))
-    throw new InputError(`the token ${row.jti} may only be used from ${row.cidr.join(', ')}, and this request came from ${ip}`, 403, 'forbidden');
+    throw new InputError(`the token ${row.jti} may only be used from ${row.cidr.join(', ')}, and this request came from ${ip}`, 'forbidden');
   if (!row.lastUsedAt || row.lastUsedIp !== ip || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_S * 1000) {
     await db
       .update(tokens)

@@ -1,11 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema.js';
 import { acquireLock, type Lock } from './embedded-lock.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** An open transaction: a helper that takes `Tx` must run inside one (its locks and reads depend on it). */
+export type Tx = PgTransaction<PgQueryResultHKT, typeof schema, ExtractTablesWithRelations<typeof schema>>;
+/** For helpers that run inside a transaction or outside one alike. */
+export type DbOrTx = Db | Tx;
 
 export interface Database {
   db: Db;
@@ -43,7 +48,7 @@ export async function openPostgres(url: string): Promise<Database> {
   // A name unique to this pool, so pg_stat_activity tells its connections from every other replica's.
   const applicationName = `unjucks-registry/${process.pid}/${Math.random().toString(36).slice(2, 8)}`;
   const client = postgres(url, { max: POOL_MAX, onnotice: () => undefined, connect_timeout: 10, connection: { application_name: applicationName } });
-  const db = drizzle({ client, schema }) as unknown as Db;
+  const db = drizzle({ client, schema });
   return {
     db,
     kind: 'postgres',
@@ -94,7 +99,7 @@ export async function openPglite(dataDir: string, holder: string): Promise<Datab
     const dir = join(dataDir, 'pg');
     mkdirSync(dir, { recursive: true });
     const client = await PGlite.create(dir, { extensions: await pgliteExtensions() });
-    const db = drizzle({ client, schema }) as unknown as Db;
+    const db = drizzle({ client, schema });
     return {
       db,
       kind: 'pglite',

@@ -28,7 +28,7 @@ export function assertTokenMayWatch(a: Actor, target: HookTarget) {
   assertTokenAllows(a, 'owners', target.kind === 'package' ? target.name : null);
   const covered = target.kind === 'org' ? `@${target.name}/*` : target.name;
   if (target.kind !== 'package' && a.packages && !a.packages.some((p) => patternCovers(p, covered)))
-    throw new InputError(`this token (${a.jti}) is limited to ${a.packages.join(', ')}, which does not cover ${covered}`, 403, 'forbidden');
+    throw new InputError(`this token (${a.jti}) is limited to ${a.packages.join(', ')}, which does not cover ${covered}`, 'forbidden');
 }
 
 /** Whether an event concerns a target: its org, its package, or a package its pattern matches. */

@@ -22,7 +22,7 @@ export interface CheckedTarget {
   family: 4 | 6;
 }
 
-const refused = (message: string) => new InputError(message, 400, 'hook-url-refused');
+const refused = (message: string) => new InputError(message, 'bad_request');
 
 /**
  * Why an address may not receive webhooks, or null when it may. Only ordinary public unicast

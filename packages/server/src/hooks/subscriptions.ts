@@ -18,7 +18,7 @@ const MAX_HOOKS_PER_TARGET = 20;
 /** Package and pattern targets inside @org/ (a prefix compare: `_` in an org name is no LIKE wildcard). */
 const inScope = (org: string) => sql`left(${hookSubscriptions.target}, ${org.length + 2}) = ${`@${org}/`}`;
 
-const hidden = (id: number) => new InputError(`hook ${id} not found`, 404, 'not-found');
+const hidden = (id: number) => new InputError(`hook ${id} not found`, 'not_found');
 
 function targetOf(body: Pick<HookCreateRequest, 'org' | 'package' | 'pattern'>): HookTarget {
   const given = (['org', 'package', 'pattern'] as const).filter((k) => body[k] !== undefined);
@@ -72,7 +72,7 @@ async function assertMayWatch(ctx: RegistryContext, actor: Actor | null, target:
           ? `the owner role in org ${scopeOf(target.name)}`
           : 'a registry admin (a pattern over unscoped names may cover anyone\'s packages; watch your package by name instead)';
   // A private package must not be revealed to someone who cannot see it: the package answers as missing.
-  throw new InputError(`user ${a.userName} may not watch ${target.kind === 'org' ? `@${target.name}` : target.name}: that needs ${needs}`, 403, 'forbidden');
+  throw new InputError(`user ${a.userName} may not watch ${target.kind === 'org' ? `@${target.name}` : target.name}: that needs ${needs}`, 'forbidden');
 }
 
 /**
@@ -89,7 +89,7 @@ export async function createHook(ctx: RegistryContext, actor: Actor | null, body
     .select({ n: sql<number>`count(*)::int` })
     .from(hookSubscriptions)
     .where(and(eq(hookSubscriptions.targetKind, target.kind), eq(hookSubscriptions.target, target.name)))) as [{ n: number }];
-  if (n >= MAX_HOOKS_PER_TARGET) throw new InputError(`${target.name} already has ${n} hooks, the most one target may have; remove one first`, 409, 'conflict');
+  if (n >= MAX_HOOKS_PER_TARGET) throw new InputError(`${target.name} already has ${n} hooks, the most one target may have; remove one first`, 'conflict');
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
   const [row] = await ctx.db
     .insert(hookSubscriptions)
@@ -208,14 +208,14 @@ export async function listDeliveries(ctx: RegistryContext, actor: Actor | null, 
 /** Queues a delivery again (same event id, so receivers can tell it is one they may have seen). */
 export async function redeliver(ctx: RegistryContext, actor: Actor | null, id: number, deliveryId: number) {
   const { hook } = await findManagedHook(ctx, actor, id);
-  if (!Number.isSafeInteger(deliveryId) || deliveryId <= 0) throw new InputError(`delivery ${deliveryId} of hook ${id} not found`, 404, 'not-found');
-  if (!hook.enabled) throw new InputError(`hook ${id} is disabled (${hook.disabledReason ?? 'by failures'}); fix the receiver and run "unjucks hook test ${id}", which re-enables it when the ping succeeds`, 409, 'conflict');
+  if (!Number.isSafeInteger(deliveryId) || deliveryId <= 0) throw new InputError(`delivery ${deliveryId} of hook ${id} not found`, 'not_found');
+  if (!hook.enabled) throw new InputError(`hook ${id} is disabled (${hook.disabledReason ?? 'by failures'}); fix the receiver and run "unjucks hook test ${id}", which re-enables it when the ping succeeds`, 'conflict');
   const updated = await ctx.db
     .update(hookDeliveries)
     .set({ status: 'pending', tries: 0, nextAttemptAt: sql`now()` })
     .where(and(eq(hookDeliveries.id, deliveryId), eq(hookDeliveries.subscriptionId, hook.id)))
     .returning({ id: hookDeliveries.id });
-  if (!updated.length) throw new InputError(`delivery ${deliveryId} of hook ${id} not found`, 404, 'not-found');
+  if (!updated.length) throw new InputError(`delivery ${deliveryId} of hook ${id} not found`, 'not_found');
   const [delivery] = await deliveriesOf(ctx, hook.id, [deliveryId]);
   return delivery!;
 }

@@ -97,7 +97,7 @@ export async function importRegistry(
   if (Number(n) > 0 && mode !== 'merge')
     throw new InputError(
       `this registry already has ${n} package(s); import only into a registry without packages, or pass --merge to add what it lacks (a version it has with other bytes aborts the import)`,
-      409,
+      'conflict',
     );
   const dir = await mkdtemp(join(tmpdir(), 'unjucks-import-'));
   try {
@@ -132,7 +132,7 @@ export async function importRegistry(
       if (dump.signingKeys.length) await tx.insert(signingKeys).values(dump.signingKeys).onConflictDoNothing();
       for (const t of dump.tokens) {
         // Version 1 tokens carried a role: it becomes that preset's actions.
-        const actions = t.actions ?? parseActions((t as unknown as { role: string }).role);
+        const actions = t.actions ?? parseActions((t as typeof t & { role: string }).role);
         await tx.insert(tokens).values({ ...t, actions, userId: user(t.userId)!, createdBy: user(t.createdBy ?? null) }).onConflictDoNothing();
       }
       // Packages: new ones are created; in a merge, an existing name keeps its row, owners and tags.
@@ -159,7 +159,7 @@ export async function importRegistry(
       if (conflicts.length)
         throw new InputError(
           `nothing was imported: ${conflicts.map((v) => `${names.get(v.packageId)}@${v.version}`).join(', ')} already exist${conflicts.length === 1 ? 's' : ''} here with other contents, and published versions are immutable`,
-          409,
+          'conflict',
         );
       const fresh = dump.versions.filter((v) => !have.has(`${packageIds.get(v.packageId)}@${v.version}`));
       skipped = dump.versions.length - fresh.length;
@@ -169,7 +169,7 @@ export async function importRegistry(
       for (const d of dump.downloads)
         await tx.insert(downloads).values({ ...d, packageId: packageIds.get(d.packageId)!, day: String(d.day).slice(0, 10) }).onConflictDoNothing();
       // Replicas cache by revision: merged packages changed under them.
-      for (const id of merged) await touchPackage(tx as unknown as Db, id);
+      for (const id of merged) await touchPackage(tx, id);
       // Orgs and teams are matched by name, like users; grants follow the ids they point at.
       const orgIds = new Map<number, number>();
       for (const o of dump.orgs ?? []) {

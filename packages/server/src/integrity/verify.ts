@@ -26,7 +26,8 @@ async function integrityOfBlob(store: BlobStore, key: string): Promise<string | 
   const blob = await store.get(key);
   if (!blob) return null;
   const hash = createHash('sha512');
-  for await (const chunk of blob.stream() as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+  const reader = blob.stream().getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) hash.update(r.value);
   return `sha512-${hash.digest('base64')}`;
 }
 

@@ -49,9 +49,9 @@ export async function npmCreateToken(ctx: RegistryContext, actor: Actor | null, 
   assertTokenAllows(a, 'tokens', null);
   const [user] = await ctx.db.select().from(users).where(eq(users.id, a.userId));
   if (user?.passwordHash) {
-    if (typeof body.password !== 'string') throw new InputError('creating a token needs your password; pass --password or answer the prompt', 401, 'unauthorized');
+    if (typeof body.password !== 'string') throw new InputError('creating a token needs your password; pass --password or answer the prompt', 'unauthorized');
     if (!(await checkPassword(ctx.db, { name: user.name, ip, password: body.password, hash: user.passwordHash, purpose: 'token.create' })))
-      throw new InputError('the password is wrong; creating a token needs your password', 401, 'unauthorized');
+      throw new InputError('the password is wrong; creating a token needs your password', 'unauthorized');
   }
   const readonly = body.readonly === true || body.packages_and_scopes_permission === 'read-only';
   const wanted: readonly TokenAction[] = readonly ? ['read'] : ACTION_PRESETS.publisher!;

@@ -70,7 +70,7 @@ export async function npmPublish(ctx: RegistryContext, actor: Actor | null, name
     return { status, body: { ok: true, id: name, success: true } };
   } catch (e) {
     if (isInputError(e) && e.status === 409)
-      throw new InputError(`You cannot publish over the previously published versions: ${version}. (${e.message})`, 409, e.code);
+      throw new InputError(`You cannot publish over the previously published versions: ${version}. (${e.message})`, e.code);
     throw e;
   }
 }

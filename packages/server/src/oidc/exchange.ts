@@ -5,7 +5,7 @@ import { mintToken, type MintedToken } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
 import { oidcUsedJtis, packages, trustedPublishers, users } from '../db/schema.js';
 import type { RegistryContext } from '../registry/context.js';
-import type { AuditExtra } from '../routes/app-env.js';
+import type { AuditExtra } from '../app-env.js';
 import type { OidcIssuer } from './issuers.js';
 import { oidcOf } from './trusted-publishers.js';
 import { CLOCK_TOLERANCE_S, verifyIdToken } from './verify.js';
@@ -58,7 +58,7 @@ async function consumeJti(db: Db, issuer: string, jti: string, exp: number): Pro
   return inserted.length === 1;
 }
 
-const forbidden = (message: string) => new InputError(message, 403, 'forbidden');
+const forbidden = (message: string) => new InputError(message, 'forbidden');
 
 /**
  * POST /api/v1/oidc/exchange: a CI job's ID token for a publish token limited to one package,
@@ -75,7 +75,7 @@ export async function exchangeIdToken(ctx: RegistryContext, body: { token: strin
   // From here the caller is a verified CI job: the record names it, refused or not.
   const detail: Record<string, unknown> = { issuer: job.issuer, repository: job.repository, repositoryOwnerId: job.repositoryOwnerId, workflow: job.workflow, environment: job.environment, runId: job.runId };
   audit({ actor: `oidc:${issuer.name}:${job.repository}`.slice(0, 128), target: name, org: scopeOf(name), detail });
-  if (!(await consumeJti(ctx.db, issuer.issuer, claims.jti, claims.exp))) throw new InputError(`the ID token was refused: it was already exchanged (jti ${claims.jti}); ask the CI for a fresh one`, 401, 'unauthorized');
+  if (!(await consumeJti(ctx.db, issuer.issuer, claims.jti, claims.exp))) throw new InputError(`the ID token was refused: it was already exchanged (jti ${claims.jti}); ask the CI for a fresh one`, 'unauthorized');
 
   const described = `repository ${job.repository}, owner id ${job.repositoryOwnerId}, workflow ${job.workflow}, environment ${job.environment ?? '(none)'}`;
   // A missing package answers as one without a match: the exchange does not tell who has which package.

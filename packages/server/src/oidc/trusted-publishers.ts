@@ -61,7 +61,7 @@ export async function addTrustedPublisher(ctx: RegistryContext, actor: Actor | n
     throw new InputError(`issuer ${input.issuer} is not one this registry accepts (${issuers.map((i) => i.issuer).join(', ')}); an operator adds issuers with OIDC_ISSUERS`);
   const existing = await ctx.db.select().from(trustedPublishers).where(eq(trustedPublishers.packageId, pkg.id));
   const dup = existing.find((r) => same(input, r));
-  if (dup) throw new InputError(`${name} already trusts this publisher (id ${dup.id})`, 409, 'conflict');
+  if (dup) throw new InputError(`${name} already trusts this publisher (id ${dup.id})`, 'conflict');
   const [row] = await ctx.db
     .insert(trustedPublishers)
     .values({ packageId: pkg.id, ...input, environment: input.environment ?? null, createdBy: a.userId })
@@ -75,6 +75,6 @@ export async function removeTrustedPublisher(ctx: RegistryContext, actor: Actor 
   await authorize(ctx.db, actor, 'owners', name, pkg);
   const n = /^\d{1,9}$/.test(id) ? Number(id) : NaN;
   const gone = Number.isNaN(n) ? [] : await ctx.db.delete(trustedPublishers).where(and(eq(trustedPublishers.id, n), eq(trustedPublishers.packageId, pkg.id))).returning();
-  if (!gone.length) throw new InputError(`${name} has no trusted publisher ${id}; see unjucks trust ls ${name}`, 404, 'not-found');
+  if (!gone.length) throw new InputError(`${name} has no trusted publisher ${id}; see unjucks trust ls ${name}`, 'not_found');
   return { name, id: n, removed: true };
 }

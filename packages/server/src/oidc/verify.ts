@@ -11,7 +11,7 @@ export const CLOCK_TOLERANCE_S = 30;
 const MAX_TOKEN_AGE_S = 3600;
 const DISCOVERY_TIMEOUT_MS = 5000;
 
-const refused = (why: string) => new InputError(`the ID token was refused: ${why}`, 401, 'unauthorized');
+const refused = (why: string) => new InputError(`the ID token was refused: ${why}`, 'unauthorized');
 
 type Jwks = ReturnType<typeof createRemoteJWKSet>;
 /**

@@ -1,10 +1,10 @@
 import { writeSearchDocuments } from '../search/store.js';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { InputError, parseName } from '@unjucks/core';
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTx } from '../db/database.js';
 import { distTags, packages, versions } from '../db/schema.js';
 
-export const notFound = (what: string) => new InputError(`${what} not found`, 404, 'not-found');
+export const notFound = (what: string) => new InputError(`${what} not found`, 'not_found');
 
 /** The package row by name, or a 404 naming it. Checks the name first so a bad one is a 400. */
 export async function findPackage(db: Db, name: string) {
@@ -14,7 +14,7 @@ export async function findPackage(db: Db, name: string) {
   return pkg;
 }
 
-export async function tagsOf(db: Db, packageId: number): Promise<Record<string, string>> {
+export async function tagsOf(db: DbOrTx, packageId: number): Promise<Record<string, string>> {
   const rows = await db.select().from(distTags).where(eq(distTags.packageId, packageId));
   return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
 }
@@ -27,13 +27,9 @@ export async function findLiveVersion(db: Db, packageId: number, name: string, v
   if (!row) throw notFound(`version ${version} of ${name} was`);
   // Callers hold a maintainer's right (tags, deprecate), so naming the status leaks nothing.
   if (row.status !== 'live')
-    throw new InputError(
-      row.status === 'staged'
+    throw new InputError(row.status === 'staged'
         ? `${name}@${version} is staged, waiting for approvals; it can be tagged or deprecated once it is live (unjucks approve ${name}@${version})`
-        : `${name}@${version} was rejected and never goes live`,
-      409,
-      'not-live',
-    );
+        : `${name}@${version} was rejected and never goes live`, 'conflict', );
   return row;
 }
 
@@ -44,7 +40,7 @@ export const CHANGES_CHANNEL = 'unjucks_registry_changes';
  * Every write to a package calls this in its transaction: readers key their caches on the
  * revision, and the notification (delivered on commit) tells every replica's search index.
  */
-export async function touchPackage(db: Db, packageId: number) {
+export async function touchPackage(db: DbOrTx, packageId: number) {
   await db
     .update(packages)
     .set({ modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` })

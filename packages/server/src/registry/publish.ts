@@ -7,6 +7,7 @@ import {
   InputError,
   movesLatest,
   readArchive,
+  scopeOf,
   tagProblem,
   type Manifest,
   type PublishResult,
@@ -44,8 +45,7 @@ function refuse(ctx: RegistryContext, report: ValidationReport): never {
   const first = report.findings.find((f) => f.severity === 'error')!;
   throw new InputError(
     `the package failed validation with ${report.errors} error(s); the first: ${first.rule}${first.file ? ` in ${first.file}` : ''}: ${first.message}. See "report" for all findings and how to fix them`,
-    422,
-    'invalid-package',
+    'validation_failed',
     { report },
   );
 }
@@ -134,21 +134,18 @@ export async function publish(
       const [row] = await tx.select().from(packages).where(eq(packages.name, name)).for('update');
       if (created.length) {
         // The creator of an unscoped package owns it; a scoped one belongs to its org.
-        if (name.startsWith('@')) {
-          if (orgMissing) await claimScope(tx as unknown as Db, name.slice(1, name.indexOf('/')), publisher.userId);
+        const scope = scopeOf(name);
+        if (scope !== null) {
+          if (orgMissing) await claimScope(tx, scope, publisher.userId);
         } else await tx.insert(grants).values({ packageId: row!.id, userId: publisher.userId, role: 'owner' });
       } else if (!existing) {
         // Someone else created it between our check and this transaction: it is theirs now.
-        await authorize(tx as unknown as Db, publisher, 'publish:update', name, row!);
+        await authorize(tx, publisher, 'publish:update', name, row!);
       }
       // Reviewed releases: with approvals required, the version is stored staged, untagged and unseen.
       const required = await requiredApprovals(tx, row!);
       if (required > 0 && opts.tag && opts.tag !== 'latest')
-        throw new InputError(
-          `${name} requires ${required} approval(s) before a version goes live, and a staged version cannot be tagged; publish without --tag ${opts.tag} and set the tag once ${manifest.version} is approved`,
-          409,
-          'staged-untaggable',
-        );
+        throw new InputError(`${name} requires ${required} approval(s) before a version goes live, and a staged version cannot be tagged; publish without --tag ${opts.tag} and set the tag once ${manifest.version} is approved`, 'conflict', );
       const inserted = await tx
         .insert(versions)
         .values({
@@ -170,7 +167,7 @@ export async function publish(
         .onConflictDoNothing({ target: [versions.packageId, versions.version] })
         .returning({ id: versions.id });
       if (inserted.length === 0) throw new VersionTaken();
-      const current = await tagsOf(tx as unknown as Db, row!.id);
+      const current = await tagsOf(tx, row!.id);
       staged = required;
       if (required > 0)
         await onReleaseTransition(tx, { kind: 'staged', packageId: row!.id, name, version: manifest.version, actor: publisher.userName, requiredApprovals: required });
@@ -183,7 +180,7 @@ export async function publish(
           .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version: manifest.version, updatedAt: sql`now()` } });
         current[setTag] = manifest.version;
       }
-      await touchPackage(tx as unknown as Db, row!.id);
+      await touchPackage(tx, row!.id);
       // In this transaction: a publish that rolls back announces nothing. A staged version is
       // announced as staged (above) and as published only when it goes live (registry/review.ts).
       if (required === 0)
@@ -230,10 +227,10 @@ async function identicalRetry(db: Db, packageId: number, archive: ReadArchive, m
     .where(and(eq(versions.packageId, packageId), eq(versions.version, version)));
   if (!row) return null;
   if (row.removedAt)
-    throw new InputError(`${name}@${version} was removed and its version number can never be reused; publish a new version`, 409, 'version-exists');
+    throw new InputError(`${name}@${version} was removed and its version number can never be reused; publish a new version`, 'version_exists');
   if (row.status === 'rejected')
-    throw new InputError(`${name}@${version} was rejected by a reviewer and its version number can never be reused; publish a new version`, 409, 'version-exists');
+    throw new InputError(`${name}@${version} was rejected by a reviewer and its version number can never be reused; publish a new version`, 'version_exists');
   if (row.integrity !== archive.integrity)
-    throw new InputError(`${name}@${version} already exists with other contents; published versions are immutable, so bump the version`, 409, 'version-exists');
+    throw new InputError(`${name}@${version} already exists with other contents; published versions are immutable, so bump the version`, 'version_exists');
   return { status: 200, result: { ...summary(archive, manifest, row.report), created: false, 'dist-tags': await tagsOf(db, packageId), status: row.status } };
 }

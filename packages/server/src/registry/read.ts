@@ -1,4 +1,4 @@
-import { generatorsOf, InputError, resolveSpec, sortVersions, tarballFileName, type PackageDoc, type VersionDoc } from '@unjucks/core';
+import { generatorsOf, InputError, splitName, resolveSpec, sortVersions, tarballFileName, type PackageDoc, type VersionDoc } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
 import { authorizeRead } from '../access/rights.js';
 import type { RegistryContext } from './context.js';
@@ -75,9 +75,9 @@ export async function resolveVersion(ctx: RegistryContext, actor: Actor | null, 
 
 /** The version a tarball file name `<basename>-<version>.tgz` of `name` stands for; 404 for another shape. */
 export function versionOfTarball(name: string, file: string): string {
-  const base = name.slice(name.indexOf('/') + 1);
+  const base = splitName(name).basename;
   if (!file.startsWith(`${base}-`) || !file.endsWith('.tgz'))
-    throw new InputError(`tarball file names look like ${base}-<version>.tgz, got ${file}`, 404, 'not-found');
+    throw new InputError(`tarball file names look like ${base}-<version>.tgz, got ${file}`, 'not_found');
   return file.slice(base.length + 1, -'.tgz'.length);
 }
 

@@ -74,20 +74,16 @@ export async function decide(
       .from(versions)
       .where(and(eq(versions.packageId, pkg.id), eq(versions.version, version), isNull(versions.removedAt)));
     if (!row) throw notFound(`version ${version} of ${name} was`);
-    if (row.status === 'live') throw new InputError(`${name}@${version} is already live; only staged versions are ${decision === 'approve' ? 'approved' : 'rejected'} (deprecate or unpublish a live one instead)`, 409, 'not-staged');
-    if (row.status === 'rejected') throw new InputError(`${name}@${version} was rejected and stays out for good; publish a new version`, 409, 'rejected');
+    if (row.status === 'live') throw new InputError(`${name}@${version} is already live; only staged versions are ${decision === 'approve' ? 'approved' : 'rejected'} (deprecate or unpublish a live one instead)`, 'conflict');
+    if (row.status === 'rejected') throw new InputError(`${name}@${version} was rejected and stays out for good; publish a new version`, 'conflict');
     if (decision === 'approve' && row.publishedBy === a.userId)
-      throw new InputError(
-        `${a.userName} published ${name}@${version} and cannot approve their own release; another maintainer must approve it (unjucks approve ${name}@${version})`,
-        403,
-        'own-release',
-      );
+      throw new InputError(`${a.userName} published ${name}@${version} and cannot approve their own release; another maintainer must approve it (unjucks approve ${name}@${version})`, 'forbidden', );
     const inserted = await tx
       .insert(versionApprovals)
       .values({ versionId: row.id, approverId: a.userId, approverName: a.userName, decision, reason })
       .onConflictDoNothing()
       .returning({ id: versionApprovals.id });
-    if (inserted.length === 0) throw new InputError(`${a.userName} has already decided on ${name}@${version}; a decision is made once`, 409, 'already-decided');
+    if (inserted.length === 0) throw new InputError(`${a.userName} has already decided on ${name}@${version}; a decision is made once`, 'conflict');
     const required = await requiredApprovals(tx, locked!);
     const [tally] = await tx
       .select({ n: count() })

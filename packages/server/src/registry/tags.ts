@@ -1,7 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { InputError, tagProblem } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
-import type { Db } from '../db/database.js';
 import { distTags, versions } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
 import { findLiveVersion, findPackage, notFound, tagsOf, touchPackage } from './lookup.js';
@@ -27,8 +26,8 @@ export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name
       .insert(distTags)
       .values({ packageId: pkg.id, tag, version })
       .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version, updatedAt: sql`now()` } });
-    await touchPackage(tx as unknown as Db, pkg.id);
-    return tagsOf(tx as unknown as Db, pkg.id);
+    await touchPackage(tx, pkg.id);
+    return tagsOf(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
   return tags;
@@ -45,8 +44,8 @@ export async function removeDistTag(ctx: RegistryContext, actor: Actor | null, n
       .returning({ tag: distTags.tag, version: distTags.version });
     if (removed.length === 0) throw notFound(`tag ${tag} of ${name} was`);
     await emitEvent(tx, { type: 'dist-tag.changed', actor: a.userName, package: name, version: removed[0]!.version, data: { tag, version: null, previous: removed[0]!.version } });
-    await touchPackage(tx as unknown as Db, pkg.id);
-    return tagsOf(tx as unknown as Db, pkg.id);
+    await touchPackage(tx, pkg.id);
+    return tagsOf(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
   return tags;
@@ -63,7 +62,7 @@ export async function deprecateVersion(ctx: RegistryContext, actor: Actor | null
   await ctx.db.transaction(async (tx) => {
     await tx.update(versions).set({ deprecated }).where(eq(versions.id, row.id));
     await emitEvent(tx, deprecated ? { type: 'version.deprecated', actor: a.userName, package: name, version, data: { message: deprecated } } : { type: 'version.undeprecated', actor: a.userName, package: name, version, data: {} });
-    await touchPackage(tx as unknown as Db, pkg.id);
+    await touchPackage(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
   return { name, version, deprecated };

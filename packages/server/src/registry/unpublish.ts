@@ -2,7 +2,6 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { InputError, movesLatest, sortVersions } from '@unjucks/core';
 import { authorize } from '../access/rights.js';
 import type { Actor } from '../auth/tokens.js';
-import type { Db } from '../db/database.js';
 import { distTags, packages, versions } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
 import { findPackage, notFound, tagsOf, touchPackage } from './lookup.js';
@@ -32,13 +31,12 @@ export async function unpublish(ctx: RegistryContext, actor: Actor | null, name:
       if (old.length)
         throw new InputError(
           `${old.map((v) => `${name}@${v.version}`).join(', ')} ${old.length === 1 ? 'was' : 'were'} published more than ${Math.round(ctx.unpublishWindowSeconds / 3600)} hours ago; past that window only a registry admin may unpublish (deprecate it instead)`,
-          403,
           'forbidden',
         );
     }
     const removed = targets.map((v) => v.version);
     await tx.update(versions).set({ removedAt: new Date() }).where(inArray(versions.id, targets.map((v) => v.id)));
-    const tags = await tagsOf(tx as unknown as Db, pkg.id);
+    const tags = await tagsOf(tx, pkg.id);
     const stale = Object.keys(tags).filter((t) => removed.includes(tags[t]!));
     if (stale.length) await tx.delete(distTags).where(and(eq(distTags.packageId, pkg.id), inArray(distTags.tag, stale)));
     const remaining = sortVersions(live.map((v) => v.version).filter((v) => !removed.includes(v)));
@@ -47,8 +45,8 @@ export async function unpublish(ctx: RegistryContext, actor: Actor | null, name:
       const next = remaining.reduce<string | null>((cur, v) => (movesLatest(v, cur) ? v : cur), null) ?? remaining[remaining.length - 1]!;
       await tx.insert(distTags).values({ packageId: pkg.id, tag: 'latest', version: next });
     }
-    await touchPackage(tx as unknown as Db, pkg.id);
-    const tagsAfter = await tagsOf(tx as unknown as Db, pkg.id);
+    await touchPackage(tx, pkg.id);
+    const tagsAfter = await tagsOf(tx, pkg.id);
     for (const v of removed) await emitEvent(tx, { type: 'version.unpublished', actor: a.userName, package: name, version: v, data: { 'dist-tags': tagsAfter } });
     return { name, removed, remaining, 'dist-tags': tagsAfter };
   });

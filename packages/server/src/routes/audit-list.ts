@@ -1,6 +1,6 @@
 import { AuditQuery, AuditListSchema } from '@unjucks/core/api-schemas';
 import { listAudit } from '../access/audit.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/audit?actor=&action=&target=&org=&outcome=&since=&until=&before=&limit= — newest first. */
@@ -13,6 +13,7 @@ export function auditList(app: App) {
       summary: 'Read the audit log, newest first (admins; org owners for their orgs)',
       tags: ['admin'],
       auth: { kind: 'token' },
+      errors: ['not_found'],
       what: 'reading the audit log',
       query: AuditQuery,
       responses: { 200: { description: 'Audit records.', schema: AuditListSchema } },

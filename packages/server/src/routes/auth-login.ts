@@ -1,7 +1,8 @@
 import { LoginBody, MintedTokenSchema } from '@unjucks/core/api-schemas';
 import { login } from '../access/users.js';
-import type { App } from './app-env.js';
-import { audited } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
+import { passwordCheck } from '../middleware/limits.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/auth/login — { username, password, name?, actions?, packages?, expires? } → { id, token }. */
@@ -14,10 +15,11 @@ export function authLogin(app: App) {
       summary: 'Exchange a username and password for a token',
       tags: ['tokens'],
       auth: { kind: 'anonymous' },
+      errors: ['invalid_name', 'locked_out'],
       body: LoginBody,
       bodyExample: '{ "username": "alice", "password": "..." }',
       responses: { 201: { description: 'The new token, shown once.', schema: MintedTokenSchema } },
-      middleware: [audited('auth.login')],
+      middleware: [passwordCheck, audited('auth.login')],
     },
     async (c) => {
       const body = c.req.valid('json');

@@ -1,8 +1,8 @@
 import { DistTagsSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { removeDistTag } from '../registry/tags.js';
-import type { App } from './app-env.js';
-import { audited, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** DELETE /api/v1/packages/:name/dist-tags/:tag */

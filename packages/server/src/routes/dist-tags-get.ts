@@ -1,6 +1,6 @@
 import { DistTagsSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { getDistTags } from '../registry/tags.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { jsonWithEtag } from './json.js';
 import { nativeRoute } from './native-route.js';
 

@@ -1,8 +1,8 @@
 import { DistTagBody, DistTagsSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { setDistTag } from '../registry/tags.js';
-import type { App } from './app-env.js';
-import { audited, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** PUT /api/v1/packages/:name/dist-tags/:tag — body "1.2.3" (as npm sends it) or { "version": "1.2.3" }. */
@@ -15,6 +15,7 @@ export function distTagsPut(app: App) {
       summary: 'Point a dist-tag at a version',
       tags: ['dist-tags'],
       auth: { kind: 'token', action: 'tags' },
+      errors: ['conflict'],
       what: 'setting a dist-tag',
       params: PackageNameParams.extend({ tag: z.string().min(1) }),
       body: DistTagBody,

@@ -1,4 +1,4 @@
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 
 /** GET /health — the process answers; it checks no dependency. */
 export function health(app: App) {

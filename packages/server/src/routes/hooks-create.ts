@@ -1,7 +1,7 @@
 import { HookCreateBody, HookCreatedSchema } from '@unjucks/core/api-schemas';
 import { createHook, hookOrg } from '../hooks/subscriptions.js';
-import type { App } from './app-env.js';
-import { audited } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/hooks — { org | package | pattern, url, events?, format? } → the hook and its secret, shown once. */
@@ -14,6 +14,7 @@ export function hooksCreate(app: App) {
       summary: 'Create a webhook on an org, a package or a name pattern (owners)',
       tags: ['hooks'],
       auth: { kind: 'token', action: 'owners' },
+      errors: ['conflict'],
       what: 'creating a webhook',
       body: HookCreateBody,
       bodyExample: '{ "org": "acme", "url": "https://hooks.example.com/registry", "events": ["version.published"], "format": "json" }',

@@ -1,7 +1,7 @@
 import { HookParams, JsonObjectSchema } from '@unjucks/core/api-schemas';
 import { deleteHook } from '../hooks/subscriptions.js';
-import type { App } from './app-env.js';
-import { audited } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** DELETE /api/v1/hooks/:id — removes the hook with its pending deliveries. */

@@ -1,6 +1,6 @@
 import { HookDeliveryListSchema, HookParams } from '@unjucks/core/api-schemas';
 import { listDeliveries } from '../hooks/subscriptions.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/hooks/:id/deliveries — the latest deliveries, each with every attempt (status, duration, response code, the start of the answer). */

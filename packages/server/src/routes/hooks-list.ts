@@ -1,6 +1,6 @@
 import { HookListSchema, HooksListQuery } from '@unjucks/core/api-schemas';
 import { listHooks } from '../hooks/subscriptions.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/hooks[?org=O|?package=P] — the hooks you manage (never their secrets). */

@@ -1,7 +1,7 @@
 import { HookDeliverySchema, HookParams } from '@unjucks/core/api-schemas';
 import { pingHook } from '../hooks/subscriptions.js';
-import type { App } from './app-env.js';
-import { audited } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/hooks/:id/ping — sends a ping now and answers with the attempt; a success re-enables a disabled hook. */

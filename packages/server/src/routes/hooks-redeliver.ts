@@ -1,7 +1,7 @@
 import { HookDeliveryParams, HookDeliverySchema } from '@unjucks/core/api-schemas';
 import { redeliver } from '../hooks/subscriptions.js';
-import type { App } from './app-env.js';
-import { audited } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/hooks/:id/deliveries/:delivery/redeliver — queues the delivery again, same event id. */
@@ -14,6 +14,7 @@ export function hooksRedeliver(app: App) {
       summary: 'Queue a delivery again',
       tags: ['hooks'],
       auth: { kind: 'token', action: 'owners' },
+      errors: ['conflict'],
       params: HookDeliveryParams,
       responses: { 200: { description: 'The delivery, pending again.', schema: HookDeliverySchema } },
       middleware: [audited('hook.redeliver', (c) => ({ target: `hook:${c.req.param('id')}` }))],

@@ -1,7 +1,7 @@
 import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { declineInvitation } from '../access/invitations.js';
-import type { App } from './app-env.js';
-import { audited, orgTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, orgTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/invitations/:org/decline — refuses an invitation; it is gone. */

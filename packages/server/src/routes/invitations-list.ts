@@ -1,6 +1,6 @@
 import { JsonObjectSchema } from '@unjucks/core/api-schemas';
 import { myInvitations } from '../access/invitations.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/invitations — the caller's open invitations to orgs. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readJsonStream } from '../json-body.js';
-import type { Ctx } from './app-env.js';
+import type { Ctx } from '../app-env.js';
 
 /**
  * A JSON response with a strong ETag over its bytes, answering 304 to a matching If-None-Match.
@@ -11,12 +11,28 @@ export function jsonWithEtag(c: Ctx, body: unknown): Response {
   return sendRendered(c, { text, etag: `"${createHash('sha1').update(text).digest('base64url')}"` });
 }
 
+/**
+ * The cache headers of package metadata, on the native API and npm's routes alike. A publish must
+ * be seen by the next install: revalidate every time (ETag, 304). An authenticated answer may
+ * hold a private package, so no shared cache may keep it; and what a `?write=true`
+ * read-modify-write fetched (npm) is never kept at all.
+ */
+export function metadataCacheHeaders(c: Ctx, etag: string) {
+  const cache = c.req.query('write') === 'true' ? 'no-store' : c.req.header('authorization') ? 'private, no-cache' : 'no-cache';
+  return { ETag: etag, 'Cache-Control': cache, Vary: 'Accept, Authorization' };
+}
+
+/** A version's bytes never change: cached for a year, by shared caches only when the package is public. */
+export const immutableCacheHeaders = (etag: string, isPrivate: boolean) => ({
+  ETag: etag,
+  'Cache-Control': `${isPrivate ? 'private' : 'public'}, max-age=31536000, immutable`,
+});
+
 /** Sends JSON that was serialized (and its ETag computed) ahead of time. */
-export function sendRendered(c: Ctx, { text, etag }: { text: string; etag: string }): Response {
-  // An authenticated answer may hold a private package: no shared cache may keep it.
-  const headers = { ETag: etag, 'Cache-Control': c.req.header('authorization') ? 'private, no-cache' : 'no-cache' };
+export function sendRendered(c: Ctx, { text, etag }: { text: string; etag: string }, type = 'application/json'): Response {
+  const headers = metadataCacheHeaders(c, etag);
   if (ifNoneMatch(c, etag)) return c.body(null, 304, headers);
-  return c.body(text, 200, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
+  return c.body(text, 200, { ...headers, 'Content-Type': `${type}; charset=utf-8` });
 }
 
 export function ifNoneMatch(c: Ctx, etag: string): boolean {

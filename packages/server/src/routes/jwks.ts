@@ -1,4 +1,4 @@
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 
 /** GET /.well-known/jwks.json — the public keys that verify registry tokens, old ones included until retired. */
 export function jwks(app: App) {

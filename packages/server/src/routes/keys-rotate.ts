@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { adminOnly } from './admin-only.js';
-import { audited } from './audited.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/keys/rotate — a new signing key for new tokens; old keys keep verifying. Admins only. */

@@ -1,11 +1,11 @@
-import { InputError } from '@unjucks/core';
+import { ERROR_CODES, InputError, type ErrorCode } from '@unjucks/core';
 import { ErrorBodySchema } from '@unjucks/core/api-schemas';
 import type { RouteConfig } from '@hono/zod-openapi';
 import type { Handler, MiddlewareHandler } from 'hono';
 import { z, type ZodError, type ZodType } from 'zod';
 import { requireActor } from '../access/rights.js';
 import { readJsonStream } from '../json-body.js';
-import type { App, AppEnv } from './app-env.js';
+import type { App, AppEnv } from '../app-env.js';
 
 /**
  * Who may call a route, as the shared route tests check it (test/routes.test.ts):
@@ -33,6 +33,12 @@ export interface NativeRoute<P extends ZodType | undefined, Q extends ZodType | 
   responses: Record<number, { description: string; schema?: ZodType | null; contentType?: string }>;
   /** How the body was described in errors before the schemas: kept, as clients print it. */
   bodyExample?: string;
+  /**
+   * Error codes this route can answer beyond those every route can (bad input, a bad token, rate
+   * limits, an unavailable dependency) and those its auth, params and body imply (forbidden,
+   * not_found, payload_too_large): e.g. `conflict` for a name that is taken.
+   */
+  errors?: ErrorCode[];
   /** For the 401 without a token: "<what> needs a token". */
   what?: string;
   /** Run before the request is validated (audit, rights that need no body), so a refused caller learns nothing about the body rules. */
@@ -45,7 +51,7 @@ type Validated<P, Q, B> = {
   out: (P extends ZodType ? { param: Out<P> } : {}) & (Q extends ZodType ? { query: Out<Q> } : {}) & (B extends ZodType ? { json: Out<B> } : {});
 };
 
-export interface RouteEntry { method: Method; path: string; honoPath: string; auth: RouteAuth; summary: string }
+export interface RouteEntry { method: Method; path: string; honoPath: string; auth: RouteAuth; summary: string; errors: ErrorCode[] }
 const tables = new WeakMap<App, RouteEntry[]>();
 /** Every route an app registered through nativeRoute, with its auth: the table the shared route tests read. */
 export const nativeRoutesOf = (app: App): readonly RouteEntry[] => tables.get(app) ?? [];
@@ -54,7 +60,7 @@ export const nativeRoutesOf = (app: App): readonly RouteEntry[] => tables.get(ap
 export function inputErrorFrom(error: ZodError): InputError {
   const issue = error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : 'the request';
-  return new InputError(`${where}: ${issue.message}`, 400, 'invalid-input', { issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+  return new InputError(`${where}: ${issue.message}`, 'invalid_input', { issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
 }
 
 function validate(target: 'param' | 'query' | 'json', schema: ZodType, read: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => unknown): MiddlewareHandler<AppEnv> {
@@ -66,21 +72,47 @@ function validate(target: 'param' | 'query' | 'json', schema: ZodType, read: (c:
   };
 }
 
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ErrorBodySchema } } });
-const ERRORS = {
-  400: errorResponse('The request is malformed: `error` names the field that is wrong.'),
-  404: errorResponse('No such package, version or account (a private package reads as missing to outsiders).'),
-  429: errorResponse('Too many requests; see Retry-After.'),
-  503: errorResponse('A dependency is unavailable; see Retry-After.'),
+/** What an error status means on the native API; the body's `code` says which case it is. */
+const ERROR_TEXT: Partial<Record<number, string>> = {
+  400: 'The request is malformed: `error` names the field that is wrong.',
+  401: 'No token, or one that is invalid or expired; see WWW-Authenticate.',
+  403: 'The token lacks the action or package, or the user the role.',
+  404: 'No such package, version or account (a private package reads as missing to outsiders).',
+  409: 'The request clashes with what exists.',
+  413: 'The body is larger than the limits allow.',
+  422: 'The package breaks template rules; `report` lists every finding and how to fix it.',
+  429: 'Too many requests; see Retry-After.',
+  503: 'A dependency is unavailable; see Retry-After.',
 };
+/** Every route can answer these: a malformed request, a bad token, a rate limit, a dependency down. */
+const ALWAYS: ErrorCode[] = ['bad_request', 'invalid_input', 'unauthorized', 'rate_limited', 'unavailable'];
+
+/** The error codes a route can answer with, from its auth, params and body, and its own list. */
+export function errorCodesOf(def: Pick<NativeRoute<ZodType | undefined, ZodType | undefined, Body | undefined>, 'auth' | 'params' | 'body' | 'errors'>): ErrorCode[] {
+  const codes = new Set<ErrorCode>(ALWAYS);
+  if (def.auth.kind !== 'anonymous' || def.auth.action) codes.add('forbidden');
+  if (def.params) codes.add('not_found');
+  if (def.body) codes.add('payload_too_large');
+  for (const c of def.errors ?? []) codes.add(c);
+  return [...codes];
+}
+
+/** One answer per error status, each with the shared error body and the codes it may carry. */
+function errorResponses(codes: ErrorCode[]): RouteConfig['responses'] {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ERROR_CODES[code].status, [...(byStatus.get(ERROR_CODES[code].status) ?? []), code]);
+  const out: RouteConfig['responses'] = {};
+  for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b))
+    out[status] = {
+      description: `${ERROR_TEXT[status] ?? 'An error.'} \`code\`: ${list.map((c) => `\`${c}\``).join(', ')}.`,
+      content: { 'application/json': { schema: ErrorBodySchema } },
+    };
+  return out;
+}
 
 /** The openapi description of a route: its security, parameters, body, and every answer. */
 export function describe(def: NativeRoute<ZodType | undefined, ZodType | undefined, Body | undefined>): RouteConfig {
-  const responses: RouteConfig['responses'] = { ...ERRORS };
-  if (def.auth.kind !== 'anonymous' || def.auth.action) {
-    responses[401] = errorResponse('No token, or one that is invalid or expired; see WWW-Authenticate.');
-    responses[403] = errorResponse('The token lacks the action or package, or the user the role.');
-  }
+  const responses: RouteConfig['responses'] = errorResponses(errorCodesOf(def));
   for (const [status, r] of Object.entries(def.responses))
     responses[status] = r.schema ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : { description: r.description };
   const body = def.body === 'binary'
@@ -113,7 +145,7 @@ export function nativeRoute<P extends ZodType | undefined = undefined, Q extends
   app.openAPIRegistry.registerPath(describe(def));
   const honoPath = def.path.replaceAll(/\{([^}]+)\}/g, ':$1');
   if (!tables.has(app)) tables.set(app, []);
-  tables.get(app)!.push({ method: def.method, path: def.path, honoPath, auth: def.auth, summary: def.summary });
+  tables.get(app)!.push({ method: def.method, path: def.path, honoPath, auth: def.auth, summary: def.summary, errors: errorCodesOf(def) });
   const chain: MiddlewareHandler<AppEnv>[] = [...(def.middleware ?? [])];
   // Identity before the body: a caller without a token learns nothing about the body's rules.
   // (Routes without a body or query leave the 401 to the function they call, which names the action.)

@@ -1,7 +1,7 @@
 import { MintedTokenSchema, OidcExchangeBody } from '@unjucks/core/api-schemas';
 import { exchangeIdToken } from '../oidc/exchange.js';
-import type { App } from './app-env.js';
-import { audited } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /**

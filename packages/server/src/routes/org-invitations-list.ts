@@ -1,6 +1,6 @@
 import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { listOrgInvitations } from '../access/invitations.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/orgs/:org/invitations — invitations nobody answered yet; owners only. */

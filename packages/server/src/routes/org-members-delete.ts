@@ -1,8 +1,8 @@
 import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { removeMember } from '../access/orgs.js';
-import type { App } from './app-env.js';
-import { audited, orgTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, orgTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** DELETE /api/v1/orgs/:org/members/:user — removes a member (never the last owner); owners only. */
@@ -15,6 +15,7 @@ export function orgMembersDelete(app: App) {
       summary: 'Remove a member (never the last owner; owners)',
       tags: ['orgs'],
       auth: { kind: 'token' },
+      errors: ['conflict'],
       params: OrgParams.extend({ user: z.string().min(1) }),
       responses: { 200: { description: 'The result.', schema: JsonObjectSchema } },
       middleware: [audited('org.member.remove', orgTarget)],

@@ -1,6 +1,6 @@
 import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { listMembers } from '../access/orgs.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/orgs/:org/members — members and roles; for members of the org. */

@@ -1,8 +1,8 @@
 import { JsonObjectSchema, OrgParams, RoleBody } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { setMember } from '../access/orgs.js';
-import type { App } from './app-env.js';
-import { audited, orgTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, orgTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** PUT /api/v1/orgs/:org/members/:user — { role }: changes a member's role; owners only. A user
@@ -16,6 +16,7 @@ export function orgMembersPut(app: App) {
       summary: 'Set a member\'s role, or invite a user (owners)',
       tags: ['orgs'],
       auth: { kind: 'token' },
+      errors: ['conflict'],
       what: 'setting a member',
       params: OrgParams.extend({ user: z.string().min(1) }),
       body: RoleBody,

@@ -1,7 +1,7 @@
 import { JsonObjectSchema, NameBody } from '@unjucks/core/api-schemas';
 import { createOrg } from '../access/orgs.js';
-import type { App } from './app-env.js';
-import { audited } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/orgs — { name }: claims the scope @name; the caller becomes its owner. */
@@ -14,6 +14,7 @@ export function orgsCreate(app: App) {
       summary: 'Create an org (claims the scope @name)',
       tags: ['orgs'],
       auth: { kind: 'token' },
+      errors: ['invalid_name', 'conflict'],
       what: 'creating an org',
       body: NameBody,
       bodyExample: '{ "name": "acme" }',

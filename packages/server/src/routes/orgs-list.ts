@@ -1,6 +1,6 @@
 import { OrgListSchema } from '@unjucks/core/api-schemas';
 import { listOrgs } from '../access/orgs.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/orgs — the orgs you belong to, with your role (every org for an admin). */

@@ -1,8 +1,8 @@
 import { JsonObjectSchema, NameBody, OrgParams } from '@unjucks/core/api-schemas';
 import { renameOrg } from '../access/org-rename.js';
 import { adminOnly } from './admin-only.js';
-import type { App } from './app-env.js';
-import { audited, orgTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, orgTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/orgs/:org/rename — { name }: renames the org and moves its scope's packages; admins only. */
@@ -15,6 +15,7 @@ export function orgsRename(app: App) {
       summary: 'Rename an org and move its scope\'s packages (admins)',
       tags: ['orgs'],
       auth: { kind: 'admin', action: 'admin' },
+      errors: ['invalid_name', 'conflict'],
       params: OrgParams,
       body: NameBody,
       bodyExample: '{ "name": "new-name" }',

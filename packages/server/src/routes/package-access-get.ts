@@ -1,6 +1,6 @@
 import { JsonObjectSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { packageAccess } from '../access/grants.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/packages/:name/access — visibility and who holds which role on the package. */

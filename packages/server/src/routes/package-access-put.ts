@@ -1,8 +1,8 @@
 import { JsonObjectSchema, PackageNameParams, RoleBody } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { grantPackage } from '../access/grants.js';
-import type { App } from './app-env.js';
-import { audited, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** PUT /api/v1/packages/:name/access/:principal — { role }: grants a user (alice) or team (acme:devs) a role; owners only. */
@@ -15,6 +15,7 @@ export function packageAccessPut(app: App) {
       summary: 'Grant a user or team a role on a package (owners)',
       tags: ['access'],
       auth: { kind: 'token', action: 'owners' },
+      errors: ['conflict'],
       what: 'granting access',
       params: PackageNameParams.extend({ principal: z.string().min(1).describe('alice, or acme:devs for a team') }),
       body: RoleBody,

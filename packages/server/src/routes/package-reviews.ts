@@ -1,6 +1,6 @@
 import { PackageNameParams, ReviewListSchema } from '@unjucks/core/api-schemas';
 import { listReviews } from '../registry/review.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/packages/:name/reviews — staged and rejected versions with their approvals, for maintainers. */

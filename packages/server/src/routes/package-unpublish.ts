@@ -1,7 +1,7 @@
 import { JsonObjectSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { unpublish } from '../registry/unpublish.js';
-import type { App } from './app-env.js';
-import { audited, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** DELETE /api/v1/packages/:name — unpublish every live version; the name stays with its owners. */

@@ -1,7 +1,7 @@
 import { JsonObjectSchema, PackageNameParams, VisibilityBody } from '@unjucks/core/api-schemas';
 import { setPackageVisibility } from '../access/grants.js';
-import type { App } from './app-env.js';
-import { audited, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** PUT /api/v1/packages/:name/visibility — { visibility: "public" | "private" }; owners only. */

@@ -1,6 +1,6 @@
 import { JsonObjectSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { getPackageDoc } from '../registry/read.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { sendRendered } from './json.js';
 import { nativeRoute } from './native-route.js';
 

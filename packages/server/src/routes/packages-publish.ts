@@ -4,9 +4,9 @@ import { publish } from '../registry/publish.js';
 import { scopeOf } from '@unjucks/core';
 import type { MiddlewareHandler } from 'hono';
 import { assertTokenAllows, requireActor } from '../access/rights.js';
-import type { App, AppEnv } from './app-env.js';
-import { audited } from './audited.js';
-import { publishSlot } from './limits.js';
+import type { App, AppEnv } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
+import { publishSlot } from '../middleware/limits.js';
 import { nativeRoute } from './native-route.js';
 import { JsonObjectSchema } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
@@ -31,14 +31,13 @@ export function packagesPublish(app: App) {
       summary: 'Publish a version: the body is the tarball; name and version come from its manifest',
       tags: ['packages'],
       auth: { kind: 'token', action: 'publish:update' },
+      errors: ['invalid_name', 'invalid_version', 'invalid_manifest', 'invalid_tarball', 'version_exists', 'conflict', 'validation_failed'],
       query: z.object({ tag: z.string().optional().describe('The dist-tag to point at the new version (default latest).') }),
       // Streamed to the validator under its own size limit, never buffered as JSON.
       body: 'binary',
       responses: {
         201: { description: 'Published.', schema: JsonObjectSchema },
         200: { description: 'The same bytes were already published (an idempotent retry).', schema: JsonObjectSchema },
-        413: { description: 'The tarball is larger than the limit.', schema: JsonObjectSchema },
-        422: { description: 'The package failed validation; the body holds the report.', schema: JsonObjectSchema },
       },
       middleware: [audited('package.publish'), mayPublish, publishSlot],
     },
@@ -46,7 +45,7 @@ export function packagesPublish(app: App) {
       const registry = c.get('registry');
       const length = Number(c.req.header('content-length') ?? NaN);
       if (length > registry.limits.maxTarballBytes)
-        throw new InputError(`the tarball is larger than ${registry.limits.maxTarballBytes} bytes; remove large files or raise the limit`, 413, 'too-large');
+        throw new InputError(`the tarball is larger than ${registry.limits.maxTarballBytes} bytes; remove large files or raise the limit`, 'payload_too_large');
       const raw = c.req.raw.body;
       if (!raw) throw new InputError('the request body must be the package tarball (.tgz)');
       const body = Readable.fromWeb(raw as import('node:stream/web').ReadableStream<Uint8Array>);

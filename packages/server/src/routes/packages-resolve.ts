@@ -1,7 +1,7 @@
 import { JsonObjectSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { resolveVersion } from '../registry/read.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { sendRendered } from './json.js';
 import { nativeRoute } from './native-route.js';
 

@@ -1,4 +1,4 @@
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 
 /** GET /ready — 200 when the database (migrated) and the blob store answer; 503 naming what does not. */
 export function ready(app: App, checks: { database: () => Promise<void>; storage: () => Promise<void> }) {

@@ -1,7 +1,7 @@
 import { OrgParams, PackageNameParams, ReviewPolicyBody, ReviewPolicySchema } from '@unjucks/core/api-schemas';
 import { orgPolicy, packagePolicy, setOrgPolicy, setPackagePolicy } from '../registry/review-policy.js';
-import type { App } from './app-env.js';
-import { audited, orgTarget, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, orgTarget, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 const responses = { 200: { description: 'The setting, and what new versions need.', schema: ReviewPolicySchema } };

@@ -1,6 +1,6 @@
 import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { scopeAccess } from '../access/grants.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/orgs/:org/access — the org's default visibility and its teams' roles on the whole scope. */

@@ -1,8 +1,8 @@
 import { JsonObjectSchema, OrgParams, RoleBody } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { grantScope } from '../access/grants.js';
-import type { App } from './app-env.js';
-import { audited, orgTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, orgTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** PUT /api/v1/orgs/:org/access/:team — { role }: a team's role on every package of the scope; owners only. */

@@ -1,7 +1,7 @@
 import { JsonObjectSchema, OrgParams, VisibilityBody } from '@unjucks/core/api-schemas';
 import { setScopeVisibility } from '../access/grants.js';
-import type { App } from './app-env.js';
-import { audited, orgTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, orgTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** PUT /api/v1/orgs/:org/visibility — { visibility }: the default for the org's packages without their own; owners only. */

@@ -1,6 +1,6 @@
 import { SuggestQuery, SuggestResultSchema } from '@unjucks/core/api-schemas';
 import { privateFilter } from '../access/rights.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/search/suggest?q= — top 10 package and generator names for as-you-type completion. */

@@ -2,10 +2,8 @@ import { SearchQuery, SearchResultSchema } from '@unjucks/core/api-schemas';
 import { parseQuery } from '../search/query.js';
 import { searchObject } from '../search/response.js';
 import { privateFilter } from '../access/rights.js';
-import type { App, Ctx } from './app-env.js';
+import type { App, Ctx } from '../app-env.js';
 import { inputErrorFrom, nativeRoute } from './native-route.js';
-
-const MAX_SIZE = 250;
 
 /** Ranked full-text search with qualifiers; also serves npm's /-/v1/search (`text` for `q`). */
 export async function searchHandler(c: Ctx) {
@@ -14,7 +12,8 @@ export async function searchHandler(c: Ctx) {
   const query = parsed.data;
   const registry = c.get('registry');
   const q = query.q ?? query.text ?? '';
-  const size = Math.min(MAX_SIZE, query.size ?? 20);
+  // The engines keep each page within SEARCH_MAX_SIZE whatever size is asked.
+  const size = query.size ?? 20;
   const from = query.from ?? 0;
   const canSeePrivate = await privateFilter(registry.db, c.get('actor'));
   const t0 = performance.now();

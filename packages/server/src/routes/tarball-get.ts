@@ -1,8 +1,8 @@
 import { PackageNameParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { getTarball } from '../registry/read.js';
-import { nameParam, type App, type Ctx } from './app-env.js';
-import { ifNoneMatch } from './json.js';
+import { nameParam, type App, type Ctx } from '../app-env.js';
+import { ifNoneMatch, immutableCacheHeaders } from './json.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/packages/:name/-/:file — the stored bytes, streamed. A version's bytes never change. */
@@ -30,10 +30,7 @@ export function tarballGet(app: App) {
 export async function serveTarball(c: Ctx) {
   const registry = c.get('registry');
   const { blob, shasum, packageId, private: isPrivate, held } = await getTarball(registry, c.get('actor'), nameParam(c), c.req.param('file')!);
-  const headers = {
-    ETag: `"${shasum}"`,
-    'Cache-Control': `${isPrivate ? 'private' : 'public'}, max-age=31536000, immutable`,
-  };
+  const headers = immutableCacheHeaders(`"${shasum}"`, isPrivate);
   if (ifNoneMatch(c, headers.ETag)) return c.body(null, 304, headers);
   // A reviewer fetching a staged version is not a user installing it: popularity counts installs.
   if (!held) {

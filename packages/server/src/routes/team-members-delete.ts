@@ -1,8 +1,8 @@
 import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { removeTeamMember } from '../access/teams.js';
-import type { App } from './app-env.js';
-import { audited, orgTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, orgTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** DELETE /api/v1/orgs/:org/teams/:team/members/:user — the user loses what the team gave, at once. */

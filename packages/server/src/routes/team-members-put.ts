@@ -1,8 +1,8 @@
 import { JsonObjectSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { addTeamMember } from '../access/teams.js';
-import type { App } from './app-env.js';
-import { audited, orgTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, orgTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** PUT /api/v1/orgs/:org/teams/:team/members/:user — adds an org member to the team; owners only. */
@@ -15,6 +15,7 @@ export function teamMembersPut(app: App) {
       summary: 'Add an org member to a team (owners)',
       tags: ['teams'],
       auth: { kind: 'token' },
+      errors: ['conflict'],
       params: OrgParams.extend({ team: z.string().min(1), user: z.string().min(1) }),
       responses: { 200: { description: 'The result.', schema: JsonObjectSchema } },
       middleware: [audited('team.member.add', orgTarget)],

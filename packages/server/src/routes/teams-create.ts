@@ -1,7 +1,7 @@
 import { JsonObjectSchema, NameBody, OrgParams } from '@unjucks/core/api-schemas';
 import { createTeam } from '../access/teams.js';
-import type { App } from './app-env.js';
-import { audited, orgTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, orgTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/orgs/:org/teams — { name }; owners only. */
@@ -14,6 +14,7 @@ export function teamsCreate(app: App) {
       summary: 'Create a team (owners)',
       tags: ['teams'],
       auth: { kind: 'token' },
+      errors: ['invalid_name', 'conflict'],
       what: 'creating a team',
       params: OrgParams,
       body: NameBody,

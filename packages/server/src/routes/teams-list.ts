@@ -1,6 +1,6 @@
 import { TeamListSchema, OrgParams } from '@unjucks/core/api-schemas';
 import { listTeams } from '../access/teams.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/orgs/:org/teams — teams with their members; for members of the org. */

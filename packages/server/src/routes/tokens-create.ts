@@ -1,7 +1,7 @@
 import { MintedTokenSchema, TokenCreateBody } from '@unjucks/core/api-schemas';
 import { createToken } from '../access/tokens.js';
-import type { App } from './app-env.js';
-import { audited } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/tokens — { name, actions, packages?, expires?, cidr? } → { id, token }; shown once, never stored. */
@@ -14,6 +14,7 @@ export function tokensCreate(app: App) {
       summary: 'Create a token (never more than the token asking)',
       tags: ['tokens'],
       auth: { kind: 'token', action: 'tokens' },
+      errors: ['not_found'],
       what: 'creating a token',
       body: TokenCreateBody,
       bodyExample: '{ "name": "ci", "actions": ["read", "publish:update"], "packages": ["@acme/*"], "expires": "30d" }',

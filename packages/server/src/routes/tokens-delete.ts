@@ -1,8 +1,8 @@
 import { JsonObjectSchema } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { revokeToken } from '../access/tokens.js';
-import type { App } from './app-env.js';
-import { audited } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** DELETE /api/v1/tokens/:id — revokes at once, on every replica. */

@@ -1,6 +1,6 @@
 import { TokenListSchema, TokensListQuery } from '@unjucks/core/api-schemas';
 import { listTokens } from '../access/tokens.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/tokens[?user=NAME|?org=ORG] — token metadata (never secrets): yours, or those you manage. */

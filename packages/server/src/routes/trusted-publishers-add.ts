@@ -1,7 +1,7 @@
 import { PackageNameParams, TrustedPublisherBody, TrustedPublisherSchema } from '@unjucks/core/api-schemas';
 import { addTrustedPublisher } from '../oidc/trusted-publishers.js';
-import type { App } from './app-env.js';
-import { audited, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/packages/:name/trusted-publishers — { issuer, repository, repositoryOwnerId, workflow, environment? }; owners only. */
@@ -14,6 +14,7 @@ export function trustedPublishersAdd(app: App) {
       summary: 'Trust a CI job to publish the package with its OIDC ID token (owners)',
       tags: ['trusted publishing'],
       auth: { kind: 'token', action: 'owners' },
+      errors: ['conflict'],
       what: 'adding a trusted publisher',
       params: PackageNameParams,
       body: TrustedPublisherBody,

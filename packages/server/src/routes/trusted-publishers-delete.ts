@@ -1,7 +1,7 @@
 import { JsonObjectSchema, TrustedPublisherParams } from '@unjucks/core/api-schemas';
 import { removeTrustedPublisher } from '../oidc/trusted-publishers.js';
-import type { App } from './app-env.js';
-import { audited, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** DELETE /api/v1/packages/:name/trusted-publishers/:id — stops trusting it; the tokens it minted stop working at once. */

@@ -1,6 +1,6 @@
 import { PackageNameParams, TrustedPublisherListSchema } from '@unjucks/core/api-schemas';
 import { listTrustedPublishers } from '../oidc/trusted-publishers.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/packages/:name/trusted-publishers — the CI jobs trusted to publish the package; owners only. */

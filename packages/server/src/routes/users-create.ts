@@ -1,8 +1,8 @@
 import { JsonObjectSchema, UserCreateBody } from '@unjucks/core/api-schemas';
 import { createUser, publicUser } from '../access/users.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { adminOnly } from './admin-only.js';
-import { audited } from './audited.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/users — { name, password?, admin? }; registry admins only. */
@@ -15,6 +15,7 @@ export function usersCreate(app: App) {
       summary: 'Create a user (admins)',
       tags: ['users'],
       auth: { kind: 'admin', action: 'admin' },
+      errors: ['invalid_name', 'conflict'],
       body: UserCreateBody,
       bodyExample: '{ "name": "alice", "password": "...", "admin": false }',
       responses: { 201: { description: 'The user, without the password.', schema: JsonObjectSchema } },

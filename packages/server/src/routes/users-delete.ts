@@ -1,9 +1,9 @@
 import { JsonObjectSchema } from '@unjucks/core/api-schemas';
 import { z } from 'zod';
 import { removeUser } from '../access/users.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { adminOnly } from './admin-only.js';
-import { audited } from './audited.js';
+import { audited } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** DELETE /api/v1/users/:user — removes the user and their tokens; admins only. */
@@ -16,6 +16,7 @@ export function usersDelete(app: App) {
       summary: 'Remove a user and their tokens (admins)',
       tags: ['users'],
       auth: { kind: 'admin', action: 'admin' },
+      errors: ['conflict'],
       params: z.object({ user: z.string().min(1) }),
       responses: { 200: { description: 'What was removed.', schema: JsonObjectSchema } },
       middleware: [audited('user.remove', (c) => ({ target: c.req.param('user') ?? null })), adminOnly('removing users')],

@@ -1,6 +1,6 @@
 import { UserListSchema } from '@unjucks/core/api-schemas';
 import { listUsers } from '../access/users.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { adminOnly } from './admin-only.js';
 import { nativeRoute } from './native-route.js';
 

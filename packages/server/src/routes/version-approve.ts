@@ -1,7 +1,7 @@
 import { PackageVersionParams, ReviewStateSchema } from '@unjucks/core/api-schemas';
 import { decide } from '../registry/review.js';
-import type { App } from './app-env.js';
-import { audited, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/packages/:name/:version/approve — a maintainer other than the publisher approves a staged version. */
@@ -14,11 +14,11 @@ export function versionApprove(app: App) {
       summary: 'Approve a staged version; it goes live when enough maintainers other than the publisher have approved it',
       tags: ['reviews'],
       auth: { kind: 'token', action: 'publish:update' },
+      errors: ['conflict'],
       what: 'approving a release',
       params: PackageVersionParams,
       responses: {
         200: { description: 'The version\'s review state after the approval (status live once enough approved).', schema: ReviewStateSchema },
-        409: { description: 'The version is not staged (already live, or rejected), or this user already decided.' },
       },
       middleware: [audited('version.approve', packageTarget)],
     },

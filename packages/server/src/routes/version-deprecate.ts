@@ -1,7 +1,7 @@
 import { DeprecateBody, JsonObjectSchema, PackageVersionParams } from '@unjucks/core/api-schemas';
 import { deprecateVersion } from '../registry/tags.js';
-import type { App } from './app-env.js';
-import { audited, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/packages/:name/:version/deprecate — { message }; an empty message lifts it. */

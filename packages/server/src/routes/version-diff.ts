@@ -1,6 +1,6 @@
 import { DiffQuery, PackageVersionParams, VersionDiffSchema } from '@unjucks/core/api-schemas';
 import { diffVersions } from '../registry/diff.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/packages/:name/:version/diff?from=V — what changed from V to this version. */

@@ -1,7 +1,7 @@
 import { PackageVersionParams, RejectBody, ReviewStateSchema } from '@unjucks/core/api-schemas';
 import { decide } from '../registry/review.js';
-import type { App } from './app-env.js';
-import { audited, packageTarget } from './audited.js';
+import type { App } from '../app-env.js';
+import { audited, packageTarget } from '../middleware/audited.js';
 import { nativeRoute } from './native-route.js';
 
 /** POST /api/v1/packages/:name/:version/reject — { reason }: the staged version stays out for good. */
@@ -14,13 +14,13 @@ export function versionReject(app: App) {
       summary: 'Reject a staged version with a reason; it never goes live and its number stays taken',
       tags: ['reviews'],
       auth: { kind: 'token', action: 'publish:update' },
+      errors: ['conflict'],
       what: 'rejecting a release',
       params: PackageVersionParams,
       body: RejectBody,
       bodyExample: '{ "reason": "why it must not go out" }',
       responses: {
         200: { description: 'The version\'s review state: rejected.', schema: ReviewStateSchema },
-        409: { description: 'The version is not staged, or this user already decided.' },
       },
       middleware: [audited('version.reject', packageTarget)],
     },

@@ -1,6 +1,6 @@
 import { JsonObjectSchema, PackageVersionParams } from '@unjucks/core/api-schemas';
 import { getReport } from '../registry/read.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { sendRendered } from './json.js';
 import { nativeRoute } from './native-route.js';
 

@@ -1,7 +1,7 @@
 import { InputError } from '@unjucks/core';
 import { WhoamiSchema } from '@unjucks/core/api-schemas';
 import { listOrgs } from '../access/orgs.js';
-import type { App } from './app-env.js';
+import type { App } from '../app-env.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/whoami — the user behind the token, what the token may do, and the user's orgs. */
@@ -18,7 +18,7 @@ export function whoami(app: App) {
     },
     async (c) => {
       const actor = c.get('actor');
-      if (!actor) throw new InputError('no token was sent; send "Authorization: Bearer <token>"', 401, 'unauthorized');
+      if (!actor) throw new InputError('no token was sent; send "Authorization: Bearer <token>"', 'unauthorized');
       const { orgs } = await listOrgs(c.get('registry').db, { ...actor, isAdmin: false });
       return c.json({
         username: actor.userName,

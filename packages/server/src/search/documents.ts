@@ -1,7 +1,7 @@
 import { isPrivateSql } from '../access/rights.js';
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import semver from 'semver';
-import { generatorsOf, type CapabilityName } from '@unjucks/core';
+import { generatorsOf, scopeOf, type CapabilityName } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { distTags, downloads, packages, users, versions } from '../db/schema.js';
 
@@ -98,11 +98,10 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
     for (const v of rows) {
       const { head, maintainers } = chosen.get(v.id)!;
       const m = v.manifest;
-      const slash = head.name.indexOf('/');
       docs.push({
         id: head.id,
         name: head.name,
-        scope: slash === -1 ? null : head.name.slice(1, slash),
+        scope: scopeOf(head.name),
         version: v.version,
         description: m.description ?? '',
         keywords: m.keywords ?? [],

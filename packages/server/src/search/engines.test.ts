@@ -9,7 +9,7 @@ import { downloads as downloadsTable, packages, users } from '../db/schema.js';
 import type { SearchDoc } from './documents.js';
 import { PostgresSearch } from './postgres-search.js';
 import { parseQuery } from './query.js';
-import { SearchIndex } from './search-index.js';
+import { SEARCH_MAX_SIZE, SearchIndex } from './search-index.js';
 import { refreshStoredDownloads, storeSearchDocuments } from './store.js';
 
 // The engine-independent search behaviour, run against both engines: the in-memory index, and
@@ -125,6 +125,12 @@ describe.each(ENGINES)('search behaviour on the $label engine', ({ open }) => {
     expect(await names('react class component', 50)).not.toContain('old-react-gen');
     expect((await e.search('react class component', { size: 3, from: 0 }, true)).hits.map((h) => h.doc.name)).toContain('old-react-gen');
     expect(await names('is:deprecated', 50)).toEqual(['old-react-gen']);
+  });
+
+  it('never answers more than one page of SEARCH_MAX_SIZE results, whatever size is asked', async () => {
+    const r = await e.search('', { size: 1000, from: 0 });
+    expect(r.total).toBeGreaterThan(SEARCH_MAX_SIZE);
+    expect(r.hits).toHaveLength(SEARCH_MAX_SIZE);
   });
 
   it('applies qualifiers', async () => {

@@ -1,9 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { splitName } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import type { SearchDoc } from './documents.js';
 import type { ParsedQuery } from './query.js';
 import { allowedEdits, editDistance, withAliases } from './aliases.js';
-import { BOOSTS, WEIGHTS, splitWords, processTerm, type SearchHit } from './search-index.js';
+import { BOOSTS, SEARCH_MAX_SIZE, WEIGHTS, splitWords, processTerm, type SearchHit } from './search-index.js';
 
 type SearchOpts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
 
@@ -121,7 +122,8 @@ export class PostgresSearch {
     return kept.length ? kept : expanded;
   }
 
-  async search(q: ParsedQuery, opts: SearchOpts): Promise<{ total: number; hits: SearchHit[] }> {
+  async search(q: ParsedQuery, page: SearchOpts): Promise<{ total: number; hits: SearchHit[] }> {
+    const opts = { ...page, size: Math.min(page.size, SEARCH_MAX_SIZE) };
     const text = q.text.trim();
     const words = [...new Set(splitWords(text).flatMap((w) => processTerm(w) ?? []))];
     const allowed = await this.allowedPrivate(opts.canSeePrivate);
@@ -188,7 +190,7 @@ export class PostgresSearch {
       limit 200`);
     const out: { type: 'package' | 'generator'; value: string; package: string; rank: number }[] = [];
     for (const { doc, downloads: dl } of rows) {
-      const base = doc.name.slice(doc.name.indexOf('/') + 1);
+      const base = splitName(doc.name).basename;
       if (doc.name.startsWith(p) || base.startsWith(p)) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 2 + dl });
       else if (splitWords(doc.name).some((w) => w.toLowerCase().startsWith(p))) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 1 + dl });
       for (const g of doc.generators) if (g.name.toLowerCase().startsWith(p)) out.push({ type: 'generator', value: g.name, package: doc.name, rank: dl });

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { scopeOf } from '@unjucks/core';
 import { corpus, HEROES, QUERIES, type CorpusPackage } from '../../../../test/fixtures/search-corpus.js';
 import type { SearchDoc } from './documents.js';
 import { parseQuery } from './query.js';
-import { SearchIndex, splitWords } from './search-index.js';
+import { SEARCH_MAX_SIZE, SearchIndex, splitWords } from './search-index.js';
 
 const toDoc = (p: CorpusPackage, id: number): SearchDoc => ({
   id,
   name: p.name,
-  scope: p.name.startsWith('@') ? p.name.slice(1, p.name.indexOf('/')) : null,
+  scope: scopeOf(p.name),
   version: '1.0.0',
   description: p.description,
   keywords: p.keywords,
@@ -33,6 +34,13 @@ const names = (index: SearchIndex, q: string, size = 3) => index.search(parseQue
 
 describe('search relevance on a 300-package corpus', () => {
   const { index } = build();
+
+  it('never answers more than one page of SEARCH_MAX_SIZE results, whatever size is asked', () => {
+    const r = index.search(parseQuery(''), { size: 1000, from: 0 });
+    expect(r.total).toBeGreaterThan(SEARCH_MAX_SIZE);
+    expect(SEARCH_MAX_SIZE).toBe(250);
+    expect(r.hits).toHaveLength(SEARCH_MAX_SIZE);
+  });
 
   it.each(QUERIES)('"%s" finds %s in the top 3', (q, expected) => {
     expect(names(index, q)).toContain(expected);

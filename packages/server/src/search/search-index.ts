@@ -1,4 +1,5 @@
 import MiniSearch from 'minisearch';
+import { splitName } from '@unjucks/core';
 import type { ParsedQuery } from './query.js';
 import type { SearchDoc } from './documents.js';
 import { allowedEdits, withAliases } from './aliases.js';
@@ -48,11 +49,14 @@ export const processTerm = (term: string) => {
 const termsOf = (doc: SearchDoc) =>
   new Set(Object.keys(BOOSTS).flatMap((f) => splitWords(fieldText(doc, f)).flatMap((w) => processTerm(w) ?? [])));
 
+/** The most results one page of search holds, whatever size the caller asks for. */
+export const SEARCH_MAX_SIZE = 250;
+
 const newMini = (documentFrequency: Map<string, number>) =>
   new MiniSearch<SearchDoc>({
     fields: Object.keys(BOOSTS),
     // The id stays a number: hits are looked up in a Map keyed by package id.
-    extractField: (doc, field) => (field === 'id' ? (doc.id as unknown as string) : fieldText(doc, field)),
+    extractField: (doc, field) => (field === 'id' ? doc.id : fieldText(doc, field)),
     tokenize: splitWords,
     processTerm,
     searchOptions: {
@@ -158,7 +162,8 @@ export class SearchIndex {
    * Results are a pure function of the query, the page and the index, so repeated queries (as-you-type,
    * CI scripts) are answered from a small LRU. Viewer-dependent searches (private packages) skip it.
    */
-  search(q: ParsedQuery, opts: { size: number; from: number; canSeePrivate?: (doc: SearchDoc) => boolean }): { total: number; hits: SearchHit[] } {
+  search(q: ParsedQuery, page: { size: number; from: number; canSeePrivate?: (doc: SearchDoc) => boolean }): { total: number; hits: SearchHit[] } {
+    const opts = { ...page, size: Math.min(page.size, SEARCH_MAX_SIZE) };
     if (opts.canSeePrivate || this.cacheEntries === 0) return this.run(q, opts);
     const key = JSON.stringify([q, opts.size, opts.from]);
     const hit = this.cache.get(key);
@@ -197,7 +202,7 @@ export class SearchIndex {
       const doc = docs[i]!;
       const relevance = maxScore > 0 ? scores[i]! / maxScore : 0;
       finals[i] = WEIGHTS.relevance * relevance + WEIGHTS.popularity * (Math.log1p(this.downloads.get(doc.id) ?? 0) / popScale) + WEIGHTS.quality * (doc.quality / 100);
-      if (lowered && (doc.name === lowered || doc.name.slice(doc.name.indexOf('/') + 1) === lowered)) exact[i] = 1;
+      if (lowered && (doc.name === lowered || splitName(doc.name).basename === lowered)) exact[i] = 1;
     }
     const order = Array.from(docs.keys());
     order.sort((a, b) => exact[b]! - exact[a]! || finals[b]! - finals[a]! || docs[a]!.name.localeCompare(docs[b]!.name));
@@ -242,7 +247,7 @@ export class SearchIndex {
     for (const doc of this.docs.values()) {
       if (doc.deprecated || (doc.private && !canSeePrivate?.(doc))) continue;
       const dl = this.downloads.get(doc.id) ?? 0;
-      const base = doc.name.slice(doc.name.indexOf('/') + 1);
+      const base = splitName(doc.name).basename;
       if (doc.name.startsWith(p) || base.startsWith(p)) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 2 + dl });
       else if (splitWords(doc.name).some((w) => w.toLowerCase().startsWith(p))) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 1 + dl });
       for (const g of doc.generators)

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTx } from '../db/database.js';
 import { packages, searchDocuments, searchTerms } from '../db/schema.js';
 import { loadDocuments, type SearchDoc } from './documents.js';
 import { fieldText, processTerm, splitWords } from './search-index.js';
@@ -39,7 +39,7 @@ function rowOf(doc: SearchDoc) {
  * transaction of every change to a package (registry/lookup.ts touchPackage), so the document
  * commits with the change or not at all; a package with no live version loses its document.
  */
-export async function writeSearchDocuments(db: Db, packageIds: number[]): Promise<void> {
+export async function writeSearchDocuments(db: DbOrTx, packageIds: number[]): Promise<void> {
   if (packageIds.length === 0) return;
   const docs = await loadDocuments(db, packageIds);
   const found = new Set(docs.map((d) => d.id));
@@ -49,7 +49,7 @@ export async function writeSearchDocuments(db: Db, packageIds: number[]): Promis
 }
 
 /** Upserts documents (their packages' rows must exist) and adds their words to the vocabulary. */
-export async function storeSearchDocuments(db: Db, docs: SearchDoc[]): Promise<void> {
+export async function storeSearchDocuments(db: DbOrTx, docs: SearchDoc[]): Promise<void> {
   for (let i = 0; i < docs.length; i += 500) {
     const rows = docs.slice(i, i + 500).map(rowOf);
     await db

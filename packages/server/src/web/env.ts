@@ -1,9 +1,7 @@
 import type { Context, Hono } from 'hono';
-import type { AppEnv } from '../routes/app-env.js';
-import type { WebSession } from './session.js';
+import type { AppEnv } from '../app-env.js';
 
-export interface WebEnv {
-  Variables: AppEnv['Variables'] & { session: WebSession | null };
-}
+/** The web pages share the app's variables (the session is null outside them). */
+export type WebEnv = AppEnv;
 export type WebApp = Hono<WebEnv>;
 export type WebCtx = Context<WebEnv>;

@@ -1,7 +1,8 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { InputError, isInputError } from '@unjucks/core';
-import type { App, AppEnv } from '../routes/app-env.js';
-import { audited } from '../routes/audited.js';
+import type { App } from '../app-env.js';
+import { audited } from '../middleware/audited.js';
+import { passwordCheck } from '../middleware/limits.js';
 import { asset, assetUrl } from './assets.js';
 import type { WebEnv } from './env.js';
 import { Notice, page, Page, packageUrl, WEB } from './layout.js';
@@ -9,7 +10,7 @@ import { accessPage, accessPost } from './pages/access.js';
 import { loginGet, loginPost, logoutPost, tokensGet, tokensPost, tokensRevokePost } from './pages/account.js';
 import { apiPage } from './pages/api.js';
 import { auditPage } from './pages/audit.js';
-import { openApiDocument, type OpenApiDocument } from '../routes/openapi-json.js';
+import { openApiDocument, type OpenApiDocument } from '../openapi-document.js';
 import { filesPage } from './pages/files.js';
 import { orgPage, orgPost } from './pages/org.js';
 import { packagePage, splitPackagePath } from './pages/package.js';
@@ -22,7 +23,7 @@ import { FRAME_CSP, PAGE_CSP, securityHeaders, sessionAuth } from './security.js
 const wantsHtml = (accept: string | undefined) => /^\s*text\/html\b/i.test(accept ?? '');
 
 /** The API's audit middleware; the web's context carries the same variables plus the session. */
-const audit = (action: string) => audited(action) as unknown as MiddlewareHandler<WebEnv>;
+const audit = audited;
 
 function webApp(apiDocument: () => OpenApiDocument) {
   const web = new Hono<WebEnv>();
@@ -74,7 +75,7 @@ function webApp(apiDocument: () => OpenApiDocument) {
   web.get('/', homePage);
   web.get('/search', searchFragment);
   web.get('/login', loginGet);
-  web.post('/login', audit('auth.login'), loginPost);
+  web.post('/login', passwordCheck, audit('auth.login'), loginPost);
   web.post('/logout', audit('auth.logout'), logoutPost);
   web.get('/tokens', tokensGet);
   web.post('/tokens', audit('token.create'), tokensPost);
@@ -107,7 +108,7 @@ function webApp(apiDocument: () => OpenApiDocument) {
   return web;
 }
 
-const notFound = (path: string) => new InputError(`there is no page at ${path}`, 404, 'not-found');
+const notFound = (path: string) => new InputError(`there is no page at ${path}`, 'not_found');
 
 /**
  * The web interface, under /-/web/ (npm reserves /-/ for registry routes, and no package can be
@@ -118,7 +119,7 @@ export function webPages(app: App) {
   // Mounted at "/-/web/" so that the home page is /-/web/ (Hono joins "/-/web" and "/" as "/-/web").
   let doc: OpenApiDocument | null = null;
   // Built on first use: by then every route is registered.
-  app.route(`${WEB}/`, webApp(() => (doc ??= openApiDocument(app))) as unknown as Hono<AppEnv>);
+  app.route(`${WEB}/`, webApp(() => (doc ??= openApiDocument(app))));
   app.get(WEB, (c) => c.redirect(`${WEB}/`, 301));
   // Middleware rather than routes: logs and metrics name the route that answered (request-log.ts),
   // and for npm that must stay its own route, not this redirect that stepped aside.

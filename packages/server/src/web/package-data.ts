@@ -14,10 +14,10 @@ import { renderReadme } from './markdown.js';
 export async function viewablePackage(ctx: RegistryContext, actor: Actor | null, name: string): Promise<PackageSnapshot> {
   try {
     const s = await readable(ctx, actor, name);
-    if (s.versions.size === 0) throw new InputError(`package ${name} has no live versions`, 404, 'not-found');
+    if (s.versions.size === 0) throw new InputError(`package ${name} has no live versions`, 'not_found');
     return s;
   } catch (e) {
-    if (isInputError(e) && (e.status === 401 || e.status === 403)) throw new InputError(`package ${name} not found`, 404, 'not-found');
+    if (isInputError(e) && (e.status === 401 || e.status === 403)) throw new InputError(`package ${name} not found`, 'not_found');
     throw e;
   }
 }
@@ -28,7 +28,7 @@ export function chosenVersion(s: PackageSnapshot, spec: string | undefined): Ver
   // Asked for a version that is not there: say so rather than show another one.
   const v = spec ? resolveSpec(spec, known, s.tags) : (resolveSpec(s.tags.latest ?? '*', known, s.tags) ?? sortVersions(known).at(-1)!);
   const row = v ? s.versions.get(v) : undefined;
-  if (!row) throw new InputError(`no version of ${s.pkg.name} matches "${spec}" (versions: ${sortVersions(known).join(', ')})`, 404, 'not-found');
+  if (!row) throw new InputError(`no version of ${s.pkg.name} matches "${spec}" (versions: ${sortVersions(known).join(', ')})`, 'not_found');
   return row;
 }
 
@@ -89,10 +89,9 @@ export function versionFiles(ctx: RegistryContext, v: VersionRow): Promise<Packa
     p = (async () => {
       const blob = await ctx.store.get(v.blobKey);
       if (!blob) throw new Error(`blob ${v.blobKey} is missing from storage`);
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of blob.stream() as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+      const bytes = Buffer.from(await new Response(blob.stream()).arrayBuffer());
       // The tarball passed the publish checks; "collect" still never throws on what it would refuse.
-      return (await readArchiveBytes(Buffer.concat(chunks), ctx.limits, 'collect')).files.sort((a, b) => a.path.localeCompare(b.path));
+      return (await readArchiveBytes(bytes, ctx.limits, 'collect')).files.sort((a, b) => a.path.localeCompare(b.path));
     })();
     p.catch(() => unpacked.delete(v.integrity));
     unpacked.set(v.integrity, p);

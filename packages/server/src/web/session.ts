@@ -89,4 +89,4 @@ export function sameSecret(given: unknown, expected: string): boolean {
 }
 
 export const csrfRefused = () =>
-  new InputError('this form was refused: it did not come from this registry\'s own page (missing or wrong CSRF token, or another origin); reload the page and try again', 403, 'csrf');
+  new InputError('this form was refused: it did not come from this registry\'s own page (missing or wrong CSRF token, or another origin); reload the page and try again', 'csrf');

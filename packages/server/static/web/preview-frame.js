@@ -33,7 +33,7 @@
     var values = e.data.values || {};
     show((e.data.files || []).map(function (f) {
       try {
-        var parts = split(String(render(f, values)));
+        const parts = split(String(render(f, values)));
         return { path: f.path, to: parts.to, output: parts.body };
       } catch (err) {
         return { path: f.path, error: String((err && err.message) || err) };

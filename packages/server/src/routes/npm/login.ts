@@ -1,8 +1,9 @@
 import { InputError } from '@unjucks/core';
 import { requireActor } from '../../access/rights.js';
 import { findUser, login } from '../../access/users.js';
-import type { App } from '../app-env.js';
-import { audited } from '../audited.js';
+import type { NpmApp } from '../../app-env.js';
+import { audited } from '../../middleware/audited.js';
+import { passwordCheck } from '../../middleware/limits.js';
 import { readJson } from '../json.js';
 
 const USER_ID = 'org.couchdb.user:';
@@ -11,8 +12,8 @@ const USER_ID = 'org.couchdb.user:';
  * PUT /-/user/org.couchdb.user:NAME — npm login (the legacy flow npm falls back to): a password
  * login that answers { ok, token }. Accounts are made by admins, never by this route.
  */
-export const npmLogin = (app: App) =>
-  app.put('/-/user/:id{org\\.couchdb\\.user:[^/]+}', audited('auth.login'), async (c) => {
+export const npmLogin = (app: NpmApp) =>
+  app.put('/-/user/:id{org\\.couchdb\\.user:[^/]+}', passwordCheck, audited('auth.login'), async (c) => {
     const name = decodeURIComponent(c.req.param('id')).slice(USER_ID.length);
     c.set('audit', { actor: name.slice(0, 64), target: name.slice(0, 64), detail: { via: 'npm' } });
     const body = (await readJson(c, '{ "name": "alice", "password": "..." }')) as { name?: unknown; password?: unknown };
@@ -24,7 +25,7 @@ export const npmLogin = (app: App) =>
   });
 
 /** GET /-/user/org.couchdb.user:NAME — npm owner add looks the user up first. */
-export const npmUserGet = (app: App) =>
+export const npmUserGet = (app: NpmApp) =>
   app.get('/-/user/:id{org\\.couchdb\\.user:[^/]+}', async (c) => {
     // Signed-in users only: no one enumerates accounts anonymously.
     requireActor(c.get('actor'), 'looking up a user');
@@ -37,7 +38,7 @@ export const npmUserGet = (app: App) =>
  * POST /-/v1/login — npm's web login. This registry signs in with passwords, so it answers 404
  * and npm falls back to the username/password prompt (PUT /-/user/org.couchdb.user:NAME).
  */
-export const npmWebLogin = (app: App) =>
+export const npmWebLogin = (app: NpmApp) =>
   app.post('/-/v1/login', (c) =>
     c.json({ error: 'web login is not supported; npm falls back to username and password', message: 'web login is not supported; use --auth-type=legacy' }, 404),
   );

@@ -2,8 +2,8 @@ import { resolveSpec } from '@unjucks/core';
 import { notFound } from '../../registry/lookup.js';
 import { readable } from '../../registry/read.js';
 import { abbreviatedPackument, fullPackument, versionPackument } from '../../npm/packument.js';
-import { nameParam, type App, type Ctx } from '../app-env.js';
-import { ifNoneMatch } from '../json.js';
+import { nameParam, type NpmApp, type Ctx } from '../../app-env.js';
+import { sendRendered } from '../json.js';
 import { serveTarball } from '../tarball-get.js';
 
 const CORGI = 'application/vnd.npm.install-v1+json';
@@ -16,34 +16,26 @@ async function liveSnapshot(c: Ctx) {
   return s;
 }
 
-function send(c: Ctx, r: { text: string; etag: string }, type: string) {
-  // A publish must be seen by the next install: revalidate every time (ETag, 304), and never keep
-  // what a ?write=true read-modify-write fetched.
-  const cache = c.req.query('write') === 'true' ? 'no-store' : c.req.header('authorization') ? 'private, no-cache' : 'no-cache';
-  const headers = { ETag: r.etag, 'Cache-Control': cache, Vary: 'Accept, Authorization' };
-  if (ifNoneMatch(c, r.etag)) return c.body(null, 304, headers);
-  return c.body(r.text, 200, { ...headers, 'Content-Type': `${type}; charset=utf-8` });
-}
 
 /** GET /:name — the packument: abbreviated for installers that ask for it, full otherwise. */
-export const npmPackumentGet = (app: App) =>
+export const npmPackumentGet = (app: NpmApp) =>
   app.get('/:name', async (c) => {
     const s = await liveSnapshot(c);
     const publicUrl = c.get('registry').publicUrl;
     const accept = c.req.header('accept') ?? '';
-    if (accept.includes(CORGI) && c.req.query('write') !== 'true') return send(c, abbreviatedPackument(publicUrl, s), CORGI);
-    return send(c, fullPackument(publicUrl, s), 'application/json');
+    if (accept.includes(CORGI) && c.req.query('write') !== 'true') return sendRendered(c, abbreviatedPackument(publicUrl, s), CORGI);
+    return sendRendered(c, fullPackument(publicUrl, s), 'application/json');
   });
 
 /** GET /:name/:version — one version (an exact version, a tag or a range). */
-export const npmVersionGet = (app: App) =>
+export const npmVersionGet = (app: NpmApp) =>
   app.get('/:name/:spec', async (c) => {
     const s = await liveSnapshot(c);
     const spec = c.req.param('spec');
     const chosen = resolveSpec(spec, [...s.versions.keys()], s.tags);
     if (!chosen) throw notFound(`no version of ${s.pkg.name} matching "${spec}" was`);
-    return send(c, versionPackument(c.get('registry').publicUrl, s, chosen), 'application/json');
+    return sendRendered(c, versionPackument(c.get('registry').publicUrl, s, chosen), 'application/json');
   });
 
 /** GET /:name/-/:file — the tarball, at the URL the packument gives. */
-export const npmTarballGet = (app: App) => app.get('/:name/-/:file', serveTarball);
+export const npmTarballGet = (app: NpmApp) => app.get('/:name/-/:file', serveTarball);

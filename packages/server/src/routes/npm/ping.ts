@@ -1,4 +1,4 @@
-import type { App } from '../app-env.js';
+import type { NpmApp } from '../../app-env.js';
 
 /** GET /-/ping — npm ping. */
-export const npmPing = (app: App) => app.get('/-/ping', (c) => c.json({}));
+export const npmPing = (app: NpmApp) => app.get('/-/ping', (c) => c.json({}));

@@ -1,5 +1,5 @@
 import { requireActor } from '../../access/rights.js';
-import type { App } from '../app-env.js';
+import type { NpmApp } from '../../app-env.js';
 
 /** GET /-/whoami — npm whoami. */
-export const npmWhoami = (app: App) => app.get('/-/whoami', (c) => c.json({ username: requireActor(c.get('actor'), 'npm whoami').userName }));
+export const npmWhoami = (app: NpmApp) => app.get('/-/whoami', (c) => c.json({ username: requireActor(c.get('actor'), 'npm whoami').userName }));

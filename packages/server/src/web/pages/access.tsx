@@ -1,4 +1,4 @@
-import { ACCESS_ROLES, InputError, isInputError } from '@unjucks/core';
+import { ACCESS_ROLES, InputError, isInputError, scopeOf } from '@unjucks/core';
 import { grantPackage, packageAccess, revokePackage, setPackageVisibility } from '../../access/grants.js';
 import type { WebCtx } from '../env.js';
 import { Csrf, Notice, packageUrl, Page, page } from '../layout.js';
@@ -93,7 +93,7 @@ export async function accessPost(c: WebCtx, name: string) {
   const actor = c.get('actor');
   await viewablePackage(registry, actor, name);
   const f = (n: string) => field(form, n).trim();
-  const org = name.startsWith('@') ? name.slice(1, name.indexOf('/')) : null;
+  const org = scopeOf(name);
   try {
     switch (f('op')) {
       case 'visibility':

@@ -76,7 +76,7 @@ export async function loginPost(c: WebCtx) {
   checkOrigin(c);
   const cookieToken = getCookie(c, LOGIN_CSRF);
   if (!cookieToken || !sameSecret(field(form, '_csrf'), cookieToken))
-    throw new InputError('this sign-in form has expired or did not come from this registry; reload the page and try again', 403, 'csrf');
+    throw new InputError('this sign-in form has expired or did not come from this registry; reload the page and try again', 'csrf');
   const username = field(form, 'username');
   c.set('audit', { actor: username.slice(0, 64), target: username.slice(0, 64) });
   const next = safeNext(field(form, 'next'));

@@ -1,4 +1,4 @@
-import type { OpenApiDocument } from '../../routes/openapi-json.js';
+import type { OpenApiDocument } from '../../openapi-document.js';
 import type { WebCtx } from '../env.js';
 import { Page, page } from '../layout.js';
 

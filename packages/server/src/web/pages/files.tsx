@@ -14,7 +14,7 @@ export async function filesPage(c: WebCtx, name: string) {
   const files = await versionFiles(registry, v);
   const path = c.req.query('path');
   const file = path ? files.find((f) => f.path === path) : undefined;
-  if (path && !file) throw new InputError(`${name}@${v.version} has no file ${path}`, 404, 'not-found');
+  if (path && !file) throw new InputError(`${name}@${v.version} has no file ${path}`, 'not_found');
   const text = file && file.bytes.length <= SHOW_MAX ? textOf(file.bytes) : null;
   const href = (p: string) => packageUrl(s.pkg.name, `/files?v=${encodeURIComponent(v.version)}&path=${encodeURIComponent(p)}`);
   return page(

@@ -11,7 +11,7 @@ import { checkCsrf } from '../security.js';
 import { field, formOf } from './account.js';
 import { Hit } from './search.js';
 
-const notFound = (what: string) => new InputError(`${what} not found`, 404, 'not-found');
+const notFound = (what: string) => new InputError(`${what} not found`, 'not_found');
 
 /** A read the viewer may not make shows as absent, not as an error. */
 async function orNull<T>(p: Promise<T>): Promise<T | null> {

@@ -11,7 +11,7 @@ export function splitPackagePath(rest: string): { name: string; sub: string } {
   try {
     decoded = decodeURIComponent(rest);
   } catch {
-    throw new InputError(`the path ${rest} is not valid percent-encoding`, 400, 'invalid-path');
+    throw new InputError(`the path ${rest} is not valid percent-encoding`, 'bad_request');
   }
   const parts = decoded.split('/');
   const n = parts[0]?.startsWith('@') ? 2 : 1;

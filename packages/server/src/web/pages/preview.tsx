@@ -20,7 +20,7 @@ export async function previewPage(c: WebCtx, name: string) {
   const generators = generatorsOf(v.manifest, v.report?.templates);
   const g = generators.find((x) => x.name === id.slice(0, cut));
   const t = g?.templates.find((x) => x.name === id.slice(cut + 1));
-  if (!g || !t) throw new InputError(`${name}@${v.version} has no template ${id}`, 404, 'not-found');
+  if (!g || !t) throw new InputError(`${name}@${v.version} has no template ${id}`, 'not_found');
   const all = await versionFiles(registry, v);
   const sources = t.files.flatMap((p) => {
     const f = all.find((x) => x.path === p);

@@ -14,7 +14,7 @@ export async function userPage(c: WebCtx, user: string) {
   const actor = c.get('actor');
   const canSeePrivate = await privateFilter(registry.db, actor);
   const found = await registry.search.search(parseQuery(`maintainer:${user.toLowerCase()}`, { deprecated: true }), { size: 250, from: 0, canSeePrivate });
-  if (found.total === 0 && actor?.userName !== user) throw new InputError(`user ${user} not found`, 404, 'not-found');
+  if (found.total === 0 && actor?.userName !== user) throw new InputError(`user ${user} not found`, 'not_found');
   return page(
     c,
     <Page title={user} actor={actor} csrf={c.get('session')?.csrf}>

@@ -1,7 +1,7 @@
 import { isInputError, scopeOf } from '@unjucks/core';
 import type { MiddlewareHandler } from 'hono';
 import { outcomeOf, recordAudit } from '../access/audit.js';
-import type { AppEnv, Ctx } from './app-env.js';
+import type { AppEnv, Ctx } from '../app-env.js';
 import { loggableError } from '../log.js';
 
 export interface AuditTarget {

@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes, routePath } from 'hono/route';
 import { logPath, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { AppEnv } from './app-env.js';
+import type { AppEnv } from '../app-env.js';
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 

@@ -1,6 +1,8 @@
+import { InputError } from '@unjucks/core';
+import { UnavailableError } from '../errors.js';
 import type { MiddlewareHandler } from 'hono';
 import type { TrustProxy } from '../client-address.js';
-import type { AppEnv } from './app-env.js';
+import type { AppEnv } from '../app-env.js';
 
 export interface RequestLimits {
   maxUrlLength: number;
@@ -42,16 +44,15 @@ export class RateLimiter {
   }
 }
 
-const json = (status: number, error: string, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify({ error }), { status, headers: { 'content-type': 'application/json', ...headers } });
+const tooMany = (message: string, retryAfter: number) => new InputError(message, 'rate_limited', { retryAfter });
 
 /** URL length, per-IP rate: checked before anything else is done for the request. */
 export function earlyLimits(limits: RequestLimits): MiddlewareHandler<AppEnv> {
   const perIp = new RateLimiter(limits.ratePerMinuteIp);
   return async (c, next) => {
-    if (c.req.url.length > limits.maxUrlLength) return json(414, `the URL is longer than ${limits.maxUrlLength} characters`);
+    if (c.req.url.length > limits.maxUrlLength) throw new InputError(`the URL is longer than ${limits.maxUrlLength} characters`, 'uri_too_long');
     const wait = perIp.take(c.get('ip'));
-    if (wait > 0) return json(429, `too many requests from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
+    if (wait > 0) throw tooMany(`too many requests from this address; retry in ${wait} s`, wait);
     return next();
   };
 }
@@ -63,7 +64,7 @@ export function tokenLimits(limits: RequestLimits): MiddlewareHandler<AppEnv> {
     const actor = c.get('actor');
     if (actor) {
       const wait = perToken.take(actor.jti);
-      if (wait > 0) return json(429, `too many requests with this token; retry in ${wait} s`, { 'Retry-After': String(wait) });
+      if (wait > 0) throw tooMany(`too many requests with this token; retry in ${wait} s`, wait);
     }
     return next();
   };
@@ -81,11 +82,11 @@ const QUEUE_WAIT_MS = 30_000;
 export function publishConcurrency(max: number, maxQueued: number): MiddlewareHandler<AppEnv> {
   let running = 0;
   const waiting: (() => void)[] = [];
-  const busy = () => json(503, `this replica is busy with ${max} publishes and ${waiting.length} waiting; retry shortly`, { 'Retry-After': '1' });
+  const busy = () => new UnavailableError(`this replica is busy with ${max} publishes and ${waiting.length} waiting; retry shortly`, 1);
   return async (_c, next) => {
     if (max <= 0) return next();
     if (running >= max) {
-      if (waiting.length >= maxQueued) return busy();
+      if (waiting.length >= maxQueued) throw busy();
       const turn = await new Promise<boolean>((resolve) => {
         const go = () => {
           clearTimeout(timer);
@@ -97,7 +98,7 @@ export function publishConcurrency(max: number, maxQueued: number): MiddlewareHa
         }, QUEUE_WAIT_MS);
         waiting.push(go);
       });
-      if (!turn) return busy();
+      if (!turn) throw busy();
     } else running++;
     try {
       await next();
@@ -116,17 +117,6 @@ export const publishSlot: MiddlewareHandler<AppEnv> = (c, next) => {
   return slots ? slots(c, next) : next();
 };
 
-/** Routes that hash a password before they can answer: logins, password changes, npm token minting. */
-export function checksPassword(method: string, path: string): boolean {
-  return (
-    (method === 'POST' && path === '/api/v1/auth/login') ||
-    (method === 'POST' && path === '/-/web/login') ||
-    (method === 'PUT' && path.startsWith('/-/user/org.couchdb.user:')) ||
-    (method === 'PUT' && /^\/api\/v1\/users\/[^/]+\/password$/.test(path)) ||
-    (method === 'POST' && path === '/-/npm/v1/tokens')
-  );
-}
-
 /**
  * A cheap guard in front of password hashing: one address may have at most `max` password checks
  * in flight, so it cannot fill the hashing queue alone (the queue itself is bounded for everyone;
@@ -135,10 +125,10 @@ export function checksPassword(method: string, path: string): boolean {
 export function passwordChecksPerAddress(max: number): MiddlewareHandler<AppEnv> {
   const inFlight = new Map<string, number>();
   return async (c, next) => {
-    if (max <= 0 || !checksPassword(c.req.method, c.req.path)) return next();
+    if (max <= 0) return next();
     const ip = c.get('ip');
     const n = inFlight.get(ip) ?? 0;
-    if (n >= max) return json(429, `this address already has ${n} password checks running; wait for them to finish`, { 'Retry-After': '1' });
+    if (n >= max) throw tooMany(`this address already has ${n} password checks running; wait for them to finish`, 1);
     inFlight.set(ip, n + 1);
     try {
       await next();
@@ -149,3 +139,12 @@ export function passwordChecksPerAddress(max: number): MiddlewareHandler<AppEnv>
     }
   };
 }
+
+/**
+ * Attached by each route that hashes a password before it answers (logins, password changes, npm
+ * token minting): takes this replica's per-address guard (see passwordChecksPerAddress), if any.
+ */
+export const passwordCheck: MiddlewareHandler<AppEnv> = (c, next) => {
+  const guard = c.get('passwordChecks');
+  return guard ? guard(c, next) : next();
+};
