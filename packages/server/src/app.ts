@@ -78,6 +78,7 @@ import { usersPassword } from './routes/users-password.js';
 import { webPages } from './web/index.js';
 import { inputErrorFrom } from './routes/native-route.js';
 import { openapiJson } from './routes/openapi-json.js';
+import { readYourWrites } from './cache/read-your-writes.js';
 
 /**
  * A scoped name may arrive as one segment (`@scope%2Fname`, `%2f` as npm sends it) or two
@@ -144,6 +145,7 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
     await next();
   });
   app.use('*', requestLog(logger, opts.metrics));
+  app.use('*', readYourWrites);
   if (opts.limits) {
     const early = earlyLimits(opts.limits);
     app.use('*', (c, next) => (OPERATIONS.has(c.req.path) ? next() : early(c, next)));

@@ -13,6 +13,8 @@ import { publicUrlFor, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { RegistryContext } from './registry/context.js';
 import { SnapshotCache } from './registry/snapshot.js';
+import { ChangeFeed } from './cache/feed.js';
+import { attachCaches, ReplicaCaches } from './cache/replica-caches.js';
 import { DownloadCounter } from './search/downloads.js';
 import { SearchSync } from './search/sync.js';
 import { createBlobStore } from './storage/index.js';
@@ -53,6 +55,9 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     log(sync.kind === 'memory' ? `search index loaded: ${sync.lastBuild.docs} packages in ${sync.lastBuild.ms} ms` : 'search answered by Postgres (SEARCH_ENGINE or SEARCH_MEMORY_MAX_PACKAGES)');
     const downloads = new DownloadCounter(database.db, config.downloadsFlushMs);
     downloads.start();
+    // Before the first request: the caches are trusted only while this feed is live.
+    const changes = await new ChangeFeed((msg) => logger.log('warn', msg)).open(database);
+    attachCaches(database.db, new ReplicaCaches(changes, (cache, hit) => metrics.cache.inc({ cache, result: hit ? 'hit' : 'miss' })));
     const registry: RegistryContext = {
       db: database.db,
       store,
@@ -61,7 +66,8 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
       unpublishWindowSeconds: config.unpublishWindowSeconds,
       publicUrl: '',
-      cache: new SnapshotCache(2000, (hit) => metrics.cache.inc({ cache: 'metadata', result: hit ? 'hit' : 'miss' })),
+      cache: new SnapshotCache(2000, (hit) => metrics.cache.inc({ cache: 'metadata', result: hit ? 'hit' : 'miss' }), changes),
+      changes,
       metrics,
       validation: config.validation,
       search: sync.engine,
@@ -124,6 +130,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
           clearInterval(idleSweep);
           await downloads.stop();
           await sync.stop();
+          await changes.close();
           await database.close();
         })()),
     };

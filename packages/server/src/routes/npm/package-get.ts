@@ -3,7 +3,7 @@ import { notFound } from '../../registry/lookup.js';
 import { readable } from '../../registry/read.js';
 import { abbreviatedPackument, fullPackument, versionPackument } from '../../npm/packument.js';
 import { nameParam, type App, type Ctx } from '../app-env.js';
-import { ifNoneMatch } from '../json.js';
+import { sendRenderedBytes } from '../../cache/send.js';
 import { serveTarball } from '../tarball-get.js';
 
 const CORGI = 'application/vnd.npm.install-v1+json';
@@ -20,9 +20,7 @@ function send(c: Ctx, r: { text: string; etag: string }, type: string) {
   // A publish must be seen by the next install: revalidate every time (ETag, 304), and never keep
   // what a ?write=true read-modify-write fetched.
   const cache = c.req.query('write') === 'true' ? 'no-store' : c.req.header('authorization') ? 'private, no-cache' : 'no-cache';
-  const headers = { ETag: r.etag, 'Cache-Control': cache, Vary: 'Accept, Authorization' };
-  if (ifNoneMatch(c, r.etag)) return c.body(null, 304, headers);
-  return c.body(r.text, 200, { ...headers, 'Content-Type': `${type}; charset=utf-8` });
+  return sendRenderedBytes(c, r, `${type}; charset=utf-8`, { 'Cache-Control': cache, Vary: 'Accept, Authorization' });
 }
 
 /** GET /:name — the packument: abbreviated for installers that ask for it, full otherwise. */
