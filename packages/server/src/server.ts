@@ -31,7 +31,9 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
   // Before the database is even opened: a shared one must not get keys sealed with a local secret.
   const sealingRefused = sealingProblem({ secret: config.signingKeySecret, databaseUrl: config.databaseUrl, signingKey: config.signingKey });
   if (sealingRefused) throw new Error(sealingRefused);
-  const database = await openDatabase({ ...config, holder: 'a running registry server' });
+  // Counted from the first query; the Metrics registry exists before anything is measured.
+  const metrics = new Metrics();
+  const database = await openDatabase({ ...config, holder: 'a running registry server', onQuery: () => metrics.dbQueries.inc() });
   try {
     for (const w of config.warnings) logger.log('warn', w);
     passwordHashing.configure(config.passwordHashing);
@@ -43,7 +45,6 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     const resealed = await keys.sealLegacyKeys();
     if (config.signingKey) log(`signing tokens with the configured key ${await keys.useConfiguredKey(config.signingKey)}`);
     if (resealed) log(`sealed ${resealed} signing key(s) that were stored in the clear`);
-    const metrics = new Metrics();
     metrics.watchPool(() => database.poolStats());
     const store = new InstrumentedBlobStore(createBlobStore(config), metrics);
     await store.ping().catch((e: Error) => logger.log('warn', `storage (${store.describe}) did not answer: ${e.message}`));
@@ -57,6 +58,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     downloads.start();
     // Before the first request: the caches are trusted only while this feed is live.
     const changes = await new ChangeFeed((msg) => logger.log('warn', msg)).open(database);
+    metrics.watchCache(() => changes.live);
     attachCaches(database.db, new ReplicaCaches(changes, (cache, hit) => metrics.cache.inc({ cache, result: hit ? 'hit' : 'miss' })));
     const registry: RegistryContext = {
       db: database.db,

@@ -55,12 +55,12 @@ const MIGRATION_LOCK_ID = 720_431_977;
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
-export async function openPostgres(url: string): Promise<Database> {
+export async function openPostgres(url: string, onQuery: () => void = () => undefined): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   // A name unique to this pool, so pg_stat_activity tells its connections from every other replica's.
   const applicationName = `unjucks-registry/${process.pid}/${Math.random().toString(36).slice(2, 8)}`;
-  const client = postgres(url, { max: POOL_MAX, onnotice: () => undefined, connect_timeout: 10, connection: { application_name: applicationName } });
+  const client = postgres(url, { max: POOL_MAX, onnotice: () => undefined, connect_timeout: 10, connection: { application_name: applicationName }, debug: () => onQuery() });
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
     db,
@@ -205,8 +205,8 @@ export async function openPglite(dataDir: string, holder: string): Promise<Datab
 }
 
 /** Postgres when a URL is given, else the embedded PGlite in `dataDir/pg`. */
-export const openDatabase = (opts: { databaseUrl: string | null; dataDir: string; holder: string }): Promise<Database> =>
-  opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, opts.holder);
+export const openDatabase = (opts: { databaseUrl: string | null; dataDir: string; holder: string; onQuery?: () => void }): Promise<Database> =>
+  opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.onQuery) : openPglite(opts.dataDir, opts.holder);
 
 /** The Postgres error code of a failed query, looking through drizzle's wrapper. */
 export function pgErrorCode(e: unknown): string | undefined {
