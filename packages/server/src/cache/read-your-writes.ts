@@ -9,7 +9,9 @@ import type { AppEnv } from '../routes/app-env.js';
 export const readYourWrites: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   const method = c.req.method;
-  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return;
+  // A refused request stored nothing (writes are all-or-nothing): no round trip for it, so a flood
+  // of refused requests costs the database nothing more.
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || c.res.status >= 400) return;
   const registry = c.get('registry');
   await registry.changes?.barrier(registry.db);
 };

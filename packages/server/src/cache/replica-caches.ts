@@ -33,11 +33,11 @@ export class ReplicaCaches {
     onLookup: (cache: string, hit: boolean) => void = () => undefined,
   ) {
     this.tokens = new TrustedMap(feed, 50_000, (hit) => onLookup('tokens', hit));
-    this.roles = new TrustedMap(feed, 100_000, (hit) => onLookup('rights', hit));
+    this.roles = new TrustedMap(feed, 20_000, (hit) => onLookup('rights', hit));
     this.scopes = new TrustedMap(feed, 20_000, (hit) => onLookup('rights', hit));
     feed.onNotice((n) => {
       if ('token' in n) this.tokens.delete(n.token);
-      // A renamed or removed package: roles are keyed by its id and name.
+      // A package's own grants changed, or it was renamed or removed: roles on it are keyed by its id.
       if ('package' in n) this.roles.deleteWhere((k) => k.endsWith(`:${n.package}`));
     });
   }
