@@ -7,7 +7,7 @@
 #   /health                 setup + request log + metrics (no limits, no authentication)
 #   /-/ping                 + early limits, authentication (anonymous), token limits, body limit
 #   /-/ping with a token    + the token check (cached row, cached signature)
-#   packument with a token  + the snapshot, rights and rendered bytes
+#   packument with a token  + the snapshot, rights and rendered bytes (npm route, then the native one)
 # each at LOG_LEVEL=info (one JSON line per request) and warn. Needs wrk and Postgres at PG.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -60,5 +60,6 @@ for LEVEL in warn info; do
   measure '/-/ping' /-/ping
   measure '/-/ping, token' /-/ping "Authorization: Bearer $TOKEN"
   measure 'abbreviated packument, token' /bench-mw "Authorization: Bearer $TOKEN" 'Accept: application/vnd.npm.install-v1+json'
+  measure 'native package document, token' /api/v1/packages/bench-mw "Authorization: Bearer $TOKEN"
   stop
 done

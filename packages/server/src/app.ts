@@ -167,8 +167,10 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
       throw new InputError(`the request body is larger than ${JSON_BODY_LIMIT} bytes; JSON requests are small`, 413, 'too-large');
     },
   });
-  app.use('/api/*', (c, next) => (c.req.method === 'POST' && c.req.path === '/api/v1/packages' ? next() : jsonLimit(c, next)));
-  app.use('/-/*', jsonLimit);
+  // GET and HEAD carry no body to limit, and asking for one makes node-server build the full Request.
+  const bodyless = (c: { req: { method: string } }) => c.req.method === 'GET' || c.req.method === 'HEAD';
+  app.use('/api/*', (c, next) => (bodyless(c) || (c.req.method === 'POST' && c.req.path === '/api/v1/packages') ? next() : jsonLimit(c, next)));
+  app.use('/-/*', (c, next) => (bodyless(c) ? next() : jsonLimit(c, next)));
 
   packagesPublish(app);
   packagesGet(app);
