@@ -11,11 +11,12 @@ const HEARTBEAT_MS = 200;
  * This replica's view of the change notifications, and whether it can be trusted right now.
  *
  * The caches built on it keep an entry only while the feed is `live`: the listening connection is
- * up, and a heartbeat sent on it less than LEASE_MS ago came back (Postgres delivers notifications
- * committed before a query ahead of its answer, so a silent network cut is noticed within the
- * lease, not at the next TCP timeout). While not live, every cache is bypassed and reads check the
- * database as they did before the caches. Each time it becomes live again (a reconnect, or a lapsed
- * heartbeat answered) it flushes first: notifications sent meanwhile may be lost.
+ * up, and a heartbeat sent on it less than LEASE_MS ago came back, so a silent network cut is
+ * noticed within the lease, not at the next TCP timeout (a notification committed before a
+ * heartbeat is sent on the same socket with its answer or just after it). While not live, every
+ * cache is bypassed and reads check the database as they did before the caches. Each time it
+ * becomes live again (a reconnect, or a lapsed heartbeat answered) it flushes first: notifications
+ * sent meanwhile may be lost.
  *
  * `seq` moves with every invalidating notice and every flush: a load that saw it move while it ran
  * may hold data older than the notice, so it is not kept.

@@ -26,8 +26,7 @@ export interface Database {
   /**
    * A listening connection whose state is known, for caches that must stop trusting themselves the
    * moment notifications may be missed: `down` when it closes, `up` after each (re)LISTEN, and
-   * `heartbeat` is a round trip on that very connection (answered only after any notification
-   * committed before it was sent has been delivered).
+   * `heartbeat` is a round trip on that very connection (an answer proves it still delivers).
    */
   watch(channel: string, handlers: WatchHandlers): Promise<Watch>;
   /** This process's connections to the database by state, and the most it opens. */
