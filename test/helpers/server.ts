@@ -16,6 +16,8 @@ export interface TestServer {
   adminToken: string;
   env: Record<string, string>;
   stdout: () => string;
+  /** The server process's pid (names its database connections: application_name unjucks-registry/PID/...). */
+  pid: () => number | undefined;
   /** Keys of every stored blob, whichever store is in use. */
   blobKeys(): Promise<string[]>;
   stop(): Promise<void>;
@@ -133,6 +135,7 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
     adminToken,
     env,
     stdout: () => out,
+    pid: () => (child as ChildProcess | null)?.pid,
     async blobKeys() {
       if (primary) return primary.blobKeys();
       if (!s3) return listBlobs(dataDir);

@@ -83,6 +83,7 @@ import { hooksDelete } from './routes/hooks-delete.js';
 import { hooksList } from './routes/hooks-list.js';
 import { hooksPing } from './routes/hooks-ping.js';
 import { hooksRedeliver } from './routes/hooks-redeliver.js';
+import { readYourWrites } from './cache/read-your-writes.js';
 
 /**
  * A scoped name may arrive as one segment (`@scope%2Fname`, `%2f` as npm sends it) or two
@@ -145,6 +146,8 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
     await next();
   });
   app.use('*', requestLog(logger, opts.metrics));
+  // Before anything can refuse: a replica that made a write waits to hear it (cache/read-your-writes.ts).
+  app.use('*', readYourWrites);
   // The operational routes answer even when everything else is refused: no rate limit, no authentication.
   if (opts.limits) app.use('*', except(OPERATIONS, earlyLimits(opts.limits)));
   health(app);

@@ -53,6 +53,23 @@ export class Metrics {
   });
 
   /** Where the pool gauge reads from; set once the database is open. */
+  /** Queries this process sent through its pool; a hot read in steady state sends none. */
+  readonly dbQueries = new Counter({ name: 'unjucks_db_queries_total', help: 'Queries sent through the database pool (not the listening connection)', registers: [this.registry] });
+  /** 1 while the change feed vouches for the caches; 0 while they are bypassed. */
+  private cacheLiveProbe: (() => boolean) | null = null;
+  readonly cacheLive = new Gauge({
+    name: 'unjucks_cache_live',
+    help: '1 while the change notifications are heard and the caches are used; 0 while reads go to the database',
+    registers: [this.registry],
+    collect: () => {
+      if (this.cacheLiveProbe) this.cacheLive.set(this.cacheLiveProbe() ? 1 : 0);
+    },
+  });
+
+  watchCache(live: () => boolean) {
+    this.cacheLiveProbe = live;
+  }
+
   watchPool(stats: () => Promise<{ active: number; idle: number; max: number }>) {
     this.poolStats = stats;
   }

@@ -14,6 +14,8 @@ import { publicUrlFor, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { RegistryContext } from './registry/context.js';
 import { SnapshotCache } from './registry/snapshot.js';
+import { ChangeFeed } from './cache/feed.js';
+import { attachCaches, ReplicaCaches } from './cache/replica-caches.js';
 import { DownloadCounter } from './search/downloads.js';
 import { SearchSync } from './search/sync.js';
 import { createBlobStore } from './storage/index.js';
@@ -30,7 +32,9 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
   // Before the database is even opened: a shared one must not get keys sealed with a local secret.
   const sealingRefused = sealingProblem({ secret: config.signingKeySecret, databaseUrl: config.databaseUrl, signingKey: config.signingKey });
   if (sealingRefused) throw new Error(sealingRefused);
-  const database = await openDatabase({ ...config, holder: 'a running registry server' });
+  // Counted from the first query; the Metrics registry exists before anything is measured.
+  const metrics = new Metrics();
+  const database = await openDatabase({ ...config, holder: 'a running registry server', onQuery: () => metrics.dbQueries.inc() });
   try {
     for (const w of config.warnings) logger.log('warn', w);
     passwordHashing.configure(config.passwordHashing);
@@ -42,7 +46,6 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     const resealed = await keys.sealLegacyKeys();
     if (config.signingKey) log(`signing tokens with the configured key ${await keys.useConfiguredKey(config.signingKey)}`);
     if (resealed) log(`sealed ${resealed} signing key(s) that were stored in the clear`);
-    const metrics = new Metrics();
     metrics.watchPool(() => database.poolStats());
     const store = new InstrumentedBlobStore(createBlobStore(config), metrics);
     await store.ping().catch((e: Error) => logger.log('warn', `storage (${store.describe}) did not answer: ${e.message}`));
@@ -54,6 +57,10 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     log(sync.kind === 'memory' ? `search index loaded: ${sync.lastBuild.docs} packages in ${sync.lastBuild.ms} ms` : 'search answered by Postgres (SEARCH_ENGINE or SEARCH_MEMORY_MAX_PACKAGES)');
     const downloads = new DownloadCounter(database.db, config.downloadsFlushMs);
     downloads.start();
+    // Before the first request: the caches are trusted only while this feed is live.
+    const changes = await new ChangeFeed((msg) => logger.log('warn', msg)).open(database);
+    metrics.watchCache(() => changes.live);
+    attachCaches(database.db, new ReplicaCaches(changes, (cache, hit) => metrics.cache.inc({ cache, result: hit ? 'hit' : 'miss' })));
     const registry: RegistryContext = {
       db: database.db,
       store,
@@ -62,7 +69,8 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
       unpublishWindowSeconds: config.unpublishWindowSeconds,
       publicUrl: '',
-      cache: new SnapshotCache(2000, (hit) => metrics.cache.inc({ cache: 'metadata', result: hit ? 'hit' : 'miss' })),
+      cache: new SnapshotCache(2000, (hit) => metrics.cache.inc({ cache: 'metadata', result: hit ? 'hit' : 'miss' }), changes),
+      changes,
       metrics,
       validation: config.validation,
       oidc: config.oidc,
@@ -131,6 +139,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
           await hooks.stop();
           await downloads.stop();
           await sync.stop();
+          await changes.close();
           await database.close();
         })()),
     };

@@ -4,6 +4,7 @@ import type { Actor } from '../auth/tokens.js';
 import { unionAll } from 'drizzle-orm/pg-core';
 import type { Db, DbOrTx } from '../db/database.js';
 import { grants, orgMembers, orgs, packages, teamMembers } from '../db/schema.js';
+import { cachesOf } from '../cache/replica-caches.js';
 
 /** Whether a package is private: its own setting, else its org's default, else public. */
 // Spelled out in SQL: drizzle leaves columns unqualified in one-table selects, which the subquery would capture.
@@ -14,7 +15,12 @@ const forbidden = (message: string) => new InputError(message, 'forbidden');
 const best = (roles: { role: AccessRole }[]) => roles.reduce<AccessRole | null>((r, x) => strongerRole(r, x.role), null);
 
 /** The user's role in an org through membership or a team's grant on the whole scope; null when none. */
-export async function roleInScope(db: Db, userId: number, scope: string): Promise<{ org: { id: number } | null; role: AccessRole | null }> {
+export function roleInScope(db: Db, userId: number, scope: string): Promise<{ org: { id: number } | null; role: AccessRole | null }> {
+  const caches = cachesOf(db);
+  return caches ? caches.scopes.fetch(`${userId}:${scope}`, () => loadRoleInScope(db, userId, scope)) : loadRoleInScope(db, userId, scope);
+}
+
+async function loadRoleInScope(db: Db, userId: number, scope: string): Promise<{ org: { id: number } | null; role: AccessRole | null }> {
   const [org] = await db.select({ id: orgs.id }).from(orgs).where(eq(orgs.name, scope));
   if (!org) return { org: null, role: null };
   const [member, viaTeams] = await Promise.all([
@@ -30,9 +36,16 @@ export async function roleInScope(db: Db, userId: number, scope: string): Promis
 
 /**
  * The strongest role the user holds on a package now: org membership, team grants on the scope,
- * user and team grants on the package. One round trip: it runs on every authenticated request.
+ * user and team grants on the package. One round trip, and none while this replica's cache holds it
+ * (cache/replica-caches.ts): it runs on every authenticated request.
  */
-export async function roleOn(db: Db, userId: number, name: string, packageId: number): Promise<AccessRole | null> {
+export function roleOn(db: Db, userId: number, name: string, packageId: number): Promise<AccessRole | null> {
+  const caches = cachesOf(db);
+  // Keyed by name too: an org rename moves a package to another scope under the same id.
+  return caches ? caches.roles.fetch(`${userId}:${name}:${packageId}`, () => loadRoleOn(db, userId, name, packageId)) : loadRoleOn(db, userId, name, packageId);
+}
+
+async function loadRoleOn(db: Db, userId: number, name: string, packageId: number): Promise<AccessRole | null> {
   const scope = scopeOf(name);
   const direct = db
     .select({ role: grants.role })

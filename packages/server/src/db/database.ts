@@ -28,8 +28,25 @@ export interface Database {
    * notifications sent while it was down are lost, so that is when a listener resyncs.
    */
   listen(channel: string, onNotify: (payload: string) => void, onListen: () => void): Promise<() => Promise<void>>;
+  /**
+   * A listening connection whose state is known, for caches that must stop trusting themselves the
+   * moment notifications may be missed: `down` when it closes, `up` after each (re)LISTEN, and
+   * `heartbeat` is a round trip on that very connection (an answer proves it still delivers).
+   */
+  watch(channel: string, handlers: WatchHandlers): Promise<Watch>;
   /** This process's connections to the database by state, and the most it opens. */
   poolStats(): Promise<{ active: number; idle: number; max: number }>;
+  close(): Promise<void>;
+}
+
+export interface WatchHandlers {
+  notify(payload: string): void;
+  up(): void;
+  down(): void;
+}
+
+export interface Watch {
+  heartbeat(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,12 +59,12 @@ const MIGRATION_LOCK_ID = 720_431_977;
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
-export async function openPostgres(url: string): Promise<Database> {
+export async function openPostgres(url: string, onQuery: () => void = () => undefined): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   // A name unique to this pool, so pg_stat_activity tells its connections from every other replica's.
   const applicationName = `unjucks-registry/${process.pid}/${Math.random().toString(36).slice(2, 8)}`;
-  const client = postgres(url, { max: POOL_MAX, onnotice: () => undefined, connect_timeout: 10, connection: { application_name: applicationName } });
+  const client = postgres(url, { max: POOL_MAX, onnotice: () => undefined, connect_timeout: 10, connection: { application_name: applicationName }, debug: () => onQuery() });
   const db = drizzle({ client, schema });
   return {
     db,
@@ -80,6 +97,56 @@ export async function openPostgres(url: string): Promise<Database> {
     async listen(channel, onNotify, onListen) {
       const { unlisten } = await client.listen(channel, onNotify, onListen);
       return unlisten;
+    },
+    async watch(channel, h) {
+      let closing = false;
+      let listening: Promise<void> | null = null;
+      // postgres-js takes onnotify (every notification on the connection) but its types omit it.
+      const options: Parameters<typeof postgres>[1] & { onnotify: (channel: string, payload: string) => void } = {
+        max: 1,
+        idle_timeout: 0,
+        max_lifetime: null,
+        connect_timeout: 10,
+        fetch_types: false,
+        onnotice: () => undefined,
+        // The listener names itself apart from the pool, so an operator (or a test) can find and cut it.
+        connection: { application_name: `${applicationName}/listen` },
+        onnotify: (ch, payload) => {
+          if (ch === channel) h.notify(payload);
+        },
+        onclose: () => {
+          if (closing) return;
+          h.down();
+          listening = null;
+          void relisten();
+        },
+      };
+      const conn = postgres(url, options);
+      const listenOnce = async () => {
+        await conn.unsafe(`listen "${channel.replace(/"/g, '""')}"`);
+        h.up();
+      };
+      const relisten = async () => {
+        for (let delay = 100; !closing; delay = Math.min(delay * 2, 5000)) {
+          try {
+            await (listening ??= listenOnce());
+            return;
+          } catch {
+            listening = null;
+            await new Promise((r) => setTimeout(r, delay).unref());
+          }
+        }
+      };
+      await (listening = listenOnce());
+      return {
+        heartbeat: async () => {
+          await conn`select 1`;
+        },
+        close: async () => {
+          closing = true;
+          await conn.end({ timeout: 1 });
+        },
+      };
     },
     close: () => client.end({ timeout: 5 }),
   };
@@ -121,6 +188,12 @@ export async function openPglite(dataDir: string, holder: string): Promise<Datab
         onListen();
         return () => unlisten();
       },
+      async watch(channel, h) {
+        // In-process: a notification is heard as soon as its transaction commits, and the connection cannot drop.
+        const unlisten = await client.listen(channel, (payload) => h.notify(payload));
+        h.up();
+        return { heartbeat: async () => undefined, close: () => unlisten() };
+      },
       async close() {
         try {
           await client.close();
@@ -136,8 +209,8 @@ export async function openPglite(dataDir: string, holder: string): Promise<Datab
 }
 
 /** Postgres when a URL is given, else the embedded PGlite in `dataDir/pg`. */
-export const openDatabase = (opts: { databaseUrl: string | null; dataDir: string; holder: string }): Promise<Database> =>
-  opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, opts.holder);
+export const openDatabase = (opts: { databaseUrl: string | null; dataDir: string; holder: string; onQuery?: () => void }): Promise<Database> =>
+  opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.onQuery) : openPglite(opts.dataDir, opts.holder);
 
 /** The Postgres error code of a failed query, looking through drizzle's wrapper. */
 export function pgErrorCode(e: unknown): string | undefined {

@@ -18,7 +18,10 @@ export function requestLog(logger: Logger, metrics?: Metrics): MiddlewareHandler
     c.header('X-Request-Id', id);
     const t0 = performance.now();
     await next();
-    c.header('X-Request-Id', id);
+    // Responses built through the context carry the id already; only one built elsewhere (a limit's
+    // early answer) lacks it. Setting a header on a finished response makes Hono rebuild it as a full
+    // Response with a stream body, which cost more than the rest of a cached read: do it only then.
+    if (!c.res.headers.has('x-request-id')) c.header('X-Request-Id', id);
     const actor = c.get('actor');
     // The route template, not the path: a bounded label set, and no names leak into metrics.
     // The first handler (not middleware) that matched answered: npm's catch-all routes match too.

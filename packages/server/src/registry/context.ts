@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { Db } from '../db/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SnapshotCache } from './snapshot.js';
+import type { ChangeFeed } from '../cache/feed.js';
 import type { DownloadCounter } from '../search/downloads.js';
 import type { SearchEngine } from '../search/sync.js';
 import type { OidcSettings } from '../oidc/issuers.js';
@@ -24,6 +25,8 @@ export interface RegistryContext {
   publicUrl: string;
   /** Package snapshots for the read routes, checked against the database's revision per request. */
   cache: SnapshotCache;
+  /** This replica's change notifications; absent, every cache is bypassed (cache/feed.ts). */
+  changes?: ChangeFeed;
   /** Options for the publish-time validator (supported Unjucks versions, refused capabilities). */
   validation: Config['validation'];
   search: SearchEngine;

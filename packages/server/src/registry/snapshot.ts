@@ -6,6 +6,7 @@ import { parseName } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { distTags, grants, packages, users, versions } from '../db/schema.js';
 import { notFound } from './lookup.js';
+import { ChangeFeed } from '../cache/feed.js';
 
 export type VersionRow = typeof versions.$inferSelect & { publisherName: string | null };
 
@@ -30,21 +31,45 @@ export interface PackageSnapshot {
 const publisher = alias(users, 'publisher');
 
 /**
- * Caches package snapshots by revision. A read costs one indexed lookup of (id, revision); the
- * rest is served from memory while the revision matches. Every write bumps the revision in its
- * own transaction, so a replica never serves data older than the database, and no cross-replica
- * invalidation is needed.
+ * Caches package snapshots by revision. While this replica's change feed is live, a snapshot
+ * confirmed since the last flush is served with no query at all: every write bumps the revision and
+ * notifies in its transaction, and the notice drops the snapshot here (cache/feed.ts). Otherwise a
+ * read costs one indexed lookup of (id, revision), and the rest comes from memory while it matches.
  */
 export class SnapshotCache {
   private readonly entries = new Map<string, PackageSnapshot>();
+  /** The feed epoch in which each snapshot was last confirmed against the database. */
+  private readonly confirmed = new WeakMap<PackageSnapshot, number>();
 
   constructor(
     private readonly maxEntries = 2000,
     private readonly onLookup: (hit: boolean) => void = () => undefined,
-  ) {}
+    private readonly feed: ChangeFeed = ChangeFeed.off(),
+  ) {
+    feed.onNotice((n) => {
+      if (!('package' in n)) return;
+      for (const [name, s] of this.entries) if (s.pkg.id === n.package) this.entries.delete(name);
+    });
+  }
 
   async get(db: Db, name: string): Promise<PackageSnapshot> {
     parseName(name);
+    const feed = this.feed;
+    if (feed.live) {
+      const cached = this.entries.get(name);
+      if (cached && this.confirmed.get(cached) === feed.epoch) {
+        this.onLookup(true);
+        this.entries.delete(name);
+        this.entries.set(name, cached);
+        return cached;
+      }
+    }
+    const { seq, epoch } = feed;
+    const live = feed.live;
+    // Confirmed only when no notice arrived while the database was asked: it may be about this package.
+    const confirm = (s: PackageSnapshot) => {
+      if (live && feed.live && feed.seq === seq) this.confirmed.set(s, epoch);
+    };
     const [head] = await db.select({ id: packages.id, revision: packages.revision }).from(packages).where(eq(packages.name, name));
     if (!head) {
       this.entries.delete(name);
@@ -57,12 +82,14 @@ export class SnapshotCache {
       // Map order doubles as recency for eviction.
       this.entries.delete(name);
       this.entries.set(name, cached);
+      confirm(cached);
       return cached;
     }
     const snapshot = await load(db, name);
     if (!snapshot) throw notFound(`package ${name} was`);
     this.entries.delete(name);
     this.entries.set(name, snapshot);
+    confirm(snapshot);
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     return snapshot;
   }

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readJsonStream } from '../json-body.js';
 import type { Ctx } from '../app-env.js';
+import { matchesEtag, sendRenderedBytes } from '../cache/send.js';
 
 /**
  * A JSON response with a strong ETag over its bytes, answering 304 to a matching If-None-Match.
  * Metadata is revalidated on every use (no-cache), so a publish is seen by the next install.
  */
-export function jsonWithEtag(c: Ctx, body: unknown): Response {
+export function jsonWithEtag(c: Ctx, body: unknown): Promise<Response> {
   const text = JSON.stringify(body);
   return sendRendered(c, { text, etag: `"${createHash('sha1').update(text).digest('base64url')}"` });
 }
@@ -28,18 +29,15 @@ export const immutableCacheHeaders = (etag: string, isPrivate: boolean) => ({
   'Cache-Control': `${isPrivate ? 'private' : 'public'}, max-age=31536000, immutable`,
 });
 
-/** Sends JSON that was serialized (and its ETag computed) ahead of time. */
-export function sendRendered(c: Ctx, { text, etag }: { text: string; etag: string }, type = 'application/json'): Response {
-  const headers = metadataCacheHeaders(c, etag);
-  if (ifNoneMatch(c, etag)) return c.body(null, 304, headers);
-  return c.body(text, 200, { ...headers, 'Content-Type': `${type}; charset=utf-8` });
+/**
+ * Sends JSON that was serialized (and its ETag computed) ahead of time: 304 on a matching
+ * If-None-Match, else its bytes in the encoding the client accepts, precompressed once per revision.
+ */
+export function sendRendered(c: Ctx, r: { text: string; etag: string }, type = 'application/json'): Promise<Response> {
+  return sendRenderedBytes(c, r, `${type}; charset=utf-8`, metadataCacheHeaders(c, r.etag));
 }
 
-export function ifNoneMatch(c: Ctx, etag: string): boolean {
-  const header = c.req.header('if-none-match');
-  if (!header) return false;
-  return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
-}
+export const ifNoneMatch = (c: Ctx, etag: string): boolean => matchesEtag(c.req.header('if-none-match'), etag);
 
 /**
  * The request body as JSON, or a 4xx that says what was expected: 413 past `maxBytes` (64 KiB

@@ -37,7 +37,8 @@ export async function serveTarball(c: Ctx) {
     registry.downloads.count(packageId);
     registry.metrics.download(nameParam(c), isPrivate);
   }
-  return c.body(blob.stream(), 200, {
+  // From the read cache the bytes are at hand: one write, no stream machinery.
+  return c.body(blob.bytes ?? blob.stream(), 200, {
     ...headers,
     'Content-Type': 'application/octet-stream',
     'Content-Length': String(blob.size),

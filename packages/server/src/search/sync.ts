@@ -7,8 +7,7 @@ import type { SearchHit } from './search-index.js';
 import { SearchIndex } from './search-index.js';
 import { backfillSearchDocuments, countStoredDocuments, loadStoredDocuments, refreshStoredDownloads } from './store.js';
 
-/** What a change notification carries: a package id, or a signal that download counts moved. */
-export type ChangeNotice = { package: number } | { downloads: true };
+import type { ChangeNotice } from '../cache/notices.js';
 
 type SearchOpts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
 type Suggestion = { type: 'package' | 'generator'; value: string; package: string };
@@ -120,6 +119,8 @@ export class SearchSync {
       });
       return;
     }
+    // Other notices are for the caches (cache/notices.ts).
+    if (!('package' in notice)) return;
     void this.refresh([notice.package]);
   }
 

@@ -4,6 +4,8 @@ import { sha512HexOfIntegrity } from '@unjucks/core';
 export interface StoredBlob {
   size: number;
   stream(): ReadableStream<Uint8Array>;
+  /** Set when the bytes are already in memory (the read cache): sent as they are, no stream. */
+  bytes?: Uint8Array<ArrayBuffer>;
 }
 
 /**
@@ -43,6 +45,7 @@ export const blobKeyFor = (sha512hex: string): string => {
 /** A blob held in memory. */
 export const bytesBlob = (bytes: Uint8Array): StoredBlob => ({
   size: bytes.byteLength,
+  ...(bytes.buffer instanceof ArrayBuffer ? { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) } : {}),
   stream: () =>
     new ReadableStream({
       start(c) {

@@ -1,0 +1,99 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../db/database.js';
+import { orgMembers, orgs, tokens, users } from '../db/schema.js';
+import { pickEncoding } from './encoded.js';
+import { ChangeFeed } from './feed.js';
+import { ReplicaCaches } from './replica-caches.js';
+import { TrustedMap } from './trusted-map.js';
+
+describe('pickEncoding', () => {
+  it('prefers brotli, then gzip, and honours q=0', () => {
+    expect(pickEncoding(undefined)).toBe('identity');
+    expect(pickEncoding('gzip, deflate, br')).toBe('br');
+    expect(pickEncoding('gzip, deflate')).toBe('gzip');
+    expect(pickEncoding('br;q=0, gzip')).toBe('gzip');
+    expect(pickEncoding('gzip;q=0')).toBe('identity');
+    expect(pickEncoding('*')).toBe('gzip');
+    expect(pickEncoding('identity')).toBe('identity');
+  });
+});
+
+// The embedded database: notifications are heard in-process, from the same triggers Postgres runs.
+describe('caches told by the change feed (PGlite)', () => {
+  let dir: string;
+  let database: Database;
+  let feed: ChangeFeed;
+  let caches: ReplicaCaches;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cache-feed-'));
+    database = await openDatabase({ databaseUrl: null, dataDir: dir, holder: 'test' });
+    await database.migrate();
+    feed = await new ChangeFeed().open(database);
+    caches = new ReplicaCaches(feed);
+  });
+  afterAll(async () => {
+    await feed.close();
+    await database.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const counted = () => {
+    let loads = 0;
+    return { load: async () => ++loads, loads: () => loads };
+  };
+
+  it('serves an entry while live, and loads again once a notice may concern it', async () => {
+    const map = new TrustedMap<string, number>(feed, 10);
+    const c = counted();
+    expect(feed.live).toBe(true);
+    await map.fetch('k', c.load);
+    await map.fetch('k', c.load);
+    expect(c.loads()).toBe(1);
+    feed.flush();
+    await map.fetch('k', c.load);
+    expect(c.loads()).toBe(2);
+  });
+
+  it('keeps nothing loaded while a notice arrived, nor while the feed is not live', async () => {
+    const map = new TrustedMap<string, number>(feed, 10);
+    const c = counted();
+    await map.fetch('k', async () => {
+      feed.flush(); // a notice during the load
+      return c.load();
+    });
+    await map.fetch('k', c.load);
+    expect(c.loads()).toBe(2);
+    const off = new TrustedMap<string, number>(ChangeFeed.off(), 10);
+    await off.fetch('k', c.load);
+    await off.fetch('k', c.load);
+    expect(c.loads()).toBe(4);
+  });
+
+  it('drops a token row when the row is revoked, and rights when a membership changes, in-process', async () => {
+    const [u] = await database.db.insert(users).values({ name: 'feed-user' }).returning({ id: users.id });
+    await database.db.insert(tokens).values({ jti: 'jti-1', userId: u!.id, actions: ['read'], expiresAt: new Date(Date.now() + 3600_000) });
+    const c = counted();
+    await caches.tokens.fetch('jti-1', async () => (c.load(), undefined));
+    await caches.tokens.fetch('jti-1', async () => (c.load(), undefined));
+    expect(c.loads()).toBe(1);
+    await database.db.update(tokens).set({ revokedAt: sql`now()` }).where(eq(tokens.jti, 'jti-1'));
+    await feed.barrier(database.db);
+    await caches.tokens.fetch('jti-1', async () => (c.load(), undefined));
+    expect(c.loads()).toBe(2);
+    // last_used_at is bookkeeping: writing it tells nobody.
+    await database.db.update(tokens).set({ lastUsedAt: sql`now()` }).where(eq(tokens.jti, 'jti-1'));
+    await feed.barrier(database.db);
+    await caches.tokens.fetch('jti-1', async () => (c.load(), undefined));
+    expect(c.loads()).toBe(2);
+
+    const flushes = feed.flushes;
+    const [o] = await database.db.insert(orgs).values({ name: 'feedco' }).returning({ id: orgs.id });
+    await database.db.insert(orgMembers).values({ orgId: o!.id, userId: u!.id, role: 'reader' });
+    await feed.barrier(database.db);
+    expect(feed.flushes).toBeGreaterThan(flushes);
+  });
+});

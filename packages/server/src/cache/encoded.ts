@@ -1,0 +1,60 @@
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+
+export type Encoding = 'br' | 'gzip' | 'identity';
+
+/** Smaller than this, compressing costs more than the bytes it saves. */
+const MIN_COMPRESS_BYTES = 1024;
+
+/** A rendered document's bytes in each encoding, built once (on first demand) per revision. */
+type Bytes = Uint8Array<ArrayBuffer>;
+
+interface Encoded {
+  identity: Bytes;
+  gzip?: Promise<Bytes>;
+  br?: Promise<Bytes>;
+}
+
+const byRendering = new WeakMap<{ text: string }, Encoded>();
+
+/**
+ * The encoding to send for an Accept-Encoding header: brotli, then gzip, when the client takes
+ * them (a q=0 refuses one), else the bytes as they are.
+ */
+export function pickEncoding(header: string | undefined): Encoding {
+  if (!header) return 'identity';
+  let br = false;
+  let gz = false;
+  for (const part of header.split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const refused = params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
+    if (name === 'br') br = !refused;
+    else if (name === 'gzip' || name === 'x-gzip') gz = !refused;
+    else if (name === '*' && !refused) gz = true;
+  }
+  return br ? 'br' : gz ? 'gzip' : 'identity';
+}
+
+/**
+ * The bytes of `rendered` in `encoding` and the encoding they really are in (small documents go as
+ * they are). Keyed by the rendering object, which lives as long as its snapshot's revision, so the
+ * copies go with it.
+ */
+export async function encodedBytes(rendered: { text: string }, encoding: Encoding): Promise<{ bytes: Bytes; encoding: Encoding }> {
+  let e = byRendering.get(rendered);
+  if (!e) {
+    e = { identity: new TextEncoder().encode(rendered.text) };
+    byRendering.set(rendered, e);
+  }
+  if (encoding === 'identity' || e.identity.byteLength < MIN_COMPRESS_BYTES) return { bytes: e.identity, encoding: 'identity' };
+  const source = e.identity;
+  // Off the event loop (zlib's thread pool); concurrent first readers share one compression.
+  const bytes =
+    encoding === 'gzip'
+      ? await (e.gzip ??= gzipAsync(source, { level: 6 }).then((b) => new Uint8Array(b)))
+      : await (e.br ??= brotliAsync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: source.byteLength } }).then((b) => new Uint8Array(b)));
+  return { bytes, encoding };
+}
