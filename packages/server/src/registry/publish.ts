@@ -24,11 +24,14 @@ import { unresolvedDependencies } from './dependency-check.js';
 import { assertTokenAllows, authorize, requireActor } from '../access/rights.js';
 import { claimScope } from '../access/orgs.js';
 import { grants } from '../db/schema.js';
+import { PhaseTimer } from './phase-timer.js';
 
 export interface PublishOutcome {
   /** 201 for a new version, 200 for an identical retry of a live one. */
   status: 200 | 201;
   result: PublishResult;
+  /** Where the time went, as a `Server-Timing` header value (read, validate, checks, blob, tx, ...). */
+  timing: string;
 }
 
 class VersionTaken extends Error {}
@@ -66,6 +69,7 @@ export async function publish(
     provenance?: Uint8Array;
   } = {},
 ): Promise<PublishOutcome> {
+  const timer = new PhaseTimer();
   const publisher = requireActor(actor, 'publishing');
   if (opts.tag !== undefined) {
     const problem = tagProblem(opts.tag);
@@ -74,11 +78,13 @@ export async function publish(
   // A token that can never publish is refused before the upload is read.
   if (!publisher.actions.includes('publish:new')) assertTokenAllows(publisher, 'publish:update', null);
   const archive = await readArchive(body, ctx.limits, 'collect');
+  timer.mark('read');
   let report = validateFiles(archive.files, {
     rejected: archive.rejected,
     supportedUnjucks: ctx.validation.supportedUnjucks ?? undefined,
     refuseCapabilities: ctx.validation.refuseCapabilities,
   });
+  timer.mark('validate');
   // Without a valid manifest there is no name to check permissions against: refuse now.
   const manifestFile = archive.files.find((f) => f.path === 'package.json');
   if (!manifestFile || report.findings.some((f) => UNUSABLE_MANIFEST.has(f.rule))) refuse(ctx, report);
@@ -96,7 +102,8 @@ export async function publish(
     const retry = await identicalRetry(ctx.db, existing.id, archive, manifest);
     if (retry) {
       ctx.metrics.publishes.inc({ result: 'retry' });
-      return retry;
+      timer.mark('checks');
+      return { ...retry, timing: timer.header() };
     }
   } else {
     const similar = await ctx.db
@@ -108,6 +115,7 @@ export async function publish(
   }
   for (const message of await unresolvedDependencies(ctx.db, publisher, manifest)) report = appendFinding(report, 'manifest/dependency-unresolved', message, { file: 'package.json' });
   if (!report.ok) refuse(ctx, report);
+  timer.mark('checks');
 
   const blobKey = blobKeyFor(archive.sha512hex);
   await ctx.store.put(blobKey, archive.tarball);
@@ -116,6 +124,7 @@ export async function publish(
     provenanceBlobKey = blobKeyFor(createHash('sha512').update(opts.provenance).digest('hex'));
     await ctx.store.put(provenanceBlobKey, Buffer.from(opts.provenance));
   }
+  timer.mark('blob');
 
   let tags: Record<string, string>;
   let packageId = 0;
@@ -166,7 +175,7 @@ export async function publish(
           .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version: manifest.version, updatedAt: sql`now()` } });
         current[setTag] = manifest.version;
       }
-      await touchPackage(tx as unknown as Db, row!.id);
+      await timer.time('tx-touch', () => touchPackage(tx as unknown as Db, row!.id));
       packageId = row!.id;
       return current;
     });
@@ -175,12 +184,14 @@ export async function publish(
     // Lost a race: someone else published this version between our check and our insert.
     const [row] = await ctx.db.select().from(packages).where(eq(packages.name, name));
     const retry = row && (await identicalRetry(ctx.db, row.id, archive, manifest));
-    if (retry) return retry;
+    if (retry) return { ...retry, timing: timer.header() };
     throw e;
   }
+  timer.mark('tx');
   await ctx.afterChange(packageId);
+  timer.mark('after-change');
   ctx.metrics.publishes.inc({ result: 'created' });
-  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags } };
+  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags }, timing: timer.header() };
 }
 
 const summary = (archive: ReadArchive, manifest: Manifest, report: ValidationReport | null) => ({
@@ -200,7 +211,7 @@ const summary = (archive: ReadArchive, manifest: Manifest, report: ValidationRep
  * 200 with nothing changed; other bytes, or a number that was removed, are a 409. Null when the
  * version does not exist yet.
  */
-async function identicalRetry(db: Db, packageId: number, archive: ReadArchive, manifest: Manifest): Promise<PublishOutcome | null> {
+async function identicalRetry(db: Db, packageId: number, archive: ReadArchive, manifest: Manifest): Promise<Omit<PublishOutcome, 'timing'> | null> {
   const { name, version } = manifest;
   const [row] = await db
     .select({ integrity: versions.integrity, removedAt: versions.removedAt, report: versions.report })
