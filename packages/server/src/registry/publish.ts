@@ -13,7 +13,8 @@ import {
   type ReadArchive,
   type ValidationReport,
 } from '@unjucks/core';
-import { appendFinding, validateFiles } from '@unjucks/validate';
+import { appendFinding } from '@unjucks/validate';
+import { validateOffThread } from '../validate-pool/index.js';
 import type { Actor } from '../auth/tokens.js';
 import { pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/database.js';
 import { distTags, packages, versions } from '../db/schema.js';
@@ -79,11 +80,12 @@ export async function publish(
   if (!publisher.actions.includes('publish:new')) assertTokenAllows(publisher, 'publish:update', null);
   const archive = await readArchive(body, ctx.limits, 'collect');
   timer.mark('read');
-  let report = validateFiles(archive.files, {
-    rejected: archive.rejected,
-    supportedUnjucks: ctx.validation.supportedUnjucks ?? undefined,
-    refuseCapabilities: ctx.validation.refuseCapabilities,
-  });
+  // In a worker thread (VALIDATE_THREADS): reads on this replica go on meanwhile.
+  let report = await validateOffThread(
+    archive.files,
+    { rejected: archive.rejected, supportedUnjucks: ctx.validation.supportedUnjucks ?? undefined, refuseCapabilities: ctx.validation.refuseCapabilities },
+    ctx.validation.threads ?? 0,
+  );
   timer.mark('validate');
   // Without a valid manifest there is no name to check permissions against: refuse now.
   const manifestFile = archive.files.find((f) => f.path === 'package.json');
