@@ -66,7 +66,7 @@ describe('validation in worker threads', () => {
       const inlineMs = performance.now() - t0;
 
       let done = false;
-      const publishing = h.request('POST', '/api/v1/packages', { token, body: tgz }).finally(() => (done = true));
+      const publishing = Promise.resolve(h.request('POST', '/api/v1/packages', { token, body: tgz })).finally(() => (done = true));
       const healthMs: number[] = [];
       while (!done) {
         const s = performance.now();
