@@ -49,6 +49,12 @@ function request(method, url, body, headers = {}) {
     req.end(body);
   });
 }
+// CPU seconds (user + system) of the whole server process, and of its main thread (the event loop):
+// steadier than wall time on a shared machine, and the main thread's share is what reads wait for.
+const cpu = (pid) => {
+  const ticks = (path) => readFileSync(path, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((n, x) => n + Number(x), 0) / 100;
+  return { process: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) };
+};
 const pct = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((q / 100) * (s.length - 1)))];
@@ -92,6 +98,7 @@ try {
     const r = await publishOne();
     if (r.status !== 201) throw new Error(`warm-up publish answered ${r.status}`);
   }
+  const cpu0 = cpu(proc.pid);
   const times = [];
   const phases = {};
   for (let i = 0; i < VERSIONS; i++) {
@@ -103,6 +110,9 @@ try {
       if (m) (phases[m[1]] ??= []).push(Number(m[2]));
     }
   }
+  const cpu1 = cpu(proc.pid);
+  const perPublish = (k) => (((cpu1[k] - cpu0[k]) * 1000) / VERSIONS).toFixed(1);
+  console.log(`server CPU per publish: ${perPublish('process')} ms in all threads, ${perPublish('main')} ms on the event loop (10 ms clock ticks, over ${VERSIONS} publishes)`);
   console.log(`idle publish of ${NAME} (${files.length} files), ${VERSIONS} versions: p50 ${f1(pct(times, 50))} ms, p90 ${f1(pct(times, 90))} ms (time to response on loopback)`);
   if (Object.keys(phases).length) console.table(Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, { 'p50 (ms)': f1(pct(v, 50)), 'p90 (ms)': f1(pct(v, 90)) }])));
 
