@@ -6,7 +6,7 @@
 //     the median of each phase of its Server-Timing header. Target: p50 <= 25 ms.
 //  2. reads under publishes: metadata GETs at c=8 for READ_SECONDS (default 8) alone, then the same
 //     with one client publishing back to back; reports read p50/p99 both ways. Target: <= +20 %.
-//   pnpm bench:publish      (BENCH_DATABASE_URL defaults to the local Postgres; FIXTURES_DIR to a
+//   pnpm bench:publish      (SERVER_NODE_ARGS for node flags of the server; BENCH_DATABASE_URL defaults to the local Postgres; FIXTURES_DIR to a
 //                            private copy made with the shared generator)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -69,7 +69,8 @@ dbUrl.pathname = `/${dbName}`;
 const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-publish-'));
 let proc;
 try {
-  proc = spawn(process.execPath, [SERVER_BIN, 'start'], {
+  // SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server.
+  proc = spawn(process.execPath, [...(process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), SERVER_BIN, 'start'], {
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, DATABASE_URL: dbUrl.toString(), SIGNING_KEY_SECRET: 'publish-bench-signing-key-secret-0123456789abcdef', RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
