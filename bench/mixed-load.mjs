@@ -18,6 +18,8 @@ const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 60), 120);
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 const PACKAGES = 20;
+// BENCH_PUBLISHES=0: the publish share becomes metadata GETs, to see how much publishes slow the reads.
+const PUBLISHES = process.env.BENCH_PUBLISHES !== '0';
 
 const pkg = (name, version) =>
   tarball([
@@ -64,6 +66,7 @@ try {
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      SIGNING_KEY_SECRET: process.env.SIGNING_KEY_SECRET ?? 'mixed-bench-signing-key-secret-0123456789abcdef',
       // One trusted load generator on one address: rate limits would measure themselves.
       RATE_LIMIT_IP_PER_MINUTE: '0',
       RATE_LIMIT_TOKEN_PER_MINUTE: '0',
@@ -114,6 +117,7 @@ try {
         if (roll < 60) (kind = 'metadata GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}`));
         else if (roll < 80) (kind = 'tarball GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}/-/mixed-${p}-1.0.0.tgz`));
         else if (roll < 95) (kind = 'search'), (status = await request('GET', `${base}/api/v1/search?q=${encodeURIComponent(['rest service', 'mixed', 'services templates', 'bench'][i % 4])}`));
+        else if (!PUBLISHES) (kind = 'metadata GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}`));
         else (kind = 'publish'), (status = await request('POST', `${base}/api/v1/packages`, pkg(`mixed-${p}`, `1.${nextVersion++}.0`), auth));
         record(kind, performance.now() - t0, status);
       }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { CAPABILITY_NAMES, DEFAULT_LIMITS, InputError, parseDuration, type CapabilityName, type PackageLimits } from '@unjucks/core';
 import semver from 'semver';
@@ -62,6 +63,8 @@ export interface Config {
     supportedUnjucks: string[] | null;
     /** Capabilities a package may not have here. */
     refuseCapabilities: CapabilityName[];
+    /** VALIDATE_THREADS: worker threads validating publishes; 0 validates on the event loop (unset: 0). */
+    threads?: number;
   };
 }
 
@@ -157,6 +160,8 @@ export function loadConfig(env: Env = process.env): Config {
       supportedUnjucks: listVar(env, 'SUPPORTED_UNJUCKS_VERSIONS', (v) => semver.valid(v) !== null, 'a semver version'),
       refuseCapabilities:
         listVar<CapabilityName>(env, 'REFUSE_CAPABILITIES', (v) => CAPABILITIES.includes(v as CapabilityName), `one of ${CAPABILITIES.join(', ')}`) ?? [],
+      // Unset: leave one core to the event loop, at most four.
+      threads: intVar(env, 'VALIDATE_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1))),
     },
     limits: {
       ...DEFAULT_LIMITS,

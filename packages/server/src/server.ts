@@ -19,6 +19,7 @@ import { attachCaches, ReplicaCaches } from './cache/replica-caches.js';
 import { DownloadCounter } from './search/downloads.js';
 import { SearchSync } from './search/sync.js';
 import { createBlobStore } from './storage/index.js';
+import { validatePool } from './validate-pool/index.js';
 
 export interface RunningRegistry {
   url: string;
@@ -55,6 +56,8 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     const sync = await SearchSync.open(database, { engine: config.searchEngine, maxPackages: config.searchMemoryMaxPackages, cacheEntries: config.searchCacheEntries }, log);
     await sync.start();
     log(sync.kind === 'memory' ? `search index loaded: ${sync.lastBuild.docs} packages in ${sync.lastBuild.ms} ms` : 'search answered by Postgres (SEARCH_ENGINE or SEARCH_MEMORY_MAX_PACKAGES)');
+    // Started now so the first publish does not wait for workers to load the validator.
+    if (config.validation.threads) validatePool(config.validation.threads);
     const downloads = new DownloadCounter(database.db, config.downloadsFlushMs);
     downloads.start();
     // Before the first request: the caches are trusted only while this feed is live.

@@ -14,7 +14,8 @@ import {
   type ReadArchive,
   type ValidationReport,
 } from '@unjucks/core';
-import { appendFinding, validateFiles } from '@unjucks/validate';
+import { appendFinding, type RuleId } from '@unjucks/validate';
+import { validateOffThread } from '../validate-pool/index.js';
 import type { Actor } from '../auth/tokens.js';
 import { pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/database.js';
 import { distTags, packages, versions } from '../db/schema.js';
@@ -28,11 +29,14 @@ import { assertTokenAllows, authorize, requireActor } from '../access/rights.js'
 import { claimScope } from '../access/orgs.js';
 import { grants } from '../db/schema.js';
 import { emitEvent } from '../hooks/emit.js';
+import { PhaseTimer } from './phase-timer.js';
 
 export interface PublishOutcome {
   /** 201 for a new version, 200 for an identical retry of a live one. */
   status: 200 | 201;
   result: PublishResult;
+  /** Where the time went, as a `Server-Timing` header value (read, validate, checks, blob, tx, ...). */
+  timing: string;
 }
 
 class VersionTaken extends Error {}
@@ -69,6 +73,7 @@ export async function publish(
     provenance?: Uint8Array;
   } = {},
 ): Promise<PublishOutcome> {
+  const timer = new PhaseTimer();
   const publisher = requireActor(actor, 'publishing');
   if (opts.tag !== undefined) {
     const problem = tagProblem(opts.tag);
@@ -77,40 +82,37 @@ export async function publish(
   // A token that can never publish is refused before the upload is read.
   if (!publisher.actions.includes('publish:new')) assertTokenAllows(publisher, 'publish:update', null);
   const archive = await readArchive(body, ctx.limits, 'collect');
-  let report = validateFiles(archive.files, {
-    rejected: archive.rejected,
-    supportedUnjucks: ctx.validation.supportedUnjucks ?? undefined,
-    refuseCapabilities: ctx.validation.refuseCapabilities,
-  });
+  timer.mark('read');
+  // In a worker thread (VALIDATE_THREADS): reads on this replica go on meanwhile, and so do this
+  // publish's database checks, which only read and need only the manifest's name. Their outcome is
+  // acted on in the same order as before: an unusable manifest, then `expect`, then permission,
+  // immutability, and the checks' findings.
+  const validating = validateOffThread(
+    archive.files,
+    { rejected: archive.rejected, supportedUnjucks: ctx.validation.supportedUnjucks ?? undefined, refuseCapabilities: ctx.validation.refuseCapabilities },
+    ctx.validation.threads ?? 0,
+  );
+  const early = parsedManifest(archive);
+  const checking = early && settle(checkPublish(ctx, publisher, archive, early));
+  let report = await validating;
+  timer.mark('validate');
   // Without a valid manifest there is no name to check permissions against: refuse now.
   const manifestFile = archive.files.find((f) => f.path === 'package.json');
   if (!manifestFile || report.findings.some((f) => UNUSABLE_MANIFEST.has(f.rule))) refuse(ctx, report);
-  const manifest = JSON.parse(manifestFile.bytes.toString('utf8')) as Manifest;
+  const manifest = early ?? (JSON.parse(manifestFile.bytes.toString('utf8')) as Manifest);
   const { name } = manifest;
   opts.onManifest?.(name, manifest.version);
   opts.expect?.(manifest);
 
-  // Permission first, then immutability, then the rest of validation.
-  const [existing] = await ctx.db.select().from(packages).where(eq(packages.name, name));
-  // npm's rules for new names (and a scope fit to be an org) bind new packages only: existing ones keep their name.
-  if (!existing) assertNewName(name);
-  const { orgMissing } = await authorize(ctx.db, publisher, existing ? 'publish:update' : 'publish:new', name, existing ?? null);
-  if (existing) {
-    const retry = await identicalRetry(ctx.db, existing.id, archive, manifest);
-    if (retry) {
-      ctx.metrics.publishes.inc({ result: 'retry' });
-      return retry;
-    }
-  } else {
-    const similar = await ctx.db
-      .select({ name: packages.name, createdBy: packages.createdBy })
-      .from(packages)
-      .where(and(eq(packages.canonicalName, canonicalName(name)), ne(packages.name, name)));
-    const other = similar.find((p) => p.createdBy !== publisher.userId);
-    if (other) report = appendFinding(report, 'manifest/name-too-similar', `the name ${name} is too similar to the existing package ${other.name}`, { file: 'package.json' });
+  const { existing, orgMissing, retry, findings } = unsettle(await (checking ?? settle(checkPublish(ctx, publisher, archive, manifest))));
+  if (retry) {
+    ctx.metrics.publishes.inc({ result: 'retry' });
+    timer.mark('checks');
+    return { ...retry, timing: timer.header() };
   }
-  for (const message of await unresolvedDependencies(ctx.db, publisher, manifest)) report = appendFinding(report, 'manifest/dependency-unresolved', message, { file: 'package.json' });
+  for (const [rule, message] of findings) report = appendFinding(report, rule, message, { file: 'package.json' });
   if (!report.ok) refuse(ctx, report);
+  timer.mark('checks');
 
   const blobKey = blobKeyFor(archive.sha512hex);
   await ctx.store.put(blobKey, archive.tarball);
@@ -119,6 +121,7 @@ export async function publish(
     provenanceBlobKey = blobKeyFor(createHash('sha512').update(opts.provenance).digest('hex'));
     await ctx.store.put(provenanceBlobKey, Buffer.from(opts.provenance));
   }
+  timer.mark('blob');
 
   let tags: Record<string, string>;
   let packageId = 0;
@@ -180,7 +183,7 @@ export async function publish(
           .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version: manifest.version, updatedAt: sql`now()` } });
         current[setTag] = manifest.version;
       }
-      await touchPackage(tx, row!.id);
+      await timer.time('tx-touch', () => touchPackage(tx, row!.id));
       // In this transaction: a publish that rolls back announces nothing. A staged version is
       // announced as staged (above) and as published only when it goes live (registry/review.ts).
       if (required === 0)
@@ -193,13 +196,59 @@ export async function publish(
     // Lost a race: someone else published this version between our check and our insert.
     const [row] = await ctx.db.select().from(packages).where(eq(packages.name, name));
     const retry = row && (await identicalRetry(ctx.db, row.id, archive, manifest));
-    if (retry) return retry;
+    if (retry) return { ...retry, timing: timer.header() };
     throw e;
   }
+  timer.mark('tx');
   await ctx.afterChange(packageId);
+  timer.mark('after-change');
   ctx.metrics.publishes.inc({ result: 'created' });
   const review = staged > 0 ? { status: 'staged' as const, requiredApprovals: staged } : { status: 'live' as const };
-  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags, ...review } };
+  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags, ...review }, timing: timer.header() };
+}
+
+/** package.json as an object with a name and a version, or null (validation then says what is wrong). */
+function parsedManifest(archive: ReadArchive): Manifest | null {
+  const file = archive.files.find((f) => f.path === 'package.json');
+  try {
+    const m = file && (JSON.parse(file.bytes.toString('utf8')) as Manifest);
+    return m && typeof m === 'object' && typeof m.name === 'string' && typeof m.version === 'string' ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+type Settled<T> = { value: T } | { error: unknown };
+const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.then((value) => ({ value }), (error: unknown) => ({ error }));
+const unsettle = <T>(s: Settled<T>): T => {
+  if ('error' in s) throw s.error;
+  return s.value;
+};
+
+/**
+ * The reads a publish makes before storing anything: permission first (npm's rules for new names
+ * bind new packages only), then immutability (an identical retry, or a 409), then the findings that
+ * need the database (a name too similar to another owner's, unresolved dependencies).
+ */
+async function checkPublish(ctx: RegistryContext, publisher: Actor, archive: ReadArchive, manifest: Manifest) {
+  const { name } = manifest;
+  const [existing] = await ctx.db.select().from(packages).where(eq(packages.name, name));
+  if (!existing) assertNewName(name);
+  const { orgMissing } = await authorize(ctx.db, publisher, existing ? 'publish:update' : 'publish:new', name, existing ?? null);
+  const findings: [RuleId, string][] = [];
+  if (existing) {
+    const retry = await identicalRetry(ctx.db, existing.id, archive, manifest);
+    if (retry) return { existing, orgMissing, retry, findings };
+  } else {
+    const similar = await ctx.db
+      .select({ name: packages.name, createdBy: packages.createdBy })
+      .from(packages)
+      .where(and(eq(packages.canonicalName, canonicalName(name)), ne(packages.name, name)));
+    const other = similar.find((p) => p.createdBy !== publisher.userId);
+    if (other) findings.push(['manifest/name-too-similar', `the name ${name} is too similar to the existing package ${other.name}`]);
+  }
+  for (const message of await unresolvedDependencies(ctx.db, publisher, manifest)) findings.push(['manifest/dependency-unresolved', message]);
+  return { existing, orgMissing, retry: null, findings };
 }
 
 const summary = (archive: ReadArchive, manifest: Manifest, report: ValidationReport | null) => ({
@@ -219,7 +268,7 @@ const summary = (archive: ReadArchive, manifest: Manifest, report: ValidationRep
  * 200 with nothing changed; other bytes, or a number that was removed, are a 409. Null when the
  * version does not exist yet.
  */
-async function identicalRetry(db: Db, packageId: number, archive: ReadArchive, manifest: Manifest): Promise<PublishOutcome | null> {
+async function identicalRetry(db: Db, packageId: number, archive: ReadArchive, manifest: Manifest): Promise<Omit<PublishOutcome, 'timing'> | null> {
   const { name, version } = manifest;
   const [row] = await db
     .select({ integrity: versions.integrity, removedAt: versions.removedAt, report: versions.report, status: versions.status })

@@ -1,0 +1,232 @@
+#!/usr/bin/env node
+// Scale: generates SCALE_PACKAGES packages x SCALE_VERSIONS_PER_PACKAGE versions straight into a
+// fresh Postgres database (INSERT ... SELECT generate_series, search documents and terms included,
+// as the server writes them), starts the registry on it and measures start-up to ready, the
+// replica's RSS, and metadata and search p50/p99 at c=8 for SCALE_SECONDS each. Each size in
+// SCALE_PACKAGES (space-separated) gets its own database, dropped at the end; the last column
+// compares each size with the first. Targets (issue #14): at 100,000 packages / 1,000,000 versions,
+// start-up < 10 s, RSS < 300 MB, metadata and search p99 within 1.5x of the 1,000-package figures.
+//   SCALE_PACKAGES="1000 100000" SCALE_VERSIONS_PER_PACKAGE=10 pnpm bench:scale
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+
+const SIZES = (process.env.SCALE_PACKAGES ?? '1000 100000').split(/[\s,]+/).filter(Boolean).map(Number);
+const PER_PACKAGE = Number(process.env.SCALE_VERSIONS_PER_PACKAGE ?? 10);
+const SECONDS = Math.min(Number(process.env.SCALE_SECONDS ?? 10), 60);
+const CONCURRENCY = 8;
+const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+
+// The words packages are described with; each package draws a few, so queries match a spread of them.
+const WORDS = (
+  'react vue angular svelte solid next nuxt remix astro node express fastify hono nest koa graphql rest grpc ' +
+  'kafka redis postgres mysql mongo sqlite prisma drizzle docker kubernetes helm terraform ansible github gitlab ' +
+  'actions workflow lambda serverless component page layout form table modal hook store service controller ' +
+  'module plugin middleware router schema model migration seed fixture test spec story storybook cypress ' +
+  'playwright jest vitest eslint prettier tailwind bootstrap material chakra antd icon theme i18n auth oauth ' +
+  'jwt session cache queue worker cron logger metrics tracing config env monorepo package library cli tool ' +
+  'script generator template scaffold starter boilerplate api client sdk websocket stream upload email'
+).split(' ');
+const pick = (i, k) => WORDS[(i * [7, 13, 31, 53][k] + k * 17) % WORDS.length];
+
+const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+function get(url, headers = {}) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const req = http.request(url, { agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
+    });
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
+    req.end();
+  });
+}
+const pct = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((q / 100) * (s.length - 1)))];
+};
+const f1 = (x) => x.toFixed(1);
+
+function startServer(dbUrl, dataDir) {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [SERVER_BIN, 'start'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      DATABASE_URL: dbUrl,
+      SIGNING_KEY_SECRET: 'scale-bench-signing-key-secret-0123456789abcdef',
+      RATE_LIMIT_IP_PER_MINUTE: '0',
+      RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the registry did not listen within 180 s:\n${out.slice(-2000)}`)), 180_000);
+    const onData = (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.stdout.off('data', onData);
+      proc.stdout.resume();
+      resolve({ url: m[1], log: out });
+    };
+    proc.stdout.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`the registry exited (${code}) before listening:\n${out.slice(-2000)}`)));
+  });
+  return {
+    proc,
+    ready: ready.then(async ({ url, log }) => {
+      for (;;) {
+        if ((await get(`${url}/ready`)).status === 200) return { url, log, startMs: performance.now() - t0 };
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }),
+    async stop() {
+      if (proc.exitCode !== null) return;
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}
+
+/** Packages, versions, latest tags, search documents and terms, in a handful of statements. */
+async function generate(sql, n, perPackage) {
+  const words = `{${WORDS.join(",")}}`;
+  const w = (k) => `(${'$1'}::text[])[1 + ((i * ${[7, 13, 31, 53][k]} + ${k * 17}) % ${WORDS.length})]`;
+  await sql.unsafe(
+    `insert into packages (name, canonical_name, created_by, revision)
+     select 'scale-' || ${w(0)} || '-' || i, 'scale' || ${w(0)} || i, 1, 1 from generate_series(1, ${n}) i`,
+    [words],
+  );
+  // Per package: i is recovered from the name so the words agree with the package's.
+  await sql.unsafe(
+    `insert into versions (package_id, version, manifest, readme, integrity, shasum, size, file_count, unpacked_size, blob_key, published_by, report)
+     select p.id, '1.0.' || v,
+       jsonb_build_object('name', p.name, 'version', '1.0.' || v, 'description', ${w(1)} || ' ' || ${w(2)} || ' templates for ' || ${w(3)},
+         'keywords', jsonb_build_array(${w(1)}, ${w(2)}), 'license', 'MIT',
+         'unjucks', jsonb_build_object('generators', jsonb_build_object(${w(1)}, jsonb_build_object('description', ${w(1)} || ' generator',
+           'templates', jsonb_build_object('new', jsonb_build_object('description', 'new ' || ${w(2)}, 'variables', jsonb_build_object('properties', jsonb_build_object('name', jsonb_build_object('type', 'string', 'description', 'the name'))))))))),
+       '# ' || p.name || E'\\n\\n' || ${w(3)} || ' ' || ${w(2)} || E' templates.\\n',
+       'sha512-' || md5(p.name || v), md5(p.name || v), 2048, 5, 8192, 'blobs/scale/' || md5(p.name || v), 1,
+       '{"ok":true,"errors":0,"warnings":0,"findings":[],"capabilities":[],"capabilityDetails":[],"quality":80,"templates":[],"validator":"unjucks-validate/1"}'::jsonb
+     from (select id, name, substring(name from '[0-9]+$')::int as i from packages where name like 'scale-%') p
+     cross join generate_series(0, ${perPackage - 1}) v`,
+    [words],
+  );
+  await sql.unsafe(
+    `insert into dist_tags (package_id, tag, version) select id, 'latest', '1.0.${perPackage - 1}' from packages where name like 'scale-%'`,
+  );
+  // What search/store.ts writes for each package, in SQL: the same columns, doc and weighted tsvector.
+  await sql.unsafe(
+    `insert into search_documents (package_id, revision, name, scope, private, deprecated, quality, downloads, keywords, maintainers, capabilities, generators, name_words, doc, tsv)
+     select p.id, p.revision, p.name, null, false, false, 80, 0, array[${w(1)}, ${w(2)}], array['admin'], '{}', array[${w(1)}, ${w(1)} || '/new'],
+       'scale ' || ${w(0)} || ' ' || i,
+       jsonb_build_object('id', p.id, 'name', p.name, 'scope', null, 'version', '1.0.${perPackage - 1}',
+         'description', ${w(1)} || ' ' || ${w(2)} || ' templates for ' || ${w(3)}, 'keywords', jsonb_build_array(${w(1)}, ${w(2)}),
+         'generators', jsonb_build_array(jsonb_build_object('name', ${w(1)}, 'description', ${w(1)} || ' generator',
+           'templates', jsonb_build_array(jsonb_build_object('name', 'new', 'description', 'new ' || ${w(2)}, 'variables', jsonb_build_array(jsonb_build_object('name', 'name', 'description', 'the name')))))),
+         'readme', '# ' || p.name || E'\\n\\n' || ${w(3)} || ' ' || ${w(2)} || E' templates.\\n',
+         'maintainers', jsonb_build_array('admin'), 'publisher', 'admin', 'capabilities', '[]'::jsonb, 'quality', 80,
+         'deprecated', false, 'private', false, 'date', to_jsonb(now())),
+       setweight(to_tsvector('simple', 'scale ' || ${w(0)} || ' ' || i), 'A')
+         || setweight(to_tsvector('simple', ${w(1)} || ' new ' || ${w(1)} || ' ' || ${w(2)}), 'B')
+         || setweight(to_tsvector('simple', ${w(1)} || ' ' || ${w(2)} || ' templates ' || ${w(3)} || ' generator'), 'C')
+         || setweight(to_tsvector('simple', 'name ' || ${w(3)} || ' ' || ${w(2)}), 'D')
+     from (select id, name, revision, substring(name from '[0-9]+$')::int as i from packages where name like 'scale-%') p`,
+    [words],
+  );
+  await sql.unsafe(`insert into search_terms (term) select unnest($1::text[]) union select 'scale' union select 'templates' on conflict do nothing`, [words]);
+  await sql.unsafe('analyze');
+}
+
+async function load(label, n, fn) {
+  const lat = [];
+  let errors = 0;
+  const deadline = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, c) => {
+      for (let i = c; performance.now() < deadline; i += CONCURRENCY) {
+        const r = await fn(i);
+        if (r.status !== 200) errors++;
+        lat.push(r.ms);
+      }
+    }),
+  );
+  return { label, n, requests: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), errors };
+}
+
+async function measure(n) {
+  const dbName = `unjucks_scale_${n}_${Date.now()}`;
+  const admin = postgres(BASE_URL, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`create database ${dbName}`);
+  const dbUrl = new URL(BASE_URL);
+  dbUrl.pathname = `/${dbName}`;
+  const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-scale-'));
+  const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => undefined });
+  let server = null;
+  try {
+    // A first start migrates the database and creates the admin; the rows go in while it is down.
+    server = startServer(dbUrl.toString(), dataDir);
+    await server.ready;
+    await server.stop();
+    const g0 = performance.now();
+    await generate(sql, n, PER_PACKAGE);
+    const generateS = (performance.now() - g0) / 1000;
+    const [{ versions }] = await sql`select count(*)::int as versions from versions`;
+    console.error(`${n} packages, ${versions} versions generated in ${generateS.toFixed(1)} s`);
+
+    server = startServer(dbUrl.toString(), dataDir);
+    const { url, log, startMs } = await server.ready;
+    const engine = /search answered by Postgres/.test(log) ? 'postgres' : 'memory';
+    const token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
+    const auth = { authorization: `Bearer ${token}` };
+    const rssReady = rss(server.proc.pid);
+    const name = (i) => `scale-${pick((i * 7919) % n + 1, 0)}-${((i * 7919) % n) + 1}`;
+    // Abbreviated packuments as npm asks, and the native document, alternately over random packages.
+    const metadata = await load('metadata', n, (i) =>
+      i % 2 ? get(`${url}/${name(i)}`, { ...auth, accept: 'application/vnd.npm.install-v1+json' }) : get(`${url}/api/v1/packages/${name(i)}`, auth),
+    );
+    // At least 1,000 distinct queries (two words each), so the result cache is not what is measured.
+    const query = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + Math.floor(i / WORDS.length)) % WORDS.length]}`;
+    const search = await load('search', n, (i) => get(`${url}/api/v1/search?q=${encodeURIComponent(query(i))}`, auth));
+    return { n, versions, generateS, startMs, engine, rssReady, rssEnd: rss(server.proc.pid), metadata, search };
+  } finally {
+    await server?.stop();
+    await sql.end();
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const results = [];
+try {
+  for (const n of SIZES) results.push(await measure(n));
+} finally {
+  agent.destroy();
+}
+const base = results[0];
+console.table(
+  results.map((r) => ({
+    packages: r.n,
+    versions: r.versions,
+    'generate (s)': f1(r.generateS),
+    'start-up to ready (s)': (r.startMs / 1000).toFixed(2),
+    engine: r.engine,
+    'RSS ready/end (MB)': `${r.rssReady.toFixed(0)}/${r.rssEnd.toFixed(0)}`,
+    'metadata p50/p99 (ms)': `${f1(r.metadata.p50)}/${f1(r.metadata.p99)}`,
+    'search p50/p99 (ms)': `${f1(r.search.p50)}/${f1(r.search.p99)}`,
+    'p99 vs first (metadata, search)': `${(r.metadata.p99 / base.metadata.p99).toFixed(2)}x, ${(r.search.p99 / base.search.p99).toFixed(2)}x`,
+    errors: r.metadata.errors + r.search.errors,
+  })),
+);

@@ -1,0 +1,5 @@
+/**
+ * Entry of a validation worker thread (the server's pool, packages/server/src/validate-pool):
+ * the default export is called with one ValidateTask per package and returns its report.
+ */
+export { runValidateTask as default } from './worker-task.js';

@@ -1,0 +1,87 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { readArchiveBytes } from '@unjucks/core';
+import { validateFiles } from '@unjucks/validate';
+import { closeValidatePools, validateOffThread } from '../packages/server/src/validate-pool/index.js';
+import { CLEAN, HOSTILE } from './fixtures/corpus.js';
+import { createHarness } from './helpers/harness.js';
+import { gzipTar, manifestFor, type RawEntry } from './helpers/packages.js';
+
+afterAll(() => closeValidatePools());
+
+const read = (entries: RawEntry[]) => readArchiveBytes(gzipTar(entries), {}, 'collect');
+
+/** A package whose validation takes a while: 250 templates with loops, filters and frontmatter. */
+function slowPackage(name: string, version: string): RawEntry[] {
+  const templates = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`t${i}`, { description: `t${i}`, variables: { properties: { name: { type: 'string', description: 'n' } } } }]));
+  const body = (i: number) =>
+    `---\nto: "src/{{ name | kebabCase }}/part${i}/{{ name | pascalCase }}.tsx"\n---\n` +
+    `{% for prop in props %}import { {{ prop.type | pascalCase }} } from './{{ prop.type }}';\n{% endfor %}\n` +
+    `export function {{ name | pascalCase }}() { {% if withState %}return {{ initial | dump }};{% endif %} }\n` +
+    '// padding line to make the file a realistic size\n'.repeat(60);
+  return [
+    { path: 'package/package.json', content: JSON.stringify(manifestFor(name, version, { unjucks: { generators: { component: { description: 'c', templates } } } })) },
+    { path: 'package/README.md', content: '# slow\n' },
+    ...Array.from({ length: 250 }, (_, i) => ({ path: `package/_templates/component/t${i % 25}/file${i}.njk`, content: body(i) })),
+  ];
+}
+
+describe('validation in worker threads', () => {
+  it('gives the same report as validating on the event loop, for every corpus fixture', async () => {
+    for (const f of [...HOSTILE, ...CLEAN.map((c) => ({ ...c, refuse: undefined }))]) {
+      const archive = await read(f.entries);
+      const options = { rejected: archive.rejected, refuseCapabilities: f.refuse ?? [] };
+      expect(await validateOffThread(archive.files, options, 1), f.label).toEqual(validateFiles(archive.files, options));
+    }
+  });
+
+  it('leaves the event loop free while a slow package is validated, and stops at the same time budget', async () => {
+    const archive = await read(slowPackage('slow-pool', '1.0.0'));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const inline = await validateOffThread(archive.files, {}, 0);
+      // On the event loop no timer can fire until the validation is over.
+      expect(ticks).toBe(0);
+      const pooled = await validateOffThread(archive.files, {}, 1);
+      expect(ticks).toBeGreaterThan(2);
+      expect(pooled).toEqual(inline);
+    } finally {
+      clearInterval(timer);
+    }
+    const overBudget = await validateOffThread(archive.files, { timeBudgetMs: -1 }, 1);
+    expect(overBudget).toEqual(validateFiles(archive.files, { timeBudgetMs: -1 }));
+    expect(overBudget.findings.map((f) => f.rule)).toContain('report/time-budget');
+  });
+
+  it('answers GET /health while a publish is being validated', async () => {
+    const h = await createHarness();
+    try {
+      expect(h.registry.validation.threads).toBeGreaterThan(0);
+      const token = await h.token('pool-publisher', ['publish:new', 'publish:update']);
+      const tgz = gzipTar(slowPackage('slow-pool-publish', '1.0.0'));
+      // How long the slowest step of this publish holds the event loop when validating inline.
+      const archive = await readArchiveBytes(tgz, {}, 'collect');
+      const t0 = performance.now();
+      validateFiles(archive.files, {});
+      const inlineMs = performance.now() - t0;
+
+      let done = false;
+      const publishing = Promise.resolve(h.request('POST', '/api/v1/packages', { token, body: tgz })).finally(() => (done = true));
+      const healthMs: number[] = [];
+      while (!done) {
+        const s = performance.now();
+        expect((await h.request('GET', '/health')).status).toBe(200);
+        healthMs.push(performance.now() - s);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const res = await publishing;
+      expect(res.status).toBe(201);
+      expect(res.headers.get('server-timing')).toMatch(/validate;dur=[\d.]+.*total;dur=/);
+      // Inline, one /health would wait out the whole validation; from the pool none waits for it.
+      expect(healthMs.length).toBeGreaterThan(1);
+      expect(Math.max(...healthMs)).toBeLessThan(inlineMs / 2);
+    } finally {
+      await h.close();
+    }
+  });
+});
