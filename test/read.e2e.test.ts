@@ -61,7 +61,7 @@ describe.each(BACKENDS)('reads on $label', (backend) => {
     // The native read and npm's packument share one cache rule (they differed: no Vary here).
     const npm = await fetch(`${server.url}/@acme%2freact-gen`);
     for (const h of ['cache-control', 'vary']) expect(first.headers.get(h), h).toBe(npm.headers.get(h));
-    expect(first.headers.get('vary')).toBe('Accept, Authorization');
+    expect(first.headers.get('vary')).toBe('Accept, Authorization, Accept-Encoding');
     const again = await get('/packages/@acme/react-gen', { 'if-none-match': etag });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
