@@ -22,7 +22,18 @@ describe('workflowMatches', () => {
     ['workflows/release.yml', GH],
     ['release.yml', ''],
     ['.gitlab-ci.yml@refs/heads/main', GL],
+    // Another workflow on a branch named to end like the trusted one (red team, issue 17).
+    ['release.yml@refs/heads/main', 'acme/app/.github/workflows/evil.yml@refs/heads/x/release.yml@refs/heads/main'],
+    ['release.yml', 'acme/app/.github/workflows/evil.yml@refs/heads/x/release.yml@refs/heads/main'],
+    // A workflow file whose name starts like the trusted one.
+    ['release.yml', 'acme/app/.github/workflows/release.yml@x.yml@refs/heads/main'],
+    ['release.yml', 'acme/app/.github/workflows/release.yml@x.yml'],
   ])('%s does not match %s', (configured, claim) => expect(workflowMatches(configured, claim)).toBe(false));
+
+  it('still matches the trusted workflow on a branch whose name holds an "@"', () => {
+    expect(workflowMatches('release.yml', 'acme/app/.github/workflows/release.yml@refs/heads/me@feature')).toBe(true);
+    expect(workflowMatches('release.yml@refs/heads/me@feature', 'acme/app/.github/workflows/release.yml@refs/heads/me@feature')).toBe(true);
+  });
 });
 
 describe('parseTrustedPublisher', () => {

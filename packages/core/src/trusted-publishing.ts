@@ -52,7 +52,13 @@ export function parseTrustedPublisher(body: Partial<Record<keyof TrustedPublishe
  * matched separately, so the file name alone is as precise as the whole path.
  */
 export function workflowMatches(configured: string, claim: string): boolean {
-  const at = claim.lastIndexOf('@');
+  // The ref starts at "@refs/" (both CIs write refs so). Branch names may hold "@" and even
+  // "@refs/": splitting at the last "@" let a branch named "x/release.yml@refs/heads/main" pass
+  // any workflow off as release.yml on main. A claim with two "@refs/" (a branch or a GitLab
+  // config folder naming one), or with an "@" but no "@refs/", cannot be split without
+  // guessing, so only the whole claim matches it.
+  const at = claim.indexOf('@refs/');
+  if (at !== -1 ? claim.indexOf('@refs/', at + 1) !== -1 : claim.includes('@')) return configured === claim;
   const path = at === -1 ? claim : claim.slice(0, at);
   const ref = at === -1 ? null : claim.slice(at + 1);
   const file = path.slice(path.lastIndexOf('/') + 1);

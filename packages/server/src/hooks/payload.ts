@@ -25,10 +25,17 @@ export function eventBody(e: EventRow, sub: Pick<SubscriptionRow, 'id'>, deliver
   };
 }
 
+/**
+ * Slack reads `<...>` in message text as a control sequence (`<!channel>` notifies everyone,
+ * `<https://x|text>` shows text for a link elsewhere) and asks for &, < and > escaped. A
+ * deprecation message or a rejection reason is anyone-with-a-role's text: it is shown, not obeyed.
+ */
+export const slackText = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
 /** The body and headers of one delivery, in the subscription's format, signed with its secret. */
 export function renderDelivery(e: EventRow, sub: Pick<SubscriptionRow, 'id' | 'format'>, deliveryId: number, secret: string, now = Date.now()) {
   const event = eventBody(e, sub, deliveryId);
-  const body = JSON.stringify(sub.format === 'slack' ? { text: describeEvent(event) } : event);
+  const body = JSON.stringify(sub.format === 'slack' ? { text: slackText(describeEvent(event)) } : event);
   const headers = {
     [HOOK_HEADERS.signature]: signatureHeader(secret, body, Math.floor(now / 1000)),
     [HOOK_HEADERS.event]: event.type,

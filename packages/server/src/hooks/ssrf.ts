@@ -40,8 +40,16 @@ export function addressProblem(address: string): string | null {
     return `${address} is not an IP address`;
   }
   const range = parsed.range();
-  if (range === 'unicast') return null;
-  return `${address} is a ${range} address`;
+  if (range !== 'unicast') return `${address} is a ${range} address`;
+  // ::a.b.c.d (IPv4-compatible, RFC 4291 deprecated it) carries an IPv4 address too, and
+  // ipaddr.js files it under unicast: ::7f00:1 is 127.0.0.1, ::a9fe:a9fe the metadata service.
+  const compatible =
+    parsed.kind() === 'ipv6' &&
+    parsed
+      .toByteArray()
+      .slice(0, 12)
+      .every((b) => b === 0);
+  return compatible ? `${address} is an IPv4-compatible address` : null;
 }
 
 /**

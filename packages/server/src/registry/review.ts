@@ -67,6 +67,10 @@ export async function decide(
 ): Promise<ReviewStateResponse> {
   const pkg = await findPackage(ctx.db, name);
   const { actor: a } = await authorize(ctx.db, actor, 'publish:update', name, pkg);
+  // A trusted publisher's token is a CI job acting as the owner who trusted it: whoever can run
+  // that job (anyone who pushes to the repository) would otherwise be the second pair of eyes.
+  if (a.trustedPublisherId)
+    throw new InputError(`this token (${a.jti}) was minted for a CI job (trusted publisher ${a.trustedPublisherId}) and may publish, not ${decision} releases; a maintainer decides with their own token (unjucks ${decision} ${name}@${version})`, 'forbidden');
   const state = await ctx.db.transaction(async (tx) => {
     const [locked] = await tx.select().from(packages).where(eq(packages.id, pkg.id)).for('update');
     const [row] = await tx

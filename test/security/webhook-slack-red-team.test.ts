@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOKEN_ACTIONS } from '@unjucks/core';
+import { HookWorker } from '../../packages/server/src/hooks/worker.js';
+import { createHarness, type Harness } from '../helpers/harness.js';
+import { packageTarball } from '../helpers/packages.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+
+/**
+ * Red-team review of webhooks (issue 17): a `format: slack` hook posts text that people with a
+ * role on the package wrote (a deprecation message, a rejection reason). Slack obeys `<!channel>`
+ * and `<url|label>` in message text, so that text must arrive escaped, shown and not obeyed.
+ */
+describe('slack deliveries carry text, not Slack commands', () => {
+  let h: Harness;
+  let owner: string;
+  let maintainer: string;
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    h = await createHarness();
+    // Loopback is where the test's receiver listens.
+    h.registry.webhooks = { ...h.registry.webhooks, allowPrivate: true, pollMs: 10_000 };
+    owner = await h.token(
+      'olga',
+      TOKEN_ACTIONS.filter((a) => a !== 'admin'),
+    );
+    maintainer = await h.token(
+      'mick',
+      TOKEN_ACTIONS.filter((a) => a !== 'admin'),
+    );
+    expect((await h.request('POST', '/api/v1/packages', { token: owner, body: packageTarball('slack-pkg', '1.0.0') })).status).toBe(201);
+    expect((await h.request('PUT', '/api/v1/packages/slack-pkg/access/mick', { token: owner, json: { role: 'maintainer' } })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await receiver?.close();
+  });
+
+  it('escapes &, < and > in a deprecation message', async () => {
+    const hook = await h.request('POST', '/api/v1/hooks', {
+      token: owner,
+      json: { package: 'slack-pkg', url: `${receiver.url}/slack`, format: 'slack', events: ['version.deprecated'] },
+    });
+    expect(hook.status).toBe(201);
+    const message = '<!channel> urgent: reinstall from <https://evil.example/x|our mirror> & rotate keys';
+    const dep = await h.request('POST', '/api/v1/packages/slack-pkg/1.0.0/deprecate', { token: maintainer, json: { message } });
+    expect(dep.status).toBe(200);
+    await new HookWorker(h.db, h.registry.keys, h.registry.webhooks, (e) => {
+      throw e;
+    }).tick();
+    expect(receiver.received).toHaveLength(1);
+    const { text } = JSON.parse(receiver.received[0]!.body) as { text: string };
+    expect(text).not.toMatch(/[<>]/);
+    expect(text).toBe('mick deprecated slack-pkg@1.0.0: &lt;!channel&gt; urgent: reinstall from &lt;https://evil.example/x|our mirror&gt; &amp; rotate keys');
+  });
+});
