@@ -50,6 +50,7 @@ describe('creating a hook', () => {
     ['RFC 1918 172.16/12', 'https://172.16.5.5/hook', /private/],
     ['RFC 1918 192.168/16', 'http://192.168.0.10/hook', /private/],
     ['carrier-grade NAT (Alibaba metadata)', 'http://100.100.100.200/', /carrierGradeNat/],
+    ['Azure wireserver (public range, cloud service)', 'http://168.63.129.16/machine', /cloud platform's service address/],
     ['IPv6 loopback', 'http://[::1]:8080/hook', /loopback/],
     ['IPv4-mapped IPv6 loopback', 'http://[::ffff:127.0.0.1]/hook', /loopback/],
     ['IPv4-mapped IPv6 metadata, hex form', 'http://[::ffff:a9fe:a9fe]/', /linkLocal/],

@@ -22,6 +22,8 @@ export interface CheckedTarget {
   family: 4 | 6;
 }
 
+const CLOUD_SERVICE_ADDRESSES = new Set(['168.63.129.16']);
+
 const refused = (message: string) => new InputError(message, 'bad_request');
 
 /**
@@ -41,6 +43,9 @@ export function addressProblem(address: string): string | null {
   }
   const range = parsed.range();
   if (range !== 'unicast') return `${address} is a ${range} address`;
+  // Public unicast by its range, yet a cloud's own service address: Azure's wireserver (instance
+  // metadata and the VM agent's channel) answers every VM on 168.63.129.16.
+  if (parsed.kind() === 'ipv4' && CLOUD_SERVICE_ADDRESSES.has(parsed.toString())) return `${address} is a cloud platform's service address`;
   // ::a.b.c.d (IPv4-compatible, RFC 4291 deprecated it) carries an IPv4 address too, and
   // ipaddr.js files it under unicast: ::7f00:1 is 127.0.0.1, ::a9fe:a9fe the metadata service.
   const compatible =
