@@ -9,6 +9,9 @@ describe('workflowMatches', () => {
     ['release.yml', GH],
     ['release.yml@refs/heads/main', GH],
     ['acme/app/.github/workflows/release.yml', GH],
+    // The path inside the repository, as people copy it from their tree.
+    ['.github/workflows/release.yml', GH],
+    ['.github/workflows/release.yml@refs/heads/main', GH],
     [GH, GH],
     ['.gitlab-ci.yml', GL],
     ['.gitlab-ci.yml@refs/tags/v1.0.0', GL],
@@ -19,7 +22,9 @@ describe('workflowMatches', () => {
     ['release.yml@refs/heads/dev', GH],
     ['release', GH],
     ['elease.yml', GH],
-    ['workflows/release.yml', GH],
+    ['/release.yml', GH],
+    ['.github/workflows/release.yml@refs/heads/dev', GH],
+    ['other/.github/workflows/release.yml', GH],
     ['release.yml', ''],
     ['.gitlab-ci.yml@refs/heads/main', GL],
     // Another workflow on a branch named to end like the trusted one (red team, issue 17).

@@ -61,8 +61,11 @@ export function workflowMatches(configured: string, claim: string): boolean {
   if (at !== -1 ? claim.indexOf('@refs/', at + 1) !== -1 : claim.includes('@')) return configured === claim;
   const path = at === -1 ? claim : claim.slice(0, at);
   const ref = at === -1 ? null : claim.slice(at + 1);
-  const file = path.slice(path.lastIndexOf('/') + 1);
-  const candidates = [claim, path, file];
-  if (ref) candidates.push(`${file}@${ref}`);
-  return candidates.includes(configured);
+  // The configured value names the workflow by whole path segments from the end (release.yml,
+  // .github/workflows/release.yml, or the claim's full path), and pins the ref when it has one.
+  const cAt = configured.indexOf('@refs/');
+  const cPath = cAt === -1 ? configured : configured.slice(0, cAt);
+  const cRef = cAt === -1 ? null : configured.slice(cAt + 1);
+  if (cRef !== null && cRef !== ref) return false;
+  return cPath !== '' && (path === cPath || path.endsWith(`/${cPath}`));
 }
