@@ -106,6 +106,34 @@ describe('trusted publishing under attack', () => {
     expect((await exchange(claims({ workflow_ref: `${REPO}/.github/workflows/release.yml@refs/heads/me@fix` }), 'tp-file')).status).toBe(201);
   });
 
+  it('an issuer whose discovery document sends the registry for keys over plain http elsewhere is not trusted', async () => {
+    // The keys (the right ones) on another origin over http: anyone on the path could swap them.
+    const keys = createServer((_req, res) => res.end(JSON.stringify({ keys: [key.publicJwk] })));
+    await new Promise<void>((r) => keys.listen(0, '127.0.0.1', r));
+    let url = '';
+    const other: Server = createServer((_req, res) => res.end(JSON.stringify({ issuer: url, jwks_uri: `http://127.0.0.1:${(keys.address() as { port: number }).port}/jwks` })));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
+    try {
+      h.registry.oidc!.issuers.push({ issuer: url, name: 'elsewhere', claims: GITHUB_CLAIMS });
+      const id = await json(
+        await h.request('POST', '/api/v1/packages/tp-file/trusted-publishers', {
+          token: t.alice,
+          json: { issuer: url, repository: REPO, repositoryOwnerId: '4242', workflow: 'release.yml' },
+        }),
+      );
+      expect(id.status, JSON.stringify(id.body)).toBe(201);
+      const r = await exchange(claims({ iss: url }), 'tp-file');
+      expect(r.status, JSON.stringify(r.body)).toBe(503);
+      expect(r.body.error).toMatch(/keys must come over https or from the issuer's own origin/);
+      expect(r.body.token).toBeUndefined();
+    } finally {
+      h.registry.oidc!.issuers.pop();
+      await new Promise<void>((r) => other.close(() => r()));
+      await new Promise<void>((r) => keys.close(() => r()));
+    }
+  });
+
   it("a CI job's token can neither approve nor reject a staged release", async () => {
     await trust('@corp/app', 'release.yml');
     expect((await h.request('PUT', '/api/v1/packages/@corp%2Fapp/review-policy', { token: t.alice, json: { requiredApprovals: 1 } })).status).toBe(200);

@@ -32,7 +32,17 @@ async function discover(issuer: string): Promise<Jwks> {
   }
   // A document naming another issuer would let that issuer's keys vouch for this one.
   if (doc.issuer !== issuer || typeof doc.jwks_uri !== 'string') throw new UnavailableError(`the OpenID configuration of ${issuer} names issuer ${JSON.stringify(doc.issuer)} or has no jwks_uri; the registry does not trust it`);
-  return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: DISCOVERY_TIMEOUT_MS });
+  // The keys come over https, or from the issuer's own origin (an operator's http issuer on a test
+  // network): a document must not send the registry to fetch keys over plain http from elsewhere.
+  let jwks: URL;
+  try {
+    jwks = new URL(doc.jwks_uri);
+  } catch {
+    throw new UnavailableError(`the OpenID configuration of ${issuer} has a jwks_uri that is not a URL; the registry does not trust it`);
+  }
+  if (jwks.protocol !== 'https:' && jwks.origin !== new URL(issuer).origin)
+    throw new UnavailableError(`the OpenID configuration of ${issuer} names keys at ${jwks.origin} over ${jwks.protocol.replace(/:$/, '')}; keys must come over https or from the issuer's own origin`);
+  return createRemoteJWKSet(jwks, { timeoutDuration: DISCOVERY_TIMEOUT_MS });
 }
 
 function keySetOf(issuer: string): Promise<Jwks> {
