@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { except } from 'hono/combine';
 import { getPath } from 'hono/utils/url';
 import { authenticate } from './auth/middleware.js';
 import type { RegistryContext } from './registry/context.js';
@@ -29,6 +28,7 @@ import { whoami } from './routes/whoami.js';
 import { packageUnpublish } from './routes/package-unpublish.js';
 import { versionUnpublish } from './routes/version-unpublish.js';
 import { clientIp } from './middleware/client-ip.js';
+import { skipFor } from './middleware/skip-for.js';
 import { NO_PROXY, type TrustProxy } from './client-address.js';
 import { auditList } from './routes/audit-list.js';
 import { authLogin } from './routes/auth-login.js';
@@ -149,16 +149,16 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   // Before anything can refuse: a replica that made a write waits to hear it (cache/read-your-writes.ts).
   app.use('*', readYourWrites);
   // The operational routes answer even when everything else is refused: no rate limit, no authentication.
-  if (opts.limits) app.use('*', except(OPERATIONS, earlyLimits(opts.limits)));
+  if (opts.limits) app.use('*', skipFor(OPERATIONS, earlyLimits(opts.limits)));
   health(app);
   jwks(app);
   openapiJson(app);
   if (opts.readiness) ready(app, opts.readiness);
   if (opts.metrics) metricsRoute(app, opts.metrics, opts.metricsToken ?? null);
-  app.use('*', except(OPERATIONS, authenticate));
+  app.use('*', skipFor(OPERATIONS, authenticate));
   if (opts.limits) app.use('*', tokenLimits(opts.limits));
   // JSON bodies are small; the publish upload streams under its own limits instead.
-  app.use('/api/*', except(PUBLISH_UPLOAD, jsonBodyLimit));
+  app.use('/api/*', skipFor([PUBLISH_UPLOAD], jsonBodyLimit));
   app.use('/-/*', jsonBodyLimit);
 
   packagesPublish(app);
