@@ -12,6 +12,9 @@ const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
  * line when the response is ready: method, route template, status, duration and actor.
  */
 export function requestLog(logger: Logger, metrics?: Metrics): MiddlewareHandler<AppEnv> {
+  // Label children bound once per method, route template and status (a bounded set): prom-client
+  // otherwise hashes a label object on every request.
+  const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   return async (c, next) => {
     const incoming = c.req.header('x-request-id');
     const id = incoming && ID_RE.test(incoming) ? incoming : randomUUID();
@@ -27,8 +30,18 @@ export function requestLog(logger: Logger, metrics?: Metrics): MiddlewareHandler
     // The first handler (not middleware) that matched answered: npm's catch-all routes match too.
     const route = matchedRoutes(c).find((r) => r.method !== 'ALL')?.path ?? routePath(c, -1);
     const seconds = (performance.now() - t0) / 1000;
-    metrics?.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    metrics?.httpDuration.observe({ method: c.req.method, route }, seconds);
+    if (metrics) {
+      const status = c.res.status;
+      const method = c.req.method;
+      const key = `${method} ${status} ${route}`;
+      let child = children.get(key);
+      if (!child) {
+        child = { count: metrics.httpRequests.labels(method, route, String(status)), time: metrics.httpDuration.labels(method, route) };
+        children.set(key, child);
+      }
+      child.count.inc();
+      child.time.observe(seconds);
+    }
     logger.log(c.res.status >= 500 ? 'error' : 'info', 'request', {
       requestId: id,
       method: c.req.method,
