@@ -1,5 +1,6 @@
-import type { Context } from 'hono';
+import type { Ctx } from '../app-env.js';
 import { encodedBytes, pickEncoding } from './encoded.js';
+import { respondWithId } from '../middleware/request-log.js';
 
 /** Whether If-None-Match names this ETag (weak or strong), or is `*`. */
 export function matchesEtag(header: string | undefined, etag: string): boolean {
@@ -12,16 +13,16 @@ export function matchesEtag(header: string | undefined, etag: string): boolean {
  * in the best encoding the client accepts (precompressed once per revision), with their length.
  */
 export async function sendRenderedBytes(
-  c: Context,
+  c: Ctx,
   r: { text: string; etag: string },
   contentType: string,
   headers: Record<string, string>,
 ): Promise<Response> {
   const vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding';
   const base = { ...headers, ETag: r.etag, Vary: vary };
-  if (matchesEtag(c.req.header('if-none-match'), r.etag)) return c.body(null, 304, base);
+  if (matchesEtag(c.req.header('if-none-match'), r.etag)) return respondWithId(c, null, 304, base);
   const { bytes, encoding } = await encodedBytes(r, pickEncoding(c.req.header('accept-encoding')));
-  return c.body(bytes, 200, {
+  return respondWithId(c, bytes, 200, {
     ...base,
     'Content-Type': contentType,
     'Content-Length': String(bytes.byteLength),
