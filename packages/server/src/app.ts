@@ -156,7 +156,8 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   if (opts.readiness) ready(app, opts.readiness);
   if (opts.metrics) metricsRoute(app, opts.metrics, opts.metricsToken ?? null);
   app.use('*', skipFor(OPERATIONS, authenticate));
-  if (opts.limits) app.use('*', tokenLimits(opts.limits));
+  // Off (0) it would only add a layer to every request.
+  if (opts.limits && opts.limits.ratePerMinuteToken > 0) app.use('*', tokenLimits(opts.limits));
   // JSON bodies are small; the publish upload streams under its own limits instead.
   app.use('/api/*', skipFor([PUBLISH_UPLOAD], jsonBodyLimit));
   app.use('/-/*', jsonBodyLimit);
