@@ -21,7 +21,9 @@ export function respondWithId(c: Ctx, body: Uint8Array | ReadableStream | null, 
   const data = body as BodyInit | null;
   const id = c.get('requestId');
   if (id === undefined) return new Response(data, { status, headers });
-  const res = new Response(data, { status, headers: { ...headers, 'X-Request-Id': id } });
+  // The callers build `headers` for this response alone: add to it rather than copy it.
+  headers['X-Request-Id'] = id;
+  const res = new Response(data, { status, headers });
   carriesId.add(res);
   return res;
 }
