@@ -6,6 +6,18 @@ export interface Logger {
   log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
 }
 
+let isoMs = -1;
+let isoText = '';
+/** The time as ISO 8601, made once per millisecond: toISOString costs about half a microsecond, and a busy server logs many lines a millisecond. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
 let stdoutLines: ((line: string) => void) | null = null;
 /** Lines kept before a write is forced within one turn of the event loop. */
 const MAX_PENDING_LINES = 512;
@@ -42,7 +54,7 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
   return {
     log(l, msg, fields = {}) {
       if (ORDER[l] < ORDER[level]) return;
-      write(JSON.stringify({ time: new Date().toISOString(), level: l, msg, ...fields }));
+      write(JSON.stringify({ time: isoNow(), level: l, msg, ...fields }));
     },
   };
 }
