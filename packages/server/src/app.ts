@@ -136,14 +136,15 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   const publishSlots = opts.limits ? publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes) : null;
   // Routes that hash a password attach passwordCheck, which takes this guard.
   const passwordChecks = opts.limits ? passwordChecksPerAddress(opts.limits.passwordChecksPerAddress ?? 2) : null;
-  app.use('*', async (c, next) => {
+  // Not async: the first of every request's frames, kept to one.
+  app.use('*', (c, next) => {
     c.set('registry', registry);
     c.set('publishSlots', publishSlots);
     c.set('passwordChecks', passwordChecks);
     c.set('actor', null);
     c.set('session', null);
     c.set('ip', clientIp(c, opts.trustProxy ?? opts.limits?.trustProxy ?? NO_PROXY));
-    await next();
+    return next();
   });
   app.use('*', requestLog(logger, opts.metrics));
   // Before anything can refuse: a replica that made a write waits to hear it (cache/read-your-writes.ts).
