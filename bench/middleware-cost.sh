@@ -8,6 +8,7 @@
 #   /-/ping                 + early limits, authentication (anonymous), token limits, body limit
 #   /-/ping with a token    + the token check (cached row, cached signature)
 #   packument with a token  + the snapshot, rights and rendered bytes (npm route, then the native one)
+#   tarball with a token    + the blob cache (npm's tarball URL)
 # each at LOG_LEVEL=info (one JSON line per request) and warn. Needs wrk and Postgres at PG.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -61,5 +62,6 @@ for LEVEL in warn info; do
   measure '/-/ping, token' /-/ping "Authorization: Bearer $TOKEN"
   measure 'abbreviated packument, token' /bench-mw "Authorization: Bearer $TOKEN" 'Accept: application/vnd.npm.install-v1+json'
   measure 'native package document, token' /api/v1/packages/bench-mw "Authorization: Bearer $TOKEN"
+  measure 'tarball, token' /bench-mw/-/bench-mw-1.0.9.tgz "Authorization: Bearer $TOKEN"
   stop
 done

@@ -26,6 +26,27 @@ describe.each(BACKENDS)('operability on $label', (backend) => {
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const notFound = await fetch(`${server.api}/packages/nope`);
     expect(notFound.headers.get('x-request-id')).toBeTruthy();
+    // The error body names the same id as the header.
+    expect(((await notFound.json()) as { requestId?: string }).requestId).toBe(notFound.headers.get('x-request-id'));
+  });
+
+  it('echoes X-Request-Id on the cached reads too: documents, their 304s and tarballs, with a token', async () => {
+    expect((await publishRaw(server.api, server.adminToken, packageTarball('echoed-pkg', '1.0.0'))).status).toBe(201);
+    const auth = { authorization: `Bearer ${server.adminToken}` };
+    const urls = [`${server.api}/packages/echoed-pkg`, `${server.url}/echoed-pkg`, `${server.api}/packages/echoed-pkg/-/echoed-pkg-1.0.0.tgz`];
+    for (const [i, url] of urls.entries()) {
+      const first = await fetch(url, { headers: { ...auth, 'x-request-id': `hot-${i}` } });
+      expect(first.status, url).toBe(200);
+      expect(first.headers.get('x-request-id'), url).toBe(`hot-${i}`);
+      const etag = first.headers.get('etag')!;
+      await first.arrayBuffer();
+      const again = await fetch(url, { headers: { ...auth, 'if-none-match': etag, 'x-request-id': `hot-${i}-304` } });
+      expect(again.status, url).toBe(304);
+      expect(again.headers.get('x-request-id'), url).toBe(`hot-${i}-304`);
+      expect(again.headers.get('etag'), url).toBe(etag);
+      const head = await fetch(url, { method: 'HEAD', headers: auth });
+      expect(head.headers.get('x-request-id'), url).toMatch(/^[0-9a-f-]{36}$/);
+    }
   });
 
   it('logs one JSON line per request with route, status, duration and actor, and never a token', async () => {

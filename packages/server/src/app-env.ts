@@ -28,6 +28,8 @@ export interface AppEnv {
     session: WebSession | null;
     /** How errors read: set to 'native' on /api/ (middleware/error-handler.ts); npm's shape otherwise. */
     errorShape?: 'native' | 'npm';
+    /** This request's id (middleware/request-log.ts), echoed as X-Request-Id. */
+    requestId?: string;
   };
 }
 

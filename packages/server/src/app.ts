@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { except } from 'hono/combine';
 import { getPath } from 'hono/utils/url';
 import { authenticate } from './auth/middleware.js';
 import type { RegistryContext } from './registry/context.js';
@@ -29,6 +28,7 @@ import { whoami } from './routes/whoami.js';
 import { packageUnpublish } from './routes/package-unpublish.js';
 import { versionUnpublish } from './routes/version-unpublish.js';
 import { clientIp } from './middleware/client-ip.js';
+import { skipFor } from './middleware/skip-for.js';
 import { NO_PROXY, type TrustProxy } from './client-address.js';
 import { auditList } from './routes/audit-list.js';
 import { authLogin } from './routes/auth-login.js';
@@ -136,29 +136,31 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   const publishSlots = opts.limits ? publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes) : null;
   // Routes that hash a password attach passwordCheck, which takes this guard.
   const passwordChecks = opts.limits ? passwordChecksPerAddress(opts.limits.passwordChecksPerAddress ?? 2) : null;
-  app.use('*', async (c, next) => {
+  // Not async: the first of every request's frames, kept to one.
+  app.use('*', (c, next) => {
     c.set('registry', registry);
     c.set('publishSlots', publishSlots);
     c.set('passwordChecks', passwordChecks);
     c.set('actor', null);
     c.set('session', null);
     c.set('ip', clientIp(c, opts.trustProxy ?? opts.limits?.trustProxy ?? NO_PROXY));
-    await next();
+    return next();
   });
   app.use('*', requestLog(logger, opts.metrics));
   // Before anything can refuse: a replica that made a write waits to hear it (cache/read-your-writes.ts).
   app.use('*', readYourWrites);
   // The operational routes answer even when everything else is refused: no rate limit, no authentication.
-  if (opts.limits) app.use('*', except(OPERATIONS, earlyLimits(opts.limits)));
+  if (opts.limits) app.use('*', skipFor(OPERATIONS, earlyLimits(opts.limits)));
   health(app);
   jwks(app);
   openapiJson(app);
   if (opts.readiness) ready(app, opts.readiness);
   if (opts.metrics) metricsRoute(app, opts.metrics, opts.metricsToken ?? null);
-  app.use('*', except(OPERATIONS, authenticate));
-  if (opts.limits) app.use('*', tokenLimits(opts.limits));
+  app.use('*', skipFor(OPERATIONS, authenticate));
+  // Off (0) it would only add a layer to every request.
+  if (opts.limits && opts.limits.ratePerMinuteToken > 0) app.use('*', tokenLimits(opts.limits));
   // JSON bodies are small; the publish upload streams under its own limits instead.
-  app.use('/api/*', except(PUBLISH_UPLOAD, jsonBodyLimit));
+  app.use('/api/*', skipFor([PUBLISH_UPLOAD], jsonBodyLimit));
   app.use('/-/*', jsonBodyLimit);
 
   packagesPublish(app);

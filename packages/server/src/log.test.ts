@@ -1,6 +1,6 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { describe, expect, it } from 'vitest';
-import { loggableError, logPath } from './log.js';
+import { createLogger, loggableError, logPath } from './log.js';
 
 describe('loggableError', () => {
   it('keeps the SQL of a failed query but never its parameters', () => {
@@ -22,5 +22,28 @@ describe('loggableError', () => {
 
   it('logs paths without their query string, cut to 200 characters', () => {
     expect(logPath('/a'.repeat(500))).toHaveLength(201);
+  });
+});
+
+describe('createLogger', () => {
+  it('stamps each line with the current time in ISO 8601, and keeps the fields in order after time, level and msg', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', (l) => lines.push(l));
+    const before = Date.now();
+    logger.log('info', 'first', { a: 1 });
+    await new Promise((r) => setTimeout(r, 5));
+    logger.log('warn', 'second', { b: 'x' });
+    logger.log('debug', 'dropped');
+    const after = Date.now();
+    expect(lines).toHaveLength(2);
+    const [first, second] = lines.map((l) => JSON.parse(l) as { time: string });
+    expect(Object.keys(first!)).toEqual(['time', 'level', 'msg', 'a']);
+    for (const t of [first!.time, second!.time]) {
+      expect(new Date(t).toISOString()).toBe(t);
+      expect(Date.parse(t)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(t)).toBeLessThanOrEqual(after);
+    }
+    // A later line never carries an earlier millisecond's stamp.
+    expect(Date.parse(second!.time)).toBeGreaterThanOrEqual(Date.parse(first!.time) + 5);
   });
 });

@@ -6,11 +6,55 @@ export interface Logger {
   log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Logger {
+let isoMs = -1;
+let isoText = '';
+/** The time as ISO 8601, made once per millisecond: toISOString costs about half a microsecond, and a busy server logs many lines a millisecond. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
+let stdoutLines: ((line: string) => void) | null = null;
+/** Lines kept before a write is forced within one turn of the event loop. */
+const MAX_PENDING_LINES = 512;
+
+/**
+ * Standard output, one write per turn of the event loop instead of one per line: a line per request
+ * written on its own was a sixth of a cached read's CPU (stdout to a file or pipe writes synchronously).
+ * Lines keep their order; what is pending when the process exits is written then.
+ */
+function batchedStdout(): (line: string) => void {
+  if (stdoutLines) return stdoutLines;
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const chunk = `${pending.join('\n')}\n`;
+    pending = [];
+    process.stdout.write(chunk);
+  };
+  process.on('exit', flush);
+  stdoutLines = (line) => {
+    pending.push(line);
+    if (pending.length >= MAX_PENDING_LINES) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  return stdoutLines;
+}
+
+export function createLogger(level: LogLevel = 'info', write: (line: string) => void = batchedStdout()): Logger {
   return {
     log(l, msg, fields = {}) {
       if (ORDER[l] < ORDER[level]) return;
-      write(JSON.stringify({ time: new Date().toISOString(), level: l, msg, ...fields }));
+      write(JSON.stringify({ time: isoNow(), level: l, msg, ...fields }));
     },
   };
 }

@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../db/database.js';
 import { orgMembers, orgs, tokens, users } from '../db/schema.js';
-import { pickEncoding } from './encoded.js';
+import { encodedBytes, pickEncoding, readyBytes } from './encoded.js';
 import { ChangeFeed } from './feed.js';
 import { ReplicaCaches } from './replica-caches.js';
 import { TrustedMap } from './trusted-map.js';
@@ -19,6 +20,26 @@ describe('pickEncoding', () => {
     expect(pickEncoding('gzip;q=0')).toBe('identity');
     expect(pickEncoding('*')).toBe('gzip');
     expect(pickEncoding('identity')).toBe('identity');
+  });
+
+  it('answers a repeated header as it answered it first, and a different one afresh', () => {
+    for (const [header, want] of [['gzip, br', 'br'], ['gzip, br', 'br'], ['gzip', 'gzip'], ['gzip', 'gzip'], ['br;q=0', 'identity'], ['gzip, br', 'br']] as const)
+      expect(pickEncoding(header), header).toBe(want);
+  });
+});
+
+describe('readyBytes', () => {
+  it('has the identity bytes at once, and a compressed copy only once encodedBytes made it', async () => {
+    const rendered = { text: JSON.stringify({ filler: 'x'.repeat(4000) }) };
+    expect(new TextDecoder().decode(readyBytes(rendered, 'identity')!.bytes)).toBe(rendered.text);
+    expect(readyBytes(rendered, 'gzip')).toBeNull();
+    const made = await encodedBytes(rendered, 'gzip');
+    expect(made.encoding).toBe('gzip');
+    expect(gunzipSync(made.bytes).toString()).toBe(rendered.text);
+    expect(readyBytes(rendered, 'gzip')).toEqual(made);
+    expect(readyBytes(rendered, 'br')).toBeNull();
+    // Too small to be worth compressing: sent as it is, whatever the client takes.
+    expect(readyBytes({ text: '{}' }, 'br')!.encoding).toBe('identity');
   });
 });
 

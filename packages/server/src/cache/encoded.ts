@@ -16,6 +16,8 @@ interface Encoded {
   identity: Bytes;
   gzip?: Promise<Bytes>;
   br?: Promise<Bytes>;
+  /** The compressed copies once made: a hot read takes them without waiting on a settled promise. */
+  done: { gzip?: Bytes; br?: Bytes };
 }
 
 const byRendering = new WeakMap<{ text: string }, Encoded>();
@@ -24,8 +26,19 @@ const byRendering = new WeakMap<{ text: string }, Encoded>();
  * The encoding to send for an Accept-Encoding header: brotli, then gzip, when the client takes
  * them (a q=0 refuses one), else the bytes as they are.
  */
+let lastHeader: string | undefined;
+let lastPick: Encoding = 'identity';
+
 export function pickEncoding(header: string | undefined): Encoding {
   if (!header) return 'identity';
+  // One client sends the same header on every request: parse it once.
+  if (header === lastHeader) return lastPick;
+  lastPick = parseAcceptEncoding(header);
+  lastHeader = header;
+  return lastPick;
+}
+
+function parseAcceptEncoding(header: string): Encoding {
   let br = false;
   let gz = false;
   for (const part of header.split(',')) {
@@ -44,17 +57,31 @@ export function pickEncoding(header: string | undefined): Encoding {
  * copies go with it.
  */
 export async function encodedBytes(rendered: { text: string }, encoding: Encoding): Promise<{ bytes: Bytes; encoding: Encoding }> {
-  let e = byRendering.get(rendered);
-  if (!e) {
-    e = { identity: new TextEncoder().encode(rendered.text) };
-    byRendering.set(rendered, e);
-  }
-  if (encoding === 'identity' || e.identity.byteLength < MIN_COMPRESS_BYTES) return { bytes: e.identity, encoding: 'identity' };
+  const ready = readyBytes(rendered, encoding);
+  if (ready) return ready;
+  const e = encodings(rendered);
   const source = e.identity;
   // Off the event loop (zlib's thread pool); concurrent first readers share one compression.
   const bytes =
     encoding === 'gzip'
-      ? await (e.gzip ??= gzipAsync(source, { level: 6 }).then((b) => new Uint8Array(b)))
-      : await (e.br ??= brotliAsync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: source.byteLength } }).then((b) => new Uint8Array(b)));
+      ? await (e.gzip ??= gzipAsync(source, { level: 6 }).then((b) => (e.done.gzip = new Uint8Array(b))))
+      : await (e.br ??= brotliAsync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: source.byteLength } }).then((b) => (e.done.br = new Uint8Array(b))));
   return { bytes, encoding };
+}
+
+function encodings(rendered: { text: string }): Encoded {
+  let e = byRendering.get(rendered);
+  if (!e) {
+    e = { identity: new TextEncoder().encode(rendered.text), done: {} };
+    byRendering.set(rendered, e);
+  }
+  return e;
+}
+
+/** What encodedBytes would answer, when it is at hand without waiting (null while a copy is being made). */
+export function readyBytes(rendered: { text: string }, encoding: Encoding): { bytes: Bytes; encoding: Encoding } | null {
+  const e = encodings(rendered);
+  if (encoding === 'identity' || e.identity.byteLength < MIN_COMPRESS_BYTES) return { bytes: e.identity, encoding: 'identity' };
+  const bytes = e.done[encoding];
+  return bytes ? { bytes, encoding } : null;
 }

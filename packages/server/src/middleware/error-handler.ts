@@ -10,7 +10,11 @@ import { loggableError, logPath, type Logger } from '../log.js';
  */
 export type ErrorFlavour = 'native' | 'npm';
 
-const requestIdOf = (c: Context) => c.res.headers.get('x-request-id') ?? 'unknown';
+/** Set by the request log before anything can fail (middleware/request-log.ts). */
+const requestIdOf = (c: Context): string => {
+  const id: unknown = c.get('requestId');
+  return typeof id === 'string' ? id : 'unknown';
+};
 
 /** The JSON body and headers for one error code. */
 export function errorBody(c: Context, flavour: ErrorFlavour, code: ErrorCode, message: string, details: Record<string, unknown> = {}) {

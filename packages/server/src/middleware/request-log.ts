@@ -3,32 +3,76 @@ import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes, routePath } from 'hono/route';
 import { logPath, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { AppEnv } from '../app-env.js';
+import type { AppEnv, Ctx } from '../app-env.js';
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Responses that were built with X-Request-Id among their headers (see respondWithId). */
+const carriesId = new WeakSet<Response>();
+
+/**
+ * A response with plain headers and the request id among them, for the hot reads (cache/send.ts).
+ * Through the context (c.header before the handler, then c.body) the headers become a Headers
+ * object, checked and copied entry by entry: a sixth of a cached read's CPU. With a plain object
+ * @hono/node-server writes them straight to the socket.
+ */
+export function respondWithId(c: Ctx, body: Uint8Array | ReadableStream | null, status: number, headers: Record<string, string>): Response {
+  // A Buffer (any Uint8Array) is a body Response takes; DOM's BodyInit only names the ArrayBuffer-backed one.
+  const data = body as BodyInit | null;
+  const id = c.get('requestId');
+  if (id === undefined) return new Response(data, { status, headers });
+  // The callers build `headers` for this response alone: add to it rather than copy it.
+  headers['X-Request-Id'] = id;
+  const res = new Response(data, { status, headers });
+  carriesId.add(res);
+  return res;
+}
+
+/**
+ * Echoes the id on a response built without it. Its headers are set in place; Hono's c.header on a
+ * finished response would rebuild it with a stream body, so that is only the fallback for a
+ * response whose headers cannot change (one passed through from fetch).
+ */
+function addRequestId(c: Ctx, id: string) {
+  try {
+    c.res.headers.set('X-Request-Id', id);
+  } catch {
+    c.header('X-Request-Id', id);
+  }
+}
 
 /**
  * Gives every request an id (the caller's X-Request-Id when it is sane), echoes it, and logs one
  * line when the response is ready: method, route template, status, duration and actor.
  */
 export function requestLog(logger: Logger, metrics?: Metrics): MiddlewareHandler<AppEnv> {
+  // Label children bound once per method, route template and status (a bounded set): prom-client
+  // otherwise hashes a label object on every request.
+  const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   return async (c, next) => {
     const incoming = c.req.header('x-request-id');
     const id = incoming && ID_RE.test(incoming) ? incoming : randomUUID();
-    c.header('X-Request-Id', id);
+    c.set('requestId', id);
     const t0 = performance.now();
     await next();
-    // Responses built through the context carry the id already; only one built elsewhere (a limit's
-    // early answer) lacks it. Setting a header on a finished response makes Hono rebuild it as a full
-    // Response with a stream body, which cost more than the rest of a cached read: do it only then.
-    if (!c.res.headers.has('x-request-id')) c.header('X-Request-Id', id);
+    if (!carriesId.has(c.res)) addRequestId(c, id);
     const actor = c.get('actor');
     // The route template, not the path: a bounded label set, and no names leak into metrics.
     // The first handler (not middleware) that matched answered: npm's catch-all routes match too.
     const route = matchedRoutes(c).find((r) => r.method !== 'ALL')?.path ?? routePath(c, -1);
     const seconds = (performance.now() - t0) / 1000;
-    metrics?.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    metrics?.httpDuration.observe({ method: c.req.method, route }, seconds);
+    if (metrics) {
+      const status = c.res.status;
+      const method = c.req.method;
+      const key = `${method} ${status} ${route}`;
+      let child = children.get(key);
+      if (!child) {
+        child = { count: metrics.httpRequests.labels(method, route, String(status)), time: metrics.httpDuration.labels(method, route) };
+        children.set(key, child);
+      }
+      child.count.inc();
+      child.time.observe(seconds);
+    }
     logger.log(c.res.status >= 500 ? 'error' : 'info', 'request', {
       requestId: id,
       method: c.req.method,

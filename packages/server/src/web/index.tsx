@@ -32,7 +32,7 @@ function webApp(apiDocument: () => OpenApiDocument) {
     const status = isInputError(err) ? err.status : 500;
     const message = isInputError(err)
       ? err.message
-      : `Something went wrong; the registry logged the details under request id ${c.res.headers.get('x-request-id') ?? 'unknown'}.`;
+      : `Something went wrong; the registry logged the details under request id ${c.get('requestId') ?? 'unknown'}.`;
     if (!isInputError(err)) console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'web page failed', path: c.req.path, error: (err as Error).stack ?? String(err) }));
     c.header('Content-Security-Policy', PAGE_CSP);
     c.header('X-Content-Type-Options', 'nosniff');
