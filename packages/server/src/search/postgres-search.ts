@@ -22,6 +22,8 @@ export class PostgresSearch {
   private readonly expansions = new Map<string, string[]>();
   private readonly frequencies = new Map<string, { n: number; at: number }>();
   private docCount = { n: 0, at: 0 };
+  /** The private documents' ids and names, read once per change instead of per search. */
+  private privateDocs: Promise<{ id: number; name: string }[]> | null = null;
 
   constructor(private readonly db: Db) {}
 
@@ -40,6 +42,7 @@ export class PostgresSearch {
   /** A package changed: a word may now be known, so expansions are worked out again. */
   changed() {
     this.expansions.clear();
+    this.privateDocs = null;
   }
 
   private async rows<T>(query: SQL): Promise<T[]> {
@@ -84,11 +87,19 @@ export class PostgresSearch {
     return f;
   }
 
-  /** Private packages this viewer may see, checked by the same predicate as the memory engine. */
+  /**
+   * Private packages this viewer may see, checked by the same predicate as the memory engine.
+   * The list of private documents is kept until the next change (it was a scan of the whole table
+   * per search with a token). A stale list can only hide: the query still requires `d.private` to
+   * be false for any package not in it, and the predicate runs per search with the viewer's rights.
+   */
   private async allowedPrivate(canSee?: SearchOpts['canSeePrivate']): Promise<number[] | null> {
     if (!canSee) return null;
-    const rows = await this.rows<{ id: number; name: string }>(sql`select package_id as id, name from search_documents where private`);
-    return rows.filter((r) => canSee(r)).map((r) => r.id);
+    this.privateDocs ??= this.rows<{ id: number; name: string }>(sql`select package_id as id, name from search_documents where private`).catch((e: unknown) => {
+      this.privateDocs = null;
+      throw e;
+    });
+    return (await this.privateDocs).filter((r) => canSee(r)).map((r) => r.id);
   }
 
   /** How many documents match a word's expansion; cached a minute, for dropping common words. */
