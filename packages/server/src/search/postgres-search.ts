@@ -4,12 +4,17 @@ import type { Db } from '../db/database.js';
 import type { SearchDoc } from './documents.js';
 import type { ParsedQuery } from './query.js';
 import { allowedEdits, editDistance, withAliases } from './aliases.js';
-import { BOOSTS, SEARCH_MAX_SIZE, WEIGHTS, splitWords, processTerm, type SearchHit } from './search-index.js';
+import { BOOSTS, SEARCH_MAX_SIZE, WEIGHTS, splitWords, processTerm, topK, type SearchHit } from './search-index.js';
+import { DEPRECATED, OperandPostings, PRIVATE, type PostingRow, type Postings } from './operand-postings.js';
 
 type SearchOpts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
 
 /** ts_rank weights {D, C, B, A}, from BOOSTS relative to the name's. */
 const RANK_WEIGHTS = `{${[BOOSTS.variables, BOOSTS.description, (BOOSTS.templates + BOOSTS.keywords) / 2, BOOSTS.name].map((b) => (b / BOOSTS.name).toFixed(3)).join(',')}}`;
+
+/** Whether a query is text alone (and the deprecated switch), which kept postings can rank. */
+const plainText = (q: ParsedQuery) =>
+  !q.onlyPrivate && q.scope === null && q.maintainer === null && !q.keywords.length && !q.generators.length && !q.capabilities.length && !q.withoutCapabilities.length;
 
 /**
  * Search answered by Postgres from the stored documents (search/store.ts), for registries too
@@ -25,7 +30,16 @@ export class PostgresSearch {
   /** The private documents' ids and names, read once per change instead of per search. */
   private privateDocs: Promise<{ id: number; name: string }[]> | null = null;
 
-  constructor(private readonly db: Db) {}
+  private readonly postings: OperandPostings;
+
+  constructor(private readonly db: Db) {
+    this.postings = new OperandPostings((op, limit) =>
+      this.rows<PostingRow>(sql`
+        select d.package_id as id, ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, to_tsquery('simple', ${op})) as rank,
+          d.downloads, d.quality, d.private, d.deprecated, d.name
+        from search_documents d where d.tsv @@ to_tsquery('simple', ${op}) limit ${limit}::int`),
+    );
+  }
 
   get size() {
     return -1;
@@ -37,11 +51,14 @@ export class PostgresSearch {
       sql`select max(downloads)::int as n from search_documents`,
     ).then((r) => (Array.isArray(r) ? r : (r as { rows: { n: number | null }[] }).rows));
     this.maxDownloads = Number(row?.n ?? 0);
+    // The kept postings carry download totals, which this refresh follows.
+    this.postings.clear();
   }
 
   /** A package changed: a word may now be known, so expansions are worked out again. */
   changed() {
     this.expansions.clear();
+    this.postings.clear();
     this.privateDocs = null;
   }
 
@@ -139,9 +156,14 @@ export class PostgresSearch {
     const words = [...new Set(splitWords(text).flatMap((w) => processTerm(w) ?? []))];
     const allowed = await this.allowedPrivate(opts.canSeePrivate);
     const where = this.filters(q, allowed);
-    const tsquery = words.length ? (await this.significant(words)).map((alts) => `(${alts.join(' | ')})`).join(' | ') : null;
+    const significant = words.length ? await this.significant(words) : null;
+    const tsquery = significant ? significant.map((alts) => `(${alts.join(' | ')})`).join(' | ') : null;
     const lowered = text.toLowerCase();
     const popScale = Math.log1p(Math.max(1, this.maxDownloads));
+    if (significant && plainText(q)) {
+      const ranked = await this.fromPostings(significant, q, allowed, lowered, popScale, opts);
+      if (ranked) return ranked;
+    }
     const match = tsquery ? sql`d.tsv @@ to_tsquery('simple', ${tsquery})` : sql`true`;
     const score = tsquery ? sql`ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, to_tsquery('simple', ${tsquery}))` : sql`0::float4`;
     // Ranks on narrow columns; only the requested page's documents are read.
@@ -179,6 +201,91 @@ export class PostgresSearch {
         searchScore: Number(r.score),
       })),
     };
+  }
+
+  /**
+   * The same ranking as the SQL below (the operands' ranks summed and divided by their count,
+   * then WEIGHTS, exact names first, then name), from each operand's kept postings; only the
+   * page's documents are read. Null when an operand is too common to keep.
+   */
+  private async fromPostings(
+    significant: string[][],
+    q: ParsedQuery,
+    allowed: number[] | null,
+    lowered: string,
+    popScale: number,
+    opts: { size: number; from: number },
+  ): Promise<{ total: number; hits: SearchHit[] } | null> {
+    const operands = [...new Set(significant.flat())];
+    const lists = await Promise.all(operands.map((o) => this.postings.get(o)));
+    if (lists.some((l) => l === null)) return null;
+    const mayRead = new Set(allowed ?? []);
+    const slots = new Map<number, number>();
+    const from: { list: Postings; at: number }[] = [];
+    const sums: number[] = [];
+    for (const list of lists as Postings[])
+      for (let j = 0; j < list.ids.length; j++) {
+        const id = list.ids[j]!;
+        const slot = slots.get(id);
+        if (slot !== undefined) {
+          sums[slot]! += list.rank[j]!;
+          continue;
+        }
+        const flags = list.flags[j]!;
+        if (flags & PRIVATE && !mayRead.has(id)) continue;
+        if (q.deprecated === 'exclude' && flags & DEPRECATED) continue;
+        if (q.deprecated === 'only' && !(flags & DEPRECATED)) continue;
+        slots.set(id, from.length);
+        from.push({ list, at: j });
+        sums.push(list.rank[j]!);
+      }
+    const n = from.length;
+    // ts_rank answers a float4: the same rounding keeps ties and order as the SQL has them.
+    const scores = new Float32Array(n);
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      scores[i] = sums[i]! / operands.length;
+      if (scores[i]! > max) max = scores[i]!;
+    }
+    const finals = new Float64Array(n);
+    const exact = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const { list, at } = from[i]!;
+      const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
+      finals[i] = WEIGHTS.relevance * relevance + (WEIGHTS.popularity * Math.log(1 + list.downloads[at]!)) / popScale + (WEIGHTS.quality * list.quality[at]!) / 100;
+      const name = list.names[at]!;
+      if (name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered)) exact[i] = 1;
+    }
+    const nameOf = (i: number) => from[i]!.list.names[from[i]!.at]!;
+    // Names compare by code unit, as collate "C" does for the ASCII that package names are.
+    const before = (a: number, b: number) => exact[b]! - exact[a]! || finals[b]! - finals[a]! || (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0);
+    const page = topK(n, opts.from + opts.size, before).slice(opts.from);
+    if (page.length === 0) return { total: n, hits: [] };
+    const ids = page.map((i) => from[i]!.list.ids[from[i]!.at]!);
+    const docs = new Map(
+      (await this.rows<{ id: number; doc: SearchDoc }>(sql`select package_id as id, doc from search_documents where package_id = any(${`{${ids.join(',')}}`}::int[])`)).map((r) => [
+        Number(r.id),
+        r.doc,
+      ]),
+    );
+    const hits: SearchHit[] = [];
+    for (const i of page) {
+      const { list, at } = from[i]!;
+      const doc = docs.get(list.ids[at]!);
+      // Gone since its postings were read: the change that removed it clears them for the next search.
+      if (!doc) continue;
+      hits.push({
+        doc,
+        downloads: list.downloads[at]!,
+        exact: exact[i] === 1,
+        relevance: max > 0 ? Math.fround(scores[i]! / max) : 0,
+        popularity: Math.log1p(list.downloads[at]!) / popScale,
+        quality: doc.quality / 100,
+        final: finals[i]!,
+        searchScore: scores[i]!,
+      });
+    }
+    return { total: n, hits };
   }
 
   private async count(match: SQL, where: SQL[]): Promise<number> {
