@@ -208,6 +208,9 @@ async function measure(n) {
     );
     // At least 1,000 distinct queries (two words each), so the result cache is not what is measured.
     const query = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + Math.floor(i / WORDS.length)) % WORDS.length]}`;
+    // As bench/search.mjs does: a short warm-up (JIT, and each word's first read) before measuring;
+    // SCALE_SEARCH_WARMUP=0 measures from cold.
+    for (let i = 0; i < Number(process.env.SCALE_SEARCH_WARMUP ?? 200); i++) await get(`${url}/api/v1/search?q=${encodeURIComponent(query(100_000 + i))}`, auth);
     const search = await load('search', n, (i) => get(`${url}/api/v1/search?q=${encodeURIComponent(query(i))}`, auth));
     return { n, versions, generateS, startMs, engine, rssReady, rssEnd: rss(server.proc.pid), metadata, search };
   } finally {
