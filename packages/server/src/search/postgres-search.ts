@@ -12,6 +12,9 @@ type SearchOpts = { size: number; from: number; canSeePrivate?: (doc: { id: numb
 /** ts_rank weights {D, C, B, A}, from BOOSTS relative to the name's. */
 const RANK_WEIGHTS = `{${[BOOSTS.variables, BOOSTS.description, (BOOSTS.templates + BOOSTS.keywords) / 2, BOOSTS.name].map((b) => (b / BOOSTS.name).toFixed(3)).join(',')}}`;
 
+/** How many page documents PostgresSearch keeps between changes. */
+const KEPT_DOCUMENTS = 5000;
+
 /** Whether a query is text alone (and the deprecated switch), which kept postings can rank. */
 const plainText = (q: ParsedQuery) =>
   !q.onlyPrivate && q.scope === null && q.maintainer === null && !q.keywords.length && !q.generators.length && !q.capabilities.length && !q.withoutCapabilities.length;
@@ -31,6 +34,8 @@ export class PostgresSearch {
   private privateDocs: Promise<{ id: number; name: string }[]> | null = null;
 
   private readonly postings: OperandPostings;
+  /** Documents of recent pages, until the next change: a warm search reads nothing from Postgres. */
+  private docs = new Map<number, SearchDoc>();
 
   constructor(private readonly db: Db) {
     this.postings = new OperandPostings((op, limit) =>
@@ -59,6 +64,7 @@ export class PostgresSearch {
   changed() {
     this.expansions.clear();
     this.postings.clear();
+    this.docs = new Map();
     this.privateDocs = null;
   }
 
@@ -261,13 +267,21 @@ export class PostgresSearch {
     const before = (a: number, b: number) => exact[b]! - exact[a]! || finals[b]! - finals[a]! || (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0);
     const page = topK(n, opts.from + opts.size, before).slice(opts.from);
     if (page.length === 0) return { total: n, hits: [] };
-    const ids = page.map((i) => from[i]!.list.ids[from[i]!.at]!);
-    const docs = new Map(
-      (await this.rows<{ id: number; doc: SearchDoc }>(sql`select package_id as id, doc from search_documents where package_id = any(${`{${ids.join(',')}}`}::int[])`)).map((r) => [
-        Number(r.id),
-        r.doc,
-      ]),
-    );
+    const kept = this.docs;
+    const docs = new Map<number, SearchDoc>();
+    const missing: number[] = [];
+    for (const i of page) {
+      const id = from[i]!.list.ids[from[i]!.at]!;
+      const doc = kept.get(id);
+      if (doc) docs.set(id, doc);
+      else missing.push(id);
+    }
+    if (missing.length) {
+      const rows = await this.rows<{ id: number; doc: SearchDoc }>(sql`select package_id as id, doc from search_documents where package_id = any(${`{${missing.join(',')}}`}::int[])`);
+      // Bounded (READMEs make documents a few kB): a full map starts again.
+      if (kept.size + rows.length > KEPT_DOCUMENTS) kept.clear();
+      for (const r of rows) docs.set(Number(r.id), r.doc), kept.set(Number(r.id), r.doc);
+    }
     const hits: SearchHit[] = [];
     for (const i of page) {
       const { list, at } = from[i]!;
