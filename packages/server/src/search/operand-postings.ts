@@ -8,6 +8,8 @@ export interface Postings {
   /** Bit 1: private, bit 2: deprecated. */
   flags: Uint8Array;
   names: string[];
+  /** The highest package id in ids (0 when none). */
+  maxId: number;
 }
 
 export interface PostingRow {
@@ -81,6 +83,7 @@ function columns(rows: PostingRow[]): Postings {
     quality: new Float64Array(n),
     flags: new Uint8Array(n),
     names: new Array<string>(n),
+    maxId: 0,
   };
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
@@ -90,6 +93,7 @@ function columns(rows: PostingRow[]): Postings {
     out.quality[i] = Number(r.quality);
     out.flags[i] = (r.private ? PRIVATE : 0) | (r.deprecated ? DEPRECATED : 0);
     out.names[i] = r.name;
+    if (out.ids[i]! > out.maxId) out.maxId = out.ids[i]!;
   }
   return out;
 }

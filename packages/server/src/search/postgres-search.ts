@@ -209,6 +209,22 @@ export class PostgresSearch {
     };
   }
 
+  private scratchArrays = { stamp: new Uint32Array(0), slot: new Int32Array(0), gen: 0 };
+
+  /** The merge's reused arrays, large enough for this package id, with a fresh stamp. */
+  private scratch(maxId: number) {
+    let s = this.scratchArrays;
+    if (s.stamp.length <= maxId) {
+      const size = Math.max(maxId + 1, s.stamp.length * 2);
+      s = this.scratchArrays = { stamp: new Uint32Array(size), slot: new Int32Array(size), gen: 0 };
+    }
+    if (++s.gen === 0xffffffff) {
+      s.stamp.fill(0);
+      s.gen = 1;
+    }
+    return s;
+  }
+
   /**
    * The same ranking as the SQL below (the operands' ranks summed and divided by their count,
    * then WEIGHTS, exact names first, then name), from each operand's kept postings; only the
@@ -223,29 +239,43 @@ export class PostgresSearch {
     opts: { size: number; from: number },
   ): Promise<{ total: number; hits: SearchHit[] } | null> {
     const operands = [...new Set(significant.flat())];
-    const lists = await Promise.all(operands.map((o) => this.postings.get(o)));
-    if (lists.some((l) => l === null)) return null;
+    const found = await Promise.all(operands.map((o) => this.postings.get(o)));
+    if (found.some((l) => l === null)) return null;
+    const lists = found as Postings[];
     const mayRead = new Set(allowed ?? []);
-    const slots = new Map<number, number>();
-    const from: { list: Postings; at: number }[] = [];
+    // Slots by package id in reused arrays, stamped per search, instead of a Map per search: the
+    // merge visits every posting of every operand (thousands at 100k packages). No await until
+    // the merge is done, so one scratch serves every search.
+    const maxId = Math.max(...lists.map((l) => l.maxId));
+    const scratch = this.scratch(maxId);
+    const stamp = scratch.stamp;
+    const slotOf = scratch.slot;
+    const gen = scratch.gen;
+    const fromList: number[] = [];
+    const fromAt: number[] = [];
     const sums: number[] = [];
-    for (const list of lists as Postings[])
+    for (let li = 0; li < lists.length; li++) {
+      const list = lists[li]!;
       for (let j = 0; j < list.ids.length; j++) {
         const id = list.ids[j]!;
-        const slot = slots.get(id);
-        if (slot !== undefined) {
-          sums[slot]! += list.rank[j]!;
+        if (stamp[id] === gen) {
+          const slot = slotOf[id]!;
+          if (slot >= 0) sums[slot]! += list.rank[j]!;
           continue;
         }
+        stamp[id] = gen;
         const flags = list.flags[j]!;
-        if (flags & PRIVATE && !mayRead.has(id)) continue;
-        if (q.deprecated === 'exclude' && flags & DEPRECATED) continue;
-        if (q.deprecated === 'only' && !(flags & DEPRECATED)) continue;
-        slots.set(id, from.length);
-        from.push({ list, at: j });
+        if ((flags & PRIVATE && !mayRead.has(id)) || (q.deprecated === 'exclude' && flags & DEPRECATED) || (q.deprecated === 'only' && !(flags & DEPRECATED))) {
+          slotOf[id] = -1;
+          continue;
+        }
+        slotOf[id] = fromList.length;
+        fromList.push(li);
+        fromAt.push(j);
         sums.push(list.rank[j]!);
       }
-    const n = from.length;
+    }
+    const n = fromList.length;
     // ts_rank answers a float4: the same rounding keeps ties and order as the SQL has them.
     const scores = new Float32Array(n);
     let max = 0;
@@ -256,13 +286,14 @@ export class PostgresSearch {
     const finals = new Float64Array(n);
     const exact = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      const { list, at } = from[i]!;
+      const list = lists[fromList[i]!]!;
+      const j = fromAt[i]!;
       const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
-      finals[i] = WEIGHTS.relevance * relevance + (WEIGHTS.popularity * Math.log(1 + list.downloads[at]!)) / popScale + (WEIGHTS.quality * list.quality[at]!) / 100;
-      const name = list.names[at]!;
+      finals[i] = WEIGHTS.relevance * relevance + (WEIGHTS.popularity * Math.log(1 + list.downloads[j]!)) / popScale + (WEIGHTS.quality * list.quality[j]!) / 100;
+      const name = list.names[j]!;
       if (name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered)) exact[i] = 1;
     }
-    const nameOf = (i: number) => from[i]!.list.names[from[i]!.at]!;
+    const nameOf = (i: number) => lists[fromList[i]!]!.names[fromAt[i]!]!;
     // Names compare by code unit, as collate "C" does for the ASCII that package names are.
     const before = (a: number, b: number) => exact[b]! - exact[a]! || finals[b]! - finals[a]! || (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0);
     const page = topK(n, opts.from + opts.size, before).slice(opts.from);
@@ -271,7 +302,7 @@ export class PostgresSearch {
     const docs = new Map<number, SearchDoc>();
     const missing: number[] = [];
     for (const i of page) {
-      const id = from[i]!.list.ids[from[i]!.at]!;
+      const id = lists[fromList[i]!]!.ids[fromAt[i]!]!;
       const doc = kept.get(id);
       if (doc) docs.set(id, doc);
       else missing.push(id);
@@ -284,7 +315,8 @@ export class PostgresSearch {
     }
     const hits: SearchHit[] = [];
     for (const i of page) {
-      const { list, at } = from[i]!;
+      const list = lists[fromList[i]!]!;
+      const at = fromAt[i]!;
       const doc = docs.get(list.ids[at]!);
       // Gone since its postings were read: the change that removed it clears them for the next search.
       if (!doc) continue;
