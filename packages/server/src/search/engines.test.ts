@@ -202,7 +202,7 @@ describe('the postgres engine ranking plain text from kept postings', () => {
   it('answers what its SQL ranking answers, page by page', async () => {
     // A qualifier that filters nothing sends the same query through the SQL ranking.
     const sqlPath = ' -capability:no-such-capability';
-    for (const q of ['react component', 'reakt componnet', 'k8s deployment', 'prism', 'templates', 'express route gen', 'react-component', 'gh actions'])
+    for (const q of ['react component', 'reakt componnet', 'k8s deployment', 'prism', 'compo', 'serv', 'rea', 'templates', 'express route gen', 'react-component', 'gh actions'])
       for (const from of [0, 5])
         for (const deprecated of [false, true]) {
           const kept = await e.search(q, { size: 5, from }, deprecated);
