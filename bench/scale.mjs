@@ -165,23 +165,33 @@ async function load(label, n, fn) {
   return { label, n, requests: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), errors };
 }
 
+// SCALE_KEEP=1 keeps each size's database and data directory (for EXPLAIN ANALYZE, profiling);
+// SCALE_REUSE=<database>:<data dir> measures a kept one again instead of generating (one size).
+const KEEP = !!process.env.SCALE_KEEP;
+const REUSE = process.env.SCALE_REUSE?.split(':');
+
 async function measure(n) {
-  const dbName = `unjucks_scale_${n}_${Date.now()}`;
+  const dbName = REUSE?.[0] ?? `unjucks_scale_${n}_${Date.now()}`;
   const admin = postgres(BASE_URL, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database ${dbName}`);
+  if (!REUSE) await admin.unsafe(`create database ${dbName}`);
   const dbUrl = new URL(BASE_URL);
   dbUrl.pathname = `/${dbName}`;
-  const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-scale-'));
+  const dataDir = REUSE?.[1] ?? (await mkdtemp(join(tmpdir(), 'unjucks-scale-')));
   const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => undefined });
   let server = null;
   try {
-    // A first start migrates the database and creates the admin; the rows go in while it is down.
-    server = startServer(dbUrl.toString(), dataDir);
-    await server.ready;
-    await server.stop();
-    const g0 = performance.now();
-    await generate(sql, n, PER_PACKAGE);
-    const generateS = (performance.now() - g0) / 1000;
+    let generateS = 0;
+    if (REUSE) {
+      [{ n }] = await sql`select count(*)::int as n from packages where name like 'scale-%'`;
+    } else {
+      // A first start migrates the database and creates the admin; the rows go in while it is down.
+      server = startServer(dbUrl.toString(), dataDir);
+      await server.ready;
+      await server.stop();
+      const g0 = performance.now();
+      await generate(sql, n, PER_PACKAGE);
+      generateS = (performance.now() - g0) / 1000;
+    }
     const [{ versions }] = await sql`select count(*)::int as versions from versions`;
     console.error(`${n} packages, ${versions} versions generated in ${generateS.toFixed(1)} s`);
 
@@ -198,14 +208,20 @@ async function measure(n) {
     );
     // At least 1,000 distinct queries (two words each), so the result cache is not what is measured.
     const query = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + Math.floor(i / WORDS.length)) % WORDS.length]}`;
+    // As bench/search.mjs does: a short warm-up (JIT, and each word's first read) before measuring;
+    // SCALE_SEARCH_WARMUP=0 measures from cold.
+    for (let i = 0; i < Number(process.env.SCALE_SEARCH_WARMUP ?? 200); i++) await get(`${url}/api/v1/search?q=${encodeURIComponent(query(100_000 + i))}`, auth);
     const search = await load('search', n, (i) => get(`${url}/api/v1/search?q=${encodeURIComponent(query(i))}`, auth));
     return { n, versions, generateS, startMs, engine, rssReady, rssEnd: rss(server.proc.pid), metadata, search };
   } finally {
     await server?.stop();
     await sql.end();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    if (KEEP || REUSE) console.error(`kept: SCALE_REUSE=${dbName}:${dataDir} (drop database ${dbName} and rm -r ${dataDir} when done)`);
+    else {
+      await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+      await rm(dataDir, { recursive: true, force: true });
+    }
     await admin.end();
-    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

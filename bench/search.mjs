@@ -101,7 +101,16 @@ url.pathname = `/${dbName}`;
 const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-bench-search-'));
 let server;
 try {
-  const env = { DATABASE_URL: url.toString(), DATA_DIR: dataDir, PORT: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = {
+    DATABASE_URL: url.toString(),
+    DATA_DIR: dataDir,
+    PORT: '0',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // The server refuses a shared database without one; the limits would turn the load into 429s.
+    SIGNING_KEY_SECRET: 'search-bench-signing-key-secret-0123456789abcdef',
+    RATE_LIMIT_IP_PER_MINUTE: '0',
+    RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+  };
   await run(['migrate'], env);
   let t0 = performance.now();
   await seed(url.toString());

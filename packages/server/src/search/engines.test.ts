@@ -189,3 +189,33 @@ describe.each(ENGINES)('search behaviour on the $label engine', ({ open }) => {
     expect(sum / QUALITY_QUERIES.length).toBeGreaterThanOrEqual(0.9);
   });
 });
+
+describe('the postgres engine ranking plain text from kept postings', () => {
+  let e: Engine & { close(): Promise<void> };
+  beforeAll(async () => {
+    e = await postgresEngine(corpus(300));
+  }, 120_000);
+  afterAll(async () => {
+    await e?.close();
+  });
+
+  it('answers what its SQL ranking answers, page by page', async () => {
+    // A qualifier that filters nothing sends the same query through the SQL ranking.
+    const sqlPath = ' -capability:no-such-capability';
+    for (const q of ['react component', 'reakt componnet', 'k8s deployment', 'prism', 'compo', 'serv', 'rea', 'templates', 'express route gen', 'react-component', 'gh actions'])
+      for (const from of [0, 5])
+        for (const deprecated of [false, true]) {
+          const kept = await e.search(q, { size: 5, from }, deprecated);
+          const fromSql = await e.search(q + sqlPath, { size: 5, from }, deprecated);
+          expect(kept.total, q).toBe(fromSql.total);
+          expect(kept.hits.map((h) => [h.doc.name, h.final.toFixed(6)]), q).toEqual(fromSql.hits.map((h) => [h.doc.name, h.final.toFixed(6)]));
+        }
+  });
+
+  it('shows private packages through kept postings only to those who may read them', async () => {
+    const q = 'react component secret';
+    expect((await e.search(q, { size: 10, from: 0 })).hits.map((h) => h.doc.name)).not.toContain('@hidden/react-component-secret');
+    const seen = await e.search(q, { size: 10, from: 0, canSeePrivate: (d) => d.name.startsWith('@hidden/') });
+    expect(seen.hits.map((h) => h.doc.name)).toContain('@hidden/react-component-secret');
+  });
+});

@@ -4,12 +4,20 @@ import type { Db } from '../db/database.js';
 import type { SearchDoc } from './documents.js';
 import type { ParsedQuery } from './query.js';
 import { allowedEdits, editDistance, withAliases } from './aliases.js';
-import { BOOSTS, SEARCH_MAX_SIZE, WEIGHTS, splitWords, processTerm, type SearchHit } from './search-index.js';
+import { BOOSTS, SEARCH_MAX_SIZE, WEIGHTS, splitWords, processTerm, topK, type SearchHit } from './search-index.js';
+import { DEPRECATED, OperandPostings, PRIVATE, type PostingRow, type Postings } from './operand-postings.js';
 
 type SearchOpts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
 
 /** ts_rank weights {D, C, B, A}, from BOOSTS relative to the name's. */
 const RANK_WEIGHTS = `{${[BOOSTS.variables, BOOSTS.description, (BOOSTS.templates + BOOSTS.keywords) / 2, BOOSTS.name].map((b) => (b / BOOSTS.name).toFixed(3)).join(',')}}`;
+
+/** How many page documents PostgresSearch keeps between changes. */
+const KEPT_DOCUMENTS = 5000;
+
+/** Whether a query is text alone (and the deprecated switch), which kept postings can rank. */
+const plainText = (q: ParsedQuery) =>
+  !q.onlyPrivate && q.scope === null && q.maintainer === null && !q.keywords.length && !q.generators.length && !q.capabilities.length && !q.withoutCapabilities.length;
 
 /**
  * Search answered by Postgres from the stored documents (search/store.ts), for registries too
@@ -22,8 +30,21 @@ export class PostgresSearch {
   private readonly expansions = new Map<string, string[]>();
   private readonly frequencies = new Map<string, { n: number; at: number }>();
   private docCount = { n: 0, at: 0 };
+  /** The private documents' ids and names, read once per change instead of per search. */
+  private privateDocs: Promise<{ id: number; name: string }[]> | null = null;
 
-  constructor(private readonly db: Db) {}
+  private readonly postings: OperandPostings;
+  /** Documents of recent pages, until the next change: a warm search reads nothing from Postgres. */
+  private docs = new Map<number, SearchDoc>();
+
+  constructor(private readonly db: Db) {
+    this.postings = new OperandPostings((op, limit) =>
+      this.rows<PostingRow>(sql`
+        select d.package_id as id, ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, to_tsquery('simple', ${op})) as rank,
+          d.downloads, d.quality, d.private, d.deprecated, d.name
+        from search_documents d where d.tsv @@ to_tsquery('simple', ${op}) limit ${limit}::int`),
+    );
+  }
 
   get size() {
     return -1;
@@ -35,11 +56,16 @@ export class PostgresSearch {
       sql`select max(downloads)::int as n from search_documents`,
     ).then((r) => (Array.isArray(r) ? r : (r as { rows: { n: number | null }[] }).rows));
     this.maxDownloads = Number(row?.n ?? 0);
+    // The kept postings carry download totals, which this refresh follows.
+    this.postings.clear();
   }
 
   /** A package changed: a word may now be known, so expansions are worked out again. */
   changed() {
     this.expansions.clear();
+    this.postings.clear();
+    this.docs = new Map();
+    this.privateDocs = null;
   }
 
   private async rows<T>(query: SQL): Promise<T[]> {
@@ -84,11 +110,19 @@ export class PostgresSearch {
     return f;
   }
 
-  /** Private packages this viewer may see, checked by the same predicate as the memory engine. */
+  /**
+   * Private packages this viewer may see, checked by the same predicate as the memory engine.
+   * The list of private documents is kept until the next change (it was a scan of the whole table
+   * per search with a token). A stale list can only hide: the query still requires `d.private` to
+   * be false for any package not in it, and the predicate runs per search with the viewer's rights.
+   */
   private async allowedPrivate(canSee?: SearchOpts['canSeePrivate']): Promise<number[] | null> {
     if (!canSee) return null;
-    const rows = await this.rows<{ id: number; name: string }>(sql`select package_id as id, name from search_documents where private`);
-    return rows.filter((r) => canSee(r)).map((r) => r.id);
+    this.privateDocs ??= this.rows<{ id: number; name: string }>(sql`select package_id as id, name from search_documents where private`).catch((e: unknown) => {
+      this.privateDocs = null;
+      throw e;
+    });
+    return (await this.privateDocs).filter((r) => canSee(r)).map((r) => r.id);
   }
 
   /** How many documents match a word's expansion; cached a minute, for dropping common words. */
@@ -128,9 +162,14 @@ export class PostgresSearch {
     const words = [...new Set(splitWords(text).flatMap((w) => processTerm(w) ?? []))];
     const allowed = await this.allowedPrivate(opts.canSeePrivate);
     const where = this.filters(q, allowed);
-    const tsquery = words.length ? (await this.significant(words)).map((alts) => `(${alts.join(' | ')})`).join(' | ') : null;
+    const significant = words.length ? await this.significant(words) : null;
+    const tsquery = significant ? significant.map((alts) => `(${alts.join(' | ')})`).join(' | ') : null;
     const lowered = text.toLowerCase();
     const popScale = Math.log1p(Math.max(1, this.maxDownloads));
+    if (significant && plainText(q)) {
+      const ranked = await this.fromPostings(significant, q, allowed, lowered, popScale, opts);
+      if (ranked) return ranked;
+    }
     const match = tsquery ? sql`d.tsv @@ to_tsquery('simple', ${tsquery})` : sql`true`;
     const score = tsquery ? sql`ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, to_tsquery('simple', ${tsquery}))` : sql`0::float4`;
     // Ranks on narrow columns; only the requested page's documents are read.
@@ -168,6 +207,131 @@ export class PostgresSearch {
         searchScore: Number(r.score),
       })),
     };
+  }
+
+  private scratchArrays = { stamp: new Uint32Array(0), slot: new Int32Array(0), gen: 0 };
+
+  /** The merge's reused arrays, large enough for this package id, with a fresh stamp. */
+  private scratch(maxId: number) {
+    let s = this.scratchArrays;
+    if (s.stamp.length <= maxId) {
+      const size = Math.max(maxId + 1, s.stamp.length * 2);
+      s = this.scratchArrays = { stamp: new Uint32Array(size), slot: new Int32Array(size), gen: 0 };
+    }
+    if (++s.gen === 0xffffffff) {
+      s.stamp.fill(0);
+      s.gen = 1;
+    }
+    return s;
+  }
+
+  /**
+   * The same ranking as the SQL below (the operands' ranks summed and divided by their count,
+   * then WEIGHTS, exact names first, then name), from each operand's kept postings; only the
+   * page's documents are read. Null when an operand is too common to keep.
+   */
+  private async fromPostings(
+    significant: string[][],
+    q: ParsedQuery,
+    allowed: number[] | null,
+    lowered: string,
+    popScale: number,
+    opts: { size: number; from: number },
+  ): Promise<{ total: number; hits: SearchHit[] } | null> {
+    const operands = [...new Set(significant.flat())];
+    const found = await Promise.all(operands.map((o) => this.postings.get(o)));
+    if (found.some((l) => l === null)) return null;
+    const lists = found as Postings[];
+    const mayRead = new Set(allowed ?? []);
+    // Slots by package id in reused arrays, stamped per search, instead of a Map per search: the
+    // merge visits every posting of every operand (thousands at 100k packages). No await until
+    // the merge is done, so one scratch serves every search.
+    const maxId = Math.max(...lists.map((l) => l.maxId));
+    const scratch = this.scratch(maxId);
+    const stamp = scratch.stamp;
+    const slotOf = scratch.slot;
+    const gen = scratch.gen;
+    const fromList: number[] = [];
+    const fromAt: number[] = [];
+    const sums: number[] = [];
+    for (let li = 0; li < lists.length; li++) {
+      const list = lists[li]!;
+      for (let j = 0; j < list.ids.length; j++) {
+        const id = list.ids[j]!;
+        if (stamp[id] === gen) {
+          const slot = slotOf[id]!;
+          if (slot >= 0) sums[slot]! += list.rank[j]!;
+          continue;
+        }
+        stamp[id] = gen;
+        const flags = list.flags[j]!;
+        if ((flags & PRIVATE && !mayRead.has(id)) || (q.deprecated === 'exclude' && flags & DEPRECATED) || (q.deprecated === 'only' && !(flags & DEPRECATED))) {
+          slotOf[id] = -1;
+          continue;
+        }
+        slotOf[id] = fromList.length;
+        fromList.push(li);
+        fromAt.push(j);
+        sums.push(list.rank[j]!);
+      }
+    }
+    const n = fromList.length;
+    // ts_rank answers a float4: the same rounding keeps ties and order as the SQL has them.
+    const scores = new Float32Array(n);
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      scores[i] = sums[i]! / operands.length;
+      if (scores[i]! > max) max = scores[i]!;
+    }
+    const finals = new Float64Array(n);
+    const exact = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const list = lists[fromList[i]!]!;
+      const j = fromAt[i]!;
+      const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
+      finals[i] = WEIGHTS.relevance * relevance + (WEIGHTS.popularity * Math.log(1 + list.downloads[j]!)) / popScale + (WEIGHTS.quality * list.quality[j]!) / 100;
+      const name = list.names[j]!;
+      if (name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered)) exact[i] = 1;
+    }
+    const nameOf = (i: number) => lists[fromList[i]!]!.names[fromAt[i]!]!;
+    // Names compare by code unit, as collate "C" does for the ASCII that package names are.
+    const before = (a: number, b: number) => exact[b]! - exact[a]! || finals[b]! - finals[a]! || (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0);
+    const page = topK(n, opts.from + opts.size, before).slice(opts.from);
+    if (page.length === 0) return { total: n, hits: [] };
+    const kept = this.docs;
+    const docs = new Map<number, SearchDoc>();
+    const missing: number[] = [];
+    for (const i of page) {
+      const id = lists[fromList[i]!]!.ids[fromAt[i]!]!;
+      const doc = kept.get(id);
+      if (doc) docs.set(id, doc);
+      else missing.push(id);
+    }
+    if (missing.length) {
+      const rows = await this.rows<{ id: number; doc: SearchDoc }>(sql`select package_id as id, doc from search_documents where package_id = any(${`{${missing.join(',')}}`}::int[])`);
+      // Bounded (READMEs make documents a few kB): a full map starts again.
+      if (kept.size + rows.length > KEPT_DOCUMENTS) kept.clear();
+      for (const r of rows) docs.set(Number(r.id), r.doc), kept.set(Number(r.id), r.doc);
+    }
+    const hits: SearchHit[] = [];
+    for (const i of page) {
+      const list = lists[fromList[i]!]!;
+      const at = fromAt[i]!;
+      const doc = docs.get(list.ids[at]!);
+      // Gone since its postings were read: the change that removed it clears them for the next search.
+      if (!doc) continue;
+      hits.push({
+        doc,
+        downloads: list.downloads[at]!,
+        exact: exact[i] === 1,
+        relevance: max > 0 ? Math.fround(scores[i]! / max) : 0,
+        popularity: Math.log1p(list.downloads[at]!) / popScale,
+        quality: doc.quality / 100,
+        final: finals[i]!,
+        searchScore: scores[i]!,
+      });
+    }
+    return { total: n, hits };
   }
 
   private async count(match: SQL, where: SQL[]): Promise<number> {

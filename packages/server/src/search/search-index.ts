@@ -49,6 +49,9 @@ export const processTerm = (term: string) => {
 const termsOf = (doc: SearchDoc) =>
   new Set(Object.keys(BOOSTS).flatMap((f) => splitWords(fieldText(doc, f)).flatMap((w) => processTerm(w) ?? [])));
 
+/** How many scored matches the per-word cache of SearchIndex holds (about 12 bytes each). */
+const TERM_CACHE_POSTINGS = 2_000_000;
+
 /** The most results one page of search holds, whatever size the caller asks for. */
 export const SEARCH_MAX_SIZE = 250;
 
@@ -82,12 +85,63 @@ export interface SearchHit {
 }
 
 /**
+ * The first k of n items in the order `before` gives (negative: a goes first), sorted. A page is
+ * a few dozen of thousands of matches: a bounded heap keeps the k best, O(n log k) instead of
+ * sorting every match.
+ */
+export function topK(n: number, k: number, before: (a: number, b: number) => number): number[] {
+  if (k <= 0) return [];
+  if (k * 4 >= n) return Array.from({ length: n }, (_, i) => i).sort(before).slice(0, k);
+  // A heap whose root is the worst of the kept items.
+  const heap = new Int32Array(k);
+  let size = 0;
+  const worse = (a: number, b: number) => before(heap[a]!, heap[b]!) > 0;
+  const swap = (a: number, b: number) => {
+    const t = heap[a]!;
+    heap[a] = heap[b]!;
+    heap[b] = t;
+  };
+  for (let i = 0; i < n; i++) {
+    if (size < k) {
+      heap[size] = i;
+      for (let c = size++; c > 0; ) {
+        const p = (c - 1) >> 1;
+        if (!worse(c, p)) break;
+        swap(c, p);
+        c = p;
+      }
+      continue;
+    }
+    if (before(i, heap[0]!) >= 0) continue;
+    heap[0] = i;
+    for (let p = 0; ; ) {
+      const l = 2 * p + 1;
+      const r = l + 1;
+      let w = p;
+      if (l < k && worse(l, w)) w = l;
+      if (r < k && worse(r, w)) w = r;
+      if (w === p) break;
+      swap(p, w);
+      p = w;
+    }
+  }
+  return Array.from(heap.subarray(0, size)).sort(before);
+}
+
+/**
  * The in-memory index of one replica. It is derived from Postgres (see sync.ts), never the source
  * of truth: rebuilt at start and on reconnect, updated per package on notification.
  */
 export class SearchIndex {
   /** Bumped by every change; a cached result from an older generation is never served. */
   private generation = 0;
+  /**
+   * Each query word's scored matches (MiniSearch's own scoring of that word alone), for the
+   * generation they were computed in. Queries are many and distinct, their words few and shared:
+   * scoring a word once per index change instead of once per query is most of a search's work.
+   */
+  private terms = new Map<string, { ids: Int32Array; scores: Float64Array }>();
+  private termPostings = 0;
   private readonly cache = new Map<string, { generation: number; result: { total: number; hits: SearchHit[] } }>();
 
   constructor(private readonly cacheEntries = 1000) {}
@@ -105,6 +159,7 @@ export class SearchIndex {
 
   rebuild(docs: SearchDoc[], downloads: Map<number, number>) {
     this.generation++;
+    this.forgetTerms();
     const documentFrequency = new Map<string, number>();
     for (const doc of docs) for (const t of termsOf(doc)) documentFrequency.set(t, (documentFrequency.get(t) ?? 0) + 1);
     const mini = newMini(documentFrequency);
@@ -125,6 +180,7 @@ export class SearchIndex {
 
   upsert(doc: SearchDoc) {
     this.generation++;
+    this.forgetTerms();
     this.remove(doc.id);
     this.mini.add(doc);
     this.docs.set(doc.id, doc);
@@ -133,6 +189,7 @@ export class SearchIndex {
 
   remove(id: number) {
     this.generation++;
+    this.forgetTerms();
     const old = this.docs.get(id);
     if (!old) return;
     this.mini.discard(id);
@@ -144,12 +201,62 @@ export class SearchIndex {
    * Drops query terms found in more than half of all packages when rarer terms remain: their
    * BM25 weight is near zero, yet scoring them means scoring nearly every package.
    */
-  private significantTerms(text: string): string {
+  private significantTerms(text: string): string[] {
     const terms = withAliases(splitWords(text).flatMap((w) => processTerm(w) ?? []));
-    if (terms.length < 2) return terms.join(' ');
+    if (terms.length < 2) return terms;
     const common = (t: string) => (this.documentFrequency.get(t) ?? 0) > this.docs.size / 2;
     const kept = terms.filter((t) => !common(t));
-    return (kept.length ? kept : terms).join(' ');
+    return kept.length ? kept : terms;
+  }
+
+  /** Any change to the documents moves BM25's statistics: every word is scored again. */
+  private forgetTerms() {
+    this.terms.clear();
+    this.termPostings = 0;
+  }
+
+  /** One word's matches as MiniSearch scores a query of that word alone (prefix and fuzzy included). */
+  private postings(term: string): { ids: Int32Array; scores: Float64Array } {
+    const hit = this.terms.get(term);
+    if (hit) return hit;
+    const results = this.mini.search(term);
+    const p = { ids: Int32Array.from(results, (r) => r.id as number), scores: Float64Array.from(results, (r) => r.score) };
+    // Bounded by matches held, not words: a word found in every package costs as much as thousands of rare ones.
+    if (this.termPostings + p.ids.length > TERM_CACHE_POSTINGS) this.forgetTerms();
+    this.terms.set(term, p);
+    this.termPostings += p.ids.length;
+    return p;
+  }
+
+  /**
+   * What MiniSearch answers for the words combined with OR, from each word's own matches: scores
+   * add up in word order and the sum is multiplied by how many of the words matched.
+   */
+  private match(terms: string[], filter: (doc: SearchDoc) => boolean, docs: SearchDoc[], scores: number[]) {
+    const slots = new Map<number, number>();
+    const ids: number[] = [];
+    const raw: number[] = [];
+    const matched: number[] = [];
+    for (const term of terms) {
+      const p = this.postings(term);
+      for (let j = 0; j < p.ids.length; j++) {
+        const id = p.ids[j]!;
+        const slot = slots.get(id);
+        if (slot === undefined) {
+          slots.set(id, ids.length);
+          ids.push(id);
+          raw.push(p.scores[j]!);
+          matched.push(1);
+        } else {
+          raw[slot]! += p.scores[j]!;
+          matched[slot]!++;
+        }
+      }
+    }
+    for (let i = 0; i < ids.length; i++) {
+      const doc = this.docs.get(ids[i]!);
+      if (doc && filter(doc)) docs.push(doc), scores.push(raw[i]! * matched[i]!);
+    }
   }
 
   setDownloads(downloads: Map<number, number>) {
@@ -186,10 +293,7 @@ export class SearchIndex {
     const docs: SearchDoc[] = [];
     const scores: number[] = [];
     if (text) {
-      for (const r of this.mini.search(this.significantTerms(text))) {
-        const doc = this.docs.get(r.id as number);
-        if (doc && filter(doc)) docs.push(doc), scores.push(r.score);
-      }
+      this.match(this.significantTerms(text), filter, docs, scores);
     } else for (const doc of this.docs.values()) if (filter(doc)) docs.push(doc), scores.push(0);
 
     const lowered = text.toLowerCase();
@@ -202,11 +306,11 @@ export class SearchIndex {
       const doc = docs[i]!;
       const relevance = maxScore > 0 ? scores[i]! / maxScore : 0;
       finals[i] = WEIGHTS.relevance * relevance + WEIGHTS.popularity * (Math.log1p(this.downloads.get(doc.id) ?? 0) / popScale) + WEIGHTS.quality * (doc.quality / 100);
-      if (lowered && (doc.name === lowered || splitName(doc.name).basename === lowered)) exact[i] = 1;
+      // endsWith first: splitting every match's name showed up in profiles.
+      if (lowered && doc.name.endsWith(lowered) && (doc.name === lowered || splitName(doc.name).basename === lowered)) exact[i] = 1;
     }
-    const order = Array.from(docs.keys());
-    order.sort((a, b) => exact[b]! - exact[a]! || finals[b]! - finals[a]! || docs[a]!.name.localeCompare(docs[b]!.name));
-    const hits = order.slice(opts.from, opts.from + opts.size).map((i): SearchHit => {
+    const before = (a: number, b: number) => exact[b]! - exact[a]! || finals[b]! - finals[a]! || docs[a]!.name.localeCompare(docs[b]!.name);
+    const hits = topK(docs.length, opts.from + opts.size, before).slice(opts.from).map((i): SearchHit => {
       const doc = docs[i]!;
       const downloads = this.downloads.get(doc.id) ?? 0;
       return {
