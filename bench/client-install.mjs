@@ -39,7 +39,10 @@ ${'// a line of a realistic template\n'.repeat(30)}`;
 
 function pkg(name, files, dependencies) {
   const manifest = { name, version: '1.0.0', description: 'bench', license: 'MIT', engines: { unjucks: '>=1.0.0' }, ...(dependencies ? { dependencies } : {}) };
-  const entries = [['package/package.json', JSON.stringify(manifest)], ['package/README.md', `# ${name}\n`]];
+  const entries = [
+    ['package/package.json', JSON.stringify(manifest)],
+    ['package/README.md', `# ${name}\n`],
+  ];
   for (let i = 0; i < files; i++) entries.push([`package/_templates/${name}/t${i % 5}/file${i}.njk`, template(name, i)]);
   return tarball(entries);
 }
@@ -72,7 +75,11 @@ try {
   });
   const token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
   const publish = async (tgz) => {
-    const res = await fetch(`${url}/api/v1/packages`, { method: 'POST', body: tgz, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' } });
+    const res = await fetch(`${url}/api/v1/packages`, {
+      method: 'POST',
+      body: tgz,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+    });
     if (res.status !== 201) throw new Error(`publish: ${res.status} ${await res.text()}`);
   };
   await publish(pkg('bench-thirty', 30));
@@ -96,7 +103,13 @@ try {
     await writeFile(join(home, '.npmrc'), `registry=${url}/\n`);
     return run('npm', ['install', name, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], {
       cwd: project,
-      env: { PATH: process.env.PATH, HOME: home, npm_config_userconfig: join(home, '.npmrc'), npm_config_cache: join(home, '.npm'), npm_config_update_notifier: 'false' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        npm_config_userconfig: join(home, '.npmrc'),
+        npm_config_cache: join(home, '.npm'),
+        npm_config_update_notifier: 'false',
+      },
     });
   }
   async function unjucksWarm(CLIENT_BIN, name) {
@@ -120,14 +133,21 @@ try {
   // The floor every number below stands on: a node process doing nothing.
   console.log(`  node -e 0 (bare start-up): ${(await sequential(RUNS, () => run(process.execPath, ['-e', '0']))).toFixed(0)} ms`);
   for (const [which, bin] of Object.entries(CLIENTS))
-    console.log(`  ${which.padEnd(9)} unjucks --help (start-up): ${(await sequential(RUNS, () => run(process.execPath, [bin, '--help'], { env: baseEnv }))).toFixed(0)} ms`);
-  for (const [label, name] of [['30-file package', 'bench-thirty'], ['graph of 5 packages', 'bench-top']]) {
+    console.log(
+      `  ${which.padEnd(9)} unjucks --help (start-up): ${(await sequential(RUNS, () => run(process.execPath, [bin, '--help'], { env: baseEnv }))).toFixed(0)} ms`,
+    );
+  for (const [label, name] of [
+    ['30-file package', 'bench-thirty'],
+    ['graph of 5 packages', 'bench-top'],
+  ]) {
     const npm = await sequential(RUNS, () => npmCold(name));
     console.log(`  ${label}: cold npm install ${npm.toFixed(0)} ms`);
     for (const [which, bin] of Object.entries(CLIENTS)) {
       const cold = await sequential(RUNS, () => unjucksCold(bin, name));
       const warm = await unjucksWarm(bin, name);
-      console.log(`    ${which.padEnd(9)} cold unjucks install ${cold.toFixed(0).padStart(5)} ms (${((cold / npm) * 100).toFixed(0)}% of npm)   warm reinstall from cache ${warm.toFixed(0).padStart(4)} ms`);
+      console.log(
+        `    ${which.padEnd(9)} cold unjucks install ${cold.toFixed(0).padStart(5)} ms (${((cold / npm) * 100).toFixed(0)}% of npm)   warm reinstall from cache ${warm.toFixed(0).padStart(4)} ms`,
+      );
     }
   }
 } finally {

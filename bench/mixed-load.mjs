@@ -23,7 +23,23 @@ const PUBLISHES = process.env.BENCH_PUBLISHES !== '0';
 
 const pkg = (name, version) =>
   tarball([
-    ['package/package.json', JSON.stringify({ name, version, description: `${name} templates for services`, keywords: ['bench'], unjucks: { generators: { service: { description: 'services', templates: { rest: { description: 'REST service', variables: { properties: { name: { type: 'string', description: 'name' } } } } } } } } })],
+    [
+      'package/package.json',
+      JSON.stringify({
+        name,
+        version,
+        description: `${name} templates for services`,
+        keywords: ['bench'],
+        unjucks: {
+          generators: {
+            service: {
+              description: 'services',
+              templates: { rest: { description: 'REST service', variables: { properties: { name: { type: 'string', description: 'name' } } } } },
+            },
+          },
+        },
+      }),
+    ],
     ['package/README.md', `# ${name}\n`],
     ['package/_templates/service/rest/index.njk', `---\nto: src/{{ name }}.ts\n---\nexport const v = '${version}';\n${'// line\n'.repeat(200)}`],
   ]);
@@ -116,7 +132,9 @@ try {
         let status;
         if (roll < 60) (kind = 'metadata GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}`));
         else if (roll < 80) (kind = 'tarball GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}/-/mixed-${p}-1.0.0.tgz`));
-        else if (roll < 95) (kind = 'search'), (status = await request('GET', `${base}/api/v1/search?q=${encodeURIComponent(['rest service', 'mixed', 'services templates', 'bench'][i % 4])}`));
+        else if (roll < 95)
+          (kind = 'search'),
+            (status = await request('GET', `${base}/api/v1/search?q=${encodeURIComponent(['rest service', 'mixed', 'services templates', 'bench'][i % 4])}`));
         else if (!PUBLISHES) (kind = 'metadata GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}`));
         else (kind = 'publish'), (status = await request('POST', `${base}/api/v1/packages`, pkg(`mixed-${p}`, `1.${nextVersion++}.0`), auth));
         record(kind, performance.now() - t0, status);
@@ -127,10 +145,12 @@ try {
   const rows = Object.entries(stats).map(([kind, s]) => {
     s.latencies.sort((a, b) => a - b);
     const pct = (q) => s.latencies[Math.floor((q / 100) * (s.latencies.length - 1))].toFixed(1);
-    return { kind, requests: s.latencies.length, 'rps': Math.round(s.latencies.length / SECONDS), 'p50 (ms)': pct(50), 'p99 (ms)': pct(99), errors: s.errors };
+    return { kind, requests: s.latencies.length, rps: Math.round(s.latencies.length / SECONDS), 'p50 (ms)': pct(50), 'p99 (ms)': pct(99), errors: s.errors };
   });
   const total = rows.reduce((n, r) => n + r.requests, 0);
-  console.log(`${SECONDS} s, concurrency 16, two replicas: ${total} requests, ${Math.round(total / SECONDS)} rps, ${rows.reduce((n, r) => n + r.errors, 0)} errors`);
+  console.log(
+    `${SECONDS} s, concurrency 16, two replicas: ${total} requests, ${Math.round(total / SECONDS)} rps, ${rows.reduce((n, r) => n + r.errors, 0)} errors`,
+  );
   console.table(rows);
   if (Object.keys(failures).length) console.log('errors by kind and status:', failures);
   console.table(replicas.map((r, i) => ({ replica: i + 1, 'RSS start (MB)': rssStart[i].toFixed(0), 'RSS end (MB)': rssEnd[i].toFixed(0) })));

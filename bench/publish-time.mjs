@@ -52,7 +52,12 @@ function request(method, url, body, headers = {}) {
 // CPU seconds (user + system) of the whole server process, and of its main thread (the event loop):
 // steadier than wall time on a shared machine, and the main thread's share is what reads wait for.
 const cpu = (pid) => {
-  const ticks = (path) => readFileSync(path, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((n, x) => n + Number(x), 0) / 100;
+  const ticks = (path) =>
+    readFileSync(path, 'utf8')
+      .split(') ')[1]
+      .split(' ')
+      .slice(11, 13)
+      .reduce((n, x) => n + Number(x), 0) / 100;
   return { process: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) };
 };
 const pct = (xs, q) => {
@@ -71,7 +76,15 @@ let proc;
 try {
   // SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server.
   proc = spawn(process.execPath, [...(process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), SERVER_BIN, 'start'], {
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, DATABASE_URL: dbUrl.toString(), SIGNING_KEY_SECRET: 'publish-bench-signing-key-secret-0123456789abcdef', RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      DATABASE_URL: dbUrl.toString(),
+      SIGNING_KEY_SECRET: 'publish-bench-signing-key-secret-0123456789abcdef',
+      RATE_LIMIT_IP_PER_MINUTE: '0',
+      RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {
@@ -113,9 +126,14 @@ try {
   }
   const cpu1 = cpu(proc.pid);
   const perPublish = (k) => (((cpu1[k] - cpu0[k]) * 1000) / VERSIONS).toFixed(1);
-  console.log(`server CPU per publish: ${perPublish('process')} ms in all threads, ${perPublish('main')} ms on the event loop (10 ms clock ticks, over ${VERSIONS} publishes)`);
-  console.log(`idle publish of ${NAME} (${files.length} files), ${VERSIONS} versions: p50 ${f1(pct(times, 50))} ms, p90 ${f1(pct(times, 90))} ms (time to response on loopback)`);
-  if (Object.keys(phases).length) console.table(Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, { 'p50 (ms)': f1(pct(v, 50)), 'p90 (ms)': f1(pct(v, 90)) }])));
+  console.log(
+    `server CPU per publish: ${perPublish('process')} ms in all threads, ${perPublish('main')} ms on the event loop (10 ms clock ticks, over ${VERSIONS} publishes)`,
+  );
+  console.log(
+    `idle publish of ${NAME} (${files.length} files), ${VERSIONS} versions: p50 ${f1(pct(times, 50))} ms, p90 ${f1(pct(times, 90))} ms (time to response on loopback)`,
+  );
+  if (Object.keys(phases).length)
+    console.table(Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, { 'p50 (ms)': f1(pct(v, 50)), 'p90 (ms)': f1(pct(v, 90)) }])));
 
   const reads = async (withPublishes) => {
     const lat = [];
@@ -140,7 +158,9 @@ try {
   const mixed = await reads(true);
   const row = (label, r) => ({ reads: label, requests: r.lat.length, 'p50 (ms)': f1(pct(r.lat, 50)), 'p99 (ms)': f1(pct(r.lat, 99)), publishes: r.published });
   console.table([row('alone', alone), row('with publishes', mixed)]);
-  console.log(`reads slowed by publishes: p50 ${(((pct(mixed.lat, 50) / pct(alone.lat, 50)) - 1) * 100).toFixed(0)} %, p99 ${(((pct(mixed.lat, 99) / pct(alone.lat, 99)) - 1) * 100).toFixed(0)} %`);
+  console.log(
+    `reads slowed by publishes: p50 ${((pct(mixed.lat, 50) / pct(alone.lat, 50) - 1) * 100).toFixed(0)} %, p99 ${((pct(mixed.lat, 99) / pct(alone.lat, 99) - 1) * 100).toFixed(0)} %`,
+  );
 } finally {
   agent.destroy();
   if (proc && proc.exitCode === null) {

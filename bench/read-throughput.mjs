@@ -21,22 +21,32 @@ const VERSIONS = 50;
 const NAME = '@bench/react-gen';
 const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 
-
 function packageTarball(version) {
   const manifest = {
     name: NAME,
     version,
     description: 'React component generators',
-    unjucks: { generators: { component: { templates: { react: { description: 'component', variables: { type: 'object', properties: { name: { type: 'string' } } } } } } } },
+    unjucks: {
+      generators: {
+        component: { templates: { react: { description: 'component', variables: { type: 'object', properties: { name: { type: 'string' } } } } } },
+      },
+    },
   };
-  const files = [['package/package.json', JSON.stringify(manifest)], ['package/README.md', `# ${NAME}\n${'Lorem ipsum. '.repeat(200)}`]];
-  for (let i = 0; i < 20; i++) files.push([`package/_templates/component/react/file${i}.njk`, `---\nto: src/{{ name }}/file${i}.tsx\n---\n${'export const x = 1;\n'.repeat(50)}`]);
+  const files = [
+    ['package/package.json', JSON.stringify(manifest)],
+    ['package/README.md', `# ${NAME}\n${'Lorem ipsum. '.repeat(200)}`],
+  ];
+  for (let i = 0; i < 20; i++)
+    files.push([`package/_templates/component/react/file${i}.njk`, `---\nto: src/{{ name }}/file${i}.tsx\n---\n${'export const x = 1;\n'.repeat(50)}`]);
   return tarball(files);
 }
 
 async function startServer() {
   const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-bench-'));
-  const proc = spawn(process.execPath, [SERVER_BIN, 'start'], { env: { RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0', ...process.env, PORT: '0', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [SERVER_BIN, 'start'], {
+    env: { RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0', ...process.env, PORT: '0', DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
@@ -47,7 +57,15 @@ async function startServer() {
     proc.once('exit', (c) => reject(new Error(`server exited ${c}`)));
   });
   const token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
-  return { url, token, stop: async () => { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); await rm(dataDir, { recursive: true, force: true }); } };
+  return {
+    url,
+    token,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 // node:http with keep-alive costs the client far less CPU than fetch, so on a shared 2-core
@@ -84,7 +102,15 @@ async function load(label, url, headers = {}) {
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1);
-  return { scenario: label, requests: latencies.length, rps: Math.round(latencies.length / elapsed), p50_ms: pct(50), p99_ms: pct(99), errors, avg_body_bytes: Math.round(bytes / latencies.length) };
+  return {
+    scenario: label,
+    requests: latencies.length,
+    rps: Math.round(latencies.length / elapsed),
+    p50_ms: pct(50),
+    p99_ms: pct(99),
+    errors,
+    avg_body_bytes: Math.round(bytes / latencies.length),
+  };
 }
 
 const own = process.env.BENCH_URL ? null : await startServer();
@@ -110,7 +136,13 @@ try {
   await call('POST', '/api/v1/users', { name: 'bench-reader', password: 'bench-reader-password' });
   await call('PUT', '/api/v1/orgs/bench/members/bench-reader', { role: 'reader' });
   await call('PUT', `/api/v1/packages/${NAME.replace('/', '%2F')}/visibility`, { visibility: 'private' });
-  const login = await (await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-reader', password: 'bench-reader-password', actions: ['read'] }) })).json();
+  const login = await (
+    await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bench-reader', password: 'bench-reader-password', actions: ['read'] }),
+    })
+  ).json();
   results.push(await load('private metadata GET (org reader)', `${base}/api/v1/packages/${NAME}`, { authorization: `Bearer ${login.token}` }));
   console.table(results);
 } finally {

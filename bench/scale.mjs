@@ -16,7 +16,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 
-const SIZES = (process.env.SCALE_PACKAGES ?? '1000 100000').split(/[\s,]+/).filter(Boolean).map(Number);
+const SIZES = (process.env.SCALE_PACKAGES ?? '1000 100000')
+  .split(/[\s,]+/)
+  .filter(Boolean)
+  .map(Number);
 const PER_PACKAGE = Number(process.env.SCALE_VERSIONS_PER_PACKAGE ?? 10);
 const SECONDS = Math.min(Number(process.env.SCALE_SECONDS ?? 10), 60);
 const CONCURRENCY = 8;
@@ -101,7 +104,7 @@ function startServer(dbUrl, dataDir) {
 
 /** Packages, versions, latest tags, search documents and terms, in a handful of statements. */
 async function generate(sql, n, perPackage) {
-  const words = `{${WORDS.join(",")}}`;
+  const words = `{${WORDS.join(',')}}`;
   const w = (k) => `(${'$1'}::text[])[1 + ((i * ${[7, 13, 31, 53][k]} + ${k * 17}) % ${WORDS.length})]`;
   await sql.unsafe(
     `insert into packages (name, canonical_name, created_by, revision)
@@ -123,9 +126,7 @@ async function generate(sql, n, perPackage) {
      cross join generate_series(0, ${perPackage - 1}) v`,
     [words],
   );
-  await sql.unsafe(
-    `insert into dist_tags (package_id, tag, version) select id, 'latest', '1.0.${perPackage - 1}' from packages where name like 'scale-%'`,
-  );
+  await sql.unsafe(`insert into dist_tags (package_id, tag, version) select id, 'latest', '1.0.${perPackage - 1}' from packages where name like 'scale-%'`);
   // What search/store.ts writes for each package, in SQL: the same columns, doc and weighted tsvector.
   await sql.unsafe(
     `insert into search_documents (package_id, revision, name, scope, private, deprecated, quality, downloads, keywords, maintainers, capabilities, generators, name_words, doc, tsv)
@@ -201,7 +202,7 @@ async function measure(n) {
     const token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
     const auth = { authorization: `Bearer ${token}` };
     const rssReady = rss(server.proc.pid);
-    const name = (i) => `scale-${pick((i * 7919) % n + 1, 0)}-${((i * 7919) % n) + 1}`;
+    const name = (i) => `scale-${pick(((i * 7919) % n) + 1, 0)}-${((i * 7919) % n) + 1}`;
     // Abbreviated packuments as npm asks, and the native document, alternately over random packages.
     const metadata = await load('metadata', n, (i) =>
       i % 2 ? get(`${url}/${name(i)}`, { ...auth, accept: 'application/vnd.npm.install-v1+json' }) : get(`${url}/api/v1/packages/${name(i)}`, auth),
@@ -210,7 +211,8 @@ async function measure(n) {
     const query = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + Math.floor(i / WORDS.length)) % WORDS.length]}`;
     // As bench/search.mjs does: a short warm-up (JIT, and each word's first read) before measuring;
     // SCALE_SEARCH_WARMUP=0 measures from cold.
-    for (let i = 0; i < Number(process.env.SCALE_SEARCH_WARMUP ?? 200); i++) await get(`${url}/api/v1/search?q=${encodeURIComponent(query(100_000 + i))}`, auth);
+    for (let i = 0; i < Number(process.env.SCALE_SEARCH_WARMUP ?? 200); i++)
+      await get(`${url}/api/v1/search?q=${encodeURIComponent(query(100_000 + i))}`, auth);
     const search = await load('search', n, (i) => get(`${url}/api/v1/search?q=${encodeURIComponent(query(i))}`, auth));
     return { n, versions, generateS, startMs, engine, rssReady, rssEnd: rss(server.proc.pid), metadata, search };
   } finally {

@@ -28,7 +28,10 @@ const toDoc = (p, id) => ({
   version: '1.0.0',
   description: p.description,
   keywords: p.keywords,
-  generators: p.generators.map((g) => ({ ...g, templates: g.templates.map((t) => ({ ...t, variables: t.variables.map((v) => ({ name: v, description: '' })) })) })),
+  generators: p.generators.map((g) => ({
+    ...g,
+    templates: g.templates.map((t) => ({ ...t, variables: t.variables.map((v) => ({ name: v, description: '' })) })),
+  })),
   readme: p.readme,
   maintainers: ['admin'],
   publisher: 'admin',
@@ -58,7 +61,8 @@ async function engineFor(kind) {
   await database.migrate();
   const sql = postgres(url, { max: 1, onnotice: () => undefined });
   const [{ id: owner }] = await sql`insert into users (name) values ('admin') returning id`;
-  const rows = await sql`insert into packages ${sql(docs.map((d) => ({ name: d.name, canonical_name: d.name.replace(/[._-]/g, ''), created_by: owner })))} returning id, name`;
+  const rows =
+    await sql`insert into packages ${sql(docs.map((d) => ({ name: d.name, canonical_name: d.name.replace(/[._-]/g, ''), created_by: owner })))} returning id, name`;
   const ids = new Map(rows.map((r) => [r.name, r.id]));
   const stored = docs.map((d) => ({ ...d, id: ids.get(d.name) }));
   await server.storeSearchDocuments(database.db, stored);

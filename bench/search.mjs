@@ -11,7 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { openDatabase, SearchIndex, loadDocuments, loadDownloads, parseQuery, backfillSearchDocuments, loadStoredDocuments } from '../packages/server/dist/index.js';
+import {
+  openDatabase,
+  SearchIndex,
+  loadDocuments,
+  loadDownloads,
+  parseQuery,
+  backfillSearchDocuments,
+  loadStoredDocuments,
+} from '../packages/server/dist/index.js';
 
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.BENCH_PACKAGES ?? 10000);
@@ -19,8 +27,50 @@ const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 10), 60);
 const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 const gc = globalThis.gc ?? (() => undefined);
 
-const FW = ['react', 'preact', 'vue', 'svelte', 'angular', 'solid', 'express', 'koa', 'hapi', 'nest', 'fastify', 'next', 'nuxt', 'remix', 'astro', 'prisma', 'graphql', 'terraform', 'kubernetes', 'docker'];
-const ART = ['component', 'page', 'layout', 'hook', 'store', 'middleware', 'plugin', 'service', 'route', 'model', 'resolver', 'module', 'deployment', 'workflow', 'form', 'table', 'modal', 'client', 'config', 'schema'];
+const FW = [
+  'react',
+  'preact',
+  'vue',
+  'svelte',
+  'angular',
+  'solid',
+  'express',
+  'koa',
+  'hapi',
+  'nest',
+  'fastify',
+  'next',
+  'nuxt',
+  'remix',
+  'astro',
+  'prisma',
+  'graphql',
+  'terraform',
+  'kubernetes',
+  'docker',
+];
+const ART = [
+  'component',
+  'page',
+  'layout',
+  'hook',
+  'store',
+  'middleware',
+  'plugin',
+  'service',
+  'route',
+  'model',
+  'resolver',
+  'module',
+  'deployment',
+  'workflow',
+  'form',
+  'table',
+  'modal',
+  'client',
+  'config',
+  'schema',
+];
 const ADJ = ['simple', 'typed', 'minimal', 'enterprise', 'modern', 'legacy', 'tiny', 'fancy', 'fast', 'secure'];
 
 function manifest(i) {
@@ -37,21 +87,34 @@ function manifest(i) {
       generators: {
         [art]: {
           description: `${fw} ${art}s`,
-          templates: Object.fromEntries(['default', 'typed', 'with-tests'].map((t) => [t, { description: `${adj} ${art} (${t})`, variables: { type: 'object', properties: { name: { type: 'string', description: `${art} name` }, withTests: { type: 'boolean', description: 'add tests' } } } }])),
+          templates: Object.fromEntries(
+            ['default', 'typed', 'with-tests'].map((t) => [
+              t,
+              {
+                description: `${adj} ${art} (${t})`,
+                variables: {
+                  type: 'object',
+                  properties: { name: { type: 'string', description: `${art} name` }, withTests: { type: 'boolean', description: 'add tests' } },
+                },
+              },
+            ]),
+          ),
         },
       },
     },
   };
 }
 
-const readme = (m) => `# ${m.name}\n\n${m.description}.\n\n## Usage\n\n    unjucks ${Object.keys(m.unjucks.generators)[0]} default MyThing\n\n${'This package generates files for your project. '.repeat(30)}`;
+const readme = (m) =>
+  `# ${m.name}\n\n${m.description}.\n\n## Usage\n\n    unjucks ${Object.keys(m.unjucks.generators)[0]} default MyThing\n\n${'This package generates files for your project. '.repeat(30)}`;
 
 async function seed(url) {
   const sql = postgres(url, { max: 4, onnotice: () => undefined });
   const [{ id: admin }] = await sql`insert into users (name, is_admin) values ('admin', true) on conflict (name) do update set is_admin = true returning id`;
   for (let start = 0; start < N; start += 1000) {
     const ms = Array.from({ length: Math.min(1000, N - start) }, (_, k) => manifest(start + k));
-    const pkgs = await sql`insert into packages ${sql(ms.map((m) => ({ name: m.name, canonical_name: m.name.replace(/[._-]/g, ''), created_by: admin })))} returning id, name`;
+    const pkgs =
+      await sql`insert into packages ${sql(ms.map((m) => ({ name: m.name, canonical_name: m.name.replace(/[._-]/g, ''), created_by: admin })))} returning id, name`;
     const byName = new Map(pkgs.map((p) => [p.name, p.id]));
     await sql`insert into versions ${sql(
       ms.map((m, k) => ({
@@ -66,7 +129,17 @@ async function seed(url) {
         unpacked_size: 4000,
         blob_key: 'sha512/bench',
         published_by: admin,
-        report: sql.json({ ok: true, errors: 0, warnings: 0, findings: [], capabilities: k % 7 === 0 ? ['shell'] : [], capabilityDetails: [], quality: 50 + (k % 50), templates: [], validator: 'bench' }),
+        report: sql.json({
+          ok: true,
+          errors: 0,
+          warnings: 0,
+          findings: [],
+          capabilities: k % 7 === 0 ? ['shell'] : [],
+          capabilityDetails: [],
+          quality: 50 + (k % 50),
+          templates: [],
+          validator: 'bench',
+        }),
       })),
     )}`;
     await sql`insert into dist_tags ${sql(pkgs.map((p) => ({ package_id: p.id, tag: 'latest', version: '1.0.0' })))}`;
@@ -87,10 +160,12 @@ function run(args, env) {
 const agent = new http.Agent({ keepAlive: true });
 const get = (url) =>
   new Promise((resolve) => {
-    http.get(url, { agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-    }).on('error', () => resolve(false));
+    http
+      .get(url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200));
+      })
+      .on('error', () => resolve(false));
   });
 
 const dbName = `unjucks_bench_${Date.now()}`;
@@ -156,11 +231,12 @@ try {
   // than the result cache holds, and the cache off) so that every search is computed.
   const TYPO = (w) => (w.length > 5 ? w.slice(0, 2) + w[3] + w[2] + w.slice(4) : w);
   const mix = new Set();
-  for (const fw of FW) for (const art of ART) {
-    mix.add(`${fw} ${art}`);
-    mix.add(`${ADJ[(fw.length + art.length) % ADJ.length]} ${fw} ${art}`);
-    mix.add(`${TYPO(fw)} ${art}`);
-  }
+  for (const fw of FW)
+    for (const art of ART) {
+      mix.add(`${fw} ${art}`);
+      mix.add(`${ADJ[(fw.length + art.length) % ADJ.length]} ${fw} ${art}`);
+      mix.add(`${TYPO(fw)} ${art}`);
+    }
   for (const art of ART) for (const adj of ADJ) mix.add(`${adj} ${art}`);
   for (let i = 0; i < 50; i++) mix.add(`keyword:${FW[i % FW.length]} scope:@org${i}`);
   for (const fw of FW) mix.add(`${fw.slice(0, 4)}`);
@@ -176,7 +252,10 @@ try {
   const rows = [];
   for (const engine of (process.env.BENCH_ENGINES ?? 'memory,postgres').split(',')) {
     const started = performance.now();
-    server = spawn(process.execPath, [SERVER_BIN, 'start'], { env: { ...process.env, ...env, SEARCH_CACHE_ENTRIES: '0', SEARCH_ENGINE: engine }, stdio: ['ignore', 'pipe', 'inherit'] });
+    server = spawn(process.execPath, [SERVER_BIN, 'start'], {
+      env: { ...process.env, ...env, SEARCH_CACHE_ENTRIES: '0', SEARCH_ENGINE: engine },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const base = await new Promise((resolve) => {
       let out = '';
       server.stdout.on('data', (d) => {
@@ -205,7 +284,16 @@ try {
       );
       latencies.sort((a, b) => a - b);
       const pct = (p) => latencies[Math.floor((p / 100) * (latencies.length - 1))].toFixed(1);
-      rows.push({ engine, concurrency: c, 'start to ready (ms)': readyMs, rps: Math.round(latencies.length / SECONDS), 'p50 (ms)': pct(50), 'p99 (ms)': pct(99), errors, 'RSS (MB)': rss(server.pid) });
+      rows.push({
+        engine,
+        concurrency: c,
+        'start to ready (ms)': readyMs,
+        rps: Math.round(latencies.length / SECONDS),
+        'p50 (ms)': pct(50),
+        'p99 (ms)': pct(99),
+        errors,
+        'RSS (MB)': rss(server.pid),
+      });
     }
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));

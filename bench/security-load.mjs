@@ -27,7 +27,15 @@ const PUBLISH_TIMEOUT_MS = 120_000;
 
 const pkg = (name, version) =>
   tarball([
-    ['package/package.json', JSON.stringify({ name, version, description: 'bench', unjucks: { generators: { svc: { description: 'svc', templates: { rest: { description: 'rest' } } } } } })],
+    [
+      'package/package.json',
+      JSON.stringify({
+        name,
+        version,
+        description: 'bench',
+        unjucks: { generators: { svc: { description: 'svc', templates: { rest: { description: 'rest' } } } } },
+      }),
+    ],
     ['package/README.md', `# ${name}\n`],
     ['package/_templates/svc/rest/index.njk', `---\nto: src/{{ name }}.ts\n---\nexport const v = '${version}';\n`],
   ]);
@@ -93,7 +101,11 @@ function loginStorm(s, spreadAddresses) {
   const loops = Array.from({ length: LOGINS }, async (_, i) => {
     while (!stop) {
       const headers = { 'content-type': 'application/json', ...(spreadAddresses ? { 'x-forwarded-for': `198.51.100.${i + 1}` } : {}) };
-      const res = await fetch(`${s.url}/api/v1/auth/login`, { method: 'POST', headers, body: JSON.stringify({ username: `nobody-${randomBytes(6).toString('hex')}`, password: 'not the password' }) }).catch(() => ({ status: 0 }));
+      const res = await fetch(`${s.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ username: `nobody-${randomBytes(6).toString('hex')}`, password: 'not the password' }),
+      }).catch(() => ({ status: 0 }));
       statuses[res.status] = (statuses[res.status] ?? 0) + 1;
       // A refused login comes back at once; do not spin on it.
       if (res.status === 429 || res.status === 503) await new Promise((r) => setTimeout(r, 50));
@@ -119,7 +131,9 @@ function healthWatch(s) {
   const loop = (async () => {
     while (!stop) {
       const t0 = performance.now();
-      await fetch(`${s.url}/health`).then((r) => r.arrayBuffer()).catch(() => undefined);
+      await fetch(`${s.url}/health`)
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined);
       worst = Math.max(worst, performance.now() - t0);
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -9,7 +9,6 @@ import { tarball } from './lib/tarball.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 
-
 // A realistic template: frontmatter, loops, conditionals, filters, includes.
 const template = (i) => `---
 to: "src/{{ name | kebabCase }}/part${i}/{{ name | pascalCase }}.tsx"
@@ -30,21 +29,39 @@ ${'// padding line to make the file a realistic size\n'.repeat(40)}`;
 
 function manifest(name, templates) {
   return JSON.stringify({
-    name, version: '1.0.0', description: 'bench', license: 'MIT', engines: { unjucks: '>=1.0.0' },
-    unjucks: { generators: { component: { templates: Object.fromEntries(templates.map((t) => [t, { description: t, variables: { properties: { name: { type: 'string', description: 'n' } } } }])) } } },
+    name,
+    version: '1.0.0',
+    description: 'bench',
+    license: 'MIT',
+    engines: { unjucks: '>=1.0.0' },
+    unjucks: {
+      generators: {
+        component: {
+          templates: Object.fromEntries(
+            templates.map((t) => [t, { description: t, variables: { properties: { name: { type: 'string', description: 'n' } } } }]),
+          ),
+        },
+      },
+    },
   });
 }
 
 function package200() {
   const templates = Array.from({ length: 20 }, (_, i) => `t${i}`);
-  const entries = [['package/package.json', manifest('bench-200', templates)], ['package/README.md', '# bench\n'.repeat(100)]];
+  const entries = [
+    ['package/package.json', manifest('bench-200', templates)],
+    ['package/README.md', '# bench\n'.repeat(100)],
+  ];
   for (let i = 0; i < 198; i++) entries.push([`package/_templates/component/t${i % 20}/file${i}.njk`, template(i)]);
   return tarball(entries);
 }
 
 function package5MiB() {
   const templates = ['big'];
-  const entries = [['package/package.json', manifest('bench-5mib', templates)], ['package/README.md', '# bench\n']];
+  const entries = [
+    ['package/package.json', manifest('bench-5mib', templates)],
+    ['package/README.md', '# bench\n'],
+  ];
   // 40 large templates (~100 KiB each) and 1 MiB of incompressible assets: about 5 MiB unpacked.
   for (let i = 0; i < 40; i++) entries.push([`package/_templates/component/big/file${i}.njk`, template(i).repeat(40)]);
   for (let i = 0; i < 4; i++) entries.push([`package/_templates/component/big/asset${i}.bin`, randomBytes(256 * 1024)]);
@@ -76,4 +93,5 @@ async function measure(label, tgz) {
   };
 }
 
-const which = process.env.BENCH_ONLY; console.table([...(which !== "5mib" ? [await measure("200 files", package200())] : []), ...(which !== "200" ? [await measure("5 MiB", package5MiB())] : [])]);
+const which = process.env.BENCH_ONLY;
+console.table([...(which !== '5mib' ? [await measure('200 files', package200())] : []), ...(which !== '200' ? [await measure('5 MiB', package5MiB())] : [])]);

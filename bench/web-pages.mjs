@@ -26,16 +26,34 @@ function packageTarball(version) {
     version,
     description: 'React component generators',
     keywords: ['react', 'bench'],
-    unjucks: { generators: { component: { templates: { react: { description: 'component', variables: { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'Component name' } } } } } } } },
+    unjucks: {
+      generators: {
+        component: {
+          templates: {
+            react: {
+              description: 'component',
+              variables: { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'Component name' } } },
+            },
+          },
+        },
+      },
+    },
   };
-  const files = [['package/package.json', JSON.stringify(manifest)], ['package/README.md', README]];
-  for (let i = 0; i < 20; i++) files.push([`package/_templates/component/react/file${i}.njk`, `---\nto: src/{{ name }}/file${i}.tsx\n---\n${'export const x = 1;\n'.repeat(50)}`]);
+  const files = [
+    ['package/package.json', JSON.stringify(manifest)],
+    ['package/README.md', README],
+  ];
+  for (let i = 0; i < 20; i++)
+    files.push([`package/_templates/component/react/file${i}.njk`, `---\nto: src/{{ name }}/file${i}.tsx\n---\n${'export const x = 1;\n'.repeat(50)}`]);
   return tarball(files);
 }
 
 async function startServer() {
   const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-bench-'));
-  const proc = spawn(process.execPath, [SERVER_BIN, 'start'], { env: { RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0', ...process.env, PORT: '0', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [SERVER_BIN, 'start'], {
+    env: { RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0', ...process.env, PORT: '0', DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
@@ -46,7 +64,15 @@ async function startServer() {
     proc.once('exit', (c) => reject(new Error(`server exited ${c}`)));
   });
   const token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
-  return { url, token, stop: async () => { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); await rm(dataDir, { recursive: true, force: true }); } };
+  return {
+    url,
+    token,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -81,7 +107,17 @@ async function load(label, url, concurrency, headers = {}) {
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1);
-  return { scenario: label, concurrency, requests: latencies.length, rps: Math.round(latencies.length / elapsed), p50_ms: pct(50), p95_ms: pct(95), p99_ms: pct(99), errors, body_kib: (bytes / latencies.length / 1024).toFixed(1) };
+  return {
+    scenario: label,
+    concurrency,
+    requests: latencies.length,
+    rps: Math.round(latencies.length / elapsed),
+    p50_ms: pct(50),
+    p95_ms: pct(95),
+    p99_ms: pct(99),
+    errors,
+    body_kib: (bytes / latencies.length / 1024).toFixed(1),
+  };
 }
 
 const own = await startServer();
@@ -92,7 +128,11 @@ try {
     if (res.status !== 201) throw new Error(`publish 1.${i}.0: ${res.status} ${await res.text()}`);
   }
   // A signed-in browser: the password set through the API, the session through the sign-in form.
-  await fetch(`${base}/api/v1/users/admin/password`, { method: 'PUT', headers: { authorization: `Bearer ${own.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ password: 'bench-password' }) });
+  await fetch(`${base}/api/v1/users/admin/password`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${own.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ password: 'bench-password' }),
+  });
   const form = await fetch(`${base}/-/web/login`);
   const loginCookie = form.headers.get('set-cookie').split(';')[0];
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())[1];
@@ -102,7 +142,10 @@ try {
     headers: { origin: base, cookie: loginCookie, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ _csrf: csrf, username: 'admin', password: 'bench-password', next: '/-/web/' }),
   });
-  const session = signIn.headers.getSetCookie().find((c) => c.startsWith('unjucks_session=')).split(';')[0];
+  const session = signIn.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('unjucks_session='))
+    .split(';')[0];
   console.log(`published ${VERSIONS} versions of ${NAME} (README ${(README.length / 1024).toFixed(1)} KiB); ${SECONDS}s per scenario`);
   const page = `${base}/-/web/package/${NAME}`;
   // Server time as the page reports it (Server-Timing: data, README, render), sequentially.
@@ -110,12 +153,31 @@ try {
   for (let i = 0; i < 200; i++) {
     const res = await fetch(page, { headers: { accept: 'text/html' } });
     await res.arrayBuffer();
-    const parts = Object.fromEntries(res.headers.get('server-timing').split(',').map((p) => { const [k, d] = p.trim().split(';dur='); return [k, Number(d)]; }));
+    const parts = Object.fromEntries(
+      res.headers
+        .get('server-timing')
+        .split(',')
+        .map((p) => {
+          const [k, d] = p.trim().split(';dur=');
+          return [k, Number(d)];
+        }),
+    );
     timings.push({ ...parts, total: parts.data + parts.readme + parts.render });
   }
-  const median = (k) => timings.map((t) => t[k]).sort((a, b) => a - b)[timings.length >> 1].toFixed(2);
-  const p95 = (k) => timings.map((t) => t[k]).sort((a, b) => a - b)[Math.floor(timings.length * 0.95)].toFixed(2);
-  console.log(`package page server time over ${timings.length} requests (ms): ` + ['data', 'readme', 'render', 'total'].map((k) => `${k} p50 ${median(k)} p95 ${p95(k)}`).join('; '));
+  const median = (k) =>
+    timings
+      .map((t) => t[k])
+      .sort((a, b) => a - b)
+      [timings.length >> 1].toFixed(2);
+  const p95 = (k) =>
+    timings
+      .map((t) => t[k])
+      .sort((a, b) => a - b)
+      [Math.floor(timings.length * 0.95)].toFixed(2);
+  console.log(
+    `package page server time over ${timings.length} requests (ms): ` +
+      ['data', 'readme', 'render', 'total'].map((k) => `${k} p50 ${median(k)} p95 ${p95(k)}`).join('; '),
+  );
   const results = [];
   for (const c of [1, 8]) {
     results.push(await load('package page', page, c));

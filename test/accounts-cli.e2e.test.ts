@@ -49,7 +49,9 @@ describe('unjucks account and access commands', () => {
     expect(await ok(['org', 'create', 'nco'], as('nia'))).toBe('created org nco; you own the scope @nco\n');
     const noRole = await unjucks(['org', 'member', 'add', 'nco', 'omar'], { env: as('nia') });
     expect(noRole).toMatchObject({ code: 1, stderr: 'unjucks: org member add needs --role owner|maintainer|reader\n' });
-    expect(await ok(['org', 'member', 'add', 'nco', 'omar', '--role', 'reader'], as('nia'))).toBe('invited omar to org nco as reader; they join when they run "unjucks org accept nco"\n');
+    expect(await ok(['org', 'member', 'add', 'nco', 'omar', '--role', 'reader'], as('nia'))).toBe(
+      'invited omar to org nco as reader; they join when they run "unjucks org accept nco"\n',
+    );
     expect(await ok(['org', 'member', 'ls', 'nco'], as('nia'))).toMatch(/USER\s+ROLE\nnia\s+owner\nomar\s+reader \(invited\)/);
     expect(await ok(['org', 'invitations', 'nco'], as('nia'))).toMatch(/USER\s+ROLE\s+INVITED BY\s+SINCE\nomar\s+reader\s+nia\s+\d{4}-/);
     expect(await ok(['org', 'invitations'], as('omar'))).toMatch(/ORG\s+ROLE\s+INVITED BY\s+SINCE\nnco\s+reader\s+nia/);
@@ -79,7 +81,9 @@ describe('unjucks account and access commands', () => {
     expect(await ok(['info', '@nco/kit'], as('omar'))).toMatch(/1\.1\.0/);
     expect(await ok(['access', 'ls', '@nco'], as('nia'))).toMatch(/@nco: packages are private by default/);
 
-    const created = JSON.parse(await ok(['token', 'create', '--name', 'ci', '--actions', 'read,publish:update', '--packages', '@nco/*', '--expires', '30d', '--json'], as('omar')));
+    const created = JSON.parse(
+      await ok(['token', 'create', '--name', 'ci', '--actions', 'read,publish:update', '--packages', '@nco/*', '--expires', '30d', '--json'], as('omar')),
+    );
     expect(created).toMatchObject({ id: expect.any(String), token: expect.any(String), actions: ['read', 'publish:update'], packages: ['@nco/*'] });
     const list = await ok(['token', 'list'], as('omar'));
     expect(list).toMatch(new RegExp(`${created.id}\\s+omar\\s+ci\\s+read,publish:update\\s+@nco/\\*`));
@@ -91,7 +95,17 @@ describe('unjucks account and access commands', () => {
     expect(dead.stderr).toMatch(/401: the token .* was revoked/);
 
     const audit = await ok(['audit', '--org', 'nco'], as('nia'));
-    for (const action of ['org.create', 'org.member.invite', 'org.invitation.accept', 'team.create', 'team.member.add', 'package.publish', 'access.grant', 'scope.visibility', 'token.revoke'])
+    for (const action of [
+      'org.create',
+      'org.member.invite',
+      'org.invitation.accept',
+      'team.create',
+      'team.member.add',
+      'package.publish',
+      'access.grant',
+      'scope.visibility',
+      'token.revoke',
+    ])
       expect(audit, action).toContain(action);
     expect(audit).toMatch(/omar\s+package\.publish\s+@nco\/kit\s+denied 403/);
 

@@ -28,7 +28,11 @@ describe.each(BACKENDS)('auth on $label', (backend) => {
     expect(server.stdout()).toContain(path);
     expect(server.stdout()).not.toContain(server.adminToken);
     const me = await fetch(`${server.api}/whoami`, { headers: { authorization: `Bearer ${server.adminToken}` } });
-    expect(await me.json()).toMatchObject({ username: 'admin', admin: true, token: { actions: expect.arrayContaining(['admin', 'publish:new']), packages: null } });
+    expect(await me.json()).toMatchObject({
+      username: 'admin',
+      admin: true,
+      token: { actions: expect.arrayContaining(['admin', 'publish:new']), packages: null },
+    });
   });
 
   it('answers 401 with WWW-Authenticate for a missing, malformed, tampered or forged token', async () => {
@@ -41,7 +45,12 @@ describe.each(BACKENDS)('auth on $label', (backend) => {
       ['garbage', { authorization: 'Bearer not-a-jwt' }],
       ['tampered payload', { authorization: `Bearer ${h}.${b64url(JSON.stringify({ ...claims, sub: 'mallory' }))}.${s}` }],
       ['tampered signature', { authorization: `Bearer ${h}.${p}.${s!.slice(0, -4)}AAAA` }],
-      ['alg none', { authorization: `Bearer ${b64url(JSON.stringify({ alg: 'none', typ: 'unjucks-token+jwt', kid: JSON.parse(Buffer.from(h!, 'base64url').toString()).kid }))}.${p}.` }],
+      [
+        'alg none',
+        {
+          authorization: `Bearer ${b64url(JSON.stringify({ alg: 'none', typ: 'unjucks-token+jwt', kid: JSON.parse(Buffer.from(h!, 'base64url').toString()).kid }))}.${p}.`,
+        },
+      ],
       ['unknown kid', { authorization: `Bearer ${b64url(JSON.stringify({ alg: 'ES256', typ: 'unjucks-token+jwt', kid: 'nope' }))}.${p}.${s}` }],
     ];
     for (const [label, headers] of cases) {
@@ -90,9 +99,17 @@ describe.each(BACKENDS)('auth on $label', (backend) => {
   it('lets only admins mint tokens over HTTP', async () => {
     const alice = await mint('alice2', 'publisher');
     const body = JSON.stringify({ user: 'eve', actions: ['read'] });
-    const res = await fetch(`${server.api}/tokens`, { method: 'POST', headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' }, body });
+    const res = await fetch(`${server.api}/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
+      body,
+    });
     expect(res.status).toBe(403);
-    const ok = await fetch(`${server.api}/tokens`, { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice2', actions: ['read'] }) });
+    const ok = await fetch(`${server.api}/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'alice2', actions: ['read'] }),
+    });
     expect(ok.status).toBe(201);
     expect(await ok.json()).toMatchObject({ user: 'alice2', actions: ['read'], token: expect.any(String), id: expect.any(String) });
   });
@@ -102,9 +119,16 @@ describe.each(BACKENDS)('auth on $label', (backend) => {
     await server.stop();
     const whileStopped = await mint('erin', 'publisher');
     await server.restart();
-    for (const [user, token] of [['dora', whileRunning], ['erin', whileStopped]] as const) {
+    for (const [user, token] of [
+      ['dora', whileRunning],
+      ['erin', whileStopped],
+    ] as const) {
       const me = await fetch(`${server.api}/whoami`, { headers: { authorization: `Bearer ${token}` } });
-      expect(await me.json()).toMatchObject({ username: user, admin: false, token: { actions: ['read', 'publish:new', 'publish:update', 'tags', 'deprecate', 'unpublish', 'owners', 'tokens'] } });
+      expect(await me.json()).toMatchObject({
+        username: user,
+        admin: false,
+        token: { actions: ['read', 'publish:new', 'publish:update', 'tags', 'deprecate', 'unpublish', 'owners', 'tokens'] },
+      });
     }
     const bad = await unjucksRegistry(['token', 'create', '--user', 'x', '--role', 'superuser'], { env: server.env });
     expect(bad.code).not.toBe(0);

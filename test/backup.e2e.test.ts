@@ -15,14 +15,22 @@ describe('export and import', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'unjucks-backup-'));
     from = await startTestServer(BACKENDS[0]!); // the embedded default
-    for (const [name, v] of [['moved-a', '1.0.0'], ['moved-a', '1.1.0'], ['@acme/moved-b', '2.0.0']] as const) {
+    for (const [name, v] of [
+      ['moved-a', '1.0.0'],
+      ['moved-a', '1.1.0'],
+      ['@acme/moved-b', '2.0.0'],
+    ] as const) {
       const t = packageTarball(name, v);
       tarballs.set(`${name}@${v}`, t);
       expect((await publishRaw(from.api, from.adminToken, t)).status).toBe(201);
     }
     // Accounts and access come along too: a user with a password, a team grant and a private package.
     const call = (method: string, path: string, body?: unknown) =>
-      fetch(`${from.api}${path}`, { method, headers: { authorization: `Bearer ${from.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${from.api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${from.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await call('POST', '/users', { name: 'mover', password: 'moving house' })).status).toBe(201);
     expect((await call('PUT', '/orgs/acme/members/mover', { role: 'reader' })).status).toBe(200);
     expect((await call('POST', '/orgs/acme/teams', { name: 'crew' })).status).toBe(201);
@@ -59,10 +67,17 @@ describe('export and import', () => {
     }
     expect((await (await fetch(`${to.api}/packages/moved-a`)).json())['dist-tags']).toEqual({ latest: '1.1.0' });
     // Tokens and their signing keys came along: the old admin token works on the new registry.
-    expect(await (await fetch(`${to.api}/whoami`, { headers: { authorization: `Bearer ${from.adminToken}` } })).json()).toMatchObject({ username: 'admin', admin: true });
+    expect(await (await fetch(`${to.api}/whoami`, { headers: { authorization: `Bearer ${from.adminToken}` } })).json()).toMatchObject({
+      username: 'admin',
+      admin: true,
+    });
     // The password, org, team, grant and visibility came along; so did the audit log.
     expect((await fetch(`${to.api}/packages/@acme%2Fmoved-b`)).status).toBe(404); // private: anonymous readers see it as missing
-    const login = await fetch(`${to.api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'mover', password: 'moving house' }) });
+    const login = await fetch(`${to.api}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'mover', password: 'moving house' }),
+    });
     const mover = ((await login.json()) as { token: string }).token;
     expect((await publishRaw(to.api, mover, packageTarball('@acme/moved-b', '2.1.0'))).status).toBe(201);
     const audit = await (await fetch(`${to.api}/audit?org=acme`, { headers: { authorization: `Bearer ${from.adminToken}` } })).json();

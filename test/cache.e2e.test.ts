@@ -11,8 +11,15 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('per-replica caches on two repli
   let sql: postgres.Sql;
   beforeAll(async () => {
     // Downloads flushed rarely, so the query counts below see only what reads themselves cost.
-    a = await startTestServer({ label: 'cache a', db: 'postgres', store: 'fs' }, { DOWNLOADS_FLUSH_MS: '600000', RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0' });
-    b = await startTestServer({ label: 'cache b', db: 'postgres', store: 'fs' }, { DOWNLOADS_FLUSH_MS: '600000', RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0', DATA_DIR: a.dataDir }, { replicaOf: a });
+    a = await startTestServer(
+      { label: 'cache a', db: 'postgres', store: 'fs' },
+      { DOWNLOADS_FLUSH_MS: '600000', RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0' },
+    );
+    b = await startTestServer(
+      { label: 'cache b', db: 'postgres', store: 'fs' },
+      { DOWNLOADS_FLUSH_MS: '600000', RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0', DATA_DIR: a.dataDir },
+      { replicaOf: a },
+    );
     sql = postgres(a.env.DATABASE_URL!, { max: 1, onnotice: () => undefined });
   });
   afterAll(async () => {
@@ -67,11 +74,12 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('per-replica caches on two repli
     const m0 = await metric(b, 'unjucks_db_queries_total');
     const m1 = await metric(b, 'unjucks_db_queries_total');
     const scrape = m1 - m0;
-    for (let i = 0; i < 25; i++) for (const r of reads) {
-      const res = await r();
-      expect(res.status).toBe(200);
-      await res.arrayBuffer();
-    }
+    for (let i = 0; i < 25; i++)
+      for (const r of reads) {
+        const res = await r();
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
     const m2 = await metric(b, 'unjucks_db_queries_total');
     expect(m2 - m1).toBe(scrape);
   });

@@ -31,7 +31,12 @@ describe('the unjucks command line', () => {
     return section
       .split('\n')
       .filter((l) => /^ {2}\S/.test(l))
-      .map((l) => l.trim().split(/\s{2,}/)[0]!.split(', '));
+      .map((l) =>
+        l
+          .trim()
+          .split(/\s{2,}/)[0]!
+          .split(', '),
+      );
   };
 
   it('lists exactly the command files, and each listed command answers --help with its own usage', async () => {
@@ -65,7 +70,8 @@ describe('the unjucks command line', () => {
 
   it('shows the options users rely on in the help of their command, by -h, --help and help <command>', async () => {
     const install = await unjucks(['install', '--help'], opts);
-    for (const o of ['--registry URL', '--json', '--dir D', '--force', '--allow-scripts', '--frozen-lockfile', '--offline', '--prefer-offline']) expect(install.stdout).toContain(`  ${o}`);
+    for (const o of ['--registry URL', '--json', '--dir D', '--force', '--allow-scripts', '--frozen-lockfile', '--offline', '--prefer-offline'])
+      expect(install.stdout).toContain(`  ${o}`);
     expect((await unjucks(['help', 'install'], opts)).stdout).toBe(install.stdout);
     expect((await unjucks(['install', '-h'], opts)).stdout).toBe(install.stdout);
     expect((await unjucks(['publish', '--help'], opts)).stdout).toMatch(/--tag T[\s\S]*--dry-run/);
@@ -98,8 +104,14 @@ describe('the unjucks command line', () => {
     expect(bogus.stderr).toMatch(/^unjucks: Unknown option '--bogus'.*`unjucks install --help` lists the options\)\n$/);
     // An option of another command is unknown here: info has no --tag.
     expect(await unjucks(['info', 'x', '--tag', 'next'], opts)).toMatchObject({ code: 1, stderr: expect.stringMatching(/^unjucks: Unknown option '--tag'/) });
-    expect(await unjucks(['search', 'x', '--size'], opts)).toMatchObject({ code: 1, stderr: expect.stringMatching(/^unjucks: Option '--size <value>' argument missing/) });
-    expect(await unjucks(['list', '--json=false'], opts)).toMatchObject({ code: 1, stderr: expect.stringMatching(/^unjucks: Option '--json' does not take an argument/) });
+    expect(await unjucks(['search', 'x', '--size'], opts)).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^unjucks: Option '--size <value>' argument missing/),
+    });
+    expect(await unjucks(['list', '--json=false'], opts)).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^unjucks: Option '--json' does not take an argument/),
+    });
     expect(await unjucks(['--bogus'], opts)).toMatchObject({ code: 1, stderr: expect.stringMatching(/^unjucks: Unknown option '--bogus'/) });
     const json = await unjucks(['install', '--bogus', '--json'], opts);
     expect(json.code).toBe(1);

@@ -43,7 +43,10 @@ describe('the client people can get', () => {
     const tgz = gzipTar([
       { path: 'package/package.json', content: JSON.stringify(manifestFor('hygen-style', '1.0.0', { unjucks: undefined })) },
       { path: 'package/README.md', content: '# hygen-style\n' },
-      { path: 'package/_templates/component/new/component.ejs.t', content: '---\nto: src/<%= name %>.js\n---\nexport const <%= name %> = () => "<%= name %>";\n' },
+      {
+        path: 'package/_templates/component/new/component.ejs.t',
+        content: '---\nto: src/<%= name %>.js\n---\nexport const <%= name %> = () => "<%= name %>";\n',
+      },
     ]);
     const pub = await publishRaw(server.api, server.adminToken, tgz);
     expect(pub.status, JSON.stringify(pub.body)).toBe(201);
@@ -56,7 +59,14 @@ describe('the client people can get', () => {
     expect(help.stdout).toMatch(/handed to the Unjucks generator/);
     const inst = await runCommand('npm', ['exec', '--yes', '--', '@unjucks/client', 'install', 'hygen-style'], {
       cwd: project,
-      env: { PATH: process.env.PATH!, HOME: dev.home, npm_config_userconfig: join(dev.home, '.npmrc'), npm_config_cache: join(dev.home, '.npm'), UNJUCKS_REGISTRY: server.url, XDG_CACHE_HOME: join(dev.home, '.cache') },
+      env: {
+        PATH: process.env.PATH!,
+        HOME: dev.home,
+        npm_config_userconfig: join(dev.home, '.npmrc'),
+        npm_config_cache: join(dev.home, '.npm'),
+        UNJUCKS_REGISTRY: server.url,
+        XDG_CACHE_HOME: join(dev.home, '.cache'),
+      },
     });
     expect(inst.code, inst.stderr).toBe(0);
     expect(inst.stdout).toMatch(/installed hygen-style@1\.0\.0/);
@@ -64,15 +74,26 @@ describe('the client people can get', () => {
     // The real hygen, from the public npm registry, in a folder of its own.
     const tools = join(root, 'tools');
     await mkdir(tools);
-    const npmEnv = { PATH: process.env.PATH!, HOME: tools, npm_config_registry: 'https://registry.npmjs.org/', npm_config_cache: join(tools, '.npm'), npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+    const npmEnv = {
+      PATH: process.env.PATH!,
+      HOME: tools,
+      npm_config_registry: 'https://registry.npmjs.org/',
+      npm_config_cache: join(tools, '.npm'),
+      npm_config_audit: 'false',
+      npm_config_fund: 'false',
+      npm_config_update_notifier: 'false',
+    };
     const getHygen = await runCommand('npm', ['install', '--no-save', '--no-package-lock', 'hygen@6'], { cwd: tools, env: npmEnv });
     expect(getHygen.code, getHygen.stderr).toBe(0);
-    const gen = await runCommand(join(tools, 'node_modules/.bin/hygen'), ['component', 'new', '--name', 'Button'], { cwd: project, env: { PATH: process.env.PATH!, HOME: tools } });
+    const gen = await runCommand(join(tools, 'node_modules/.bin/hygen'), ['component', 'new', '--name', 'Button'], {
+      cwd: project,
+      env: { PATH: process.env.PATH!, HOME: tools },
+    });
     expect(gen.code, gen.stdout + gen.stderr).toBe(0);
     expect(await readFile(join(project, 'src/Button.js'), 'utf8')).toBe('export const Button = () => "Button";\n');
   });
 
-  it('hands commands it does not own to the project\'s Unjucks generator', async () => {
+  it("hands commands it does not own to the project's Unjucks generator", async () => {
     const project = join(root, 'with-generator');
     // A stand-in for the Unjucks generator's package: the real one is not on the npm registry this machine reaches.
     const pkg = join(project, 'node_modules/unjucks');

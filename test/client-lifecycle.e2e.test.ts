@@ -99,7 +99,9 @@ describe(`the template lifecycle on a developer's machine (${backend.label})`, (
     expect(list.stdout).toContain('g-base@1.1.0 (dependency of g-app, g-lib)');
     expect(list.stdout).toMatch(/^ {2}base new/m);
     const json = JSON.parse((await unjucks(['list', '--dir', dest, '--json'], { env })).stdout);
-    expect(json.find((p: { name: string }) => p.name === 'g-lib').generators).toEqual([{ name: 'lib', description: '', templates: [{ name: 'new', description: '' }] }]);
+    expect(json.find((p: { name: string }) => p.name === 'g-lib').generators).toEqual([
+      { name: 'lib', description: '', templates: [{ name: 'new', description: '' }] },
+    ]);
   });
 
   it('refuses a dependency cycle before writing anything, and warns on publish about unresolvable dependencies', async () => {
@@ -165,7 +167,9 @@ describe(`the template lifecycle on a developer's machine (${backend.label})`, (
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/conflict\s+_templates\/c\/new\/file\.t/);
     expect(r.stderr).toMatch(/1 file\(s\) have conflicts:\n {2}_templates\/c\/new\/file\.t\n.*unjucks-lock\.json was not changed/);
-    expect(await readFile(join(dest, '_templates/c/new/file.t'), 'utf8')).toBe(lines('a', '<<<<<<< local', 'b (mine)', '=======', 'b (theirs)', '>>>>>>> up-conflict@1.0.1', 'c'));
+    expect(await readFile(join(dest, '_templates/c/new/file.t'), 'utf8')).toBe(
+      lines('a', '<<<<<<< local', 'b (mine)', '=======', 'b (theirs)', '>>>>>>> up-conflict@1.0.1', 'c'),
+    );
     expect(await readFile(join(dest, '_templates/c/new/clean.t'), 'utf8')).toBe('clean 2\n');
     expect(await readFile(join(dest, 'unjucks-lock.json'), 'utf8')).toBe(lockBefore);
 
@@ -235,7 +239,9 @@ describe(`the template lifecycle on a developer's machine (${backend.label})`, (
     expect(r.stdout).toMatch(/od\s+1\.0\.0\s+1\.2\.0\s+2\.0\.0\s+\^1\.0\.0 \(your project\)/);
     const json = await unjucks(['outdated', '--dir', dest, '--json'], { env });
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toEqual({ od: { current: '1.0.0', wanted: '1.2.0', latest: '2.0.0', ranges: [{ from: 'your project', range: '^1.0.0' }] } });
+    expect(JSON.parse(json.stdout)).toEqual({
+      od: { current: '1.0.0', wanted: '1.2.0', latest: '2.0.0', ranges: [{ from: 'your project', range: '^1.0.0' }] },
+    });
   });
 
   it('--frozen-lockfile installs exactly the lock with no registry, and refuses a mismatch', async () => {
@@ -247,7 +253,9 @@ describe(`the template lifecycle on a developer's machine (${backend.label})`, (
 
     const asked = await unjucks(['install', 'fz@^2', '--frozen-lockfile', '--dir', dest], { env });
     expect(asked.code).toBe(1);
-    expect(asked.stderr).toMatch(/--frozen-lockfile: unjucks-lock\.json does not match what is asked for: the command asks for fz@\^2 but the lock records \^1/);
+    expect(asked.stderr).toMatch(
+      /--frozen-lockfile: unjucks-lock\.json does not match what is asked for: the command asks for fz@\^2 but the lock records \^1/,
+    );
 
     await writeFile(join(dest, 'package.json'), JSON.stringify({ name: 'app', unjucks: { dependencies: { fz: '^2.0.0' } } }));
     const declared = await unjucks(['install', '--frozen-lockfile', '--dir', dest], { env });

@@ -103,9 +103,12 @@ describe.each(BACKENDS)('unjucks CLI against $label', (backend) => {
       integrity: sri(tgz),
       files: Object.fromEntries(
         await Promise.all(
-          ['_templates/api/route/index.njk', '_templates/component/react/.gitignore', '_templates/component/react/component.njk', '_templates/component/react/setup.sh'].map(
-            async (f) => [f, sri(await readFile(join(dest, f)))],
-          ),
+          [
+            '_templates/api/route/index.njk',
+            '_templates/component/react/.gitignore',
+            '_templates/component/react/component.njk',
+            '_templates/component/react/setup.sh',
+          ].map(async (f) => [f, sri(await readFile(join(dest, f)))]),
         ),
       ),
     });
@@ -163,10 +166,15 @@ describe.each(BACKENDS)('unjucks CLI against $label', (backend) => {
 
   it('replays a lock only when every package in it can be installed', async () => {
     const a = await writePackageDir('cli-lock-a', '1.0.0', {}, undefined);
-    const b = await writePackageDir('cli-lock-b', '1.0.0', { '_templates/other/b/b.njk': 'b\n' }, {
-      ...manifestFor('cli-lock-b', '1.0.0'),
-      unjucks: { generators: { other: { templates: { b: { description: 'b' } } } } },
-    });
+    const b = await writePackageDir(
+      'cli-lock-b',
+      '1.0.0',
+      { '_templates/other/b/b.njk': 'b\n' },
+      {
+        ...manifestFor('cli-lock-b', '1.0.0'),
+        unjucks: { generators: { other: { templates: { b: { description: 'b' } } } } },
+      },
+    );
     await rm(join(b, '_templates/component'), { recursive: true });
     temps.push(a, b);
     await unjucks(['publish', a], { env });
@@ -334,7 +342,14 @@ describe('unjucks install against a hostile registry', () => {
 
   it.each([
     ['a .. path', 'evil-dotdot', [{ path: 'package/_templates/../../../escaped.txt', content: 'pwned' }]],
-    ['a symlink', 'evil-link', [{ path: 'package/_templates/g/t/x', type: '2' as const, linkname: '/etc/passwd' }, { path: 'package/_templates/g/t/a.njk', content: 'a' }]],
+    [
+      'a symlink',
+      'evil-link',
+      [
+        { path: 'package/_templates/g/t/x', type: '2' as const, linkname: '/etc/passwd' },
+        { path: 'package/_templates/g/t/a.njk', content: 'a' },
+      ],
+    ],
     ['an absolute path', 'evil-abs', [{ path: '/tmp/escaped-abs.txt', content: 'pwned' }]],
   ])('refuses a tarball with %s even when its integrity matches, writing nothing', async (_label, name, entries) => {
     serve(name, entries as Parameters<typeof gzipTar>[0]);

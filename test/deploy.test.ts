@@ -12,7 +12,10 @@ import { ROOT } from './helpers/paths.js';
 describe('docker-compose.yml', () => {
   it('runs two registry replicas behind a load balancer, with health checks on every service', async () => {
     const compose = parse(await readFile(`${ROOT}docker-compose.yml`, 'utf8'), { merge: true });
-    const services = compose.services as Record<string, { healthcheck?: unknown; environment?: Record<string, string>; depends_on?: unknown; command?: unknown; entrypoint?: unknown }>;
+    const services = compose.services as Record<
+      string,
+      { healthcheck?: unknown; environment?: Record<string, string>; depends_on?: unknown; command?: unknown; entrypoint?: unknown }
+    >;
     expect(Object.keys(services).sort()).toEqual(['lb', 'minio', 'minio-init', 'postgres', 'registry-1', 'registry-2']);
     for (const [name, svc] of Object.entries(services)) if (name !== 'minio-init') expect(svc.healthcheck, name).toBeDefined();
     const { loadConfig } = (await import(`${ROOT}packages/server/dist/config.js`)) as { loadConfig: (env: Record<string, string | undefined>) => unknown };
@@ -34,7 +37,8 @@ describe('docker-compose.yml', () => {
       const env = services[name]!.environment!;
       // Every variable the compose file sets changes what the server's own loadConfig returns
       // (the AWS_ ones are read by the S3 SDK, not by the registry).
-      for (const key of Object.keys(env).filter((k) => !k.startsWith('AWS_'))) expect(readsVariable(env, key), `${name} sets ${key}, which the server does not read`).toBe(true);
+      for (const key of Object.keys(env).filter((k) => !k.startsWith('AWS_')))
+        expect(readsVariable(env, key), `${name} sets ${key}, which the server does not read`).toBe(true);
       expect(env.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
       expect(env.S3_ENDPOINT).toBe('http://minio:9000');
       expect(services['minio-init']!.entrypoint).toContain(`local/${env.S3_BUCKET}`);
@@ -77,7 +81,8 @@ describe('docker-compose.yml', () => {
         expect((await (await fetch(`${url}/@unjucks%2fclient`)).json())['dist-tags']).toEqual({ latest: expect.any(String) });
         // The web pages' own files and the engines' browser builds ship with the server.
         expect((await fetch(`${url}/-/web/`)).status).toBe(200);
-        for (const file of ['web.css', 'search.js', 'preview-frame.js', 'nunjucks.min.js', 'ejs.min.js']) expect((await fetch(`${url}/-/web/static/${file}`)).status, file).toBe(200);
+        for (const file of ['web.css', 'search.js', 'preview-frame.js', 'nunjucks.min.js', 'ejs.min.js'])
+          expect((await fetch(`${url}/-/web/static/${file}`)).status, file).toBe(200);
       } finally {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));

@@ -20,13 +20,19 @@ const pkg = (name: string, description: string, entries: RawEntry[]) =>
 // A Hygen tree as `hygen init self` and the Hygen docs lay it out: EJS actions and a prompt file.
 const HYGEN = pkg('hygen-react-kit', 'Hygen generators for React', [
   file('_templates/component/new/component.ejs.t', '---\nto: app/components/<%= name %>.js\nunless_exists: true\n---\nexport const <%= name %> = () => null\n'),
-  file('_templates/component/new/inject_index.ejs.t', "---\ninject: true\nto: app/index.js\nafter: \"// components\"\nskip_if: <%= name %>\n---\nexport { <%= name %> } from './components/<%= name %>'\n"),
+  file(
+    '_templates/component/new/inject_index.ejs.t',
+    '---\ninject: true\nto: app/index.js\nafter: "// components"\nskip_if: <%= name %>\n---\nexport { <%= name %> } from \'./components/<%= name %>\'\n',
+  ),
   file('_templates/component/new/prompt.js', "module.exports = [{ type: 'input', name: 'name', message: 'Component name?' }]\n"),
 ]);
 
 // An Unjucks tree: a folder template with a meta.yml, and a single-file generator.
 const UNJUCKS = pkg('unjucks-api-kit', 'Unjucks generators for APIs', [
-  file('_templates/api/endpoint/meta.yml', 'name: endpoint\ndescription: Create a REST endpoint\nvariables:\n  - name: route\n    type: string\n    description: The route path\n    required: true\n'),
+  file(
+    '_templates/api/endpoint/meta.yml',
+    'name: endpoint\ndescription: Create a REST endpoint\nvariables:\n  - name: route\n    type: string\n    description: The route path\n    required: true\n',
+  ),
   file('_templates/api/endpoint/handler.njk', '---\nto: src/routes/{{ route | kebabCase }}.ts\n---\nexport const handler = () => "{{ route }}";\n'),
   file('_templates/service/service.njk', '---\nto: src/services/{{ name | kebabCase }}.ts\n---\nexport class {{ name | pascalCase }}Service {}\n'),
 ]);
@@ -95,13 +101,16 @@ describe(`discovered templates on ${backend.label}`, () => {
   });
 
   it('finds packages by the templates discovered in them', async () => {
-    const body = (await (await fetch(`${server.api}/search?q=endpoint`)).json()) as { objects: { package: { name: string }; generators: { name: string; templates: string[] }[] }[] };
+    const body = (await (await fetch(`${server.api}/search?q=endpoint`)).json()) as {
+      objects: { package: { name: string }; generators: { name: string; templates: string[] }[] }[];
+    };
     const hit = body.objects.find((o) => o.package.name === 'unjucks-api-kit');
     expect(hit?.generators).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'api', templates: ['endpoint'] })]));
   });
 
   it('no longer rewards hiding templates from discovery', async () => {
-    const report = async (name: string) => (await (await fetch(`${server.api}/packages/${name}/1.0.0/report`)).json()) as { quality: number; templates: unknown[] };
+    const report = async (name: string) =>
+      (await (await fetch(`${server.api}/packages/${name}/1.0.0/report`)).json()) as { quality: number; templates: unknown[] };
     const [hygen, uj] = [await report('hygen-react-kit'), await report('unjucks-api-kit')];
     expect(hygen.templates).toHaveLength(1);
     expect(uj.templates).toHaveLength(2);

@@ -28,7 +28,12 @@ describe('storage outage', () => {
     await (s3 as unknown as { run(): Promise<unknown> }).run();
   };
   const stored = async () => {
-    const client = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const client = new S3Client({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     const keys = ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key);
     client.destroy();
     return keys;
@@ -176,7 +181,9 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('a replica killed with SIGKILL d
 
   it('never shows a version without its blob or with other bytes; gc reclaims what the crash left', async () => {
     const { unjucksRegistry } = await import('./helpers/cli.js');
-    const tarballs = Array.from({ length: 60 }, (_, i) => packageTarball(`crash-${i % 6}`, `1.0.${Math.floor(i / 6)}`, { extra: [{ path: 'package/_templates/g/t/big.bin', content: Buffer.alloc(200_000, i) }] }));
+    const tarballs = Array.from({ length: 60 }, (_, i) =>
+      packageTarball(`crash-${i % 6}`, `1.0.${Math.floor(i / 6)}`, { extra: [{ path: 'package/_templates/g/t/big.bin', content: Buffer.alloc(200_000, i) }] }),
+    );
     // Kill once a few publishes have landed, while the rest are in flight.
     let done = 0;
     const burst = Promise.allSettled(tarballs.map((t) => publishRaw(server.api, server.adminToken, t).then((r) => (r.status === 201 && done++, r))));

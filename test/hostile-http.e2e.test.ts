@@ -72,7 +72,14 @@ describe('hostile HTTP', () => {
     const bad = await fetch(`${server.api}/packages/hostile-base/1.0.0/deprecate`, { method: 'POST', headers: auth, body: '{"message": ' });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/must be JSON/);
-    for (const path of ['/api/v1/packages/%ff%fe', '/api/v1/packages/%2e%2e', '/api/v1/packages/%2e%2e/%2e%2e', '/api/v1/packages/%252e%252e', '/api/v1/packages/hostile-base/-/..%2f..%2fetc%2fpasswd', '/api/v1/packages/%00']) {
+    for (const path of [
+      '/api/v1/packages/%ff%fe',
+      '/api/v1/packages/%2e%2e',
+      '/api/v1/packages/%2e%2e/%2e%2e',
+      '/api/v1/packages/%252e%252e',
+      '/api/v1/packages/hostile-base/-/..%2f..%2fetc%2fpasswd',
+      '/api/v1/packages/%00',
+    ]) {
       const res = await fetch(`${server.url}${path}`);
       expect(res.status, path).toBeGreaterThanOrEqual(400);
       expect(res.status, path).toBeLessThan(500);

@@ -44,7 +44,12 @@ describe.each(BACKENDS)('verify and gc on $label', (backend) => {
       await writeFile(blobPath(server.dataDir, hex), orphan);
     } else {
       const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
-      const s3 = new S3Client({ endpoint: server.env.S3_ENDPOINT, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+      const s3 = new S3Client({
+        endpoint: server.env.S3_ENDPOINT,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      });
       await s3.send(new PutObjectCommand({ Bucket: server.env.S3_BUCKET, Key: `sha512/${hex}`, Body: orphan }));
       s3.destroy();
     }

@@ -33,7 +33,10 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
     return res.stdout;
   };
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json', ...(init.headers as object) } });
+    fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json', ...(init.headers as object) },
+    });
 
   it('pings, answers whoami, and refuses a bad token with a clear 401', async () => {
     const ping = await admin.npm(['ping', '--loglevel', 'notice']);
@@ -67,11 +70,22 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
       'dist-tags': { latest: '1.0.0' },
       versions: ['1.0.0'],
       maintainers: [{ name: 'admin', email: '' }],
-      dist: { tarball: `${server.url}/@npmco/tmpl/-/tmpl-1.0.0.tgz`, shasum: expect.stringMatching(/^[0-9a-f]{40}$/), integrity: expect.stringMatching(/^sha512-/), fileCount: expect.any(Number), unpackedSize: expect.any(Number) },
+      dist: {
+        tarball: `${server.url}/@npmco/tmpl/-/tmpl-1.0.0.tgz`,
+        shasum: expect.stringMatching(/^[0-9a-f]{40}$/),
+        integrity: expect.stringMatching(/^sha512-/),
+        fileCount: expect.any(Number),
+        unpackedSize: expect.any(Number),
+      },
     });
     expect(view.time).toMatchObject({ created: expect.any(String), modified: expect.any(String), '1.0.0': expect.any(String) });
     const doc = await (await fetch(`${server.url}/@npmco%2ftmpl`)).json();
-    expect(doc).toMatchObject({ _id: '@npmco/tmpl', _rev: expect.stringMatching(/^\d+-[0-9a-f]+$/), readme: expect.stringContaining('@npmco/tmpl'), _attachments: {} });
+    expect(doc).toMatchObject({
+      _id: '@npmco/tmpl',
+      _rev: expect.stringMatching(/^\d+-[0-9a-f]+$/),
+      readme: expect.stringContaining('@npmco/tmpl'),
+      _attachments: {},
+    });
     expect(doc.versions['1.0.0']._id).toBe('@npmco/tmpl@1.0.0');
     const corgi = await fetch(`${server.url}/@npmco/tmpl`, { headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' } });
     expect(corgi.headers.get('content-type')).toMatch(/^application\/vnd\.npm\.install-v1\+json/);
@@ -79,16 +93,25 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
     const abbreviated = await corgi.json();
     expect(Object.keys(abbreviated).sort()).toEqual(['dist-tags', 'modified', 'name', 'time', 'versions']);
     const etag = corgi.headers.get('etag')!;
-    expect((await fetch(`${server.url}/@npmco%2Ftmpl`, { headers: { accept: 'application/vnd.npm.install-v1+json', 'if-none-match': etag } })).status).toBe(304);
+    expect((await fetch(`${server.url}/@npmco%2Ftmpl`, { headers: { accept: 'application/vnd.npm.install-v1+json', 'if-none-match': etag } })).status).toBe(
+      304,
+    );
     expect((await fetch(`${server.url}/@npmco%2ftmpl?write=true`)).headers.get('cache-control')).toBe('no-store');
-    expect((await (await fetch(`${server.url}/@npmco%2ftmpl/1.0.0`)).json())).toMatchObject({ _id: '@npmco/tmpl@1.0.0', dist: { integrity: view.dist.integrity } });
+    expect(await (await fetch(`${server.url}/@npmco%2ftmpl/1.0.0`)).json()).toMatchObject({
+      _id: '@npmco/tmpl@1.0.0',
+      dist: { integrity: view.dist.integrity },
+    });
 
     const project = join(root, 'project');
     await mkdir(project, { recursive: true });
     await writeFile(join(project, 'package.json'), '{ "name": "project", "version": "1.0.0" }');
     await ok(admin.npm(['install', '@npmco/tmpl@^1', '--prefer-online'], { cwd: project }));
     const lock = JSON.parse(await readFile(join(project, 'package-lock.json'), 'utf8'));
-    expect(lock.packages['node_modules/@npmco/tmpl']).toMatchObject({ version: '1.0.0', resolved: `${server.url}/@npmco/tmpl/-/tmpl-1.0.0.tgz`, integrity: view.dist.integrity });
+    expect(lock.packages['node_modules/@npmco/tmpl']).toMatchObject({
+      version: '1.0.0',
+      resolved: `${server.url}/@npmco/tmpl/-/tmpl-1.0.0.tgz`,
+      integrity: view.dist.integrity,
+    });
     expect(await readFile(join(project, 'node_modules/@npmco/tmpl/_templates/component/react/component.njk'), 'utf8')).toContain('to: src/');
   });
 
@@ -142,7 +165,7 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
     expect(await ok(admin.npm(['owner', 'ls', 'npm-owned', '--prefer-online']))).not.toMatch(/npmbob/);
   });
 
-  it('searches with the registry engine in npm\'s shape', async () => {
+  it("searches with the registry engine in npm's shape", async () => {
     await ok(admin.npm(['publish'], { cwd: await writePackageDir('npm-findme', '1.0.0') }));
     const hits = JSON.parse(await ok(admin.npm(['search', 'npm-findme', '--json'])));
     expect(hits[0]).toMatchObject({ name: 'npm-findme', version: '1.0.0', maintainers: [{ username: 'admin' }], publisher: { username: 'admin' } });
@@ -151,9 +174,17 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
   it('logs in with a password, creates, lists and revokes tokens', async () => {
     expect((await api('/api/v1/users', { method: 'POST', body: JSON.stringify({ name: 'npmtok', password: 'npmtok-password' }) })).status).toBe(201);
     expect((await fetch(`${server.url}/-/v1/login`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(404);
-    const wrong = await fetch(`${server.url}/-/user/org.couchdb.user:npmtok`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'npmtok', password: 'nope-nope' }) });
+    const wrong = await fetch(`${server.url}/-/user/org.couchdb.user:npmtok`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'npmtok', password: 'nope-nope' }),
+    });
     expect(wrong.status).toBe(401);
-    const login = await fetch(`${server.url}/-/user/org.couchdb.user:npmtok`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ _id: 'org.couchdb.user:npmtok', name: 'npmtok', password: 'npmtok-password', type: 'user', roles: [] }) });
+    const login = await fetch(`${server.url}/-/user/org.couchdb.user:npmtok`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ _id: 'org.couchdb.user:npmtok', name: 'npmtok', password: 'npmtok-password', type: 'user', roles: [] }),
+    });
     expect(login.status).toBe(201);
     const { token } = (await login.json()) as { token: string };
     const user = await npmUser(join(root, 'npmtok'), server.url, token);
@@ -175,8 +206,10 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
     expect((await fetch(`${server.url}/-/whoami`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
   });
 
-  it('shows the validator\'s message and the permission message in npm\'s output', async () => {
-    const bad = await admin.npm(['publish'], { cwd: await writePackageDir('npm-bad', '1.0.0', { '_templates/x/y/evil.njk': '---\nto: src/a.ts\n---\n{{ range.constructor("return process")() }}\n' }) });
+  it("shows the validator's message and the permission message in npm's output", async () => {
+    const bad = await admin.npm(['publish'], {
+      cwd: await writePackageDir('npm-bad', '1.0.0', { '_templates/x/y/evil.njk': '---\nto: src/a.ts\n---\n{{ range.constructor("return process")() }}\n' }),
+    });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/422 Unprocessable Entity .* the package failed validation/);
     expect((await fetch(`${server.url}/npm-bad`)).status).toBe(404);
@@ -193,18 +226,28 @@ describe.each(BACKENDS)('npm and pnpm against the registry on $label', (backend)
   });
 
   it('takes publish documents as npm sends them: recomputes dist, keeps a .sigstore bundle, refuses mismatches', async () => {
-    const put = (name: string, body: unknown) => fetch(`${server.url}/${name.replace('/', '%2f')}`, { method: 'PUT', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const put = (name: string, body: unknown) =>
+      fetch(`${server.url}/${name.replace('/', '%2f')}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const doc = (name: string, version: string, tarball: Buffer, extra: Record<string, unknown> = {}) => ({
       _id: name,
       name,
       'dist-tags': { latest: version },
       versions: { [version]: { name, version, dist: { shasum: '0'.repeat(40), integrity: 'sha512-forged', tarball: 'https://evil.example/x.tgz' } } },
       access: null,
-      _attachments: { [`${name}-${version}.tgz`]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length }, ...extra },
+      _attachments: {
+        [`${name}-${version}.tgz`]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length },
+        ...extra,
+      },
     });
     const before = (await server.blobKeys()).length;
     const t = packageTarball('@npmco/signed', '1.0.0');
-    const sigstore = { 'npmco-signed-1.0.0.sigstore': { content_type: 'application/vnd.dev.sigstore.bundle+json', data: Buffer.from('{"bundle":true}').toString('base64') } };
+    const sigstore = {
+      'npmco-signed-1.0.0.sigstore': { content_type: 'application/vnd.dev.sigstore.bundle+json', data: Buffer.from('{"bundle":true}').toString('base64') },
+    };
     const res = await put('@npmco/signed', doc('@npmco/signed', '1.0.0', t, sigstore));
     expect(res.status).toBe(201);
     expect((await server.blobKeys()).length).toBe(before + 2);

@@ -82,35 +82,102 @@ describe.each(BACKENDS)('publish on $label', (backend) => {
   // Unreadable uploads are 400, limits 413; a package the validator refuses is 422 with its report.
   // The names each case packs, so the test checks that exactly those were not stored.
   let packed: string[] = [];
-  const tarballOf = (name: string, ...rest: Parameters<typeof packageTarball> extends [string, ...infer R] ? R : never) => (packed.push(name), packageTarball(name, ...rest));
-  const manifestOf = (name: string, ...rest: Parameters<typeof manifestFor> extends [string, ...infer R] ? R : never) => (packed.push(name), manifestFor(name, ...rest));
+  const tarballOf = (name: string, ...rest: Parameters<typeof packageTarball> extends [string, ...infer R] ? R : never) => (
+    packed.push(name), packageTarball(name, ...rest)
+  );
+  const manifestOf = (name: string, ...rest: Parameters<typeof manifestFor> extends [string, ...infer R] ? R : never) => (
+    packed.push(name), manifestFor(name, ...rest)
+  );
   const badInputs: [string, () => Buffer, number, string | RegExp][] = [
     ['a corrupt gzip', () => Buffer.concat([tarballOf('bad-corrupt', '1.0.0').subarray(0, 20), Buffer.alloc(300, 0x41)]), 400, /gzip|corrupt/],
-    ['a truncated archive', () => { const t = tarballOf('bad-trunc', '1.0.0'); return t.subarray(0, t.length - 40); }, 400, /gzip|corrupt|end/],
+    [
+      'a truncated archive',
+      () => {
+        const t = tarballOf('bad-trunc', '1.0.0');
+        return t.subarray(0, t.length - 40);
+      },
+      400,
+      /gzip|corrupt|end/,
+    ],
     ['plain bytes that are not gzip', () => Buffer.from('{"name":"x"}'), 400, /not a gzip/],
     ['a tarball with no manifest', () => gzipTar([{ path: 'package/_templates/g/t/a.njk', content: 'x' }]), 422, 'manifest/missing'],
-    ['invalid JSON in the manifest', () => gzipTar([{ path: 'package/package.json', content: '{nope' }, { path: 'package/_templates/g/t/a.njk', content: 'x' }]), 422, 'manifest/json'],
+    [
+      'invalid JSON in the manifest',
+      () =>
+        gzipTar([
+          { path: 'package/package.json', content: '{nope' },
+          { path: 'package/_templates/g/t/a.njk', content: 'x' },
+        ]),
+      422,
+      'manifest/json',
+    ],
     ['a bad semver', () => tarballOf('bad-semver', 'v1.0'), 422, 'manifest/invalid'],
     ['a loose semver', () => tarballOf('bad-semver', '01.2.3'), 422, 'manifest/invalid'],
     ['an uppercase name', () => tarballOf('Bad-Name', '1.0.0'), 422, 'manifest/invalid'],
     ['a name with spaces', () => tarballOf('bad name', '1.0.0'), 422, 'manifest/invalid'],
     ['a name over 214 characters', () => tarballOf('a'.repeat(215), '1.0.0'), 422, 'manifest/invalid'],
     ['a non-ASCII name', () => tarballOf('bäd', '1.0.0'), 422, 'manifest/name-non-ascii'],
-    ['a bad engines.unjucks range', () => tarballOf('bad-engines', '1.0.0', { manifest: manifestOf('bad-engines', '1.0.0', { engines: { unjucks: 'not a range!' } }) }), 422, 'manifest/invalid'],
+    [
+      'a bad engines.unjucks range',
+      () => tarballOf('bad-engines', '1.0.0', { manifest: manifestOf('bad-engines', '1.0.0', { engines: { unjucks: 'not a range!' } }) }),
+      422,
+      'manifest/invalid',
+    ],
     ['a path with ..', () => tarballOf('bad-dotdot', '1.0.0', { extra: [{ path: 'package/_templates/../../etc/passwd', content: 'x' }] }), 422, 'tar/dotdot'],
     ['an absolute path', () => tarballOf('bad-abs', '1.0.0', { extra: [{ path: '/etc/cron.d/x', content: 'x' }] }), 422, 'tar/absolute-path'],
     ['an entry outside package/', () => tarballOf('bad-outside', '1.0.0', { extra: [{ path: 'other/file', content: 'x' }] }), 422, 'tar/outside-package'],
     ['a backslash path', () => tarballOf('bad-backslash', '1.0.0', { extra: [{ path: 'package\\..\\evil', content: 'x' }] }), 422, 'tar/backslash'],
     ['a drive letter', () => tarballOf('bad-drive', '1.0.0', { extra: [{ path: 'package/C:/evil', content: 'x' }] }), 422, 'tar/drive-letter'],
-    ['a symlink entry', () => tarballOf('bad-symlink', '1.0.0', { extra: [{ path: 'package/_templates/g/t/link', type: '2', linkname: '/etc/passwd' }] }), 422, 'tar/link'],
-    ['a hard link entry', () => tarballOf('bad-hardlink', '1.0.0', { extra: [{ path: 'package/_templates/g/t/hl', type: '1', linkname: 'package/package.json' }] }), 422, 'tar/link'],
+    [
+      'a symlink entry',
+      () => tarballOf('bad-symlink', '1.0.0', { extra: [{ path: 'package/_templates/g/t/link', type: '2', linkname: '/etc/passwd' }] }),
+      422,
+      'tar/link',
+    ],
+    [
+      'a hard link entry',
+      () => tarballOf('bad-hardlink', '1.0.0', { extra: [{ path: 'package/_templates/g/t/hl', type: '1', linkname: 'package/package.json' }] }),
+      422,
+      'tar/link',
+    ],
     ['a device entry', () => tarballOf('bad-device', '1.0.0', { extra: [{ path: 'package/dev', type: '3' }] }), 422, 'tar/device'],
     ['a FIFO entry', () => tarballOf('bad-fifo', '1.0.0', { extra: [{ path: 'package/fifo', type: '6' }] }), 422, 'tar/fifo'],
-    ['names that collide after case folding', () => tarballOf('bad-case', '1.0.0', { extra: [{ path: 'package/_templates/g/t/A.njk', content: '1' }, { path: 'package/_templates/g/t/a.njk', content: '2' }] }), 422, 'tar/collision'],
-    ['no templates at all', () => gzipTar([{ path: 'package/package.json', content: JSON.stringify(manifestOf('bad-empty', '1.0.0')) }]), 422, 'manifest/no-templates'],
-    ['a compressed size over the limit', () => tarballOf('big-compressed', '1.0.0', { extra: [{ path: 'package/_templates/g/t/noise.bin', content: randomish(300 * 1024) }] }), 413, /larger than/],
-    ['an unpacked size over the limit', () => tarballOf('big-unpacked', '1.0.0', { extra: [{ path: 'package/_templates/g/t/zeros', content: Buffer.alloc(2 * 1024 * 1024, 'a') }] }), 413, /unpacks to more|decompresses/],
-    ['more files than the limit', () => tarballOf('big-files', '1.0.0', { extra: Array.from({ length: 41 }, (_, i) => ({ path: `package/_templates/g/t/f${i}.njk`, content: `${i}` })) }), 413, /more than 40 files/],
+    [
+      'names that collide after case folding',
+      () =>
+        tarballOf('bad-case', '1.0.0', {
+          extra: [
+            { path: 'package/_templates/g/t/A.njk', content: '1' },
+            { path: 'package/_templates/g/t/a.njk', content: '2' },
+          ],
+        }),
+      422,
+      'tar/collision',
+    ],
+    [
+      'no templates at all',
+      () => gzipTar([{ path: 'package/package.json', content: JSON.stringify(manifestOf('bad-empty', '1.0.0')) }]),
+      422,
+      'manifest/no-templates',
+    ],
+    [
+      'a compressed size over the limit',
+      () => tarballOf('big-compressed', '1.0.0', { extra: [{ path: 'package/_templates/g/t/noise.bin', content: randomish(300 * 1024) }] }),
+      413,
+      /larger than/,
+    ],
+    [
+      'an unpacked size over the limit',
+      () => tarballOf('big-unpacked', '1.0.0', { extra: [{ path: 'package/_templates/g/t/zeros', content: Buffer.alloc(2 * 1024 * 1024, 'a') }] }),
+      413,
+      /unpacks to more|decompresses/,
+    ],
+    [
+      'more files than the limit',
+      () => tarballOf('big-files', '1.0.0', { extra: Array.from({ length: 41 }, (_, i) => ({ path: `package/_templates/g/t/f${i}.njk`, content: `${i}` })) }),
+      413,
+      /more than 40 files/,
+    ],
     ['a gzip bomb', () => gzipSync(Buffer.alloc(64 * 1024 * 1024)), 413, /bomb|unpacks to more/],
   ];
 

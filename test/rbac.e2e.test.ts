@@ -87,7 +87,11 @@ describe.each(BACKENDS)('access control on $label', (backend) => {
     expect(locked.headers.get('retry-after')).toBe('900');
     expect(locked.body.error).toMatch(/too many wrong passwords for guessme from this address .* ask an admin to set a new password/);
     // npm's login goes through the same check.
-    const npm = await fetch(`${server.url}/-/user/org.couchdb.user:guessme`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'guessme', password: password('guessme') }) });
+    const npm = await fetch(`${server.url}/-/user/org.couchdb.user:guessme`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'guessme', password: password('guessme') }),
+    });
     expect(npm.status).toBe(429);
     // Other names are unaffected.
     expect((await api(null, 'POST', '/auth/login', { username: 'ann', password: password('ann') })).status).toBe(201);
@@ -167,7 +171,14 @@ describe.each(BACKENDS)('access control on $label', (backend) => {
     expect((await api(uma, 'DELETE', '/packages/rbac-solo/access/uma')).status).toBe(409);
     expect((await api(uma, 'PUT', '/packages/rbac-solo/access/uma', { role: 'reader' })).status).toBe(409);
     const access = await api(null, 'GET', '/packages/rbac-solo/access');
-    expect(access.body).toMatchObject({ name: 'rbac-solo', visibility: 'public', grants: expect.arrayContaining([{ principal: 'uma', kind: 'user', role: 'owner' }, { principal: 'vic', kind: 'user', role: 'maintainer' }]) });
+    expect(access.body).toMatchObject({
+      name: 'rbac-solo',
+      visibility: 'public',
+      grants: expect.arrayContaining([
+        { principal: 'uma', kind: 'user', role: 'owner' },
+        { principal: 'vic', kind: 'user', role: 'maintainer' },
+      ]),
+    });
     expect((await api(uma, 'DELETE', '/packages/rbac-solo/access/vic')).status).toBe(200);
     expect((await publish(vic, 'rbac-solo', '1.2.0')).status).toBe(403);
   });
@@ -227,7 +238,7 @@ describe.each(BACKENDS)('access control on $label', (backend) => {
     expect((await api(readOnly, 'GET', '/whoami')).status).toBe(401);
   });
 
-  it('lets org owners list and revoke their members\' tokens limited to the org, and no others', async () => {
+  it("lets org owners list and revoke their members' tokens limited to the org, and no others", async () => {
     const oona = await signUp('oona');
     const pete = await signUp('pete');
     expect((await api(oona, 'POST', '/orgs', { name: 'tokco' })).status).toBe(201);
@@ -304,7 +315,13 @@ describe.each(BACKENDS)('access control on $label', (backend) => {
       'ben org.member.set denied',
     ]);
     const rec = all.body.records.find((r: { action: string }) => r.action === 'package.publish');
-    expect(rec).toMatchObject({ target: '@auditco/log', ip: '127.0.0.1', tokenId: expect.any(String), status: expect.any(Number), detail: { version: '1.0.0' } });
+    expect(rec).toMatchObject({
+      target: '@auditco/log',
+      ip: '127.0.0.1',
+      tokenId: expect.any(String),
+      status: expect.any(Number),
+      detail: { version: '1.0.0' },
+    });
     expect(Date.parse(rec.at)).toBeGreaterThan(Date.now() - 120_000);
 
     const mine = await api(ada, 'GET', '/audit');
@@ -406,7 +423,9 @@ describe('the unpublish window', () => {
     await new Promise((r) => setTimeout(r, 1500));
     const late = await fetch(`${server.api}/packages/window-pkg/1.0.0`, { method: 'DELETE', headers: { authorization: `Bearer ${owner}` } });
     expect(late.status).toBe(403);
-    expect(((await late.json()) as { error: string }).error).toMatch(/window-pkg@1.0.0 was published more than .* only a registry admin may unpublish \(deprecate it instead\)/);
+    expect(((await late.json()) as { error: string }).error).toMatch(
+      /window-pkg@1.0.0 was published more than .* only a registry admin may unpublish \(deprecate it instead\)/,
+    );
     expect((await fetch(`${server.api}/packages/window-pkg/1.0.0`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
   });
 });

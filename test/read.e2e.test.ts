@@ -122,10 +122,14 @@ describe.each(BACKENDS)('reads on $label', (backend) => {
     expect(put.status).toBe(200);
     expect(await put.json()).toMatchObject({ beta: '1.2.0-beta.1', latest: '1.1.1' });
     expect(await resolve('beta')).toBe('1.2.0-beta.1');
-    const move = await fetch(`${server.api}/packages/@acme%2Freact-gen/dist-tags/latest`, { method: 'PUT', headers: auth, body: JSON.stringify({ version: '1.0.0' }) });
+    const move = await fetch(`${server.api}/packages/@acme%2Freact-gen/dist-tags/latest`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ version: '1.0.0' }),
+    });
     expect(move.status).toBe(200);
     expect(await resolve('latest')).toBe('1.0.0');
-    const missing = await fetch(`${server.api}/packages/@acme/react-gen/dist-tags/stale`, { method: "PUT", headers: auth, body: JSON.stringify("8.8.8") });
+    const missing = await fetch(`${server.api}/packages/@acme/react-gen/dist-tags/stale`, { method: 'PUT', headers: auth, body: JSON.stringify('8.8.8') });
     expect(missing.status).toBe(404);
     const rangeTag = await fetch(`${server.api}/packages/@acme/react-gen/dist-tags/%5E1`, { method: 'PUT', headers: auth, body: JSON.stringify('1.0.0') });
     expect(rangeTag.status).toBe(400);
@@ -134,7 +138,11 @@ describe.each(BACKENDS)('reads on $label', (backend) => {
     const delLatest = await fetch(`${server.api}/packages/@acme/react-gen/dist-tags/latest`, { method: 'DELETE', headers: auth });
     expect(delLatest.status).toBe(400);
     expect(await (await get('/packages/@acme/react-gen/dist-tags')).json()).toEqual({ latest: '1.0.0' });
-    const anon = await fetch(`${server.api}/packages/@acme/react-gen/dist-tags/beta`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '"1.0.0"' });
+    const anon = await fetch(`${server.api}/packages/@acme/react-gen/dist-tags/beta`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '"1.0.0"',
+    });
     expect(anon.status).toBe(401);
   });
 
@@ -161,7 +169,11 @@ describe.each(BACKENDS)('reads on $label', (backend) => {
     expect(doc.versions['0.9.0']).not.toHaveProperty('deprecated');
     const bad = await fetch(url, { method: 'POST', headers: auth, body: JSON.stringify({ nope: 1 }) });
     expect(bad.status).toBe(400);
-    const unknown = await fetch(`${server.api}/packages/@acme/react-gen/4.0.0/deprecate`, { method: 'POST', headers: auth, body: JSON.stringify({ message: 'x' }) });
+    const unknown = await fetch(`${server.api}/packages/@acme/react-gen/4.0.0/deprecate`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ message: 'x' }),
+    });
     expect(unknown.status).toBe(404);
   });
 });

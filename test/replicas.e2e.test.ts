@@ -22,12 +22,20 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('two replicas on one Postgres + 
 
   it('takes revocations, team removals and visibility changes made on one replica into account on the other at once', async () => {
     const call = async (s: TestServer, token: string, method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${s.api}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${s.api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as Record<string, any> };
     };
     expect((await call(a, a.adminToken, 'POST', '/users', { name: 'rep-user', password: 'replicated pw' })).status).toBe(201);
-    const login = await fetch(`${b.api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'rep-user', password: 'replicated pw' }) });
-    const user = ((await login.json()) as { token: string; id: string });
+    const login = await fetch(`${b.api}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'rep-user', password: 'replicated pw' }),
+    });
+    const user = (await login.json()) as { token: string; id: string };
     expect((await call(a, a.adminToken, 'POST', '/orgs', { name: 'repco' })).status).toBe(201);
     expect((await call(a, a.adminToken, 'PUT', '/orgs/repco/members/rep-user', { role: 'reader' })).status).toBe(200);
     expect((await call(a, a.adminToken, 'POST', '/orgs/repco/teams', { name: 'devs' })).status).toBe(201);
@@ -92,7 +100,10 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('two replicas on one Postgres + 
   });
 
   it('finds a package published through one replica by searching the other within 2 seconds, and drops it when deprecated', async () => {
-    const search = async (s: TestServer, q: string) => ((await (await fetch(`${s.api}/search?q=${encodeURIComponent(q)}`)).json()) as { objects: { package: { name: string } }[] }).objects.map((o) => o.package.name);
+    const search = async (s: TestServer, q: string) =>
+      ((await (await fetch(`${s.api}/search?q=${encodeURIComponent(q)}`)).json()) as { objects: { package: { name: string } }[] }).objects.map(
+        (o) => o.package.name,
+      );
     const eventually = async (check: () => Promise<boolean>) => {
       const deadline = Date.now() + 2000;
       while (!(await check())) {
@@ -116,7 +127,9 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('two replicas on one Postgres + 
   it('rebuilds after losing its notification connection, catching up on what it missed', async () => {
     const sql = postgres(a.env.DATABASE_URL!, { max: 1, onnotice: () => undefined });
     const search = async (s: TestServer, q: string) =>
-      ((await (await fetch(`${s.api}/search?q=${encodeURIComponent(q)}`)).json()) as { objects: { package: { name: string } }[] }).objects.map((o) => o.package.name);
+      ((await (await fetch(`${s.api}/search?q=${encodeURIComponent(q)}`)).json()) as { objects: { package: { name: string } }[] }).objects.map(
+        (o) => o.package.name,
+      );
     try {
       expect((await publishRaw(a.api, a.adminToken, packageTarball('missed-while-down', '1.0.0'))).status).toBe(201);
       // A change no notification announces (it bumps the revision, as every write does, but its

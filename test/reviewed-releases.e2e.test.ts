@@ -12,7 +12,11 @@ import { startTestServer, type TestServer } from './helpers/server.js';
  * stored but cannot be resolved, installed, found or tagged; the publisher cannot approve it;
  * another maintainer's approval makes it live and moves latest; a rejection keeps it out for good.
  */
-const backend = { label: process.env.TEST_DATABASE_URL ? 'Postgres' : 'PGlite', db: process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite', store: 'fs' } as const;
+const backend = {
+  label: process.env.TEST_DATABASE_URL ? 'Postgres' : 'PGlite',
+  db: process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite',
+  store: 'fs',
+} as const;
 
 describe(`reviewed releases on ${backend.label}`, () => {
   let server: TestServer;
@@ -44,10 +48,20 @@ describe(`reviewed releases on ${backend.label}`, () => {
     }
     expect((await api(admin, 'POST', '/orgs', { name: 'acme' })).status).toBe(201);
     // Registry admins add members directly (no invitation round).
-    for (const [user, role] of [['olga', 'owner'], ['alice', 'maintainer'], ['bob', 'maintainer'], ['carol', 'maintainer'], ['rita', 'reader']])
+    for (const [user, role] of [
+      ['olga', 'owner'],
+      ['alice', 'maintainer'],
+      ['bob', 'maintainer'],
+      ['carol', 'maintainer'],
+      ['rita', 'reader'],
+    ])
       expect((await api(admin, 'PUT', `/orgs/acme/members/${user}`, { role })).status).toBe(200);
     // 1.0.0 goes out before reviews are required: live at once.
-    const first = await publishRaw(server.api, tokens.alice!, packageTarball(kit, '1.0.0', { extra: [{ path: 'package/_templates/component/react/legacy.njk', content: '---\nto: src/legacy.txt\n---\nold\n' }] }));
+    const first = await publishRaw(
+      server.api,
+      tokens.alice!,
+      packageTarball(kit, '1.0.0', { extra: [{ path: 'package/_templates/component/react/legacy.njk', content: '---\nto: src/legacy.txt\n---\nold\n' }] }),
+    );
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ status: 'live', 'dist-tags': { latest: '1.0.0' } });
   });
@@ -68,11 +82,17 @@ describe(`reviewed releases on ${backend.label}`, () => {
 
   it('stages a publish: stored and reported to maintainers, but not resolvable, installable, taggable or visible to others', async () => {
     // 1.1.0 through the real CLI: README and template changed, legacy.njk removed, a binary and a shell command added.
-    const dir = await writePackageDir(kit, '1.1.0', {
-      'README.md': `# ${kit}\nnow with a shell step\n`,
-      '_templates/component/react/component.njk': '---\nto: src/{{ name }}.tsx\nsh: echo generated\n---\nexport const {{ name }} = () => <div>{{ name | shout }}</div>;\n',
-      'assets/logo.png': '\u0089PNG\r\n\u001a\n\u0000\u0000\u0000\rIHDR\u0000',
-    }, manifestFor(kit, '1.1.0'));
+    const dir = await writePackageDir(
+      kit,
+      '1.1.0',
+      {
+        'README.md': `# ${kit}\nnow with a shell step\n`,
+        '_templates/component/react/component.njk':
+          '---\nto: src/{{ name }}.tsx\nsh: echo generated\n---\nexport const {{ name }} = () => <div>{{ name | shout }}</div>;\n',
+        'assets/logo.png': '\u0089PNG\r\n\u001a\n\u0000\u0000\u0000\rIHDR\u0000',
+      },
+      manifestFor(kit, '1.1.0'),
+    );
     dirs.push(dir);
     const pub = await cli('alice', ['publish', dir]);
     expect(pub.code).toBe(0);
@@ -87,7 +107,9 @@ describe(`reviewed releases on ${backend.label}`, () => {
       expect((await api(who, 'GET', `/packages/${k}/1.1.0`)).status).toBe(404);
       expect((await api(who, 'GET', `/packages/${k}/${encodeURIComponent('^1')}`)).body.version).toBe('1.0.0');
     }
-    const npmDoc = await fetch(`${server.url}/${k}`, { headers: { accept: 'application/vnd.npm.install-v1+json' } }).then((r) => r.json() as Promise<{ versions: object }>);
+    const npmDoc = await fetch(`${server.url}/${k}`, { headers: { accept: 'application/vnd.npm.install-v1+json' } }).then(
+      (r) => r.json() as Promise<{ versions: object }>,
+    );
     expect(Object.keys(npmDoc.versions)).toEqual(['1.0.0']);
 
     // The tarball: 404 to a reader and anonymous, served (never publicly cached) to a maintainer.
@@ -131,7 +153,8 @@ describe(`reviewed releases on ${backend.label}`, () => {
   it('keeps a staged new package out of search until it is approved', async () => {
     const fresh = await publishRaw(server.api, tokens.alice!, packageTarball('@acme/zephyrine', '1.0.0'));
     expect(fresh.body).toMatchObject({ status: 'staged', requiredApprovals: 1, 'dist-tags': {} });
-    const names = async () => ((await api(tokens.bob!, 'GET', '/search?q=zephyrine')).body.objects as { package: { name: string } }[]).map((o) => o.package.name);
+    const names = async () =>
+      ((await api(tokens.bob!, 'GET', '/search?q=zephyrine')).body.objects as { package: { name: string } }[]).map((o) => o.package.name);
     expect(await names()).toEqual([]);
     expect((await api(null, 'GET', '/packages/@acme%2Fzephyrine/latest')).status).toBe(404);
     expect((await api(tokens.carol!, 'POST', '/packages/@acme%2Fzephyrine/1.0.0/approve')).body.status).toBe('live');
@@ -163,7 +186,9 @@ describe(`reviewed releases on ${backend.label}`, () => {
     expect(byPath['package.json']).toMatchObject({ status: 'changed' });
     expect(json.capabilities).toEqual({ added: ['shell'], removed: [] });
     expect(json.unchanged).toBe(0);
-    expect(json.findings.added).toEqual([expect.objectContaining({ severity: 'warning', file: '_templates/component/react/component.njk', message: expect.stringContaining('shout') })]);
+    expect(json.findings.added).toEqual([
+      expect.objectContaining({ severity: 'warning', file: '_templates/component/react/component.njk', message: expect.stringContaining('shout') }),
+    ]);
     expect(json.findings.removed).toEqual([]);
     // Going back the other way turns the capability change around.
     expect((await api(tokens.bob!, 'GET', `/packages/${k}/1.0.0/diff?from=1.1.0`)).body.capabilities).toEqual({ added: [], removed: ['shell'] });
@@ -174,7 +199,7 @@ describe(`reviewed releases on ${backend.label}`, () => {
     expect((await api(tokens.bob!, 'GET', `/packages/${k}/1.1.0/diff`)).status).toBe(400);
   });
 
-  it('refuses the publisher\'s own approval and a reader\'s, and lets another maintainer make it live', async () => {
+  it("refuses the publisher's own approval and a reader's, and lets another maintainer make it live", async () => {
     const own = await cli('alice', ['approve', `${kit}@1.1.0`]);
     expect(own.code).not.toBe(0);
     expect(own.stderr).toContain('answered 403: alice published @acme/kit@1.1.0 and cannot approve their own release');
@@ -214,13 +239,19 @@ describe(`reviewed releases on ${backend.label}`, () => {
     expect((await api(null, 'GET', `/packages/${k}/1.2.0`)).status).toBe(404);
     expect((await api(null, 'GET', `/packages/${k}`)).body['dist-tags']).toEqual({ latest: '1.1.0' });
     const list = (await api(tokens.bob!, 'GET', `/packages/${k}/reviews`)).body;
-    expect(list.versions).toMatchObject([{ version: '1.2.0', status: 'rejected', approvals: [{ approver: 'carol', decision: 'reject', reason: 'breaks the generator for Vue users' }] }]);
+    expect(list.versions).toMatchObject([
+      { version: '1.2.0', status: 'rejected', approvals: [{ approver: 'carol', decision: 'reject', reason: 'breaks the generator for Vue users' }] },
+    ]);
     const audit = await api(server.adminToken, 'GET', `/audit?action=version.reject&target=${k}`);
     expect(audit.body.records[0]).toMatchObject({ actor: 'carol', outcome: 'ok', detail: { version: '1.2.0', reason: 'breaks the generator for Vue users' } });
   });
 
   it('needs as many distinct approvers as the higher of the package and org settings', async () => {
-    expect((await api(tokens.olga!, 'PUT', `/packages/${k}/review-policy`, { requiredApprovals: 2 })).body).toEqual({ requiredApprovals: 2, org: 1, effective: 2 });
+    expect((await api(tokens.olga!, 'PUT', `/packages/${k}/review-policy`, { requiredApprovals: 2 })).body).toEqual({
+      requiredApprovals: 2,
+      org: 1,
+      effective: 2,
+    });
     expect((await publishRaw(server.api, tokens.alice!, packageTarball(kit, '1.3.0'))).body).toMatchObject({ status: 'staged', requiredApprovals: 2 });
     expect((await api(tokens.bob!, 'POST', `/packages/${k}/1.3.0/approve`)).body).toMatchObject({ status: 'staged', approvals: [{ approver: 'bob' }] });
     expect((await api(tokens.bob!, 'POST', `/packages/${k}/1.3.0/approve`)).status).toBe(409);
@@ -228,7 +259,7 @@ describe(`reviewed releases on ${backend.label}`, () => {
     expect((await api(tokens.carol!, 'POST', `/packages/${k}/1.3.0/approve`)).body).toMatchObject({ status: 'live', 'dist-tags': { latest: '1.3.0' } });
   });
 
-  it('answers 404 to outsiders on a private package\'s review routes', async () => {
+  it("answers 404 to outsiders on a private package's review routes", async () => {
     expect((await publishRaw(server.api, tokens.alice!, packageTarball('@acme/secret', '1.0.0'))).body.status).toBe('staged');
     expect((await api(tokens.olga!, 'PUT', '/packages/@acme%2Fsecret/visibility', { visibility: 'private' })).status).toBe(200);
     const missing = 'package @acme/secret was not found';
@@ -240,7 +271,8 @@ describe(`reviewed releases on ${backend.label}`, () => {
       ['GET', '/packages/@acme%2Fsecret/review-policy', undefined],
     ] as const) {
       // Anonymous writes are refused for want of a token (401) before anything is looked up.
-      for (const token of method === 'GET' ? [tokens.eve!, null] : [tokens.eve!]) expect(await api(token, method, path, body)).toMatchObject({ status: 404, body: { error: missing } });
+      for (const token of method === 'GET' ? [tokens.eve!, null] : [tokens.eve!])
+        expect(await api(token, method, path, body)).toMatchObject({ status: 404, body: { error: missing } });
     }
     // The reader of the org sees the package but not the staged version.
     expect((await api(tokens.rita!, 'GET', '/packages/@acme%2Fsecret/1.0.0/diff?from=1.0.0')).body.error).toBe('version 1.0.0 of @acme/secret was not found');

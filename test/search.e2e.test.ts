@@ -7,7 +7,15 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 interface SearchBody {
   total: number;
   objects: {
-    package: { name: string; version: string; description: string; scope: string; maintainers: { username: string }[]; publisher: { username: string } | null; links: { registry: string } };
+    package: {
+      name: string;
+      version: string;
+      description: string;
+      scope: string;
+      maintainers: { username: string }[];
+      publisher: { username: string } | null;
+      links: { registry: string };
+    };
     generators: { name: string; templates: string[] }[];
     capabilities: string[];
     downloads: { monthly: number };
@@ -17,7 +25,11 @@ interface SearchBody {
 }
 
 const gens = (g: string, t: string, description: string) => ({
-  unjucks: { generators: { [g]: { description, templates: { [t]: { description, variables: { type: 'object', properties: { name: { type: 'string', description: 'Name' } } } } } } } },
+  unjucks: {
+    generators: {
+      [g]: { description, templates: { [t]: { description, variables: { type: 'object', properties: { name: { type: 'string', description: 'Name' } } } } } },
+    },
+  },
 });
 
 // Each engine on one backend, to keep CI time down: memory on the embedded one, postgres on the other.
@@ -29,7 +41,10 @@ describe.each(ENGINES)('search on $label', (backend) => {
     server = await startTestServer(backend, { DOWNLOADS_FLUSH_MS: '200', SEARCH_ENGINE: backend.engine });
     const mk = (name: string, version: string, g: string, t: string, description: string, extra: object = {}) => {
       const m = { ...manifestFor(name, version, { description, keywords: [g], ...gens(g, t, description), ...extra }) };
-      const tgz = packageTarball(name, version, { manifest: m, extra: [{ path: `package/_templates/${g}/${t}/a.njk`, content: '---\nto: src/{{ name }}.ts\n---\nx\n' }] });
+      const tgz = packageTarball(name, version, {
+        manifest: m,
+        extra: [{ path: `package/_templates/${g}/${t}/a.njk`, content: '---\nto: src/{{ name }}.ts\n---\nx\n' }],
+      });
       return publishRaw(server.api, server.adminToken, tgz);
     };
     for (const r of await Promise.all([
@@ -66,7 +81,11 @@ describe.each(ENGINES)('search on $label', (backend) => {
     expect((await publishRaw(server.api, server.adminToken, packageTarball('fresh-gen', '1.0.0', { manifest: m }))).status).toBe(201);
     // Read-your-writes: the replica that took the publish finds it with its very next search.
     expect((await search('freshly')).objects.map((o) => o.package.name)).toEqual(['fresh-gen']);
-    await fetch(`${server.api}/packages/fresh-gen/1.0.0/deprecate`, { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: '{"message":"old"}' });
+    await fetch(`${server.api}/packages/fresh-gen/1.0.0/deprecate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      body: '{"message":"old"}',
+    });
     expect((await search('freshly')).objects).toEqual([]);
     expect((await search('freshly', '&deprecated=true')).objects.map((o) => o.package.name)).toEqual(['fresh-gen']);
   });
@@ -128,7 +147,8 @@ describe.each(ENGINES)('search on $label', (backend) => {
 
 describe.each(ENGINES)('misspellings and nicknames on $label', (backend) => {
   let server: TestServer;
-  const search = async (q: string) => ((await (await fetch(`${server.api}/search?q=${encodeURIComponent(q)}&size=3`)).json()) as SearchBody).objects.map((o) => o.package.name);
+  const search = async (q: string) =>
+    ((await (await fetch(`${server.api}/search?q=${encodeURIComponent(q)}&size=3`)).json()) as SearchBody).objects.map((o) => o.package.name);
   beforeAll(async () => {
     server = await startTestServer(backend, { SEARCH_ENGINE: backend.engine });
     const pkgs: [string, string, string, string][] = [
@@ -146,7 +166,10 @@ describe.each(ENGINES)('misspellings and nicknames on $label', (backend) => {
     ];
     for (const [name, g, t, description] of pkgs) {
       const m = manifestFor(name, '1.0.0', { description, ...gens(g, t, description) });
-      const tgz = packageTarball(name, '1.0.0', { manifest: m, extra: [{ path: `package/_templates/${g}/${t}/a.njk`, content: '---\nto: src/{{ name }}.ts\n---\nx\n' }] });
+      const tgz = packageTarball(name, '1.0.0', {
+        manifest: m,
+        extra: [{ path: `package/_templates/${g}/${t}/a.njk`, content: '---\nto: src/{{ name }}.ts\n---\nx\n' }],
+      });
       expect((await publishRaw(server.api, server.adminToken, tgz)).status).toBe(201);
     }
   });
@@ -154,10 +177,17 @@ describe.each(ENGINES)('misspellings and nicknames on $label', (backend) => {
 
   it('shows a private package only to those who may read it', async () => {
     const call = (method: string, path: string, body?: object) =>
-      fetch(`${server.api}${path}`, { method, headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+      fetch(`${server.api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+        body: body && JSON.stringify(body),
+      });
     expect((await call('POST', '/orgs', { name: 'hush' })).status).toBe(201);
     const m = manifestFor('@hush/secret-gen', '1.0.0', { description: 'Hushed angular widgets', ...gens('widget', 'basic', 'Hushed widgets') });
-    const tgz = packageTarball('@hush/secret-gen', '1.0.0', { manifest: m, extra: [{ path: 'package/_templates/widget/basic/a.njk', content: '---\nto: a.ts\n---\nx\n' }] });
+    const tgz = packageTarball('@hush/secret-gen', '1.0.0', {
+      manifest: m,
+      extra: [{ path: 'package/_templates/widget/basic/a.njk', content: '---\nto: a.ts\n---\nx\n' }],
+    });
     expect((await publishRaw(server.api, server.adminToken, tgz)).status).toBe(201);
     expect(await search('hushed widgets')).toContain('@hush/secret-gen');
     expect((await call('PUT', '/packages/@hush%2Fsecret-gen/visibility', { visibility: 'private' })).status).toBe(200);

@@ -7,11 +7,15 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 /** A publish whose body trickles in over `ms`, as a slow client's would. */
 function slowPublish(url: string, token: string, body: Buffer, ms: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/api/v1/packages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
-    });
+    const req = http.request(
+      `${url}/api/v1/packages`,
+      { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      },
+    );
     req.on('error', reject);
     const parts = 10;
     const size = Math.ceil(body.length / parts);

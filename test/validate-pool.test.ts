@@ -12,14 +12,19 @@ const read = (entries: RawEntry[]) => readArchiveBytes(gzipTar(entries), {}, 'co
 
 /** A package whose validation takes a while: 250 templates with loops, filters and frontmatter. */
 function slowPackage(name: string, version: string): RawEntry[] {
-  const templates = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`t${i}`, { description: `t${i}`, variables: { properties: { name: { type: 'string', description: 'n' } } } }]));
+  const templates = Object.fromEntries(
+    Array.from({ length: 25 }, (_, i) => [`t${i}`, { description: `t${i}`, variables: { properties: { name: { type: 'string', description: 'n' } } } }]),
+  );
   const body = (i: number) =>
     `---\nto: "src/{{ name | kebabCase }}/part${i}/{{ name | pascalCase }}.tsx"\n---\n` +
     `{% for prop in props %}import { {{ prop.type | pascalCase }} } from './{{ prop.type }}';\n{% endfor %}\n` +
     `export function {{ name | pascalCase }}() { {% if withState %}return {{ initial | dump }};{% endif %} }\n` +
     '// padding line to make the file a realistic size\n'.repeat(60);
   return [
-    { path: 'package/package.json', content: JSON.stringify(manifestFor(name, version, { unjucks: { generators: { component: { description: 'c', templates } } } })) },
+    {
+      path: 'package/package.json',
+      content: JSON.stringify(manifestFor(name, version, { unjucks: { generators: { component: { description: 'c', templates } } } })),
+    },
     { path: 'package/README.md', content: '# slow\n' },
     ...Array.from({ length: 250 }, (_, i) => ({ path: `package/_templates/component/t${i % 25}/file${i}.njk`, content: body(i) })),
   ];

@@ -66,9 +66,8 @@ describe.each(BACKENDS)('publish-time validation on $label', (backend) => {
     expect(report.templates).toEqual([expect.objectContaining({ generator: 'component', template: 'react', variables: ['name'], inferred: true })]);
   });
 
-  it('refuses a new name too similar to another owner\'s package', async () => {
-    const mint = async (user: string) =>
-      (await unjucksRegistry(['token', 'create', '--user', user, '--role', 'publisher'], { env: server.env })).stdout.trim();
+  it("refuses a new name too similar to another owner's package", async () => {
+    const mint = async (user: string) => (await unjucksRegistry(['token', 'create', '--user', user, '--role', 'publisher'], { env: server.env })).stdout.trim();
     const alice = await mint('alice-similar');
     const bob = await mint('bob-similar');
     expect((await publishRaw(server.api, alice, packageTarball('react-forms', '1.0.0'))).status).toBe(201);

@@ -70,7 +70,8 @@ const demoTarball = (version: string) =>
     { path: 'package/README.md', content: '# demo-templates\n\nMakes **React** components.\n\n```sh\nunjucks generate component react --name Button\n```\n' },
     {
       path: 'package/_templates/component/react/component.njk',
-      content: '---\nto: src/{{ name }}.tsx\n---\nexport const {{ name }} = () => <div className="{{ name | lower }}" />;{% if withTests %}\n// with tests{% endif %}\n',
+      content:
+        '---\nto: src/{{ name }}.tsx\n---\nexport const {{ name }} = () => <div className="{{ name | lower }}" />;{% if withTests %}\n// with tests{% endif %}\n',
     },
   ]);
 
@@ -132,7 +133,11 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
   async function checkA11y(page: Page, label: string) {
     await page.evaluate(await axeSource);
     const result = await page.evaluate(async () => {
-      const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const axe = (
+        globalThis as unknown as {
+          axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+        }
+      ).axe;
       const r = await axe.run(document, { resultTypes: ['violations'] });
       return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
     });
@@ -171,7 +176,10 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     const evilEntries: RawEntry[] = [
       { path: 'package/package.json', content: JSON.stringify(manifestFor('evil-readme', '1.0.0', { description: 'a README full of traps' })) },
       { path: 'package/README.md', content: HOSTILE_README },
-      { path: 'package/_templates/component/react/component.njk', content: '---\nto: src/{{ name }}.tsx\nsh: npm install left-pad\n---\n<script>alert("in source")</script>{{ name }}\n' },
+      {
+        path: 'package/_templates/component/react/component.njk',
+        content: '---\nto: src/{{ name }}.tsx\nsh: npm install left-pad\n---\n<script>alert("in source")</script>{{ name }}\n',
+      },
     ];
     expect((await publishRaw(server.api, admin, gzipTar(evilEntries))).status).toBe(201);
     const port = new URL(origin).port;
@@ -199,7 +207,15 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {
@@ -347,7 +363,13 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     const res = await page.goto(`${origin}/-/web/package/@secret/internal`);
     expect(res!.status()).toBe(404);
     expect(await page.locator('main').textContent()).not.toContain('templates for @secret/internal');
-    for (const path of ['/-/web/?q=internal', '/-/web/?q=is%3Aprivate', '/-/web/search?q=scope%3A%40secret', '/-/web/package/@secret/internal/files', '/-/web/package/@secret/internal/preview?t=component%2Freact']) {
+    for (const path of [
+      '/-/web/?q=internal',
+      '/-/web/?q=is%3Aprivate',
+      '/-/web/search?q=scope%3A%40secret',
+      '/-/web/package/@secret/internal/files',
+      '/-/web/package/@secret/internal/preview?t=component%2Freact',
+    ]) {
       await page.goto(`${origin}${path}`);
       expect(await page.content(), path).not.toContain('templates for @secret/internal');
     }
@@ -402,7 +424,10 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     expect(await page.content()).not.toContain(secret);
     await expect.poll(() => page.locator('tr', { hasText: 'ci-from-web' }).textContent()).toContain('127.0.0.1');
 
-    await page.locator('tr', { hasText: 'ci-from-web' }).getByRole('button', { name: /Revoke/ }).click();
+    await page
+      .locator('tr', { hasText: 'ci-from-web' })
+      .getByRole('button', { name: /Revoke/ })
+      .click();
     await page.waitForURL(/done=revoked/);
     expect(await page.locator('tr', { hasText: 'ci-from-web' }).textContent()).toContain('revoked');
     expect((await api(secret, 'GET', '/whoami')).status).toBe(401);
@@ -421,8 +446,9 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     const page = await signIn(ctx, 'alice');
     await page.goto(`${origin}/-/web/tokens`);
     const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
-    const before = (await page.locator('table.tokens tbody tr').count());
-    const post = (form: Record<string, string>, headers: Record<string, string>) => ctx.request.post(`${origin}/-/web/tokens`, { form, headers, maxRedirects: 0 });
+    const before = await page.locator('table.tokens tbody tr').count();
+    const post = (form: Record<string, string>, headers: Record<string, string>) =>
+      ctx.request.post(`${origin}/-/web/tokens`, { form, headers, maxRedirects: 0 });
     const base = { name: 'csrf-probe', actions: 'read' };
     expect((await post(base, { origin })).status()).toBe(403);
     expect((await post({ ...base, _csrf: 'x'.repeat(43) }, { origin })).status()).toBe(403);
@@ -448,7 +474,7 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     await ctx.close();
   });
 
-  it('signs in with the API\'s throttling: wrong passwords are refused alike, then the name is locked out', async () => {
+  it("signs in with the API's throttling: wrong passwords are refused alike, then the name is locked out", async () => {
     const form = async () => {
       const res = await fetch(`${origin}/-/web/login`);
       return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: /name="_csrf" value="([^"]+)"/.exec(await res.text())![1]! };
@@ -507,7 +533,9 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     await page.getByLabel(/withTests/).check();
     await page.getByRole('button', { name: 'Render' }).click();
     const frame = page.frameLocator('#preview-frame');
-    await expect.poll(() => frame.locator('pre.output').first().textContent(), { timeout: 10_000 }).toContain('export const FancyButton = () => <div className="fancybutton" />;');
+    await expect
+      .poll(() => frame.locator('pre.output').first().textContent(), { timeout: 10_000 })
+      .toContain('export const FancyButton = () => <div className="fancybutton" />;');
     expect(await frame.locator('h2').first().textContent()).toContain('src/FancyButton.tsx');
     expect(await frame.locator('pre.output').first().textContent()).toContain('// with tests');
     await checkA11y(page, 'preview');
@@ -541,7 +569,15 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     // Opened on its own, the frame document is still sandboxed by its CSP: an opaque origin.
     await page.goto(`${origin}/-/web/preview-frame`);
     expect(await page.evaluate(() => window.origin)).toBe('null');
-    expect(await page.evaluate(() => { try { return document.cookie; } catch (e) { return (e as Error).name; } })).toBe('SecurityError');
+    expect(
+      await page.evaluate(() => {
+        try {
+          return document.cookie;
+        } catch (e) {
+          return (e as Error).name;
+        }
+      }),
+    ).toBe('SecurityError');
 
     // Nothing reached the server: the browser refused every request before it left.
     expect(server.stdout()).not.toMatch(/leak-/);

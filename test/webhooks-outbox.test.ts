@@ -16,7 +16,8 @@ describe('the webhook outbox', () => {
   });
   afterAll(() => h?.close());
 
-  const eventsFor = async (pkg: string) => (await h.db.select().from(hookEvents)).filter((e) => e.package === pkg).map((e) => `${e.type} ${e.version ?? ''}`.trim());
+  const eventsFor = async (pkg: string) =>
+    (await h.db.select().from(hookEvents)).filter((e) => e.package === pkg).map((e) => `${e.type} ${e.version ?? ''}`.trim());
 
   it('keeps an event written in a transaction that commits, and loses one whose transaction rolls back', async () => {
     await h.db.transaction(async (tx) => {
@@ -39,7 +40,9 @@ describe('the webhook outbox', () => {
     // the transaction (the outbox insert included) ran, so only a real rollback can lose the event.
     await h.db.execute(`create function refuse_666() returns trigger language plpgsql as $$
       begin if new.version = '6.6.6' then raise exception 'refused at commit'; end if; return new; end $$`);
-    await h.db.execute('create constraint trigger versions_refuse_666 after insert on versions deferrable initially deferred for each row execute function refuse_666()');
+    await h.db.execute(
+      'create constraint trigger versions_refuse_666 after insert on versions deferrable initially deferred for each row execute function refuse_666()',
+    );
     try {
       expect((await h.request('POST', '/api/v1/packages', { token: admin, body: packageTarball('outbox-pub', '1.0.0') })).status).toBe(201);
       const failed = await h.request('POST', '/api/v1/packages', { token: admin, body: packageTarball('outbox-pub', '6.6.6') });
@@ -80,16 +83,30 @@ describe('the webhook outbox', () => {
   });
 
   it('announces a reviewed release as staged, then approved and published when it goes live, or rejected; never as published while staged', async () => {
-    const pam = await h.token('pam', TOKEN_ACTIONS.filter((a) => a !== 'admin'));
-    const max = await h.token('max', TOKEN_ACTIONS.filter((a) => a !== 'admin'));
+    const pam = await h.token(
+      'pam',
+      TOKEN_ACTIONS.filter((a) => a !== 'admin'),
+    );
+    const max = await h.token(
+      'max',
+      TOKEN_ACTIONS.filter((a) => a !== 'admin'),
+    );
     expect((await h.request('POST', '/api/v1/orgs', { token: admin, json: { name: 'rvw' } })).status).toBe(201);
-    for (const u of ['pam', 'max']) expect((await h.request('PUT', `/api/v1/orgs/rvw/members/${u}`, { token: admin, json: { role: 'maintainer' } })).status).toBe(200);
+    for (const u of ['pam', 'max'])
+      expect((await h.request('PUT', `/api/v1/orgs/rvw/members/${u}`, { token: admin, json: { role: 'maintainer' } })).status).toBe(200);
     expect((await h.request('PUT', '/api/v1/orgs/rvw/review-policy', { token: admin, json: { requiredApprovals: 1 } })).status).toBe(200);
-    for (const v of ['1.0.0', '1.1.0']) expect((await h.request('POST', '/api/v1/packages', { token: pam, body: packageTarball('@rvw/kit', v) })).status).toBe(201);
+    for (const v of ['1.0.0', '1.1.0'])
+      expect((await h.request('POST', '/api/v1/packages', { token: pam, body: packageTarball('@rvw/kit', v) })).status).toBe(201);
     expect(await eventsFor('@rvw/kit')).toEqual(['version.staged 1.0.0', 'version.staged 1.1.0']);
     expect((await h.request('POST', '/api/v1/packages/@rvw%2Fkit/1.0.0/approve', { token: max })).status).toBe(200);
     expect((await h.request('POST', '/api/v1/packages/@rvw%2Fkit/1.1.0/reject', { token: max, json: { reason: 'adds a shell step' } })).status).toBe(200);
-    expect(await eventsFor('@rvw/kit')).toEqual(['version.staged 1.0.0', 'version.staged 1.1.0', 'version.approved 1.0.0', 'version.published 1.0.0', 'version.rejected 1.1.0']);
+    expect(await eventsFor('@rvw/kit')).toEqual([
+      'version.staged 1.0.0',
+      'version.staged 1.1.0',
+      'version.approved 1.0.0',
+      'version.published 1.0.0',
+      'version.rejected 1.1.0',
+    ]);
     const rejected = (await h.db.select().from(hookEvents)).find((e) => e.package === '@rvw/kit' && e.type === 'version.rejected');
     expect(rejected).toMatchObject({ actor: 'max', org: 'rvw', data: { reason: 'adds a shell step' } });
   });

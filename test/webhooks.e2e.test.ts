@@ -70,7 +70,13 @@ describe('webhooks against a receiver the test runs', () => {
     const [first] = receiver.received;
     expect(receiver.received).toHaveLength(1);
     expect(first!.headers['unjucks-event']).toBe('version.published');
-    expect(first!.json).toMatchObject({ type: 'version.published', actor: 'admin', package: { name: '@hk/kit', version: '1.0.0' }, org: 'hk', hook: { id: hook.id } });
+    expect(first!.json).toMatchObject({
+      type: 'version.published',
+      actor: 'admin',
+      package: { name: '@hk/kit', version: '1.0.0' },
+      org: 'hk',
+      hook: { id: hook.id },
+    });
     expect(first!.headers['unjucks-event-id']).toBe(first!.json.id);
     expect(verifySignature(hook.secret, first!.headers['unjucks-signature'] as string, first!.body)).toBe(true);
     // The signature binds the body and the secret: either changed, it no longer verifies.
@@ -86,14 +92,21 @@ describe('webhooks against a receiver the test runs', () => {
     // A token that is no org's business is announced to no org.
     expect((await admin('POST', '/tokens', { name: 'mine', actions: ['read'] })).status).toBe(201);
     await settle(receiver, 6);
-    expect(events(receiver).map((e) => e.type)).toEqual(['version.published', 'version.deprecated', 'dist-tag.changed', 'package.visibility-changed', 'token.created', 'token.revoked']);
+    expect(events(receiver).map((e) => e.type)).toEqual([
+      'version.published',
+      'version.deprecated',
+      'dist-tag.changed',
+      'package.visibility-changed',
+      'token.created',
+      'token.revoked',
+    ]);
     expect(events(receiver)[4]).toMatchObject({ org: 'hk', package: null, data: { id: token.body.id, user: 'admin', packages: ['@hk/*'] } });
     expect(new Set(events(receiver).map((e) => e.id)).size).toBe(6);
     expect((await admin('PUT', '/packages/@hk%2Fkit/visibility', { visibility: 'public' })).status).toBe(200);
     expect((await admin('DELETE', `/hooks/${hook.id}`)).status).toBe(200);
   });
 
-  it('posts Slack\'s message shape to a format: slack hook', async () => {
+  it("posts Slack's message shape to a format: slack hook", async () => {
     receiver.received.length = 0;
     const hook = await createHook({ package: '@hk/kit', url: `${receiver.url}/slack`, format: 'slack', events: ['version.published'] });
     expect((await admin('PUT', '/packages/@hk%2Fkit/dist-tags/next', { version: '1.0.0' })).status).toBe(200); // not asked for
@@ -115,7 +128,11 @@ describe('webhooks against a receiver the test runs', () => {
     expect(new Set(events(receiver).map((e) => e.id)).size).toBe(1);
     const [d] = await deliveries(watched.id);
     expect(d.status).toBe('delivered');
-    expect(d.attempts.map((a: { ok: boolean; responseCode: number }) => [a.ok, a.responseCode])).toEqual([[false, 500], [false, 500], [true, 200]]);
+    expect(d.attempts.map((a: { ok: boolean; responseCode: number }) => [a.ok, a.responseCode])).toEqual([
+      [false, 500],
+      [false, 500],
+      [true, 200],
+    ]);
     expect(d.attempts[0].responseStart).toBe('boom 500');
     expect(d.attempts.every((a: { durationMs: number }) => a.durationMs >= 0)).toBe(true);
 
@@ -167,7 +184,9 @@ describe('webhooks against a receiver the test runs', () => {
     await createHook({ pattern: '@hk/race*', url: `${receiver.url}/race`, events: ['version.published'] });
     const bad = gzipTar([{ path: 'package/package.json', content: JSON.stringify({ ...manifestFor('@hk/race-bad', '1.0.0'), name: 'Not A Name' }) }]);
     expect((await publishRaw(server.api, server.adminToken, bad)).status).toBeGreaterThanOrEqual(400);
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => publishRaw(server.api, server.adminToken, packageTarball('@hk/race', '1.0.0', { salt: `s${i}` }))));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => publishRaw(server.api, server.adminToken, packageTarball('@hk/race', '1.0.0', { salt: `s${i}` }))),
+    );
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(7);
     await settle(receiver, 1, 800);
@@ -180,7 +199,12 @@ describe('webhooks against a receiver the test runs', () => {
     const login = await call(server, null, 'POST', '/auth/login', { username: 'hk-maint', password: 'a long password 123' });
     const maint = login.body.token as string;
     const url = `${receiver.url}/x`;
-    for (const body of [{ org: 'hk', url }, { package: '@hk/kit', url }, { pattern: '@hk/*', url }, { pattern: '*', url }]) {
+    for (const body of [
+      { org: 'hk', url },
+      { package: '@hk/kit', url },
+      { pattern: '@hk/*', url },
+      { pattern: '*', url },
+    ]) {
       const res = await call(server, maint, 'POST', '/hooks', body);
       expect(res.status, JSON.stringify(body)).toBe(403);
     }

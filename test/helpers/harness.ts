@@ -12,7 +12,8 @@ export async function createHarness(options: AppOptions = {}) {
   const app = createApp(registry, options);
 
   /** A user (created on first use) and a token for them with exactly these actions and patterns. */
-  const token = (user: string, actions: readonly TokenAction[], opts: { admin?: boolean; packages?: string[] } = {}) => seedToken(registry, user, [...actions], opts);
+  const token = (user: string, actions: readonly TokenAction[], opts: { admin?: boolean; packages?: string[] } = {}) =>
+    seedToken(registry, user, [...actions], opts);
 
   const request = (method: string, path: string, opts: { token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {}) =>
     app.request(path, {

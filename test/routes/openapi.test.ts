@@ -48,7 +48,10 @@ describe('GET /openapi.json', () => {
 
 describe('the error answers in /openapi.json', () => {
   type Op = { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> };
-  type Doc = { paths: Record<string, Record<string, Op>>; components: { schemas: Record<string, { properties: Record<string, { $ref?: string; enum?: string[] }>; required: string[] }> } };
+  type Doc = {
+    paths: Record<string, Record<string, Op>>;
+    components: { schemas: Record<string, { properties: Record<string, { $ref?: string; enum?: string[] }>; required: string[] }> };
+  };
 
   it('declare every error status a route can answer, each with the shared error body', async () => {
     const doc = (await (await h.request('GET', '/openapi.json')).json()) as Doc;
@@ -63,7 +66,8 @@ describe('the error answers in /openapi.json', () => {
       if (r.path.includes('{')) expect(statuses, key).toContain('404');
       for (const status of statuses) {
         expect(responses[status]?.content?.['application/json']?.schema.$ref, `${key} ${status}`).toBe('#/components/schemas/ErrorBody');
-        for (const code of r.errors.filter((c) => String(ERROR_CODES[c].status) === status)) expect(JSON.stringify(responses[status]), `${key} ${status}`).toContain(code);
+        for (const code of r.errors.filter((c) => String(ERROR_CODES[c].status) === status))
+          expect(JSON.stringify(responses[status]), `${key} ${status}`).toContain(code);
       }
     }
     const publish = doc.paths['/api/v1/packages']!.post!.responses;
@@ -114,7 +118,8 @@ describe('the API reference page', () => {
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     const html = await res.text();
     for (const [path, item] of Object.entries(doc.paths))
-      for (const method of Object.keys(item)) expect(html, `${method} ${path}`).toContain(`id="${`${method.toUpperCase()}-${path}`.replaceAll(/[^A-Za-z0-9-]/g, '_')}"`);
+      for (const method of Object.keys(item))
+        expect(html, `${method} ${path}`).toContain(`id="${`${method.toUpperCase()}-${path}`.replaceAll(/[^A-Za-z0-9-]/g, '_')}"`);
     expect(html).toContain('TokenCreateBody (application/json)');
     expect(html).toContain('binary (application/octet-stream)');
     expect(html).not.toMatch(/<script/i);
@@ -126,7 +131,9 @@ describe('the API reference page', () => {
 
 describe('the response schemas the client is typed by', () => {
   it('match what the routes answer', async () => {
-    const { AuditListSchema, OrgListSchema, SearchResultSchema, TokenListSchema, UserListSchema, WhoamiSchema, MintedTokenSchema } = await import('@unjucks/core/api-schemas');
+    const { AuditListSchema, OrgListSchema, SearchResultSchema, TokenListSchema, UserListSchema, WhoamiSchema, MintedTokenSchema } = await import(
+      '@unjucks/core/api-schemas'
+    );
     const admin = await h.token('root', ['admin', 'tokens', 'read'], { admin: true });
     const minted = await h.request('POST', '/api/v1/tokens', { token: admin, json: { name: 'ci', actions: ['read'] } });
     expect(MintedTokenSchema.safeParse(await minted.json()).error).toBeUndefined();

@@ -11,7 +11,19 @@ import { packageTarball } from '../helpers/packages.js';
  */
 
 const PKG = 'shared-pkg';
-const VALUES: Record<string, string> = { name: PKG, version: '1.0.0', spec: '1.0.0', tag: 'beta', file: `${PKG}-1.0.0.tgz`, org: 'acme', user: 'bob', team: 'devs', principal: 'bob', id: '00000000-0000-4000-8000-000000000000', delivery: '1' };
+const VALUES: Record<string, string> = {
+  name: PKG,
+  version: '1.0.0',
+  spec: '1.0.0',
+  tag: 'beta',
+  file: `${PKG}-1.0.0.tgz`,
+  org: 'acme',
+  user: 'bob',
+  team: 'devs',
+  principal: 'bob',
+  id: '00000000-0000-4000-8000-000000000000',
+  delivery: '1',
+};
 
 /** A well-formed body for each route that takes one, so the request reaches the rights checks. */
 const BODIES: Record<string, unknown> = {
@@ -93,7 +105,11 @@ describe('every route that checks a token action', () => {
     for (const r of routes.filter((r) => r.auth.action)) {
       const action = r.auth.action as TokenAction;
       // An admin's token holding every action but this one: only the missing action can refuse it.
-      const token = await h.token('root', TOKEN_ACTIONS.filter((a) => a !== action && !(action.startsWith('publish:') && a.startsWith('publish:'))), { admin: true });
+      const token = await h.token(
+        'root',
+        TOKEN_ACTIONS.filter((a) => a !== action && !(action.startsWith('publish:') && a.startsWith('publish:'))),
+        { admin: true },
+      );
       const res = await send(r, token);
       const body = (await res.json()) as { error?: string };
       if (res.status !== 403 || !body.error?.includes(`"${action}"`)) wrong.push(`${key(r)} → ${res.status} ${body.error}`);

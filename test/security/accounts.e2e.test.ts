@@ -29,7 +29,10 @@ function callFrom(from: string, url: string, method: string, token: string | nul
       {
         method,
         localAddress: from,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}),
+        },
       },
       (res) => {
         let text = '';
@@ -50,7 +53,8 @@ describe.each(BACKENDS)('account security on $label', (backend) => {
   });
   afterAll(() => server?.destroy());
 
-  const api = (token: string | null, method: string, path: string, body?: unknown, from = '127.0.0.1') => callFrom(from, `${server.api}${path}`, method, token, body);
+  const api = (token: string | null, method: string, path: string, body?: unknown, from = '127.0.0.1') =>
+    callFrom(from, `${server.api}${path}`, method, token, body);
   const admin = () => server.adminToken;
   const password = (user: string) => `correct horse ${user}`;
   const loginFrom = (from: string, user: string, pw: string) => api(null, 'POST', '/auth/login', { username: user, password: pw }, from);
@@ -62,8 +66,8 @@ describe.each(BACKENDS)('account security on $label', (backend) => {
   };
   const tokenIds = (r: Answer) => (r.body.tokens as { id: string }[]).map((t) => t.id);
 
-  describe('finding 1: org membership hands over a user\'s tokens', () => {
-    it('adding someone to an org is an invitation: the attacker never sees or revokes the admin\'s tokens', async () => {
+  describe("finding 1: org membership hands over a user's tokens", () => {
+    it("adding someone to an org is an invitation: the attacker never sees or revokes the admin's tokens", async () => {
       const mallory = await signUp('mallory');
       expect((await api(mallory, 'POST', '/orgs', { name: 'trap' })).status).toBe(201);
       const adminTokens = await api(admin(), 'GET', '/tokens');
@@ -141,7 +145,11 @@ describe.each(BACKENDS)('account security on $label', (backend) => {
       await signUp('dana');
       expect((await api(owen, 'POST', '/orgs', { name: 'direct' })).status).toBe(201);
       expect((await api(owen, 'PUT', '/orgs/direct/members/dana', { role: 'reader' })).status).toBe(202);
-      expect((await api(admin(), 'PUT', '/orgs/direct/members/dana', { role: 'maintainer' })).body).toEqual({ org: 'direct', user: 'dana', role: 'maintainer' });
+      expect((await api(admin(), 'PUT', '/orgs/direct/members/dana', { role: 'maintainer' })).body).toEqual({
+        org: 'direct',
+        user: 'dana',
+        role: 'maintainer',
+      });
       const members = await api(owen, 'GET', '/orgs/direct/members');
       expect(members.body.members.map((m: { user: string; role: string }) => `${m.user}:${m.role}`)).toEqual(['dana:maintainer', 'owen:owner']);
       // The admin's add answered the open invitation.
@@ -176,7 +184,8 @@ describe.each(BACKENDS)('account security on $label', (backend) => {
 
     it('throttles wrong current passwords like logins, then refuses even the right one', async () => {
       const wes = await signUp('wes');
-      for (let i = 0; i < 10; i++) expect((await api(wes, 'PUT', '/users/wes/password', { password: 'a new password', currentPassword: `guess ${i}` })).status).toBe(403);
+      for (let i = 0; i < 10; i++)
+        expect((await api(wes, 'PUT', '/users/wes/password', { password: 'a new password', currentPassword: `guess ${i}` })).status).toBe(403);
       const locked = await api(wes, 'PUT', '/users/wes/password', { password: 'a new password', currentPassword: password('wes') });
       expect(locked.status).toBe(429);
       expect(locked.body.error).toMatch(/too many wrong passwords for wes from this address/);

@@ -27,7 +27,13 @@ describe('the audit log under anonymous garbage', () => {
     for (let i = 0; i < 60; i++) {
       requests.push(fetch(`${server.url}/${long}${i}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' }));
       requests.push(fetch(`${server.url}/${long}${i}/-rev/1-a`, { method: 'DELETE' }));
-      requests.push(fetch(`${server.api}/packages/${long}${i}/1.0.0/deprecate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"x"}' }));
+      requests.push(
+        fetch(`${server.api}/packages/${long}${i}/1.0.0/deprecate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"message":"x"}',
+        }),
+      );
     }
     const statuses = await Promise.all(requests.map((p) => p.then((r) => r.status)));
     expect(statuses.every((s) => s >= 400 && s < 500)).toBe(true);
@@ -39,7 +45,11 @@ describe('the audit log under anonymous garbage', () => {
 
   it('cuts long targets and details of the records it does keep', async () => {
     const long = 'y'.repeat(3900);
-    const res = await fetch(`${server.url}/${long}`, { method: 'PUT', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${server.url}/${long}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     const login = await call(server, null, 'POST', '/auth/login', { username: 'z'.repeat(3900), password: 'wrong password' });
     expect(login.status).toBe(401);

@@ -35,7 +35,14 @@ describe('a forged X-Forwarded-For first hop', () => {
   });
 
   it('does not land in the audit log', async () => {
-    const res = await call(server, server.adminToken, 'POST', '/users', { name: 'forged-hop', password: 'correct horse battery' }, { 'x-forwarded-for': '6.6.6.6, 192.0.2.44' });
+    const res = await call(
+      server,
+      server.adminToken,
+      'POST',
+      '/users',
+      { name: 'forged-hop', password: 'correct horse battery' },
+      { 'x-forwarded-for': '6.6.6.6, 192.0.2.44' },
+    );
     expect(res.status).toBe(201);
     const audit = await call(server, server.adminToken, 'GET', '/audit?action=user.create', undefined, { 'x-forwarded-for': '192.0.2.45' });
     expect(audit.status).toBe(200);

@@ -60,14 +60,25 @@ describe('nothing heavy before identity', () => {
   it('does not read the body of a user who may not publish the package', async () => {
     expect((await call(server, server.adminToken, 'POST', '/users', { name: 'sec-mallory', password: 'correct horse mallory' })).status).toBe(201);
     const token = (await call(server, null, 'POST', '/auth/login', { username: 'sec-mallory', password: 'correct horse mallory' })).body.token as string;
-    const res = await fetch(`${server.url}/sec-real`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: deepArray(7_000_000) });
+    const res = await fetch(`${server.url}/sec-real`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: deepArray(7_000_000),
+    });
     expect(res.status).toBe(403);
     expect((await res.json()).error).toMatch(/sec-mallory may not "publish:update" sec-real/);
   });
 
   it('caps password hashing: a burst of anonymous logins is refused early, not queued without end', async () => {
     const login = (ip: string) =>
-      call(server, null, 'POST', '/auth/login', { username: `nobody-${randomBytes(4).toString('hex')}`, password: 'wrong password here' }, { 'x-forwarded-for': ip });
+      call(
+        server,
+        null,
+        'POST',
+        '/auth/login',
+        { username: `nobody-${randomBytes(4).toString('hex')}`, password: 'wrong password here' },
+        { 'x-forwarded-for': ip },
+      );
     // Many addresses at once: the hashing queue (1 running + 2 waiting here) overflows into 503s.
     const spread = await Promise.all(Array.from({ length: 12 }, (_, i) => login(`198.51.100.${i + 1}`)));
     const busy = spread.filter((r) => r.status === 503);

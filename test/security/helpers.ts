@@ -8,7 +8,14 @@ export interface ApiAnswer {
 }
 
 /** One JSON request against the native API, with optional token and extra headers. */
-export async function call(server: TestServer, token: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> {
+export async function call(
+  server: TestServer,
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiAnswer> {
   const res = await fetch(`${server.api}${path}`, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -59,7 +66,9 @@ export function watchHealth(url: string, everyMs = 50) {
   const loop = (async () => {
     while (!stopped) {
       const t0 = performance.now();
-      await fetch(`${url}/health`).then((r) => r.arrayBuffer()).catch(() => undefined);
+      await fetch(`${url}/health`)
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined);
       worst = Math.max(worst, performance.now() - t0);
       await new Promise((r) => setTimeout(r, everyMs));
     }

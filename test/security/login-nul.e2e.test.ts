@@ -7,7 +7,11 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
  * reached the database with one answered 500. It is bad input: 400 with a code, nothing stored.
  * And a token for a non-admin never holds "admin", over the API as in the server CLI.
  */
-describe.each(BACKENDS.filter((b) => b.db === 'postgres').concat(BACKENDS).slice(0, 1))('hostile account input on $label', (backend) => {
+describe.each(
+  BACKENDS.filter((b) => b.db === 'postgres')
+    .concat(BACKENDS)
+    .slice(0, 1),
+)('hostile account input on $label', (backend) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(backend);
@@ -15,7 +19,11 @@ describe.each(BACKENDS.filter((b) => b.db === 'postgres').concat(BACKENDS).slice
   afterAll(() => server?.destroy());
 
   const post = (path: string, body: unknown, token?: string) =>
-    fetch(`${server.api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    fetch(`${server.api}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
 
   it('answers a NUL byte in the login name with 400 invalid_name, on the native API and npm login', async () => {
     const native = await post('/auth/login', { username: 'adm\u0000in', password: 'whatever' });

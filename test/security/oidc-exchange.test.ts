@@ -97,7 +97,8 @@ describe(`trusted publishing on ${backend.label}`, () => {
     exp: now() + 300,
     ...over,
   });
-  const sign = (claims: JWTPayload, key: Signer = rsa) => new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
+  const sign = (claims: JWTPayload, key: Signer = rsa) =>
+    new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
   const exchange = (token: string, pkg = PKG) => call(server, null, 'POST', '/oidc/exchange', { token, package: pkg });
   /** Tokens of alice's that an exchange minted: the count that must not move on a refusal. */
   const minted = async () => {
@@ -128,13 +129,34 @@ describe(`trusted publishing on ${backend.label}`, () => {
     });
     configHome = await mkdtemp(join(tmpdir(), 'unjucks-oidc-config-'));
     expect((await call(server, server.adminToken, 'POST', '/users', { name: 'alice' })).status).toBe(201);
-    const t = await call(server, server.adminToken, 'POST', '/tokens', { name: 'alice', actions: ['read', 'publish:new', 'publish:update', 'owners', 'tokens'], user: 'alice' });
+    const t = await call(server, server.adminToken, 'POST', '/tokens', {
+      name: 'alice',
+      actions: ['read', 'publish:new', 'publish:update', 'owners', 'tokens'],
+      user: 'alice',
+    });
     expect(t.status).toBe(201);
     alice = t.body.token;
     for (const name of [PKG, OTHER]) expect((await publishRaw(server.api, alice, packageTarball(name, '1.0.0'))).status).toBe(201);
     // The owner trusts the release workflow of acme/templates in environment "release", through the CLI.
     const added = await unjucks(
-      ['trust', 'add', PKG, '--issuer', issuer.url, '--repository', REPO, '--owner-id', '4242', '--workflow', 'release.yml', '--environment', 'release', '--registry', server.url, '--json'],
+      [
+        'trust',
+        'add',
+        PKG,
+        '--issuer',
+        issuer.url,
+        '--repository',
+        REPO,
+        '--owner-id',
+        '4242',
+        '--workflow',
+        'release.yml',
+        '--environment',
+        'release',
+        '--registry',
+        server.url,
+        '--json',
+      ],
       { env: { UNJUCKS_TOKEN: alice, XDG_CONFIG_HOME: configHome } },
     );
     expect(added.code, added.stderr).toBe(0);
@@ -152,17 +174,27 @@ describe(`trusted publishing on ${backend.label}`, () => {
   it('lists and refuses trusted publishers as the owners right says', async () => {
     const ls = await unjucks(['trust', 'ls', PKG, '--registry', server.url, '--json'], { env: { UNJUCKS_TOKEN: alice, XDG_CONFIG_HOME: configHome } });
     expect(ls.code, ls.stderr).toBe(0);
-    expect(JSON.parse(ls.stdout).trustedPublishers).toMatchObject([{ id: publisherId, issuer: issuer.url, repository: REPO, repositoryOwnerId: '4242', workflow: 'release.yml', environment: 'release', createdBy: 'alice' }]);
+    expect(JSON.parse(ls.stdout).trustedPublishers).toMatchObject([
+      { id: publisherId, issuer: issuer.url, repository: REPO, repositoryOwnerId: '4242', workflow: 'release.yml', environment: 'release', createdBy: 'alice' },
+    ]);
     // A maintainer (no "owners" right on the package) may neither see nor add them.
     expect((await call(server, server.adminToken, 'POST', '/users', { name: 'mallory' })).status).toBe(201);
     expect((await call(server, alice, 'PUT', `/packages/${PKG}/access/mallory`, { role: 'maintainer' })).status).toBe(200);
     const m = await call(server, server.adminToken, 'POST', '/tokens', { name: 'm', actions: ['read', 'publish:update', 'owners'], user: 'mallory' });
-    for (const [method, body] of [['GET', undefined], ['POST', { issuer: issuer.url, repository: 'mallory/evil', repositoryOwnerId: '666', workflow: 'x.yml' }]] as const) {
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['POST', { issuer: issuer.url, repository: 'mallory/evil', repositoryOwnerId: '666', workflow: 'x.yml' }],
+    ] as const) {
       const r = await call(server, m.body.token, method, `/packages/${PKG}/trusted-publishers`, body);
       expect(r.status, JSON.stringify(r.body)).toBe(403);
     }
     // An issuer the registry does not accept cannot be trusted.
-    const unknown = await call(server, alice, 'POST', `/packages/${PKG}/trusted-publishers`, { issuer: rogueIssuer.url, repository: REPO, repositoryOwnerId: '4242', workflow: 'release.yml' });
+    const unknown = await call(server, alice, 'POST', `/packages/${PKG}/trusted-publishers`, {
+      issuer: rogueIssuer.url,
+      repository: REPO,
+      repositoryOwnerId: '4242',
+      workflow: 'release.yml',
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toMatch(/not one this registry accepts/);
   });
@@ -188,7 +220,14 @@ describe(`trusted publishing on ${backend.label}`, () => {
     expect(audit.body.records[0]).toMatchObject({
       actor: `oidc:local:${REPO}`,
       target: PKG,
-      detail: { repository: REPO, workflow: `${REPO}/.github/workflows/release.yml@refs/heads/main`, runId: '777001', environment: 'release', trustedPublisher: publisherId, user: 'alice' },
+      detail: {
+        repository: REPO,
+        workflow: `${REPO}/.github/workflows/release.yml@refs/heads/main`,
+        runId: '777001',
+        environment: 'release',
+        trustedPublisher: publisherId,
+        user: 'alice',
+      },
     });
     // The publish itself is recorded under the minted token, which names the trusted publisher's job.
     const tokens = await call(server, server.adminToken, 'GET', '/tokens?user=alice');
@@ -238,7 +277,12 @@ describe(`trusted publishing on ${backend.label}`, () => {
   });
 
   it('publishes through the real CLI in a GitLab CI job with an id_tokens variable', async () => {
-    const add = await call(server, alice, 'POST', `/packages/${PKG}/trusted-publishers`, { issuer: gitlab.url, repository: 'acme/tools/templates', repositoryOwnerId: 77, workflow: '.gitlab-ci.yml' });
+    const add = await call(server, alice, 'POST', `/packages/${PKG}/trusted-publishers`, {
+      issuer: gitlab.url,
+      repository: 'acme/tools/templates',
+      repositoryOwnerId: 77,
+      workflow: '.gitlab-ci.yml',
+    });
     expect(add.status, JSON.stringify(add.body)).toBe(201);
     const claims = {
       iss: gitlab.url,
@@ -265,9 +309,18 @@ describe(`trusted publishing on ${backend.label}`, () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`published ${PKG}@1.3.1`);
       const audit = await call(server, server.adminToken, 'GET', '/audit?action=oidc.exchange&outcome=ok&limit=1');
-      expect(audit.body.records[0]).toMatchObject({ actor: 'oidc:local-gitlab:acme/tools/templates', detail: { runId: '5150', trustedPublisher: add.body.id } });
+      expect(audit.body.records[0]).toMatchObject({
+        actor: 'oidc:local-gitlab:acme/tools/templates',
+        detail: { runId: '5150', trustedPublisher: add.body.id },
+      });
       // The GitHub job's token does not fit the GitLab publisher, nor the other way round.
-      await refused(await new SignJWT({ ...claims, jti: randomUUID(), project_path: REPO }).setProtectedHeader({ alg: 'RS256', kid: gitlabKey.kid }).sign(gitlabKey.privateKey), 403, /no trusted publisher/);
+      await refused(
+        await new SignJWT({ ...claims, jti: randomUUID(), project_path: REPO })
+          .setProtectedHeader({ alg: 'RS256', kid: gitlabKey.kid })
+          .sign(gitlabKey.privateKey),
+        403,
+        /no trusted publisher/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
       await call(server, alice, 'DELETE', `/packages/${PKG}/trusted-publishers/${add.body.id}`);
@@ -275,15 +328,24 @@ describe(`trusted publishing on ${backend.label}`, () => {
   });
 
   describe('refused, with nothing minted', () => {
-    it('a wrong repository', async () => refused(await sign(goodClaims({ repository: 'acme/other', sub: 'repo:acme/other:environment:release' })), 403, /no trusted publisher of oidc-templates matches/));
-    it("a wrong repository owner id (the same name, re-registered by someone else)", async () => refused(await sign(goodClaims({ repository_owner_id: '9999' })), 403, /owner id 9999/));
-    it('a wrong workflow', async () => refused(await sign(goodClaims({ workflow_ref: `${REPO}/.github/workflows/ci.yml@refs/heads/main` })), 403, /workflow .*ci\.yml/));
+    it('a wrong repository', async () =>
+      refused(
+        await sign(goodClaims({ repository: 'acme/other', sub: 'repo:acme/other:environment:release' })),
+        403,
+        /no trusted publisher of oidc-templates matches/,
+      ));
+    it('a wrong repository owner id (the same name, re-registered by someone else)', async () =>
+      refused(await sign(goodClaims({ repository_owner_id: '9999' })), 403, /owner id 9999/));
+    it('a wrong workflow', async () =>
+      refused(await sign(goodClaims({ workflow_ref: `${REPO}/.github/workflows/ci.yml@refs/heads/main` })), 403, /workflow .*ci\.yml/));
     it('a wrong or missing environment', async () => {
       await refused(await sign(goodClaims({ environment: 'staging' })), 403, /environment staging/);
       await refused(await sign(goodClaims({ environment: undefined })), 403, /environment \(none\)/);
     });
-    it('a wrong audience', async () => refused(await sign(goodClaims({ aud: 'https://registry.example.com' })), 401, new RegExp(`audience .*${server.url.replaceAll('.', '\\.')}`)));
-    it('an issuer the registry does not accept', async () => refused(await sign(goodClaims({ iss: rogueIssuer.url }), rogue), 401, /not one this registry accepts/));
+    it('a wrong audience', async () =>
+      refused(await sign(goodClaims({ aud: 'https://registry.example.com' })), 401, new RegExp(`audience .*${server.url.replaceAll('.', '\\.')}`)));
+    it('an issuer the registry does not accept', async () =>
+      refused(await sign(goodClaims({ iss: rogueIssuer.url }), rogue), 401, /not one this registry accepts/));
     it("the trusted issuer's name on a token signed by someone else's key", async () => {
       await refused(await sign(goodClaims(), rogue), 401, /signature was not made by a key of/);
       // Even under the kid of a real key.
@@ -329,35 +391,41 @@ describe(`trusted publishing on ${backend.label}`, () => {
     expect(loadConfig({}).oidc.tokenLifetimeSeconds).toBe(15 * 60);
   }, 30_000);
 
-  it.skipIf(backend.db !== 'postgres')('a jti used on one replica is refused on another', async () => {
-    const replica = await startTestServer(backend, { OIDC_ISSUERS: server.env.OIDC_ISSUERS!, OIDC_TOKEN_LIFETIME: `${LIFETIME_S}s` }, { replicaOf: server });
-    try {
-      // Each replica is its own audience here (no shared PUBLIC_URL in the test): the same jti, signed for each.
-      const jti = randomUUID();
-      expect((await exchange(await sign(goodClaims({ jti })))).status).toBe(201);
-      const again = await fetch(`${replica.api}/oidc/exchange`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token: await sign(goodClaims({ jti, aud: replica.url })), package: PKG }),
-      });
-      const body = (await again.json()) as { error: string };
-      expect(again.status, body.error).toBe(401);
-      expect(body.error).toMatch(/already exchanged/);
-      const fresh = await fetch(`${replica.api}/oidc/exchange`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token: await sign(goodClaims({ aud: replica.url })), package: PKG }),
-      });
-      expect(fresh.status).toBe(201);
-    } finally {
-      await replica.destroy();
-    }
-  }, 60_000);
+  it.skipIf(backend.db !== 'postgres')(
+    'a jti used on one replica is refused on another',
+    async () => {
+      const replica = await startTestServer(backend, { OIDC_ISSUERS: server.env.OIDC_ISSUERS!, OIDC_TOKEN_LIFETIME: `${LIFETIME_S}s` }, { replicaOf: server });
+      try {
+        // Each replica is its own audience here (no shared PUBLIC_URL in the test): the same jti, signed for each.
+        const jti = randomUUID();
+        expect((await exchange(await sign(goodClaims({ jti })))).status).toBe(201);
+        const again = await fetch(`${replica.api}/oidc/exchange`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token: await sign(goodClaims({ jti, aud: replica.url })), package: PKG }),
+        });
+        const body = (await again.json()) as { error: string };
+        expect(again.status, body.error).toBe(401);
+        expect(body.error).toMatch(/already exchanged/);
+        const fresh = await fetch(`${replica.api}/oidc/exchange`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token: await sign(goodClaims({ aud: replica.url })), package: PKG }),
+        });
+        expect(fresh.status).toBe(201);
+      } finally {
+        await replica.destroy();
+      }
+    },
+    60_000,
+  );
 
   it('removing the trusted publisher stops its tokens at once, and the job with them', async () => {
     const r = await exchange(await sign(goodClaims()));
     expect(r.status).toBe(201);
-    const rmd = await unjucks(['trust', 'rm', PKG, String(publisherId), '--registry', server.url], { env: { UNJUCKS_TOKEN: alice, XDG_CONFIG_HOME: configHome } });
+    const rmd = await unjucks(['trust', 'rm', PKG, String(publisherId), '--registry', server.url], {
+      env: { UNJUCKS_TOKEN: alice, XDG_CONFIG_HOME: configHome },
+    });
     expect(rmd.code, rmd.stderr).toBe(0);
     expect((await publishRaw(server.api, r.body.token, packageTarball(PKG, '1.5.0'))).status).toBe(401);
     await refused(await sign(goodClaims()), 403, /no trusted publisher/);

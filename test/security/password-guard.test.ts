@@ -8,7 +8,15 @@ import { createHarness, type Harness } from '../helpers/harness.js';
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness({
-    limits: { maxUrlLength: 8192, ratePerMinuteIp: 0, ratePerMinuteToken: 0, maxConcurrentPublishes: 0, maxQueuedPublishes: 0, passwordChecksPerAddress: 1, trustProxy: NO_PROXY },
+    limits: {
+      maxUrlLength: 8192,
+      ratePerMinuteIp: 0,
+      ratePerMinuteToken: 0,
+      maxConcurrentPublishes: 0,
+      maxQueuedPublishes: 0,
+      passwordChecksPerAddress: 1,
+      trustProxy: NO_PROXY,
+    },
   });
 });
 afterAll(() => h?.close());
@@ -25,7 +33,11 @@ describe('the password-check guard', () => {
     ['PUT', '/api/v1/users/guarded/password', { json: { password: 'a new password 123' }, admin: true }],
     ['PUT', '/-/user/org.couchdb.user:guarded', { json: { name: 'guarded', password: 'wrong' } }],
     ['POST', '/-/npm/v1/tokens', { json: { password: 'wrong', readonly: false } }],
-    ['POST', '/-/web/login', { body: 'username=guarded&password=wrong', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } }],
+    [
+      'POST',
+      '/-/web/login',
+      { body: 'username=guarded&password=wrong', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } },
+    ],
   ] as const)('is attached to %s %s', async (method, path, init) => {
     const token = 'admin' in init ? await h.token('root', ['admin', 'tokens', 'read'], { admin: true }) : await h.token('guarded', ['read', 'tokens']);
     const answers = await burst(method, path, { ...init, ...(path.includes('password') || path.includes('tokens') ? { token } : {}) });

@@ -63,8 +63,16 @@ describe('quiet by default', () => {
       ['POST', '/api/v1/packages/NAME/1.0.0/deprecate', '{"message":"x"}'],
       ['PUT', '/NAME', '{"name":"NAME","versions":{}}'],
     ] as const) {
-      const a = await fetch(`${server.url}${path.replaceAll('NAME', 'sec-hush')}`, { method, headers: outsiderHeaders, body: body.replaceAll('NAME', 'sec-hush') });
-      const b = await fetch(`${server.url}${path.replaceAll('NAME', 'sec-nope')}`, { method, headers: outsiderHeaders, body: body.replaceAll('NAME', 'sec-nope') });
+      const a = await fetch(`${server.url}${path.replaceAll('NAME', 'sec-hush')}`, {
+        method,
+        headers: outsiderHeaders,
+        body: body.replaceAll('NAME', 'sec-hush'),
+      });
+      const b = await fetch(`${server.url}${path.replaceAll('NAME', 'sec-nope')}`, {
+        method,
+        headers: outsiderHeaders,
+        body: body.replaceAll('NAME', 'sec-nope'),
+      });
       expect(a.status, `${method} ${path}`).toBe(404);
       expect(await answerText(a, 'sec-hush'), `${method} ${path}`).toBe(await answerText(b, 'sec-nope'));
     }

@@ -20,9 +20,18 @@ describe('reviewed releases under attack', () => {
   beforeAll(async () => {
     h = await createHarness();
     admin = await h.token('root', [...TOKEN_ACTIONS], { admin: true });
-    for (const u of ['pam', 'max', 'kim', 'rex']) t[u] = await h.token(u, TOKEN_ACTIONS.filter((a) => a !== 'admin'));
+    for (const u of ['pam', 'max', 'kim', 'rex'])
+      t[u] = await h.token(
+        u,
+        TOKEN_ACTIONS.filter((a) => a !== 'admin'),
+      );
     expect((await h.request('POST', '/api/v1/orgs', { token: admin, json: { name: 'corp' } })).status).toBe(201);
-    for (const [u, role] of [['pam', 'maintainer'], ['max', 'maintainer'], ['kim', 'maintainer'], ['rex', 'reader']])
+    for (const [u, role] of [
+      ['pam', 'maintainer'],
+      ['max', 'maintainer'],
+      ['kim', 'maintainer'],
+      ['rex', 'reader'],
+    ])
       expect((await h.request('PUT', `/api/v1/orgs/corp/members/${u}`, { token: admin, json: { role } })).status).toBe(200);
     expect((await publish(t.pam!, '@corp/app', '1.0.0')).status).toBe(201);
     expect((await h.request('PUT', '/api/v1/orgs/corp/review-policy', { token: admin, json: { requiredApprovals: 1 } })).status).toBe(200);
@@ -30,7 +39,7 @@ describe('reviewed releases under attack', () => {
   });
   afterAll(() => h?.close());
 
-  it('serves a staged version\'s contents on no route to a reader or an anonymous client', async () => {
+  it("serves a staged version's contents on no route to a reader or an anonymous client", async () => {
     const paths = [
       '/api/v1/packages/@corp%2Fapp/2.0.0',
       '/api/v1/packages/@corp%2Fapp/-/app-2.0.0.tgz',
@@ -58,7 +67,7 @@ describe('reviewed releases under attack', () => {
     expect((await h.request('GET', '/api/v1/packages/@corp%2Fapp/-/app-2.0.0.tgz', { token: t.max })).status).toBe(200);
   });
 
-  it('holds the four-eyes rule for the publisher\'s other tokens, registry admins, and tokens limited to other packages', async () => {
+  it("holds the four-eyes rule for the publisher's other tokens, registry admins, and tokens limited to other packages", async () => {
     const second = await h.token('pam', ['read', 'publish:update']);
     expect((await json(await h.request('POST', '/api/v1/packages/@corp%2Fapp/2.0.0/approve', { token: second }))).status).toBe(403);
     expect((await publish(admin, '@corp/app', '2.1.0')).body.status).toBe('staged');
@@ -74,7 +83,9 @@ describe('reviewed releases under attack', () => {
   });
 
   it('lets concurrent approvals cross the threshold exactly once', async () => {
-    const results = await Promise.all([t.max!, t.kim!].map(async (token) => json(await h.request('POST', '/api/v1/packages/@corp%2Fapp/2.0.0/approve', { token }))));
+    const results = await Promise.all(
+      [t.max!, t.kim!].map(async (token) => json(await h.request('POST', '/api/v1/packages/@corp%2Fapp/2.0.0/approve', { token }))),
+    );
     const statuses = results.map((r) => r.status).sort();
     // Either both approvals land and the second finds it live (409), or the first makes it live.
     expect(statuses).toEqual([200, 409]);

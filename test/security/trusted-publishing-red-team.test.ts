@@ -111,7 +111,9 @@ describe('trusted publishing under attack', () => {
     const keys = createServer((_req, res) => res.end(JSON.stringify({ keys: [key.publicJwk] })));
     await new Promise<void>((r) => keys.listen(0, '127.0.0.1', r));
     let url = '';
-    const other: Server = createServer((_req, res) => res.end(JSON.stringify({ issuer: url, jwks_uri: `http://127.0.0.1:${(keys.address() as { port: number }).port}/jwks` })));
+    const other: Server = createServer((_req, res) =>
+      res.end(JSON.stringify({ issuer: url, jwks_uri: `http://127.0.0.1:${(keys.address() as { port: number }).port}/jwks` })),
+    );
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
     try {

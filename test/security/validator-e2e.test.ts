@@ -14,7 +14,9 @@ import { BYPASSES } from '../fixtures/bypasses.js';
  * refusing the new code-running capabilities without --allow-scripts.
  */
 const rename = (entries: RawEntry[], name: string) =>
-  entries.map((e) => (e.path === 'package/package.json' && typeof e.content === 'string' ? { ...e, content: JSON.stringify({ ...JSON.parse(e.content), name }) } : e));
+  entries.map((e) =>
+    e.path === 'package/package.json' && typeof e.content === 'string' ? { ...e, content: JSON.stringify({ ...JSON.parse(e.content), name }) } : e,
+  );
 
 const pick = (...labels: string[]) => labels.map((l) => BYPASSES.find((b) => b.label === l)!);
 
@@ -52,7 +54,9 @@ describe('validator bypasses end to end', () => {
     const blobs = await server.blobKeys();
     const res = await publishRaw(server.api, server.adminToken, gzipTar(rename(entries, name)));
     expect(res.status).toBe(422);
-    expect((res.body.report as { findings: { rule: string; file?: string }[] }).findings).toContainEqual(expect.objectContaining({ rule: (want as { rule: string }).rule, file }));
+    expect((res.body.report as { findings: { rule: string; file?: string }[] }).findings).toContainEqual(
+      expect.objectContaining({ rule: (want as { rule: string }).rule, file }),
+    );
     expect(await server.blobKeys()).toEqual(blobs);
   });
 
@@ -69,7 +73,9 @@ describe('validator bypasses end to end', () => {
       try {
         const refused = await unjucks(['install', name, '--dir', dest], { env });
         expect(refused.code).toBe(1);
-        expect(refused.stderr).toMatch(new RegExp(`refusing to install ${name}@1\\.0\\.0: it can run code on this machine \\(${capability}: .* in ${file.replace(/[.]/g, '\\.')}`));
+        expect(refused.stderr).toMatch(
+          new RegExp(`refusing to install ${name}@1\\.0\\.0: it can run code on this machine \\(${capability}: .* in ${file.replace(/[.]/g, '\\.')}`),
+        );
         expect(await readdir(dest)).toEqual([]);
         const allowed = await unjucks(['install', name, '--dir', dest, '--allow-scripts'], { env });
         expect(allowed.code).toBe(0);

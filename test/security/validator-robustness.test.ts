@@ -56,7 +56,12 @@ describe('the validator is robust by construction', () => {
 
   it('never runs a package pattern on the JavaScript engine (^(a+)+$ returns at once)', () => {
     const schema = { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$', default: `${'a'.repeat(5000)}!`, description: 'n' } } };
-    const r = rules(pkg({ '_templates/component/react/c.njk': '---\nto: a.txt\n---\n{{ name }}\n' }, { unjucks: { generators: { component: { templates: { react: { description: 'd', variables: schema } } } } } }));
+    const r = rules(
+      pkg(
+        { '_templates/component/react/c.njk': '---\nto: a.txt\n---\n{{ name }}\n' },
+        { unjucks: { generators: { component: { templates: { react: { description: 'd', variables: schema } } } } } },
+      ),
+    );
     expect(r).toContain('manifest/variable-default');
   });
 
@@ -72,7 +77,10 @@ describe('the validator is robust by construction', () => {
 describe('ordinary template code is not noise', () => {
   const errorsAndCode = (files: PackageFile[]) => {
     const r = validateFiles(files);
-    return { errors: r.findings.filter((f) => f.severity === 'error' || f.rule === 'nunjucks/computed-member'), code: r.capabilityDetails.filter((c) => c.name === 'template-code') };
+    return {
+      errors: r.findings.filter((f) => f.severity === 'error' || f.rule === 'nunjucks/computed-member'),
+      code: r.capabilityDetails.filter((c) => c.name === 'template-code'),
+    };
   };
 
   it.each([
@@ -88,18 +96,26 @@ describe('ordinary template code is not noise', () => {
 
   it.each([
     ['helpers', '<%= h.changeCase.pascal(name) %> <%= h.inflection.pluralize(name) %> <%= h.capitalize(name) %>'],
-    ['conditionals and loops', "<% if (withTests) { %>test<% } else { %>none<% } %><% props.forEach(function (p) { %><%= p.name %>: <%= p.type %>,<% }) %>"],
+    ['conditionals and loops', '<% if (withTests) { %>test<% } else { %>none<% } %><% props.forEach(function (p) { %><%= p.name %>: <%= p.type %>,<% }) %>'],
     ['string and array methods', "<%= name.toUpperCase() %><%= [a, b].join(', ') %><%= name.split('/').map((s) => s.trim()).filter(Boolean).join('.') %>"],
     ['template strings and JSON', '<%= `${name}s` %><%- JSON.stringify(props, null, 2) %><%= locals.title || name %>'],
     ['declarations', "<% const parts = name.split('/'); let last = parts[parts.length - 1]; %><%= last %><%= parts[0] %>"],
     ['a callback key', '<% Object.keys(props).forEach((k) => { %><%= props[k] %><% }) %>'],
-    ['Hygen docs idioms', "<% if(locals.withStyles){ -%>\nimport './<%= name %>.css'\n<% } -%>\n<%_ const comp = h.changeCase.pascal(name) _%>\nexport const <%= comp %> = ({ <%= props.split(',').map(p => p.trim()).join(', ') %> }) => null\n// <%= new Date().getFullYear() %> <%= (name || '').replace(/-/g, '_') %> <%= typeof foo !== 'undefined' ? foo : '' %>\n<% for (const p of list) { %><%= p.name.charAt(0).toUpperCase() + p.name.slice(1) %><% } %><%= Math.max(1, n) %><%= Array.from({ length: n }, (_, i) => i).join('') %><%%= literal %>"],
+    [
+      'Hygen docs idioms',
+      "<% if(locals.withStyles){ -%>\nimport './<%= name %>.css'\n<% } -%>\n<%_ const comp = h.changeCase.pascal(name) _%>\nexport const <%= comp %> = ({ <%= props.split(',').map(p => p.trim()).join(', ') %> }) => null\n// <%= new Date().getFullYear() %> <%= (name || '').replace(/-/g, '_') %> <%= typeof foo !== 'undefined' ? foo : '' %>\n<% for (const p of list) { %><%= p.name.charAt(0).toUpperCase() + p.name.slice(1) %><% } %><%= Math.max(1, n) %><%= Array.from({ length: n }, (_, i) => i).join('') %><%%= literal %>",
+    ],
   ])('accepts ordinary EJS: %s', (_l, body) => {
     expect(errorsAndCode(pkg({ '_templates/component/new/c.ejs.t': `---\nto: src/<%= name %>.js\n---\n${body}\n` }))).toEqual({ errors: [], code: [] });
   });
 
   it('returns the variables EJS reads', () => {
-    const r = validateFiles(pkg({ '_templates/component/new/c.ejs.t': "---\nto: src/<%= name %>.js\n---\n<% if (withTests) { %><%= h.changeCase.camel(name) %><% } %><% const x = 1 %><%= x %>\n" }));
+    const r = validateFiles(
+      pkg({
+        '_templates/component/new/c.ejs.t':
+          '---\nto: src/<%= name %>.js\n---\n<% if (withTests) { %><%= h.changeCase.camel(name) %><% } %><% const x = 1 %><%= x %>\n',
+      }),
+    );
     const t = r.templates.find((t) => t.template === 'new');
     expect(t?.variables).toEqual(expect.arrayContaining(['name', 'withTests']));
     expect(t?.variables).not.toContain('x');
@@ -109,7 +125,8 @@ describe('ordinary template code is not noise', () => {
   it('takes placeholders for what they are, and example URL credentials for a warning', () => {
     const r = validateFiles(
       pkg({
-        'docs/env.example': 'STRIPE_KEY=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx\nSLACK_WEBHOOK=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n',
+        'docs/env.example':
+          'STRIPE_KEY=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx\nSLACK_WEBHOOK=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n',
         'docs/compose.yml': 'MONGO_URL=mongodb://root:example@mongo:27017/\n',
       }),
     );

@@ -65,9 +65,14 @@ describe('a hook URL in the audit log', () => {
     const admin = await h.token('root', [...TOKEN_ACTIONS], { admin: true });
     expect((await h.request('POST', '/api/v1/packages', { token: admin, body: packageTarball('audit-pkg', '1.0.0') })).status).toBe(201);
     const secretPath = '/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX';
-    const created = await h.request('POST', '/api/v1/hooks', { token: admin, json: { package: 'audit-pkg', url: `http://127.0.0.1:9${secretPath}`, format: 'slack' } });
+    const created = await h.request('POST', '/api/v1/hooks', {
+      token: admin,
+      json: { package: 'audit-pkg', url: `http://127.0.0.1:9${secretPath}`, format: 'slack' },
+    });
     expect(created.status).toBe(201);
-    const audit = (await (await h.request('GET', '/api/v1/audit?action=hook.create', { token: admin })).json()) as { records: { detail: Record<string, unknown> }[] };
+    const audit = (await (await h.request('GET', '/api/v1/audit?action=hook.create', { token: admin })).json()) as {
+      records: { detail: Record<string, unknown> }[];
+    };
     expect(audit.records).toHaveLength(1);
     expect(audit.records[0]!.detail.url).toBe('http://127.0.0.1:9');
     expect(JSON.stringify(audit.records)).not.toContain('XXXXXXXX');

@@ -67,7 +67,13 @@ describe('creating a hook', () => {
     ['credentials in the URL', 'https://user:pw@public.example/hook', /user name or password/],
   ];
   it.each(REFUSED)('refuses %s', async (_what, url, why) => {
-    names = { 'internal.example': ['10.0.0.7'], 'meta.example': ['169.254.169.254'], 'v6.example': ['::1'], 'mixed.example': [PUBLIC, '127.0.0.1'], 'public.example': [PUBLIC] };
+    names = {
+      'internal.example': ['10.0.0.7'],
+      'meta.example': ['169.254.169.254'],
+      'v6.example': ['::1'],
+      'mixed.example': [PUBLIC, '127.0.0.1'],
+      'public.example': [PUBLIC],
+    };
     const res = await createHook(url);
     const body = (await res.json()) as { error: string; code?: string };
     expect(res.status, body.error).toBe(400);
@@ -113,13 +119,19 @@ describe('delivering', () => {
     receiver.answer(() => 200);
   });
 
-  const worker = () => new HookWorker(h.db, h.registry.keys, h.registry.webhooks, (e) => { throw e; });
+  const worker = () =>
+    new HookWorker(h.db, h.registry.keys, h.registry.webhooks, (e) => {
+      throw e;
+    });
   const lastAttempt = async (id: number) => {
-    const { deliveries } = (await (await h.request('GET', `/api/v1/hooks/${id}/deliveries`, { token: admin })).json()) as { deliveries: { attempts: { ok: boolean; error: string | null; responseCode: number | null }[] }[] };
+    const { deliveries } = (await (await h.request('GET', `/api/v1/hooks/${id}/deliveries`, { token: admin })).json()) as {
+      deliveries: { attempts: { ok: boolean; error: string | null; responseCode: number | null }[] }[];
+    };
     return deliveries[0]!.attempts.at(-1)!;
   };
   let version = 1;
-  const publish = async () => expect((await h.request('POST', '/api/v1/packages', { token: admin, body: packageTarball('ssrf-pkg', `1.0.${version++}`) })).status).toBe(201);
+  const publish = async () =>
+    expect((await h.request('POST', '/api/v1/packages', { token: admin, body: packageTarball('ssrf-pkg', `1.0.${version++}`) })).status).toBe(201);
 
   it('checks the name again before each delivery: one that now resolves to loopback (DNS rebinding) is not contacted', async () => {
     names = { 'rebind.example': [PUBLIC] };
@@ -130,7 +142,11 @@ describe('delivering', () => {
     await publish();
     expect(await worker().tick()).toBe(1);
     expect(receiver.received).toHaveLength(0);
-    expect(await lastAttempt(id)).toMatchObject({ ok: false, responseCode: null, error: expect.stringMatching(/rebind\.example, which resolves to 127\.0\.0\.1 is a loopback/) });
+    expect(await lastAttempt(id)).toMatchObject({
+      ok: false,
+      responseCode: null,
+      error: expect.stringMatching(/rebind\.example, which resolves to 127\.0\.0\.1 is a loopback/),
+    });
   });
 
   it('does not follow a redirect, to a private address or anywhere', async () => {
@@ -141,7 +157,11 @@ describe('delivering', () => {
       const { id } = (await res.json()) as { id: number };
       await publish();
       await worker().tick();
-      expect(await lastAttempt(id)).toMatchObject({ ok: false, responseCode: 302, error: expect.stringContaining(`a redirect to ${location}), which is not followed`) });
+      expect(await lastAttempt(id)).toMatchObject({
+        ok: false,
+        responseCode: 302,
+        error: expect.stringContaining(`a redirect to ${location}), which is not followed`),
+      });
       await h.request('DELETE', `/api/v1/hooks/${id}`, { token: admin });
     }
     expect(receiver.received).toHaveLength(2);
@@ -165,7 +185,12 @@ describe('delivering', () => {
     h.registry.webhooks.allowPrivate = true;
     let lookups = 0;
     const flipping: Resolver = async () => (lookups++ === 0 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '127.0.0.2', family: 4 }]);
-    const r = await sendHook(`http://flip.example:${receiver.port}/pinned`, '{"a":1}', {}, { allowPrivate: true, resolve: flipping, timeoutMs: 2000, maxResponseBytes: 1024 });
+    const r = await sendHook(
+      `http://flip.example:${receiver.port}/pinned`,
+      '{"a":1}',
+      {},
+      { allowPrivate: true, resolve: flipping, timeoutMs: 2000, maxResponseBytes: 1024 },
+    );
     expect(r).toMatchObject({ ok: true, responseCode: 200 });
     expect(lookups).toBe(1);
     expect(receiver.received.at(-1)).toMatchObject({ path: '/pinned', body: '{"a":1}' });

@@ -3,7 +3,16 @@ import type { Settings } from './config.js';
 import { CliError } from './errors.js';
 import { getJson, sendJson } from './http.js';
 import { readSecret } from './prompt.js';
-import type { AuditListResponse, MintedTokenResponse, TokenCreateRequest, OrgListResponse, TeamListResponse, TokenListResponse, TokenRow, UserListResponse } from '@unjucks/core/api-schemas';
+import type {
+  AuditListResponse,
+  MintedTokenResponse,
+  TokenCreateRequest,
+  OrgListResponse,
+  TeamListResponse,
+  TokenListResponse,
+  TokenRow,
+  UserListResponse,
+} from '@unjucks/core/api-schemas';
 import type { WhoAmI } from './login.js';
 
 /** What a command prints: its JSON for --json, else lines for people. */
@@ -25,7 +34,14 @@ async function call<T>(s: Settings, method: string, path: string, body: unknown,
 
 const table = (rows: string[][]) => {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 };
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
 
@@ -44,7 +60,10 @@ function teamArg(args: string[], usage: string): [string, string, string[]] {
 
 export async function whoamiCommand(s: Settings): Promise<Output> {
   const me = await call<WhoAmI>(s, 'GET', '/whoami', undefined, 'asking who you are');
-  const lines = [`${me.username}${me.admin ? ' (registry admin)' : ''} on ${s.registry}`, `token ${me.token.id}: ${me.token.actions.join(', ')}${me.token.packages ? ` on ${me.token.packages.join(', ')}` : ''}`];
+  const lines = [
+    `${me.username}${me.admin ? ' (registry admin)' : ''} on ${s.registry}`,
+    `token ${me.token.id}: ${me.token.actions.join(', ')}${me.token.packages ? ` on ${me.token.packages.join(', ')}` : ''}`,
+  ];
   for (const o of me.orgs) lines.push(`org ${o.name}: ${o.role}`);
   return { json: me, text: lines.join('\n') };
 }
@@ -65,7 +84,13 @@ export async function userCommand(s: Settings, args: string[], f: Flags): Promis
     }
     case 'ls': {
       const r = await call<UserListResponse>(s, 'GET', '/users', undefined, 'listing users');
-      return { json: r, text: table([['USER', 'ADMIN', 'PASSWORD', 'CREATED'], ...r.users.map((u) => [u.name, u.admin ? 'yes' : '', u.password ? 'set' : '-', day(u.createdAt)])]) };
+      return {
+        json: r,
+        text: table([
+          ['USER', 'ADMIN', 'PASSWORD', 'CREATED'],
+          ...r.users.map((u) => [u.name, u.admin ? 'yes' : '', u.password ? 'set' : '-', day(u.createdAt)]),
+        ]),
+      };
     }
     case 'passwd': {
       const target = name ?? (await call<WhoAmI>(s, 'GET', '/whoami', undefined, 'asking who you are')).username;
@@ -99,7 +124,9 @@ export async function orgCommand(s: Settings, args: string[], f: Flags): Promise
       const r = await call<{ invited?: boolean }>(s, 'PUT', `/orgs/${seg(org!)}/members/${seg(user!)}`, { role }, `adding ${user} to ${org}`);
       return {
         json: r,
-        text: r.invited ? `invited ${user} to org ${org} as ${role}; they join when they run "unjucks org accept ${org}"` : `${user} is now ${role} of org ${org}`,
+        text: r.invited
+          ? `invited ${user} to org ${org} as ${role}; they join when they run "unjucks org accept ${org}"`
+          : `${user} is now ${role} of org ${org}`,
       };
     }
     if (op === 'rm') {
@@ -109,7 +136,13 @@ export async function orgCommand(s: Settings, args: string[], f: Flags): Promise
     }
     if (op === 'ls') {
       need(rest, 2, 'org member ls ORG');
-      const r = await call<{ members: { user: string; role: string }[]; pending?: { user: string; role: string }[] }>(s, 'GET', `/orgs/${seg(org!)}/members`, undefined, `listing the members of ${org}`);
+      const r = await call<{ members: { user: string; role: string }[]; pending?: { user: string; role: string }[] }>(
+        s,
+        'GET',
+        `/orgs/${seg(org!)}/members`,
+        undefined,
+        `listing the members of ${org}`,
+      );
       const rows = [...r.members.map((m) => [m.user, m.role]), ...(r.pending ?? []).map((m) => [m.user, `${m.role} (invited)`])];
       return { json: r, text: table([['USER', 'ROLE'], ...rows]) };
     }
@@ -118,7 +151,10 @@ export async function orgCommand(s: Settings, args: string[], f: Flags): Promise
     type Invitation = { org?: string; user?: string; role: string; invitedBy: string | null; since: string };
     if (rest[0]) {
       const r = await call<{ invitations: Invitation[] }>(s, 'GET', `/orgs/${seg(rest[0])}/invitations`, undefined, `listing the invitations of ${rest[0]}`);
-      return { json: r, text: table([['USER', 'ROLE', 'INVITED BY', 'SINCE'], ...r.invitations.map((i) => [i.user!, i.role, i.invitedBy ?? '-', day(i.since)])]) };
+      return {
+        json: r,
+        text: table([['USER', 'ROLE', 'INVITED BY', 'SINCE'], ...r.invitations.map((i) => [i.user!, i.role, i.invitedBy ?? '-', day(i.since)])]),
+      };
     }
     const r = await call<{ invitations: Invitation[] }>(s, 'GET', '/invitations', undefined, 'listing your invitations');
     if (!r.invitations.length) return { json: r, text: 'no open invitations' };
@@ -126,15 +162,29 @@ export async function orgCommand(s: Settings, args: string[], f: Flags): Promise
   }
   if (sub === 'accept' || sub === 'decline') {
     need(rest, 1, `org ${sub} ORG`);
-    const r = await call<{ role?: string }>(s, 'POST', `/invitations/${seg(rest[0]!)}/${sub}`, undefined, `${sub === 'accept' ? 'accepting' : 'declining'} the invitation to ${rest[0]}`);
+    const r = await call<{ role?: string }>(
+      s,
+      'POST',
+      `/invitations/${seg(rest[0]!)}/${sub}`,
+      undefined,
+      `${sub === 'accept' ? 'accepting' : 'declining'} the invitation to ${rest[0]}`,
+    );
     return { json: r, text: sub === 'accept' ? `you are now ${r.role} of org ${rest[0]}` : `declined the invitation to org ${rest[0]}` };
   }
   if (sub === 'uninvite') {
     need(rest, 2, 'org uninvite ORG USER');
-    const r = await call(s, 'DELETE', `/orgs/${seg(rest[0]!)}/invitations/${seg(rest[1]!)}`, undefined, `withdrawing the invitation of ${rest[1]} to ${rest[0]}`);
+    const r = await call(
+      s,
+      'DELETE',
+      `/orgs/${seg(rest[0]!)}/invitations/${seg(rest[1]!)}`,
+      undefined,
+      `withdrawing the invitation of ${rest[1]} to ${rest[0]}`,
+    );
     return { json: r, text: `withdrew the invitation of ${rest[1]} to org ${rest[0]}` };
   }
-  throw new CliError('usage: unjucks org create NAME | org ls | org member add|rm|ls ORG [USER] [--role ROLE] | org invitations [ORG] | org accept|decline ORG | org uninvite ORG USER');
+  throw new CliError(
+    'usage: unjucks org create NAME | org ls | org member add|rm|ls ORG [USER] [--role ROLE] | org invitations [ORG] | org accept|decline ORG | org uninvite ORG USER',
+  );
 }
 
 export async function teamCommand(s: Settings, args: string[]): Promise<Output> {
@@ -157,7 +207,13 @@ export async function teamCommand(s: Settings, args: string[]): Promise<Output> 
     const [org, team, after] = teamArg(more, `team member ${op} ORG:TEAM USER`);
     const user = after[0];
     if (!user || (op !== 'add' && op !== 'rm')) throw new CliError('usage: unjucks team member add|rm ORG:TEAM USER');
-    const r = await call(s, op === 'add' ? 'PUT' : 'DELETE', `/orgs/${seg(org)}/teams/${seg(team)}/members/${seg(user)}`, undefined, `${op === 'add' ? 'adding' : 'removing'} ${user}`);
+    const r = await call(
+      s,
+      op === 'add' ? 'PUT' : 'DELETE',
+      `/orgs/${seg(org)}/teams/${seg(team)}/members/${seg(user)}`,
+      undefined,
+      `${op === 'add' ? 'adding' : 'removing'} ${user}`,
+    );
     return { json: r, text: `${op === 'add' ? 'added' : 'removed'} ${user} ${op === 'add' ? 'to' : 'from'} team ${org}:${team}` };
   }
   throw new CliError('usage: unjucks team create|rm ORG:TEAM | team ls ORG | team member add|rm ORG:TEAM USER');
@@ -183,7 +239,13 @@ export async function accessCommand(s: Settings, args: string[]): Promise<Output
       return { json: r, text: `${principal} no longer holds a role on ${target}` };
     }
     case 'ls': {
-      const r = await call<{ visibility?: string; defaultVisibility?: string; grants: { principal: string; role: string }[] }>(s, 'GET', `${base}/access`, undefined, `reading the access of ${target}`);
+      const r = await call<{ visibility?: string; defaultVisibility?: string; grants: { principal: string; role: string }[] }>(
+        s,
+        'GET',
+        `${base}/access`,
+        undefined,
+        `reading the access of ${target}`,
+      );
       const head = org ? `@${org}: packages are ${r.defaultVisibility} by default` : `${target}: ${r.visibility}`;
       return { json: r, text: [head, table([['WHO', 'ROLE'], ...r.grants.map((g) => [g.principal, g.role])])].join('\n') };
     }
@@ -197,18 +259,28 @@ export async function accessCommand(s: Settings, args: string[]): Promise<Output
   }
 }
 
-
 export async function tokenCommand(s: Settings, args: string[], f: Flags): Promise<Output> {
   const [sub, id] = args;
   if (sub === 'create') {
     const actions = str(f, 'actions');
-    if (!actions) throw new CliError('usage: unjucks token create --name LABEL --actions read,publish:update [--packages @acme/*] [--expires 30d] [--cidr 10.0.0.0/8]');
-    const list = (k: string) => str(f, k)?.split(',').map((x) => x.trim()).filter(Boolean);
+    if (!actions)
+      throw new CliError('usage: unjucks token create --name LABEL --actions read,publish:update [--packages @acme/*] [--expires 30d] [--cidr 10.0.0.0/8]');
+    const list = (k: string) =>
+      str(f, k)
+        ?.split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
     const r = await call<MintedTokenResponse>(
       s,
       'POST',
       '/tokens',
-      { name: str(f, 'name'), actions: list('actions'), packages: list('packages'), cidr: list('cidr'), expires: str(f, 'expires') } satisfies TokenCreateRequest,
+      {
+        name: str(f, 'name'),
+        actions: list('actions'),
+        packages: list('packages'),
+        cidr: list('cidr'),
+        expires: str(f, 'expires'),
+      } satisfies TokenCreateRequest,
       'creating a token',
     );
     return { json: r, text: `${r.token}\n(token ${r.id}, expires ${r.expiresAt}; shown once, store it now)` };
@@ -247,15 +319,12 @@ export async function tokenCommand(s: Settings, args: string[], f: Flags): Promi
 export async function auditCommand(s: Settings, f: Flags): Promise<Output> {
   const q = new URLSearchParams();
   for (const k of ['actor', 'action', 'target', 'org', 'outcome', 'since', 'until', 'limit']) if (str(f, k)) q.set(k, str(f, k)!);
-  const r = await call<AuditListResponse>(
-    s,
-    'GET',
-    `/audit${q.size ? `?${q}` : ''}`,
-    undefined,
-    'reading the audit log',
-  );
+  const r = await call<AuditListResponse>(s, 'GET', `/audit${q.size ? `?${q}` : ''}`, undefined, 'reading the audit log');
   return {
     json: r,
-    text: table([['TIME', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'IP'], ...r.records.map((x) => [x.at, x.actor ?? '-', x.action, x.target ?? '-', `${x.outcome} ${x.status}`, x.ip ?? '-'])]),
+    text: table([
+      ['TIME', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'IP'],
+      ...r.records.map((x) => [x.at, x.actor ?? '-', x.action, x.target ?? '-', `${x.outcome} ${x.status}`, x.ip ?? '-']),
+    ]),
   };
 }

@@ -1,4 +1,13 @@
-import type { LoginRequest, MintedTokenResponse, ReviewListResponse, ReviewStateResponse, SearchResponse, UnpublishResponse, VersionDiffResponse, WhoamiResponse } from '@unjucks/core/api-schemas';
+import type {
+  LoginRequest,
+  MintedTokenResponse,
+  ReviewListResponse,
+  ReviewStateResponse,
+  SearchResponse,
+  UnpublishResponse,
+  VersionDiffResponse,
+  WhoamiResponse,
+} from '@unjucks/core/api-schemas';
 import type { Settings } from './config.js';
 import { getJson, packageUrl, sendJson } from './http.js';
 
@@ -20,7 +29,11 @@ export const registryApi = (s: Settings) => ({
     (await sendJson<ReviewStateResponse>(s, 'POST', packageUrl(s.registry, name, version, 'reject'), { reason }, `rejecting ${name}@${version}`)).body,
   reviews: (name: string) => getJson<ReviewListResponse>(s, packageUrl(s.registry, name, 'reviews'), `listing the releases of ${name} waiting for review`),
   diff: (name: string, from: string, to: string) =>
-    getJson<VersionDiffResponse>(s, `${packageUrl(s.registry, name, to, 'diff')}?from=${encodeURIComponent(from)}`, `comparing ${name}@${from} with ${name}@${to}`),
+    getJson<VersionDiffResponse>(
+      s,
+      `${packageUrl(s.registry, name, to, 'diff')}?from=${encodeURIComponent(from)}`,
+      `comparing ${name}@${from} with ${name}@${to}`,
+    ),
 });
 
 export type { SearchResponse, WhoamiResponse };

@@ -21,7 +21,8 @@ function describeState(s: ReviewStateResponse): string {
   if (s.status === 'live' && s['dist-tags'].latest === s.version) lines[0] += '; latest now points at it';
   lines.push(`  published by ${s.publishedBy ?? '(deleted user)'} at ${s.publishedAt}; quality ${s.quality ?? '-'}, ${s.warnings} warning(s)`);
   if (s.capabilities.length) lines.push(`  capabilities: ${s.capabilities.join(', ')}`);
-  for (const a of s.approvals) lines.push(`  ${a.decision === 'approve' ? 'approved' : 'rejected'} by ${a.approver} at ${a.at}${a.reason ? `: ${a.reason}` : ''}`);
+  for (const a of s.approvals)
+    lines.push(`  ${a.decision === 'approve' ? 'approved' : 'rejected'} by ${a.approver} at ${a.at}${a.reason ? `: ${a.reason}` : ''}`);
   return lines.join('\n');
 }
 

@@ -61,7 +61,12 @@ export class Cache {
   /** What the validator found in a tarball, remembered per integrity and per validator build. */
   async getFacts<T>(integrity: string, fingerprint: string): Promise<T | null> {
     const path = this.factsPath(integrity, fingerprint);
-    return path ? readFile(path, 'utf8').then((t) => JSON.parse(t) as T, () => null) : null;
+    return path
+      ? readFile(path, 'utf8').then(
+          (t) => JSON.parse(t) as T,
+          () => null,
+        )
+      : null;
   }
 
   async putFacts(integrity: string, fingerprint: string, facts: unknown): Promise<void> {

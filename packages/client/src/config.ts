@@ -10,8 +10,7 @@ export interface ClientConfig {
 
 export const DEFAULT_REGISTRY = 'http://127.0.0.1:3000';
 
-export const configPath = (env = process.env) =>
-  join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'unjucks', 'config.json');
+export const configPath = (env = process.env) => join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'unjucks', 'config.json');
 
 export async function readConfig(env = process.env): Promise<ClientConfig> {
   try {

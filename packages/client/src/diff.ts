@@ -9,7 +9,9 @@ import type { Output } from './accounts.js';
 export function formatDiff(d: VersionDiffResponse): string {
   const out = [`${d.name}: ${d.from} → ${d.to}`];
   const mark = { added: 'A', removed: 'D', changed: 'M' } as const;
-  out.push(`files: ${d.files.filter((f) => f.status === 'added').length} added, ${d.files.filter((f) => f.status === 'removed').length} removed, ${d.files.filter((f) => f.status === 'changed').length} changed, ${d.unchanged} unchanged`);
+  out.push(
+    `files: ${d.files.filter((f) => f.status === 'added').length} added, ${d.files.filter((f) => f.status === 'removed').length} removed, ${d.files.filter((f) => f.status === 'changed').length} changed, ${d.unchanged} unchanged`,
+  );
   for (const f of d.files) out.push(`  ${mark[f.status]} ${f.path}${f.binary ? ' (binary)' : ''}${f.note ? ` (${f.note})` : ''}`);
   if (d.capabilities.added.length || d.capabilities.removed.length) {
     out.push('capabilities:');

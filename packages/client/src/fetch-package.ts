@@ -41,7 +41,14 @@ function validatorFingerprint(): Promise<string> {
     } catch {
       // Bundled: the validator is a chunk whose hashed name is written into this very file.
     }
-    const parts = await Promise.all(files.map((f) => stat(f).then((s) => `${f}:${s.size}:${s.mtimeMs}`, () => f)));
+    const parts = await Promise.all(
+      files.map((f) =>
+        stat(f).then(
+          (s) => `${f}:${s.size}:${s.mtimeMs}`,
+          () => f,
+        ),
+      ),
+    );
     return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
   })();
   return fingerprint;

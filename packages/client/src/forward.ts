@@ -23,7 +23,10 @@ export async function findGenerator(cwd: string): Promise<string | null> {
     const bin = join(dir, 'node_modules', '.bin', 'unjucks');
     const real = await realpath(bin).catch(() => null);
     if (real && dirname(real) !== dirname(self) && (await packageNameOf(real)) !== '@unjucks/client') return bin;
-    const projectRoot = await access(join(dir, 'package.json')).then(() => true, () => false);
+    const projectRoot = await access(join(dir, 'package.json')).then(
+      () => true,
+      () => false,
+    );
     if (projectRoot || dirname(dir) === dir) return null;
   }
 }

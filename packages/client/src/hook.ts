@@ -1,5 +1,12 @@
 import { EVENT_TYPES } from '@unjucks/core';
-import type { HookCreateRequest, HookCreatedResponse, HookDeliveryListResponse, HookDeliveryResponse, HookListResponse, HookResponse } from '@unjucks/core/api-schemas';
+import type {
+  HookCreateRequest,
+  HookCreatedResponse,
+  HookDeliveryListResponse,
+  HookDeliveryResponse,
+  HookListResponse,
+  HookResponse,
+} from '@unjucks/core/api-schemas';
 import type { Settings } from './config.js';
 import { CliError } from './errors.js';
 import { getJson, sendJson } from './http.js';
@@ -44,7 +51,9 @@ function id(arg: string | undefined, usage: string): string {
 
 const attemptLine = (d: HookDeliveryResponse) => {
   const last = d.attempts.at(-1);
-  const outcome = last ? `${last.ok ? 'ok' : 'failed'} ${last.responseCode ?? '-'} in ${last.durationMs} ms${last.error ? ` (${last.error})` : ''}` : 'not tried yet';
+  const outcome = last
+    ? `${last.ok ? 'ok' : 'failed'} ${last.responseCode ?? '-'} in ${last.durationMs} ms${last.error ? ` (${last.error})` : ''}`
+    : 'not tried yet';
   return `delivery ${d.id} ${d.event.type} ${d.event.id}: ${d.status}, ${d.attempts.length} attempt(s), last ${outcome}${d.nextAttemptAt ? `; next at ${d.nextAttemptAt}` : ''}`;
 };
 
@@ -56,7 +65,13 @@ export async function hookCommand(s: Settings, args: string[], f: HookFlags): Pr
       if (!a1 || !a2) throw new CliError(USAGE);
       const format = str(f, 'format');
       if (format !== undefined && format !== 'json' && format !== 'slack') throw new CliError('--format is json or slack');
-      const r = await call<HookCreatedResponse>(s, 'POST', '/hooks', { ...targetArg(a1), url: a2, events: str(f, 'events'), format }, `creating a hook on ${a1}`);
+      const r = await call<HookCreatedResponse>(
+        s,
+        'POST',
+        '/hooks',
+        { ...targetArg(a1), url: a2, events: str(f, 'events'), format },
+        `creating a hook on ${a1}`,
+      );
       return {
         json: r,
         text: `hook ${r.id} on ${watches(r)} → ${r.url} (${r.format}; ${r.events.join(', ')})\nsecret: ${r.secret}\n(shown once, store it now: deliveries carry Unjucks-Signature: t=<time>,v1=<HMAC-SHA256 of "<time>.<body>">)`,

@@ -34,7 +34,9 @@ async function send(settings: Settings, url: string, init: RequestInit, what: st
     res = await fetch(url, { ...init, headers: { ...authHeaders(settings, url), ...(init.headers as Record<string, string>) } });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new UnreachableError(`${what}: cannot reach the registry at ${settings.registry} (${cause?.code ?? cause?.message ?? (e as Error).message}); is it running? Check --registry`);
+    throw new UnreachableError(
+      `${what}: cannot reach the registry at ${settings.registry} (${cause?.code ?? cause?.message ?? (e as Error).message}); is it running? Check --registry`,
+    );
   }
   if (!res.ok && !accept.includes(res.status)) {
     throw registryError(what, res.status, await res.text());
@@ -76,7 +78,12 @@ export async function getBytes(settings: Settings, url: string, what: string): P
 }
 
 /** A GET that revalidates a cached copy: null when the registry answers 304 Not Modified. */
-export async function getJsonIfChanged<T>(settings: Settings, url: string, etag: string | null, what: string): Promise<{ body: T; etag: string | null } | null> {
+export async function getJsonIfChanged<T>(
+  settings: Settings,
+  url: string,
+  etag: string | null,
+  what: string,
+): Promise<{ body: T; etag: string | null } | null> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (etag) headers['if-none-match'] = etag;
   const res = await fetchGet(settings, url, headers, what, [304]);

@@ -10,8 +10,17 @@ import type { ReviewListResponse } from '@unjucks/core/api-schemas';
  */
 async function heldVersions(settings: Settings, name: string) {
   if (!settings.token) return [];
-  const list = await getJson<ReviewListResponse>(settings, packageUrl(settings.registry, name, 'reviews'), `listing the releases of ${name} waiting for review`).catch(() => null);
-  return (list?.versions ?? []).map((v) => ({ version: v.version, status: v.status, approvals: v.approvals.filter((a) => a.decision === 'approve').length, required: Math.max(1, v.requiredApprovals) }));
+  const list = await getJson<ReviewListResponse>(
+    settings,
+    packageUrl(settings.registry, name, 'reviews'),
+    `listing the releases of ${name} waiting for review`,
+  ).catch(() => null);
+  return (list?.versions ?? []).map((v) => ({
+    version: v.version,
+    status: v.status,
+    approvals: v.approvals.filter((a) => a.decision === 'approve').length,
+    required: Math.max(1, v.requiredApprovals),
+  }));
 }
 
 export async function infoCommand(settings: Settings, opts: { name: string; spec: string }) {
@@ -50,16 +59,28 @@ function describeVariable(v: VariableSummary): string {
 export function formatInfo(info: Awaited<ReturnType<typeof infoCommand>>): string {
   const lines = [`${info.name}@${info.version}${info.description ? ` — ${info.description}` : ''}`];
   if (info.deprecated) lines.push(`DEPRECATED: ${info.deprecated}`);
-  lines.push(`dist-tags: ${Object.entries(info['dist-tags']).map(([t, v]) => `${t}=${v}`).join(' ') || '(none)'}`);
+  lines.push(
+    `dist-tags: ${
+      Object.entries(info['dist-tags'])
+        .map(([t, v]) => `${t}=${v}`)
+        .join(' ') || '(none)'
+    }`,
+  );
   lines.push(`versions: ${info.versions.join(', ')}`);
   for (const h of info.held)
-    lines.push(h.status === 'staged' ? `staged (not installable): ${h.version}, ${h.approvals} of ${h.required} approval(s); see unjucks reviews ${info.name}` : `rejected: ${h.version}`);
+    lines.push(
+      h.status === 'staged'
+        ? `staged (not installable): ${h.version}, ${h.approvals} of ${h.required} approval(s); see unjucks reviews ${info.name}`
+        : `rejected: ${h.version}`,
+    );
   if (info.engines?.unjucks) lines.push(`engines.unjucks: ${info.engines.unjucks}`);
   const deps = Object.entries(info.dependencies);
   lines.push(`dependencies: ${deps.length ? deps.map(([n, r]) => `${n}@${r}`).join(', ') : '(none)'}`);
   lines.push(`tarball: ${info.dist.tarball} (${info.dist.fileCount} files, ${info.dist.unpackedSize} bytes)`);
   if (info.quality !== null) lines.push(`quality: ${info.quality}/100`);
-  lines.push(`capabilities: ${info.capabilities.length ? `${info.capabilities.join(', ')}${info.capabilities.some((c) => SCRIPT_CAPABILITIES.includes(c)) ? ' (install needs --allow-scripts)' : ''}` : 'none (writes files only)'}`);
+  lines.push(
+    `capabilities: ${info.capabilities.length ? `${info.capabilities.join(', ')}${info.capabilities.some((c) => SCRIPT_CAPABILITIES.includes(c)) ? ' (install needs --allow-scripts)' : ''}` : 'none (writes files only)'}`,
+  );
   lines.push(info.generators.length ? 'generators:' : 'generators: (none found)');
   for (const g of info.generators) {
     lines.push(`  ${g.name}${g.description ? ` — ${g.description}` : ''}`);

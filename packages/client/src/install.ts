@@ -139,7 +139,14 @@ export async function install(source: PackageSource, args: { name: string; spec:
 
   let graph: { name: string; version: string; resolved: string; integrity: string; dependencies: Record<string, string> }[];
   let touched: Set<string>;
-  const replay = () => Object.entries(lock.packages).map(([name, p]) => ({ name, version: p.version, resolved: p.resolved, integrity: p.integrity, dependencies: p.dependencies ?? {} }));
+  const replay = () =>
+    Object.entries(lock.packages).map(([name, p]) => ({
+      name,
+      version: p.version,
+      resolved: p.resolved,
+      integrity: p.integrity,
+      dependencies: p.dependencies ?? {},
+    }));
   if (opts.frozen) {
     const asked = args.filter((a) => a.spec !== '' && a.spec !== lock.dependencies[a.name] && a.spec !== lock.packages[a.name]?.version);
     const problems = [
@@ -147,7 +154,9 @@ export async function install(source: PackageSource, args: { name: string; spec:
       ...lockProblems(lock, { ...(declared ?? lock.dependencies), ...Object.fromEntries(args.map((a) => [a.name, lock.dependencies[a.name] ?? a.spec])) }),
     ];
     if (problems.length)
-      throw new CliError(`--frozen-lockfile: ${LOCKFILE} does not match what is asked for: ${problems.join('; ')}. Run unjucks install without --frozen-lockfile to update it`);
+      throw new CliError(
+        `--frozen-lockfile: ${LOCKFILE} does not match what is asked for: ${problems.join('; ')}. Run unjucks install without --frozen-lockfile to update it`,
+      );
     if (!Object.keys(lock.packages).length) throw new CliError(`--frozen-lockfile: no packages in ${join(root, LOCKFILE)}`);
     graph = replay();
     touched = new Set(graph.map((p) => p.name));
@@ -157,9 +166,19 @@ export async function install(source: PackageSource, args: { name: string; spec:
   } else {
     if (!Object.keys(wanted).length) throw new CliError(`nothing to install: no packages in ${join(root, LOCKFILE)}; install one with: unjucks install <name>`);
     const argNames = new Set(args.map((a) => a.name));
-    const prefer = Object.fromEntries(Object.entries(lock.packages).filter(([n]) => !argNames.has(n)).map(([n, p]) => [n, p.version]));
+    const prefer = Object.fromEntries(
+      Object.entries(lock.packages)
+        .filter(([n]) => !argNames.has(n))
+        .map(([n, p]) => [n, p.version]),
+    );
     const resolved = await resolveGraph(wanted, (name, context) => source.packument(name, context), prefer);
-    graph = [...resolved.values()].map((p) => ({ name: p.name, version: p.version, resolved: p.doc.dist.tarball, integrity: p.doc.dist.integrity, dependencies: p.dependencies }));
+    graph = [...resolved.values()].map((p) => ({
+      name: p.name,
+      version: p.version,
+      resolved: p.doc.dist.tarball,
+      integrity: p.doc.dist.integrity,
+      dependencies: p.dependencies,
+    }));
     touched = new Set(graph.filter((p) => !args.length || argNames.has(p.name) || lock.packages[p.name]?.version !== p.version).map((p) => p.name));
   }
 
@@ -173,7 +192,8 @@ export async function install(source: PackageSource, args: { name: string; spec:
       throw new CliError(`the dependencies in the tarball of ${label} differ from what the registry or the lock says; nothing was written`);
     const locked = lock.packages[pkg.name];
     if (locked?.version === pkg.version && locked.integrity === pkg.integrity) {
-      const mismatch = pkg.files.find((f) => locked.files[f.rel] !== f.hash)?.rel ?? Object.keys(locked.files).find((rel) => !pkg.files.some((f) => f.rel === rel));
+      const mismatch =
+        pkg.files.find((f) => locked.files[f.rel] !== f.hash)?.rel ?? Object.keys(locked.files).find((rel) => !pkg.files.some((f) => f.rel === rel));
       if (mismatch) throw new CliError(`the lock's file list for ${label} does not match its tarball (${mismatch}); nothing was written`);
     }
     fetched.push(pkg);
@@ -187,7 +207,16 @@ export async function install(source: PackageSource, args: { name: string; spec:
     for (const { target, file } of writes) await writeAtomic(target, file.bytes, file.executable);
     const removed = removals.get(pkg.name)?.removed ?? [];
     for (const rel of removed) await removeFile(root, resolve(root, rel));
-    installed.push({ name: pkg.name, version: pkg.version, integrity: pkg.integrity, resolved: pkg.resolved, capabilities: pkg.capabilities, written: writes.map((w) => w.file.rel), unchanged, removed });
+    installed.push({
+      name: pkg.name,
+      version: pkg.version,
+      integrity: pkg.integrity,
+      resolved: pkg.resolved,
+      capabilities: pkg.capabilities,
+      written: writes.map((w) => w.file.rel),
+      unchanged,
+      removed,
+    });
   }
   const inGraph = new Set(graph.map((p) => p.name));
   const dropped: RemovedPackage[] = [];

@@ -43,9 +43,15 @@ export async function list(source: PackageSource, opts: { dir: string }): Promis
           name,
           version: p.version,
           range: lock.dependencies[name] ?? null,
-          requiredBy: Object.entries(lock.packages).filter(([, o]) => o.dependencies?.[name]).map(([n]) => n),
+          requiredBy: Object.entries(lock.packages)
+            .filter(([, o]) => o.dependencies?.[name])
+            .map(([n]) => n),
           generators: listing
-            ? listing.map((g) => ({ name: g.name, description: g.description, templates: g.templates.map((t) => ({ name: t.name, description: t.description })) }))
+            ? listing.map((g) => ({
+                name: g.name,
+                description: g.description,
+                templates: g.templates.map((t) => ({ name: t.name, description: t.description })),
+              }))
             : fromFiles(Object.keys(p.files)),
         };
       }),
@@ -57,8 +63,7 @@ export function formatList(pkgs: ListedPackage[]): string {
   const lines: string[] = [];
   for (const p of pkgs) {
     lines.push(`${p.name}@${p.version} ${p.range !== null ? `(${p.range})` : `(dependency of ${p.requiredBy.join(', ')})`}`);
-    for (const g of p.generators)
-      for (const t of g.templates) lines.push(`  ${g.name} ${t.name}${t.description ? ` — ${t.description}` : ''}`);
+    for (const g of p.generators) for (const t of g.templates) lines.push(`  ${g.name} ${t.name}${t.description ? ` — ${t.description}` : ''}`);
   }
   return lines.join('\n');
 }

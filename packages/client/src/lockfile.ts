@@ -51,7 +51,12 @@ export async function readLockfile(dir: string): Promise<Lockfile> {
   }
 }
 
-const sortedKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+const sortedKeys = <T>(o: Record<string, T>): Record<string, T> =>
+  Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]!]),
+  );
 
 export async function writeLockfile(dir: string, lock: Lockfile): Promise<void> {
   const sorted: Lockfile = {
@@ -62,7 +67,10 @@ export async function writeLockfile(dir: string, lock: Lockfile): Promise<void> 
         .sort()
         .map((k) => {
           const { version, resolved, integrity, dependencies, files } = lock.packages[k]!;
-          return [k, { version, resolved, integrity, ...(dependencies && Object.keys(dependencies).length ? { dependencies: sortedKeys(dependencies) } : {}), files }];
+          return [
+            k,
+            { version, resolved, integrity, ...(dependencies && Object.keys(dependencies).length ? { dependencies: sortedKeys(dependencies) } : {}), files },
+          ];
         }),
     ),
   };
@@ -77,8 +85,7 @@ export async function writeLockfile(dir: string, lock: Lockfile): Promise<void> 
 /** Which packages own each written file (more than one only after a forced install). */
 export function ownersOf(lock: Lockfile): Map<string, string[]> {
   const owners = new Map<string, string[]>();
-  for (const [name, p] of Object.entries(lock.packages))
-    for (const f of Object.keys(p.files)) owners.set(f, [...(owners.get(f) ?? []), name]);
+  for (const [name, p] of Object.entries(lock.packages)) for (const f of Object.keys(p.files)) owners.set(f, [...(owners.get(f) ?? []), name]);
   return owners;
 }
 

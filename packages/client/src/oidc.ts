@@ -22,16 +22,23 @@ export async function ciIdToken(audience: string, env: Env = process.env): Promi
     try {
       res = await fetch(u, { headers: { authorization: `bearer ${bearer}`, accept: 'application/json' } });
     } catch (e) {
-      throw new CliError(`cannot reach GitHub Actions for an ID token (${(e as Error).message}); set UNJUCKS_TOKEN or REGISTRY_TOKEN to publish with a token instead`);
+      throw new CliError(
+        `cannot reach GitHub Actions for an ID token (${(e as Error).message}); set UNJUCKS_TOKEN or REGISTRY_TOKEN to publish with a token instead`,
+      );
     }
     const body = (await res.json().catch(() => null)) as { value?: unknown } | null;
-    if (!res.ok || typeof body?.value !== 'string') throw new CliError(`GitHub Actions gave no ID token (HTTP ${res.status}); does the job have "permissions: id-token: write"?`);
+    if (!res.ok || typeof body?.value !== 'string')
+      throw new CliError(`GitHub Actions gave no ID token (HTTP ${res.status}); does the job have "permissions: id-token: write"?`);
     return body.value;
   }
   if (env.GITHUB_ACTIONS === 'true')
-    throw new CliError('publishing from GitHub Actions without a token needs an ID token: give the job "permissions: id-token: write" (trusted publishing), or set UNJUCKS_TOKEN / REGISTRY_TOKEN from a secret');
+    throw new CliError(
+      'publishing from GitHub Actions without a token needs an ID token: give the job "permissions: id-token: write" (trusted publishing), or set UNJUCKS_TOKEN / REGISTRY_TOKEN from a secret',
+    );
   if (env.GITLAB_CI === 'true')
-    throw new CliError(`publishing from GitLab CI without a token needs an ID token: add to the job "id_tokens: { UNJUCKS_ID_TOKEN: { aud: ${audience} } }" (trusted publishing), or set UNJUCKS_TOKEN / REGISTRY_TOKEN from a CI variable`);
+    throw new CliError(
+      `publishing from GitLab CI without a token needs an ID token: add to the job "id_tokens: { UNJUCKS_ID_TOKEN: { aud: ${audience} } }" (trusted publishing), or set UNJUCKS_TOKEN / REGISTRY_TOKEN from a CI variable`,
+    );
   return null;
 }
 
@@ -39,5 +46,13 @@ export async function ciIdToken(audience: string, env: Env = process.env): Promi
 export async function exchangeIdToken(settings: Settings, idToken: string, name: string): Promise<MintedTokenResponse> {
   const body: OidcExchangeRequest = { token: idToken, package: name };
   const anonymous = { ...settings, token: undefined };
-  return (await sendJson<MintedTokenResponse>(anonymous, 'POST', `${settings.registry}/api/v1/oidc/exchange`, body, `exchanging the CI's ID token for a publish token for ${name} (trusted publishing)`)).body;
+  return (
+    await sendJson<MintedTokenResponse>(
+      anonymous,
+      'POST',
+      `${settings.registry}/api/v1/oidc/exchange`,
+      body,
+      `exchanging the CI's ID token for a publish token for ${name} (trusted publishing)`,
+    )
+  ).body;
 }

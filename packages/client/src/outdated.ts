@@ -22,7 +22,9 @@ export async function outdated(source: PackageSource, opts: { dir: string }): Pr
     Object.entries(lock.packages).map(async ([name, p]): Promise<OutdatedRow> => {
       const ranges = [
         ...(lock.dependencies[name] !== undefined ? [{ from: 'your project', range: lock.dependencies[name]! }] : []),
-        ...Object.entries(lock.packages).filter(([, o]) => o.dependencies?.[name] !== undefined).map(([n, o]) => ({ from: `${n}@${o.version}`, range: o.dependencies![name]! })),
+        ...Object.entries(lock.packages)
+          .filter(([, o]) => o.dependencies?.[name] !== undefined)
+          .map(([n, o]) => ({ from: `${n}@${o.version}`, range: o.dependencies![name]! })),
       ];
       const doc = await source.packument(name);
       const versions = sortVersions(Object.keys(doc.versions));
@@ -38,7 +40,10 @@ export async function outdated(source: PackageSource, opts: { dir: string }): Pr
 
 export function formatOutdated(rows: OutdatedRow[]): string {
   if (!rows.length) return 'every package is up to date';
-  const table = [['package', 'current', 'wanted', 'latest', 'range'], ...rows.map((r) => [r.name, r.current, r.wanted ?? '-', r.latest ?? '-', r.ranges.map((x) => `${x.range} (${x.from})`).join(', ')])];
+  const table = [
+    ['package', 'current', 'wanted', 'latest', 'range'],
+    ...rows.map((r) => [r.name, r.current, r.wanted ?? '-', r.latest ?? '-', r.ranges.map((x) => `${x.range} (${x.from})`).join(', ')]),
+  ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   return table.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }

@@ -33,7 +33,11 @@ export async function readDeclared(root: string): Promise<Record<string, string>
 export async function writeDeclared(root: string, deps: Record<string, string>): Promise<void> {
   const path = join(root, 'package.json');
   const json = JSON.parse(await readFile(path, 'utf8'));
-  json.unjucks.dependencies = Object.fromEntries(Object.keys(deps).sort().map((k) => [k, deps[k]]));
+  json.unjucks.dependencies = Object.fromEntries(
+    Object.keys(deps)
+      .sort()
+      .map((k) => [k, deps[k]]),
+  );
   await writeFile(path, `${JSON.stringify(json, null, 2)}\n`);
 }
 
@@ -51,10 +55,12 @@ export function lockProblems(lock: Lockfile, wanted: Record<string, string>): st
   const check = (name: string, range: string, from: string) => {
     const p = lock.packages[name];
     if (!p) problems.push(`${name} (needed by ${from}) is not in the lock`);
-    else if (semver.validRange(range) !== null && !semver.satisfies(p.version, range)) problems.push(`${from} asks for ${name}@${range} but the lock has ${p.version}`);
+    else if (semver.validRange(range) !== null && !semver.satisfies(p.version, range))
+      problems.push(`${from} asks for ${name}@${range} but the lock has ${p.version}`);
   };
   for (const [name, range] of Object.entries(lock.dependencies)) check(name, range, 'your project');
-  for (const [name, p] of Object.entries(lock.packages)) for (const [dep, range] of Object.entries(p.dependencies ?? {})) check(dep, range, `${name}@${p.version}`);
+  for (const [name, p] of Object.entries(lock.packages))
+    for (const [dep, range] of Object.entries(p.dependencies ?? {})) check(dep, range, `${name}@${p.version}`);
   const needed = reachable(Object.keys(lock.dependencies), lock.packages);
   for (const name of Object.keys(lock.packages)) if (!needed.has(name)) problems.push(`the lock holds ${name}, which nothing needs`);
   return problems;
@@ -63,6 +69,6 @@ export function lockProblems(lock: Lockfile, wanted: Record<string, string>): st
 /** The range to record for what the user typed: as npm, a tag or nothing becomes ^version. */
 export function rangeToRecord(spec: string, version: string): string {
   const s = spec.trim();
-  if (s === '' || (semver.validRange(s) === null)) return `^${version}`;
+  if (s === '' || semver.validRange(s) === null) return `^${version}`;
   return s;
 }

@@ -30,10 +30,17 @@ export async function publishCommand(settings: Settings, opts: { dir: string; ta
     const { ciIdToken, exchangeIdToken } = await import('./oidc.js');
     const idToken = await ciIdToken(settings.registry);
     if (!idToken)
-      throw new CliError(`publishing needs a token: run unjucks login --registry ${settings.registry} --token <token>, set UNJUCKS_TOKEN (or REGISTRY_TOKEN), or publish from a CI job with trusted publishing (see unjucks trust)`);
+      throw new CliError(
+        `publishing needs a token: run unjucks login --registry ${settings.registry} --token <token>, set UNJUCKS_TOKEN (or REGISTRY_TOKEN), or publish from a CI job with trusted publishing (see unjucks trust)`,
+      );
     settings = { ...settings, token: (await exchangeIdToken(settings, idToken, name)).token };
   }
   const query = opts.tag ? `?tag=${encodeURIComponent(opts.tag)}` : '';
-  const { status, body } = await postBytes<PublishResult>(settings, `${settings.registry}/api/v1/packages${query}`, packed.tarball, `publishing ${name}@${version}`);
+  const { status, body } = await postBytes<PublishResult>(
+    settings,
+    `${settings.registry}/api/v1/packages${query}`,
+    packed.tarball,
+    `publishing ${name}@${version}`,
+  );
   return { dryRun: false as const, ...body, alreadyPublished: status === 200 };
 }

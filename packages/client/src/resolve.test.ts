@@ -61,7 +61,12 @@ describe('resolveGraph', () => {
   });
 
   it('refuses cycles, self-dependencies included', async () => {
-    const r = registry({ x: { '1.0.0': { y: '^1.0.0' } }, y: { '1.0.0': { z: '^1.0.0' } }, z: { '1.0.0': { x: '^1.0.0' } }, me: { '1.0.0': { me: '^1.0.0' } } });
+    const r = registry({
+      x: { '1.0.0': { y: '^1.0.0' } },
+      y: { '1.0.0': { z: '^1.0.0' } },
+      z: { '1.0.0': { x: '^1.0.0' } },
+      me: { '1.0.0': { me: '^1.0.0' } },
+    });
     await expect(resolveGraph({ x: '^1' }, r.packument)).rejects.toThrow('dependency cycle: x@1.0.0 → y@1.0.0 → z@1.0.0 → x@1.0.0');
     await expect(resolveGraph({ me: '^1' }, r.packument)).rejects.toThrow('dependency cycle: me@1.0.0 → me@1.0.0');
   });

@@ -58,11 +58,14 @@ export async function resolveGraph(
       if (visited.has(r.name)) continue;
       visited.add(r.name);
       const current = chosen.get(r.name);
-      if (current)
-        for (const [dep, spec] of Object.entries(current.dependencies)) stack.push({ name: dep, spec, from: `${current.name}@${current.version}` });
+      if (current) for (const [dep, spec] of Object.entries(current.dependencies)) stack.push({ name: dep, spec, from: `${current.name}@${current.version}` });
     }
     const docs = new Map(
-      await Promise.all([...requests].map(async ([name, reqs]) => [name, await packument(name, reqs[0]!.from === 'your project' ? '' : ` (a dependency of ${reqs[0]!.from})`)] as const)),
+      await Promise.all(
+        [...requests].map(
+          async ([name, reqs]) => [name, await packument(name, reqs[0]!.from === 'your project' ? '' : ` (a dependency of ${reqs[0]!.from})`)] as const,
+        ),
+      ),
     );
 
     const next = new Map<string, ResolvedPackage>();
@@ -90,7 +93,9 @@ export async function resolveGraph(
       return chosen;
     }
   }
-  throw new CliError('the dependency graph did not settle after 100 rounds; ranges keep pushing each other around. Pin the packages involved with exact versions');
+  throw new CliError(
+    'the dependency graph did not settle after 100 rounds; ranges keep pushing each other around. Pin the packages involved with exact versions',
+  );
 }
 
 /** Packages cannot depend on each other in a circle: there would be no order to install or update them in. */

@@ -14,7 +14,13 @@ const fit = (s: string, width: number) => (s.length <= width ? s : `${s.slice(0,
 /** A compact table sized to the terminal, and the exact install line for the top hit. */
 export function formatSearch(r: SearchResponse, columns: number): string {
   if (r.objects.length === 0) return 'no packages match; try fewer words, or a prefix';
-  const rows = r.objects.map((o) => [o.package.name, o.package.version, o.package.description ?? '', String(o.downloads.monthly), o.capabilities.join(',') || '-']);
+  const rows = r.objects.map((o) => [
+    o.package.name,
+    o.package.version,
+    o.package.description ?? '',
+    String(o.downloads.monthly),
+    o.capabilities.join(',') || '-',
+  ]);
   const head = ['NAME', 'VERSION', 'DESCRIPTION', 'DOWNLOADS', 'CAPABILITIES'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   // The description takes what the other columns leave of the terminal width.
@@ -22,5 +28,7 @@ export function formatSearch(r: SearchResponse, columns: number): string {
   widths[2] = Math.max(12, Math.min(widths[2]!, columns - others));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? fit(c, widths[i]!) : fit(c, widths[i]!).padEnd(widths[i]!))).join('  ');
   const top = r.objects[0]!.package;
-  return [line(head), ...rows.map(line), '', `${r.total} match${r.total === 1 ? '' : 'es'}; top hit:`, `  unjucks install ${top.name}@${top.version}`].join('\n');
+  return [line(head), ...rows.map(line), '', `${r.total} match${r.total === 1 ? '' : 'es'}; top hit:`, `  unjucks install ${top.name}@${top.version}`].join(
+    '\n',
+  );
 }

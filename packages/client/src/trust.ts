@@ -40,7 +40,8 @@ export async function trustCommand(s: Settings, args: string[], f: Flags): Promi
     }
     case 'rm': {
       if (!id) throw new CliError(`usage: ${TRUST_USAGE}`);
-      const r = (await sendJson<unknown>(s, 'DELETE', `${base(s, name)}/${encodeURIComponent(id)}`, undefined, `removing trusted publisher ${id} of ${name}`)).body;
+      const r = (await sendJson<unknown>(s, 'DELETE', `${base(s, name)}/${encodeURIComponent(id)}`, undefined, `removing trusted publisher ${id} of ${name}`))
+        .body;
       return { json: r, text: `${name} no longer trusts publisher ${id}; the tokens it minted no longer work` };
     }
     default:

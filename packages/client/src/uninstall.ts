@@ -17,15 +17,21 @@ export async function uninstall(names: string[], opts: { dir: string; dryRun?: b
   for (const name of names) {
     if (!lock.packages[name]) throw new CliError(`${name} is not installed in ${root}`);
     if (!(name in roots)) {
-      const by = Object.entries(lock.packages).filter(([, p]) => p.dependencies?.[name]).map(([n, p]) => `${n}@${p.version}`);
-      throw new CliError(`${name} was not installed directly: ${by.join(', ')} need${by.length === 1 ? 's' : ''} it. Uninstall ${by.length === 1 ? 'that' : 'those'} instead`);
+      const by = Object.entries(lock.packages)
+        .filter(([, p]) => p.dependencies?.[name])
+        .map(([n, p]) => `${n}@${p.version}`);
+      throw new CliError(
+        `${name} was not installed directly: ${by.join(', ')} need${by.length === 1 ? 's' : ''} it. Uninstall ${by.length === 1 ? 'that' : 'those'} instead`,
+      );
     }
     delete roots[name];
   }
   const remaining = reachable(Object.keys(roots), lock.packages);
   for (const name of names)
     if (remaining.has(name)) {
-      const by = Object.entries(lock.packages).filter(([n, p]) => remaining.has(n) && p.dependencies?.[name]).map(([n]) => n);
+      const by = Object.entries(lock.packages)
+        .filter(([n, p]) => remaining.has(n) && p.dependencies?.[name])
+        .map(([n]) => n);
       throw new CliError(`not uninstalling ${name}: ${by.join(', ')} still need${by.length === 1 ? 's' : ''} it. Nothing was changed`);
     }
   const stillOwned = new Set([...remaining].flatMap((n) => Object.keys(lock.packages[n]!.files)));

@@ -79,13 +79,26 @@ export async function update(
   }
   const named = new Set(args.map((a) => a.name));
   // Named packages (and whatever they need) move; the rest stay where the lock has them if they still fit.
-  const prefer = named.size ? Object.fromEntries(Object.entries(lock.packages).filter(([n]) => !named.has(n)).map(([n, p]) => [n, p.version])) : {};
+  const prefer = named.size
+    ? Object.fromEntries(
+        Object.entries(lock.packages)
+          .filter(([n]) => !named.has(n))
+          .map(([n, p]) => [n, p.version]),
+      )
+    : {};
   const graph = await resolveGraph(wanted, (name, context) => source.packument(name, context), prefer);
 
   const moving = [...graph.values()].filter((p) => lock.packages[p.name]?.version !== p.version);
   const fetched = new Map<string, FetchedPackage>();
   for (const p of moving)
-    fetched.set(p.name, await fetchPackage(source, { name: p.name, version: p.version, resolved: p.doc.dist.tarball, integrity: p.doc.dist.integrity }, { allowScripts: opts.allowScripts }));
+    fetched.set(
+      p.name,
+      await fetchPackage(
+        source,
+        { name: p.name, version: p.version, resolved: p.doc.dist.tarball, integrity: p.doc.dist.integrity },
+        { allowScripts: opts.allowScripts },
+      ),
+    );
 
   // Future owners of every file, to refuse a move that makes two packages provide one file.
   const owners = new Map<string, string>();
@@ -125,7 +138,11 @@ export async function update(
     // The base: the installed version's files, from the cache or the registry (checked against the lock).
     const base = new Map<string, Buffer>();
     if (locked) {
-      const old = await fetchPackage(source, { name: p.name, version: locked.version, resolved: locked.resolved, integrity: locked.integrity }, { allowScripts: true, checkScripts: false });
+      const old = await fetchPackage(
+        source,
+        { name: p.name, version: locked.version, resolved: locked.resolved, integrity: locked.integrity },
+        { allowScripts: true, checkScripts: false },
+      );
       for (const f of old.files) base.set(f.rel, f.bytes);
     }
     for (const file of next.files) {
@@ -144,15 +161,18 @@ export async function update(
       else if (wasConflict) {
         plan.files.push({ rel: file.rel, action: hasMarkers(ours.toString('utf8')) ? 'conflict' : 'resolved' });
         if (hasMarkers(ours.toString('utf8'))) conflicts.push(file.rel);
-      }
-      else if (recorded !== undefined && oursHash === recorded) add('replace');
-      else if (!recorded && !baseBytes && (before.get(file.rel) ?? []).some((n) => lock.packages[n]!.files[file.rel] === oursHash)) add('replace'); // handed over, unchanged, from another package
+      } else if (recorded !== undefined && oursHash === recorded) add('replace');
+      else if (!recorded && !baseBytes && (before.get(file.rel) ?? []).some((n) => lock.packages[n]!.files[file.rel] === oursHash))
+        add('replace'); // handed over, unchanged, from another package
       else if (!isText(ours) || !isText(file.bytes) || (baseBytes && !isText(baseBytes))) {
         // Binary and changed on both sides: yours stays; the new bytes are in the cache.
         add('conflict', ours);
         conflicts.push(`${file.rel} (binary; kept your version)`);
       } else {
-        const m = mergeText((baseBytes ?? Buffer.alloc(0)).toString('utf8'), ours.toString('utf8'), file.bytes.toString('utf8'), { ours: 'local', theirs: labelOf(next) });
+        const m = mergeText((baseBytes ?? Buffer.alloc(0)).toString('utf8'), ours.toString('utf8'), file.bytes.toString('utf8'), {
+          ours: 'local',
+          theirs: labelOf(next),
+        });
         add(m.conflict ? 'conflict' : 'merge', m.text);
         if (m.conflict) conflicts.push(file.rel);
       }
@@ -174,7 +194,8 @@ export async function update(
   }
 
   const nextDeps: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(wanted)) nextDeps[name] = args.some((a) => a.name === name && a.spec) ? rangeToRecord(spec, graph.get(name)!.version) : spec;
+  for (const [name, spec] of Object.entries(wanted))
+    nextDeps[name] = args.some((a) => a.name === name && a.spec) ? rangeToRecord(spec, graph.get(name)!.version) : spec;
   const rangesMoved = JSON.stringify(Object.entries(nextDeps).sort()) !== JSON.stringify(Object.entries(lock.dependencies).sort());
   if (opts.dryRun) return { dryRun: true, packages, conflicts, lockUpdated: false };
 
@@ -191,7 +212,13 @@ export async function update(
   for (const p of graph.values()) {
     const f = fetched.get(p.name);
     next.packages[p.name] = f
-      ? ({ version: f.version, resolved: f.resolved, integrity: f.integrity, dependencies: f.dependencies, files: Object.fromEntries(f.files.map((x) => [x.rel, x.hash])) } satisfies LockedPackage)
+      ? ({
+          version: f.version,
+          resolved: f.resolved,
+          integrity: f.integrity,
+          dependencies: f.dependencies,
+          files: Object.fromEntries(f.files.map((x) => [x.rel, x.hash])),
+        } satisfies LockedPackage)
       : lock.packages[p.name]!;
   }
   await writeLockfile(root, next);

@@ -44,14 +44,18 @@ export function assertVisibility(v: unknown): Visibility {
  */
 export function parseActions(input: unknown): TokenAction[] {
   const items = typeof input === 'string' ? input.split(',') : Array.isArray(input) ? input : null;
-  if (!items || items.some((a) => typeof a !== 'string')) throw new InputError(`actions must be a list such as ["read", "publish:update"]; known actions: ${TOKEN_ACTIONS.join(', ')}`);
+  if (!items || items.some((a) => typeof a !== 'string'))
+    throw new InputError(`actions must be a list such as ["read", "publish:update"]; known actions: ${TOKEN_ACTIONS.join(', ')}`);
   const out = new Set<TokenAction>();
   for (const raw of items as string[]) {
     const a = raw.trim();
     if (!a) continue;
     if (ACTION_PRESETS[a]) ACTION_PRESETS[a].forEach((x) => out.add(x));
     else if (TOKEN_ACTIONS.includes(a as TokenAction)) out.add(a as TokenAction);
-    else throw new InputError(`unknown action ${JSON.stringify(a)}; known actions: ${TOKEN_ACTIONS.join(', ')} (or a preset: ${Object.keys(ACTION_PRESETS).join(', ')})`);
+    else
+      throw new InputError(
+        `unknown action ${JSON.stringify(a)}; known actions: ${TOKEN_ACTIONS.join(', ')} (or a preset: ${Object.keys(ACTION_PRESETS).join(', ')})`,
+      );
   }
   if (out.size === 0) throw new InputError('a token needs at least one action');
   return TOKEN_ACTIONS.filter((a) => out.has(a));
@@ -70,8 +74,15 @@ export function patternProblem(pattern: string): string | null {
 
 export function parsePatterns(input: unknown): string[] | null {
   if (input === undefined || input === null) return null;
-  const items = typeof input === 'string' ? input.split(',').map((s) => s.trim()).filter(Boolean) : input;
-  if (!Array.isArray(items) || items.some((p) => typeof p !== 'string')) throw new InputError('packages must be a list of names or patterns such as ["@acme/*", "tpl-*"]');
+  const items =
+    typeof input === 'string'
+      ? input
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : input;
+  if (!Array.isArray(items) || items.some((p) => typeof p !== 'string'))
+    throw new InputError('packages must be a list of names or patterns such as ["@acme/*", "tpl-*"]');
   for (const p of items as string[]) {
     const problem = patternProblem(p);
     if (problem) throw new InputError(problem);
@@ -79,8 +90,7 @@ export function parsePatterns(input: unknown): string[] | null {
   return items.length ? [...new Set(items as string[])] : null;
 }
 
-export const matchesPattern = (pattern: string, name: string) =>
-  pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
+export const matchesPattern = (pattern: string, name: string) => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern);
 
 /** Whether every name `inner` matches is also matched by `outer`. */
 export const patternCovers = (outer: string, inner: string) =>
@@ -99,11 +109,14 @@ export function parseDuration(text: string | number, what = 'a duration'): numbe
 
 const USER_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export function userNameProblem(name: unknown): string | null {
-  return typeof name === 'string' && USER_RE.test(name) ? null : `invalid user name ${JSON.stringify(name)}: use lowercase letters, digits and . _ - (at most 64, starting with a letter or digit)`;
+  return typeof name === 'string' && USER_RE.test(name)
+    ? null
+    : `invalid user name ${JSON.stringify(name)}: use lowercase letters, digits and . _ - (at most 64, starting with a letter or digit)`;
 }
 const ORG_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Org names are scopes without the @; team names follow the same rule. */
 export function orgNameProblem(name: unknown, what = 'org'): string | null {
-  return typeof name === 'string' && ORG_RE.test(name) ? null : `invalid ${what} name ${JSON.stringify(name)}: use lowercase letters, digits and . _ - (at most 64), without the @`;
+  return typeof name === 'string' && ORG_RE.test(name)
+    ? null
+    : `invalid ${what} name ${JSON.stringify(name)}: use lowercase letters, digits and . _ - (at most 64), without the @`;
 }
-

@@ -32,23 +32,34 @@ export const PackageVersionParams = PackageNameParams.extend({ version: z.string
 export const OrgParams = z.object({ org: z.string().min(1) });
 
 // ---- request bodies
-export const TokenCreateBody = z.object({
-  name: z.string().optional().describe('A label for the token.'),
-  actions: listOrCsv.optional().describe('Actions or presets, e.g. ["read", "publish:update"].'),
-  packages: listOrCsv.nullable().optional().describe('Package names or patterns the token is limited to.'),
-  expires: z.union([z.string(), z.number()]).nullable().optional().describe('Seconds, or a duration such as 30d.'),
-  cidr: listOrCsv.nullable().optional().describe('Addresses or networks the token may be used from.'),
-  user: z.string().optional().describe('Admins only: the user the token is for.'),
-}).meta({ id: 'TokenCreateBody' });
+export const TokenCreateBody = z
+  .object({
+    name: z.string().optional().describe('A label for the token.'),
+    actions: listOrCsv.optional().describe('Actions or presets, e.g. ["read", "publish:update"].'),
+    packages: listOrCsv.nullable().optional().describe('Package names or patterns the token is limited to.'),
+    expires: z.union([z.string(), z.number()]).nullable().optional().describe('Seconds, or a duration such as 30d.'),
+    cidr: listOrCsv.nullable().optional().describe('Addresses or networks the token may be used from.'),
+    user: z.string().optional().describe('Admins only: the user the token is for.'),
+  })
+  .meta({ id: 'TokenCreateBody' });
 export const LoginBody = TokenCreateBody.omit({ user: true, cidr: true }).extend({ username: z.string(), password: z.string() }).meta({ id: 'LoginBody' });
-export const UserCreateBody = z.object({ name: z.string(), password: z.string().nullable().optional(), admin: z.boolean().optional() }).meta({ id: 'UserCreateBody' });
+export const UserCreateBody = z
+  .object({ name: z.string(), password: z.string().nullable().optional(), admin: z.boolean().optional() })
+  .meta({ id: 'UserCreateBody' });
 export const PasswordBody = z.object({ password: z.string(), currentPassword: z.string().optional() }).meta({ id: 'PasswordBody' });
 export const NameBody = z.object({ name: z.string() }).meta({ id: 'NameBody' });
 export const RoleBody = z.object({ role: z.string().describe('owner, maintainer or reader') }).meta({ id: 'RoleBody' });
 export const VisibilityBody = z.object({ visibility: z.string().describe('public or private') }).meta({ id: 'VisibilityBody' });
 export const DeprecateBody = z.object({ message: z.string().describe('The deprecation message; empty lifts it.') }).meta({ id: 'DeprecateBody' });
 export const ReviewPolicyBody = z
-  .object({ requiredApprovals: z.number().int().min(0).max(MAX_REQUIRED_APPROVALS).describe('Approvals by maintainers other than the publisher before a new version goes live; 0 turns reviews off.') })
+  .object({
+    requiredApprovals: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_REQUIRED_APPROVALS)
+      .describe('Approvals by maintainers other than the publisher before a new version goes live; 0 turns reviews off.'),
+  })
   .meta({ id: 'ReviewPolicyBody' });
 export const RejectBody = z.object({ reason: z.string().trim().min(1, 'say why the release is rejected').max(1024) }).meta({ id: 'RejectBody' });
 /** npm sends the bare version string; the object form reads better in curl. */
@@ -85,20 +96,25 @@ export const AuditQuery = z.object({
 });
 
 // ---- responses
-export const MintedTokenSchema = z.object({
-  id: z.string(),
-  token: z.string(),
-  user: z.string(),
-  actions: z.array(z.string()),
-  packages: z.array(z.string()).nullable(),
-  expiresAt: z.string().nullable(),
-}).loose().meta({ id: 'MintedToken' });
-export const WhoamiSchema = z.object({
-  username: z.string(),
-  admin: z.boolean(),
-  token: z.object({ id: z.string(), actions: z.array(z.string()), packages: z.array(z.string()).nullable() }),
-  orgs: z.array(z.object({ name: z.string(), role: z.string() })),
-}).meta({ id: 'Whoami' });
+export const MintedTokenSchema = z
+  .object({
+    id: z.string(),
+    token: z.string(),
+    user: z.string(),
+    actions: z.array(z.string()),
+    packages: z.array(z.string()).nullable(),
+    expiresAt: z.string().nullable(),
+  })
+  .loose()
+  .meta({ id: 'MintedToken' });
+export const WhoamiSchema = z
+  .object({
+    username: z.string(),
+    admin: z.boolean(),
+    token: z.object({ id: z.string(), actions: z.array(z.string()), packages: z.array(z.string()).nullable() }),
+    orgs: z.array(z.object({ name: z.string(), role: z.string() })),
+  })
+  .meta({ id: 'Whoami' });
 export const DistTagsSchema = z.record(z.string(), z.string()).meta({ id: 'DistTags' });
 export const SearchHitSchema = z
   .object({
@@ -122,7 +138,10 @@ export const UserListSchema = z
 export const OrgListSchema = z
   .object({ orgs: z.array(z.object({ name: z.string(), role: z.string().nullable(), defaultVisibility: z.string() }).loose()) })
   .meta({ id: 'OrgList' });
-export const TeamListSchema = z.object({ teams: z.array(z.object({ name: z.string(), members: z.array(z.string()) }).loose()) }).loose().meta({ id: 'TeamList' });
+export const TeamListSchema = z
+  .object({ teams: z.array(z.object({ name: z.string(), members: z.array(z.string()) }).loose()) })
+  .loose()
+  .meta({ id: 'TeamList' });
 export const TokenRowSchema = z
   .object({
     id: z.string(),
@@ -139,12 +158,24 @@ export const TokenRowSchema = z
   })
   .loose()
   .meta({ id: 'TokenRow' });
-export const TokenListSchema = z.object({ tokens: z.array(TokenRowSchema) }).loose().meta({ id: 'TokenList' });
+export const TokenListSchema = z
+  .object({ tokens: z.array(TokenRowSchema) })
+  .loose()
+  .meta({ id: 'TokenList' });
 export const AuditListSchema = z
   .object({
     records: z.array(
       z
-        .object({ id: z.number(), at: z.string(), actor: z.string().nullable(), ip: z.string().nullable(), action: z.string(), target: z.string().nullable(), outcome: z.string(), status: z.number() })
+        .object({
+          id: z.number(),
+          at: z.string(),
+          actor: z.string().nullable(),
+          ip: z.string().nullable(),
+          action: z.string(),
+          target: z.string().nullable(),
+          outcome: z.string(),
+          status: z.number(),
+        })
         .loose(),
     ),
   })
@@ -157,7 +188,10 @@ export const TrustedPublisherBody = z
   .object({
     issuer: z.string().describe('github, gitlab, or the URL of an issuer configured with OIDC_ISSUERS.').meta({ example: 'github' }),
     repository: z.string().describe('The repository as the CI names it.').meta({ example: 'acme/react-gen' }),
-    repositoryOwnerId: z.union([z.string(), z.number()]).describe("The numeric id of the repository's owner (GitHub repository_owner_id, GitLab namespace_id).").meta({ example: '1234567' }),
+    repositoryOwnerId: z
+      .union([z.string(), z.number()])
+      .describe("The numeric id of the repository's owner (GitHub repository_owner_id, GitLab namespace_id).")
+      .meta({ example: '1234567' }),
     workflow: z.string().describe('The workflow file, optionally with @ref.').meta({ example: 'release.yml' }),
     environment: z.string().nullable().optional().describe('The CI environment the job must run in; leave out for any.'),
   })
@@ -175,7 +209,9 @@ export const TrustedPublisherSchema = z
     createdAt: z.string(),
   })
   .meta({ id: 'TrustedPublisher' });
-export const TrustedPublisherListSchema = z.object({ name: z.string(), trustedPublishers: z.array(TrustedPublisherSchema) }).meta({ id: 'TrustedPublisherList' });
+export const TrustedPublisherListSchema = z
+  .object({ name: z.string(), trustedPublishers: z.array(TrustedPublisherSchema) })
+  .meta({ id: 'TrustedPublisherList' });
 export const OidcExchangeBody = z
   .object({
     token: z.string().min(1).describe("The CI job's OIDC ID token; its audience must be this registry's PUBLIC_URL."),
@@ -184,12 +220,14 @@ export const OidcExchangeBody = z
   .meta({ id: 'OidcExchangeBody' });
 export const ReviewPolicySchema = z
   .object({
-    requiredApprovals: z.number().describe('This package or org\'s own setting.'),
-    org: z.number().nullable().optional().describe('For a scoped package: its org\'s setting.'),
+    requiredApprovals: z.number().describe("This package or org's own setting."),
+    org: z.number().nullable().optional().describe("For a scoped package: its org's setting."),
     effective: z.number().describe('What a new version needs: the higher of the two.'),
   })
   .meta({ id: 'ReviewPolicy' });
-export const ApprovalSchema = z.object({ approver: z.string(), decision: z.enum(['approve', 'reject']), reason: z.string().nullable(), at: z.string() }).meta({ id: 'Approval' });
+export const ApprovalSchema = z
+  .object({ approver: z.string(), decision: z.enum(['approve', 'reject']), reason: z.string().nullable(), at: z.string() })
+  .meta({ id: 'Approval' });
 export const ReviewStateSchema = z
   .object({
     name: z.string(),
@@ -285,7 +323,9 @@ export const HookSchema = z
     createdAt: z.string(),
   })
   .meta({ id: 'Hook' });
-export const HookCreatedSchema = HookSchema.extend({ secret: z.string().describe('Signs every delivery; shown once, store it now.') }).meta({ id: 'HookCreated' });
+export const HookCreatedSchema = HookSchema.extend({ secret: z.string().describe('Signs every delivery; shown once, store it now.') }).meta({
+  id: 'HookCreated',
+});
 export const HookListSchema = z.object({ hooks: z.array(HookSchema) }).meta({ id: 'HookList' });
 export const HookAttemptSchema = z
   .object({

@@ -68,4 +68,3 @@ export interface RejectedPublish {
 export interface ErrorBody {
   error: string;
 }
-

@@ -38,8 +38,15 @@ export type HookTarget = { kind: 'org'; name: string } | { kind: 'package'; name
 export function parseEventTypes(input: unknown, target: HookTarget['kind']): EventType[] {
   const all = target === 'org' ? [...EVENT_TYPES] : EVENT_TYPES.filter((t) => !TOKEN_EVENT_TYPES.includes(t));
   if (input === undefined || input === null || input === '*') return all;
-  const items = typeof input === 'string' ? input.split(',').map((s) => s.trim()).filter(Boolean) : input;
-  if (!Array.isArray(items) || items.some((x) => typeof x !== 'string')) throw new InputError(`events must be a list such as ["version.published"]; known events: ${EVENT_TYPES.join(', ')}`);
+  const items =
+    typeof input === 'string'
+      ? input
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : input;
+  if (!Array.isArray(items) || items.some((x) => typeof x !== 'string'))
+    throw new InputError(`events must be a list such as ["version.published"]; known events: ${EVENT_TYPES.join(', ')}`);
   if ((items as string[]).includes('*')) return all;
   const out = new Set<EventType>();
   for (const raw of items as string[]) {
@@ -84,18 +91,31 @@ export function describeEvent(e: Pick<HookEventBody, 'type' | 'actor' | 'package
   const spec = e.package ? `${e.package.name}${e.package.version ? `@${e.package.version}` : ''}` : e.org ? `@${e.org}` : '';
   const d = e.data;
   switch (e.type) {
-    case 'version.published': return `${who} published ${spec}`;
-    case 'version.staged': return `${who} staged ${spec} for review`;
-    case 'version.approved': return `${who} approved ${spec}`;
-    case 'version.rejected': return `${who} rejected ${spec}${typeof d.reason === 'string' ? `: ${d.reason}` : ''}`;
-    case 'version.deprecated': return `${who} deprecated ${spec}${typeof d.message === 'string' ? `: ${d.message}` : ''}`;
-    case 'version.undeprecated': return `${who} lifted the deprecation of ${spec}`;
-    case 'version.unpublished': return `${who} unpublished ${spec}`;
-    case 'dist-tag.changed': return `${who} ${d.version ? `pointed tag ${String(d.tag)} of ${spec} at ${String(d.version)}` : `removed tag ${String(d.tag)} of ${spec}`}`;
-    case 'package.visibility-changed': return `${who} made ${spec} ${String(d.visibility)}`;
-    case 'package.access-changed': return `${who} changed access to ${spec}: ${String(d.principal)} ${d.role ? `is now ${String(d.role)}` : 'removed'}`;
-    case 'token.created': return `${who} created token ${String(d.id)} for ${String(d.user)}${spec ? ` (limited to ${spec})` : ''}`;
-    case 'token.revoked': return `${who} revoked token ${String(d.id)} of ${String(d.user)}`;
-    case 'ping': return `ping from the registry: this hook works`;
+    case 'version.published':
+      return `${who} published ${spec}`;
+    case 'version.staged':
+      return `${who} staged ${spec} for review`;
+    case 'version.approved':
+      return `${who} approved ${spec}`;
+    case 'version.rejected':
+      return `${who} rejected ${spec}${typeof d.reason === 'string' ? `: ${d.reason}` : ''}`;
+    case 'version.deprecated':
+      return `${who} deprecated ${spec}${typeof d.message === 'string' ? `: ${d.message}` : ''}`;
+    case 'version.undeprecated':
+      return `${who} lifted the deprecation of ${spec}`;
+    case 'version.unpublished':
+      return `${who} unpublished ${spec}`;
+    case 'dist-tag.changed':
+      return `${who} ${d.version ? `pointed tag ${String(d.tag)} of ${spec} at ${String(d.version)}` : `removed tag ${String(d.tag)} of ${spec}`}`;
+    case 'package.visibility-changed':
+      return `${who} made ${spec} ${String(d.visibility)}`;
+    case 'package.access-changed':
+      return `${who} changed access to ${spec}: ${String(d.principal)} ${d.role ? `is now ${String(d.role)}` : 'removed'}`;
+    case 'token.created':
+      return `${who} created token ${String(d.id)} for ${String(d.user)}${spec ? ` (limited to ${spec})` : ''}`;
+    case 'token.revoked':
+      return `${who} revoked token ${String(d.id)} of ${String(d.user)}`;
+    case 'ping':
+      return `ping from the registry: this hook works`;
   }
 }

@@ -73,7 +73,16 @@ export function generatorsOf(manifest: Manifest, templates: TemplateSummary[] | 
     for (const [tName, tmpl] of Object.entries(gen.templates ?? {})) {
       const g = generator(gName);
       if (g.templates.some((t) => t.name === tName)) continue;
-      g.templates.push({ name: tName, description: tmpl.description ?? '', layout: 'folder', tools: [], engines: [], declared: true, files: [], variables: variablesOfSchema(tmpl.variables) });
+      g.templates.push({
+        name: tName,
+        description: tmpl.description ?? '',
+        layout: 'folder',
+        tools: [],
+        engines: [],
+        declared: true,
+        files: [],
+        variables: variablesOfSchema(tmpl.variables),
+      });
     }
 
   const list = [...byGenerator.values()].filter((g) => g.templates.length > 0);

@@ -17,7 +17,13 @@ describe('manifest', () => {
           generators: {
             component: {
               templates: {
-                react: { variables: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[A-Z]', 'x-prompt': 'Name?' }, style: { enum: ['css'], default: 'css' } } } },
+                react: {
+                  variables: {
+                    type: 'object',
+                    required: ['name'],
+                    properties: { name: { type: 'string', pattern: '^[A-Z]', 'x-prompt': 'Name?' }, style: { enum: ['css'], default: 'css' } },
+                  },
+                },
               },
             },
           },

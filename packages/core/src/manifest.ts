@@ -45,8 +45,7 @@ export const TEMPLATES_DIR = '_templates';
 // Generator and template names become directory names under _templates/.
 const SEGMENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function variableProblems(schema: unknown, at: string, out: string[]): void {
   if (!isObject(schema)) {
@@ -57,8 +56,7 @@ function variableProblems(schema: unknown, at: string, out: string[]): void {
   const types = ['string', 'number', 'integer', 'boolean', 'array', 'object', 'null'];
   if (type !== undefined) {
     const list = Array.isArray(type) ? type : [type];
-    if (list.length === 0 || !list.every((t) => typeof t === 'string' && types.includes(t)))
-      out.push(`${at}.type must be one of ${types.join(', ')}`);
+    if (list.length === 0 || !list.every((t) => typeof t === 'string' && types.includes(t))) out.push(`${at}.type must be one of ${types.join(', ')}`);
   }
   if (schema.enum !== undefined && !Array.isArray(schema.enum)) out.push(`${at}.enum must be an array`);
   if (schema.description !== undefined && typeof schema.description !== 'string') out.push(`${at}.description must be a string`);
@@ -96,8 +94,7 @@ export function manifestProblems(m: unknown): string[] {
   if (m.license !== undefined && typeof m.license !== 'string') out.push('license must be a string (an SPDX expression)');
   if (m.repository !== undefined && typeof m.repository !== 'string' && !(isObject(m.repository) && typeof m.repository.url === 'string'))
     out.push('repository must be a string or { "type": "git", "url": "..." }');
-  if (m.files !== undefined && !(Array.isArray(m.files) && m.files.every((f) => typeof f === 'string')))
-    out.push('files must be an array of paths');
+  if (m.files !== undefined && !(Array.isArray(m.files) && m.files.every((f) => typeof f === 'string'))) out.push('files must be an array of paths');
   if (m.engines !== undefined) {
     if (!isObject(m.engines)) out.push('engines must be an object');
     else if (m.engines.unjucks !== undefined && (typeof m.engines.unjucks !== 'string' || semver.validRange(m.engines.unjucks) === null))
@@ -145,7 +142,6 @@ export function parseManifest(json: string): Manifest {
     throw new InputError(`package.json is not valid JSON: ${(e as Error).message}`, 'invalid_manifest');
   }
   const problems = manifestProblems(m);
-  if (problems.length > 0)
-    throw new InputError(`package.json is invalid: ${problems.join('; ')}`, 'invalid_manifest');
+  if (problems.length > 0) throw new InputError(`package.json is invalid: ${problems.join('; ')}`, 'invalid_manifest');
   return m as Manifest;
 }

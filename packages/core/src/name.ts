@@ -77,8 +77,7 @@ export function parseName(name: unknown): ParsedName {
 }
 
 /** The tarball file name npm uses: `<basename>-<version>.tgz`. */
-export const tarballFileName = (name: string, version: string): string =>
-  `${parseName(name).basename}-${version}.tgz`;
+export const tarballFileName = (name: string, version: string): string => `${parseName(name).basename}-${version}.tgz`;
 
 /** How a name appears as one URL path segment (`@scope%2Fname`), as npm clients send it. */
 export const encodeName = (name: string): string => name.replace('/', '%2F');

@@ -62,9 +62,11 @@ describe('readTarball', () => {
 
   it('gives the same result when the bytes arrive in tiny chunks', async () => {
     const tgz = await realTarball({ 'package.json': '{"name":"x","version":"1.0.0"}', '_templates/g/t/a.njk': 'x'.repeat(5000) });
-    const r = await readTarball((async function* () {
-      for (let i = 0; i < tgz.length; i += 7) yield tgz.subarray(i, i + 7);
-    })());
+    const r = await readTarball(
+      (async function* () {
+        for (let i = 0; i < tgz.length; i += 7) yield tgz.subarray(i, i + 7);
+      })(),
+    );
     expect(r.integrity).toBe((await readTarballBytes(tgz)).integrity);
   });
 
@@ -72,7 +74,9 @@ describe('readTarball', () => {
     const tgz = await realTarball({ 'package.json': '{"name":"x","version":"1.0.0"}', '_templates/g/t/a.njk': 'hi', '_templates/g/t/A.njk': 'ho' });
     await expect(readArchiveBytes(tgz)).rejects.toMatchObject({ status: 400 });
     const r = await readArchiveBytes(tgz, {}, 'collect');
-    expect(r.rejected).toEqual([{ path: expect.stringMatching(/package\/_templates\/g\/t\/[aA]\.njk/), rule: 'tar/collision', message: expect.stringMatching(/same file/) }]);
+    expect(r.rejected).toEqual([
+      { path: expect.stringMatching(/package\/_templates\/g\/t\/[aA]\.njk/), rule: 'tar/collision', message: expect.stringMatching(/same file/) },
+    ]);
     expect(r.files.map((f) => f.path)).toContain('package.json');
   });
 
@@ -82,7 +86,10 @@ describe('readTarball', () => {
 
   it('stops at the compressed limit while streaming', async () => {
     // Random bytes do not compress, so the gzip stream is as long as its input.
-    const big = await realTarball({ 'package.json': '{"name":"x","version":"1.0.0"}', '_templates/g/t/noise': randomBytes(4 * 1024 * 1024).toString('latin1') });
+    const big = await realTarball({
+      'package.json': '{"name":"x","version":"1.0.0"}',
+      '_templates/g/t/noise': randomBytes(4 * 1024 * 1024).toString('latin1'),
+    });
     let pulled = 0;
     const source = (async function* () {
       for (let i = 0; i < big.length; i += 64 * 1024) {
@@ -133,6 +140,9 @@ describe('readTarball', () => {
   it('counts directories toward the entry limit (100k empty folders are refused)', async () => {
     const entries: RawEntry[] = [{ path: 'package/package.json', content: '{"name":"x","version":"1.0.0"}' }];
     for (let i = 0; i < 100_000; i++) entries.push({ path: `package/d${i}/`, type: '5' });
-    await expect(readArchiveBytes(gzipTar(entries), {}, 'collect')).rejects.toMatchObject({ status: 413, message: expect.stringMatching(/more than 5000 files and directories/) });
+    await expect(readArchiveBytes(gzipTar(entries), {}, 'collect')).rejects.toMatchObject({
+      status: 413,
+      message: expect.stringMatching(/more than 5000 files and directories/),
+    });
   });
 });

@@ -161,7 +161,12 @@ export async function readArchive(
     const key = collisionKey(path);
     const previous = seen.get(key);
     if (previous !== undefined)
-      return reject(entry, raw, 'tar/collision', `tarball entries "${PREFIX}${previous}" and "${raw}" name the same file on case-insensitive or normalizing file systems; rename one`);
+      return reject(
+        entry,
+        raw,
+        'tar/collision',
+        `tarball entries "${PREFIX}${previous}" and "${raw}" name the same file on case-insensitive or normalizing file systems; rename one`,
+      );
     seen.set(key, path);
     // Directories count too: 100k empty folders cost as much to store and unpack as 100k files.
     if (++entries > limits.maxFiles) return fail(tooBig(`the package has more than ${limits.maxFiles} files and directories; remove some or raise the limit`));
@@ -250,7 +255,18 @@ export async function readTarball(source: AsyncIterable<Uint8Array>, limits: Par
 
 /** Reads a tarball that is already in memory. */
 export const readTarballBytes = (bytes: Uint8Array, limits?: Partial<PackageLimits>) =>
-  readTarball((async function* () { yield bytes; })(), limits);
+  readTarball(
+    (async function* () {
+      yield bytes;
+    })(),
+    limits,
+  );
 
 export const readArchiveBytes = (bytes: Uint8Array, limits?: Partial<PackageLimits>, mode: 'strict' | 'collect' = 'strict') =>
-  readArchive((async function* () { yield bytes; })(), limits, mode);
+  readArchive(
+    (async function* () {
+      yield bytes;
+    })(),
+    limits,
+    mode,
+  );

@@ -26,7 +26,8 @@ export interface TrustedPublisherInput {
 const field = (value: unknown, name: string, hint: string, max = 200): string => {
   if (typeof value !== 'string' || !value.trim()) throw new InputError(`${name} is required: ${hint}`);
   const v = value.trim();
-  if (v.length > max || /[\s\u0000-\u001f]/.test(v)) throw new InputError(`${name} must be at most ${max} characters without spaces or control characters, got ${JSON.stringify(v.slice(0, 60))}`);
+  if (v.length > max || /[\s\u0000-\u001f]/.test(v))
+    throw new InputError(`${name} must be at most ${max} characters without spaces or control characters, got ${JSON.stringify(v.slice(0, 60))}`);
   return v;
 };
 
@@ -34,11 +35,19 @@ const field = (value: unknown, name: string, hint: string, max = 200): string =>
 export function parseTrustedPublisher(body: Partial<Record<keyof TrustedPublisherInput, unknown>>): TrustedPublisherInput {
   const issuer = issuerUrlOf(field(body.issuer, 'issuer', 'github, gitlab, or the URL of an issuer the registry is configured for (OIDC_ISSUERS)', 500));
   if (!/^https?:\/\/[^/\s]+/.test(issuer)) throw new InputError(`issuer must be github, gitlab or an https URL, got ${JSON.stringify(issuer)}`);
-  const environment = body.environment === undefined || body.environment === null || body.environment === '' ? null : field(body.environment, 'environment', 'the CI environment name, or leave it out');
+  const environment =
+    body.environment === undefined || body.environment === null || body.environment === ''
+      ? null
+      : field(body.environment, 'environment', 'the CI environment name, or leave it out');
   return {
     issuer,
     repository: field(body.repository, 'repository', 'the repository as the CI names it, e.g. acme/react-gen (GitHub) or acme/tools/react-gen (GitLab)'),
-    repositoryOwnerId: field(typeof body.repositoryOwnerId === 'number' ? String(body.repositoryOwnerId) : body.repositoryOwnerId, 'repositoryOwnerId', "the numeric id of the repository's owner (GitHub: repository_owner_id; GitLab: namespace_id); names can be re-registered, ids cannot", 64),
+    repositoryOwnerId: field(
+      typeof body.repositoryOwnerId === 'number' ? String(body.repositoryOwnerId) : body.repositoryOwnerId,
+      'repositoryOwnerId',
+      "the numeric id of the repository's owner (GitHub: repository_owner_id; GitLab: namespace_id); names can be re-registered, ids cannot",
+      64,
+    ),
     workflow: field(body.workflow, 'workflow', 'the workflow file (release.yml, .gitlab-ci.yml), optionally with @ref (release.yml@refs/heads/main)', 500),
     environment,
   };

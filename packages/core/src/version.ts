@@ -7,8 +7,7 @@ const MAX_VERSION_LENGTH = 256;
 export function versionProblem(v: unknown): string | null {
   if (typeof v !== 'string' || v.length === 0) return 'a version is required';
   if (v.length > MAX_VERSION_LENGTH) return `a version may have at most ${MAX_VERSION_LENGTH} characters`;
-  if (v.includes('+'))
-    return `"${v}" has build metadata (+...); versions that differ only in build metadata are the same version, so leave it out`;
+  if (v.includes('+')) return `"${v}" has build metadata (+...); versions that differ only in build metadata are the same version, so leave it out`;
   const parsed = semver.valid(v);
   if (parsed === null || parsed !== v) return `"${v}" is not a strict semver version such as 1.2.3 or 2.0.0-beta.1`;
   return null;
@@ -53,11 +52,7 @@ export function tagProblem(tag: unknown): string | null {
  * Ranges take the highest satisfying version and skip prereleases unless the range names them, as npm does.
  * Returns null when nothing matches.
  */
-export function resolveSpec(
-  spec: string,
-  versions: readonly string[],
-  distTags: Readonly<Record<string, string>>,
-): string | null {
+export function resolveSpec(spec: string, versions: readonly string[], distTags: Readonly<Record<string, string>>): string | null {
   const s = spec.trim();
   if (s === '' || s === 'latest') {
     if (distTags.latest && versions.includes(distTags.latest)) return distTags.latest;

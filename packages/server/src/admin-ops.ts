@@ -36,7 +36,9 @@ async function run<T>(config: Config, what: string, ops: Ops<T>): Promise<T> {
     try {
       admin = (await readFile(adminTokenPath(config.dataDir), 'utf8')).trim();
     } catch {
-      throw new InputError(`the registry at ${holder.url} holds the embedded database and ${adminTokenPath(config.dataDir)} is gone; stop the server and run this again`);
+      throw new InputError(
+        `the registry at ${holder.url} holds the embedded database and ${adminTokenPath(config.dataDir)} is gone; stop the server and run this again`,
+      );
     }
     return ops.http(async <B>(method: string, path: string, body?: unknown): Promise<Reply<B>> => {
       const res = await fetch(`${holder.url}${path}`, {
@@ -51,7 +53,12 @@ async function run<T>(config: Config, what: string, ops: Ops<T>): Promise<T> {
   const database = await openDatabase({ ...config, holder: `unjucks-registry ${what}` });
   try {
     await database.migrate();
-    const { key } = await loadSealingKey({ secret: config.signingKeySecret, dataDir: config.dataDir, databaseUrl: config.databaseUrl, signingKey: config.signingKey });
+    const { key } = await loadSealingKey({
+      secret: config.signingKeySecret,
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      signingKey: config.signingKey,
+    });
     const keys = new KeyRing(database.db, key);
     if (config.signingKey) await keys.useConfiguredKey(config.signingKey);
     return await ops.direct(database.db, keys);
@@ -148,7 +155,6 @@ export async function cliKeysRotate(config: Config) {
     },
   });
 }
-
 
 /** Renames an org and moves its scope's packages (the repair for orgs with names no route accepts). */
 export async function cliOrgRename(config: Config, from: string, to: string) {

@@ -99,7 +99,6 @@ const OPERATIONS = ['/health', '/ready', '/metrics', '/.well-known/jwks.json'];
 /** The publish upload: the one /api/ route with a large body (it streams under its own limits). */
 const PUBLISH_UPLOAD = '/api/v1/packages';
 
-
 export interface AppOptions {
   logger?: Logger;
   /** What GET /ready checks; each throws when its part is unavailable. */
@@ -121,7 +120,11 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
       if (!result.success) throw inputErrorFrom(result.error);
     },
   });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'A registry token: `unjucks token create`, or POST /api/v1/auth/login.' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A registry token: `unjucks token create`, or POST /api/v1/auth/login.',
+  });
 
   // Errors raised before a route answers (authentication, limits) reach this handler whatever the
   // path: the native API marks its requests (below); the rest are npm's or operational, in npm's shape.

@@ -111,7 +111,9 @@ async function main(argv: string[]) {
         console.log(`exported ${r.packages} packages, ${r.versions} versions and ${r.blobs} blobs to ${file}`);
       } else {
         const r = await importRegistry(database.db, store, file, values.merge ? 'merge' : 'empty');
-        console.log(`imported ${r.packages} packages, ${r.versions} versions and ${r.blobs} blobs from ${file}${r.skipped ? ` (${r.skipped} versions were already here with the same bytes)` : ''}`);
+        console.log(
+          `imported ${r.packages} packages, ${r.versions} versions and ${r.blobs} blobs from ${file}${r.skipped ? ` (${r.skipped} versions were already here with the same bytes)` : ''}`,
+        );
       }
     } finally {
       await database.close();
@@ -136,7 +138,9 @@ async function main(argv: string[]) {
         if (values.json) console.log(JSON.stringify(r, null, 2));
         else {
           for (const key of r.deleted) console.log(`${values['dry-run'] ? 'would delete' : 'deleted'} ${key}`);
-          console.log(`scanned ${r.scanned} blobs: ${r.referenced} referenced, ${r.deleted.length} ${values['dry-run'] ? 'to delete' : 'deleted'}, ${r.kept} unreferenced but within the grace period`);
+          console.log(
+            `scanned ${r.scanned} blobs: ${r.referenced} referenced, ${r.deleted.length} ${values['dry-run'] ? 'to delete' : 'deleted'}, ${r.kept} unreferenced but within the grace period`,
+          );
         }
       }
     } finally {

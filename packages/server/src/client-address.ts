@@ -18,7 +18,10 @@ export function parseTrustProxy(raw: string | undefined): { trust: TrustProxy; d
   const text = (raw ?? '').trim();
   if (text === '' || /^(false|no|off)$/i.test(text)) return { trust: NO_PROXY };
   if (/^(true|yes|on)$/i.test(text))
-    return { trust: { kind: 'hops', hops: 1 }, deprecated: `TRUST_PROXY=${text} is read as TRUST_PROXY=1 (one proxy in front); say the number of hops or the proxies' networks instead` };
+    return {
+      trust: { kind: 'hops', hops: 1 },
+      deprecated: `TRUST_PROXY=${text} is read as TRUST_PROXY=1 (one proxy in front); say the number of hops or the proxies' networks instead`,
+    };
   if (/^\d+$/.test(text)) {
     const hops = Number(text);
     if (!Number.isSafeInteger(hops) || hops > 32) throw new InputError(`TRUST_PROXY must be a small number of proxy hops (0 to 32), got ${text}`);
@@ -27,7 +30,9 @@ export function parseTrustProxy(raw: string | undefined): { trust: TrustProxy; d
   try {
     return { trust: { kind: 'networks', networks: parseCidrs(text) ?? [] } };
   } catch (e) {
-    throw new InputError(`TRUST_PROXY must be a number of proxy hops or a comma list of the proxies' networks (such as 10.0.0.0/8,172.16.0.0/12): ${(e as Error).message}`);
+    throw new InputError(
+      `TRUST_PROXY must be a number of proxy hops or a comma list of the proxies' networks (such as 10.0.0.0/8,172.16.0.0/12): ${(e as Error).message}`,
+    );
   }
 }
 
@@ -40,7 +45,13 @@ const isIp = (s: string) => ipaddr.isValid(s);
  */
 export function pickClientAddress(forwardedFor: string | undefined, socket: string, trust: TrustProxy): string {
   if (trust.kind === 'none') return socket;
-  const chain = [...(forwardedFor ?? '').split(',').map((h) => h.trim()).filter(Boolean), socket];
+  const chain = [
+    ...(forwardedFor ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+    socket,
+  ];
   if (trust.kind === 'hops') {
     const i = Math.max(0, chain.length - 1 - trust.hops);
     // A proxy we trust that sent something other than an address: the best we know is that proxy.

@@ -40,7 +40,10 @@ describe('readJsonStream', () => {
 
   it('refuses deep nesting while it streams in, before any parse', async () => {
     const b = body([...Array.from({ length: 100 }, () => '['.repeat(1000)), ']'.repeat(100_000)]);
-    await expect(readJsonStream(b.stream, { expected: 'x' })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/nests deeper than 64 levels/) });
+    await expect(readJsonStream(b.stream, { expected: 'x' })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/nests deeper than 64 levels/),
+    });
     expect(b.pulled()).toBe(1);
   });
 

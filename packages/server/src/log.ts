@@ -79,7 +79,10 @@ export function loggableError(err: unknown): string {
     typeof e.query === 'string' && Array.isArray(e.params)
       ? `${e.name}: failed query: ${clip(e.query, 500)} (${e.params.length} parameter(s), not logged)${e.cause instanceof Error ? `; cause: ${clip(e.cause.message, 500)}` : ''}`
       : `${e.name}: ${clip(e.message, 1000)}`;
-  const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 10);
+  const frames = (e.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .slice(0, 10);
   return [head, ...frames].join('\n');
 }
 

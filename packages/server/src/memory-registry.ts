@@ -48,9 +48,17 @@ export async function createMemoryRegistry(env: Record<string, string | undefine
 }
 
 /** A user (created on first use) and a token for them with exactly these actions and package patterns. */
-export async function seedToken(registry: RegistryContext, user: string, actions: TokenAction[], opts: { admin?: boolean; packages?: string[] } = {}): Promise<string> {
+export async function seedToken(
+  registry: RegistryContext,
+  user: string,
+  actions: TokenAction[],
+  opts: { admin?: boolean; packages?: string[] } = {},
+): Promise<string> {
   const { db } = registry;
-  await db.insert(users).values({ name: user, isAdmin: opts.admin ?? false }).onConflictDoNothing();
+  await db
+    .insert(users)
+    .values({ name: user, isAdmin: opts.admin ?? false })
+    .onConflictDoNothing();
   const [row] = await db.select().from(users).where(eq(users.name, user));
   const minted = await mintToken(db, registry.keys, { userId: row!.id, userName: user, actions, packages: opts.packages ?? null, lifetimeSeconds: 3600 });
   return minted.token;

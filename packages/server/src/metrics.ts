@@ -11,7 +11,12 @@ export const PRIVATE_LABEL = '(private)';
 /** The registry's Prometheus metrics, on a registry of their own (no global state). */
 export class Metrics {
   readonly registry = new Registry();
-  readonly httpRequests = new Counter({ name: 'unjucks_http_requests_total', help: 'HTTP requests by route template and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  readonly httpRequests = new Counter({
+    name: 'unjucks_http_requests_total',
+    help: 'HTTP requests by route template and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'unjucks_http_request_duration_seconds',
     help: 'HTTP request latency by route template',
@@ -19,13 +24,49 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [this.registry],
   });
-  readonly publishes = new Counter({ name: 'unjucks_publishes_total', help: 'Publishes by result: created, retry, rejected', labelNames: ['result'], registers: [this.registry] });
-  readonly rejections = new Counter({ name: 'unjucks_publish_rejections_total', help: 'Error findings in refused publishes, by validation rule id', labelNames: ['rule'], registers: [this.registry] });
-  readonly downloads = new Counter({ name: 'unjucks_downloads_total', help: 'Tarball downloads by package (the first 200 public packages seen; the rest as "other", private ones as "(private)")', labelNames: ['package'], registers: [this.registry] });
-  readonly searchDuration = new Histogram({ name: 'unjucks_search_duration_seconds', help: 'Search latency inside the server', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1], registers: [this.registry] });
-  readonly cache = new Counter({ name: 'unjucks_cache_requests_total', help: 'Cache lookups by cache and result', labelNames: ['cache', 'result'], registers: [this.registry] });
-  readonly storageDuration = new Histogram({ name: 'unjucks_storage_operation_duration_seconds', help: 'Blob store operation latency', labelNames: ['op'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
-  readonly storageErrors = new Counter({ name: 'unjucks_storage_errors_total', help: 'Blob store operations that failed', labelNames: ['op'], registers: [this.registry] });
+  readonly publishes = new Counter({
+    name: 'unjucks_publishes_total',
+    help: 'Publishes by result: created, retry, rejected',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly rejections = new Counter({
+    name: 'unjucks_publish_rejections_total',
+    help: 'Error findings in refused publishes, by validation rule id',
+    labelNames: ['rule'],
+    registers: [this.registry],
+  });
+  readonly downloads = new Counter({
+    name: 'unjucks_downloads_total',
+    help: 'Tarball downloads by package (the first 200 public packages seen; the rest as "other", private ones as "(private)")',
+    labelNames: ['package'],
+    registers: [this.registry],
+  });
+  readonly searchDuration = new Histogram({
+    name: 'unjucks_search_duration_seconds',
+    help: 'Search latency inside the server',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
+  readonly cache = new Counter({
+    name: 'unjucks_cache_requests_total',
+    help: 'Cache lookups by cache and result',
+    labelNames: ['cache', 'result'],
+    registers: [this.registry],
+  });
+  readonly storageDuration = new Histogram({
+    name: 'unjucks_storage_operation_duration_seconds',
+    help: 'Blob store operation latency',
+    labelNames: ['op'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly storageErrors = new Counter({
+    name: 'unjucks_storage_errors_total',
+    help: 'Blob store operations that failed',
+    labelNames: ['op'],
+    registers: [this.registry],
+  });
   readonly auditSkipped = new Counter({
     name: 'unjucks_audit_skipped_total',
     help: 'Requests to audited routes not stored in the audit log because they carried no identity (anonymous and refused), by action and status',
@@ -54,7 +95,11 @@ export class Metrics {
 
   /** Where the pool gauge reads from; set once the database is open. */
   /** Queries this process sent through its pool; a hot read in steady state sends none. */
-  readonly dbQueries = new Counter({ name: 'unjucks_db_queries_total', help: 'Queries sent through the database pool (not the listening connection)', registers: [this.registry] });
+  readonly dbQueries = new Counter({
+    name: 'unjucks_db_queries_total',
+    help: 'Queries sent through the database pool (not the listening connection)',
+    registers: [this.registry],
+  });
   /** 1 while the change feed vouches for the caches; 0 while they are bypassed. */
   private cacheLiveProbe: (() => boolean) | null = null;
   readonly cacheLive = new Gauge({
@@ -111,7 +156,9 @@ export class InstrumentedBlobStore implements BlobStore {
     } catch (e) {
       this.metrics.storageErrors.inc({ op });
       // Whatever went wrong in the store, for the client it is the same: try again later.
-      throw new UnavailableError(`storage (${this.inner.describe}) is unavailable: ${(e as Error).message}; ${op === 'put' ? 'nothing was stored; ' : ''}try again shortly`);
+      throw new UnavailableError(
+        `storage (${this.inner.describe}) is unavailable: ${(e as Error).message}; ${op === 'put' ? 'nothing was stored; ' : ''}try again shortly`,
+      );
     } finally {
       end();
     }

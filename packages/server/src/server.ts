@@ -40,9 +40,17 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     for (const w of config.warnings) logger.log('warn', w);
     passwordHashing.configure(config.passwordHashing);
     await database.migrate();
-    const sealing = await loadSealingKey({ secret: config.signingKeySecret, dataDir: config.dataDir, databaseUrl: config.databaseUrl, signingKey: config.signingKey });
+    const sealing = await loadSealingKey({
+      secret: config.signingKeySecret,
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      signingKey: config.signingKey,
+    });
     if (sealing.source === 'file' && database.kind === 'postgres')
-      logger.log('warn', 'SIGNING_KEY_SECRET is not set: tokens are signed with SIGNING_KEY, and keys rotated here are sealed with DATA_DIR/signing-key.secret, which other replicas do not share');
+      logger.log(
+        'warn',
+        'SIGNING_KEY_SECRET is not set: tokens are signed with SIGNING_KEY, and keys rotated here are sealed with DATA_DIR/signing-key.secret, which other replicas do not share',
+      );
     const keys = new KeyRing(database.db, sealing.key);
     const resealed = await keys.sealLegacyKeys();
     if (config.signingKey) log(`signing tokens with the configured key ${await keys.useConfiguredKey(config.signingKey)}`);
@@ -53,9 +61,17 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     const tokenPath = await bootstrapAdmin(database.db, keys, config.dataDir, config.tokenMaxLifetimeSeconds);
     if (tokenPath) log(`created user admin; its registry-admin token is in ${tokenPath} (mode 0600)`);
 
-    const sync = await SearchSync.open(database, { engine: config.searchEngine, maxPackages: config.searchMemoryMaxPackages, cacheEntries: config.searchCacheEntries }, log);
+    const sync = await SearchSync.open(
+      database,
+      { engine: config.searchEngine, maxPackages: config.searchMemoryMaxPackages, cacheEntries: config.searchCacheEntries },
+      log,
+    );
     await sync.start();
-    log(sync.kind === 'memory' ? `search index loaded: ${sync.lastBuild.docs} packages in ${sync.lastBuild.ms} ms` : 'search answered by Postgres (SEARCH_ENGINE or SEARCH_MEMORY_MAX_PACKAGES)');
+    log(
+      sync.kind === 'memory'
+        ? `search index loaded: ${sync.lastBuild.docs} packages in ${sync.lastBuild.ms} ms`
+        : 'search answered by Postgres (SEARCH_ENGINE or SEARCH_MEMORY_MAX_PACKAGES)',
+    );
     // Started now so the first publish does not wait for workers to load the validator.
     if (config.validation.threads) validatePool(config.validation.threads);
     const downloads = new DownloadCounter(database.db, config.downloadsFlushMs);

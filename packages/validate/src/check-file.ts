@@ -73,7 +73,10 @@ export function checkTemplateFile(ctx: TemplateFileContext): TemplateFileResult 
       // as a path (inject markers, messages) that nunjucks cannot parse only fails there: a warning.
       const target = key === 'to' || key === 'from';
       const ast = parseNunjucks(file, value, keyLine, target ? new Findings() : findings, `the ${key}: value`, 'warning');
-      if (ast) analyzeNunjucks(file, ast, keyLine, findings, ctx.knownFilters, defaults, (n) => ({ line: keyLine + n.lineno, column: n.colno + 1 })).variables.forEach((v) => vars.add(v));
+      if (ast)
+        analyzeNunjucks(file, ast, keyLine, findings, ctx.knownFilters, defaults, (n) => ({ line: keyLine + n.lineno, column: n.colno + 1 })).variables.forEach(
+          (v) => vars.add(v),
+        );
     }
     if (engines.includes('ejs')) {
       const r = analyzeEjs(file, value, findings, defaults, (line, column) => ({ line: keyLine + line - 1, column }));
@@ -99,7 +102,8 @@ export function checkTemplateFile(ctx: TemplateFileContext): TemplateFileResult 
     }
   }
 
-  if (fm.data.sh !== undefined && fm.data.sh !== null && fm.data.sh !== '') capabilities.push({ name: 'shell', detail: `sh: runs ${JSON.stringify(String(fm.data.sh).slice(0, 80))}` });
+  if (fm.data.sh !== undefined && fm.data.sh !== null && fm.data.sh !== '')
+    capabilities.push({ name: 'shell', detail: `sh: runs ${JSON.stringify(String(fm.data.sh).slice(0, 80))}` });
   if (fm.data.setup !== undefined) capabilities.push({ name: 'shell', detail: 'setup: clones a repository' });
   if (fm.data.chmod !== undefined) capabilities.push({ name: 'chmod', detail: `chmod: ${String(fm.data.chmod)}` });
 
@@ -127,7 +131,11 @@ export function checkTemplateFile(ctx: TemplateFileContext): TemplateFileResult 
   // A package.json written whole, or injected into, with lifecycle scripts runs them on the next install.
   if (targets.some((t) => /(^|\/)package\.json$/i.test(t.trim()))) {
     const scripts = lifecycleScripts(fm.body);
-    if (scripts.length) capabilities.push({ name: 'autorun', detail: `${inject ? 'injects' : 'writes'} package.json lifecycle scripts (${scripts.join(', ')}), which run on the next install` });
+    if (scripts.length)
+      capabilities.push({
+        name: 'autorun',
+        detail: `${inject ? 'injects' : 'writes'} package.json lifecycle scripts (${scripts.join(', ')}), which run on the next install`,
+      });
   }
   return { variables: vars, capabilities };
 }

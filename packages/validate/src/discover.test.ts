@@ -144,14 +144,30 @@ module.exports = {
       pkg(
         {
           '_templates/g/t/meta.yml': 'description: T\nvariables:\n  - name: name\n    description: from meta\n    default: x\n',
-          '_templates/g/t/prompt.js': "module.exports = [{ type: 'input', name: 'dir', message: 'Folder?' }, { type: 'input', name: 'name', message: 'from prompt' }]",
+          '_templates/g/t/prompt.js':
+            "module.exports = [{ type: 'input', name: 'dir', message: 'Folder?' }, { type: 'input', name: 'name', message: 'from prompt' }]",
           '_templates/g/t/a.njk': '---\nto: "{{ dir }}/{{ name }}/{{ kind }}.ts"\nvariables:\n  kind: service\n---\n{{ other }}\n',
         },
-        { name: 'f', version: '1.0.0', unjucks: { generators: { g: { templates: { t: { variables: { type: 'object', properties: { name: { type: 'string', description: 'from manifest' } } } } } } } } },
+        {
+          name: 'f',
+          version: '1.0.0',
+          unjucks: {
+            generators: { g: { templates: { t: { variables: { type: 'object', properties: { name: { type: 'string', description: 'from manifest' } } } } } } },
+          },
+        },
       ),
     );
     const t = report.templates[0]!;
-    expect(t).toMatchObject({ generator: 'g', template: 't', description: 'T', declared: true, variables: ['name'], inferred: false, tools: ['hygen', 'unjucks'], engines: ['ejs', 'nunjucks'] });
+    expect(t).toMatchObject({
+      generator: 'g',
+      template: 't',
+      description: 'T',
+      declared: true,
+      variables: ['name'],
+      inferred: false,
+      tools: ['hygen', 'unjucks'],
+      engines: ['ejs', 'nunjucks'],
+    });
     expect(t.variableDetails).toEqual([
       { name: 'dir', source: 'prompt', type: 'string', description: 'Folder?' },
       { name: 'kind', source: 'frontmatter', default: 'service' },
@@ -217,7 +233,11 @@ describe('less noise, no less checking', () => {
   });
 
   it('does not take metadata files for templates, even when they open with a YAML document start', () => {
-    const r = rules({ '_templates/g/a/a.ejs.t': '---\nto: a\n---\n', '_templates/g/a/meta.yml': '---\ndescription: d\nvariables: []\n', '_templates/g/config.yml': '---\ndescription: g\n' });
+    const r = rules({
+      '_templates/g/a/a.ejs.t': '---\nto: a\n---\n',
+      '_templates/g/a/meta.yml': '---\ndescription: d\nvariables: []\n',
+      '_templates/g/config.yml': '---\ndescription: g\n',
+    });
     expect(r).toEqual([]);
   });
 
@@ -225,14 +245,17 @@ describe('less noise, no less checking', () => {
     const r = rules({
       '_templates/g/a/a.ejs.t': '---\nto: a\n---\n',
       '_templates/g/a/meta.yml': "description: d\nx: <%= process.mainModule.require('child_process').execSync('id') %>\n",
-      '_templates/g/a/logo.png': Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]), Buffer.from("<%= global.process.exit(1) %>")]),
+      '_templates/g/a/logo.png': Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]), Buffer.from('<%= global.process.exit(1) %>')]),
     });
     expect(r.some((x) => x.startsWith('error:') && x.endsWith('_templates/g/a/meta.yml'))).toBe(true);
     expect(r.some((x) => x.startsWith('error:') && x.endsWith('_templates/g/a/logo.png'))).toBe(true);
   });
 
   it('checks the to: of a Hygen .t file with Nunjucks too: Unjucks 1.x renders it', () => {
-    const r = rules({ '_templates/g/a/x.t': "---\nto: \"{{ range.constructor('return process')() }}\"\n---\n<%= name %>\n", '_templates/g/a/meta.yml': 'description: d\n' });
+    const r = rules({
+      '_templates/g/a/x.t': '---\nto: "{{ range.constructor(\'return process\')() }}"\n---\n<%= name %>\n',
+      '_templates/g/a/meta.yml': 'description: d\n',
+    });
     expect(r.some((x) => x.startsWith('error:nunjucks/') && x.endsWith('_templates/g/a/x.t'))).toBe(true);
   });
 
@@ -264,7 +287,11 @@ describe('less noise, no less checking', () => {
   });
 
   it('scans every file for secrets, a binary one by its printable strings', () => {
-    const r = rules({ '_templates/g/a/a.ejs.t': '---\nto: a\n---\n', '_templates/g/a/meta.yml': 'description: d\n', 'assets/blob.bin': Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from('key AKIAIOSFODNN7EXAMPLE end'), Buffer.from([0])]) });
+    const r = rules({
+      '_templates/g/a/a.ejs.t': '---\nto: a\n---\n',
+      '_templates/g/a/meta.yml': 'description: d\n',
+      'assets/blob.bin': Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from('key AKIAIOSFODNN7EXAMPLE end'), Buffer.from([0])]),
+    });
     expect(r.some((x) => x.startsWith('error:secret/') && x.endsWith(':assets/blob.bin'))).toBe(true);
   });
 

@@ -126,7 +126,16 @@ export function discover(files: PackageFile[]): Discovery {
     const key = `${generator}/${template}`;
     if (result.templates.has(key)) return key; // a folder and a single file of one name: the folder wins, as in Unjucks
     result.templates.set(key, {
-      key, generator, template, layout, root: prefix + rel, files: [], hooks: [], docs: [], metadata: [], variables: new Map(),
+      key,
+      generator,
+      template,
+      layout,
+      root: prefix + rel,
+      files: [],
+      hooks: [],
+      docs: [],
+      metadata: [],
+      variables: new Map(),
     });
     return key;
   };
@@ -209,10 +218,13 @@ export function discover(files: PackageFile[]): Discovery {
 
     const atUnitRoot = unit !== null && unit.layout === 'folder' && `${prefix}${rel}` === `${unit.root}/${name}`;
     const role: FileRole =
-      actionRoot && HYGEN_HOOK_FILES.includes(name) ? 'hook'
-      : atUnitRoot && METADATA_FILES.has(name) ? 'metadata'
-      : atUnitRoot && DOC_FILE.test(name) && !writesOutput(f.bytes) ? 'doc'
-      : 'template';
+      actionRoot && HYGEN_HOOK_FILES.includes(name)
+        ? 'hook'
+        : atUnitRoot && METADATA_FILES.has(name)
+          ? 'metadata'
+          : atUnitRoot && DOC_FILE.test(name) && !writesOutput(f.bytes)
+            ? 'doc'
+            : 'template';
     if (unit) {
       // Listed as the template's files: what a tool writes out, not its ignore files or what .hygenignore names.
       if (role === 'template' && !isHygenIgnored(f.path) && !hygenIgnores(f.path)) unit.files.push(f.path);
@@ -369,9 +381,22 @@ function readMeta(file: string, text: string, problems: Discovery['problems']): 
 
 // Prompt types of enquirer and inquirer, mapped to JSON Schema types.
 const PROMPT_TYPES: Record<string, string> = {
-  input: 'string', text: 'string', password: 'string', invisible: 'string', editor: 'string', autocomplete: 'string', select: 'string',
-  list: 'string', rawlist: 'string', expand: 'string', confirm: 'boolean', toggle: 'boolean', multiselect: 'array', checkbox: 'array',
-  numeral: 'number', number: 'number',
+  input: 'string',
+  text: 'string',
+  password: 'string',
+  invisible: 'string',
+  editor: 'string',
+  autocomplete: 'string',
+  select: 'string',
+  list: 'string',
+  rawlist: 'string',
+  expand: 'string',
+  confirm: 'boolean',
+  toggle: 'boolean',
+  multiselect: 'array',
+  checkbox: 'array',
+  numeral: 'number',
+  number: 'number',
 };
 const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object']);
 const typeOf = (t: unknown) => (typeof t !== 'string' ? undefined : JSON_TYPES.has(t) ? t : PROMPT_TYPES[t]);
@@ -545,7 +570,11 @@ export function defaultsOf(t: DiscoveredTemplate | undefined, manifest: Manifest
  * The report's templates: every discovered template, refined by the manifest's declaration
  * (descriptions, JSON Schema variables), with the variables each source gives merged by name.
  */
-export function summarize(d: Discovery, manifest: Manifest | null, found: Map<string, { inferred: Set<string>; frontmatter: VariableSummary[]; engines: Set<Engine> }>): TemplateSummary[] {
+export function summarize(
+  d: Discovery,
+  manifest: Manifest | null,
+  found: Map<string, { inferred: Set<string>; frontmatter: VariableSummary[]; engines: Set<Engine> }>,
+): TemplateSummary[] {
   return [...d.templates.values()]
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((t) => {

@@ -37,11 +37,11 @@ describe('EJS analysis', () => {
 
   it('folds a to: value into the paths it can render', () => {
     const paths = (v: string, d = {}) => possiblePaths(foldEjsTemplate(v, d)!.values);
-    expect(paths("src/<%= name %>.js")).toEqual(['src/x.js']);
+    expect(paths('src/<%= name %>.js')).toEqual(['src/x.js']);
     expect(paths("<%= flag ? '../up' : 'down' %>/x")).toEqual(['../up/x', 'down/x']);
     expect(paths("<%= h.path.join('a', '..', '..', name) %>")).toEqual(['../x']);
     expect(paths('<%= dir %>/x', { dir: '/etc' })).toEqual(['/etc/x', 'x/x']);
-    expect(paths("<% if (a) { %>..<% } %>/x")).toBeNull();
+    expect(paths('<% if (a) { %>..<% } %>/x')).toBeNull();
   });
 });
 

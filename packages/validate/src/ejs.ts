@@ -10,8 +10,25 @@
 import { parse, type Options } from 'acorn';
 import type { Findings } from './findings.js';
 import {
-  ARRAY_METHODS, callPath, concat, DANGEROUS_KEYS, Obj, input, INPUT_MARK, isTop, judgeKey, lift, LOOP_MARK, loopItem, STRING_METHODS, texts, top, TOP, union,
-  type Val, type Vals,
+  ARRAY_METHODS,
+  callPath,
+  concat,
+  DANGEROUS_KEYS,
+  Obj,
+  input,
+  INPUT_MARK,
+  isTop,
+  judgeKey,
+  lift,
+  LOOP_MARK,
+  loopItem,
+  STRING_METHODS,
+  texts,
+  top,
+  TOP,
+  union,
+  type Val,
+  type Vals,
 } from './fold.js';
 import { fromData } from './nunjucks-ast.js';
 
@@ -58,7 +75,8 @@ export function ejsPieces(source: string): { pieces: EjsPiece[]; error?: { at: n
         mode = 'text';
         last = m.index + tok.length;
         textAt = last;
-      } else if (tok.startsWith('<%') && tok !== '<%%') return { pieces, error: { at: m.index, message: `could not find the closing tag of the EJS tag opened before this one` } };
+      } else if (tok.startsWith('<%') && tok !== '<%%')
+        return { pieces, error: { at: m.index, message: `could not find the closing tag of the EJS tag opened before this one` } };
     }
   }
   if (mode !== 'text') return { pieces, error: { at: open, message: 'could not find the closing %> of this EJS tag' } };
@@ -120,9 +138,33 @@ function lineStarts(source: string) {
 
 // Names that leave the template for the runtime: always an error.
 const UNSAFE_GLOBALS = new Set([
-  'process', 'require', 'module', 'exports', 'global', 'globalThis', 'Function', 'eval', 'Reflect', 'Proxy', 'WebAssembly',
-  'fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource', 'constructor', '__proto__', 'Deno', 'Bun', 'importScripts', 'self', 'window',
-  'AsyncFunction', 'GeneratorFunction', '__dirname', '__filename', 'mainModule',
+  'process',
+  'require',
+  'module',
+  'exports',
+  'global',
+  'globalThis',
+  'Function',
+  'eval',
+  'Reflect',
+  'Proxy',
+  'WebAssembly',
+  'fetch',
+  'XMLHttpRequest',
+  'WebSocket',
+  'EventSource',
+  'constructor',
+  '__proto__',
+  'Deno',
+  'Bun',
+  'importScripts',
+  'self',
+  'window',
+  'AsyncFunction',
+  'GeneratorFunction',
+  '__dirname',
+  '__filename',
+  'mainModule',
 ]);
 // Member names that lead from data to the runtime. `apply`/`call`/`bind` are ordinary in templates.
 const UNSAFE_MEMBERS = new Set([...DANGEROUS_KEYS.filter((k) => k !== 'arguments'), 'binding', '_load', 'dlopen']);
@@ -140,22 +182,104 @@ const SAFE_GLOBALS: Record<string, Set<string> | 'any'> = {
   Set: new Set(),
   RegExp: new Set(),
   Intl: 'any',
-  parseInt: 'any', parseFloat: 'any', isNaN: 'any', isFinite: 'any',
-  encodeURIComponent: 'any', decodeURIComponent: 'any', encodeURI: 'any', decodeURI: 'any',
-  undefined: 'any', NaN: 'any', Infinity: 'any', console: new Set(['log']),
+  parseInt: 'any',
+  parseFloat: 'any',
+  isNaN: 'any',
+  isFinite: 'any',
+  encodeURIComponent: 'any',
+  decodeURIComponent: 'any',
+  encodeURI: 'any',
+  decodeURI: 'any',
+  undefined: 'any',
+  NaN: 'any',
+  Infinity: 'any',
+  console: new Set(['log']),
 };
 const HYGEN_ABSOLUTE = new Set(['cwd', 'actionfolder', 'templates']);
 // Names EJS and Hygen put in scope.
 const TEMPLATE_SCOPE = new Set(['h', 'locals', 'include', '__append', '__output', 'escapeFn', 'rethrow']);
 const PLAIN_METHODS = new Set([
-  ...Object.keys(STRING_METHODS), ...Object.keys(ARRAY_METHODS),
-  'map', 'filter', 'forEach', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex', 'includes', 'indexOf', 'lastIndexOf',
-  'flat', 'flatMap', 'sort', 'push', 'pop', 'shift', 'unshift', 'splice', 'fill', 'keys', 'values', 'entries', 'startsWith', 'endsWith', 'match', 'matchAll',
-  'search', 'localeCompare', 'codePointAt', 'charCodeAt', 'toFixed', 'toPrecision', 'toLocaleString', 'toISOString', 'toJSON', 'getTime', 'getFullYear',
-  'getMonth', 'getDate', 'getDay', 'getHours', 'getMinutes', 'getSeconds', 'toDateString', 'toTimeString', 'toUTCString', 'has', 'get', 'set', 'add', 'delete',
-  'hasOwnProperty', 'test', 'exec', 'toSorted', 'toReversed', 'with', 'isWellFormed',
+  ...Object.keys(STRING_METHODS),
+  ...Object.keys(ARRAY_METHODS),
+  'map',
+  'filter',
+  'forEach',
+  'reduce',
+  'reduceRight',
+  'some',
+  'every',
+  'find',
+  'findIndex',
+  'findLast',
+  'findLastIndex',
+  'includes',
+  'indexOf',
+  'lastIndexOf',
+  'flat',
+  'flatMap',
+  'sort',
+  'push',
+  'pop',
+  'shift',
+  'unshift',
+  'splice',
+  'fill',
+  'keys',
+  'values',
+  'entries',
+  'startsWith',
+  'endsWith',
+  'match',
+  'matchAll',
+  'search',
+  'localeCompare',
+  'codePointAt',
+  'charCodeAt',
+  'toFixed',
+  'toPrecision',
+  'toLocaleString',
+  'toISOString',
+  'toJSON',
+  'getTime',
+  'getFullYear',
+  'getMonth',
+  'getDate',
+  'getDay',
+  'getHours',
+  'getMinutes',
+  'getSeconds',
+  'toDateString',
+  'toTimeString',
+  'toUTCString',
+  'has',
+  'get',
+  'set',
+  'add',
+  'delete',
+  'hasOwnProperty',
+  'test',
+  'exec',
+  'toSorted',
+  'toReversed',
+  'with',
+  'isWellFormed',
 ]);
-const CALLBACK_METHODS = new Set(['map', 'filter', 'forEach', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex', 'flatMap', 'sort', 'toSorted']);
+const CALLBACK_METHODS = new Set([
+  'map',
+  'filter',
+  'forEach',
+  'reduce',
+  'reduceRight',
+  'some',
+  'every',
+  'find',
+  'findIndex',
+  'findLast',
+  'findLastIndex',
+  'flatMap',
+  'sort',
+  'toSorted',
+]);
 
 export interface EjsUse {
   variables: Set<string>;
@@ -285,7 +409,8 @@ export function foldJs(n: unknown, env: Map<string, Vals>, defaults: Record<stri
       const obj = f(n.object);
       return lift([obj, key], (o, k) => {
         if (o instanceof Obj) return o.get(k);
-        if (o === INPUT_MARK || o === LOOP_MARK || (typeof o === 'string' && (o.includes(INPUT_MARK) || o.includes(LOOP_MARK)))) return k === 'length' ? 0 : INPUT_MARK;
+        if (o === INPUT_MARK || o === LOOP_MARK || (typeof o === 'string' && (o.includes(INPUT_MARK) || o.includes(LOOP_MARK))))
+          return k === 'length' ? 0 : INPUT_MARK;
         if ((typeof o === 'string' || Array.isArray(o)) && k === 'length') return o.length;
         if (Array.isArray(o) && typeof k === 'number') return o[k];
         if (typeof o === 'string' && typeof k === 'number') return o.charAt(k);
@@ -299,7 +424,14 @@ export function foldJs(n: unknown, env: Map<string, Vals>, defaults: Record<stri
         const method = String((callee.property as N).name);
         const obj = callee.object as N;
         // h.path.join(...), h.path.resolve(...): the path module, on folded strings.
-        if (obj.type === 'MemberExpression' && !obj.computed && isN(obj.object) && obj.object.type === 'Identifier' && obj.object.name === 'h' && !env.has('h')) {
+        if (
+          obj.type === 'MemberExpression' &&
+          !obj.computed &&
+          isN(obj.object) &&
+          obj.object.type === 'Identifier' &&
+          obj.object.name === 'h' &&
+          !env.has('h')
+        ) {
           const ns = String((obj.property as N).name);
           if (ns === 'path') return callPath(method, args);
           return args[0] ?? input(); // h.changeCase.*, h.inflection.*: keep the text, the cautious choice for paths.
@@ -354,7 +486,12 @@ export function analyzeEjs(
     root = parse(program, ACORN) as unknown as N;
   } catch (e) {
     const err = e as Error & { pos?: number };
-    findings.add('ejs/syntax', `the JavaScript in this EJS template does not parse: ${err.message.replace(/\s*\(\d+:\d+\)$/, '')}`, { file, ...where(toSource(err.pos ?? 0)) }, syntaxSeverity);
+    findings.add(
+      'ejs/syntax',
+      `the JavaScript in this EJS template does not parse: ${err.message.replace(/\s*\(\d+:\d+\)$/, '')}`,
+      { file, ...where(toSource(err.pos ?? 0)) },
+      syntaxSeverity,
+    );
     return use;
   }
   try {
@@ -439,7 +576,12 @@ function walkProgram(file: string, root: N, findings: Findings, defaults: Record
           const name = String(callee.name);
           const declaredFn = env.has(name);
           if (!declaredFn && !Object.hasOwn(SAFE_GLOBALS, name) && !UNSAFE_GLOBALS.has(name) && name !== 'include') unproven(n, `calls ${name}()`);
-        } else if (callee.type !== 'MemberExpression' && callee.type !== 'FunctionExpression' && callee.type !== 'ArrowFunctionExpression' && callee.type !== 'ParenthesizedExpression')
+        } else if (
+          callee.type !== 'MemberExpression' &&
+          callee.type !== 'FunctionExpression' &&
+          callee.type !== 'ArrowFunctionExpression' &&
+          callee.type !== 'ParenthesizedExpression'
+        )
           unproven(n, 'calls the result of an expression');
         // A dangerous name passed as an argument reaches the runtime the same way a lookup does
         // (Object.getOwnPropertyDescriptor(x, 'constructor')).

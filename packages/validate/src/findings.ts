@@ -35,7 +35,10 @@ export class Findings {
     if (left === 0) return this.kept;
     const which = [...this.dropped].map(([r, n]) => `${n} ${r}`).join(', ');
     const def = RULES['report/truncated'];
-    return [...this.kept, { rule: 'report/truncated', severity: def.severity, message: `${left} more finding(s) were left out of this report (${which})`, hint: def.hint }];
+    return [
+      ...this.kept,
+      { rule: 'report/truncated', severity: def.severity, message: `${left} more finding(s) were left out of this report (${which})`, hint: def.hint },
+    ];
   }
 
   add(rule: RuleId, message: string, where: { file?: string; line?: number; column?: number } = {}, severity?: Severity) {
@@ -43,7 +46,10 @@ export class Findings {
     const sev = severity ?? def.severity;
     const n = this.perRule.get(rule) ?? 0;
     // Errors past the cap are still counted; the first ones of each rule keep the report failing.
-    if (rule !== 'report/time-budget' && (n >= MAX_FINDINGS_PER_RULE || (this.kept.length >= MAX_FINDINGS && sev !== 'error') || this.kept.length >= MAX_FINDINGS * 2)) {
+    if (
+      rule !== 'report/time-budget' &&
+      (n >= MAX_FINDINGS_PER_RULE || (this.kept.length >= MAX_FINDINGS && sev !== 'error') || this.kept.length >= MAX_FINDINGS * 2)
+    ) {
       this.dropped.set(rule, (this.dropped.get(rule) ?? 0) + 1);
       return;
     }
@@ -90,7 +96,9 @@ export const RULES = {
   'manifest/name-too-similar': e('Choose a name that differs by more than punctuation and case, or publish under your own @scope.'),
   'manifest/no-templates': e('Put templates in _templates/<generator>/<template>/.'),
   'manifest/template-missing': e('Add the declared template under _templates/<generator>/<template>/, or remove it from unjucks.generators.'),
-  'manifest/template-undeclared': w('Describe the template: add a meta.yml with a description beside it, or declare it under unjucks.generators.<generator>.templates.'),
+  'manifest/template-undeclared': w(
+    'Describe the template: add a meta.yml with a description beside it, or declare it under unjucks.generators.<generator>.templates.',
+  ),
   'manifest/variable-default': e("Change the default so it satisfies the variable's own schema (type, enum, pattern)."),
   'syntax/nunjucks': e('Fix the template syntax at the position shown.'),
   'syntax/ejs-in-njk': w('Nunjucks does not understand <% %>; use {{ }} and {% %}, or rename the file to .ejs.t.'),
@@ -100,7 +108,9 @@ export const RULES = {
   'frontmatter/alias-bomb': e('Remove the YAML aliases; expanded aliases are capped to stop "billion laughs" documents.'),
   'frontmatter/custom-tag': e('Remove the YAML tag; only plain YAML values are allowed.'),
   'frontmatter/unquoted-expression': e('Quote the value, e.g. to: "{{ name }}.tsx"; Unjucks silently drops frontmatter whose value starts with {{ unquoted.'),
-  'frontmatter/no-to': w('Add to: with the output path (or sh:/echo: if the template only runs or prints something); as it is, Hygen renders it and does nothing, and Unjucks writes it under its own name.'),
+  'frontmatter/no-to': w(
+    'Add to: with the output path (or sh:/echo: if the template only runs or prints something); as it is, Hygen renders it and does nothing, and Unjucks writes it under its own name.',
+  ),
   'frontmatter/unknown-key': w('Remove the key or check its spelling; Unjucks and Hygen ignore keys they do not know.'),
   'frontmatter/to-escapes-root': e('Make to: a relative path inside the destination: no leading /, ~, drive letter or "..".'),
   'frontmatter/sensitive-target': e('Do not write into .git/, .ssh/ or shell start-up files (in any letter case); generators must not change those.'),

@@ -40,7 +40,16 @@ export const input = (): Vals => [INPUT_MARK];
 export const loopItem = (): Vals => [LOOP_MARK];
 export const isTop = (vs: Vals): boolean => vs.some((v) => v === TOP || (Array.isArray(v) && isTop(v)));
 
-const keyOf = (v: Val): string => (v === TOP ? '\u0000top' : v === undefined ? '\u0000undef' : typeof v === 'string' ? `s${v}` : v instanceof Obj ? `o${JSON.stringify(v.data)}` : JSON.stringify(v) ?? 'x');
+const keyOf = (v: Val): string =>
+  v === TOP
+    ? '\u0000top'
+    : v === undefined
+      ? '\u0000undef'
+      : typeof v === 'string'
+        ? `s${v}`
+        : v instanceof Obj
+          ? `o${JSON.stringify(v.data)}`
+          : (JSON.stringify(v) ?? 'x');
 
 /** A set of possibilities, deduplicated and capped. */
 export function union(...sets: Vals[]): Vals {
@@ -172,8 +181,23 @@ export function callPath(fn: string, args: Vals[]): Vals {
  * Names that reach JavaScript's runtime when used as a member key: the sandbox-escape family.
  */
 export const DANGEROUS_KEYS = [
-  'constructor', '__proto__', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
-  'process', 'require', 'global', 'globalThis', 'Function', 'eval', 'mainModule', 'caller', 'callee', 'arguments',
+  'constructor',
+  '__proto__',
+  'prototype',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+  'process',
+  'require',
+  'global',
+  'globalThis',
+  'Function',
+  'eval',
+  'mainModule',
+  'caller',
+  'callee',
+  'arguments',
 ];
 const DANGEROUS_SET = new Set(DANGEROUS_KEYS);
 

@@ -13,7 +13,6 @@ export interface Frontmatter {
   body: string;
 }
 
-
 // Hygen supports `!!js/regexp` in before:/after: (front-matter loads with js-yaml's full schema).
 // Kept as its source text: a package's regular expression never runs on the JavaScript engine here.
 const JS_REGEXP = { tag: 'tag:yaml.org,2002:js/regexp', resolve: (source: string) => source };
@@ -57,7 +56,11 @@ export function parseFrontmatter(file: string, input: string, findings: Findings
     if (!m) return;
     keyLines.set(m[1]!, i + 2);
     if (/^\{[{%]/.test(m[2]!)) {
-      findings.add('frontmatter/unquoted-expression', `the value of ${m[1]} starts with ${m[2]!.slice(0, 2)} unquoted`, { file, line: i + 2, column: line.indexOf(m[2]!) + 1 });
+      findings.add('frontmatter/unquoted-expression', `the value of ${m[1]} starts with ${m[2]!.slice(0, 2)} unquoted`, {
+        file,
+        line: i + 2,
+        column: line.indexOf(m[2]!) + 1,
+      });
       refused = true;
     }
   });
@@ -72,12 +75,20 @@ export function parseFrontmatter(file: string, input: string, findings: Findings
   });
   const tagged = doc.warnings.find((w) => /tag/i.test(w.message)) ?? doc.errors.find((w) => /tag/i.test(w.message));
   if (tagged) {
-    findings.add('frontmatter/custom-tag', `frontmatter uses a YAML tag: ${tagged.message.split('\n')[0]}`, { file, line: (tagged.linePos?.[0]?.line ?? 0) + 1, column: tagged.linePos?.[0]?.col });
+    findings.add('frontmatter/custom-tag', `frontmatter uses a YAML tag: ${tagged.message.split('\n')[0]}`, {
+      file,
+      line: (tagged.linePos?.[0]?.line ?? 0) + 1,
+      column: tagged.linePos?.[0]?.col,
+    });
     return null;
   }
   if (doc.errors.length) {
     const err = doc.errors[0]!;
-    findings.add('frontmatter/yaml', `frontmatter is not valid YAML: ${err.message.split('\n')[0]}`, { file, line: (err.linePos?.[0]?.line ?? 0) + 1, column: err.linePos?.[0]?.col });
+    findings.add('frontmatter/yaml', `frontmatter is not valid YAML: ${err.message.split('\n')[0]}`, {
+      file,
+      line: (err.linePos?.[0]?.line ?? 0) + 1,
+      column: err.linePos?.[0]?.col,
+    });
     return null;
   }
   if (aliases > MAX_ALIASES) {

@@ -1,8 +1,26 @@
 import nunjucks from 'nunjucks';
 import type { Findings } from './findings.js';
 import {
-  ARRAY_METHODS, concat, DANGEROUS_KEYS, dataVal, Obj, input, INPUT_MARK, isTop, judgeKey, lift, LOOP_MARK, loopItem, nullProto, STRING_METHODS, texts, top, TOP, union,
-  type Val, type Vals,
+  ARRAY_METHODS,
+  concat,
+  DANGEROUS_KEYS,
+  dataVal,
+  Obj,
+  input,
+  INPUT_MARK,
+  isTop,
+  judgeKey,
+  lift,
+  LOOP_MARK,
+  loopItem,
+  nullProto,
+  STRING_METHODS,
+  texts,
+  top,
+  TOP,
+  union,
+  type Val,
+  type Vals,
 } from './fold.js';
 import { KNOWN_GLOBALS } from './tools.js';
 
@@ -36,7 +54,10 @@ export function parseNunjucks(file: string, source: string, bodyLine: number, fi
     return parser.parse(source);
   } catch (e) {
     const err = e as Error & { lineno?: number; colno?: number };
-    const message = err.message.replace(/^\s*\(unknown path\)\s*/, '').replace(/\s*\[Line \d+, Column \d+\]\s*/, '').trim();
+    const message = err.message
+      .replace(/^\s*\(unknown path\)\s*/, '')
+      .replace(/\s*\[Line \d+, Column \d+\]\s*/, '')
+      .trim();
     const line = err.lineno !== undefined ? bodyLine + err.lineno - 1 : bodyLine + source.split('\n').length - 1;
     findings.add('syntax/nunjucks', `nunjucks cannot parse ${what}: ${message}`, { file, line, column: err.colno ?? 1 }, severity);
     return null;
@@ -62,8 +83,10 @@ function lookupName(name: string, env: Env, defaults: Record<string, unknown>): 
 
 // Filters whose effect on a literal the analysis reproduces. Case filters keep the text as it is:
 // they never add "." or "/" a path did not already have, and keeping them is the cautious choice.
-const CASE_FILTERS = new Set(`pascalCase PascalCase camelCase kebabCase kebab-case kebab snakeCase snake_case constantCase CONSTANT_CASE capitalize
-  titleCase sentenceCase slug humanize underscore dasherize classify tableize camelize demodulize pluralize singular swapCase title`.split(/\s+/));
+const CASE_FILTERS = new Set(
+  `pascalCase PascalCase camelCase kebabCase kebab-case kebab snakeCase snake_case constantCase CONSTANT_CASE capitalize
+  titleCase sentenceCase slug humanize underscore dasherize classify tableize camelize demodulize pluralize singular swapCase title`.split(/\s+/),
+);
 /** Characters a path escape needs: a filter that is handed none of them cannot make one. */
 const PATHLIKE = /[./\\~:\0]/;
 const htmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -141,14 +164,19 @@ export function foldExpr(n: unknown, env: Env, defaults: Record<string, unknown>
       return [0];
     case 'Filter': {
       const name = isNode(n.name) ? String(n.name.value) : '';
-      const args = children(n.args).filter((a) => !(isNode(a) && a.typename === 'KeywordArgs')).map(f);
+      const args = children(n.args)
+        .filter((a) => !(isNode(a) && a.typename === 'KeywordArgs'))
+        .map(f);
       if (args.length === 0) return top();
       if (name === 'default' || name === 'd') return union(args[0]!, args[1] ?? [undefined]);
       const fn = FILTERS[name];
       // Case filters keep the text (they never add "." or "/"): the cautious choice for paths.
       if (!fn && CASE_FILTERS.has(name)) return args[0]!;
       // Any other filter could rearrange what it is given: on plain text its result is plain text, else unknown.
-      if (!fn) return args.every((a) => !isTop(a) && a.every((v) => typeof v !== 'string' || !PATHLIKE.test(v))) ? lift([args[0]!], (v) => (v === undefined || v === null ? v : INPUT_MARK)) : top();
+      if (!fn)
+        return args.every((a) => !isTop(a) && a.every((v) => typeof v !== 'string' || !PATHLIKE.test(v)))
+          ? lift([args[0]!], (v) => (v === undefined || v === null ? v : INPUT_MARK))
+          : top();
       return lift(args, (v, ...rest) => (v === INPUT_MARK || v === LOOP_MARK ? v : fn(v, ...rest)));
     }
     case 'LookupVal': {
@@ -163,8 +191,8 @@ export function foldExpr(n: unknown, env: Env, defaults: Record<string, unknown>
         if (typeof t === 'string' && typeof k === 'number') return t.charAt(k);
         if (typeof t === 'string' && t.includes(INPUT_MARK)) return INPUT_MARK;
         if (t === INPUT_MARK || (typeof t === 'string' && t.includes(LOOP_MARK))) return INPUT_MARK;
-        if (typeof t === 'string' && typeof k === 'string' && (k in STRING_METHODS)) return TOP;
-        if (Array.isArray(t) && typeof k === 'string' && (k in ARRAY_METHODS)) return TOP;
+        if (typeof t === 'string' && typeof k === 'string' && k in STRING_METHODS) return TOP;
+        if (Array.isArray(t) && typeof k === 'string' && k in ARRAY_METHODS) return TOP;
         return t === null || t === undefined ? undefined : TOP;
       });
     }
@@ -377,7 +405,8 @@ function analyzeTree(
       const values = isNode(a) && a.typename === 'KeywordArgs' ? children(a).map((p) => (p as Node).value) : [a];
       for (const v of values) {
         const verdict = judgeKey(foldExpr(v, env, defaults));
-        if (verdict.kind === 'dangerous') findings.add('nunjucks/unsafe-member', `the template passes "${verdict.name}" to a filter or function, which can look it up`, at(n));
+        if (verdict.kind === 'dangerous')
+          findings.add('nunjucks/unsafe-member', `the template passes "${verdict.name}" to a filter or function, which can look it up`, at(n));
       }
     }
   };
@@ -401,7 +430,8 @@ function analyzeTree(
         } else {
           const verdict = judgeKey(foldExpr(key, env, defaults));
           if (verdict.kind === 'dangerous') findings.add('nunjucks/unsafe-member', `the template looks up "${verdict.name}" through a computed key`, at(n));
-          else if (verdict.kind === 'unknown') findings.add('nunjucks/computed-member', 'the template looks up a member with a computed key that may spell a dangerous name', at(n));
+          else if (verdict.kind === 'unknown')
+            findings.add('nunjucks/computed-member', 'the template looks up a member with a computed key that may spell a dangerous name', at(n));
           walk(key);
         }
         return walk(n.target);

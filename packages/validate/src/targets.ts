@@ -4,17 +4,68 @@ import type { Findings, RuleId } from './findings.js';
 import { possiblePaths, TOP } from './fold.js';
 import { foldNunjucksTemplate } from './nunjucks-ast.js';
 
-const SHELL_RC = new Set(['.bashrc', '.bash_profile', '.bash_login', '.bash_logout', '.profile', '.zshrc', '.zprofile', '.zshenv', '.zlogin', '.zlogout', '.cshrc', '.tcshrc', '.kshrc', '.login', '.logout', 'config.fish', '.inputrc']);
-const CI_PATHS = [/(^|\/)\.github\/workflows\//, /(^|\/)\.github\/actions\//, /(^|\/)\.gitlab-ci\.ya?ml$/, /(^|\/)\.circleci\//, /(^|\/)\.travis\.ya?ml$/, /(^|\/)azure-pipelines\.ya?ml$/, /(^|\/)bitbucket-pipelines\.ya?ml$/, /(^|\/)jenkinsfile$/, /(^|\/)\.buildkite\//, /(^|\/)\.drone\.ya?ml$/, /(^|\/)\.woodpecker(\.ya?ml|\/)/];
+const SHELL_RC = new Set([
+  '.bashrc',
+  '.bash_profile',
+  '.bash_login',
+  '.bash_logout',
+  '.profile',
+  '.zshrc',
+  '.zprofile',
+  '.zshenv',
+  '.zlogin',
+  '.zlogout',
+  '.cshrc',
+  '.tcshrc',
+  '.kshrc',
+  '.login',
+  '.logout',
+  'config.fish',
+  '.inputrc',
+]);
+const CI_PATHS = [
+  /(^|\/)\.github\/workflows\//,
+  /(^|\/)\.github\/actions\//,
+  /(^|\/)\.gitlab-ci\.ya?ml$/,
+  /(^|\/)\.circleci\//,
+  /(^|\/)\.travis\.ya?ml$/,
+  /(^|\/)azure-pipelines\.ya?ml$/,
+  /(^|\/)bitbucket-pipelines\.ya?ml$/,
+  /(^|\/)jenkinsfile$/,
+  /(^|\/)\.buildkite\//,
+  /(^|\/)\.drone\.ya?ml$/,
+  /(^|\/)\.woodpecker(\.ya?ml|\/)/,
+];
 const NPMRC = new Set(['.npmrc', '.yarnrc', '.yarnrc.yml', '.pnpmfile.cjs', '.pnpmfile.mjs', 'bunfig.toml']);
 // Files that run code when a project is opened in an editor, entered in a shell, built or installed.
 const AUTORUN_PATHS = [
-  /(^|\/)\.husky\//, /(^|\/)\.vscode\/(tasks|settings|launch)\.json$/, /(^|\/)\.devcontainer(\/|\.json$)/, /(^|\/)\.envrc$/,
-  /(^|\/)\.idea\/(workspace|tasks)\.xml$/, /(^|\/)\.lefthook(-local)?\.ya?ml$/, /(^|\/)lefthook(-local)?\.ya?ml$/, /(^|\/)\.pre-commit-config\.ya?ml$/,
-  /(^|\/)\.simple-git-hooks\.(c?js|json)$/, /(^|\/)\.git-hooks\//, /(^|\/)\.config\/husky\//,
+  /(^|\/)\.husky\//,
+  /(^|\/)\.vscode\/(tasks|settings|launch)\.json$/,
+  /(^|\/)\.devcontainer(\/|\.json$)/,
+  /(^|\/)\.envrc$/,
+  /(^|\/)\.idea\/(workspace|tasks)\.xml$/,
+  /(^|\/)\.lefthook(-local)?\.ya?ml$/,
+  /(^|\/)lefthook(-local)?\.ya?ml$/,
+  /(^|\/)\.pre-commit-config\.ya?ml$/,
+  /(^|\/)\.simple-git-hooks\.(c?js|json)$/,
+  /(^|\/)\.git-hooks\//,
+  /(^|\/)\.config\/husky\//,
 ];
 /** npm lifecycle scripts: they run on `npm install`, `npm publish`, `npm pack` without being asked for. */
-export const LIFECYCLE_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare', 'prepublish', 'prepublishOnly', 'prepack', 'postpack', 'dependencies', 'preuninstall', 'uninstall', 'postuninstall'];
+export const LIFECYCLE_SCRIPTS = [
+  'preinstall',
+  'install',
+  'postinstall',
+  'prepare',
+  'prepublish',
+  'prepublishOnly',
+  'prepack',
+  'postpack',
+  'dependencies',
+  'preuninstall',
+  'uninstall',
+  'postuninstall',
+];
 
 export type PathProblem =
   | { kind: 'error'; rule: Extract<RuleId, 'frontmatter/to-escapes-root' | 'frontmatter/sensitive-target'>; message: string }
@@ -64,7 +115,8 @@ export function checkOutputPath(path: string): PathProblem[] {
   else if (SHELL_RC.has(base)) out.push({ kind: 'error', rule: 'frontmatter/sensitive-target', message: `"${p}" writes the shell start-up file ${base}` });
   if (CI_PATHS.some((re) => re.test(norm))) out.push({ kind: 'capability', name: 'ci-config', detail: `writes CI configuration ${norm}` });
   if (NPMRC.has(base)) out.push({ kind: 'capability', name: 'npmrc', detail: `writes package-manager configuration ${norm}` });
-  if (AUTORUN_PATHS.some((re) => re.test(norm))) out.push({ kind: 'capability', name: 'autorun', detail: `writes ${norm}, which runs code when the project is opened, entered or committed` });
+  if (AUTORUN_PATHS.some((re) => re.test(norm)))
+    out.push({ kind: 'capability', name: 'autorun', detail: `writes ${norm}, which runs code when the project is opened, entered or committed` });
   return out;
 }
 
@@ -113,13 +165,21 @@ export function checkTarget(
       r = { values: [TOP], variables: new Set() };
     }
     if (!r) {
-      findings.add(engine === 'nunjucks' ? 'syntax/nunjucks' : 'ejs/syntax', `the ${key}: value does not compile as ${engine === 'nunjucks' ? 'Nunjucks' : 'EJS'}`, where);
+      findings.add(
+        engine === 'nunjucks' ? 'syntax/nunjucks' : 'ejs/syntax',
+        `the ${key}: value does not compile as ${engine === 'nunjucks' ? 'Nunjucks' : 'EJS'}`,
+        where,
+      );
       continue;
     }
     r.variables.forEach((v) => result.variables.add(v));
     const paths = possiblePaths(r.values);
     if (!paths) {
-      findings.add('frontmatter/unprovable-target', `${key}: "${raw}" is built in a way the validator cannot work out, so it cannot be shown to stay inside the destination`, where);
+      findings.add(
+        'frontmatter/unprovable-target',
+        `${key}: "${raw}" is built in a way the validator cannot work out, so it cannot be shown to stay inside the destination`,
+        where,
+      );
       continue;
     }
     result.paths.push(...paths);

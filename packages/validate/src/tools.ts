@@ -16,7 +16,16 @@ export const EJS_TAG = /<%[^>]*%>/;
 
 /** Hygen's render.ts drops every walked path that ends with one of these (String.endsWith on the whole path). */
 export const HYGEN_IGNORED_SUFFIXES = [
-  'prompt.js', 'index.js', 'prompt.ts', 'index.ts', '.hygenignore', '.DS_Store', '.Spotlight-V100', '.Trashes', 'ehthumbs.db', 'Thumbs.db',
+  'prompt.js',
+  'index.js',
+  'prompt.ts',
+  'index.ts',
+  '.hygenignore',
+  '.DS_Store',
+  '.Spotlight-V100',
+  '.Trashes',
+  'ehthumbs.db',
+  'Thumbs.db',
 ];
 /** Hygen's prompt.ts loads the first of these found in the action folder, and runs it. */
 export const HYGEN_HOOK_FILES = ['index.js', 'index.ts', 'prompt.cjs', 'prompt.js', 'prompt.ts'];
@@ -26,22 +35,79 @@ export const HYGEN_CONFIG_FILES = new Set(['.hygen.js', '.hygen.cjs']);
 export const HYGEN_LOCALS = new Set(['h', 'locals', 'attributes', 'templates', 'actionfolder', 'generator', 'action', 'subaction', 'cwd', 'ts', 'config']);
 
 /** Per-folder metadata Unjucks reads (generator.ts config.yml; template-discovery meta/template files): data, not templates. */
-export const METADATA_FILES = new Set(['config.yml', 'config.yaml', 'meta.yml', 'meta.yaml', 'template.yml', 'template.yaml', '.template.yml', '.template.yaml']);
+export const METADATA_FILES = new Set([
+  'config.yml',
+  'config.yaml',
+  'meta.yml',
+  'meta.yaml',
+  'template.yml',
+  'template.yaml',
+  '.template.yml',
+  '.template.yaml',
+]);
 /** Documentation beside templates. */
 export const DOC_FILE = /^(readme(\.(md|markdown|txt))?|index\.md)$/i;
 
 // Keys Unjucks or Hygen read (see the template-format reference and DISCOVERY.md).
 export const KNOWN_KEYS = new Set([
   // Hygen (templates.md "All Frontmatter Properties", ops/*.ts)
-  'to', 'from', 'force', 'unless_exists', 'skip_if', 'inject', 'before', 'after', 'prepend', 'append', 'at_line', 'eof_last',
-  'sh', 'sh_ignore_exit', 'spinner', 'echo', 'message', 'setup',
+  'to',
+  'from',
+  'force',
+  'unless_exists',
+  'skip_if',
+  'inject',
+  'before',
+  'after',
+  'prepend',
+  'append',
+  'at_line',
+  'eof_last',
+  'sh',
+  'sh_ignore_exit',
+  'spinner',
+  'echo',
+  'message',
+  'setup',
   // Unjucks (frontmatter-parser FrontmatterConfig, template-engine variables)
-  'lineAt', 'skipIf', 'chmod', 'variables', 'mode', 'verbose', 'metadata',
-  'rdf', 'turtle', 'sparql', 'query', 'rdfData', 'turtleData', 'rdfBaseUri', 'rdfPrefixes', 'rdfQuery',
+  'lineAt',
+  'skipIf',
+  'chmod',
+  'variables',
+  'mode',
+  'verbose',
+  'metadata',
+  'rdf',
+  'turtle',
+  'sparql',
+  'query',
+  'rdfData',
+  'turtleData',
+  'rdfBaseUri',
+  'rdfPrefixes',
+  'rdfQuery',
 ]);
 
 // Names a template can use without being given them: nunjucks' and Unjucks' globals.
-export const KNOWN_GLOBALS = new Set(['loop', 'range', 'cycler', 'joiner', 'caller', 'super', 'timestamp', 'now', 'today', 'dayjs', 'formatDate', 'moment', 'uuid', 'true', 'false', 'none', 'null']);
+export const KNOWN_GLOBALS = new Set([
+  'loop',
+  'range',
+  'cycler',
+  'joiner',
+  'caller',
+  'super',
+  'timestamp',
+  'now',
+  'today',
+  'dayjs',
+  'formatDate',
+  'moment',
+  'uuid',
+  'true',
+  'false',
+  'none',
+  'null',
+]);
 
 // Unjucks 2025.9 nunjucks-filters.js (79 addFilter calls), generator.ts, semantic-filters.ts and rdf-filters.ts.
 const UNJUCKS_FILTERS = `pascalCase PascalCase camelCase kebabCase kebab-case kebab snakeCase snake_case constantCase CONSTANT_CASE capitalize

@@ -66,7 +66,12 @@ describe('the fixture corpus', () => {
 // Rules about what discovery reads (metadata files); unit-tested here rather than published end to end.
 // (The time budget is an option of the validator, so its fixture lives here rather than in the published corpus.)
 const DISCOVERY_FIXTURES: { label: string; rule: string; severity: string; entries: PackageFile[]; options?: Parameters<typeof validateFiles>[1] }[] = [
-  { label: 'a meta.yml that is not YAML', rule: 'metadata/unreadable', severity: 'warning', entries: files({ ...ok(), [`${T}/meta.yml`]: 'description: [unclosed\n' }) },
+  {
+    label: 'a meta.yml that is not YAML',
+    rule: 'metadata/unreadable',
+    severity: 'warning',
+    entries: files({ ...ok(), [`${T}/meta.yml`]: 'description: [unclosed\n' }),
+  },
   { label: 'a validation past its time budget', rule: 'report/time-budget', severity: 'error', entries: files(ok()), options: { timeBudgetMs: -1 } },
 ];
 
@@ -81,8 +86,13 @@ describe('realistic legitimate trees', () => {
     expect(report.capabilities).toEqual(capabilities);
     expect(
       report.templates.map((t) => ({
-        generator: t.generator, template: t.template, layout: t.layout, tools: t.tools, variables: t.variables,
-        ...(t.description ? { description: t.description } : {}), ...(t.generatorDescription ? { generatorDescription: t.generatorDescription } : {}),
+        generator: t.generator,
+        template: t.template,
+        layout: t.layout,
+        tools: t.tools,
+        variables: t.variables,
+        ...(t.description ? { description: t.description } : {}),
+        ...(t.generatorDescription ? { generatorDescription: t.generatorDescription } : {}),
       })),
     ).toEqual(templates);
     expect(report.quality).toBe(quality);
@@ -119,18 +129,39 @@ describe('details', () => {
   it('infers variables from bodies and to: when none are declared', () => {
     const report = validateFiles(
       files(
-        { [`${T}/c.njk`]: '---\nto: src/{{ dir }}/{{ name | pascalCase }}.ts\n---\n{% for m in methods %}{{ m }}{% endfor %}{{ withTests }}{% set local = 1 %}{{ local }}{{ loop }}\n' },
+        {
+          [`${T}/c.njk`]:
+            '---\nto: src/{{ dir }}/{{ name | pascalCase }}.ts\n---\n{% for m in methods %}{{ m }}{% endfor %}{{ withTests }}{% set local = 1 %}{{ local }}{{ loop }}\n',
+        },
         manifest({ unjucks: { generators: { component: { templates: { react: { description: 'd' } } } } } }),
       ),
     );
     expect(report.templates).toEqual([
-      expect.objectContaining({ generator: 'component', template: 'react', files: [`${T}/c.njk`], variables: ['dir', 'methods', 'name', 'withTests'], inferred: true, declared: true, layout: 'folder' }),
+      expect.objectContaining({
+        generator: 'component',
+        template: 'react',
+        files: [`${T}/c.njk`],
+        variables: ['dir', 'methods', 'name', 'withTests'],
+        inferred: true,
+        declared: true,
+        layout: 'folder',
+      }),
     ]);
     expect(report.templates[0]!.variableDetails!.every((v) => v.source === 'inferred')).toBe(true);
   });
 
   it('scores what users get: documented templates and variables, README, description, license, repository', () => {
-    expect(validateFiles(files(ok(), manifest({ keywords: ['react'], unjucks: { generators: { component: { description: 'components', templates: manifest().unjucks.generators.component.templates } } } }))).quality).toBe(100);
+    expect(
+      validateFiles(
+        files(
+          ok(),
+          manifest({
+            keywords: ['react'],
+            unjucks: { generators: { component: { description: 'components', templates: manifest().unjucks.generators.component.templates } } },
+          }),
+        ),
+      ).quality,
+    ).toBe(100);
     const bare = validateFiles(files(ok(), { name: 'bare', version: '1.0.0' }));
     expect(bare.quality).toBeLessThan(50);
     expect(validateFiles(files(ok('/etc/x'))).quality).toBe(0);
@@ -143,9 +174,21 @@ describe('details', () => {
     expect(single.quality).toBeLessThanOrEqual(20);
     // The same tree documented in meta files, undeclared, scores well.
     const documented = validateFiles([
-      { path: 'package.json', mode: 0o644, bytes: Buffer.from(JSON.stringify({ name: 'doc', version: '1.0.0', description: 'd', keywords: ['k'], license: 'MIT', repository: 'https://x.example/r' })) },
+      {
+        path: 'package.json',
+        mode: 0o644,
+        bytes: Buffer.from(
+          JSON.stringify({ name: 'doc', version: '1.0.0', description: 'd', keywords: ['k'], license: 'MIT', repository: 'https://x.example/r' }),
+        ),
+      },
       { path: 'README.md', mode: 0o644, bytes: Buffer.from('# doc\n') },
-      { path: '_templates/svc/config.yml', mode: 0o644, bytes: Buffer.from('description: Services\ntemplates:\n  - name: api\n    description: An API\n    prompts:\n      - name: name\n        message: Service name?\n') },
+      {
+        path: '_templates/svc/config.yml',
+        mode: 0o644,
+        bytes: Buffer.from(
+          'description: Services\ntemplates:\n  - name: api\n    description: An API\n    prompts:\n      - name: name\n        message: Service name?\n',
+        ),
+      },
       { path: '_templates/svc/api.njk', mode: 0o644, bytes: Buffer.from('---\nto: src/{{ name }}.ts\n---\nx\n') },
     ]);
     expect(documented.findings).toEqual([]);

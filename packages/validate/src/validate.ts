@@ -42,7 +42,8 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 // Keys that make a template do something besides being rendered.
 const ACTION_KEYS = ['to', 'sh', 'setup', 'echo', 'message'];
 // Hygen passes frontmatter to the body as `attributes`: a key the body reads is the author's data.
-const readsAttribute = (body: string, key: string) => body.includes(`attributes.${key}`) || body.includes(`attributes['${key}']`) || body.includes(`attributes["${key}"]`);
+const readsAttribute = (body: string, key: string) =>
+  body.includes(`attributes.${key}`) || body.includes(`attributes['${key}']`) || body.includes(`attributes["${key}"]`);
 
 /**
  * Validates a package's files (paths below package/) and returns the report. It parses, walks and
@@ -76,9 +77,9 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
 
   // Templates, found the way Unjucks and Hygen find them (DISCOVERY.md).
   const found = discover(files);
-  if (!files.some((f) => f.path.startsWith(`${TEMPLATES_DIR}/`)))
-    findings.add('manifest/no-templates', `the package has no files under ${TEMPLATES_DIR}/`);
-  for (const p of found.problems) findings.add('metadata/unreadable', `${p.message}; its descriptions and variables are ignored`, { file: p.file, line: p.line });
+  if (!files.some((f) => f.path.startsWith(`${TEMPLATES_DIR}/`))) findings.add('manifest/no-templates', `the package has no files under ${TEMPLATES_DIR}/`);
+  for (const p of found.problems)
+    findings.add('metadata/unreadable', `${p.message}; its descriptions and variables are ignored`, { file: p.file, line: p.line });
   for (const h of found.hooks) addCapability('hooks', h.file, h.detail);
 
   const generators = manifest?.unjucks?.generators ?? {};
@@ -86,11 +87,16 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     for (const [t, tmpl] of Object.entries(gen.templates ?? {})) {
       const at = `template ${g}/${t}`;
       if (!found.templates.has(`${g}/${t}`))
-        findings.add('manifest/template-missing', `unjucks.generators declares ${g}/${t}, but neither ${TEMPLATES_DIR}/${g}/${t}/ nor a single-file ${TEMPLATES_DIR}/${g}/${t}.njk exists`, { file: 'package.json' });
+        findings.add(
+          'manifest/template-missing',
+          `unjucks.generators declares ${g}/${t}, but neither ${TEMPLATES_DIR}/${g}/${t}/ nor a single-file ${TEMPLATES_DIR}/${g}/${t}.njk exists`,
+          { file: 'package.json' },
+        );
       if (tmpl.variables) {
         for (const p of defaultProblems(tmpl.variables)) findings.add('manifest/variable-default', `${at}: ${p}`, { file: 'package.json' });
         for (const [v, s] of Object.entries(tmpl.variables.properties ?? {}))
-          if (!s.description && !s['x-prompt']) findings.add('docs/variable-description-missing', `variable ${v} of ${g}/${t} has no description`, { file: 'package.json' });
+          if (!s.description && !s['x-prompt'])
+            findings.add('docs/variable-description-missing', `variable ${v} of ${g}/${t} has no description`, { file: 'package.json' });
       }
     }
 
@@ -140,8 +146,21 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     }
     const outputPath = rf.unjucksOutput;
     const results = [];
-    if (engines.length) results.push(checkTemplateFile({ file: rf.path, text: rf.text, engines, frontmatter: fm, variableDefaults, knownFilters, findings, outputPath }));
-    if (valuesOnly) results.push(checkTemplateFile({ file: rf.path, text: '', engines: ['nunjucks'], frontmatter: { ...fm, body: '' }, variableDefaults, knownFilters, findings, outputPath }));
+    if (engines.length)
+      results.push(checkTemplateFile({ file: rf.path, text: rf.text, engines, frontmatter: fm, variableDefaults, knownFilters, findings, outputPath }));
+    if (valuesOnly)
+      results.push(
+        checkTemplateFile({
+          file: rf.path,
+          text: '',
+          engines: ['nunjucks'],
+          frontmatter: { ...fm, body: '' },
+          variableDefaults,
+          knownFilters,
+          findings,
+          outputPath,
+        }),
+      );
     const r = { variables: new Set(results.flatMap((x) => [...x.variables])), capabilities: results.flatMap((x) => x.capabilities) };
     for (const c of r.capabilities) addCapability(c.name, rf.path, c.detail);
     if (entry && rf.role === 'template') {
@@ -156,7 +175,11 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     if (t.description) continue;
     if (t.declared) findings.add('docs/template-description-missing', `template ${t.generator}/${t.template} has no description`, { file: 'package.json' });
     else
-      findings.add('manifest/template-undeclared', `template ${t.generator}/${t.template} has no description: it is not declared under unjucks.generators and no meta.yml, config.yml or README beside it describes it`, { file: t.files[0] });
+      findings.add(
+        'manifest/template-undeclared',
+        `template ${t.generator}/${t.template} has no description: it is not declared under unjucks.generators and no meta.yml, config.yml or README beside it describes it`,
+        { file: t.files[0] },
+      );
   }
 
   // Policy.
@@ -168,9 +191,12 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
   const supported = options.supportedUnjucks ?? DEFAULT_SUPPORTED_UNJUCKS;
   const range = manifest?.engines?.unjucks;
   if (range && !supported.some((v) => semver.satisfies(v, range, { includePrerelease: true })))
-    findings.add('compat/engines-unsatisfiable', `engines.unjucks "${range}" admits none of the supported Unjucks versions: ${supported.join(', ')}`, { file: 'package.json' });
+    findings.add('compat/engines-unsatisfiable', `engines.unjucks "${range}" admits none of the supported Unjucks versions: ${supported.join(', ')}`, {
+      file: 'package.json',
+    });
   const readme = files.find((f) => /^readme(\.(md|markdown|txt))?$/i.test(f.path));
-  if (!readme || readme.bytes.toString('utf8').trim() === '') findings.add('docs/readme-missing', 'the package has no README, or an empty one', { file: 'README.md' });
+  if (!readme || readme.bytes.toString('utf8').trim() === '')
+    findings.add('docs/readme-missing', 'the package has no README, or an empty one', { file: 'README.md' });
   if (manifest && !manifest.description?.trim()) findings.add('docs/description-missing', 'package.json has no description', { file: 'package.json' });
 
   const list = findings.list;

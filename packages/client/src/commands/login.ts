@@ -17,6 +17,8 @@ export default defineCommand({
   async run({ args }) {
     const { login } = await import('../login.js');
     const r = await login(args);
-    emit(args, r, () => console.log(`logged in to ${r.registry} as ${r.username}${r.admin ? ' (registry admin)' : ''} with ${r.actions.join(', ')}; saved to ${r.config}`));
+    emit(args, r, () =>
+      console.log(`logged in to ${r.registry} as ${r.username}${r.admin ? ' (registry admin)' : ''} with ${r.actions.join(', ')}; saved to ${r.config}`),
+    );
   },
 });

@@ -16,13 +16,17 @@ export default defineCommand({
     const r = await publishCommand(settings, { dir: args.dir ?? '.', tag: args.tag, dryRun: !!args['dry-run'] });
     emit(args, r, () => {
       if (r.dryRun) {
-        console.log(`${r.name}@${r.version} would be published (dry run): ${r.files.length} files, ${r.size} bytes, ${r.warnings} warning(s), quality ${r.quality}/100`);
+        console.log(
+          `${r.name}@${r.version} would be published (dry run): ${r.files.length} files, ${r.size} bytes, ${r.warnings} warning(s), quality ${r.quality}/100`,
+        );
         for (const f of r.files) console.log(`  ${f}`);
         console.log(`integrity: ${r.integrity}`);
       } else {
         console.log(`${r.alreadyPublished ? 'already published' : 'published'} ${r.name}@${r.version}`);
         if (r.status === 'staged')
-          console.log(`staged: not installable until ${r.requiredApprovals ?? 'enough'} maintainer(s) other than you approve it (unjucks approve ${r.name}@${r.version})`);
+          console.log(
+            `staged: not installable until ${r.requiredApprovals ?? 'enough'} maintainer(s) other than you approve it (unjucks approve ${r.name}@${r.version})`,
+          );
         console.log(`integrity: ${r.integrity}`);
         if (r.warnings) console.log(`${r.warnings} warning(s); run unjucks validate to see them`);
       }

@@ -14,8 +14,15 @@ export default defineCommand({
   async run({ args }) {
     await resolveSettings(args); // a broken config file or --registry fails here as in every other command
     if (!args._.length) throw new CliError('usage: unjucks uninstall <name>...');
-    const [{ uninstall }, { formatRemoved }, { parsePackageArg }] = await Promise.all([import('../uninstall.js'), import('../install.js'), import('../spec.js')]);
-    const r = await uninstall(args._.map((a) => parsePackageArg(a).name), { dir: args.dir ?? '.', dryRun: !!args['dry-run'] });
+    const [{ uninstall }, { formatRemoved }, { parsePackageArg }] = await Promise.all([
+      import('../uninstall.js'),
+      import('../install.js'),
+      import('../spec.js'),
+    ]);
+    const r = await uninstall(
+      args._.map((a) => parsePackageArg(a).name),
+      { dir: args.dir ?? '.', dryRun: !!args['dry-run'] },
+    );
     emit(args, r, () => r.forEach((p) => console.log(formatRemoved(p))));
   },
 });

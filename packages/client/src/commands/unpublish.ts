@@ -5,7 +5,8 @@ import { resolveSettings } from '../config.js';
 export default defineCommand({
   meta: {
     name: 'unpublish',
-    description: 'remove a version (owners: within UNPUBLISH_WINDOW of publishing; admins: any time), or with --force every version; the numbers can never be used again',
+    description:
+      'remove a version (owners: within UNPUBLISH_WINDOW of publishing; admins: any time), or with --force every version; the numbers can never be used again',
   },
   args: {
     ...commonArgs,

@@ -17,11 +17,17 @@ export default defineCommand({
   },
   async run({ args }) {
     const settings = await resolveSettings(args);
-    const [{ update }, { networkMode, PackageSource }, { parsePackageArg }] = await Promise.all([import('../update.js'), import('../source.js'), import('../spec.js')]);
+    const [{ update }, { networkMode, PackageSource }, { parsePackageArg }] = await Promise.all([
+      import('../update.js'),
+      import('../source.js'),
+      import('../spec.js'),
+    ]);
     const src = new PackageSource(settings, networkMode(args));
-    const r = await update(src, args._.map(parsePackageArg), { dir: args.dir ?? '.', allowScripts: !!args['allow-scripts'], dryRun: !!args['dry-run'] }).finally(() =>
-      printNotes(src),
-    );
+    const r = await update(src, args._.map(parsePackageArg), {
+      dir: args.dir ?? '.',
+      allowScripts: !!args['allow-scripts'],
+      dryRun: !!args['dry-run'],
+    }).finally(() => printNotes(src));
     emit(args, r, () => {
       if (!r.packages.length) console.log('everything is up to date within the recorded ranges');
       for (const p of r.packages) {

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_LIMITS, boundedAuditEntry, type AuditEntry } from './audit.js';
 
-const entry = (over: Partial<AuditEntry>): AuditEntry => ({ actor: 'ann', tokenId: null, ip: '192.0.2.1', action: 'package.update', target: 'pkg', org: null, outcome: 'failed', status: 400, ...over });
+const entry = (over: Partial<AuditEntry>): AuditEntry => ({
+  actor: 'ann',
+  tokenId: null,
+  ip: '192.0.2.1',
+  action: 'package.update',
+  target: 'pkg',
+  org: null,
+  outcome: 'failed',
+  status: 400,
+  ...over,
+});
 
 describe('boundedAuditEntry', () => {
   it('keeps short records as they are', () => {

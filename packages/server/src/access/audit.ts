@@ -37,7 +37,11 @@ function clipDetail(detail: Record<string, unknown> | null | undefined): Record<
     if (v === null || typeof v !== 'object') return v;
     if (depth >= 4) return '…';
     if (Array.isArray(v)) return v.slice(0, 20).map((x) => walk(x, depth + 1));
-    return Object.fromEntries(Object.entries(v).slice(0, 20).map(([k, x]) => [clip(k, 64)!, walk(x, depth + 1)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .slice(0, 20)
+        .map(([k, x]) => [clip(k, 64)!, walk(x, depth + 1)]),
+    );
   };
   const out = walk(detail, 0) as Record<string, unknown>;
   const text = JSON.stringify(out);
@@ -100,7 +104,11 @@ export async function listAudit(db: Db, actor: Actor | null, q: AuditQuery) {
       .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
       .where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
     visibleOrgs = owned.map((o) => o.name);
-    if (visibleOrgs.length === 0) throw new InputError(`user ${a.userName} is neither a registry admin (with a token holding "admin") nor an owner of an org, so has no audit records to read`, 'forbidden');
+    if (visibleOrgs.length === 0)
+      throw new InputError(
+        `user ${a.userName} is neither a registry admin (with a token holding "admin") nor an owner of an org, so has no audit records to read`,
+        'forbidden',
+      );
     if (q.org && !visibleOrgs.includes(q.org)) throw new InputError(`user ${a.userName} is not an owner of org ${q.org}`, 'forbidden');
   }
   const limit = q.limit === undefined ? 100 : Number(q.limit);
@@ -121,7 +129,12 @@ export async function listAudit(db: Db, actor: Actor | null, q: AuditQuery) {
     until ? lte(auditLog.at, until) : undefined,
     before !== undefined ? lt(auditLog.id, before) : undefined,
   ];
-  const rows = await db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.id)).limit(limit);
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(and(...where))
+    .orderBy(desc(auditLog.id))
+    .limit(limit);
   return {
     records: rows.map((r) => ({ ...r, at: r.at.toISOString() })),
     next: rows.length === limit ? rows[rows.length - 1]!.id : null,

@@ -62,7 +62,10 @@ export async function packageAccess(db: Db, actor: Actor | null, name: string) {
 
 /** Whether `g` is the only owner of the package: the one grant whose loss would lock it. */
 async function isLastOwner(db: Db, packageId: number, g: Grantee): Promise<boolean> {
-  const owners = await db.select().from(grants).where(and(eq(grants.packageId, packageId), eq(grants.role, 'owner')));
+  const owners = await db
+    .select()
+    .from(grants)
+    .where(and(eq(grants.packageId, packageId), eq(grants.role, 'owner')));
   const isG = (r: (typeof owners)[number]) => (g.userId !== null ? r.userId === g.userId : r.teamId === g.teamId);
   return owners.some(isG) && owners.every(isG);
 }
@@ -73,7 +76,8 @@ export async function grantPackage(ctx: RegistryContext, actor: Actor | null, na
   const { actor: a } = await authorize(ctx.db, actor, 'owners', name, pkg);
   const g = await grantee(ctx.db, principal);
   const scope = scopeOf(name);
-  if (g.teamId !== null && scope && g.org !== scope) throw new InputError(`${name} belongs to org ${scope}; only its own teams (${scope}:<team>) can be granted a role on it`);
+  if (g.teamId !== null && scope && g.org !== scope)
+    throw new InputError(`${name} belongs to org ${scope}; only its own teams (${scope}:<team>) can be granted a role on it`);
   await lockOwners(ctx.db, pkg.id, async (tx) => {
     if (role !== 'owner' && !scope && (await isLastOwner(tx, pkg.id, g)))
       throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 'conflict');
@@ -94,7 +98,10 @@ export async function revokePackage(ctx: RegistryContext, actor: Actor | null, n
   await lockOwners(ctx.db, pkg.id, async (tx) => {
     if (!scopeOf(name) && (await isLastOwner(tx, pkg.id, g)))
       throw new InputError(`${g.label} is the last owner of ${name}; make someone else an owner first`, 'conflict');
-    const gone = await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g))).returning();
+    const gone = await tx
+      .delete(grants)
+      .where(and(eq(grants.packageId, pkg.id), granteeWhere(g)))
+      .returning();
     if (gone.length === 0) throw new InputError(`${g.label} holds no role on ${name}`, 'not_found');
     await emitEvent(tx, { type: 'package.access-changed', actor: a.userName, package: name, data: { principal: g.label, role: null } });
     await touchPackage(tx, pkg.id);
@@ -135,8 +142,18 @@ export async function scopeAccess(db: Db, actor: Actor | null, orgName: string) 
 export async function grantScope(db: Db, actor: Actor | null, orgName: string, principal: string, body: { role?: unknown }) {
   const role: AccessRole = assertAccessRole(body?.role);
   const { actor: a, org } = await assertOrgOwner(db, actor, orgName);
-  if (!principal.includes(':') && (await db.select().from(teams).where(and(eq(teams.orgId, org.id), eq(teams.name, principal)))).length === 0)
-    throw new InputError(`roles on all of @${orgName} go to teams (${orgName}:<team>); for a user, use "unjucks org member add ${orgName} ${principal} --role ${role}"`);
+  if (
+    !principal.includes(':') &&
+    (
+      await db
+        .select()
+        .from(teams)
+        .where(and(eq(teams.orgId, org.id), eq(teams.name, principal)))
+    ).length === 0
+  )
+    throw new InputError(
+      `roles on all of @${orgName} go to teams (${orgName}:<team>); for a user, use "unjucks org member add ${orgName} ${principal} --role ${role}"`,
+    );
   const g = await grantee(db, principal, orgName);
   if (g.org !== orgName) throw new InputError(`only teams of org ${orgName} can hold a role on @${orgName}`);
   await db.transaction(async (tx) => {
@@ -151,7 +168,10 @@ export async function revokeScope(db: Db, actor: Actor | null, orgName: string, 
   const { actor: a, org } = await assertOrgOwner(db, actor, orgName);
   const g = await grantee(db, principal, orgName);
   await db.transaction(async (tx) => {
-    const gone = await tx.delete(grants).where(and(eq(grants.orgId, org.id), granteeWhere(g))).returning();
+    const gone = await tx
+      .delete(grants)
+      .where(and(eq(grants.orgId, org.id), granteeWhere(g)))
+      .returning();
     if (gone.length === 0) throw new InputError(`${g.label} holds no role on @${orgName}`, 'not_found');
     await emitEvent(tx, { type: 'package.access-changed', actor: a.userName, org: orgName, data: { scope: `@${orgName}`, principal: g.label, role: null } });
   });
@@ -165,4 +185,3 @@ export async function setScopeVisibility(ctx: RegistryContext, actor: Actor | nu
   for (const id of ids) await ctx.afterChange(id);
   return { scope: `@${orgName}`, defaultVisibility: visibility, packages: ids.length };
 }
-

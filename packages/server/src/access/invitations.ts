@@ -17,7 +17,10 @@ export async function listOrgInvitations(db: Db, actor: Actor | null, orgName: s
 export async function withdrawInvitation(db: Db, actor: Actor | null, orgName: string, userName: string) {
   const { org } = await assertOrgOwner(db, actor, orgName);
   const user = await findUser(db, userName);
-  const gone = await db.delete(orgInvitations).where(and(eq(orgInvitations.orgId, org.id), eq(orgInvitations.userId, user.id))).returning();
+  const gone = await db
+    .delete(orgInvitations)
+    .where(and(eq(orgInvitations.orgId, org.id), eq(orgInvitations.userId, user.id)))
+    .returning();
   if (!gone.length) throw new InputError(`user ${userName} has no open invitation to org ${orgName}`, 'not_found');
   return { org: orgName, user: userName, withdrawn: true };
 }
@@ -37,7 +40,10 @@ export async function myInvitations(db: Db, actor: Actor | null) {
 }
 
 const noInvitation = (user: string, org: string) =>
-  new InputError(`user ${user} has no open invitation to org ${org}; an owner of ${org} sends one with "unjucks org member add ${org} ${user} --role ROLE"`, 'not_found');
+  new InputError(
+    `user ${user} has no open invitation to org ${org}; an owner of ${org} sends one with "unjucks org member add ${org} ${user} --role ROLE"`,
+    'not_found',
+  );
 
 /**
  * Joining gives the org's owners a say over the tokens the user limits to the org's packages, so
@@ -48,11 +54,21 @@ export async function acceptInvitation(db: Db, actor: Actor | null, orgName: str
   assertAccountRights(a, `accepting the invitation to org ${orgName}`);
   const org = await findOrg(db, orgName);
   return db.transaction(async (tx) => {
-    const [inv] = await tx.delete(orgInvitations).where(and(eq(orgInvitations.orgId, org.id), eq(orgInvitations.userId, a.userId))).returning();
+    const [inv] = await tx
+      .delete(orgInvitations)
+      .where(and(eq(orgInvitations.orgId, org.id), eq(orgInvitations.userId, a.userId)))
+      .returning();
     if (!inv) throw noInvitation(a.userName, orgName);
     // Already a member (an admin added them meanwhile): the role they have stands.
     const [joined] = await tx.insert(orgMembers).values({ orgId: org.id, userId: a.userId, role: inv.role }).onConflictDoNothing().returning();
-    const role = joined?.role ?? (await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, a.userId))))[0]!.role;
+    const role =
+      joined?.role ??
+      (
+        await tx
+          .select()
+          .from(orgMembers)
+          .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, a.userId)))
+      )[0]!.role;
     return { org: orgName, user: a.userName, role };
   });
 }
@@ -61,7 +77,10 @@ export async function acceptInvitation(db: Db, actor: Actor | null, orgName: str
 export async function declineInvitation(db: Db, actor: Actor | null, orgName: string) {
   const a = requireActor(actor, 'declining an invitation');
   const org = await findOrg(db, orgName);
-  const gone = await db.delete(orgInvitations).where(and(eq(orgInvitations.orgId, org.id), eq(orgInvitations.userId, a.userId))).returning();
+  const gone = await db
+    .delete(orgInvitations)
+    .where(and(eq(orgInvitations.orgId, org.id), eq(orgInvitations.userId, a.userId)))
+    .returning();
   if (!gone.length) throw noInvitation(a.userName, orgName);
   return { org: orgName, user: a.userName, declined: true };
 }

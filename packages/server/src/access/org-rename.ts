@@ -66,7 +66,11 @@ export async function renameOrg(db: Db, from: unknown, to: unknown) {
       .select({ jti: tokens.jti, packages: tokens.packages })
       .from(tokens)
       .where(sql`${tokens.packages}::text like ${`%"@${from.replace(/[\\%_]/g, '\\$&')}/%`}`);
-    for (const t of limited) await tx.update(tokens).set({ packages: t.packages!.map((p) => moveName(p, from, target)) }).where(eq(tokens.jti, t.jti));
+    for (const t of limited)
+      await tx
+        .update(tokens)
+        .set({ packages: t.packages!.map((p) => moveName(p, from, target)) })
+        .where(eq(tokens.jti, t.jti));
     return { from, to: target, packages: moved.map((p) => ({ from: p.name, to: moveName(p.name, from, target) })), tokens: limited.length };
   });
 }

@@ -33,7 +33,11 @@ export async function assertOrgOwner(db: Db, actor: Actor | null, name: string):
   assertTokenCoversOrg(a, name);
   if (a.isAdmin) return { actor: a, org };
   const { role } = await roleInScope(db, a.userId, name);
-  if (role !== 'owner') throw new InputError(`user ${a.userName} may not "owners" on org ${name}: ${role ? `their role is ${role}` : 'they are not a member'}; ask an owner of ${name}`, 'forbidden');
+  if (role !== 'owner')
+    throw new InputError(
+      `user ${a.userName} may not "owners" on org ${name}: ${role ? `their role is ${role}` : 'they are not a member'}; ask an owner of ${name}`,
+      'forbidden',
+    );
   return { actor: a, org };
 }
 
@@ -118,8 +122,7 @@ async function otherOwners(db: Tx, orgId: number, userId: number): Promise<numbe
   return Number(n);
 }
 
-const lastOwner = (user: string, org: string) =>
-  new InputError(`user ${user} is the last owner of org ${org}; make another member an owner first`, 'conflict');
+const lastOwner = (user: string, org: string) => new InputError(`user ${user} is the last owner of org ${org}; make another member an owner first`, 'conflict');
 
 /**
  * Changes a member's role. Someone not yet a member is invited instead (they join when they
@@ -137,7 +140,10 @@ export async function setMember(
   const role = assertAccessRole(body?.role);
   const user = await findUser(db, userName);
   if (!actsAsAdmin(a)) {
-    const [member] = await db.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
+    const [member] = await db
+      .select()
+      .from(orgMembers)
+      .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
     if (!member) {
       await db
         .insert(orgInvitations)
@@ -148,9 +154,16 @@ export async function setMember(
   }
   return db.transaction(async (tx) => {
     // Lock the org's owner rows so two demotions cannot each leave the other as "another owner".
-    await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner'))).for('update');
+    await tx
+      .select()
+      .from(orgMembers)
+      .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner')))
+      .for('update');
     if (role !== 'owner' && (await otherOwners(tx, org.id, user.id)) === 0) {
-      const [cur] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
+      const [cur] = await tx
+        .select()
+        .from(orgMembers)
+        .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
       if (cur?.role === 'owner') throw lastOwner(userName, orgName);
     }
     await tx
@@ -167,8 +180,15 @@ export async function removeMember(db: Db, actor: Actor | null, orgName: string,
   const { org } = await assertOrgOwner(db, actor, orgName);
   const user = await findUser(db, userName);
   return db.transaction(async (tx) => {
-    await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner'))).for('update');
-    const [cur] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
+    await tx
+      .select()
+      .from(orgMembers)
+      .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, 'owner')))
+      .for('update');
+    const [cur] = await tx
+      .select()
+      .from(orgMembers)
+      .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
     if (!cur) throw new InputError(`user ${userName} is not a member of org ${orgName}`, 'not_found');
     if (cur.role === 'owner' && (await otherOwners(tx, org.id, user.id)) === 0) throw lastOwner(userName, orgName);
     await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
@@ -190,7 +210,10 @@ export async function setOrgVisibility(db: Db, orgName: string, visibility: 'pub
       .set({ revision: sql`${packages.revision} + 1`, modifiedAt: sql`now()` })
       .where(sql`left(${packages.name}, ${orgName.length + 2}) = ${`@${orgName}/`}`)
       .returning({ id: packages.id });
-    await writeSearchDocuments(tx, touched.map((t) => t.id));
+    await writeSearchDocuments(
+      tx,
+      touched.map((t) => t.id),
+    );
     for (const t of touched) await tx.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: t.id })})`);
     return touched.map((t) => t.id);
   });

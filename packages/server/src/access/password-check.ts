@@ -93,8 +93,10 @@ const throttled = (message: string) =>
 async function assertUnderLimits(db: Db, name: string, ip: string, slack: number) {
   const f = await failures(db, name, ip);
   const L = PASSWORD_LIMITS;
-  if (f.pair >= L.perAccountAndAddress + slack) throw throttled(`too many wrong passwords for ${name} from this address (${L.perAccountAndAddress} in ${L.windowMinutes} minutes)`);
-  if (f.address >= L.perAddress + slack) throw throttled(`too many wrong passwords from this address (${L.perAddress} in ${L.windowMinutes} minutes, over all accounts)`);
+  if (f.pair >= L.perAccountAndAddress + slack)
+    throw throttled(`too many wrong passwords for ${name} from this address (${L.perAccountAndAddress} in ${L.windowMinutes} minutes)`);
+  if (f.address >= L.perAddress + slack)
+    throw throttled(`too many wrong passwords from this address (${L.perAddress} in ${L.windowMinutes} minutes, over all accounts)`);
   if (f.account >= L.perAccount + slack && !(await knownAddress(db, name, ip)))
     throw throttled(
       `too many wrong passwords for ${name} (${L.perAccount} in ${L.windowMinutes} minutes); until they stop, it signs in only from addresses it signed in from in the last ${L.knownAddressDays} days`,
@@ -102,7 +104,17 @@ async function assertUnderLimits(db: Db, name: string, ip: string, slack: number
 }
 
 const record = (db: Db, a: PasswordAttempt, action: string, status: number) =>
-  recordAudit(db, { actor: a.name, tokenId: null, ip: a.ip, action, target: a.name, org: null, outcome: outcomeOf(status), status, detail: { for: a.purpose } });
+  recordAudit(db, {
+    actor: a.name,
+    tokenId: null,
+    ip: a.ip,
+    action,
+    target: a.name,
+    org: null,
+    outcome: outcomeOf(status),
+    status,
+    detail: { for: a.purpose },
+  });
 
 /**
  * Checks a password under the limits, on every replica alike: the count lives in the audit log.

@@ -24,7 +24,10 @@ async function loadRoleInScope(db: Db, userId: number, scope: string): Promise<{
   const [org] = await db.select({ id: orgs.id }).from(orgs).where(eq(orgs.name, scope));
   if (!org) return { org: null, role: null };
   const [member, viaTeams] = await Promise.all([
-    db.select({ role: orgMembers.role }).from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, userId))),
+    db
+      .select({ role: orgMembers.role })
+      .from(orgMembers)
+      .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, userId))),
     db
       .select({ role: grants.role })
       .from(grants)
@@ -75,7 +78,10 @@ export async function readablePackageIds(db: Db, userId: number): Promise<Set<nu
   const teamIds = db.select({ id: teamMembers.teamId }).from(teamMembers).where(eq(teamMembers.userId, userId));
   const [memberOf, scopeGrants, granted] = await Promise.all([
     db.select({ id: orgMembers.orgId }).from(orgMembers).where(eq(orgMembers.userId, userId)),
-    db.select({ id: grants.orgId }).from(grants).where(and(isNotNull(grants.orgId), inArray(grants.teamId, teamIds))),
+    db
+      .select({ id: grants.orgId })
+      .from(grants)
+      .where(and(isNotNull(grants.orgId), inArray(grants.teamId, teamIds))),
     db
       .select({ id: grants.packageId })
       .from(grants)
@@ -98,7 +104,9 @@ export const actsAsAdmin = (a: Actor) => a.isAdmin && a.actions.includes('admin'
 /** The token half of the effective right: the action and the package patterns. */
 export function assertTokenAllows(actor: Actor, action: TokenAction, name: string | null) {
   if (!actor.actions.includes(action))
-    throw forbidden(`this token (${actor.jti}) does not allow the action "${action}"${name ? ` on ${name}` : ''}; its actions are ${actor.actions.join(', ')}. Create a token with --actions ${action}`);
+    throw forbidden(
+      `this token (${actor.jti}) does not allow the action "${action}"${name ? ` on ${name}` : ''}; its actions are ${actor.actions.join(', ')}. Create a token with --actions ${action}`,
+    );
   if (name && actor.packages && !actor.packages.some((p) => matchesPattern(p, name)))
     throw forbidden(`this token (${actor.jti}) is limited to the packages ${actor.packages.join(', ')}, so it cannot "${action}" ${name}`);
 }
@@ -133,7 +141,13 @@ export function requireActor(actor: Actor | null, what: string): Actor {
  * package that does not exist yet, pass null: creating an unscoped package is open to any user;
  * a scoped one needs maintainer or owner in its org. Returns whether the scope still has no org.
  */
-export async function authorize(db: DbOrTx, actor: Actor | null, action: TokenAction, name: string, pkg: { id: number } | null): Promise<{ actor: Actor; orgMissing: boolean }> {
+export async function authorize(
+  db: DbOrTx,
+  actor: Actor | null,
+  action: TokenAction,
+  name: string,
+  pkg: { id: number } | null,
+): Promise<{ actor: Actor; orgMissing: boolean }> {
   const a = requireActor(actor, `"${action}" on ${name}`);
   assertTokenAllows(a, action, name);
   if (a.isAdmin) return { actor: a, orgMissing: pkg === null && !!scopeOf(name) && !(await roleInScope(db, a.userId, scopeOf(name)!)).org };
@@ -144,13 +158,17 @@ export async function authorize(db: DbOrTx, actor: Actor | null, action: TokenAc
     const { org, role } = await roleInScope(db, a.userId, scope);
     if (!org) return { actor: a, orgMissing: true };
     if (role && ROLE_ACTIONS[role].includes('publish:new')) return { actor: a, orgMissing: false };
-    throw forbidden(`user ${a.userName} may not create ${name}: creating packages in @${scope} needs the role maintainer or owner in org ${scope} (${role ? `their role is ${role}` : 'they are not a member'}); ask an owner of ${scope}`);
+    throw forbidden(
+      `user ${a.userName} may not create ${name}: creating packages in @${scope} needs the role maintainer or owner in org ${scope} (${role ? `their role is ${role}` : 'they are not a member'}); ask an owner of ${scope}`,
+    );
   }
   const role = await roleOn(db, a.userId, name, pkg.id);
   if (role && ROLE_ACTIONS[role].includes(action)) return { actor: a, orgMissing: false };
   // Someone with no role on a private package must not learn it exists: it answers as a missing one.
   if (!role && (await isPrivatePackage(db, pkg.id))) throw new InputError(`package ${name} was not found`, 'not_found');
-  throw forbidden(`user ${a.userName} may not "${action}" ${name}: ${role ? `their role on it is ${role}` : 'they have no role on it'}; ask an owner of ${name}`);
+  throw forbidden(
+    `user ${a.userName} may not "${action}" ${name}: ${role ? `their role on it is ${role}` : 'they have no role on it'}; ask an owner of ${name}`,
+  );
 }
 
 async function isPrivatePackage(db: Db, packageId: number): Promise<boolean> {

@@ -8,7 +8,10 @@ import { requireActor, roleInScope } from './rights.js';
 import { findUser } from './users.js';
 
 async function findTeam(db: Db, orgId: number, org: string, name: string) {
-  const [team] = await db.select().from(teams).where(and(eq(teams.orgId, orgId), eq(teams.name, name)));
+  const [team] = await db
+    .select()
+    .from(teams)
+    .where(and(eq(teams.orgId, orgId), eq(teams.name, name)));
   if (!team) throw new InputError(`team ${org}:${name} not found`, 'not_found');
   return team;
 }
@@ -17,7 +20,11 @@ export async function createTeam(db: Db, actor: Actor | null, orgName: string, b
   const { org } = await assertOrgOwner(db, actor, orgName);
   const problem = orgNameProblem(body?.name, 'team');
   if (problem) throw new InputError(problem);
-  const [team] = await db.insert(teams).values({ orgId: org.id, name: body.name as string }).onConflictDoNothing().returning();
+  const [team] = await db
+    .insert(teams)
+    .values({ orgId: org.id, name: body.name as string })
+    .onConflictDoNothing()
+    .returning();
   if (!team) throw new InputError(`team ${orgName}:${body.name as string} already exists`, 'conflict');
   return { org: orgName, team: team.name };
 }
@@ -51,8 +58,15 @@ export async function addTeamMember(db: Db, actor: Actor | null, orgName: string
   const { org } = await assertOrgOwner(db, actor, orgName);
   const team = await findTeam(db, org.id, orgName, name);
   const user = await findUser(db, userName);
-  const [member] = await db.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
-  if (!member) throw new InputError(`user ${userName} is not a member of org ${orgName}; add them with "unjucks org member add ${orgName} ${userName} --role reader" first`, 'conflict');
+  const [member] = await db
+    .select()
+    .from(orgMembers)
+    .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
+  if (!member)
+    throw new InputError(
+      `user ${userName} is not a member of org ${orgName}; add them with "unjucks org member add ${orgName} ${userName} --role reader" first`,
+      'conflict',
+    );
   await db.insert(teamMembers).values({ teamId: team.id, userId: user.id }).onConflictDoNothing();
   return { org: orgName, team: name, user: userName };
 }
@@ -61,7 +75,10 @@ export async function removeTeamMember(db: Db, actor: Actor | null, orgName: str
   const { org } = await assertOrgOwner(db, actor, orgName);
   const team = await findTeam(db, org.id, orgName, name);
   const user = await findUser(db, userName);
-  const gone = await db.delete(teamMembers).where(and(eq(teamMembers.teamId, team.id), eq(teamMembers.userId, user.id))).returning();
+  const gone = await db
+    .delete(teamMembers)
+    .where(and(eq(teamMembers.teamId, team.id), eq(teamMembers.userId, user.id)))
+    .returning();
   if (gone.length === 0) throw new InputError(`user ${userName} is not in team ${orgName}:${name}`, 'not_found');
   return { org: orgName, team: name, user: userName, removed: true };
 }

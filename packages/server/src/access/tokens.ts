@@ -37,15 +37,21 @@ export function assertActionsFitUser(user: { name: string; isAdmin: boolean }, a
 export async function createToken(db: Db, keys: KeyRing, actor: Actor | null, body: CreateTokenBody, maxLifetimeSeconds: number): Promise<MintedToken> {
   const a = requireActor(actor, 'creating a token');
   assertTokenAllows(a, 'tokens', null);
-  if (body.actions === undefined) throw new InputError('send { "name": "label", "actions": ["read", ...] }; actions are required so a token holds only what it needs');
+  if (body.actions === undefined)
+    throw new InputError('send { "name": "label", "actions": ["read", ...] }; actions are required so a token holds only what it needs');
   const actions = parseActions(body.actions);
   const beyond = actions.filter((x) => !a.actions.includes(x));
-  if (beyond.length) throw new InputError(`this token cannot create a token with ${beyond.map((x) => `"${x}"`).join(', ')}: a token never holds more than the token that creates it`, 'forbidden');
+  if (beyond.length)
+    throw new InputError(
+      `this token cannot create a token with ${beyond.map((x) => `"${x}"`).join(', ')}: a token never holds more than the token that creates it`,
+      'forbidden',
+    );
   let packages = parsePatterns(body.packages);
   if (a.packages) {
     if (!packages) packages = [...a.packages];
     const outside = packages.filter((p) => !a.packages!.some((outer) => patternCovers(outer, p)));
-    if (outside.length) throw new InputError(`this token is limited to ${a.packages.join(', ')}; it cannot create a token for ${outside.join(', ')}`, 'forbidden');
+    if (outside.length)
+      throw new InputError(`this token is limited to ${a.packages.join(', ')}; it cannot create a token for ${outside.join(', ')}`, 'forbidden');
   }
   let owner = { id: a.userId, name: a.userName, isAdmin: a.isAdmin };
   if (body.user !== undefined && body.user !== a.userName) {
@@ -54,7 +60,8 @@ export async function createToken(db: Db, keys: KeyRing, actor: Actor | null, bo
     owner = { id: u.id, name: u.name, isAdmin: u.isAdmin };
   }
   assertActionsFitUser(owner, actions);
-  if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) throw new InputError('name (the token label) must be text of at most 200 characters');
+  if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200))
+    throw new InputError('name (the token label) must be text of at most 200 characters');
   return mintToken(db, keys, {
     inTransaction: announceToken(a.userName, owner.name, packages),
     userId: owner.id,
@@ -73,7 +80,10 @@ export const limitedToOrg = (patterns: readonly string[] | null, org: string) =>
 
 /** Orgs the actor owns in which the user is a member: through these the actor sees the user's org tokens. */
 async function ownedOrgsOf(db: Db, a: Actor, userId: number): Promise<string[]> {
-  const owned = db.select({ id: orgMembers.orgId }).from(orgMembers).where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
+  const owned = db
+    .select({ id: orgMembers.orgId })
+    .from(orgMembers)
+    .where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
   const rows = await db
     .select({ org: orgs.name })
     .from(orgMembers)
@@ -92,7 +102,10 @@ async function managedScope(db: Db, a: Actor, scope: { user?: string; org?: stri
     const [org] = await db.select().from(orgs).where(eq(orgs.name, scope.org));
     if (!org) throw new InputError(`org ${scope.org} not found`, 'not_found');
     if (!actsAsAdmin(a)) {
-      const [me] = await db.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, a.userId)));
+      const [me] = await db
+        .select()
+        .from(orgMembers)
+        .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, a.userId)));
       if (me?.role !== 'owner') throw new InputError(`only owners of org ${scope.org} manage its members' tokens`, 'forbidden');
     }
     const ids = (await db.select({ id: orgMembers.userId }).from(orgMembers).where(eq(orgMembers.orgId, org.id))).map((r) => r.id);
@@ -103,7 +116,10 @@ async function managedScope(db: Db, a: Actor, scope: { user?: string; org?: stri
     if (actsAsAdmin(a)) return { ids: [u.id], orgs: null };
     const via = await ownedOrgsOf(db, a, u.id);
     if (!via.length)
-      throw new InputError(`user ${a.userName} may not see the tokens of ${scope.user}: that needs a registry admin, or an owner of an org ${scope.user} belongs to (who sees only tokens limited to that org's packages)`, 'forbidden');
+      throw new InputError(
+        `user ${a.userName} may not see the tokens of ${scope.user}: that needs a registry admin, or an owner of an org ${scope.user} belongs to (who sees only tokens limited to that org's packages)`,
+        'forbidden',
+      );
     return { ids: [u.id], orgs: via };
   }
   return { ids: [a.userId], orgs: null };
@@ -160,13 +176,17 @@ export async function revokeToken(db: Db, actor: Actor | null, id: string) {
     const may = await mayRevoke(db, a, row);
     if (typeof may === 'string') viaOrg = may;
     if (!may)
-      throw new InputError(`token ${id} belongs to another user and is not limited to the packages of an org user ${a.userName} owns, so only its user or a registry admin may revoke it`, 'forbidden');
+      throw new InputError(
+        `token ${id} belongs to another user and is not limited to the packages of an org user ${a.userName} owns, so only its user or a registry admin may revoke it`,
+        'forbidden',
+      );
   }
   const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, row.userId));
   const org = tokenOrg(row.packages);
   const revokedAt = await db.transaction(async (tx) => {
     const at = await markRevoked(tx, row);
-    if (org && !row.revokedAt) await emitEvent(tx, { type: 'token.revoked', actor: a.userName, org, data: { id, user: user?.name ?? null, packages: row.packages } });
+    if (org && !row.revokedAt)
+      await emitEvent(tx, { type: 'token.revoked', actor: a.userName, org, data: { id, user: user?.name ?? null, packages: row.packages } });
     return at;
   });
   return { id, user: user?.name ?? null, revokedAt, org: viaOrg };
@@ -181,6 +201,10 @@ export async function findToken(db: Db, id: string) {
 
 /** Sets revoked_at once (revoking twice keeps the first time); returns it. */
 export async function markRevoked(db: Db, row: { jti: string; revokedAt: Date | null }): Promise<string> {
-  const [updated] = await db.update(tokens).set({ revokedAt: new Date() }).where(and(eq(tokens.jti, row.jti), isNull(tokens.revokedAt))).returning();
+  const [updated] = await db
+    .update(tokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(tokens.jti, row.jti), isNull(tokens.revokedAt)))
+    .returning();
   return (updated ?? row).revokedAt!.toISOString();
 }

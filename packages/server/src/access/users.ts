@@ -49,7 +49,10 @@ export async function removeUser(db: Db, name: string) {
   const u = await findUser(db, name);
   return db.transaction(async (tx) => {
     if (u.isAdmin) {
-      const [{ n }] = (await tx.select({ n: count() }).from(users).where(and(eq(users.isAdmin, true), ne(users.id, u.id)))) as [{ n: number }];
+      const [{ n }] = (await tx
+        .select({ n: count() })
+        .from(users)
+        .where(and(eq(users.isAdmin, true), ne(users.id, u.id)))) as [{ n: number }];
       if (Number(n) === 0) throw new InputError(`user ${name} is the last registry admin; make another user an admin first`, 'conflict');
     }
     const owned = await tx
@@ -88,7 +91,10 @@ export async function setPassword(db: Db, actor: Actor | null, name: string, bod
     if (!(await checkPassword(db, { name: u.name, ip, password: body.currentPassword, hash: u.passwordHash, purpose: 'user.password' })))
       throw new InputError('the current password is wrong; send your current password as "currentPassword" to change it', 'forbidden');
   }
-  await db.update(users).set({ passwordHash: await hashPassword(body.password as string) }).where(eq(users.id, u.id));
+  await db
+    .update(users)
+    .set({ passwordHash: await hashPassword(body.password as string) })
+    .where(eq(users.id, u.id));
   return { name, password: true };
 }
 

@@ -16,7 +16,9 @@ export async function assertMayWrite(ctx: RegistryContext, actor: Actor | null, 
   const a = requireActor(actor, what);
   const held = actions.filter((x) => a.actions.includes(x));
   if (held.length === 0)
-    throw forbidden(`this token (${a.jti}) allows none of ${actions.map((x) => `"${x}"`).join(', ')}, which ${what} needs; its actions are ${a.actions.join(', ')}`);
+    throw forbidden(
+      `this token (${a.jti}) allows none of ${actions.map((x) => `"${x}"`).join(', ')}, which ${what} needs; its actions are ${a.actions.join(', ')}`,
+    );
   if (a.packages && !a.packages.some((p) => matchesPattern(p, name)))
     throw forbidden(`this token (${a.jti}) is limited to the packages ${a.packages.join(', ')}, so it cannot be used for ${what}`);
   const pkg = await ctx.cache.get(ctx.db, name).then(
@@ -36,5 +38,7 @@ export async function assertMayWrite(ctx: RegistryContext, actor: Actor | null, 
   if (role && held.some((x) => ROLE_ACTIONS[role].includes(x))) return a;
   if (pkg.private && !role) throw notFound(`package ${name} was`);
   const primary = held.find((x) => x !== 'publish:new') ?? held[0];
-  throw forbidden(`user ${a.userName} may not "${primary}" ${name}: ${role ? `their role on it is ${role}` : 'they have no role on it'}; ask an owner of ${name}`);
+  throw forbidden(
+    `user ${a.userName} may not "${primary}" ${name}: ${role ? `their role on it is ${role}` : 'they have no role on it'}; ask an owner of ${name}`,
+  );
 }

@@ -47,7 +47,10 @@ export class KeyRing {
     let n = 0;
     for (const row of await this.db.select().from(signingKeys)) {
       if (isSealed(row.privateJwk)) continue;
-      await this.db.update(signingKeys).set({ privateJwk: seal(this.sealingKey, JSON.stringify(row.privateJwk)) }).where(eq(signingKeys.kid, row.kid));
+      await this.db
+        .update(signingKeys)
+        .set({ privateJwk: seal(this.sealingKey, JSON.stringify(row.privateJwk)) })
+        .where(eq(signingKeys.kid, row.kid));
       n++;
     }
     return n;
@@ -64,7 +67,8 @@ export class KeyRing {
     } catch {
       throw new InputError('SIGNING_KEY must be a private EC P-256 JWK as JSON ({"kty":"EC","crv":"P-256","x":...,"y":...,"d":...})');
     }
-    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) throw new InputError('SIGNING_KEY must be a private EC P-256 JWK (kty EC, crv P-256, with d): tokens are ES256');
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d)
+      throw new InputError('SIGNING_KEY must be a private EC P-256 JWK (kty EC, crv P-256, with d): tokens are ES256');
     const key = (await importJWK(jwk, TOKEN_ALG)) as CryptoKey;
     const { d: _d, ...publicJwk } = jwk;
     const kid = await calculateJwkThumbprint(publicJwk);

@@ -60,7 +60,12 @@ export class ScryptPool {
   run(job: ScryptJob): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       if (this.running >= this.concurrency && this.queue.length >= this.maxQueued)
-        return reject(new UnavailableError(`too many password checks are waiting on this replica (${this.running} running, ${this.queue.length} queued); try again in a few seconds`, 2));
+        return reject(
+          new UnavailableError(
+            `too many password checks are waiting on this replica (${this.running} running, ${this.queue.length} queued); try again in a few seconds`,
+            2,
+          ),
+        );
       this.queue.push({ job, resolve, reject });
       this.pump();
     });

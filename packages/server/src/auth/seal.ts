@@ -58,7 +58,12 @@ export function sealingProblem(opts: { secret: string | null; databaseUrl: strin
  * else from DATA_DIR/signing-key.secret, created (mode 0600) on first use. Refuses the
  * configurations sealingProblem names.
  */
-export async function loadSealingKey(opts: { secret: string | null; dataDir: string; databaseUrl?: string | null; signingKey?: string | null }): Promise<{ key: Buffer; source: 'env' | 'file' }> {
+export async function loadSealingKey(opts: {
+  secret: string | null;
+  dataDir: string;
+  databaseUrl?: string | null;
+  signingKey?: string | null;
+}): Promise<{ key: Buffer; source: 'env' | 'file' }> {
   const problem = sealingProblem({ secret: opts.secret, databaseUrl: opts.databaseUrl ?? null, signingKey: opts.signingKey });
   if (problem) throw new Error(problem);
   let secret = opts.secret;

@@ -85,7 +85,15 @@ export async function mintToken(db: Db, keys: KeyRing, spec: TokenSpec): Promise
     .setIssuedAt(now)
     .setExpirationTime(exp)
     .sign(key);
-  return { id: jti, token, user: spec.userName, actions: spec.actions, packages: spec.packages ?? null, cidr: spec.cidr ?? null, expiresAt: new Date(exp * 1000).toISOString() };
+  return {
+    id: jti,
+    token,
+    user: spec.userName,
+    actions: spec.actions,
+    packages: spec.packages ?? null,
+    cidr: spec.cidr ?? null,
+    expiresAt: new Date(exp * 1000).toISOString(),
+  };
 }
 
 /**
@@ -182,5 +190,13 @@ async function checkRow(db: Db, payload: { jti: string; sub: string }, ip: strin
     row.lastUsedAt = new Date();
     row.lastUsedIp = ip;
   }
-  return { userId: row.userId, userName: row.userName, isAdmin: row.isAdmin, jti: row.jti, actions: row.actions, packages: row.packages, trustedPublisherId: row.trustedPublisherId };
+  return {
+    userId: row.userId,
+    userName: row.userName,
+    isAdmin: row.isAdmin,
+    jti: row.jti,
+    actions: row.actions,
+    packages: row.packages,
+    trustedPublisherId: row.trustedPublisherId,
+  };
 }

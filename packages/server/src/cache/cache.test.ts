@@ -23,7 +23,14 @@ describe('pickEncoding', () => {
   });
 
   it('answers a repeated header as it answered it first, and a different one afresh', () => {
-    for (const [header, want] of [['gzip, br', 'br'], ['gzip, br', 'br'], ['gzip', 'gzip'], ['gzip', 'gzip'], ['br;q=0', 'identity'], ['gzip, br', 'br']] as const)
+    for (const [header, want] of [
+      ['gzip, br', 'br'],
+      ['gzip, br', 'br'],
+      ['gzip', 'gzip'],
+      ['gzip', 'gzip'],
+      ['br;q=0', 'identity'],
+      ['gzip, br', 'br'],
+    ] as const)
       expect(pickEncoding(header), header).toBe(want);
   });
 });

@@ -65,7 +65,9 @@ export async function encodedBytes(rendered: { text: string }, encoding: Encodin
   const bytes =
     encoding === 'gzip'
       ? await (e.gzip ??= gzipAsync(source, { level: 6 }).then((b) => (e.done.gzip = new Uint8Array(b))))
-      : await (e.br ??= brotliAsync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: source.byteLength } }).then((b) => (e.done.br = new Uint8Array(b))));
+      : await (e.br ??= brotliAsync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: source.byteLength } }).then(
+          (b) => (e.done.br = new Uint8Array(b)),
+        ));
   return { bytes, encoding };
 }
 

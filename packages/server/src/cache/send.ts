@@ -12,12 +12,7 @@ export function matchesEtag(header: string | undefined, etag: string): boolean {
  * Sends a document rendered ahead of time: 304 when If-None-Match names its ETag, else its bytes
  * in the best encoding the client accepts (precompressed once per revision), with their length.
  */
-export async function sendRenderedBytes(
-  c: Ctx,
-  r: { text: string; etag: string },
-  contentType: string,
-  headers: Record<string, string>,
-): Promise<Response> {
+export async function sendRenderedBytes(c: Ctx, r: { text: string; etag: string }, contentType: string, headers: Record<string, string>): Promise<Response> {
   const vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding';
   const out: Record<string, string> = { ...headers, ETag: r.etag, Vary: vary };
   if (matchesEtag(c.req.header('if-none-match'), r.etag)) return respondWithId(c, null, 304, out);

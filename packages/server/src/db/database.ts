@@ -64,7 +64,13 @@ export async function openPostgres(url: string, onQuery: () => void = () => unde
   const { drizzle } = await import('drizzle-orm/postgres-js');
   // A name unique to this pool, so pg_stat_activity tells its connections from every other replica's.
   const applicationName = `unjucks-registry/${process.pid}/${Math.random().toString(36).slice(2, 8)}`;
-  const client = postgres(url, { max: POOL_MAX, onnotice: () => undefined, connect_timeout: 10, connection: { application_name: applicationName }, debug: () => onQuery() });
+  const client = postgres(url, {
+    max: POOL_MAX,
+    onnotice: () => undefined,
+    connect_timeout: 10,
+    connection: { application_name: applicationName },
+    debug: () => onQuery(),
+  });
   const db = drizzle({ client, schema });
   return {
     db,

@@ -1,5 +1,22 @@
 import { sql } from 'drizzle-orm';
-import { type AnyPgColumn, bigint, bigserial, boolean, check, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import {
+  type AnyPgColumn,
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  customType,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  unique,
+} from 'drizzle-orm/pg-core';
 import type { AccessRole, Manifest, ReviewDecision, TokenAction, ValidationReport, VersionStatus, Visibility } from '@unjucks/core';
 import type { Sealed } from '../auth/seal.js';
 
@@ -27,44 +44,58 @@ export const signingKeys = pgTable('signing_keys', {
 });
 
 /** Every token has a row, so revocation is one UPDATE and takes effect on every replica. */
-export const tokens = pgTable('tokens', {
-  jti: text('jti').primaryKey(),
-  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  label: text('label'),
-  actions: jsonb('actions').$type<TokenAction[]>().notNull(),
-  /** Package patterns the token is limited to; null: every package its user may act on. */
-  packages: jsonb('packages').$type<string[] | null>(),
-  /** Addresses the token may be used from; null: anywhere. */
-  cidr: jsonb('cidr').$type<string[] | null>(),
-  createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
-  createdAt: createdAt(),
-  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-  lastUsedIp: text('last_used_ip'),
-  revokedAt: timestamp('revoked_at', { withTimezone: true }),
-  /**
-   * Set on tokens minted by POST /api/v1/oidc/exchange: the trusted publisher whose CI job asked
-   * for it. Removing the trusted publisher deletes its tokens, so they stop working at once.
-   */
-  trustedPublisherId: integer('trusted_publisher_id').references((): AnyPgColumn => trustedPublishers.id, { onDelete: 'cascade' }),
-}, (t) => [index('tokens_user_idx').on(t.userId)]);
+export const tokens = pgTable(
+  'tokens',
+  {
+    jti: text('jti').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    label: text('label'),
+    actions: jsonb('actions').$type<TokenAction[]>().notNull(),
+    /** Package patterns the token is limited to; null: every package its user may act on. */
+    packages: jsonb('packages').$type<string[] | null>(),
+    /** Addresses the token may be used from; null: anywhere. */
+    cidr: jsonb('cidr').$type<string[] | null>(),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    lastUsedIp: text('last_used_ip'),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /**
+     * Set on tokens minted by POST /api/v1/oidc/exchange: the trusted publisher whose CI job asked
+     * for it. Removing the trusted publisher deletes its tokens, so they stop working at once.
+     */
+    trustedPublisherId: integer('trusted_publisher_id').references((): AnyPgColumn => trustedPublishers.id, { onDelete: 'cascade' }),
+  },
+  (t) => [index('tokens_user_idx').on(t.userId)],
+);
 
 /** An org owns the scope of its name: `acme` owns `@acme/*`. */
-export const orgs = pgTable('orgs', {
-  id: serial('id').primaryKey(),
-  name: text('name').notNull().unique(),
-  /** Visibility of the org's packages that do not set their own. */
-  defaultVisibility: text('default_visibility').$type<Visibility>().notNull().default('public'),
-  /** Approvals every new version of the org's packages needs before it goes live (0: none); see registry/review.ts. */
-  requiredApprovals: integer('required_approvals').notNull().default(0),
-  createdAt: createdAt(),
-}, (t) => [check('orgs_required_approvals_range', sql`${t.requiredApprovals} between 0 and 10`)]);
+export const orgs = pgTable(
+  'orgs',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull().unique(),
+    /** Visibility of the org's packages that do not set their own. */
+    defaultVisibility: text('default_visibility').$type<Visibility>().notNull().default('public'),
+    /** Approvals every new version of the org's packages needs before it goes live (0: none); see registry/review.ts. */
+    requiredApprovals: integer('required_approvals').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [check('orgs_required_approvals_range', sql`${t.requiredApprovals} between 0 and 10`)],
+);
 
 export const orgMembers = pgTable(
   'org_members',
   {
-    orgId: integer('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
-    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role').$type<AccessRole>().notNull(),
     createdAt: createdAt(),
   },
@@ -78,8 +109,12 @@ export const orgMembers = pgTable(
 export const orgInvitations = pgTable(
   'org_invitations',
   {
-    orgId: integer('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
-    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role').$type<AccessRole>().notNull(),
     invitedBy: integer('invited_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
@@ -91,7 +126,9 @@ export const teams = pgTable(
   'teams',
   {
     id: serial('id').primaryKey(),
-    orgId: integer('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
+    orgId: integer('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     createdAt: createdAt(),
   },
@@ -101,8 +138,12 @@ export const teams = pgTable(
 export const teamMembers = pgTable(
   'team_members',
   {
-    teamId: integer('team_id').notNull().references(() => teams.id, { onDelete: 'cascade' }),
-    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    teamId: integer('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index('team_members_user_idx').on(t.userId)],
 );
@@ -160,24 +201,28 @@ export const auditLog = pgTable(
   ],
 );
 
-export const packages = pgTable('packages', {
-  id: serial('id').primaryKey(),
-  name: text('name').notNull().unique(),
-  /** Lowercase without . - _ : a new name may not collide with another owner's on this. */
-  canonicalName: text('canonical_name'),
-  createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
-  /** null: the org's default (public for unscoped packages). */
-  visibility: text('visibility').$type<Visibility>(),
-  createdAt: createdAt(),
-  modifiedAt: timestamp('modified_at', { withTimezone: true }).notNull().defaultNow(),
-  /**
-   * Bumped in the same transaction as every change to the package, its versions or its tags.
-   * Readers compare it to what they cached, so every replica serves fresh data with one lookup.
-   */
-  revision: integer('revision').notNull().default(0),
-  /** Approvals a new version needs before it goes live; the package's org may ask for more (the higher wins). */
-  requiredApprovals: integer('required_approvals').notNull().default(0),
-}, (t) => [index('packages_canonical_name_idx').on(t.canonicalName), check('packages_required_approvals_range', sql`${t.requiredApprovals} between 0 and 10`)]);
+export const packages = pgTable(
+  'packages',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull().unique(),
+    /** Lowercase without . - _ : a new name may not collide with another owner's on this. */
+    canonicalName: text('canonical_name'),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    /** null: the org's default (public for unscoped packages). */
+    visibility: text('visibility').$type<Visibility>(),
+    createdAt: createdAt(),
+    modifiedAt: timestamp('modified_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Bumped in the same transaction as every change to the package, its versions or its tags.
+     * Readers compare it to what they cached, so every replica serves fresh data with one lookup.
+     */
+    revision: integer('revision').notNull().default(0),
+    /** Approvals a new version needs before it goes live; the package's org may ask for more (the higher wins). */
+    requiredApprovals: integer('required_approvals').notNull().default(0),
+  },
+  (t) => [index('packages_canonical_name_idx').on(t.canonicalName), check('packages_required_approvals_range', sql`${t.requiredApprovals} between 0 and 10`)],
+);
 
 /**
  * One row per version ever published. A removed version keeps its row (removed_at set), so the
@@ -187,7 +232,9 @@ export const versions = pgTable(
   'versions',
   {
     id: serial('id').primaryKey(),
-    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    packageId: integer('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
     version: text('version').notNull(),
     manifest: jsonb('manifest').$type<Manifest>().notNull(),
     readme: text('readme'),
@@ -226,7 +273,9 @@ export const versionApprovals = pgTable(
   'version_approvals',
   {
     id: serial('id').primaryKey(),
-    versionId: integer('version_id').notNull().references(() => versions.id, { onDelete: 'cascade' }),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
     approverId: integer('approver_id').references(() => users.id, { onDelete: 'set null' }),
     approverName: text('approver_name').notNull(),
     decision: text('decision').$type<ReviewDecision>().notNull(),
@@ -242,7 +291,9 @@ export const versionApprovals = pgTable(
 export const distTags = pgTable(
   'dist_tags',
   {
-    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    packageId: integer('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
     tag: text('tag').notNull(),
     version: text('version').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
@@ -254,7 +305,9 @@ export const distTags = pgTable(
 export const downloads = pgTable(
   'downloads',
   {
-    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    packageId: integer('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
     day: date('day').notNull(),
     count: integer('count').notNull().default(0),
   },
@@ -266,14 +319,20 @@ export const downloads = pgTable(
  * hash, so a database read does not yield live cookies. Each session acts through its own token
  * row: revoking that token, or logging out, ends the session on every replica at once.
  */
-export const webSessions = pgTable('web_sessions', {
-  idHash: text('id_hash').primaryKey(),
-  tokenJti: text('token_jti').notNull().references(() => tokens.jti, { onDelete: 'cascade' }),
-  /** The synchronizer token every form of this session carries. */
-  csrf: text('csrf').notNull(),
-  createdAt: createdAt(),
-  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-}, (t) => [index('web_sessions_token_idx').on(t.tokenJti)]);
+export const webSessions = pgTable(
+  'web_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    tokenJti: text('token_jti')
+      .notNull()
+      .references(() => tokens.jti, { onDelete: 'cascade' }),
+    /** The synchronizer token every form of this session carries. */
+    csrf: text('csrf').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('web_sessions_token_idx').on(t.tokenJti)],
+);
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
@@ -320,7 +379,9 @@ export const trustedPublishers = pgTable(
   'trusted_publishers',
   {
     id: serial('id').primaryKey(),
-    packageId: integer('package_id').notNull().references(() => packages.id, { onDelete: 'cascade' }),
+    packageId: integer('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
     /** The issuer's URL, exactly as its tokens' `iss`. */
     issuer: text('issuer').notNull(),
     repository: text('repository').notNull(),
@@ -405,8 +466,12 @@ export const hookDeliveries = pgTable(
   'hook_deliveries',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    eventId: text('event_id').notNull().references(() => hookEvents.id, { onDelete: 'cascade' }),
-    subscriptionId: integer('subscription_id').notNull().references(() => hookSubscriptions.id, { onDelete: 'cascade' }),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => hookEvents.id, { onDelete: 'cascade' }),
+    subscriptionId: integer('subscription_id')
+      .notNull()
+      .references(() => hookSubscriptions.id, { onDelete: 'cascade' }),
     status: text('status').$type<'pending' | 'delivered' | 'failed'>().notNull().default('pending'),
     /** Attempts since the delivery was (re)queued: drives the backoff and the retry limit. */
     tries: integer('tries').notNull().default(0),
@@ -424,7 +489,9 @@ export const hookAttempts = pgTable(
   'hook_attempts',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    deliveryId: bigint('delivery_id', { mode: 'number' }).notNull().references(() => hookDeliveries.id, { onDelete: 'cascade' }),
+    deliveryId: bigint('delivery_id', { mode: 'number' })
+      .notNull()
+      .references(() => hookDeliveries.id, { onDelete: 'cascade' }),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
     ok: boolean('ok').notNull(),
     durationMs: integer('duration_ms').notNull(),

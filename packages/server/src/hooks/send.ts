@@ -56,11 +56,19 @@ export async function sendHook(rawUrl: string, body: string, headers: Record<str
     };
     const req = request(target.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'unjucks-registry-webhooks/1', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        'user-agent': 'unjucks-registry-webhooks/1',
+        ...headers,
+      },
       lookup: pinned(target.address, target.family),
       agent: false,
     });
-    const timer = setTimeout(() => finish({ ok: false, responseCode: null, responseStart: null, error: `no complete answer within ${opts.timeoutMs} ms` }), opts.timeoutMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, responseCode: null, responseStart: null, error: `no complete answer within ${opts.timeoutMs} ms` }),
+      opts.timeoutMs,
+    );
     req.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, responseCode: null, responseStart: null, error: `${e.code ?? 'error'}: ${e.message}` }));
     req.on('response', (res: IncomingMessage) => {
       const code = res.statusCode ?? 0;
@@ -69,7 +77,10 @@ export async function sendHook(rawUrl: string, body: string, headers: Record<str
       const conclude = (note: string | null) => {
         const text = Buffer.concat(chunks).subarray(0, RESPONSE_START).toString('utf8');
         const ok = code >= 200 && code < 300;
-        const redirect = code >= 300 && code < 400 ? `answered ${code} (a redirect${res.headers.location ? ` to ${String(res.headers.location).slice(0, 200)}` : ''}), which is not followed; give the final URL` : null;
+        const redirect =
+          code >= 300 && code < 400
+            ? `answered ${code} (a redirect${res.headers.location ? ` to ${String(res.headers.location).slice(0, 200)}` : ''}), which is not followed; give the final URL`
+            : null;
         finish({ ok, responseCode: code, responseStart: text || null, error: redirect ?? (ok ? note : `answered ${code}`) });
       };
       res.on('data', (chunk: Buffer) => {

@@ -70,7 +70,7 @@ async function assertMayWatch(ctx: RegistryContext, actor: Actor | null, target:
         ? `the owner role on ${target.name}`
         : scopeOf(target.name)
           ? `the owner role in org ${scopeOf(target.name)}`
-          : 'a registry admin (a pattern over unscoped names may cover anyone\'s packages; watch your package by name instead)';
+          : "a registry admin (a pattern over unscoped names may cover anyone's packages; watch your package by name instead)";
   // A private package must not be revealed to someone who cannot see it: the package answers as missing.
   throw new InputError(`user ${a.userName} may not watch ${target.kind === 'org' ? `@${target.name}` : target.name}: that needs ${needs}`, 'forbidden');
 }
@@ -93,7 +93,15 @@ export async function createHook(ctx: RegistryContext, actor: Actor | null, body
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
   const [row] = await ctx.db
     .insert(hookSubscriptions)
-    .values({ targetKind: target.kind, target: target.name, events, url: checked.url.toString(), format: body.format ?? 'json', secret: ctx.keys.sealSecret(secret), createdBy: a.userId })
+    .values({
+      targetKind: target.kind,
+      target: target.name,
+      events,
+      url: checked.url.toString(),
+      format: body.format ?? 'json',
+      secret: ctx.keys.sealSecret(secret),
+      createdBy: a.userId,
+    })
     .returning();
   return { ...view(row!, a.userName), secret };
 }
@@ -164,7 +172,9 @@ export async function pingHook(ctx: RegistryContext, actor: Actor | null, id: nu
   const { actor: a, hook } = await findManagedHook(ctx, actor, id);
   const eventId = randomUUID();
   const deliveryId = await ctx.db.transaction(async (tx) => {
-    await tx.insert(hookEvents).values({ id: eventId, type: 'ping', actor: a.userName, org: hookOrg(hook), data: { hook: hook.id }, subscriptionId: hook.id, fannedOutAt: new Date() });
+    await tx
+      .insert(hookEvents)
+      .values({ id: eventId, type: 'ping', actor: a.userName, org: hookOrg(hook), data: { hook: hook.id }, subscriptionId: hook.id, fannedOutAt: new Date() });
     // Sent below by this request, not by a worker: a worker would take it only once its lease ran out.
     const [d] = await tx
       .insert(hookDeliveries)
@@ -186,7 +196,16 @@ async function deliveriesOf(ctx: RegistryContext, hookId: number, only?: number[
     .orderBy(desc(hookDeliveries.id))
     .limit(100);
   const attempts = rows.length
-    ? await ctx.db.select().from(hookAttempts).where(inArray(hookAttempts.deliveryId, rows.map((r) => r.d.id))).orderBy(hookAttempts.id)
+    ? await ctx.db
+        .select()
+        .from(hookAttempts)
+        .where(
+          inArray(
+            hookAttempts.deliveryId,
+            rows.map((r) => r.d.id),
+          ),
+        )
+        .orderBy(hookAttempts.id)
     : [];
   return rows.map(({ d, e }) => ({
     id: d.id,
@@ -195,7 +214,14 @@ async function deliveriesOf(ctx: RegistryContext, hookId: number, only?: number[
     nextAttemptAt: d.status === 'pending' && d.nextAttemptAt ? d.nextAttemptAt.toISOString() : null,
     attempts: attempts
       .filter((x) => x.deliveryId === d.id)
-      .map((x) => ({ at: x.at.toISOString(), ok: x.ok, durationMs: x.durationMs, responseCode: x.responseCode, responseStart: x.responseStart, error: x.error })),
+      .map((x) => ({
+        at: x.at.toISOString(),
+        ok: x.ok,
+        durationMs: x.durationMs,
+        responseCode: x.responseCode,
+        responseStart: x.responseStart,
+        error: x.error,
+      })),
   }));
 }
 
@@ -209,7 +235,11 @@ export async function listDeliveries(ctx: RegistryContext, actor: Actor | null, 
 export async function redeliver(ctx: RegistryContext, actor: Actor | null, id: number, deliveryId: number) {
   const { hook } = await findManagedHook(ctx, actor, id);
   if (!Number.isSafeInteger(deliveryId) || deliveryId <= 0) throw new InputError(`delivery ${deliveryId} of hook ${id} not found`, 'not_found');
-  if (!hook.enabled) throw new InputError(`hook ${id} is disabled (${hook.disabledReason ?? 'by failures'}); fix the receiver and run "unjucks hook test ${id}", which re-enables it when the ping succeeds`, 'conflict');
+  if (!hook.enabled)
+    throw new InputError(
+      `hook ${id} is disabled (${hook.disabledReason ?? 'by failures'}); fix the receiver and run "unjucks hook test ${id}", which re-enables it when the ping succeeds`,
+      'conflict',
+    );
   const updated = await ctx.db
     .update(hookDeliveries)
     .set({ status: 'pending', tries: 0, nextAttemptAt: sql`now()` })

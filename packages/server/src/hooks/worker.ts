@@ -47,7 +47,15 @@ export async function fanOut(db: Db): Promise<number> {
       }
     }
     if (rows.length) await tx.insert(hookDeliveries).values(rows);
-    await tx.update(hookEvents).set({ fannedOutAt: new Date() }).where(inArray(hookEvents.id, events.map((e) => e.id)));
+    await tx
+      .update(hookEvents)
+      .set({ fannedOutAt: new Date() })
+      .where(
+        inArray(
+          hookEvents.id,
+          events.map((e) => e.id),
+        ),
+      );
     return events.length;
   });
 }
@@ -82,7 +90,13 @@ export async function claimDue(db: Db, settings: WebhookSettings): Promise<numbe
  * retried later with backoff, or given up), and the hook's run of failures. The hook is disabled
  * at `disableAfter` consecutive failures, with an audit record its owners can read.
  */
-export async function attemptDelivery(db: Db, keys: KeyRing, settings: WebhookSettings, deliveryId: number, opts: { retry: boolean }): Promise<AttemptResult | null> {
+export async function attemptDelivery(
+  db: Db,
+  keys: KeyRing,
+  settings: WebhookSettings,
+  deliveryId: number,
+  opts: { retry: boolean },
+): Promise<AttemptResult | null> {
   const [row] = await db
     .select({ d: hookDeliveries, e: hookEvents, s: hookSubscriptions })
     .from(hookDeliveries)
@@ -93,7 +107,13 @@ export async function attemptDelivery(db: Db, keys: KeyRing, settings: WebhookSe
   const secret = keys.openSecret(row.s.secret);
   let result: AttemptResult;
   if (secret === null) {
-    result = { ok: false, durationMs: 0, responseCode: null, responseStart: null, error: 'the hook secret cannot be unsealed (SIGNING_KEY_SECRET changed); remove the hook and create it again' };
+    result = {
+      ok: false,
+      durationMs: 0,
+      responseCode: null,
+      responseStart: null,
+      error: 'the hook secret cannot be unsealed (SIGNING_KEY_SECRET changed); remove the hook and create it again',
+    };
   } else {
     const { body, headers } = renderDelivery(row.e, row.s, deliveryId, secret);
     result = await sendHook(row.s.url, body, headers, {
@@ -104,11 +124,24 @@ export async function attemptDelivery(db: Db, keys: KeyRing, settings: WebhookSe
     });
   }
   await db.transaction(async (tx) => {
-    await tx.insert(hookAttempts).values({ deliveryId, ok: result.ok, durationMs: result.durationMs, responseCode: result.responseCode, responseStart: result.responseStart, error: result.error });
+    await tx.insert(hookAttempts).values({
+      deliveryId,
+      ok: result.ok,
+      durationMs: result.durationMs,
+      responseCode: result.responseCode,
+      responseStart: result.responseStart,
+      error: result.error,
+    });
     if (result.ok) {
-      await tx.update(hookDeliveries).set({ status: 'delivered', tries: sql`${hookDeliveries.tries} + 1`, nextAttemptAt: null }).where(eq(hookDeliveries.id, deliveryId));
+      await tx
+        .update(hookDeliveries)
+        .set({ status: 'delivered', tries: sql`${hookDeliveries.tries} + 1`, nextAttemptAt: null })
+        .where(eq(hookDeliveries.id, deliveryId));
       // A successful ping brings back a hook that failures disabled.
-      await tx.update(hookSubscriptions).set({ consecutiveFailures: 0, ...(row.e.type === 'ping' ? { enabled: true, disabledReason: null } : {}) }).where(eq(hookSubscriptions.id, row.s.id));
+      await tx
+        .update(hookSubscriptions)
+        .set({ consecutiveFailures: 0, ...(row.e.type === 'ping' ? { enabled: true, disabledReason: null } : {}) })
+        .where(eq(hookSubscriptions.id, row.s.id));
       return;
     }
     const tries = row.d.tries + 1;
@@ -124,7 +157,10 @@ export async function attemptDelivery(db: Db, keys: KeyRing, settings: WebhookSe
       .returning();
     if (sub && sub.enabled && sub.consecutiveFailures >= settings.disableAfter) {
       const reason = `disabled after ${sub.consecutiveFailures} consecutive failed deliveries; the last: ${result.error ?? 'no answer'}`;
-      await tx.update(hookSubscriptions).set({ enabled: false, disabledReason: reason.slice(0, 500) }).where(eq(hookSubscriptions.id, sub.id));
+      await tx
+        .update(hookSubscriptions)
+        .set({ enabled: false, disabledReason: reason.slice(0, 500) })
+        .where(eq(hookSubscriptions.id, sub.id));
       const [owner] = sub.createdBy === null ? [] : await tx.select({ name: users.name }).from(users).where(eq(users.id, sub.createdBy));
       await recordAudit(tx, {
         actor: owner?.name ?? null,
@@ -135,7 +171,13 @@ export async function attemptDelivery(db: Db, keys: KeyRing, settings: WebhookSe
         org: sub.targetKind === 'org' ? sub.target : scopeOf(sub.target),
         outcome: 'failed',
         status: result.responseCode ?? 0,
-        detail: { url: sub.url, watches: sub.target, failures: sub.consecutiveFailures, lastError: result.error, fix: `fix the receiver, then "unjucks hook test ${sub.id}" re-enables it` },
+        detail: {
+          url: sub.url,
+          watches: sub.target,
+          failures: sub.consecutiveFailures,
+          lastError: result.error,
+          fix: `fix the receiver, then "unjucks hook test ${sub.id}" re-enables it`,
+        },
       });
     }
   });

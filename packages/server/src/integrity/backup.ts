@@ -7,7 +7,22 @@ import { touchPackage } from '../registry/lookup.js';
 import { create, extract } from 'tar';
 import { InputError } from '@unjucks/core';
 import type { Db } from '../db/database.js';
-import { auditLog, distTags, downloads, grants, orgInvitations, orgMembers, orgs, packages, signingKeys, teamMembers, teams, tokens, users, versions } from '../db/schema.js';
+import {
+  auditLog,
+  distTags,
+  downloads,
+  grants,
+  orgInvitations,
+  orgMembers,
+  orgs,
+  packages,
+  signingKeys,
+  teamMembers,
+  teams,
+  tokens,
+  users,
+  versions,
+} from '../db/schema.js';
 import { parseActions } from '@unjucks/core';
 import type { BlobStore } from '../storage/blob-store.js';
 
@@ -101,20 +116,27 @@ export async function importRegistry(
     );
   const dir = await mkdtemp(join(tmpdir(), 'unjucks-import-'));
   try {
-    await extract({ file, cwd: dir, strict: true, filter: (_p, entry) => (entry as { type?: string }).type === 'File' || (entry as { type?: string }).type === 'Directory' });
+    await extract({
+      file,
+      cwd: dir,
+      strict: true,
+      filter: (_p, entry) => (entry as { type?: string }).type === 'File' || (entry as { type?: string }).type === 'Directory',
+    });
     let dump: Dump;
     try {
       dump = JSON.parse(await readFile(join(dir, 'registry.json'), 'utf8'), (_k, v) => (typeof v === 'string' && ISO.test(v) ? new Date(v) : v)) as Dump;
     } catch {
       throw new InputError(`${file} is not an unjucks-registry export (no readable registry.json)`);
     }
-    if (dump.format !== FORMAT || (dump.version !== 1 && dump.version !== 2)) throw new InputError(`${file} is not an unjucks-registry export of a known version`);
+    if (dump.format !== FORMAT || (dump.version !== 1 && dump.version !== 2))
+      throw new InputError(`${file} is not an unjucks-registry export of a known version`);
 
     let blobs = 0;
     const blobRoot = join(dir, 'blobs', 'sha512');
     for (const hex of await readdir(blobRoot).catch(() => [] as string[])) {
       const bytes = await readFile(join(blobRoot, hex));
-      if (createHash('sha512').update(bytes).digest('hex') !== hex) throw new InputError(`blob sha512/${hex} in ${file} does not match its hash; the export is damaged`);
+      if (createHash('sha512').update(bytes).digest('hex') !== hex)
+        throw new InputError(`blob sha512/${hex} in ${file} does not match its hash; the export is damaged`);
       await store.put(`sha512/${hex}`, bytes);
       blobs++;
     }
@@ -124,7 +146,10 @@ export async function importRegistry(
       // Users are matched by name, so the admin a first start created keeps its own id.
       const userIds = new Map<number, number>();
       for (const u of dump.users) {
-        await tx.insert(users).values({ name: u.name, isAdmin: u.isAdmin, passwordHash: u.passwordHash ?? null, createdAt: u.createdAt }).onConflictDoNothing();
+        await tx
+          .insert(users)
+          .values({ name: u.name, isAdmin: u.isAdmin, passwordHash: u.passwordHash ?? null, createdAt: u.createdAt })
+          .onConflictDoNothing();
         const [row] = await tx.select({ id: users.id }).from(users).where(sql`${users.name} = ${u.name}`);
         userIds.set(u.id, row!.id);
       }
@@ -133,13 +158,20 @@ export async function importRegistry(
       for (const t of dump.tokens) {
         // Version 1 tokens carried a role: it becomes that preset's actions.
         const actions = t.actions ?? parseActions((t as typeof t & { role: string }).role);
-        await tx.insert(tokens).values({ ...t, actions, userId: user(t.userId)!, createdBy: user(t.createdBy ?? null) }).onConflictDoNothing();
+        await tx
+          .insert(tokens)
+          .values({ ...t, actions, userId: user(t.userId)!, createdBy: user(t.createdBy ?? null) })
+          .onConflictDoNothing();
       }
       // Packages: new ones are created; in a merge, an existing name keeps its row, owners and tags.
       const packageIds = new Map<number, number>();
       const merged = new Set<number>();
       for (const { id, ...p } of dump.packages) {
-        const [created] = await tx.insert(packages).values({ ...p, createdBy: user(p.createdBy) }).onConflictDoNothing().returning({ id: packages.id });
+        const [created] = await tx
+          .insert(packages)
+          .values({ ...p, createdBy: user(p.createdBy) })
+          .onConflictDoNothing()
+          .returning({ id: packages.id });
         if (created) packageIds.set(id, created.id);
         else {
           const [row] = await tx.select({ id: packages.id }).from(packages).where(eq(packages.name, p.name));
@@ -149,7 +181,10 @@ export async function importRegistry(
       }
       const have = new Map<string, string>();
       if (merged.size)
-        for (const v of await tx.select({ packageId: versions.packageId, version: versions.version, integrity: versions.integrity }).from(versions).where(inArray(versions.packageId, [...merged])))
+        for (const v of await tx
+          .select({ packageId: versions.packageId, version: versions.version, integrity: versions.integrity })
+          .from(versions)
+          .where(inArray(versions.packageId, [...merged])))
           have.set(`${v.packageId}@${v.version}`, v.integrity);
       const names = new Map(dump.packages.map((p) => [p.id, p.name]));
       const conflicts = dump.versions.filter((v) => {
@@ -164,10 +199,19 @@ export async function importRegistry(
       const fresh = dump.versions.filter((v) => !have.has(`${packageIds.get(v.packageId)}@${v.version}`));
       skipped = dump.versions.length - fresh.length;
       for (let i = 0; i < fresh.length; i += 500)
-        await tx.insert(versions).values(fresh.slice(i, i + 500).map(({ id: _id, ...v }) => ({ ...v, packageId: packageIds.get(v.packageId)!, publishedBy: user(v.publishedBy) })));
-      for (const t of dump.distTags) await tx.insert(distTags).values({ ...t, packageId: packageIds.get(t.packageId)! }).onConflictDoNothing();
+        await tx
+          .insert(versions)
+          .values(fresh.slice(i, i + 500).map(({ id: _id, ...v }) => ({ ...v, packageId: packageIds.get(v.packageId)!, publishedBy: user(v.publishedBy) })));
+      for (const t of dump.distTags)
+        await tx
+          .insert(distTags)
+          .values({ ...t, packageId: packageIds.get(t.packageId)! })
+          .onConflictDoNothing();
       for (const d of dump.downloads)
-        await tx.insert(downloads).values({ ...d, packageId: packageIds.get(d.packageId)!, day: String(d.day).slice(0, 10) }).onConflictDoNothing();
+        await tx
+          .insert(downloads)
+          .values({ ...d, packageId: packageIds.get(d.packageId)!, day: String(d.day).slice(0, 10) })
+          .onConflictDoNothing();
       // Replicas cache by revision: merged packages changed under them.
       for (const id of merged) await touchPackage(tx, id);
       // Orgs and teams are matched by name, like users; grants follow the ids they point at.
@@ -178,7 +222,10 @@ export async function importRegistry(
         orgIds.set(o.id, row!.id);
       }
       for (const m of dump.orgMembers ?? [])
-        await tx.insert(orgMembers).values({ ...m, orgId: orgIds.get(m.orgId)!, userId: user(m.userId)! }).onConflictDoNothing();
+        await tx
+          .insert(orgMembers)
+          .values({ ...m, orgId: orgIds.get(m.orgId)!, userId: user(m.userId)! })
+          .onConflictDoNothing();
       for (const i of dump.orgInvitations ?? [])
         await tx
           .insert(orgInvitations)
@@ -191,7 +238,11 @@ export async function importRegistry(
         const [row] = await tx.select({ id: teams.id }).from(teams).where(sql`${teams.orgId} = ${orgId} and ${teams.name} = ${t.name}`);
         teamIds.set(t.id, row!.id);
       }
-      for (const m of dump.teamMembers ?? []) await tx.insert(teamMembers).values({ teamId: teamIds.get(m.teamId)!, userId: user(m.userId)! }).onConflictDoNothing();
+      for (const m of dump.teamMembers ?? [])
+        await tx
+          .insert(teamMembers)
+          .values({ teamId: teamIds.get(m.teamId)!, userId: user(m.userId)! })
+          .onConflictDoNothing();
       for (const g of dump.grants ?? [])
         await tx
           .insert(grants)

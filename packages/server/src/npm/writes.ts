@@ -105,14 +105,18 @@ export async function npmUpdate(ctx: RegistryContext, actor: Actor | null, name:
     }
   }
   if (withRev && Array.isArray(body.maintainers)) {
-    const wanted = new Set(body.maintainers.map((m) => (typeof m === 'string' ? m : (m as { name?: unknown })?.name)).filter((n): n is string => typeof n === 'string'));
+    const wanted = new Set(
+      body.maintainers.map((m) => (typeof m === 'string' ? m : (m as { name?: unknown })?.name)).filter((n): n is string => typeof n === 'string'),
+    );
     const current = new Set(s.maintainers);
     // A scoped package's people come from its org; npm owner maps to package grants either way.
     for (const user of wanted) if (!current.has(user)) await grantPackage(ctx, actor, name, user, { role: scopeOf(name) ? 'maintainer' : 'owner' });
-    for (const user of current) if (!wanted.has(user)) await revokePackage(ctx, actor, name, user).catch((e) => {
-      // A publisher with no grant of their own is listed but holds nothing to remove.
-      if (!(isInputError(e) && e.status === 404)) throw e;
-    });
+    for (const user of current)
+      if (!wanted.has(user))
+        await revokePackage(ctx, actor, name, user).catch((e) => {
+          // A publisher with no grant of their own is listed but holds nothing to remove.
+          if (!(isInputError(e) && e.status === 404)) throw e;
+        });
     changes.push('maintainers');
   }
   const after = await ctx.cache.get(ctx.db, name);

@@ -67,22 +67,39 @@ const forbidden = (message: string) => new InputError(message, 'forbidden');
  * repository, workflow and run, so every later request and audit record leads back to the job.
  * Nothing is minted unless every check passes.
  */
-export async function exchangeIdToken(ctx: RegistryContext, body: { token: string; package: string }, audit: (extra: AuditExtra) => void): Promise<MintedToken & { trustedPublisher: number }> {
+export async function exchangeIdToken(
+  ctx: RegistryContext,
+  body: { token: string; package: string },
+  audit: (extra: AuditExtra) => void,
+): Promise<MintedToken & { trustedPublisher: number }> {
   const oidc = oidcOf(ctx);
   const { issuer, claims } = await verifyIdToken(body.token, oidc.issuers, ctx.publicUrl);
   const job = ciJobOf(issuer, claims);
   const name = body.package;
   // From here the caller is a verified CI job: the record names it, refused or not.
-  const detail: Record<string, unknown> = { issuer: job.issuer, repository: job.repository, repositoryOwnerId: job.repositoryOwnerId, workflow: job.workflow, environment: job.environment, runId: job.runId };
+  const detail: Record<string, unknown> = {
+    issuer: job.issuer,
+    repository: job.repository,
+    repositoryOwnerId: job.repositoryOwnerId,
+    workflow: job.workflow,
+    environment: job.environment,
+    runId: job.runId,
+  };
   audit({ actor: `oidc:${issuer.name}:${job.repository}`.slice(0, 128), target: name, org: scopeOf(name), detail });
-  if (!(await consumeJti(ctx.db, issuer.issuer, claims.jti, claims.exp))) throw new InputError(`the ID token was refused: it was already exchanged (jti ${claims.jti}); ask the CI for a fresh one`, 'unauthorized');
+  if (!(await consumeJti(ctx.db, issuer.issuer, claims.jti, claims.exp)))
+    throw new InputError(`the ID token was refused: it was already exchanged (jti ${claims.jti}); ask the CI for a fresh one`, 'unauthorized');
 
   const described = `repository ${job.repository}, owner id ${job.repositoryOwnerId}, workflow ${job.workflow}, environment ${job.environment ?? '(none)'}`;
   // A missing package answers as one without a match: the exchange does not tell who has which package.
-  const noMatch = forbidden(`no trusted publisher of ${name} matches this ID token (${described}); an owner adds one with: unjucks trust add ${name} --issuer ${issuer.name} ...`);
+  const noMatch = forbidden(
+    `no trusted publisher of ${name} matches this ID token (${described}); an owner adds one with: unjucks trust add ${name} --issuer ${issuer.name} ...`,
+  );
   const [pkg] = await ctx.db.select({ id: packages.id }).from(packages).where(eq(packages.name, name));
   if (!pkg) throw noMatch;
-  const candidates = await ctx.db.select().from(trustedPublishers).where(and(eq(trustedPublishers.packageId, pkg.id), eq(trustedPublishers.issuer, issuer.issuer)));
+  const candidates = await ctx.db
+    .select()
+    .from(trustedPublishers)
+    .where(and(eq(trustedPublishers.packageId, pkg.id), eq(trustedPublishers.issuer, issuer.issuer)));
   const match = candidates.find((p) => publisherMatches(p, job));
   if (!match) throw noMatch;
   detail.trustedPublisher = match.id;
@@ -91,7 +108,9 @@ export async function exchangeIdToken(ctx: RegistryContext, body: { token: strin
   if (!owner) throw forbidden(`the owner who added trusted publisher ${match.id} of ${name} no longer exists; an owner should remove it and add it again`);
   const role = owner.isAdmin ? 'owner' : await roleOn(ctx.db, owner.id, name, pkg.id);
   if (!role || !ROLE_ACTIONS[role].includes('publish:update'))
-    throw forbidden(`user ${owner.name}, who added trusted publisher ${match.id} of ${name}, can no longer publish it; a current owner should remove it and add it again`);
+    throw forbidden(
+      `user ${owner.name}, who added trusted publisher ${match.id} of ${name}, can no longer publish it; a current owner should remove it and add it again`,
+    );
 
   const workflowFile = job.workflow.split('@')[0]!.split('/').pop();
   const minted = await mintToken(ctx.db, ctx.keys, {

@@ -19,7 +19,11 @@ describe('OIDC_ISSUERS', () => {
       ]),
     );
     expect(list.find((i) => i.issuer === 'https://gitlab.example.com')).toEqual({ issuer: 'https://gitlab.example.com', name: 'ours', claims: GITLAB_CLAIMS });
-    expect(list.find((i) => i.issuer === 'https://ci.example.com')).toEqual({ issuer: 'https://ci.example.com', name: 'ci.example.com', claims: { ...GITHUB_CLAIMS, repository: 'repo', runId: 'build' } });
+    expect(list.find((i) => i.issuer === 'https://ci.example.com')).toEqual({
+      issuer: 'https://ci.example.com',
+      name: 'ci.example.com',
+      claims: { ...GITHUB_CLAIMS, repository: 'repo', runId: 'build' },
+    });
     expect(list.filter((i) => i.issuer === GITLAB_ISSUER).map((i) => i.name)).toEqual(['gitlab-custom']);
   });
 

@@ -64,9 +64,11 @@ export function parseOidcIssuers(raw: string | undefined): OidcIssuer[] {
   }
   if (!Array.isArray(list)) throw new InputError(USAGE);
   for (const entry of list as Record<string, unknown>[]) {
-    if (!entry || typeof entry.issuer !== 'string' || !/^https?:\/\/[^/\s]+/.test(entry.issuer)) throw new InputError(`${USAGE}; each entry needs "issuer" (a URL)`);
+    if (!entry || typeof entry.issuer !== 'string' || !/^https?:\/\/[^/\s]+/.test(entry.issuer))
+      throw new InputError(`${USAGE}; each entry needs "issuer" (a URL)`);
     const issuer = issuerUrlOf(entry.issuer);
-    const claims = typeof entry.claims === 'string' ? CLAIM_PRESETS[entry.claims] : { ...GITHUB_CLAIMS, ...(entry.claims as Partial<ClaimMapping> | undefined) };
+    const claims =
+      typeof entry.claims === 'string' ? CLAIM_PRESETS[entry.claims] : { ...GITHUB_CLAIMS, ...(entry.claims as Partial<ClaimMapping> | undefined) };
     if (!claims || Object.values(claims).some((c) => typeof c !== 'string' || !c)) throw new InputError(`${USAGE}; the claims of ${issuer} are not valid`);
     byUrl.set(issuer, { issuer, name: typeof entry.name === 'string' && entry.name ? entry.name : new URL(issuer).host, claims });
   }

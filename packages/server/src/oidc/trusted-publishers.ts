@@ -46,19 +46,30 @@ export async function listTrustedPublishers(ctx: RegistryContext, actor: Actor |
 }
 
 const same = (a: TrustedPublisherInput, b: Row) =>
-  a.issuer === b.issuer && a.repository === b.repository && a.repositoryOwnerId === b.repositoryOwnerId && a.workflow === b.workflow && (a.environment ?? null) === b.environment;
+  a.issuer === b.issuer &&
+  a.repository === b.repository &&
+  a.repositoryOwnerId === b.repositoryOwnerId &&
+  a.workflow === b.workflow &&
+  (a.environment ?? null) === b.environment;
 
 /**
  * Adds a trusted publisher. The tokens it mints belong to the owner adding it, so that owner's
  * role on the package is what a CI job publishes with, and losing it stops the job too.
  */
-export async function addTrustedPublisher(ctx: RegistryContext, actor: Actor | null, name: string, body: Partial<Record<keyof TrustedPublisherInput, unknown>>) {
+export async function addTrustedPublisher(
+  ctx: RegistryContext,
+  actor: Actor | null,
+  name: string,
+  body: Partial<Record<keyof TrustedPublisherInput, unknown>>,
+) {
   const pkg = await packageHead(ctx.db, name);
   const { actor: a } = await authorize(ctx.db, actor, 'owners', name, pkg);
   const input = parseTrustedPublisher(body);
   const { issuers } = oidcOf(ctx);
   if (!issuers.some((i) => i.issuer === input.issuer))
-    throw new InputError(`issuer ${input.issuer} is not one this registry accepts (${issuers.map((i) => i.issuer).join(', ')}); an operator adds issuers with OIDC_ISSUERS`);
+    throw new InputError(
+      `issuer ${input.issuer} is not one this registry accepts (${issuers.map((i) => i.issuer).join(', ')}); an operator adds issuers with OIDC_ISSUERS`,
+    );
   const existing = await ctx.db.select().from(trustedPublishers).where(eq(trustedPublishers.packageId, pkg.id));
   const dup = existing.find((r) => same(input, r));
   if (dup) throw new InputError(`${name} already trusts this publisher (id ${dup.id})`, 'conflict');
@@ -74,7 +85,12 @@ export async function removeTrustedPublisher(ctx: RegistryContext, actor: Actor 
   const pkg = await packageHead(ctx.db, name);
   await authorize(ctx.db, actor, 'owners', name, pkg);
   const n = /^\d{1,9}$/.test(id) ? Number(id) : NaN;
-  const gone = Number.isNaN(n) ? [] : await ctx.db.delete(trustedPublishers).where(and(eq(trustedPublishers.id, n), eq(trustedPublishers.packageId, pkg.id))).returning();
+  const gone = Number.isNaN(n)
+    ? []
+    : await ctx.db
+        .delete(trustedPublishers)
+        .where(and(eq(trustedPublishers.id, n), eq(trustedPublishers.packageId, pkg.id)))
+        .returning();
   if (!gone.length) throw new InputError(`${name} has no trusted publisher ${id}; see unjucks trust ls ${name}`, 'not_found');
   return { name, id: n, removed: true };
 }

@@ -31,7 +31,10 @@ async function discover(issuer: string): Promise<Jwks> {
     throw new UnavailableError(`cannot read the OpenID configuration of ${issuer} (${url}: ${(e as Error).message}); try again shortly`);
   }
   // A document naming another issuer would let that issuer's keys vouch for this one.
-  if (doc.issuer !== issuer || typeof doc.jwks_uri !== 'string') throw new UnavailableError(`the OpenID configuration of ${issuer} names issuer ${JSON.stringify(doc.issuer)} or has no jwks_uri; the registry does not trust it`);
+  if (doc.issuer !== issuer || typeof doc.jwks_uri !== 'string')
+    throw new UnavailableError(
+      `the OpenID configuration of ${issuer} names issuer ${JSON.stringify(doc.issuer)} or has no jwks_uri; the registry does not trust it`,
+    );
   // The keys come over https, or from the issuer's own origin (an operator's http issuer on a test
   // network): a document must not send the registry to fetch keys over plain http from elsewhere.
   let jwks: URL;
@@ -41,7 +44,9 @@ async function discover(issuer: string): Promise<Jwks> {
     throw new UnavailableError(`the OpenID configuration of ${issuer} has a jwks_uri that is not a URL; the registry does not trust it`);
   }
   if (jwks.protocol !== 'https:' && jwks.origin !== new URL(issuer).origin)
-    throw new UnavailableError(`the OpenID configuration of ${issuer} names keys at ${jwks.origin} over ${jwks.protocol.replace(/:$/, '')}; keys must come over https or from the issuer's own origin`);
+    throw new UnavailableError(
+      `the OpenID configuration of ${issuer} names keys at ${jwks.origin} over ${jwks.protocol.replace(/:$/, '')}; keys must come over https or from the issuer's own origin`,
+    );
   return createRemoteJWKSet(jwks, { timeoutDuration: DISCOVERY_TIMEOUT_MS });
 }
 
@@ -74,9 +79,11 @@ export async function verifyIdToken(token: string, issuers: readonly OidcIssuer[
   } catch {
     throw refused('it is not a JWT');
   }
-  if (!alg || !ID_TOKEN_ALGORITHMS.includes(alg)) throw refused(`it is signed with ${JSON.stringify(alg ?? 'nothing')}; only ${ID_TOKEN_ALGORITHMS.join(' and ')} are accepted`);
+  if (!alg || !ID_TOKEN_ALGORITHMS.includes(alg))
+    throw refused(`it is signed with ${JSON.stringify(alg ?? 'nothing')}; only ${ID_TOKEN_ALGORITHMS.join(' and ')} are accepted`);
   const issuer = issuers.find((i) => i.issuer === iss);
-  if (!issuer) throw refused(`its issuer ${JSON.stringify(iss)} is not one this registry accepts (${issuers.map((i) => i.issuer).join(', ')}; more with OIDC_ISSUERS)`);
+  if (!issuer)
+    throw refused(`its issuer ${JSON.stringify(iss)} is not one this registry accepts (${issuers.map((i) => i.issuer).join(', ')}; more with OIDC_ISSUERS)`);
   const keys = await keySetOf(issuer.issuer);
   try {
     const { payload } = await jwtVerify(token, keys, {
@@ -93,12 +100,17 @@ export async function verifyIdToken(token: string, issuers: readonly OidcIssuer[
     if (e instanceof InputError || e instanceof UnavailableError) throw e;
     if (e instanceof joseErrors.JWTExpired) throw refused('it has expired; ask the CI for a fresh one');
     if (e instanceof joseErrors.JWTClaimValidationFailed) {
-      if (e.claim === 'aud') throw refused(`its audience is ${JSON.stringify(decodeJwt(token).aud)}, and this registry is ${audience}: request the ID token with audience ${audience} (the registry's PUBLIC_URL)`);
+      if (e.claim === 'aud')
+        throw refused(
+          `its audience is ${JSON.stringify(decodeJwt(token).aud)}, and this registry is ${audience}: request the ID token with audience ${audience} (the registry's PUBLIC_URL)`,
+        );
       throw refused(`its "${e.claim}" claim failed the check (${e.reason})`);
     }
-    if (e instanceof joseErrors.JWKSNoMatchingKey || e instanceof joseErrors.JWSSignatureVerificationFailed) throw refused(`its signature was not made by a key of ${issuer.issuer}`);
+    if (e instanceof joseErrors.JWKSNoMatchingKey || e instanceof joseErrors.JWSSignatureVerificationFailed)
+      throw refused(`its signature was not made by a key of ${issuer.issuer}`);
     if (e instanceof joseErrors.JOSEAlgNotAllowed) throw refused(`its algorithm is not ${ID_TOKEN_ALGORITHMS.join(' or ')}`);
-    if (e instanceof joseErrors.JWKSTimeout || e instanceof joseErrors.JWKSInvalid) throw new UnavailableError(`cannot read the keys of ${issuer.issuer} (${(e as Error).message}); try again shortly`);
+    if (e instanceof joseErrors.JWKSTimeout || e instanceof joseErrors.JWKSInvalid)
+      throw new UnavailableError(`cannot read the keys of ${issuer.issuer} (${(e as Error).message}); try again shortly`);
     throw refused(`it is invalid (${(e as Error).message})`);
   }
 }

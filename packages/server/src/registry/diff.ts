@@ -65,7 +65,10 @@ function fileDiff(path: string, from: string, to: string, a: PackageFile | undef
   if (textA === null || textB === null) return { ...base, binary: true, patch: null };
   if ((a?.bytes.length ?? 0) > MAX_DIFF_FILE_BYTES || (b?.bytes.length ?? 0) > MAX_DIFF_FILE_BYTES)
     return { ...base, binary: false, patch: null, note: `larger than ${MAX_DIFF_FILE_BYTES} bytes; download both tarballs to compare it` };
-  const patch = createTwoFilesPatch(a ? `a/${path}` : '/dev/null', b ? `b/${path}` : '/dev/null', textA, textB, from, to, { context: 3, maxEditLength: MAX_EDIT_LENGTH });
+  const patch = createTwoFilesPatch(a ? `a/${path}` : '/dev/null', b ? `b/${path}` : '/dev/null', textA, textB, from, to, {
+    context: 3,
+    maxEditLength: MAX_EDIT_LENGTH,
+  });
   if (patch === undefined) return { ...base, binary: false, patch: null, note: 'too many changed lines to diff; download both tarballs to compare it' };
   const modeNote = a && b && a.mode !== b.mode ? { note: `mode ${(a.mode & 0o777).toString(8)} → ${(b.mode & 0o777).toString(8)}` } : {};
   return { ...base, binary: false, patch, ...modeNote };
@@ -77,7 +80,13 @@ function fileDiff(path: string, from: string, to: string, a: PackageFile | undef
  * or disappear between the two validation reports. Staged versions take part for those who may
  * review them; to everyone else they do not exist.
  */
-export async function diffVersions(ctx: RegistryContext, actor: Actor | null, name: string, from: string | undefined, to: string): Promise<VersionDiffResponse> {
+export async function diffVersions(
+  ctx: RegistryContext,
+  actor: Actor | null,
+  name: string,
+  from: string | undefined,
+  to: string,
+): Promise<VersionDiffResponse> {
   const s = await readable(ctx, actor, name);
   if (!from) throw new InputError(`say which version to compare ${name}@${to} with: ?from=1.2.3`);
   const [a, b] = [await visibleVersion(ctx, actor, s, from), await visibleVersion(ctx, actor, s, to)];
@@ -96,7 +105,15 @@ export async function diffVersions(ctx: RegistryContext, actor: Actor | null, na
     }
     if (budget <= 0) {
       truncated = true;
-      files.push({ path, status: !fa ? 'added' : !fb ? 'removed' : 'changed', binary: false, sizeBefore: fa?.bytes.length ?? null, sizeAfter: fb?.bytes.length ?? null, patch: null, note: 'left out: the answer reached its size limit' });
+      files.push({
+        path,
+        status: !fa ? 'added' : !fb ? 'removed' : 'changed',
+        binary: false,
+        sizeBefore: fa?.bytes.length ?? null,
+        sizeAfter: fb?.bytes.length ?? null,
+        patch: null,
+        note: 'left out: the answer reached its size limit',
+      });
       continue;
     }
     const d = fileDiff(path, from, to, fa, fb);

@@ -27,9 +27,12 @@ export async function findLiveVersion(db: Db, packageId: number, name: string, v
   if (!row) throw notFound(`version ${version} of ${name} was`);
   // Callers hold a maintainer's right (tags, deprecate), so naming the status leaks nothing.
   if (row.status !== 'live')
-    throw new InputError(row.status === 'staged'
+    throw new InputError(
+      row.status === 'staged'
         ? `${name}@${version} is staged, waiting for approvals; it can be tagged or deprecated once it is live (unjucks approve ${name}@${version})`
-        : `${name}@${version} was rejected and never goes live`, 'conflict', );
+        : `${name}@${version} was rejected and never goes live`,
+      'conflict',
+    );
   return row;
 }
 

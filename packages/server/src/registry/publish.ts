@@ -148,7 +148,10 @@ export async function publish(
       // Reviewed releases: with approvals required, the version is stored staged, untagged and unseen.
       const required = await requiredApprovals(tx, row!);
       if (required > 0 && opts.tag && opts.tag !== 'latest')
-        throw new InputError(`${name} requires ${required} approval(s) before a version goes live, and a staged version cannot be tagged; publish without --tag ${opts.tag} and set the tag once ${manifest.version} is approved`, 'conflict', );
+        throw new InputError(
+          `${name} requires ${required} approval(s) before a version goes live, and a staged version cannot be tagged; publish without --tag ${opts.tag} and set the tag once ${manifest.version} is approved`,
+          'conflict',
+        );
       const inserted = await tx
         .insert(versions)
         .values({
@@ -173,9 +176,16 @@ export async function publish(
       const current = await tagsOf(tx, row!.id);
       staged = required;
       if (required > 0)
-        await onReleaseTransition(tx, { kind: 'staged', packageId: row!.id, name, version: manifest.version, actor: publisher.userName, requiredApprovals: required });
+        await onReleaseTransition(tx, {
+          kind: 'staged',
+          packageId: row!.id,
+          name,
+          version: manifest.version,
+          actor: publisher.userName,
+          requiredApprovals: required,
+        });
       // `latest` moves when a staged version is approved (registry/review.ts), not now.
-      const setTag = required > 0 ? null : opts.tag ?? (movesLatest(manifest.version, current.latest ?? null) ? 'latest' : null);
+      const setTag = required > 0 ? null : (opts.tag ?? (movesLatest(manifest.version, current.latest ?? null) ? 'latest' : null));
       if (setTag) {
         await tx
           .insert(distTags)
@@ -187,7 +197,13 @@ export async function publish(
       // In this transaction: a publish that rolls back announces nothing. A staged version is
       // announced as staged (above) and as published only when it goes live (registry/review.ts).
       if (required === 0)
-        await emitEvent(tx, { type: 'version.published', actor: publisher.userName, package: name, version: manifest.version, data: { tag: setTag, 'dist-tags': current, integrity: archive.integrity, created: created.length > 0 } });
+        await emitEvent(tx, {
+          type: 'version.published',
+          actor: publisher.userName,
+          package: name,
+          version: manifest.version,
+          data: { tag: setTag, 'dist-tags': current, integrity: archive.integrity, created: created.length > 0 },
+        });
       packageId = row!.id;
       return current;
     });
@@ -219,7 +235,11 @@ function parsedManifest(archive: ReadArchive): Manifest | null {
 }
 
 type Settled<T> = { value: T } | { error: unknown };
-const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.then((value) => ({ value }), (error: unknown) => ({ error }));
+const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
+  p.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 const unsettle = <T>(s: Settled<T>): T => {
   if ('error' in s) throw s.error;
   return s.value;
@@ -275,8 +295,7 @@ async function identicalRetry(db: Db, packageId: number, archive: ReadArchive, m
     .from(versions)
     .where(and(eq(versions.packageId, packageId), eq(versions.version, version)));
   if (!row) return null;
-  if (row.removedAt)
-    throw new InputError(`${name}@${version} was removed and its version number can never be reused; publish a new version`, 'version_exists');
+  if (row.removedAt) throw new InputError(`${name}@${version} was removed and its version number can never be reused; publish a new version`, 'version_exists');
   if (row.status === 'rejected')
     throw new InputError(`${name}@${version} was rejected by a reviewer and its version number can never be reused; publish a new version`, 'version_exists');
   if (row.integrity !== archive.integrity)

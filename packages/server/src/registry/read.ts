@@ -7,8 +7,7 @@ import { heldVersion } from './reviewers.js';
 import { rendered, type PackageSnapshot, type VersionRow } from './snapshot.js';
 
 /** Where a version's tarball downloads from; documented in the README. */
-export const tarballUrl = (publicUrl: string, name: string, version: string) =>
-  `${publicUrl}/api/v1/packages/${name}/-/${tarballFileName(name, version)}`;
+export const tarballUrl = (publicUrl: string, name: string, version: string) => `${publicUrl}/api/v1/packages/${name}/-/${tarballFileName(name, version)}`;
 
 function versionDoc(publicUrl: string, name: string, v: VersionRow): VersionDoc {
   return {
@@ -91,7 +90,15 @@ export async function getTarball(ctx: RegistryContext, actor: Actor | null, name
   const blob = await ctx.store.get(row.blobKey);
   if (!blob) throw new Error(`blob ${row.blobKey} of ${name}@${version} is missing from storage`);
   // A held version's bytes are for its reviewers: never let a shared cache keep them.
-  return { blob, shasum: row.shasum, integrity: row.integrity, size: row.size, packageId: s.pkg.id, private: s.pkg.private || !s.versions.has(version), held: !s.versions.has(version) };
+  return {
+    blob,
+    shasum: row.shasum,
+    integrity: row.integrity,
+    size: row.size,
+    packageId: s.pkg.id,
+    private: s.pkg.private || !s.versions.has(version),
+    held: !s.versions.has(version),
+  };
 }
 
 /** The validation report stored with a version at publish time. */

@@ -5,7 +5,17 @@ import { emitEvent } from '../hooks/emit.js';
 /** A change in a reviewed release's life, as the webhooks announce it. */
 export type ReleaseTransition =
   | { kind: 'staged'; packageId: number; name: string; version: string; actor: string; requiredApprovals: number }
-  | { kind: 'reviewed'; packageId: number; name: string; version: string; actor: string; decision: ReviewDecision; reason: string | null; approvals: number; requiredApprovals: number }
+  | {
+      kind: 'reviewed';
+      packageId: number;
+      name: string;
+      version: string;
+      actor: string;
+      decision: ReviewDecision;
+      reason: string | null;
+      approvals: number;
+      requiredApprovals: number;
+    }
   | { kind: 'live'; packageId: number; name: string; version: string; actor: string; distTags: Record<string, string> }
   | { kind: 'rejected'; packageId: number; name: string; version: string; actor: string; reason: string };
 
@@ -24,7 +34,11 @@ export async function onReleaseTransition(tx: Db, event: ReleaseTransition): Pro
     case 'reviewed':
       // A rejection is announced once, as version.rejected (the 'rejected' transition that follows it).
       if (event.decision === 'approve')
-        await emitEvent(tx, { ...base, type: 'version.approved', data: { approvals: event.approvals, requiredApprovals: event.requiredApprovals, reason: event.reason } });
+        await emitEvent(tx, {
+          ...base,
+          type: 'version.approved',
+          data: { approvals: event.approvals, requiredApprovals: event.requiredApprovals, reason: event.reason },
+        });
       return;
     case 'live':
       await emitEvent(tx, { ...base, type: 'version.published', data: { 'dist-tags': event.distTags, reviewed: true } });

@@ -55,6 +55,9 @@ export async function orgPolicy(ctx: RegistryContext, actor: Actor | null, orgNa
 export async function setOrgPolicy(ctx: RegistryContext, actor: Actor | null, orgName: string, requiredApprovals: number): Promise<ReviewPolicyResponse> {
   const n = checked(requiredApprovals);
   await assertOrgOwner(ctx.db, actor, orgName);
-  await ctx.db.update(orgs).set({ requiredApprovals: n }).where(eq(orgs.id, (await findOrg(ctx.db, orgName)).id));
+  await ctx.db
+    .update(orgs)
+    .set({ requiredApprovals: n })
+    .where(eq(orgs.id, (await findOrg(ctx.db, orgName)).id));
   return { requiredApprovals: n, effective: n };
 }

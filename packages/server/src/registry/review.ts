@@ -17,7 +17,13 @@ async function approvalsOf(db: Db, versionIds: number[]) {
   return db.select().from(versionApprovals).where(inArray(versionApprovals.versionId, versionIds)).orderBy(asc(versionApprovals.at), asc(versionApprovals.id));
 }
 
-function stateOf(name: string, row: VersionRow, approvals: (typeof versionApprovals.$inferSelect)[], required: number, tags: Record<string, string>): ReviewStateResponse {
+function stateOf(
+  name: string,
+  row: VersionRow,
+  approvals: (typeof versionApprovals.$inferSelect)[],
+  required: number,
+  tags: Record<string, string>,
+): ReviewStateResponse {
   return {
     name,
     version: row.version,
@@ -45,7 +51,10 @@ export async function listReviews(ctx: RegistryContext, actor: Actor | null, nam
   const required = await requiredApprovals(ctx.db, s.pkg);
   if (!(await mayReview(ctx.db, actor, name, s.pkg))) return { name, requiredApprovals: required, versions: [] };
   const rows = sortVersions([...s.held.keys()]).map((v) => s.held.get(v)!);
-  const approvals = await approvalsOf(ctx.db, rows.map((r) => r.id));
+  const approvals = await approvalsOf(
+    ctx.db,
+    rows.map((r) => r.id),
+  );
   return { name, requiredApprovals: required, versions: rows.map((r) => stateOf(name, r, approvals, required, s.tags)) };
 }
 
@@ -70,7 +79,10 @@ export async function decide(
   // A trusted publisher's token is a CI job acting as the owner who trusted it: whoever can run
   // that job (anyone who pushes to the repository) would otherwise be the second pair of eyes.
   if (a.trustedPublisherId)
-    throw new InputError(`this token (${a.jti}) was minted for a CI job (trusted publisher ${a.trustedPublisherId}) and may publish, not ${decision} releases; a maintainer decides with their own token (unjucks ${decision} ${name}@${version})`, 'forbidden');
+    throw new InputError(
+      `this token (${a.jti}) was minted for a CI job (trusted publisher ${a.trustedPublisherId}) and may publish, not ${decision} releases; a maintainer decides with their own token (unjucks ${decision} ${name}@${version})`,
+      'forbidden',
+    );
   const state = await ctx.db.transaction(async (tx) => {
     const [locked] = await tx.select().from(packages).where(eq(packages.id, pkg.id)).for('update');
     const [row] = await tx
@@ -78,10 +90,17 @@ export async function decide(
       .from(versions)
       .where(and(eq(versions.packageId, pkg.id), eq(versions.version, version), isNull(versions.removedAt)));
     if (!row) throw notFound(`version ${version} of ${name} was`);
-    if (row.status === 'live') throw new InputError(`${name}@${version} is already live; only staged versions are ${decision === 'approve' ? 'approved' : 'rejected'} (deprecate or unpublish a live one instead)`, 'conflict');
+    if (row.status === 'live')
+      throw new InputError(
+        `${name}@${version} is already live; only staged versions are ${decision === 'approve' ? 'approved' : 'rejected'} (deprecate or unpublish a live one instead)`,
+        'conflict',
+      );
     if (row.status === 'rejected') throw new InputError(`${name}@${version} was rejected and stays out for good; publish a new version`, 'conflict');
     if (decision === 'approve' && row.publishedBy === a.userId)
-      throw new InputError(`${a.userName} published ${name}@${version} and cannot approve their own release; another maintainer must approve it (unjucks approve ${name}@${version})`, 'forbidden', );
+      throw new InputError(
+        `${a.userName} published ${name}@${version} and cannot approve their own release; another maintainer must approve it (unjucks approve ${name}@${version})`,
+        'forbidden',
+      );
     const inserted = await tx
       .insert(versionApprovals)
       .values({ versionId: row.id, approverId: a.userId, approverName: a.userName, decision, reason })

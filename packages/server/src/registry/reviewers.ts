@@ -37,4 +37,3 @@ export async function heldVersion(ctx: RegistryContext, actor: Actor | null, s: 
   if (!row || !(await mayReview(ctx.db, actor, s.pkg.name, s.pkg))) return null;
   return row;
 }
-

@@ -97,7 +97,10 @@ export class SnapshotCache {
 
 async function load(db: Db, name: string): Promise<PackageSnapshot | null> {
   // The package row (and so its revision) is read first: what follows is at least that new.
-  const [pkg] = await db.select({ ...getTableColumns(packages), private: isPrivateSql }).from(packages).where(eq(packages.name, name));
+  const [pkg] = await db
+    .select({ ...getTableColumns(packages), private: isPrivateSql })
+    .from(packages)
+    .where(eq(packages.name, name));
   if (!pkg) return null;
   const [rows, tagRows, granted] = await Promise.all([
     db

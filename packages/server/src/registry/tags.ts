@@ -43,7 +43,13 @@ export async function removeDistTag(ctx: RegistryContext, actor: Actor | null, n
       .where(and(eq(distTags.packageId, pkg.id), eq(distTags.tag, tag)))
       .returning({ tag: distTags.tag, version: distTags.version });
     if (removed.length === 0) throw notFound(`tag ${tag} of ${name} was`);
-    await emitEvent(tx, { type: 'dist-tag.changed', actor: a.userName, package: name, version: removed[0]!.version, data: { tag, version: null, previous: removed[0]!.version } });
+    await emitEvent(tx, {
+      type: 'dist-tag.changed',
+      actor: a.userName,
+      package: name,
+      version: removed[0]!.version,
+      data: { tag, version: null, previous: removed[0]!.version },
+    });
     await touchPackage(tx, pkg.id);
     return tagsOf(tx, pkg.id);
   });
@@ -61,7 +67,12 @@ export async function deprecateVersion(ctx: RegistryContext, actor: Actor | null
   const deprecated = message === '' ? null : message;
   await ctx.db.transaction(async (tx) => {
     await tx.update(versions).set({ deprecated }).where(eq(versions.id, row.id));
-    await emitEvent(tx, deprecated ? { type: 'version.deprecated', actor: a.userName, package: name, version, data: { message: deprecated } } : { type: 'version.undeprecated', actor: a.userName, package: name, version, data: {} });
+    await emitEvent(
+      tx,
+      deprecated
+        ? { type: 'version.deprecated', actor: a.userName, package: name, version, data: { message: deprecated } }
+        : { type: 'version.undeprecated', actor: a.userName, package: name, version, data: {} },
+    );
     await touchPackage(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);

@@ -35,7 +35,15 @@ export async function unpublish(ctx: RegistryContext, actor: Actor | null, name:
         );
     }
     const removed = targets.map((v) => v.version);
-    await tx.update(versions).set({ removedAt: new Date() }).where(inArray(versions.id, targets.map((v) => v.id)));
+    await tx
+      .update(versions)
+      .set({ removedAt: new Date() })
+      .where(
+        inArray(
+          versions.id,
+          targets.map((v) => v.id),
+        ),
+      );
     const tags = await tagsOf(tx, pkg.id);
     const stale = Object.keys(tags).filter((t) => removed.includes(tags[t]!));
     if (stale.length) await tx.delete(distTags).where(and(eq(distTags.packageId, pkg.id), inArray(distTags.tag, stale)));
@@ -47,7 +55,8 @@ export async function unpublish(ctx: RegistryContext, actor: Actor | null, name:
     }
     await touchPackage(tx, pkg.id);
     const tagsAfter = await tagsOf(tx, pkg.id);
-    for (const v of removed) await emitEvent(tx, { type: 'version.unpublished', actor: a.userName, package: name, version: v, data: { 'dist-tags': tagsAfter } });
+    for (const v of removed)
+      await emitEvent(tx, { type: 'version.unpublished', actor: a.userName, package: name, version: v, data: { 'dist-tags': tagsAfter } });
     return { name, removed, remaining, 'dist-tags': tagsAfter };
   });
   await ctx.afterChange(pkg.id);

@@ -24,7 +24,11 @@ export function hooksCreate(app: App) {
     async (c) => {
       const hook = await createHook(c.get('registry'), c.get('actor'), c.req.valid('json'));
       // The origin only: a hook URL's path is often its credential (Slack's is), and audit records are kept for good.
-      c.set('audit', { target: `hook:${hook.id}`, org: hookOrg({ targetKind: hook.target.kind, target: hook.target.name }), detail: { watches: hook.target, url: new URL(hook.url).origin, events: hook.events, format: hook.format } });
+      c.set('audit', {
+        target: `hook:${hook.id}`,
+        org: hookOrg({ targetKind: hook.target.kind, target: hook.target.name }),
+        detail: { watches: hook.target, url: new URL(hook.url).origin, events: hook.events, format: hook.format },
+      });
       return c.json(hook, 201);
     },
   );

@@ -10,7 +10,7 @@ export function hooksDeliveries(app: App) {
     {
       method: 'get',
       path: '/api/v1/hooks/{id}/deliveries',
-      summary: 'List a webhook\'s deliveries and their attempts',
+      summary: "List a webhook's deliveries and their attempts",
       tags: ['hooks'],
       auth: { kind: 'token', action: 'owners' },
       params: HookParams,

@@ -10,7 +10,7 @@ export function invitationsList(app: App) {
     {
       method: 'get',
       path: '/api/v1/invitations',
-      summary: 'List the caller\'s open invitations',
+      summary: "List the caller's open invitations",
       tags: ['orgs'],
       auth: { kind: 'token' },
       responses: { 200: { description: 'The result.', schema: JsonObjectSchema } },

@@ -51,7 +51,14 @@ type Validated<P, Q, B> = {
   out: (P extends ZodType ? { param: Out<P> } : {}) & (Q extends ZodType ? { query: Out<Q> } : {}) & (B extends ZodType ? { json: Out<B> } : {});
 };
 
-export interface RouteEntry { method: Method; path: string; honoPath: string; auth: RouteAuth; summary: string; errors: ErrorCode[] }
+export interface RouteEntry {
+  method: Method;
+  path: string;
+  honoPath: string;
+  auth: RouteAuth;
+  summary: string;
+  errors: ErrorCode[];
+}
 const tables = new WeakMap<App, RouteEntry[]>();
 /** Every route an app registered through nativeRoute, with its auth: the table the shared route tests read. */
 export const nativeRoutesOf = (app: App): readonly RouteEntry[] => tables.get(app) ?? [];
@@ -63,7 +70,11 @@ export function inputErrorFrom(error: ZodError): InputError {
   return new InputError(`${where}: ${issue.message}`, 'invalid_input', { issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
 }
 
-function validate(target: 'param' | 'query' | 'json', schema: ZodType, read: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => unknown): MiddlewareHandler<AppEnv> {
+function validate(
+  target: 'param' | 'query' | 'json',
+  schema: ZodType,
+  read: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => unknown,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const parsed = await schema.safeParseAsync(await read(c));
     if (!parsed.success) throw inputErrorFrom(parsed.error);
@@ -88,7 +99,9 @@ const ERROR_TEXT: Partial<Record<number, string>> = {
 const ALWAYS: ErrorCode[] = ['bad_request', 'invalid_input', 'unauthorized', 'rate_limited', 'unavailable'];
 
 /** The error codes a route can answer with, from its auth, params and body, and its own list. */
-export function errorCodesOf(def: Pick<NativeRoute<ZodType | undefined, ZodType | undefined, Body | undefined>, 'auth' | 'params' | 'body' | 'errors'>): ErrorCode[] {
+export function errorCodesOf(
+  def: Pick<NativeRoute<ZodType | undefined, ZodType | undefined, Body | undefined>, 'auth' | 'params' | 'body' | 'errors'>,
+): ErrorCode[] {
   const codes = new Set<ErrorCode>(ALWAYS);
   if (def.auth.kind !== 'anonymous' || def.auth.action) codes.add('forbidden');
   if (def.params) codes.add('not_found');
@@ -114,12 +127,15 @@ function errorResponses(codes: ErrorCode[]): RouteConfig['responses'] {
 export function describe(def: NativeRoute<ZodType | undefined, ZodType | undefined, Body | undefined>): RouteConfig {
   const responses: RouteConfig['responses'] = errorResponses(errorCodesOf(def));
   for (const [status, r] of Object.entries(def.responses))
-    responses[status] = r.schema ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : { description: r.description };
-  const body = def.body === 'binary'
-    ? { required: true, content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } } }
-    : def.body
-      ? { required: true, content: { 'application/json': { schema: def.body } } }
-      : undefined;
+    responses[status] = r.schema
+      ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
+      : { description: r.description };
+  const body =
+    def.body === 'binary'
+      ? { required: true, content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } } }
+      : def.body
+        ? { required: true, content: { 'application/json': { schema: def.body } } }
+        : undefined;
   return {
     method: def.method,
     path: def.path,
@@ -149,7 +165,8 @@ export function nativeRoute<P extends ZodType | undefined = undefined, Q extends
   const chain: MiddlewareHandler<AppEnv>[] = [...(def.middleware ?? [])];
   // Identity before the body: a caller without a token learns nothing about the body's rules.
   // (Routes without a body or query leave the 401 to the function they call, which names the action.)
-  if (def.auth.kind !== 'anonymous' && (def.body || def.query)) chain.push(async (c, next) => (requireActor(c.get('actor'), def.what ?? `${def.method.toUpperCase()} ${def.path}`), next()));
+  if (def.auth.kind !== 'anonymous' && (def.body || def.query))
+    chain.push(async (c, next) => (requireActor(c.get('actor'), def.what ?? `${def.method.toUpperCase()} ${def.path}`), next()));
   if (def.params) chain.push(validate('param', def.params, (c) => c.req.param()));
   if (def.query) chain.push(validate('query', def.query, (c) => c.req.query()));
   if (def.body && def.body !== 'binary') {

@@ -10,7 +10,7 @@ export function orgMembersList(app: App) {
     {
       method: 'get',
       path: '/api/v1/orgs/{org}/members',
-      summary: 'List an org\'s members and roles (members)',
+      summary: "List an org's members and roles (members)",
       tags: ['orgs'],
       auth: { kind: 'token' },
       params: OrgParams,

@@ -13,7 +13,7 @@ export function orgMembersPut(app: App) {
     {
       method: 'put',
       path: '/api/v1/orgs/{org}/members/{user}',
-      summary: 'Set a member\'s role, or invite a user (owners)',
+      summary: "Set a member's role, or invite a user (owners)",
       tags: ['orgs'],
       auth: { kind: 'token' },
       errors: ['conflict'],

@@ -12,7 +12,7 @@ export function orgsRename(app: App) {
     {
       method: 'post',
       path: '/api/v1/orgs/{org}/rename',
-      summary: 'Rename an org and move its scope\'s packages (admins)',
+      summary: "Rename an org and move its scope's packages (admins)",
       tags: ['orgs'],
       auth: { kind: 'admin', action: 'admin' },
       errors: ['invalid_name', 'conflict'],

@@ -12,7 +12,7 @@ export function packageAccessDelete(app: App) {
     {
       method: 'delete',
       path: '/api/v1/packages/{name}/access/{principal}',
-      summary: 'Remove a grant (never the last owner\'s; owners)',
+      summary: "Remove a grant (never the last owner's; owners)",
       tags: ['access'],
       auth: { kind: 'token', action: 'owners' },
       errors: ['conflict'],

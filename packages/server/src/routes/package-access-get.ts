@@ -10,7 +10,7 @@ export function packageAccessGet(app: App) {
     {
       method: 'get',
       path: '/api/v1/packages/{name}/access',
-      summary: 'Read a package\'s visibility and roles',
+      summary: "Read a package's visibility and roles",
       tags: ['access'],
       auth: { kind: 'anonymous' },
       params: PackageNameParams,

@@ -12,7 +12,7 @@ export function scopeAccessDelete(app: App) {
     {
       method: 'delete',
       path: '/api/v1/orgs/{org}/access/{team}',
-      summary: 'Remove a team\'s role on the scope (owners)',
+      summary: "Remove a team's role on the scope (owners)",
       tags: ['access'],
       auth: { kind: 'token' },
       params: OrgParams.extend({ team: z.string().min(1) }),

@@ -10,7 +10,7 @@ export function scopeAccessGet(app: App) {
     {
       method: 'get',
       path: '/api/v1/orgs/{org}/access',
-      summary: 'Read an org\'s default visibility and its teams\' roles',
+      summary: "Read an org's default visibility and its teams' roles",
       tags: ['access'],
       auth: { kind: 'token' },
       params: OrgParams,

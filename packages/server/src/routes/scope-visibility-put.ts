@@ -11,7 +11,7 @@ export function scopeVisibilityPut(app: App) {
     {
       method: 'put',
       path: '/api/v1/orgs/{org}/visibility',
-      summary: 'Set the default visibility of an org\'s packages (owners)',
+      summary: "Set the default visibility of an org's packages (owners)",
       tags: ['access'],
       auth: { kind: 'token' },
       what: 'changing visibility',

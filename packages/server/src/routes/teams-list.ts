@@ -10,7 +10,7 @@ export function teamsList(app: App) {
     {
       method: 'get',
       path: '/api/v1/orgs/{org}/teams',
-      summary: 'List an org\'s teams and their members (members)',
+      summary: "List an org's teams and their members (members)",
       tags: ['teams'],
       auth: { kind: 'token' },
       params: OrgParams,

@@ -24,7 +24,10 @@ export function tokensCreate(app: App) {
     async (c) => {
       const registry = c.get('registry');
       const minted = await createToken(registry.db, registry.keys, c.get('actor'), c.req.valid('json'), registry.tokenMaxLifetimeSeconds);
-      c.set('audit', { target: `token:${minted.id}`, detail: { user: minted.user, actions: minted.actions, packages: minted.packages, expiresAt: minted.expiresAt } });
+      c.set('audit', {
+        target: `token:${minted.id}`,
+        detail: { user: minted.user, actions: minted.actions, packages: minted.packages, expiresAt: minted.expiresAt },
+      });
       return c.json(minted, 201);
     },
   );

@@ -18,13 +18,23 @@ export function trustedPublishersAdd(app: App) {
       what: 'adding a trusted publisher',
       params: PackageNameParams,
       body: TrustedPublisherBody,
-      bodyExample: '{ "issuer": "github", "repository": "acme/react-gen", "repositoryOwnerId": "1234567", "workflow": "release.yml", "environment": "release" }',
+      bodyExample:
+        '{ "issuer": "github", "repository": "acme/react-gen", "repositoryOwnerId": "1234567", "workflow": "release.yml", "environment": "release" }',
       responses: { 201: { description: 'The trusted publisher.', schema: TrustedPublisherSchema } },
       middleware: [audited('trusted-publisher.add', packageTarget)],
     },
     async (c) => {
       const row = await addTrustedPublisher(c.get('registry'), c.get('actor'), c.req.valid('param').name, c.req.valid('json'));
-      c.set('audit', { detail: { id: row.id, issuer: row.issuer, repository: row.repository, repositoryOwnerId: row.repositoryOwnerId, workflow: row.workflow, environment: row.environment } });
+      c.set('audit', {
+        detail: {
+          id: row.id,
+          issuer: row.issuer,
+          repository: row.repository,
+          repositoryOwnerId: row.repositoryOwnerId,
+          workflow: row.workflow,
+          environment: row.environment,
+        },
+      });
       return c.json(row, 201);
     },
   );

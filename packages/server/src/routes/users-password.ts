@@ -13,7 +13,7 @@ export function usersPassword(app: App) {
     {
       method: 'put',
       path: '/api/v1/users/{user}/password',
-      summary: 'Set a password: yours (with the current one), or anyone\'s as an admin',
+      summary: "Set a password: yours (with the current one), or anyone's as an admin",
       tags: ['users'],
       auth: { kind: 'token' },
       errors: ['locked_out'],

@@ -18,14 +18,16 @@ export function versionApprove(app: App) {
       what: 'approving a release',
       params: PackageVersionParams,
       responses: {
-        200: { description: 'The version\'s review state after the approval (status live once enough approved).', schema: ReviewStateSchema },
+        200: { description: "The version's review state after the approval (status live once enough approved).", schema: ReviewStateSchema },
       },
       middleware: [audited('version.approve', packageTarget)],
     },
     async (c) => {
       const { name, version } = c.req.valid('param');
       const state = await decide(c.get('registry'), c.get('actor'), name, version, 'approve', null);
-      c.set('audit', { detail: { version, status: state.status, approvals: state.approvals.filter((a) => a.decision === 'approve').length, required: state.requiredApprovals } });
+      c.set('audit', {
+        detail: { version, status: state.status, approvals: state.approvals.filter((a) => a.decision === 'approve').length, required: state.requiredApprovals },
+      });
       return c.json(state);
     },
   );

@@ -20,7 +20,7 @@ export function versionReject(app: App) {
       body: RejectBody,
       bodyExample: '{ "reason": "why it must not go out" }',
       responses: {
-        200: { description: 'The version\'s review state: rejected.', schema: ReviewStateSchema },
+        200: { description: "The version's review state: rejected.", schema: ReviewStateSchema },
       },
       middleware: [audited('version.reject', packageTarget)],
     },

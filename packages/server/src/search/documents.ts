@@ -72,7 +72,10 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
   const chosen = new Map<number, { head: (typeof heads)[number]; maintainers: string[] }>();
   for (const head of heads) {
     const rows = byPackage.get(head.id) ?? [];
-    const version = searchVersion(rows.map((r) => r.version), head.latest);
+    const version = searchVersion(
+      rows.map((r) => r.version),
+      head.latest,
+    );
     const row = rows.find((r) => r.version === version);
     if (!row) continue;
     const maintainers = [...new Set([head.owner, ...rows.map((r) => r.publisher)].filter((n): n is string => !!n))].sort();
@@ -108,7 +111,11 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
         generators: generatorsOf(m, v.report?.templates).map((g) => ({
           name: g.name,
           description: g.description,
-          templates: g.templates.map((t) => ({ name: t.name, description: t.description, variables: t.variables.map((x) => ({ name: x.name, description: x.description ?? '' })) })),
+          templates: g.templates.map((t) => ({
+            name: t.name,
+            description: t.description,
+            variables: t.variables.map((x) => ({ name: x.name, description: x.description ?? '' })),
+          })),
         })),
         readme: v.readme ?? '',
         maintainers,

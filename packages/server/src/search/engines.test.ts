@@ -22,7 +22,10 @@ const toDoc = (p: CorpusPackage, id: number, extra: Partial<SearchDoc> = {}): Se
   version: '1.0.0',
   description: p.description,
   keywords: p.keywords,
-  generators: p.generators.map((g) => ({ ...g, templates: g.templates.map((t) => ({ ...t, variables: t.variables.map((v) => ({ name: v, description: '' })) })) })),
+  generators: p.generators.map((g) => ({
+    ...g,
+    templates: g.templates.map((t) => ({ ...t, variables: t.variables.map((v) => ({ name: v, description: '' })) })),
+  })),
   readme: p.readme,
   maintainers: p.maintainers ?? ['admin'],
   publisher: 'admin',
@@ -36,7 +39,11 @@ const toDoc = (p: CorpusPackage, id: number, extra: Partial<SearchDoc> = {}): Se
 
 type Opts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
 interface Engine {
-  search(q: string, opts: Opts, deprecated?: boolean): Promise<{ total: number; hits: { doc: SearchDoc; relevance: number; popularity: number; quality: number; final: number }[] }>;
+  search(
+    q: string,
+    opts: Opts,
+    deprecated?: boolean,
+  ): Promise<{ total: number; hits: { doc: SearchDoc; relevance: number; popularity: number; quality: number; final: number }[] }>;
   suggest(p: string): Promise<{ type: string; value: string; package: string }[]>;
 }
 
@@ -72,7 +79,9 @@ async function postgresEngine(pkgs: CorpusPackage[]): Promise<Engine & { close()
   const stored = docs.map((d) => ({ ...d, id: idOf.get(d.name)! }));
   await storeSearchDocuments(database.db, stored);
   const day = new Date().toISOString().slice(0, 10);
-  await database.db.insert(downloadsTable).values(docs.filter((d) => downloads.get(d.id)).map((d) => ({ packageId: idOf.get(d.name)!, day, count: downloads.get(d.id)! })));
+  await database.db
+    .insert(downloadsTable)
+    .values(docs.filter((d) => downloads.get(d.id)).map((d) => ({ packageId: idOf.get(d.name)!, day, count: downloads.get(d.id)! })));
   await refreshStoredDownloads(database.db);
   const engine = new PostgresSearch(database.db);
   await engine.loadDownloads();
@@ -144,7 +153,7 @@ describe.each(ENGINES)('search behaviour on the $label engine', ({ open }) => {
     expect((await all('capability:shell')).map((d) => d.name)).toEqual(['shell-setup-gen']);
     expect((await all('setup -capability:shell')).map((d) => d.name)).not.toContain('shell-setup-gen');
     expect((await all('github workflow capability:ci-config')).map((d) => d.name)).toEqual(['gha-workflows']);
-    expect((await all('is:private'))).toEqual([]);
+    expect(await all('is:private')).toEqual([]);
   });
 
   it('shows private packages only to those who may read them', async () => {
@@ -158,7 +167,8 @@ describe.each(ENGINES)('search behaviour on the $label engine', ({ open }) => {
   it('scores in [0, 1] and pages with from/size', async () => {
     const r = await e.search('templates', { size: 5, from: 0 });
     expect(r.total).toBeGreaterThan(200);
-    for (const h of r.hits) for (const v of [h.relevance, h.popularity, h.quality, h.final]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+    for (const h of r.hits)
+      for (const v of [h.relevance, h.popularity, h.quality, h.final]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
     const next = await e.search('templates', { size: 5, from: 5 });
     expect(next.hits.map((h) => h.doc.name)).not.toContain(r.hits[0]!.doc.name);
     expect(next.total).toBe(r.total);
@@ -202,13 +212,28 @@ describe('the postgres engine ranking plain text from kept postings', () => {
   it('answers what its SQL ranking answers, page by page', async () => {
     // A qualifier that filters nothing sends the same query through the SQL ranking.
     const sqlPath = ' -capability:no-such-capability';
-    for (const q of ['react component', 'reakt componnet', 'k8s deployment', 'prism', 'compo', 'serv', 'rea', 'templates', 'express route gen', 'react-component', 'gh actions'])
+    for (const q of [
+      'react component',
+      'reakt componnet',
+      'k8s deployment',
+      'prism',
+      'compo',
+      'serv',
+      'rea',
+      'templates',
+      'express route gen',
+      'react-component',
+      'gh actions',
+    ])
       for (const from of [0, 5])
         for (const deprecated of [false, true]) {
           const kept = await e.search(q, { size: 5, from }, deprecated);
           const fromSql = await e.search(q + sqlPath, { size: 5, from }, deprecated);
           expect(kept.total, q).toBe(fromSql.total);
-          expect(kept.hits.map((h) => [h.doc.name, h.final.toFixed(6)]), q).toEqual(fromSql.hits.map((h) => [h.doc.name, h.final.toFixed(6)]));
+          expect(
+            kept.hits.map((h) => [h.doc.name, h.final.toFixed(6)]),
+            q,
+          ).toEqual(fromSql.hits.map((h) => [h.doc.name, h.final.toFixed(6)]));
         }
   });
 

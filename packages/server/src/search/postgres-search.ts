@@ -17,7 +17,13 @@ const KEPT_DOCUMENTS = 5000;
 
 /** Whether a query is text alone (and the deprecated switch), which kept postings can rank. */
 const plainText = (q: ParsedQuery) =>
-  !q.onlyPrivate && q.scope === null && q.maintainer === null && !q.keywords.length && !q.generators.length && !q.capabilities.length && !q.withoutCapabilities.length;
+  !q.onlyPrivate &&
+  q.scope === null &&
+  q.maintainer === null &&
+  !q.keywords.length &&
+  !q.generators.length &&
+  !q.capabilities.length &&
+  !q.withoutCapabilities.length;
 
 /**
  * Search answered by Postgres from the stored documents (search/store.ts), for registries too
@@ -52,9 +58,9 @@ export class PostgresSearch {
 
   /** Refreshes the popularity scale; called at start and when download counts move. */
   async loadDownloads(): Promise<void> {
-    const [row] = await this.db.execute<{ n: number | null }>(
-      sql`select max(downloads)::int as n from search_documents`,
-    ).then((r) => (Array.isArray(r) ? r : (r as { rows: { n: number | null }[] }).rows));
+    const [row] = await this.db
+      .execute<{ n: number | null }>(sql`select max(downloads)::int as n from search_documents`)
+      .then((r) => (Array.isArray(r) ? r : (r as { rows: { n: number | null }[] }).rows));
     this.maxDownloads = Number(row?.n ?? 0);
     // The kept postings carry download totals, which this refresh follows.
     this.postings.clear();
@@ -84,9 +90,7 @@ export class PostgresSearch {
       if (known.length || t !== term) continue;
       if (t.length >= 2) out.add(`'${t}':*`);
       if (allowedEdits(t) > 0) {
-        const near = await this.rows<{ term: string }>(
-          sql`select term from search_terms where term % ${t} order by similarity(term, ${t}) desc, term limit 8`,
-        );
+        const near = await this.rows<{ term: string }>(sql`select term from search_terms where term % ${t} order by similarity(term, ${t}) desc, term limit 8`);
         for (const n of near) if (editDistance(n.term, t) <= allowedEdits(t)) out.add(`'${n.term}'`);
       }
     }
@@ -289,7 +293,8 @@ export class PostgresSearch {
       const list = lists[fromList[i]!]!;
       const j = fromAt[i]!;
       const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
-      finals[i] = WEIGHTS.relevance * relevance + (WEIGHTS.popularity * Math.log(1 + list.downloads[j]!)) / popScale + (WEIGHTS.quality * list.quality[j]!) / 100;
+      finals[i] =
+        WEIGHTS.relevance * relevance + (WEIGHTS.popularity * Math.log(1 + list.downloads[j]!)) / popScale + (WEIGHTS.quality * list.quality[j]!) / 100;
       const name = list.names[j]!;
       if (name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered)) exact[i] = 1;
     }
@@ -308,7 +313,9 @@ export class PostgresSearch {
       else missing.push(id);
     }
     if (missing.length) {
-      const rows = await this.rows<{ id: number; doc: SearchDoc }>(sql`select package_id as id, doc from search_documents where package_id = any(${`{${missing.join(',')}}`}::int[])`);
+      const rows = await this.rows<{ id: number; doc: SearchDoc }>(
+        sql`select package_id as id, doc from search_documents where package_id = any(${`{${missing.join(',')}}`}::int[])`,
+      );
       // Bounded (READMEs make documents a few kB): a full map starts again.
       if (kept.size + rows.length > KEPT_DOCUMENTS) kept.clear();
       for (const r of rows) docs.set(Number(r.id), r.doc), kept.set(Number(r.id), r.doc);

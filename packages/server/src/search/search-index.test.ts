@@ -12,7 +12,10 @@ const toDoc = (p: CorpusPackage, id: number): SearchDoc => ({
   version: '1.0.0',
   description: p.description,
   keywords: p.keywords,
-  generators: p.generators.map((g) => ({ ...g, templates: g.templates.map((t) => ({ ...t, variables: t.variables.map((v) => ({ name: v, description: '' })) })) })),
+  generators: p.generators.map((g) => ({
+    ...g,
+    templates: g.templates.map((t) => ({ ...t, variables: t.variables.map((v) => ({ name: v, description: '' })) })),
+  })),
   readme: p.readme,
   maintainers: p.maintainers ?? ['admin'],
   publisher: 'admin',
@@ -53,7 +56,9 @@ describe('search relevance on a 300-package corpus', () => {
 
   it('leaves deprecated packages out unless asked', () => {
     expect(names(index, 'react class component', 50)).not.toContain('old-react-gen');
-    expect(index.search(parseQuery('react class component', { deprecated: true }), { size: 3, from: 0 }).hits.map((h) => h.doc.name)).toContain('old-react-gen');
+    expect(index.search(parseQuery('react class component', { deprecated: true }), { size: 3, from: 0 }).hits.map((h) => h.doc.name)).toContain(
+      'old-react-gen',
+    );
     expect(names(index, 'is:deprecated', 50)).toEqual(['old-react-gen']);
   });
 
@@ -85,7 +90,8 @@ describe('search relevance on a 300-package corpus', () => {
   it('scores with relevance, popularity and quality in [0, 1] and pages with from/size', () => {
     const r = index.search(parseQuery('templates'), { size: 5, from: 0 });
     expect(r.total).toBeGreaterThan(200);
-    for (const h of r.hits) for (const v of [h.relevance, h.popularity, h.quality, h.final]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+    for (const h of r.hits)
+      for (const v of [h.relevance, h.popularity, h.quality, h.final]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
     const next = index.search(parseQuery('templates'), { size: 5, from: 5 });
     expect(next.hits.map((h) => h.doc.name)).not.toContain(r.hits[0]!.doc.name);
   });

@@ -46,8 +46,7 @@ export const processTerm = (term: string) => {
 };
 
 /** The distinct indexed terms of one document, as MiniSearch sees them. */
-const termsOf = (doc: SearchDoc) =>
-  new Set(Object.keys(BOOSTS).flatMap((f) => splitWords(fieldText(doc, f)).flatMap((w) => processTerm(w) ?? [])));
+const termsOf = (doc: SearchDoc) => new Set(Object.keys(BOOSTS).flatMap((f) => splitWords(fieldText(doc, f)).flatMap((w) => processTerm(w) ?? [])));
 
 /** How many scored matches the per-word cache of SearchIndex holds (about 12 bytes each). */
 const TERM_CACHE_POSTINGS = 2_000_000;
@@ -91,7 +90,10 @@ export interface SearchHit {
  */
 export function topK(n: number, k: number, before: (a: number, b: number) => number): number[] {
   if (k <= 0) return [];
-  if (k * 4 >= n) return Array.from({ length: n }, (_, i) => i).sort(before).slice(0, k);
+  if (k * 4 >= n)
+    return Array.from({ length: n }, (_, i) => i)
+      .sort(before)
+      .slice(0, k);
   // A heap whose root is the worst of the kept items.
   const heap = new Int32Array(k);
   let size = 0;
@@ -305,25 +307,28 @@ export class SearchIndex {
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i]!;
       const relevance = maxScore > 0 ? scores[i]! / maxScore : 0;
-      finals[i] = WEIGHTS.relevance * relevance + WEIGHTS.popularity * (Math.log1p(this.downloads.get(doc.id) ?? 0) / popScale) + WEIGHTS.quality * (doc.quality / 100);
+      finals[i] =
+        WEIGHTS.relevance * relevance + WEIGHTS.popularity * (Math.log1p(this.downloads.get(doc.id) ?? 0) / popScale) + WEIGHTS.quality * (doc.quality / 100);
       // endsWith first: splitting every match's name showed up in profiles.
       if (lowered && doc.name.endsWith(lowered) && (doc.name === lowered || splitName(doc.name).basename === lowered)) exact[i] = 1;
     }
     const before = (a: number, b: number) => exact[b]! - exact[a]! || finals[b]! - finals[a]! || docs[a]!.name.localeCompare(docs[b]!.name);
-    const hits = topK(docs.length, opts.from + opts.size, before).slice(opts.from).map((i): SearchHit => {
-      const doc = docs[i]!;
-      const downloads = this.downloads.get(doc.id) ?? 0;
-      return {
-        doc,
-        downloads,
-        exact: exact[i] === 1,
-        relevance: maxScore > 0 ? scores[i]! / maxScore : 0,
-        popularity: Math.log1p(downloads) / popScale,
-        quality: doc.quality / 100,
-        final: finals[i]!,
-        searchScore: scores[i]!,
-      };
-    });
+    const hits = topK(docs.length, opts.from + opts.size, before)
+      .slice(opts.from)
+      .map((i): SearchHit => {
+        const doc = docs[i]!;
+        const downloads = this.downloads.get(doc.id) ?? 0;
+        return {
+          doc,
+          downloads,
+          exact: exact[i] === 1,
+          relevance: maxScore > 0 ? scores[i]! / maxScore : 0,
+          popularity: Math.log1p(downloads) / popScale,
+          quality: doc.quality / 100,
+          final: finals[i]!,
+          searchScore: scores[i]!,
+        };
+      });
     return { total: docs.length, hits };
   }
 
@@ -337,7 +342,9 @@ export class SearchIndex {
     if (q.maintainer !== null) checks.push((doc) => doc.maintainers.includes(q.maintainer!));
     for (const k of q.keywords) checks.push((doc) => doc.keywords.some((kw) => kw.toLowerCase() === k));
     for (const g of q.generators)
-      checks.push((doc) => doc.generators.some((gen) => gen.name.toLowerCase() === g || gen.templates.some((t) => `${gen.name}/${t.name}`.toLowerCase() === g)));
+      checks.push((doc) =>
+        doc.generators.some((gen) => gen.name.toLowerCase() === g || gen.templates.some((t) => `${gen.name}/${t.name}`.toLowerCase() === g)),
+      );
     for (const c of q.capabilities) checks.push((doc) => (doc.capabilities as string[]).includes(c));
     for (const c of q.withoutCapabilities) checks.push((doc) => !(doc.capabilities as string[]).includes(c));
     return (doc) => checks.every((check) => check(doc));
@@ -354,8 +361,7 @@ export class SearchIndex {
       const base = splitName(doc.name).basename;
       if (doc.name.startsWith(p) || base.startsWith(p)) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 2 + dl });
       else if (splitWords(doc.name).some((w) => w.toLowerCase().startsWith(p))) out.push({ type: 'package', value: doc.name, package: doc.name, rank: 1 + dl });
-      for (const g of doc.generators)
-        if (g.name.toLowerCase().startsWith(p)) out.push({ type: 'generator', value: g.name, package: doc.name, rank: dl });
+      for (const g of doc.generators) if (g.name.toLowerCase().startsWith(p)) out.push({ type: 'generator', value: g.name, package: doc.name, rank: dl });
     }
     out.sort((a, b) => b.rank - a.rank || a.value.localeCompare(b.value));
     return out.slice(0, 10).map(({ type, value, package: pkg }) => ({ type, value, package: pkg }));

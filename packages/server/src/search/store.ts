@@ -11,7 +11,8 @@ const CLASSES = { A: ['name'], B: ['templates', 'keywords'], C: ['description', 
 export const indexWords = (text: string): string[] => splitWords(text).flatMap((w) => processTerm(w) ?? []);
 
 /** Words worth correcting a typo towards: names, generators, templates and keywords. */
-const vocabularyOf = (doc: SearchDoc) => [...new Set([...indexWords(doc.name), ...indexWords(fieldText(doc, 'templates')), ...indexWords(fieldText(doc, 'keywords'))])].filter((t) => t.length >= 3);
+const vocabularyOf = (doc: SearchDoc) =>
+  [...new Set([...indexWords(doc.name), ...indexWords(fieldText(doc, 'templates')), ...indexWords(fieldText(doc, 'keywords'))])].filter((t) => t.length >= 3);
 
 function rowOf(doc: SearchDoc) {
   const words = (cls: keyof typeof CLASSES) => CLASSES[cls].flatMap((f) => indexWords(fieldText(doc, f))).join(' ');
@@ -57,14 +58,21 @@ export async function storeSearchDocuments(db: DbOrTx, docs: SearchDoc[]): Promi
       .values(rows)
       .onConflictDoUpdate({
         target: searchDocuments.packageId,
-        set: Object.fromEntries(Object.keys(rows[0]!).filter((k) => k !== 'packageId').map((k) => [k, sql.raw(`excluded.${toColumn(k)}`)])),
+        set: Object.fromEntries(
+          Object.keys(rows[0]!)
+            .filter((k) => k !== 'packageId')
+            .map((k) => [k, sql.raw(`excluded.${toColumn(k)}`)]),
+        ),
       });
   }
   // Sorted: concurrent transactions adding the same new words take their locks in one order.
   const terms = [...new Set(docs.flatMap(vocabularyOf))].sort();
   // Terms are only added: a stale one costs a correction that finds nothing, never a wrong result.
   for (let i = 0; i < terms.length; i += 2000)
-    await db.insert(searchTerms).values(terms.slice(i, i + 2000).map((term) => ({ term }))).onConflictDoNothing();
+    await db
+      .insert(searchTerms)
+      .values(terms.slice(i, i + 2000).map((term) => ({ term })))
+      .onConflictDoNothing();
 }
 
 const toColumn = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -84,7 +84,8 @@ export class SearchSync {
           // After a gap, documents may lag their packages (a write whose document was not rewritten).
           if (reconnect) await backfillSearchDocuments(this.database.db);
           await this.rebuild();
-          if (reconnect) this.log(`search index rebuilt after the notification connection came back: ${this.lastBuild.docs} packages in ${this.lastBuild.ms} ms`);
+          if (reconnect)
+            this.log(`search index rebuilt after the notification connection came back: ${this.lastBuild.docs} packages in ${this.lastBuild.ms} ms`);
         });
         first ??= build;
       },

@@ -11,8 +11,7 @@ import {
 import type { S3Config } from '../config.js';
 import type { BlobStore, ListedBlob, StoredBlob } from './blob-store.js';
 
-const isNotFound = (e: unknown) =>
-  e instanceof S3ServiceException && (e.$metadata.httpStatusCode === 404 || e.name === 'NoSuchKey' || e.name === 'NotFound');
+const isNotFound = (e: unknown) => e instanceof S3ServiceException && (e.$metadata.httpStatusCode === 404 || e.name === 'NoSuchKey' || e.name === 'NotFound');
 
 /** Blobs in an S3-compatible bucket (AWS, MinIO, s3rver). Credentials come from the standard AWS chain. */
 export class S3BlobStore implements BlobStore {

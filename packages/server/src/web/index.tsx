@@ -33,7 +33,16 @@ function webApp(apiDocument: () => OpenApiDocument) {
     const message = isInputError(err)
       ? err.message
       : `Something went wrong; the registry logged the details under request id ${c.get('requestId') ?? 'unknown'}.`;
-    if (!isInputError(err)) console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'web page failed', path: c.req.path, error: (err as Error).stack ?? String(err) }));
+    if (!isInputError(err))
+      console.error(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          level: 'error',
+          msg: 'web page failed',
+          path: c.req.path,
+          error: (err as Error).stack ?? String(err),
+        }),
+      );
     c.header('Content-Security-Policy', PAGE_CSP);
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Cache-Control', 'private, no-store');
@@ -119,7 +128,10 @@ export function webPages(app: App) {
   // Mounted at "/-/web/" so that the home page is /-/web/ (Hono joins "/-/web" and "/" as "/-/web").
   let doc: OpenApiDocument | null = null;
   // Built on first use: by then every route is registered.
-  app.route(`${WEB}/`, webApp(() => (doc ??= openApiDocument(app))));
+  app.route(
+    `${WEB}/`,
+    webApp(() => (doc ??= openApiDocument(app))),
+  );
   app.get(WEB, (c) => c.redirect(`${WEB}/`, 301));
   // Middleware rather than routes: logs and metrics name the route that answered (request-log.ts),
   // and for npm that must stay its own route, not this redirect that stepped aside.

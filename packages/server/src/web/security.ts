@@ -49,14 +49,16 @@ export const FRAME_CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-export const securityHeaders = (csp: string): MiddlewareHandler<WebEnv> => async (c, next) => {
-  await next();
-  // A page may set a stricter or page-specific policy of its own (the preview page does).
-  if (!c.res.headers.get('Content-Security-Policy')) c.header('Content-Security-Policy', csp);
-  c.header('X-Content-Type-Options', 'nosniff');
-  c.header('Referrer-Policy', 'same-origin');
-  if (!c.res.headers.get('Cache-Control')) c.header('Cache-Control', 'private, no-store');
-};
+export const securityHeaders =
+  (csp: string): MiddlewareHandler<WebEnv> =>
+  async (c, next) => {
+    await next();
+    // A page may set a stricter or page-specific policy of its own (the preview page does).
+    if (!c.res.headers.get('Content-Security-Policy')) c.header('Content-Security-Policy', csp);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'same-origin');
+    if (!c.res.headers.get('Cache-Control')) c.header('Cache-Control', 'private, no-store');
+  };
 
 /** Whether the registry is reached over https (PUBLIC_URL, or the request itself). */
 export const isSecure = (c: WebCtx) => c.get('registry').publicUrl.startsWith('https:') || new URL(c.req.url).protocol === 'https:';

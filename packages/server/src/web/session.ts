@@ -25,7 +25,12 @@ export const randomSecret = () => randomBytes(32).toString('base64url');
  * like wrong passwords): it mints a token row that the session then acts through, so every right
  * the pages use is the token's, and revoking it anywhere ends the session.
  */
-export async function startSession(ctx: RegistryContext, username: unknown, password: unknown, ip: string): Promise<{ secret: string; expiresAt: Date; user: string }> {
+export async function startSession(
+  ctx: RegistryContext,
+  username: unknown,
+  password: unknown,
+  ip: string,
+): Promise<{ secret: string; expiresAt: Date; user: string }> {
   const lifetime = Math.min(SESSION_LIFETIME_S, ctx.tokenMaxLifetimeSeconds);
   const minted = await login(ctx.db, ctx.keys, { username, password, name: 'web session', expires: lifetime }, ctx.tokenMaxLifetimeSeconds, ip);
   const secret = randomSecret();
@@ -89,4 +94,7 @@ export function sameSecret(given: unknown, expected: string): boolean {
 }
 
 export const csrfRefused = () =>
-  new InputError('this form was refused: it did not come from this registry\'s own page (missing or wrong CSRF token, or another origin); reload the page and try again', 'csrf');
+  new InputError(
+    "this form was refused: it did not come from this registry's own page (missing or wrong CSRF token, or another origin); reload the page and try again",
+    'csrf',
+  );

@@ -5,7 +5,9 @@ document.addEventListener('click', function (e) {
   var text = b.getAttribute('data-copy');
   var done = function () {
     b.textContent = 'Copied';
-    setTimeout(function () { b.textContent = 'Copy'; }, 1500);
+    setTimeout(function () {
+      b.textContent = 'Copy';
+    }, 1500);
   };
   if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).then(done, function () {});
 });

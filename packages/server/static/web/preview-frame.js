@@ -31,13 +31,15 @@
   window.addEventListener('message', function (e) {
     if (e.source !== window.parent || !e.data || e.data.kind !== 'render') return;
     var values = e.data.values || {};
-    show((e.data.files || []).map(function (f) {
-      try {
-        const parts = split(String(render(f, values)));
-        return { path: f.path, to: parts.to, output: parts.body };
-      } catch (err) {
-        return { path: f.path, error: String((err && err.message) || err) };
-      }
-    }));
+    show(
+      (e.data.files || []).map(function (f) {
+        try {
+          const parts = split(String(render(f, values)));
+          return { path: f.path, to: parts.to, output: parts.body };
+        } catch (err) {
+          return { path: f.path, error: String((err && err.message) || err) };
+        }
+      }),
+    );
   });
 })();

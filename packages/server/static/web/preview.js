@@ -16,7 +16,11 @@
       if (type === 'boolean') out[el.name] = el.checked;
       else if ((type === 'number' || type === 'integer') && el.value !== '') out[el.name] = Number(el.value);
       else if (type === 'array' || type === 'object') {
-        try { out[el.name] = JSON.parse(el.value); } catch (e) { out[el.name] = el.value; }
+        try {
+          out[el.name] = JSON.parse(el.value);
+        } catch (e) {
+          out[el.name] = el.value;
+        }
       } else if (el.value !== '') out[el.name] = el.value;
       // A field left empty is not passed at all, as when a user gives the generator no value:
       // an empty string would also shadow whatever else the name means where the template runs.

@@ -11,7 +11,9 @@
     var q = input.value;
     var mine = ++seq;
     fetch(form.getAttribute('data-fragment') + '?q=' + encodeURIComponent(q), { headers: { Accept: 'text/html' }, credentials: 'same-origin' })
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) {
+        return r.ok ? r.text() : null;
+      })
       .then(function (html) {
         if (html === null || mine !== seq) return;
         var doc = new DOMParser().parseFromString(html, 'text/html');

@@ -19,7 +19,13 @@ export const npmLogin = (app: NpmApp) =>
     const body = (await readJson(c, '{ "name": "alice", "password": "..." }')) as { name?: unknown; password?: unknown };
     if (body?.name !== undefined && body.name !== name) throw new InputError(`the body names ${JSON.stringify(body.name)} but the URL names ${name}`);
     const registry = c.get('registry');
-    const minted = await login(registry.db, registry.keys, { username: name, password: body?.password, name: 'npm login' }, registry.tokenMaxLifetimeSeconds, c.get('ip'));
+    const minted = await login(
+      registry.db,
+      registry.keys,
+      { username: name, password: body?.password, name: 'npm login' },
+      registry.tokenMaxLifetimeSeconds,
+      c.get('ip'),
+    );
     c.set('audit', { actor: name, target: name, detail: { via: 'npm', token: minted.id } });
     return c.json({ ok: true, id: USER_ID + name, token: minted.token }, 201);
   });
@@ -40,5 +46,8 @@ export const npmUserGet = (app: NpmApp) =>
  */
 export const npmWebLogin = (app: NpmApp) =>
   app.post('/-/v1/login', (c) =>
-    c.json({ error: 'web login is not supported; npm falls back to username and password', message: 'web login is not supported; use --auth-type=legacy' }, 404),
+    c.json(
+      { error: 'web login is not supported; npm falls back to username and password', message: 'web login is not supported; use --auth-type=legacy' },
+      404,
+    ),
   );

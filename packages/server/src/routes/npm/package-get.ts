@@ -16,7 +16,6 @@ async function liveSnapshot(c: Ctx) {
   return s;
 }
 
-
 /** GET /:name — the packument: abbreviated for installers that ask for it, full otherwise. */
 export const npmPackumentGet = (app: NpmApp) =>
   app.get('/:name', async (c) => {

@@ -23,12 +23,10 @@ const limited = (c: Ctx, next: () => Promise<void>) =>
  * Before the body: the caller must be someone who could do one of `actions` on the package, so an
  * anonymous or unentitled PUT never uploads, never parses and never holds a publish slot.
  */
-const mayWrite =
-  (actions: readonly TokenAction[]) =>
-  async (c: Ctx, next: () => Promise<void>) => {
-    await assertMayWrite(c.get('registry'), c.get('actor'), nameParam(c), actions, `changing ${nameParam(c)}`);
-    await next();
-  };
+const mayWrite = (actions: readonly TokenAction[]) => async (c: Ctx, next: () => Promise<void>) => {
+  await assertMayWrite(c.get('registry'), c.get('actor'), nameParam(c), actions, `changing ${nameParam(c)}`);
+  await next();
+};
 
 const hasTarball = (body: unknown) =>
   typeof body === 'object' && body !== null && Object.keys((body as { _attachments?: object })._attachments ?? {}).some((k) => k.endsWith('.tgz'));

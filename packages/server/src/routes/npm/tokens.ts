@@ -18,8 +18,12 @@ export const npmTokensCreate = (app: NpmApp) =>
 
 /** DELETE /-/npm/v1/tokens/token/:key — npm token revoke. */
 export const npmTokensDelete = (app: NpmApp) =>
-  app.delete('/-/npm/v1/tokens/token/:key', audited('token.revoke', (c) => ({ target: `token:${c.req.param('key')}` })), async (c) => {
-    const r = await npmRevokeToken(c.get('registry'), c.get('actor'), c.req.param('key'));
-    c.set('audit', { org: r.org, detail: { via: 'npm', user: r.user } });
-    return c.body(null, 204);
-  });
+  app.delete(
+    '/-/npm/v1/tokens/token/:key',
+    audited('token.revoke', (c) => ({ target: `token:${c.req.param('key')}` })),
+    async (c) => {
+      const r = await npmRevokeToken(c.get('registry'), c.get('actor'), c.req.param('key'));
+      c.set('audit', { org: r.org, detail: { via: 'npm', user: r.user } });
+      return c.body(null, 204);
+    },
+  );

@@ -47,8 +47,8 @@ function LoginPage({ error, token, next, username }: { error?: string; token: st
         <button type="submit">Sign in</button>
       </form>
       <p class="help">
-        Accounts are created by a registry admin (<code>unjucks user create</code>). Signing in here starts a session that you can end from the
-        tokens page or by signing out.
+        Accounts are created by a registry admin (<code>unjucks user create</code>). Signing in here starts a session that you can end from the tokens page or
+        by signing out.
       </p>
     </Page>
   );
@@ -225,7 +225,9 @@ export async function tokensGet(c: WebCtx) {
 }
 
 const listField = (form: Record<string, string | string[]>, name: string) => {
-  const raw = field(form, name).replace(/\s*[\n,]\s*/g, ',').trim();
+  const raw = field(form, name)
+    .replace(/\s*[\n,]\s*/g, ',')
+    .trim();
   return raw ? raw : undefined;
 };
 
@@ -239,10 +241,19 @@ export async function tokensPost(c: WebCtx) {
       registry.db,
       registry.keys,
       c.get('actor'),
-      { name: field(form, 'name') || undefined, actions, packages: listField(form, 'packages'), expires: field(form, 'expires').trim() || undefined, cidr: listField(form, 'cidr') },
+      {
+        name: field(form, 'name') || undefined,
+        actions,
+        packages: listField(form, 'packages'),
+        expires: field(form, 'expires').trim() || undefined,
+        cidr: listField(form, 'cidr'),
+      },
       registry.tokenMaxLifetimeSeconds,
     );
-    c.set('audit', { target: `token:${minted.id}`, detail: { user: minted.user, actions: minted.actions, packages: minted.packages, expiresAt: minted.expiresAt, via: 'web' } });
+    c.set('audit', {
+      target: `token:${minted.id}`,
+      detail: { user: minted.user, actions: minted.actions, packages: minted.packages, expiresAt: minted.expiresAt, via: 'web' },
+    });
     const { tokens } = await listTokens(registry.db, c.get('actor'), {});
     c.header('Cache-Control', 'no-store');
     return page(c, <TokensPage c={c} tokens={tokens} minted={minted} />, 201);

@@ -42,9 +42,8 @@ export function apiPage(c: WebCtx, doc: OpenApiDocument) {
     <Page title="API reference" actor={c.get('actor') ?? null} csrf={c.get('session')?.csrf}>
       <h1>API reference</h1>
       <p>
-        The native API under <code>/api/v1</code>, {rows.length} operations. The machine-readable description is{' '}
-        <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Errors are JSON <code>{'{ "error": "..." }'}</code>; a malformed request
-        answers 400 naming the field.
+        The native API under <code>/api/v1</code>, {rows.length} operations. The machine-readable description is <a href="/openapi.json">/openapi.json</a>{' '}
+        (OpenAPI 3.1). Errors are JSON <code>{'{ "error": "..." }'}</code>; a malformed request answers 400 naming the field.
       </p>
       <table class="api">
         <thead>
@@ -72,9 +71,7 @@ export function apiPage(c: WebCtx, doc: OpenApiDocument) {
                 <td>{op.summary ?? ''}</td>
                 <td>{auth(op)}</td>
                 <td>{body ? `${schemaName(body[1].schema)} (${body[0]})` : '—'}</td>
-                <td>
-                  {ok.map(([status, r]) => `${status}: ${schemaName(Object.values(r.content ?? {})[0]?.schema)}`).join(', ')}
-                </td>
+                <td>{ok.map(([status, r]) => `${status}: ${schemaName(Object.values(r.content ?? {})[0]?.schema)}`).join(', ')}</td>
               </tr>
             );
           })}

@@ -71,7 +71,11 @@ export async function auditPage(c: WebCtx) {
       ) : null}
       {records?.next ? (
         <nav class="pager" aria-label="Pages">
-          <a href={`${WEB}/audit?${new URLSearchParams({ ...Object.fromEntries(FILTERS.flatMap((k) => (q[k] ? [[k, q[k]!]] : []))), before: String(records.next) })}`}>Older records</a>
+          <a
+            href={`${WEB}/audit?${new URLSearchParams({ ...Object.fromEntries(FILTERS.flatMap((k) => (q[k] ? [[k, q[k]!]] : []))), before: String(records.next) })}`}
+          >
+            Older records
+          </a>
         </nav>
       ) : null}
     </Page>,

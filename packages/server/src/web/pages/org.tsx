@@ -106,8 +106,7 @@ export async function orgPage(c: WebCtx, org: string, error?: string, status: 20
           </table>
           {v.isOwner ? (
             <Op op="set-member" label="Add or change member">
-              <label for="mu">User</label> <input id="mu" name="user" required />{' '}
-              <label for="mr">Role</label>{' '}
+              <label for="mu">User</label> <input id="mu" name="user" required /> <label for="mr">Role</label>{' '}
               <select id="mr" name="role">
                 {ACCESS_ROLES.map((r) => (
                   <option value={r}>{r}</option>

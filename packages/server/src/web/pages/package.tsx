@@ -21,7 +21,10 @@ export function splitPackagePath(rest: string): { name: string; sub: string } {
 function repositoryUrl(repo: VersionRow['manifest']['repository']): string | null {
   const url = typeof repo === 'string' ? repo : repo?.url;
   if (!url) return null;
-  const https = url.replace(/^git\+/, '').replace(/^git:\/\//, 'https://').replace(/\.git$/, '');
+  const https = url
+    .replace(/^git\+/, '')
+    .replace(/^git:\/\//, 'https://')
+    .replace(/\.git$/, '');
   const gh = /^github:(.+)$/.exec(url) ?? /^([\w.-]+\/[\w.-]+)$/.exec(url);
   const out = gh ? `https://github.com/${gh[1]}` : https;
   return /^https?:\/\//.test(out) ? out : null;
@@ -34,7 +37,13 @@ export function DownloadsChart({ days }: { days: { day: string; count: number }[
   const H = 40;
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${days.length * W} ${H}`} width={days.length * W * 1.5} height={H * 1.5} role="img" aria-label={`${total} downloads in the last 30 days`}>
+      <svg
+        viewBox={`0 0 ${days.length * W} ${H}`}
+        width={days.length * W * 1.5}
+        height={H * 1.5}
+        role="img"
+        aria-label={`${total} downloads in the last 30 days`}
+      >
         {days.map((d, i) => {
           const h = d.count === 0 ? 1 : Math.max(2, Math.round((d.count / max) * (H - 2)));
           return (
@@ -243,7 +252,15 @@ export async function packagePage(c: WebCtx, name: string) {
             <dt>License</dt>
             <dd>{v.manifest.license ?? 'none given'}</dd>
             <dt>Repository</dt>
-            <dd>{repo ? <a href={repo} rel="nofollow noopener noreferrer">{repo.replace(/^https?:\/\//, '')}</a> : 'none given'}</dd>
+            <dd>
+              {repo ? (
+                <a href={repo} rel="nofollow noopener noreferrer">
+                  {repo.replace(/^https?:\/\//, '')}
+                </a>
+              ) : (
+                'none given'
+              )}
+            </dd>
             <dt>Published</dt>
             <dd>
               {fmtDate(v.publishedAt)}

@@ -5,7 +5,8 @@ import { chosenVersion, textOf, versionFiles, viewablePackage } from '../package
 import { PackageHeader } from './package.js';
 import { previewPageCsp } from '../security.js';
 
-const engineOf = (path: string, engines: string[]) => (/\.ejs(\.t)?$/.test(path) ? 'ejs' : /\.njk$/.test(path) ? 'nunjucks' : engines.includes('ejs') && !engines.includes('nunjucks') ? 'ejs' : 'nunjucks');
+const engineOf = (path: string, engines: string[]) =>
+  /\.ejs(\.t)?$/.test(path) ? 'ejs' : /\.njk$/.test(path) ? 'nunjucks' : engines.includes('ejs') && !engines.includes('nunjucks') ? 'ejs' : 'nunjucks';
 
 /**
  * The preview form: values go to a sandboxed frame that renders the template in the browser.
@@ -38,9 +39,7 @@ export async function previewPage(c: WebCtx, name: string) {
       <h2>
         Preview <code>{`${g.name}/${t.name}`}</code>
       </h2>
-      <p class="help">
-        The files render in your browser, inside a sandboxed frame with no network and no access to this site. Nothing is sent to the server.
-      </p>
+      <p class="help">The files render in your browser, inside a sandboxed frame with no network and no access to this site. Nothing is sent to the server.</p>
       <form id="preview-form" class="stack">
         {t.variables.map((x) => {
           const fid = `var-${x.name}`;
