@@ -1,4 +1,5 @@
 import { InputError } from './errors.js';
+import { stringList } from './string-list.js';
 
 /** What a token may do. A request needs the action in its token and in the user's current role. */
 export const TOKEN_ACTIONS = ['read', 'publish:new', 'publish:update', 'tags', 'deprecate', 'unpublish', 'owners', 'tokens', 'admin'] as const;
@@ -43,11 +44,9 @@ export function assertVisibility(v: unknown): Visibility {
  * (admin, publisher, reader) stands for its actions. Unknown actions are an error, not ignored.
  */
 export function parseActions(input: unknown): TokenAction[] {
-  const items = typeof input === 'string' ? input.split(',') : Array.isArray(input) ? input : null;
-  if (!items || items.some((a) => typeof a !== 'string'))
-    throw new InputError(`actions must be a list such as ["read", "publish:update"]; known actions: ${TOKEN_ACTIONS.join(', ')}`);
+  const items = stringList(input, `actions must be a list such as ["read", "publish:update"]; known actions: ${TOKEN_ACTIONS.join(', ')}`);
   const out = new Set<TokenAction>();
-  for (const raw of items as string[]) {
+  for (const raw of items) {
     const a = raw.trim();
     if (!a) continue;
     if (ACTION_PRESETS[a]) ACTION_PRESETS[a].forEach((x) => out.add(x));
@@ -74,20 +73,12 @@ export function patternProblem(pattern: string): string | null {
 
 export function parsePatterns(input: unknown): string[] | null {
   if (input === undefined || input === null) return null;
-  const items =
-    typeof input === 'string'
-      ? input
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : input;
-  if (!Array.isArray(items) || items.some((p) => typeof p !== 'string'))
-    throw new InputError('packages must be a list of names or patterns such as ["@acme/*", "tpl-*"]');
-  for (const p of items as string[]) {
+  const items = stringList(input, 'packages must be a list of names or patterns such as ["@acme/*", "tpl-*"]');
+  for (const p of items) {
     const problem = patternProblem(p);
     if (problem) throw new InputError(problem);
   }
-  return items.length ? [...new Set(items as string[])] : null;
+  return items.length ? [...new Set(items)] : null;
 }
 
 export const matchesPattern = (pattern: string, name: string) => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern);

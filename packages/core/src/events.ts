@@ -1,4 +1,5 @@
 import { InputError } from './errors.js';
+import { stringList } from './string-list.js';
 
 /**
  * What the registry announces to webhooks. Every event is written to the outbox in the same
@@ -38,18 +39,10 @@ export type HookTarget = { kind: 'org'; name: string } | { kind: 'package'; name
 export function parseEventTypes(input: unknown, target: HookTarget['kind']): EventType[] {
   const all = target === 'org' ? [...EVENT_TYPES] : EVENT_TYPES.filter((t) => !TOKEN_EVENT_TYPES.includes(t));
   if (input === undefined || input === null || input === '*') return all;
-  const items =
-    typeof input === 'string'
-      ? input
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : input;
-  if (!Array.isArray(items) || items.some((x) => typeof x !== 'string'))
-    throw new InputError(`events must be a list such as ["version.published"]; known events: ${EVENT_TYPES.join(', ')}`);
-  if ((items as string[]).includes('*')) return all;
+  const items = stringList(input, `events must be a list such as ["version.published"]; known events: ${EVENT_TYPES.join(', ')}`);
+  if (items.includes('*')) return all;
   const out = new Set<EventType>();
-  for (const raw of items as string[]) {
+  for (const raw of items) {
     if (!EVENT_TYPES.includes(raw as EventType)) throw new InputError(`unknown event ${JSON.stringify(raw)}; known events: ${EVENT_TYPES.join(', ')}`);
     if (target !== 'org' && TOKEN_EVENT_TYPES.includes(raw as EventType))
       throw new InputError(`${raw} is announced to org subscriptions only (its owners and registry admins); subscribe on the org (@org) instead`);

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './string-list.js';
 export * from './error-codes.js';
 export * from './name.js';
 export * from './version.js';

@@ -1,19 +1,12 @@
 import ipaddr from 'ipaddr.js';
-import { InputError } from '@unjucks/core';
+import { InputError, stringList } from '@unjucks/core';
 
 /** Parses an allowlist of CIDR ranges (a bare address means just that address). */
 export function parseCidrs(input: unknown): string[] | null {
   if (input === undefined || input === null) return null;
-  const items =
-    typeof input === 'string'
-      ? input
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : input;
-  if (!Array.isArray(items) || items.some((c) => typeof c !== 'string')) throw new InputError('cidr must be a list such as ["10.0.0.0/8", "192.168.1.7"]');
+  const items = stringList(input, 'cidr must be a list such as ["10.0.0.0/8", "192.168.1.7"]');
   const out: string[] = [];
-  for (const raw of items as string[]) {
+  for (const raw of items) {
     try {
       const text = raw.includes('/') ? raw : `${raw}/${ipaddr.parse(raw).kind() === 'ipv4' ? 32 : 128}`;
       const [addr, bits] = ipaddr.parseCIDR(text);
