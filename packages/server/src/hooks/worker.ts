@@ -104,6 +104,19 @@ export async function attemptDelivery(
     .innerJoin(hookSubscriptions, eq(hookSubscriptions.id, hookDeliveries.subscriptionId))
     .where(eq(hookDeliveries.id, deliveryId));
   if (!row || row.d.status !== 'pending') return null;
+  // Checked again at every attempt, not only at fan-out: a delivery queued (or retrying) when the
+  // hook's creator lost the right to watch its target must not carry the event out afterwards.
+  if (row.s.createdBy === null || !(await userMayWatch(db, row.s.createdBy, targetOf(row.s)))) {
+    const error = `not sent: the hook's creator no longer holds the owner right on ${row.s.target}; an owner may remove the hook and create it again`;
+    await db.transaction(async (tx) => {
+      await tx.insert(hookAttempts).values({ deliveryId, ok: false, durationMs: 0, responseCode: null, responseStart: null, error });
+      await tx
+        .update(hookDeliveries)
+        .set({ status: 'failed', tries: sql`${hookDeliveries.tries} + 1`, nextAttemptAt: null })
+        .where(eq(hookDeliveries.id, deliveryId));
+    });
+    return { ok: false, durationMs: 0, responseCode: null, responseStart: null, error };
+  }
   const secret = keys.openSecret(row.s.secret);
   let result: AttemptResult;
   if (secret === null) {
