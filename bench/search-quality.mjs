@@ -4,7 +4,7 @@
 //                                                           SEARCH_QUALITY_ENGINES=memory,postgres)
 // Prints the figure per engine and the queries that score lowest.
 import { build } from 'esbuild';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,34 +14,16 @@ import * as server from '../packages/server/dist/index.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ENGINES = (process.env.SEARCH_QUALITY_ENGINES ?? 'memory,postgres').split(',');
 
-// The corpus is TypeScript (the tests import it); bundle it to a temporary module.
-const dir = await mkdtemp(join(tmpdir(), 'search-quality-'));
+// The corpus is TypeScript (the tests import it); bundle it to a temporary module. Packages stay
+// imports (@unjucks/core does not bundle), so the module is written where they resolve.
+await mkdir(join(root, 'node_modules/.cache'), { recursive: true });
+const dir = await mkdtemp(join(root, 'node_modules/.cache/search-quality-'));
 const out = join(dir, 'corpus.mjs');
-await build({ entryPoints: [join(root, 'test/fixtures/search-quality.ts')], bundle: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'error' });
-const { QUALITY_PACKAGES, QUALITY_QUERIES, ndcg } = await import(pathToFileURL(out).href);
+await build({ entryPoints: [join(root, 'test/fixtures/search-quality.ts')], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile: out, logLevel: 'error' });
+const { QUALITY_PACKAGES, QUALITY_QUERIES, ndcg, searchDocOf } = await import(pathToFileURL(out).href);
 await rm(dir, { recursive: true, force: true });
 
-const toDoc = (p, id) => ({
-  id,
-  name: p.name,
-  scope: p.name.startsWith('@') ? p.name.slice(1, p.name.indexOf('/')) : null,
-  version: '1.0.0',
-  description: p.description,
-  keywords: p.keywords,
-  generators: p.generators.map((g) => ({
-    ...g,
-    templates: g.templates.map((t) => ({ ...t, variables: t.variables.map((v) => ({ name: v, description: '' })) })),
-  })),
-  readme: p.readme,
-  maintainers: ['admin'],
-  publisher: 'admin',
-  capabilities: [],
-  quality: p.quality ?? 80,
-  deprecated: false,
-  private: false,
-  date: new Date(0).toISOString(),
-});
-const docs = QUALITY_PACKAGES.map((p, i) => toDoc(p, i + 1));
+const docs = QUALITY_PACKAGES.map((p, i) => searchDocOf(p, i + 1));
 const downloads = new Map(QUALITY_PACKAGES.map((p, i) => [i + 1, p.downloads]));
 
 async function engineFor(kind) {

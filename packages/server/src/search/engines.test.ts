@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corpus, HEROES, type CorpusPackage } from '../../../../test/fixtures/search-corpus.js';
+import { corpus, HEROES, searchDocOf, type CorpusPackage } from '../../../../test/fixtures/search-corpus.js';
 import { QUALITY_PACKAGES, QUALITY_QUERIES, ndcg } from '../../../../test/fixtures/search-quality.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { downloads as downloadsTable, packages, users } from '../db/schema.js';
@@ -14,28 +14,6 @@ import { refreshStoredDownloads, storeSearchDocuments } from './store.js';
 
 // The engine-independent search behaviour, run against both engines: the in-memory index, and
 // Postgres answering from stored documents (PGlite in-process, which also proves pg_trgm loads there).
-
-const toDoc = (p: CorpusPackage, id: number, extra: Partial<SearchDoc> = {}): SearchDoc => ({
-  id,
-  name: p.name,
-  scope: p.name.startsWith('@') ? p.name.slice(1, p.name.indexOf('/')) : null,
-  version: '1.0.0',
-  description: p.description,
-  keywords: p.keywords,
-  generators: p.generators.map((g) => ({
-    ...g,
-    templates: g.templates.map((t) => ({ ...t, variables: t.variables.map((v) => ({ name: v, description: '' })) })),
-  })),
-  readme: p.readme,
-  maintainers: p.maintainers ?? ['admin'],
-  publisher: 'admin',
-  capabilities: (p.capabilities ?? []) as SearchDoc['capabilities'],
-  quality: p.quality ?? 80,
-  deprecated: !!p.deprecated,
-  private: false,
-  date: new Date(0).toISOString(),
-  ...extra,
-});
 
 type Opts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
 interface Engine {
@@ -49,8 +27,8 @@ interface Engine {
 
 /** Packages with their downloads, and one more that is private. */
 function docsOf(pkgs: CorpusPackage[]) {
-  const docs = pkgs.map((p, i) => toDoc(p, i + 1));
-  docs.push(toDoc({ ...HEROES[0]!, name: '@hidden/react-component-secret' }, docs.length + 1, { private: true }));
+  const docs = pkgs.map((p, i) => searchDocOf(p, i + 1));
+  docs.push(searchDocOf({ ...HEROES[0]!, name: '@hidden/react-component-secret' }, docs.length + 1, { private: true }));
   return { docs, downloads: new Map(pkgs.map((p, i) => [i + 1, p.downloads])) };
 }
 

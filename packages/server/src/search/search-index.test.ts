@@ -1,34 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { scopeOf } from '@unjucks/core';
-import { corpus, HEROES, QUERIES, type CorpusPackage } from '../../../../test/fixtures/search-corpus.js';
-import type { SearchDoc } from './documents.js';
+import { corpus, HEROES, QUERIES, searchDocOf } from '../../../../test/fixtures/search-corpus.js';
 import { parseQuery } from './query.js';
 import { SEARCH_MAX_SIZE, SearchIndex, splitWords } from './search-index.js';
 
-const toDoc = (p: CorpusPackage, id: number): SearchDoc => ({
-  id,
-  name: p.name,
-  scope: scopeOf(p.name),
-  version: '1.0.0',
-  description: p.description,
-  keywords: p.keywords,
-  generators: p.generators.map((g) => ({
-    ...g,
-    templates: g.templates.map((t) => ({ ...t, variables: t.variables.map((v) => ({ name: v, description: '' })) })),
-  })),
-  readme: p.readme,
-  maintainers: p.maintainers ?? ['admin'],
-  publisher: 'admin',
-  capabilities: (p.capabilities ?? []) as SearchDoc['capabilities'],
-  quality: p.quality ?? 80,
-  deprecated: !!p.deprecated,
-  private: false,
-  date: new Date(0).toISOString(),
-});
-
 function build(pkgs = corpus(300)) {
   const index = new SearchIndex();
-  const docs = pkgs.map(toDoc);
+  const docs = pkgs.map((p, i) => searchDocOf(p, i));
   index.rebuild(docs, new Map(pkgs.map((p, i) => [i, p.downloads])));
   return { index, docs };
 }
