@@ -19,7 +19,15 @@ const ENGINES = (process.env.SEARCH_QUALITY_ENGINES ?? 'memory,postgres').split(
 await mkdir(join(root, 'node_modules/.cache'), { recursive: true });
 const dir = await mkdtemp(join(root, 'node_modules/.cache/search-quality-'));
 const out = join(dir, 'corpus.mjs');
-await build({ entryPoints: [join(root, 'test/fixtures/search-quality.ts')], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile: out, logLevel: 'error' });
+await build({
+  entryPoints: [join(root, 'test/fixtures/search-quality.ts')],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  packages: 'external',
+  outfile: out,
+  logLevel: 'error',
+});
 const { QUALITY_PACKAGES, QUALITY_QUERIES, ndcg, searchDocOf } = await import(pathToFileURL(out).href);
 await rm(dir, { recursive: true, force: true });
 
