@@ -75,8 +75,17 @@ describe(`reviewed releases on ${backend.label}`, () => {
     expect(denied.status).toBe(403);
     expect((await api(tokens.alice!, 'PUT', `/packages/${k}/review-policy`, { requiredApprovals: 1 })).status).toBe(403);
     expect((await api(tokens.olga!, 'PUT', '/orgs/acme/review-policy', { requiredApprovals: 11 })).status).toBe(400);
-    expect((await api(tokens.olga!, 'PUT', '/orgs/acme/review-policy', { requiredApprovals: 1 })).body).toEqual({ requiredApprovals: 1, effective: 1 });
+    // The CLI sets and reads the org's floor; a maintainer's attempt fails with the server's code.
+    const notOwner = await cli('alice', ['reviews', '@acme', '--require', '1']);
+    expect(notOwner.code).not.toBe(0);
+    expect(notOwner.stderr).toContain('(code: forbidden)');
+    const badCount = await cli('olga', ['reviews', '@acme', '--require', 'two']);
+    expect(badCount.code).not.toBe(0);
+    expect(badCount.stderr).toContain('--require takes a whole number');
+    const set = await cli('olga', ['reviews', '@acme', '--require', '1']);
+    expect(set.stdout).toContain('org acme: new versions need 1 approval(s)');
     expect((await api(tokens.olga!, 'GET', '/orgs/acme/review-policy')).body).toEqual({ requiredApprovals: 1, effective: 1 });
+    expect(JSON.parse((await cli('olga', ['reviews', '@acme', '--json'])).stdout)).toEqual({ requiredApprovals: 1, effective: 1 });
     expect((await api(tokens.rita!, 'GET', `/packages/${k}/review-policy`)).body).toEqual({ requiredApprovals: 0, org: 1, effective: 1 });
   });
 
@@ -247,11 +256,9 @@ describe(`reviewed releases on ${backend.label}`, () => {
   });
 
   it('needs as many distinct approvers as the higher of the package and org settings', async () => {
-    expect((await api(tokens.olga!, 'PUT', `/packages/${k}/review-policy`, { requiredApprovals: 2 })).body).toEqual({
-      requiredApprovals: 2,
-      org: 1,
-      effective: 2,
-    });
+    const set = await cli('olga', ['reviews', kit, '--require', '2', '--json']);
+    expect(JSON.parse(set.stdout).policy).toEqual({ requiredApprovals: 2, org: 1, effective: 2 });
+    expect((await cli('olga', ['reviews', kit])).stdout).toContain(`${kit}: new versions need 2 approval(s)`);
     expect((await publishRaw(server.api, tokens.alice!, packageTarball(kit, '1.3.0'))).body).toMatchObject({ status: 'staged', requiredApprovals: 2 });
     expect((await api(tokens.bob!, 'POST', `/packages/${k}/1.3.0/approve`)).body).toMatchObject({ status: 'staged', approvals: [{ approver: 'bob' }] });
     expect((await api(tokens.bob!, 'POST', `/packages/${k}/1.3.0/approve`)).status).toBe(409);

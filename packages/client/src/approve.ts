@@ -1,6 +1,6 @@
-import { versionProblem } from '@unjucks/core';
-import type { ReviewStateResponse } from '@unjucks/core/api-schemas';
-import { registryApi } from './api.js';
+import { orgNameProblem, versionProblem } from '@unjucks/core';
+import type { ReviewPolicyResponse, ReviewStateResponse } from '@unjucks/core/api-schemas';
+import { type ReviewPolicyTarget, registryApi } from './api.js';
 import type { Settings } from './config.js';
 import { CliError } from './errors.js';
 import { parsePackageArg } from './spec.js';
@@ -41,12 +41,39 @@ export async function runReject(s: Settings, arg: string | undefined, reason: st
   return { json: state, text: describeState(state) };
 }
 
-/** `unjucks reviews name`: the package's staged and rejected versions (maintainers see them; others see none). */
-export async function runReviews(s: Settings, arg: string | undefined): Promise<Output> {
-  if (!arg) throw new CliError('usage: unjucks reviews <name>');
+/** `--require N`: a whole number of approvals; the server holds the upper bound. */
+function requiredApprovals(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n))
+    throw new CliError(`--require takes a whole number of approvals (0 turns reviews off), not ${JSON.stringify(raw)}`);
+  return n;
+}
+
+const describePolicy = (what: string, p: ReviewPolicyResponse) =>
+  `${what}: new versions need ${p.effective} approval(s)${p.effective ? '' : ' (reviews are off)'}` +
+  (p.org != null ? ` (its own setting ${p.requiredApprovals}, its org's ${p.org})` : '');
+
+/**
+ * `unjucks reviews name`: the package's staged and rejected versions (maintainers see them; others see none).
+ * `unjucks reviews @org`: the org's floor. `--require N` sets the package's or the org's rule first (owners).
+ */
+export async function runReviews(s: Settings, arg: string | undefined, require?: string): Promise<Output> {
+  if (!arg) throw new CliError('usage: unjucks reviews <name | @org> [--require N]');
+  const api = registryApi(s);
+  if (/^@[^/@]+$/.test(arg)) {
+    const org = arg.slice(1);
+    const problem = orgNameProblem(org);
+    if (problem) throw new CliError(problem);
+    const target: ReviewPolicyTarget = { org };
+    const policy = require === undefined ? await api.reviewPolicy(target) : await api.setReviewPolicy(target, requiredApprovals(require));
+    return { json: policy, text: `${describePolicy(`org ${org}`, policy)}; a package in @${org} may ask for more, never fewer` };
+  }
   const { name } = parsePackageArg(arg);
-  const list = await registryApi(s).reviews(name);
-  const head = `${name}: new versions need ${list.requiredApprovals} approval(s)${list.requiredApprovals ? '' : ' (reviews are off)'}`;
+  const policy = require === undefined ? undefined : await api.setReviewPolicy({ package: name }, requiredApprovals(require));
+  const list = await api.reviews(name);
+  const head = policy
+    ? describePolicy(name, policy)
+    : `${name}: new versions need ${list.requiredApprovals} approval(s)${list.requiredApprovals ? '' : ' (reviews are off)'}`;
   const body = list.versions.length ? list.versions.map(describeState).join('\n') : 'nothing waiting for review';
-  return { json: list, text: `${head}\n${body}` };
+  return { json: policy ? { ...list, policy } : list, text: `${head}\n${body}` };
 }
