@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { InputError, parseActions, parsePatterns, type TokenAction } from '@unjucks/core';
 import { outcomeOf, recordAudit } from './access/audit.js';
 import { renameOrg } from './access/org-rename.js';
-import { assertActionsFitUser, findToken, markRevoked } from './access/tokens.js';
+import { assertActionsFitUser, findToken, revokeAnnounced } from './access/tokens.js';
 import { createUser, lifetime } from './access/users.js';
 import { parseCidrs } from './auth/cidr.js';
 import { KeyRing } from './auth/keys.js';
 import { loadSealingKey } from './auth/seal.js';
 import { mintToken, type MintedToken } from './auth/tokens.js';
+import { announceToken } from './hooks/token-events.js';
 import { adminTokenPath } from './bootstrap.js';
 import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
@@ -71,8 +72,9 @@ const refused = (r: Reply<unknown>) =>
   new InputError(`the running registry refused: ${String(r.body.error ?? r.status)}${typeof r.body.code === 'string' ? ` (code: ${r.body.code})` : ''}`);
 
 /** Records what the CLI did straight on the database, as the API would have. */
+const CLI_ACTOR = 'unjucks-registry (cli)';
 const auditCli = (db: Db, action: string, target: string, detail?: Record<string, unknown>, org: string | null = null) =>
-  recordAudit(db, { actor: 'unjucks-registry (cli)', tokenId: null, ip: null, action, target, org, outcome: outcomeOf(200), status: 200, detail });
+  recordAudit(db, { actor: CLI_ACTOR, tokenId: null, ip: null, action, target, org, outcome: outcomeOf(200), status: 200, detail });
 
 export interface TokenCreateOptions {
   user: string;
@@ -104,7 +106,17 @@ export async function cliTokenCreate(config: Config, o: TokenCreateOptions): Pro
       const [existing] = await db.select().from(users).where(eq(users.name, o.user));
       const user = existing ?? (await createUser(db, { name: o.user, admin }));
       assertActionsFitUser(user, actions);
-      const minted = await mintToken(db, keys, { userId: user.id, userName: user.name, actions, packages, cidr, label: o.label ?? null, lifetimeSeconds });
+      const minted = await mintToken(db, keys, {
+        userId: user.id,
+        userName: user.name,
+        actions,
+        packages,
+        cidr,
+        label: o.label ?? null,
+        lifetimeSeconds,
+        // An org's hooks hear of a token minted here as they do of one minted through the API.
+        inTransaction: announceToken(CLI_ACTOR, user.name, packages),
+      });
       await auditCli(db, 'token.create', `token:${minted.id}`, { user: user.name, actions });
       return minted;
     },
@@ -119,7 +131,7 @@ export async function cliTokenRevoke(config: Config, id: string) {
       return r.body;
     },
     direct: async (db) => {
-      const revokedAt = await markRevoked(db, await findToken(db, id));
+      const { revokedAt } = await revokeAnnounced(db, await findToken(db, id), CLI_ACTOR);
       await auditCli(db, 'token.revoke', `token:${id}`);
       return { id, revokedAt };
     },

@@ -181,15 +181,30 @@ export async function revokeToken(db: Db, actor: Actor | null, id: string) {
         'forbidden',
       );
   }
+  const { user, revokedAt } = await revokeAnnounced(db, row, a.userName);
+  return { id, user, revokedAt, org: viaOrg };
+}
+
+type TokenRow = typeof tokens.$inferSelect;
+
+/**
+ * Revokes the row and, for a token that is an org's business, writes token.revoked in the same
+ * transaction; only the revocation that changed the row announces it, so a repeated or concurrent
+ * one sends nothing twice. The API and the server CLI both revoke through here.
+ */
+export async function revokeAnnounced(db: Db, row: TokenRow, actor: string): Promise<{ user: string | null; revokedAt: string }> {
   const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, row.userId));
   const org = tokenOrg(row.packages);
   const revokedAt = await db.transaction(async (tx) => {
-    const at = await markRevoked(tx, row);
-    if (org && !row.revokedAt)
-      await emitEvent(tx, { type: 'token.revoked', actor: a.userName, org, data: { id, user: user?.name ?? null, packages: row.packages } });
-    return at;
+    const [updated] = await tx
+      .update(tokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(tokens.jti, row.jti), isNull(tokens.revokedAt)))
+      .returning({ revokedAt: tokens.revokedAt });
+    if (updated && org) await emitEvent(tx, { type: 'token.revoked', actor, org, data: { id: row.jti, user: user?.name ?? null, packages: row.packages } });
+    return (updated ?? row).revokedAt ?? (await findToken(tx, row.jti)).revokedAt!;
   });
-  return { id, user: user?.name ?? null, revokedAt, org: viaOrg };
+  return { user: user?.name ?? null, revokedAt: revokedAt.toISOString() };
 }
 
 /** The token row by id, or a 404. */
