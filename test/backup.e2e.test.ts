@@ -14,7 +14,8 @@ describe('export and import', () => {
   const tarballs = new Map<string, Buffer>();
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'unjucks-backup-'));
-    from = await startTestServer(BACKENDS[0]!); // the embedded default
+    // The embedded default; hooks to loopback are allowed so one can be made here.
+    from = await startTestServer(BACKENDS[0]!, { WEBHOOK_ALLOW_PRIVATE: 'true' });
     for (const [name, v] of [
       ['moved-a', '1.0.0'],
       ['moved-a', '1.1.0'],
@@ -37,6 +38,15 @@ describe('export and import', () => {
     expect((await call('PUT', '/orgs/acme/teams/crew/members/mover')).status).toBe(200);
     expect((await call('PUT', '/packages/@acme%2Fmoved-b/access/acme:crew', { role: 'maintainer' })).status).toBe(200);
     expect((await call('PUT', '/packages/@acme%2Fmoved-b/visibility', { visibility: 'private' })).status).toBe(200);
+    // So do reviews (the org's rule, a staged version and a withdrawn one with its reason), trusted publishers and hooks.
+    expect((await call('PUT', '/orgs/acme/review-policy', { requiredApprovals: 1 })).status).toBe(200);
+    for (const v of ['2.0.1', '2.0.2']) {
+      expect((await publishRaw(from.api, from.adminToken, packageTarball('@acme/moved-b', v))).body).toMatchObject({ status: 'staged' });
+    }
+    expect((await call('POST', '/packages/@acme%2Fmoved-b/2.0.1/reject', { reason: 'withdrawn by its publisher' })).status).toBe(200);
+    const trust = { issuer: 'github', repository: 'acme/moved', repositoryOwnerId: '4242', workflow: 'release.yml' };
+    expect((await call('POST', '/packages/moved-a/trusted-publishers', trust)).status).toBe(201);
+    expect((await call('POST', '/hooks', { org: 'acme', url: 'http://127.0.0.1:9/moved' })).status).toBe(201);
     to = await startTestServer(BACKENDS[1]!); // Postgres + S3 (PGlite + S3 without TEST_DATABASE_URL)
   });
   afterAll(async () => {
@@ -50,12 +60,12 @@ describe('export and import', () => {
     await from.stop();
     const exp = await unjucksRegistry(['export', file], { env: from.env });
     expect(exp.stderr).toBe('');
-    expect(exp.stdout).toMatch(/exported 2 packages, 3 versions and 3 blobs/);
+    expect(exp.stdout).toMatch(/exported 2 packages, 5 versions and 5 blobs/);
 
     await to.stop();
     const imp = await unjucksRegistry(['import', file], { env: to.env });
     expect(imp.stderr).toBe('');
-    expect(imp.stdout).toMatch(/imported 2 packages, 3 versions and 3 blobs/);
+    expect(imp.stdout).toMatch(/imported 2 packages, 5 versions and 5 blobs/);
     await to.restart();
 
     for (const [key, bytes] of tarballs) {
@@ -82,6 +92,25 @@ describe('export and import', () => {
     expect((await publishRaw(to.api, mover, packageTarball('@acme/moved-b', '2.1.0'))).status).toBe(201);
     const audit = await (await fetch(`${to.api}/audit?org=acme`, { headers: { authorization: `Bearer ${from.adminToken}` } })).json();
     expect(audit.records.map((r: { action: string }) => r.action)).toEqual(expect.arrayContaining(['access.visibility', 'team.create', 'package.publish']));
+    const asAdmin = { headers: { authorization: `Bearer ${from.adminToken}` } };
+    expect(await (await fetch(`${to.api}/orgs/acme/review-policy`, asAdmin)).json()).toEqual({ requiredApprovals: 1, effective: 1 });
+    const reviews = await (await fetch(`${to.api}/packages/@acme%2Fmoved-b/reviews`, asAdmin)).json();
+    expect(reviews.versions.map((v: { version: string; status: string }) => [v.version, v.status])).toEqual(
+      expect.arrayContaining([
+        ['2.0.1', 'rejected'],
+        ['2.0.2', 'staged'],
+      ]),
+    );
+    expect(reviews.versions.find((v: { version: string }) => v.version === '2.0.1').approvals).toEqual([
+      expect.objectContaining({ approver: 'admin', decision: 'reject', reason: 'withdrawn by its publisher' }),
+    ]);
+    expect((await (await fetch(`${to.api}/packages/moved-a/trusted-publishers`, asAdmin)).json()).trustedPublishers).toEqual([
+      expect.objectContaining({ package: 'moved-a', repository: 'acme/moved', repositoryOwnerId: '4242', workflow: 'release.yml' }),
+    ]);
+    // The hook's secret was sealed by the old registry's key, which this one does not have: it comes in disabled, saying why.
+    expect((await (await fetch(`${to.api}/hooks`, asAdmin)).json()).hooks).toEqual([
+      expect.objectContaining({ url: 'http://127.0.0.1:9/moved', enabled: false, disabledReason: expect.stringMatching(/another SIGNING_KEY_SECRET/) }),
+    ]);
     // Search was rebuilt from the imported rows (the private package only for those who may read it).
     expect((await (await fetch(`${to.api}/search?q=moved`)).json()).total).toBe(1);
     expect((await (await fetch(`${to.api}/search?q=moved`, { headers: { authorization: `Bearer ${mover}` } })).json()).total).toBe(2);
@@ -101,7 +130,7 @@ describe('export and import', () => {
     expect((await unjucksRegistry(['export', file2], { env: from.env })).code).toBe(0);
     const merged = await unjucksRegistry(['import', file2, '--merge'], { env: to.env });
     expect(merged.stderr).toBe('');
-    expect(merged.stdout).toMatch(/imported 3 packages, 2 versions and \d+ blobs .*\(3 versions were already here with the same bytes\)/);
+    expect(merged.stdout).toMatch(/imported 3 packages, 2 versions and \d+ blobs .*\(5 versions were already here with the same bytes\)/);
     await to.restart();
     expect(Object.keys((await (await fetch(`${to.api}/packages/moved-a`)).json()).versions)).toEqual(['1.0.0', '1.1.0', '1.2.0']);
     expect((await (await fetch(`${to.api}/packages/moved-a`)).json())['dist-tags']).toEqual({ latest: '1.1.0' });

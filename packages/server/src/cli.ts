@@ -6,6 +6,7 @@ import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { startRegistry } from './server.js';
 import { gc } from './integrity/gc.js';
+import { loadSealingKey, unseal } from './auth/seal.js';
 import { exportRegistry, importRegistry } from './integrity/backup.js';
 import { verify } from './integrity/verify.js';
 import { createBlobStore } from './storage/index.js';
@@ -110,7 +111,13 @@ async function main(argv: string[]) {
         const r = await exportRegistry(database.db, store, file);
         console.log(`exported ${r.packages} packages, ${r.versions} versions and ${r.blobs} blobs to ${file}`);
       } else {
-        const r = await importRegistry(database.db, store, file, values.merge ? 'merge' : 'empty');
+        const { key } = await loadSealingKey({
+          secret: config.signingKeySecret,
+          dataDir: config.dataDir,
+          databaseUrl: config.databaseUrl,
+          signingKey: config.signingKey,
+        });
+        const r = await importRegistry(database.db, store, file, values.merge ? 'merge' : 'empty', (sealed) => unseal(key, sealed) !== null);
         console.log(
           `imported ${r.packages} packages, ${r.versions} versions and ${r.blobs} blobs from ${file}${r.skipped ? ` (${r.skipped} versions were already here with the same bytes)` : ''}`,
         );

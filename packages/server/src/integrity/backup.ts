@@ -12,6 +12,7 @@ import {
   distTags,
   downloads,
   grants,
+  hookSubscriptions,
   orgInvitations,
   orgMembers,
   orgs,
@@ -20,13 +21,18 @@ import {
   teamMembers,
   teams,
   tokens,
+  trustedPublishers,
   users,
+  versionApprovals,
   versions,
 } from '../db/schema.js';
 import { parseActions } from '@unjucks/core';
+import type { Sealed } from '../auth/seal.js';
 import type { BlobStore } from '../storage/blob-store.js';
 
 const FORMAT = 'unjucks-registry-export';
+const UNOPENED_SECRET =
+  'imported from a registry with another SIGNING_KEY_SECRET, so its signing secret cannot be opened here; remove the hook and create it again (receivers get the new secret)';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 interface Dump {
@@ -49,6 +55,16 @@ interface Dump {
   teamMembers?: (typeof teamMembers.$inferSelect)[];
   grants?: (typeof grants.$inferSelect)[];
   auditLog?: (typeof auditLog.$inferSelect)[];
+  /** Review decisions on staged and rejected versions (absent in exports from before reviewed releases). */
+  versionApprovals?: (typeof versionApprovals.$inferSelect)[];
+  /** CI jobs trusted to publish (absent before trusted publishing). */
+  trustedPublishers?: (typeof trustedPublishers.$inferSelect)[];
+  /**
+   * Webhook subscriptions with their sealed secrets: they open only where the same
+   * SIGNING_KEY_SECRET is set, as the signing keys do. Events and deliveries stay behind: they are
+   * the old registry's outbox, not state a new one should replay.
+   */
+  hookSubscriptions?: (typeof hookSubscriptions.$inferSelect)[];
 }
 
 /**
@@ -74,6 +90,9 @@ export async function exportRegistry(db: Db, store: BlobStore, file: string): Pr
     teamMembers: await db.select().from(teamMembers),
     grants: await db.select().from(grants),
     auditLog: await db.select().from(auditLog).orderBy(auditLog.id),
+    versionApprovals: await db.select().from(versionApprovals).orderBy(versionApprovals.id),
+    trustedPublishers: await db.select().from(trustedPublishers).orderBy(trustedPublishers.id),
+    hookSubscriptions: await db.select().from(hookSubscriptions).orderBy(hookSubscriptions.id),
   };
   const dir = await mkdtemp(join(tmpdir(), 'unjucks-export-'));
   try {
@@ -107,6 +126,8 @@ export async function importRegistry(
   store: BlobStore,
   file: string,
   mode: ImportMode = 'empty',
+  /** Whether this registry's sealing key opens a hook secret; a hook whose secret it cannot open comes in disabled, saying why. */
+  opensSecret: (sealed: Sealed) => boolean = () => true,
 ): Promise<{ packages: number; versions: number; blobs: number; skipped: number }> {
   const [{ n }] = (await db.select({ n: count() }).from(packages)) as [{ n: number }];
   if (Number(n) > 0 && mode !== 'merge')
@@ -202,6 +223,52 @@ export async function importRegistry(
         await tx
           .insert(versions)
           .values(fresh.slice(i, i + 500).map(({ id: _id, ...v }) => ({ ...v, packageId: packageIds.get(v.packageId)!, publishedBy: user(v.publishedBy) })));
+      // Approvals follow their version by package and number (version ids are the new registry's own);
+      // a version that was already here keeps its own decisions.
+      const versionKey = new Map(dump.versions.map((v) => [v.id, `${packageIds.get(v.packageId)}@${v.version}`]));
+      const freshKeys = new Set(fresh.map((v) => versionKey.get(v.id)!));
+      const approvals = (dump.versionApprovals ?? []).filter((a) => freshKeys.has(versionKey.get(a.versionId) ?? ''));
+      if (approvals.length) {
+        const newIds = new Map<string, number>();
+        for (const v of await tx
+          .select({ id: versions.id, packageId: versions.packageId, version: versions.version })
+          .from(versions)
+          .where(inArray(versions.packageId, [...new Set(fresh.map((f) => packageIds.get(f.packageId)!))])))
+          newIds.set(`${v.packageId}@${v.version}`, v.id);
+        for (let i = 0; i < approvals.length; i += 500)
+          await tx
+            .insert(versionApprovals)
+            .values(
+              approvals
+                .slice(i, i + 500)
+                .map(({ id: _id, ...a }) => ({ ...a, versionId: newIds.get(versionKey.get(a.versionId)!)!, approverId: user(a.approverId) })),
+            );
+      }
+      for (const t of dump.trustedPublishers ?? []) {
+        const packageId = packageIds.get(t.packageId)!;
+        // In a merge, the same publisher already configured here is not added twice.
+        const [same] = await tx
+          .select({ id: trustedPublishers.id })
+          .from(trustedPublishers)
+          .where(
+            sql`${trustedPublishers.packageId} = ${packageId} and ${trustedPublishers.issuer} = ${t.issuer} and ${trustedPublishers.repositoryOwnerId} = ${t.repositoryOwnerId} and ${trustedPublishers.repository} = ${t.repository} and ${trustedPublishers.workflow} = ${t.workflow} and ${trustedPublishers.environment} is not distinct from ${t.environment}`,
+          );
+        if (!same) await tx.insert(trustedPublishers).values({ ...t, id: undefined, packageId, createdBy: user(t.createdBy) });
+      }
+      for (const h of dump.hookSubscriptions ?? []) {
+        const [same] = await tx
+          .select({ id: hookSubscriptions.id })
+          .from(hookSubscriptions)
+          .where(sql`${hookSubscriptions.targetKind} = ${h.targetKind} and ${hookSubscriptions.target} = ${h.target} and ${hookSubscriptions.url} = ${h.url}`);
+        if (same) continue;
+        const sealedElsewhere = !opensSecret(h.secret);
+        await tx.insert(hookSubscriptions).values({
+          ...h,
+          id: undefined,
+          createdBy: user(h.createdBy),
+          ...(sealedElsewhere ? { enabled: false, disabledReason: UNOPENED_SECRET } : {}),
+        });
+      }
       for (const t of dump.distTags)
         await tx
           .insert(distTags)
@@ -217,7 +284,10 @@ export async function importRegistry(
       // Orgs and teams are matched by name, like users; grants follow the ids they point at.
       const orgIds = new Map<number, number>();
       for (const o of dump.orgs ?? []) {
-        await tx.insert(orgs).values({ name: o.name, defaultVisibility: o.defaultVisibility, createdAt: o.createdAt }).onConflictDoNothing();
+        await tx
+          .insert(orgs)
+          .values({ name: o.name, defaultVisibility: o.defaultVisibility, requiredApprovals: o.requiredApprovals ?? 0, createdAt: o.createdAt })
+          .onConflictDoNothing();
         const [row] = await tx.select({ id: orgs.id }).from(orgs).where(sql`${orgs.name} = ${o.name}`);
         orgIds.set(o.id, row!.id);
       }
