@@ -198,9 +198,8 @@ const SAFE_GLOBALS: Record<string, Set<string> | 'any'> = {
 const HYGEN_ABSOLUTE = new Set(['cwd', 'actionfolder', 'templates']);
 // Names EJS and Hygen put in scope.
 const TEMPLATE_SCOPE = new Set(['h', 'locals', 'include', '__append', '__output', 'escapeFn', 'rethrow']);
-const PLAIN_METHODS = new Set([
-  ...Object.keys(STRING_METHODS),
-  ...Object.keys(ARRAY_METHODS),
+// Methods whose callback's first parameter is an item of the receiver (also callable: PLAIN_METHODS).
+const CALLBACK_METHODS = new Set([
   'map',
   'filter',
   'forEach',
@@ -212,12 +211,18 @@ const PLAIN_METHODS = new Set([
   'findIndex',
   'findLast',
   'findLastIndex',
+  'flatMap',
+  'sort',
+  'toSorted',
+]);
+const PLAIN_METHODS = new Set([
+  ...Object.keys(STRING_METHODS),
+  ...Object.keys(ARRAY_METHODS),
+  ...CALLBACK_METHODS,
   'includes',
   'indexOf',
   'lastIndexOf',
   'flat',
-  'flatMap',
-  'sort',
   'push',
   'pop',
   'shift',
@@ -259,26 +264,9 @@ const PLAIN_METHODS = new Set([
   'hasOwnProperty',
   'test',
   'exec',
-  'toSorted',
   'toReversed',
   'with',
   'isWellFormed',
-]);
-const CALLBACK_METHODS = new Set([
-  'map',
-  'filter',
-  'forEach',
-  'reduce',
-  'reduceRight',
-  'some',
-  'every',
-  'find',
-  'findIndex',
-  'findLast',
-  'findLastIndex',
-  'flatMap',
-  'sort',
-  'toSorted',
 ]);
 
 export interface EjsUse {
