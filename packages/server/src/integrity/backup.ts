@@ -28,6 +28,7 @@ import {
 } from '../db/schema.js';
 import { parseActions } from '@unjucks/core';
 import type { Sealed } from '../auth/seal.js';
+import { samePublisher } from '../oidc/trusted-publishers.js';
 import type { BlobStore } from '../storage/blob-store.js';
 
 const FORMAT = 'unjucks-registry-export';
@@ -247,13 +248,8 @@ export async function importRegistry(
       for (const t of dump.trustedPublishers ?? []) {
         const packageId = packageIds.get(t.packageId)!;
         // In a merge, the same publisher already configured here is not added twice.
-        const [same] = await tx
-          .select({ id: trustedPublishers.id })
-          .from(trustedPublishers)
-          .where(
-            sql`${trustedPublishers.packageId} = ${packageId} and ${trustedPublishers.issuer} = ${t.issuer} and ${trustedPublishers.repositoryOwnerId} = ${t.repositoryOwnerId} and ${trustedPublishers.repository} = ${t.repository} and ${trustedPublishers.workflow} = ${t.workflow} and ${trustedPublishers.environment} is not distinct from ${t.environment}`,
-          );
-        if (!same) await tx.insert(trustedPublishers).values({ ...t, id: undefined, packageId, createdBy: user(t.createdBy) });
+        const here = await tx.select().from(trustedPublishers).where(eq(trustedPublishers.packageId, packageId));
+        if (!here.some((r) => samePublisher(t, r))) await tx.insert(trustedPublishers).values({ ...t, id: undefined, packageId, createdBy: user(t.createdBy) });
       }
       for (const h of dump.hookSubscriptions ?? []) {
         const [same] = await tx

@@ -45,7 +45,8 @@ export async function listTrustedPublishers(ctx: RegistryContext, actor: Actor |
   return { name, trustedPublishers: rows.map((r) => view(name, r.t, r.by)) };
 }
 
-const same = (a: TrustedPublisherInput, b: Row) =>
+/** Whether two entries name the same CI identity (adding one twice is a conflict; an import skips it). */
+export const samePublisher = (a: TrustedPublisherInput, b: TrustedPublisherInput) =>
   a.issuer === b.issuer &&
   a.repository === b.repository &&
   a.repositoryOwnerId === b.repositoryOwnerId &&
@@ -71,7 +72,7 @@ export async function addTrustedPublisher(
       `issuer ${input.issuer} is not one this registry accepts (${issuers.map((i) => i.issuer).join(', ')}); an operator adds issuers with OIDC_ISSUERS`,
     );
   const existing = await ctx.db.select().from(trustedPublishers).where(eq(trustedPublishers.packageId, pkg.id));
-  const dup = existing.find((r) => same(input, r));
+  const dup = existing.find((r) => samePublisher(input, r));
   if (dup) throw new InputError(`${name} already trusts this publisher (id ${dup.id})`, 'conflict');
   const [row] = await ctx.db
     .insert(trustedPublishers)
