@@ -598,6 +598,7 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     await checkA11y(page, 'org');
     await page.goto(`${origin}/-/web/package/@secret/internal/access`);
     expect(await page.locator('main').textContent()).toContain('alice');
+    expect(await page.locator('main').textContent()).toContain("Only the package's owners see and change the CI jobs trusted to publish it.");
     await checkA11y(page, 'access');
     // Alice reads the package but owns nothing: changing access is refused by the API's own rules.
     await page.getByLabel('Visibility').selectOption('public');
@@ -638,6 +639,34 @@ describe(`web pages in Chromium on ${backend.label}`, () => {
     await admin.waitForURL(/done=saved/);
     const grants = (await api(server.adminToken, 'GET', '/packages/@secret%2Finternal/access')).body.grants;
     expect(grants).toContainEqual({ principal: 'bob', kind: 'user', role: 'reader' });
+    // The owner sets the review rule and trusts a CI job from the same page, through the API's functions.
+    await admin.getByLabel('Approvals this package requires').fill('2');
+    await admin.getByRole('button', { name: 'Set approvals' }).click();
+    await admin.waitForURL(/done=saved/);
+    expect((await api(server.adminToken, 'GET', '/packages/@secret%2Finternal/review-policy')).body).toMatchObject({ requiredApprovals: 2, effective: 2 });
+    expect(await admin.locator('main').textContent()).toContain('New versions need 2 approval(s)');
+    await admin.getByLabel('Repository (owner/repo)').fill('secret/internal');
+    await admin.getByLabel('Repository owner id').fill('31337');
+    await admin.getByLabel('Workflow file (optionally @ref)').fill('release.yml');
+    await admin.getByRole('button', { name: 'Trust this CI job' }).click();
+    await admin.waitForURL(/done=saved/);
+    const trusted = (await api(server.adminToken, 'GET', '/packages/@secret%2Finternal/trusted-publishers')).body.trustedPublishers;
+    expect(trusted).toEqual([
+      expect.objectContaining({ repository: 'secret/internal', repositoryOwnerId: '31337', workflow: 'release.yml', environment: null }),
+    ]);
+    await checkA11y(admin, 'access (owner)');
+    // The same job twice is refused with the API's message, and nothing is added.
+    await admin.getByLabel('Repository (owner/repo)').fill('secret/internal');
+    await admin.getByLabel('Repository owner id').fill('31337');
+    await admin.getByLabel('Workflow file (optionally @ref)').fill('release.yml');
+    await admin.getByRole('button', { name: 'Trust this CI job' }).click();
+    expect(await admin.locator('.notice-error').textContent()).toMatch(/already trusts this publisher/);
+    await admin.getByRole('button', { name: `Remove publisher ${trusted[0].id}` }).click();
+    await admin.waitForURL(/done=saved/);
+    expect((await api(server.adminToken, 'GET', '/packages/@secret%2Finternal/trusted-publishers')).body.trustedPublishers).toEqual([]);
+    await admin.getByLabel('Approvals this package requires').fill('0');
+    await admin.getByRole('button', { name: 'Set approvals' }).click();
+    await admin.waitForURL(/done=saved/);
     await shot(admin, 'org');
     await adminCtx.close();
   });
