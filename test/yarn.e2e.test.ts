@@ -16,10 +16,14 @@ const EVIL = { '_templates/x/y/evil.njk': '---\nto: src/a.ts\n---\n{{ range.cons
 /**
  * Conformance: the real Yarn classic (1.22) and Yarn Berry (4.x) binaries against a started
  * registry, each user with their own HOME, rc file, cache and global folder, pointed at this
- * registry and nothing else. One engine pair only: the protocol is the same on both, and
- * test/npm.e2e covers the npm routes on each.
+ * registry and nothing else. One engine pair only (Postgres when there is one, the quicker to
+ * start): the protocol is the same on both, and test/npm.e2e covers the npm routes on each.
  */
-describe.each([BACKENDS[0]!])('yarn classic and Yarn Berry against the registry on $label', (backend) => {
+describe.each(
+  BACKENDS.filter((b) => b.db === 'postgres')
+    .concat(BACKENDS)
+    .slice(0, 1),
+)('yarn classic and Yarn Berry against the registry on $label', (backend) => {
   let server: TestServer;
   let root: string;
   let bins: { classic: string; berry: string };

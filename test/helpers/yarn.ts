@@ -5,8 +5,9 @@ import { runCommand, type CliResult } from './cli.js';
 import { ROOT } from './paths.js';
 
 /**
- * The real Yarn binaries, pinned: a new Yarn release changes defaults (4.10 began quarantining
- * versions younger than a day), so a version bump is a deliberate edit here, not a surprise in CI.
+ * The real Yarn binaries, pinned: Yarn releases change defaults (4.18.1 quarantines versions
+ * younger than a day unless told otherwise), so a version bump is a deliberate edit here, not a
+ * surprise in CI.
  */
 export const YARN_CLASSIC = '1.22.22';
 export const YARN_BERRY = '4.18.1';
@@ -44,7 +45,10 @@ export async function yarnBinaries(): Promise<{ classic: string; berry: string }
       timeoutMs: 180_000,
     },
   );
-  if (r.code !== 0) throw new Error(`npm could not install yarn@${YARN_CLASSIC} and @yarnpkg/cli-dist@${YARN_BERRY}:\n${r.stderr}`);
+  if (r.code !== 0) {
+    await rm(tmp, { recursive: true, force: true });
+    throw new Error(`npm could not install yarn@${YARN_CLASSIC} and @yarnpkg/cli-dist@${YARN_BERRY}:\n${r.stderr}`);
+  }
   await rename(tmp, dir).catch(async (e: NodeJS.ErrnoException) => {
     // Another run got there first; its copy is as good as ours.
     if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
