@@ -14,8 +14,15 @@ interface RunOptions {
   input?: string;
 }
 
-/** Runs a command with exactly the environment given, collecting its output. */
-export function runCommand(cmd: string, args: string[], opts: { env: Record<string, string>; cwd?: string; input?: string }): Promise<CliResult> {
+/**
+ * Runs a command with exactly the environment given, collecting its output. With `timeoutMs`, a
+ * process still running then is killed and the result says so in stderr (code -1).
+ */
+export function runCommand(
+  cmd: string,
+  args: string[],
+  opts: { env: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const proc = spawn(cmd, args, {
       cwd: opts.cwd,
@@ -25,10 +32,19 @@ export function runCommand(cmd: string, args: string[], opts: { env: Record<stri
     if (opts.input !== undefined) proc.stdin!.end(opts.input);
     let stdout = '';
     let stderr = '';
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          stderr += `\n[killed after ${opts.timeoutMs} ms: ${cmd} ${args.join(' ')}]`;
+          proc.kill('SIGKILL');
+        }, opts.timeoutMs)
+      : null;
     proc.stdout!.on('data', (d) => (stdout += d));
     proc.stderr!.on('data', (d) => (stderr += d));
     proc.on('error', reject);
-    proc.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    proc.on('close', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 

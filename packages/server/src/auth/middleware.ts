@@ -1,6 +1,7 @@
 import { InputError } from '@unjucks/core';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.js';
+import { isNpmPasswordLogin } from './npm-basic.js';
 import { verifyToken } from './tokens.js';
 
 /**
@@ -14,7 +15,11 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     return next();
   }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!m) throw new InputError('the Authorization header must be "Bearer <token>"', 'unauthorized');
+  if (!m) {
+    // Yarn classic's password login: the route checks the Basic credentials (auth/npm-basic.ts).
+    if (/^Basic\s/i.test(header) && isNpmPasswordLogin(c.req.method, c.req.path)) return next();
+    throw new InputError('the Authorization header must be "Bearer <token>"', 'unauthorized');
+  }
   const registry = c.get('registry');
   c.set('actor', await verifyToken(registry.db, registry.keys, m[1]!, c.get('ip')));
   return next();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sortVersions, tarballFileName } from '@unjucks/core';
+import { resolveSpec, sortVersions, tarballFileName } from '@unjucks/core';
 import { rendered, type PackageSnapshot, type VersionRow } from '../registry/snapshot.js';
 
 /** npm's tarball URL form: `/name/-/name-1.0.0.tgz`, `/@scope/name/-/name-1.0.0.tgz`. */
@@ -32,9 +32,20 @@ function versionObject(publicUrl: string, name: string, v: VersionRow) {
 // and any cache of these documents inherits that.
 const ordered = (s: PackageSnapshot) => sortVersions([...s.versions.keys()]);
 
-function latestOf(s: PackageSnapshot) {
-  const o = ordered(s);
-  return s.versions.get(s.tags.latest ?? '') ?? s.versions.get(o[o.length - 1] ?? '');
+/** The version a bare name installs: the `latest` tag, else the highest stable, else the highest. */
+const latestVersion = (s: PackageSnapshot) => resolveSpec('', [...s.versions.keys()], s.tags);
+
+const latestOf = (s: PackageSnapshot) => s.versions.get(latestVersion(s) ?? '');
+
+/**
+ * The registry keeps no `latest` tag while a package has only prereleases or was first published
+ * with --tag, but npm's registry always has one and Yarn cannot install a bare name without it
+ * ("Registry failed to return tag latest"). So the npm documents name the version a bare
+ * `unjucks install` takes; the stored tags (and the dist-tags routes) stay as they are.
+ */
+function distTagsOf(s: PackageSnapshot) {
+  const latest = latestVersion(s);
+  return latest === null || s.tags.latest === latest ? s.tags : { ...s.tags, latest };
 }
 
 function times(s: PackageSnapshot) {
@@ -55,7 +66,7 @@ export function fullPackument(publicUrl: string, s: PackageSnapshot) {
       _rev: revOf(s),
       name: s.pkg.name,
       description: m?.description ?? '',
-      'dist-tags': s.tags,
+      'dist-tags': distTagsOf(s),
       versions: Object.fromEntries(ordered(s).map((v) => [v, versionObject(publicUrl, s.pkg.name, s.versions.get(v)!)])),
       time: times(s),
       maintainers: s.maintainers.map((name) => ({ name, email: '' })),
@@ -73,7 +84,7 @@ export function abbreviatedPackument(publicUrl: string, s: PackageSnapshot) {
   return rendered(s, 'npm:corgi', () => ({
     name: s.pkg.name,
     modified: s.pkg.modifiedAt.toISOString(),
-    'dist-tags': s.tags,
+    'dist-tags': distTagsOf(s),
     versions: Object.fromEntries(
       ordered(s).map((version) => {
         const v = s.versions.get(version)!;

@@ -1,6 +1,7 @@
 import { InputError } from '@unjucks/core';
 import { requireActor } from '../../access/rights.js';
 import { findUser, login } from '../../access/users.js';
+import { basicCredentials } from '../../auth/npm-basic.js';
 import type { NpmApp } from '../../app-env.js';
 import { audited } from '../../middleware/audited.js';
 import { passwordCheck } from '../../middleware/limits.js';
@@ -18,11 +19,16 @@ export const npmLogin = (app: NpmApp) =>
     c.set('audit', { actor: name.slice(0, 64), target: name.slice(0, 64), detail: { via: 'npm' } });
     const body = (await readJson(c, '{ "name": "alice", "password": "..." }')) as { name?: unknown; password?: unknown };
     if (body?.name !== undefined && body.name !== name) throw new InputError(`the body names ${JSON.stringify(body.name)} but the URL names ${name}`);
+    // Yarn classic sends the same credentials as Basic too: they must agree with the rest.
+    const basic = basicCredentials(c.req.header('authorization'));
+    if (basic && basic.name !== name) throw new InputError(`the Authorization header names ${JSON.stringify(basic.name)} but the URL names ${name}`);
+    if (basic && body?.password !== undefined && body.password !== basic.password)
+      throw new InputError('the Authorization header and the body carry different passwords');
     const registry = c.get('registry');
     const minted = await login(
       registry.db,
       registry.keys,
-      { username: name, password: body?.password, name: 'npm login' },
+      { username: name, password: body?.password ?? basic?.password, name: 'npm login' },
       registry.tokenMaxLifetimeSeconds,
       c.get('ip'),
     );
