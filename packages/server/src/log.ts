@@ -86,5 +86,11 @@ export function loggableError(err: unknown): string {
   return [head, ...frames].join('\n');
 }
 
-/** A request path as a log field: never the query string, and at most 200 characters. */
-export const logPath = (path: string) => (path.length > 200 ? `${path.slice(0, 200)}…` : path);
+// npm and Yarn classic log out with DELETE /-/user/token/<the token itself>.
+const TOKEN_IN_PATH = /^(\/-\/user\/token\/)[^/]+/;
+
+/** A request path as a log field: never the query string, never a token, and at most 200 characters. */
+export const logPath = (path: string) => {
+  const safe = TOKEN_IN_PATH.test(path) ? path.replace(TOKEN_IN_PATH, '$1[redacted]') : path;
+  return safe.length > 200 ? `${safe.slice(0, 200)}…` : safe;
+};
