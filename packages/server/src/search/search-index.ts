@@ -148,8 +148,14 @@ export class SearchIndex {
 
   constructor(private readonly cacheEntries = 1000) {}
 
-  /** How many documents hold each term. */
+  /**
+   * How many public documents hold each term, and how many public documents there are. Private
+   * ones never count: whether a word is "held" decides how it is matched (as typed, or also as a
+   * prefix and with typos), and that shows in anyone's results, so a word only a private package
+   * holds would otherwise be detectable by outsiders (test/security/search-oracle.e2e.test.ts).
+   */
   private documentFrequency = new Map<string, number>();
+  private publicDocs = 0;
   private mini = newMini(this.documentFrequency);
   private docs = new Map<number, SearchDoc>();
   private downloads = new Map<number, number>();
@@ -163,16 +169,20 @@ export class SearchIndex {
     this.generation++;
     this.forgetTerms();
     const documentFrequency = new Map<string, number>();
-    for (const doc of docs) for (const t of termsOf(doc)) documentFrequency.set(t, (documentFrequency.get(t) ?? 0) + 1);
+    const shown = docs.filter((d) => !d.private);
+    for (const doc of shown) for (const t of termsOf(doc)) documentFrequency.set(t, (documentFrequency.get(t) ?? 0) + 1);
     const mini = newMini(documentFrequency);
     mini.addAll(docs);
     this.documentFrequency = documentFrequency;
+    this.publicDocs = shown.length;
     this.mini = mini;
     this.docs = new Map(docs.map((d) => [d.id, d]));
     this.setDownloads(downloads);
   }
 
   private count(doc: SearchDoc, delta: 1 | -1) {
+    if (doc.private) return;
+    this.publicDocs += delta;
     for (const t of termsOf(doc)) {
       const n = (this.documentFrequency.get(t) ?? 0) + delta;
       if (n > 0) this.documentFrequency.set(t, n);
@@ -206,7 +216,7 @@ export class SearchIndex {
   private significantTerms(text: string): string[] {
     const terms = withAliases(splitWords(text).flatMap((w) => processTerm(w) ?? []));
     if (terms.length < 2) return terms;
-    const common = (t: string) => (this.documentFrequency.get(t) ?? 0) > this.docs.size / 2;
+    const common = (t: string) => (this.documentFrequency.get(t) ?? 0) > this.publicDocs / 2;
     const kept = terms.filter((t) => !common(t));
     return kept.length ? kept : terms;
   }
