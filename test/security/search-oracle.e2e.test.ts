@@ -29,7 +29,12 @@ describe.each(['memory', 'postgres'])('search on the %s engine tells outsiders n
     ((await api(token, 'GET', `/search?q=${encodeURIComponent(q)}`)).body.objects as { package: { name: string } }[]).map((o) => o.package.name);
 
   beforeAll(async () => {
-    server = await startTestServer(engineBackend, { SEARCH_ENGINE: engine, RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0' });
+    server = await startTestServer(engineBackend, {
+      SEARCH_ENGINE: engine,
+      RATE_LIMIT_IP_PER_MINUTE: '0',
+      RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+      DOWNLOADS_FLUSH_MS: '100',
+    });
     const admin = server.adminToken;
     expect((await api(admin, 'POST', '/users', { name: 'ursula', password: 'ursula password 123' })).status).toBe(201);
     ursula = (await api(null, 'POST', '/auth/login', { username: 'ursula', password: 'ursula password 123' })).body.token;
@@ -52,5 +57,26 @@ describe.each(['memory', 'postgres'])('search on the %s engine tells outsiders n
     }
     // The owner still finds the private package by its word.
     expect(await names('quokkaplume', server.adminToken)).toContain('@vault/ledger');
+  });
+
+  it("popularity is relative to the most downloaded public package, never a private one's count", async () => {
+    for (let i = 0; i < 8; i++)
+      await (
+        await fetch(`${server.api}/packages/@vault%2Fledger/-/ledger-1.0.0.tgz`, { headers: { authorization: `Bearer ${server.adminToken}` } })
+      ).arrayBuffer();
+    await (await fetch(`${server.api}/packages/probe-two/-/probe-two-1.0.0.tgz`)).arrayBuffer();
+    type Hit = { package: { name: string }; downloads: { monthly: number }; score: { detail: { popularity: number } } };
+    const hitOf = async (q: string, token: string | null) =>
+      ((await api(token, 'GET', `/search?q=${encodeURIComponent(q)}`)).body.objects as Hit[]).find((o) => o.package.name === 'probe-two');
+    const deadline = Date.now() + 5000;
+    let hit: Hit | undefined;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      hit = await hitOf('wombatfrost', ursula);
+    } while ((hit?.downloads.monthly !== 1 || hit.score.detail.popularity !== 1) && Date.now() < deadline);
+    // The private package's 8 downloads would make it log(2)/log(9) = 0.32.
+    expect(hit?.downloads.monthly).toBe(1);
+    expect(hit?.score.detail.popularity).toBe(1);
+    expect((await hitOf('wombatfrost', null))?.score.detail.popularity).toBe(1);
   });
 });

@@ -66,7 +66,7 @@ export class PostgresSearch {
   /** Refreshes the popularity scale; called at start and when download counts move. */
   async loadDownloads(): Promise<void> {
     const [row] = await this.db
-      .execute<{ n: number | null }>(sql`select max(downloads)::int as n from search_documents`)
+      .execute<{ n: number | null }>(sql`select max(downloads)::int as n from search_documents where not private`)
       .then((r) => (Array.isArray(r) ? r : (r as { rows: { n: number | null }[] }).rows));
     this.maxDownloads = Number(row?.n ?? 0);
     // The kept postings carry download totals, which this refresh follows.
@@ -200,7 +200,7 @@ export class PostgresSearch {
       ), top as (
         select package_id, name, score, downloads, total::int, max_score, exact,
           ${WEIGHTS.relevance}::float8 * (case when max_score > 0 then score / max_score else 0 end)
-            + ${WEIGHTS.popularity}::float8 * ln(1 + downloads) / ${popScale}::float8 + ${WEIGHTS.quality}::float8 * quality / 100.0 as final
+            + ${WEIGHTS.popularity}::float8 * least(1.0::float8, ln(1 + downloads) / ${popScale}::float8) + ${WEIGHTS.quality}::float8 * quality / 100.0 as final
         from s
         order by exact desc, final desc, name collate "C"
         limit ${opts.size}::int offset ${opts.from}::int
@@ -216,7 +216,7 @@ export class PostgresSearch {
         downloads: Number(r.downloads),
         exact: r.exact,
         relevance: r.max_score > 0 ? Number(r.score) / Number(r.max_score) : 0,
-        popularity: Math.log1p(Number(r.downloads)) / popScale,
+        popularity: Math.min(1, Math.log1p(Number(r.downloads)) / popScale),
         quality: r.doc.quality / 100,
         final: Number(r.final),
         searchScore: Number(r.score),
@@ -305,7 +305,9 @@ export class PostgresSearch {
       const j = fromAt[i]!;
       const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
       finals[i] =
-        WEIGHTS.relevance * relevance + (WEIGHTS.popularity * Math.log(1 + list.downloads[j]!)) / popScale + (WEIGHTS.quality * list.quality[j]!) / 100;
+        WEIGHTS.relevance * relevance +
+        WEIGHTS.popularity * Math.min(1, Math.log(1 + list.downloads[j]!) / popScale) +
+        (WEIGHTS.quality * list.quality[j]!) / 100;
       const name = list.names[j]!;
       if (name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered)) exact[i] = 1;
     }
@@ -343,7 +345,7 @@ export class PostgresSearch {
         downloads: list.downloads[at]!,
         exact: exact[i] === 1,
         relevance: max > 0 ? Math.fround(scores[i]! / max) : 0,
-        popularity: Math.log1p(list.downloads[at]!) / popScale,
+        popularity: Math.min(1, Math.log1p(list.downloads[at]!) / popScale),
         quality: doc.quality / 100,
         final: finals[i]!,
         searchScore: scores[i]!,

@@ -159,7 +159,7 @@ export class SearchIndex {
   private mini = newMini(this.documentFrequency);
   private docs = new Map<number, SearchDoc>();
   private downloads = new Map<number, number>();
-  private maxDownloads = 0;
+  private scale: { generation: number; value: number } | null = null;
 
   get size() {
     return this.docs.size;
@@ -274,7 +274,20 @@ export class SearchIndex {
   setDownloads(downloads: Map<number, number>) {
     this.generation++;
     this.downloads = downloads;
-    this.maxDownloads = Math.max(0, ...downloads.values());
+  }
+
+  /**
+   * log(1 + the most downloads of a public package): popularity is relative to it, and shows in
+   * anyone's results, so a private package's count must not set it (a private package more
+   * popular than every public one scores 1). Worked out once per generation.
+   */
+  private popularityScale(): number {
+    if (this.scale?.generation !== this.generation) {
+      let max = 0;
+      for (const [id, n] of this.downloads) if (n > max && this.docs.get(id)?.private === false) max = n;
+      this.scale = { generation: this.generation, value: Math.log1p(Math.max(1, max)) };
+    }
+    return this.scale.value;
   }
 
   /**
@@ -311,14 +324,16 @@ export class SearchIndex {
     const lowered = text.toLowerCase();
     let maxScore = 0;
     for (const sc of scores) if (sc > maxScore) maxScore = sc;
-    const popScale = Math.log1p(Math.max(1, this.maxDownloads));
+    const popScale = this.popularityScale();
     const finals = new Float64Array(docs.length);
     const exact = new Uint8Array(docs.length);
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i]!;
       const relevance = maxScore > 0 ? scores[i]! / maxScore : 0;
       finals[i] =
-        WEIGHTS.relevance * relevance + WEIGHTS.popularity * (Math.log1p(this.downloads.get(doc.id) ?? 0) / popScale) + WEIGHTS.quality * (doc.quality / 100);
+        WEIGHTS.relevance * relevance +
+        WEIGHTS.popularity * Math.min(1, Math.log1p(this.downloads.get(doc.id) ?? 0) / popScale) +
+        WEIGHTS.quality * (doc.quality / 100);
       // endsWith first: splitting every match's name showed up in profiles.
       if (lowered && doc.name.endsWith(lowered) && (doc.name === lowered || splitName(doc.name).basename === lowered)) exact[i] = 1;
     }
@@ -333,7 +348,7 @@ export class SearchIndex {
           downloads,
           exact: exact[i] === 1,
           relevance: maxScore > 0 ? scores[i]! / maxScore : 0,
-          popularity: Math.log1p(downloads) / popScale,
+          popularity: Math.min(1, Math.log1p(downloads) / popScale),
           quality: doc.quality / 100,
           final: finals[i]!,
           searchScore: scores[i]!,
