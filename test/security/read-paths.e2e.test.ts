@@ -75,6 +75,9 @@ describe.each(BACKENDS)('read paths keep hidden things hidden on $label', (backe
     // An unscoped private package, owned by olga alone.
     expect((await publishRaw(server.api, tokens.olga!, packageTarball('hush-tpl', '1.0.0'))).status).toBe(201);
     expect((await api(tokens.olga!, 'PUT', '/packages/hush-tpl/visibility', { visibility: 'private' })).status).toBe(200);
+    // A new package whose only version waits for review (the org's floor): nobody else may know of it.
+    expect((await api(tokens.olga!, 'PUT', '/orgs/corp/review-policy', { requiredApprovals: 1 })).status).toBe(200);
+    expect((await publishRaw(server.api, tokens.max!, packageTarball('@corp/embargo', '1.0.0'))).body.status).toBe('staged');
     // A maintainer's token whose patterns leave the packages out.
     const n = await api(tokens.max!, 'POST', '/tokens', { name: 'narrow', actions: ['read', 'publish:update'], packages: ['@corp/other'] });
     expect(n.status).toBe(201);
@@ -246,6 +249,30 @@ describe.each(BACKENDS)('read paths keep hidden things hidden on $label', (backe
         }
       }
     expect(leaks).toEqual([]);
+  }, 300_000);
+
+  it('a package whose every version waits for review answers as a missing one to all but its reviewers', async () => {
+    const paths = [
+      ...SPELLINGS('corp', 'embargo').flatMap((n) => [
+        `/${n}`,
+        `/${n}/1.0.0`,
+        `/${n}/latest`,
+        `/${n}/-/embargo-1.0.0.tgz`,
+        `/-/package/${n}/dist-tags`,
+        `/api/v1/packages/${n}`,
+        `/api/v1/packages/${n}/1.0.0`,
+        `/api/v1/packages/${n}/1.0.0/report`,
+        `/api/v1/packages/${n}/reviews`,
+        `/api/v1/packages/${n}/review-policy`,
+        `/api/v1/packages/${n}/dist-tags`,
+        `/api/v1/packages/${n}/-/embargo-1.0.0.tgz`,
+      ]),
+      ...webPaths('@corp/embargo'),
+    ];
+    const outsiders = { anonymous: null, unrelated: tokens.ursula!, reader: tokens.rex!, narrow };
+    expect(await leaksOf(paths, tokens.mia!, outsiders, [['embargo', 'ghost']])).toEqual([]);
+    // Its reviewers see it.
+    expect((await get('/api/v1/packages/@corp%2Fembargo/reviews', tokens.mia!)).text).toContain('1.0.0');
   }, 300_000);
 
   it('search, suggestions, org and user pages and metrics never name a private package to outsiders', async () => {
