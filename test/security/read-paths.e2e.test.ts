@@ -159,7 +159,20 @@ describe.each(BACKENDS)('read paths keep hidden things hidden on $label', (backe
 
   it('a private package answers as a missing one to everyone without the read right, whatever the cache holds', async () => {
     const outsiders = { anonymous: null, unrelated: tokens.ursula!, narrow };
-    const leaks = await leaksOf([...privatePaths('corp', 'secret'), ...webPaths('@corp/secret')], tokens.max!, outsiders, [['secret', 'ghost']]);
+    // Other spellings: a trailing slash, capitals (names are lowercase; both must answer as for a name never used).
+    const odd = [
+      '/@corp%2Fsecret/',
+      '/@CORP%2Fsecret',
+      '/@corp%2FSecret/1.0.0',
+      '/api/v1/packages/@corp%2FSECRET',
+      '/api/v1/packages/@corp%2Fsecret/',
+      '/-/web/package/@corp/secret/',
+    ];
+    const leaks = await leaksOf([...privatePaths('corp', 'secret'), ...webPaths('@corp/secret'), ...odd], tokens.max!, outsiders, [
+      ['secret', 'ghost'],
+      ['Secret', 'Ghost'],
+      ['SECRET', 'GHOST'],
+    ]);
     // An unscoped private package: owned by olga alone, so every org member is an outsider too.
     leaks.push(
       ...(await leaksOf([...unscoped('hush-tpl'), ...webPaths('hush-tpl')], tokens.olga!, { ...outsiders, orgMaintainer: tokens.max! }, [
