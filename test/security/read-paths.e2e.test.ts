@@ -278,6 +278,7 @@ describe.each(BACKENDS)('read paths keep hidden things hidden on $label', (backe
         `/api/v1/packages/${n}/reviews`,
         `/api/v1/packages/${n}/review-policy`,
         `/api/v1/packages/${n}/dist-tags`,
+        `/api/v1/packages/${n}/access`,
         `/api/v1/packages/${n}/-/embargo-1.0.0.tgz`,
       ]),
       ...webPaths('@corp/embargo'),
