@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, lte, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
 import { InputError } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
@@ -96,14 +96,18 @@ function date(text: string | undefined, name: string): Date | undefined {
 export async function listAudit(db: Db, actor: Actor | null, q: AuditQuery) {
   const a = requireActor(actor, 'reading the audit log');
   let visibleOrgs: string[] | null = null;
+  let ownedSince: SQL | undefined;
   if (!actsAsAdmin(a)) {
     assertTokenAllows(a, 'owners', null);
     const owned = await db
-      .select({ name: orgs.name })
+      .select({ name: orgs.name, createdAt: orgs.createdAt })
       .from(orgMembers)
       .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
       .where(and(eq(orgMembers.userId, a.userId), eq(orgMembers.role, 'owner')));
     visibleOrgs = owned.map((o) => o.name);
+    // Records find their org by name, and a rename frees the old one for anyone to take: an org
+    // reads only what was recorded under its name since it was created, never a former holder's.
+    ownedSince = or(...owned.map((o) => and(eq(auditLog.org, o.name), gte(auditLog.at, o.createdAt))));
     if (visibleOrgs.length === 0)
       throw new InputError(
         `user ${a.userName} is neither a registry admin (with a token holding "admin") nor an owner of an org, so has no audit records to read`,
@@ -119,7 +123,7 @@ export async function listAudit(db: Db, actor: Actor | null, q: AuditQuery) {
   const since = date(q.since, 'since');
   const until = date(q.until, 'until');
   const where: (SQL | undefined)[] = [
-    visibleOrgs ? inArray(auditLog.org, visibleOrgs) : undefined,
+    ownedSince,
     q.actor ? eq(auditLog.actor, q.actor) : undefined,
     q.action ? eq(auditLog.action, q.action) : undefined,
     q.target ? eq(auditLog.target, q.target) : undefined,

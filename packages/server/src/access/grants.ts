@@ -5,8 +5,9 @@ import type { Db, Tx } from '../db/database.js';
 import { grants, orgs, packages, teams, users } from '../db/schema.js';
 import type { RegistryContext } from '../registry/context.js';
 import { findPackage, touchPackage } from '../registry/lookup.js';
+import { readable } from '../registry/read.js';
 import { assertOrgOwner, findOrg, setOrgVisibility } from './orgs.js';
-import { authorize, authorizeRead, isPrivateSql, requireActor, roleInScope } from './rights.js';
+import { authorize, isPrivateSql, requireActor, roleInScope } from './rights.js';
 import { findTeam } from './teams.js';
 import { emitEvent } from '../hooks/emit.js';
 import { findUser } from './users.js';
@@ -46,10 +47,13 @@ async function packageHead(db: Db, name: string) {
   return row!;
 }
 
-/** Who holds which role on a package, and its visibility; readable by whoever may read the package. */
-export async function packageAccess(db: Db, actor: Actor | null, name: string) {
-  const pkg = await packageHead(db, name);
-  await authorizeRead(db, actor, name, pkg);
+/**
+ * Who holds which role on a package, and its visibility; readable by whoever may read the package,
+ * by the rule every read route follows (registry/read.ts `readable`).
+ */
+export async function packageAccess(ctx: RegistryContext, actor: Actor | null, name: string) {
+  const { pkg } = await readable(ctx, actor, name);
+  const db = ctx.db;
   const scope = scopeOf(name);
   return {
     name,

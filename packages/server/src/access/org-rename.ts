@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { canonicalName, InputError, nameProblem, orgNameProblem } from '@unjucks/core';
 import type { Db } from '../db/database.js';
-import { orgs, packages, tokens, versions } from '../db/schema.js';
+import { hookSubscriptions, orgs, packages, tokens, versions } from '../db/schema.js';
 import { CHANGES_CHANNEL } from '../registry/lookup.js';
 import { writeSearchDocuments } from '../search/store.js';
 
@@ -15,7 +15,8 @@ const moveName = (name: string, from: string, to: string) => (name.startsWith(`@
  * name; so the old name is taken as it is stored, and only the new one must be valid.
  *
  * Tarballs are immutable and keep the package.json they were published with; the packument and
- * version documents carry the new name. Audit records keep the old name, as records do.
+ * version documents carry the new name; webhooks watching the org or its packages follow it. Audit
+ * records keep the old name, as records do (an org that takes the name later never reads them).
  */
 export async function renameOrg(db: Db, from: unknown, to: unknown) {
   if (typeof from !== 'string' || from.length === 0 || from.length > 214) throw new InputError('name the org to rename as it is listed (without the @)');
@@ -71,6 +72,21 @@ export async function renameOrg(db: Db, from: unknown, to: unknown) {
         .update(tokens)
         .set({ packages: t.packages!.map((p) => moveName(p, from, target)) })
         .where(eq(tokens.jti, t.jti));
+    // Hooks name what they watch: they follow the org, or whoever takes the freed name would
+    // list them and read their deliveries (and the org's owners would stop hearing of it).
+    await tx
+      .update(hookSubscriptions)
+      .set({ target })
+      .where(and(eq(hookSubscriptions.targetKind, 'org'), eq(hookSubscriptions.target, from)));
+    const watching = await tx
+      .select({ id: hookSubscriptions.id, target: hookSubscriptions.target })
+      .from(hookSubscriptions)
+      .where(and(ne(hookSubscriptions.targetKind, 'org'), sql`left(${hookSubscriptions.target}, ${prefix.length}) = ${prefix}`));
+    for (const h of watching)
+      await tx
+        .update(hookSubscriptions)
+        .set({ target: moveName(h.target, from, target) })
+        .where(eq(hookSubscriptions.id, h.id));
     return { from, to: target, packages: moved.map((p) => ({ from: p.name, to: moveName(p.name, from, target) })), tokens: limited.length };
   });
 }

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/tokens.js';
 import { authorizeRead } from '../access/rights.js';
 import type { RegistryContext } from './context.js';
 import { notFound } from './lookup.js';
-import { heldVersion } from './reviewers.js';
+import { heldVersion, mayReview } from './reviewers.js';
 import { rendered, type PackageSnapshot, type VersionRow } from './snapshot.js';
 
 /** Where a version's tarball downloads from; documented in the README. */
@@ -48,10 +48,16 @@ function packageDoc(publicUrl: string, s: PackageSnapshot): PackageDoc {
   };
 }
 
-/** The snapshot of a package the actor may read (a private one needs the read right). */
+/**
+ * The snapshot of a package the actor may read (a private one needs the read right). A public
+ * package whose every version waits for review (or was rejected) is one the public may not know of
+ * yet: to all but its reviewers it answers as a missing one. (A private one's readers hold a role
+ * in it, so they see it, without its held versions, as before.)
+ */
 export async function readable(ctx: RegistryContext, actor: Actor | null, name: string) {
   const s = await ctx.cache.get(ctx.db, name);
   await authorizeRead(ctx.db, actor, name, s.pkg);
+  if (!s.pkg.private && s.versions.size === 0 && s.held.size > 0 && !(await mayReview(ctx.db, actor, name, s.pkg))) throw notFound(`package ${name} was`);
   return s;
 }
 

@@ -16,6 +16,6 @@ export function packageAccessGet(app: App) {
       params: PackageNameParams,
       responses: { 200: { description: 'The result.', schema: JsonObjectSchema } },
     },
-    async (c) => c.json(await packageAccess(c.get('registry').db, c.get('actor'), c.req.valid('param').name)),
+    async (c) => c.json(await packageAccess(c.get('registry'), c.get('actor'), c.req.valid('param').name)),
   );
 }

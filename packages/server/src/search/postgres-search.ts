@@ -16,6 +16,13 @@ const RANK_WEIGHTS = `{${[BOOSTS.variables, BOOSTS.description, (BOOSTS.template
 const KEPT_DOCUMENTS = 5000;
 
 /** Whether a query is text alone (and the deprecated switch), which kept postings can rank. */
+/**
+ * A vocabulary word some public document holds. Private packages' words are in search_terms too,
+ * but whether a word is "known" decides how it is matched, which shows in anyone's results: a word
+ * only private packages hold must look unknown (test/security/search-oracle.e2e.test.ts).
+ */
+const PUBLIC_TERM = sql`exists (select 1 from search_documents p where not p.private and p.tsv @@ to_tsquery('simple', quote_literal(search_terms.term)))`;
+
 const plainText = (q: ParsedQuery) =>
   !q.onlyPrivate &&
   q.scope === null &&
@@ -59,7 +66,7 @@ export class PostgresSearch {
   /** Refreshes the popularity scale; called at start and when download counts move. */
   async loadDownloads(): Promise<void> {
     const [row] = await this.db
-      .execute<{ n: number | null }>(sql`select max(downloads)::int as n from search_documents`)
+      .execute<{ n: number | null }>(sql`select max(downloads)::int as n from search_documents where not private`)
       .then((r) => (Array.isArray(r) ? r : (r as { rows: { n: number | null }[] }).rows));
     this.maxDownloads = Number(row?.n ?? 0);
     // The kept postings carry download totals, which this refresh follows.
@@ -85,12 +92,14 @@ export class PostgresSearch {
     if (cached) return cached;
     const out = new Set<string>();
     for (const t of withAliases([term])) {
-      const known = await this.rows<{ term: string }>(sql`select term from search_terms where term = ${t}`);
+      const known = await this.rows<{ term: string }>(sql`select term from search_terms where term = ${t} and ${PUBLIC_TERM}`);
       out.add(`'${t}'`);
       if (known.length || t !== term) continue;
       if (t.length >= 2) out.add(`'${t}':*`);
       if (allowedEdits(t) > 0) {
-        const near = await this.rows<{ term: string }>(sql`select term from search_terms where term % ${t} order by similarity(term, ${t}) desc, term limit 8`);
+        const near = await this.rows<{ term: string }>(
+          sql`select term from search_terms where term % ${t} and ${PUBLIC_TERM} order by similarity(term, ${t}) desc, term limit 8`,
+        );
         for (const n of near) if (editDistance(n.term, t) <= allowedEdits(t)) out.add(`'${n.term}'`);
       }
     }
@@ -134,7 +143,9 @@ export class PostgresSearch {
     const key = alts.join('|');
     const hit = this.frequencies.get(key);
     if (hit && hit.at > Date.now() - 60_000) return hit.n;
-    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents where tsv @@ to_tsquery('simple', ${alts.join(' | ')})`);
+    const [row] = await this.rows<{ n: number }>(
+      sql`select count(*)::int as n from search_documents where not private and tsv @@ to_tsquery('simple', ${alts.join(' | ')})`,
+    );
     if (this.frequencies.size > 5000) this.frequencies.clear();
     this.frequencies.set(key, { n: Number(row?.n ?? 0), at: Date.now() });
     return Number(row?.n ?? 0);
@@ -143,7 +154,7 @@ export class PostgresSearch {
   /** The stored document count, for "more than half of all packages"; cached a minute. */
   private async documentCount(): Promise<number> {
     if (this.docCount.at > Date.now() - 60_000) return this.docCount.n;
-    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents`);
+    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents where not private`);
     this.docCount = { n: Number(row?.n ?? 0), at: Date.now() };
     return this.docCount.n;
   }
@@ -189,7 +200,7 @@ export class PostgresSearch {
       ), top as (
         select package_id, name, score, downloads, total::int, max_score, exact,
           ${WEIGHTS.relevance}::float8 * (case when max_score > 0 then score / max_score else 0 end)
-            + ${WEIGHTS.popularity}::float8 * ln(1 + downloads) / ${popScale}::float8 + ${WEIGHTS.quality}::float8 * quality / 100.0 as final
+            + ${WEIGHTS.popularity}::float8 * least(1.0::float8, ln(1 + downloads) / ${popScale}::float8) + ${WEIGHTS.quality}::float8 * quality / 100.0 as final
         from s
         order by exact desc, final desc, name collate "C"
         limit ${opts.size}::int offset ${opts.from}::int
@@ -205,7 +216,7 @@ export class PostgresSearch {
         downloads: Number(r.downloads),
         exact: r.exact,
         relevance: r.max_score > 0 ? Number(r.score) / Number(r.max_score) : 0,
-        popularity: Math.log1p(Number(r.downloads)) / popScale,
+        popularity: Math.min(1, Math.log1p(Number(r.downloads)) / popScale),
         quality: r.doc.quality / 100,
         final: Number(r.final),
         searchScore: Number(r.score),
@@ -294,7 +305,9 @@ export class PostgresSearch {
       const j = fromAt[i]!;
       const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
       finals[i] =
-        WEIGHTS.relevance * relevance + (WEIGHTS.popularity * Math.log(1 + list.downloads[j]!)) / popScale + (WEIGHTS.quality * list.quality[j]!) / 100;
+        WEIGHTS.relevance * relevance +
+        WEIGHTS.popularity * Math.min(1, Math.log(1 + list.downloads[j]!) / popScale) +
+        (WEIGHTS.quality * list.quality[j]!) / 100;
       const name = list.names[j]!;
       if (name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered)) exact[i] = 1;
     }
@@ -332,7 +345,7 @@ export class PostgresSearch {
         downloads: list.downloads[at]!,
         exact: exact[i] === 1,
         relevance: max > 0 ? Math.fround(scores[i]! / max) : 0,
-        popularity: Math.log1p(list.downloads[at]!) / popScale,
+        popularity: Math.min(1, Math.log1p(list.downloads[at]!) / popScale),
         quality: doc.quality / 100,
         final: finals[i]!,
         searchScore: scores[i]!,

@@ -148,12 +148,18 @@ export class SearchIndex {
 
   constructor(private readonly cacheEntries = 1000) {}
 
-  /** How many documents hold each term. */
+  /**
+   * How many public documents hold each term, and how many public documents there are. Private
+   * ones never count: whether a word is "held" decides how it is matched (as typed, or also as a
+   * prefix and with typos), and that shows in anyone's results, so a word only a private package
+   * holds would otherwise be detectable by outsiders (test/security/search-oracle.e2e.test.ts).
+   */
   private documentFrequency = new Map<string, number>();
+  private publicDocs = 0;
   private mini = newMini(this.documentFrequency);
   private docs = new Map<number, SearchDoc>();
   private downloads = new Map<number, number>();
-  private maxDownloads = 0;
+  private scale: { generation: number; value: number } | null = null;
 
   get size() {
     return this.docs.size;
@@ -163,16 +169,20 @@ export class SearchIndex {
     this.generation++;
     this.forgetTerms();
     const documentFrequency = new Map<string, number>();
-    for (const doc of docs) for (const t of termsOf(doc)) documentFrequency.set(t, (documentFrequency.get(t) ?? 0) + 1);
+    const shown = docs.filter((d) => !d.private);
+    for (const doc of shown) for (const t of termsOf(doc)) documentFrequency.set(t, (documentFrequency.get(t) ?? 0) + 1);
     const mini = newMini(documentFrequency);
     mini.addAll(docs);
     this.documentFrequency = documentFrequency;
+    this.publicDocs = shown.length;
     this.mini = mini;
     this.docs = new Map(docs.map((d) => [d.id, d]));
     this.setDownloads(downloads);
   }
 
   private count(doc: SearchDoc, delta: 1 | -1) {
+    if (doc.private) return;
+    this.publicDocs += delta;
     for (const t of termsOf(doc)) {
       const n = (this.documentFrequency.get(t) ?? 0) + delta;
       if (n > 0) this.documentFrequency.set(t, n);
@@ -206,7 +216,7 @@ export class SearchIndex {
   private significantTerms(text: string): string[] {
     const terms = withAliases(splitWords(text).flatMap((w) => processTerm(w) ?? []));
     if (terms.length < 2) return terms;
-    const common = (t: string) => (this.documentFrequency.get(t) ?? 0) > this.docs.size / 2;
+    const common = (t: string) => (this.documentFrequency.get(t) ?? 0) > this.publicDocs / 2;
     const kept = terms.filter((t) => !common(t));
     return kept.length ? kept : terms;
   }
@@ -264,7 +274,20 @@ export class SearchIndex {
   setDownloads(downloads: Map<number, number>) {
     this.generation++;
     this.downloads = downloads;
-    this.maxDownloads = Math.max(0, ...downloads.values());
+  }
+
+  /**
+   * log(1 + the most downloads of a public package): popularity is relative to it, and shows in
+   * anyone's results, so a private package's count must not set it (a private package more
+   * popular than every public one scores 1). Worked out once per generation.
+   */
+  private popularityScale(): number {
+    if (this.scale?.generation !== this.generation) {
+      let max = 0;
+      for (const [id, n] of this.downloads) if (n > max && this.docs.get(id)?.private === false) max = n;
+      this.scale = { generation: this.generation, value: Math.log1p(Math.max(1, max)) };
+    }
+    return this.scale.value;
   }
 
   /**
@@ -301,14 +324,16 @@ export class SearchIndex {
     const lowered = text.toLowerCase();
     let maxScore = 0;
     for (const sc of scores) if (sc > maxScore) maxScore = sc;
-    const popScale = Math.log1p(Math.max(1, this.maxDownloads));
+    const popScale = this.popularityScale();
     const finals = new Float64Array(docs.length);
     const exact = new Uint8Array(docs.length);
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i]!;
       const relevance = maxScore > 0 ? scores[i]! / maxScore : 0;
       finals[i] =
-        WEIGHTS.relevance * relevance + WEIGHTS.popularity * (Math.log1p(this.downloads.get(doc.id) ?? 0) / popScale) + WEIGHTS.quality * (doc.quality / 100);
+        WEIGHTS.relevance * relevance +
+        WEIGHTS.popularity * Math.min(1, Math.log1p(this.downloads.get(doc.id) ?? 0) / popScale) +
+        WEIGHTS.quality * (doc.quality / 100);
       // endsWith first: splitting every match's name showed up in profiles.
       if (lowered && doc.name.endsWith(lowered) && (doc.name === lowered || splitName(doc.name).basename === lowered)) exact[i] = 1;
     }
@@ -323,7 +348,7 @@ export class SearchIndex {
           downloads,
           exact: exact[i] === 1,
           relevance: maxScore > 0 ? scores[i]! / maxScore : 0,
-          popularity: Math.log1p(downloads) / popScale,
+          popularity: Math.min(1, Math.log1p(downloads) / popScale),
           quality: doc.quality / 100,
           final: finals[i]!,
           searchScore: scores[i]!,

@@ -24,7 +24,7 @@ export async function accessPage(c: WebCtx, name: string, error?: string, status
   if (redirect) return redirect;
   const registry = c.get('registry');
   await viewablePackage(registry, c.get('actor'), name);
-  const a = await packageAccess(registry.db, c.get('actor'), name);
+  const a = await packageAccess(registry, c.get('actor'), name);
   const policy = await packagePolicy(registry, c.get('actor'), name);
   const publishers = await publishersFor(c, name);
   const csrf = c.get('session')?.csrf;
