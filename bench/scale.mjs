@@ -68,6 +68,7 @@ function startServer(dbUrl, dataDir) {
       SIGNING_KEY_SECRET: 'scale-bench-signing-key-secret-0123456789abcdef',
       RATE_LIMIT_IP_PER_MINUTE: '0',
       RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+      ...(process.env.SCALE_ENGINE ? { SEARCH_ENGINE: process.env.SCALE_ENGINE } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -166,9 +167,12 @@ async function load(label, n, fn) {
   return { label, n, requests: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), errors };
 }
 
+// SCALE_ENGINE sets the server's SEARCH_ENGINE (default auto: memory up to SEARCH_MEMORY_MAX_PACKAGES).
 // SCALE_KEEP=1 keeps each size's database and data directory (for EXPLAIN ANALYZE, profiling);
 // SCALE_REUSE=<database>:<data dir> measures a kept one again instead of generating (one size).
 const KEEP = !!process.env.SCALE_KEEP;
+// SCALE_WORKLOADS="metadata search" (the default) or one of them, to see each one's memory alone.
+const WORKLOADS = (process.env.SCALE_WORKLOADS ?? 'metadata search').split(/[\s,]+/);
 const REUSE = process.env.SCALE_REUSE?.split(':');
 
 async function measure(n) {
@@ -204,17 +208,21 @@ async function measure(n) {
     const rssReady = rss(server.proc.pid);
     const name = (i) => `scale-${pick(((i * 7919) % n) + 1, 0)}-${((i * 7919) % n) + 1}`;
     // Abbreviated packuments as npm asks, and the native document, alternately over random packages.
-    const metadata = await load('metadata', n, (i) =>
-      i % 2 ? get(`${url}/${name(i)}`, { ...auth, accept: 'application/vnd.npm.install-v1+json' }) : get(`${url}/api/v1/packages/${name(i)}`, auth),
-    );
+    const none = { p50: Number.NaN, p99: Number.NaN, errors: 0 };
+    const metadata = WORKLOADS.includes('metadata')
+      ? await load('metadata', n, (i) =>
+          i % 2 ? get(`${url}/${name(i)}`, { ...auth, accept: 'application/vnd.npm.install-v1+json' }) : get(`${url}/api/v1/packages/${name(i)}`, auth),
+        )
+      : none;
+    const rssMetadata = rss(server.proc.pid);
     // At least 1,000 distinct queries (two words each), so the result cache is not what is measured.
     const query = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + Math.floor(i / WORDS.length)) % WORDS.length]}`;
     // As bench/search.mjs does: a short warm-up (JIT, and each word's first read) before measuring;
     // SCALE_SEARCH_WARMUP=0 measures from cold.
-    for (let i = 0; i < Number(process.env.SCALE_SEARCH_WARMUP ?? 200); i++)
+    for (let i = 0; WORKLOADS.includes('search') && i < Number(process.env.SCALE_SEARCH_WARMUP ?? 200); i++)
       await get(`${url}/api/v1/search?q=${encodeURIComponent(query(100_000 + i))}`, auth);
-    const search = await load('search', n, (i) => get(`${url}/api/v1/search?q=${encodeURIComponent(query(i))}`, auth));
-    return { n, versions, generateS, startMs, engine, rssReady, rssEnd: rss(server.proc.pid), metadata, search };
+    const search = WORKLOADS.includes('search') ? await load('search', n, (i) => get(`${url}/api/v1/search?q=${encodeURIComponent(query(i))}`, auth)) : none;
+    return { n, versions, generateS, startMs, engine, rssReady, rssMetadata, rssEnd: rss(server.proc.pid), metadata, search };
   } finally {
     await server?.stop();
     await sql.end();
@@ -241,7 +249,7 @@ console.table(
     'generate (s)': f1(r.generateS),
     'start-up to ready (s)': (r.startMs / 1000).toFixed(2),
     engine: r.engine,
-    'RSS ready/end (MB)': `${r.rssReady.toFixed(0)}/${r.rssEnd.toFixed(0)}`,
+    'RSS ready/after metadata/end (MB)': `${r.rssReady.toFixed(0)}/${r.rssMetadata.toFixed(0)}/${r.rssEnd.toFixed(0)}`,
     'metadata p50/p99 (ms)': `${f1(r.metadata.p50)}/${f1(r.metadata.p99)}`,
     'search p50/p99 (ms)': `${f1(r.search.p50)}/${f1(r.search.p99)}`,
     'p99 vs first (metadata, search)': `${(r.metadata.p99 / base.metadata.p99).toFixed(2)}x, ${(r.search.p99 / base.search.p99).toFixed(2)}x`,
