@@ -35,7 +35,10 @@ export class PostgresSearch {
   /** Per query word: what it expands to in the tsquery. Words change rarely; cleared on any change. */
   private readonly expansions = new Map<string, string[]>();
   private readonly frequencies = new Map<string, { n: number; at: number }>();
-  private docCount = { n: 0, at: 0 };
+  private docCount = { n: 0, at: 0, known: false };
+  private counting: Promise<number> | null = null;
+  /** Bumped by every change, so that a count read across one is not kept. */
+  private changes = 0;
   /** The private documents' ids and names, read once per change instead of per search. */
   private privateDocs: Promise<{ id: number; name: string }[]> | null = null;
 
@@ -44,11 +47,13 @@ export class PostgresSearch {
   private docs = new Map<number, SearchDoc>();
 
   constructor(private readonly db: Db) {
+    // The tsquery is parsed once in a sub-select: to_tsquery is only stable, so written inside
+    // ts_rank it is parsed again for every matching row (a third of a cold word's time at 100k packages).
     this.postings = new OperandPostings((op, limit) =>
       this.rows<PostingRow>(sql`
-        select d.package_id as id, ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, to_tsquery('simple', ${op})) as rank,
+        select d.package_id as id, ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, q.q) as rank,
           d.downloads, d.quality, d.private, d.deprecated, d.name
-        from search_documents d where d.tsv @@ to_tsquery('simple', ${op}) limit ${limit}::int`),
+        from (select to_tsquery('simple', ${op}) as q) q, search_documents d where d.tsv @@ q.q limit ${limit}::int`),
     );
   }
 
@@ -72,6 +77,9 @@ export class PostgresSearch {
     this.postings.clear();
     this.docs = new Map();
     this.privateDocs = null;
+    this.changes++;
+    this.docCount = { n: 0, at: 0, known: false };
+    this.counting = null;
   }
 
   private async rows<T>(query: SQL): Promise<T[]> {
@@ -129,8 +137,31 @@ export class PostgresSearch {
     return (await this.privateDocs).filter((r) => canSee(r)).map((r) => r.id);
   }
 
-  /** How many documents match a word's expansion; cached a minute, for dropping common words. */
-  private async frequency(alts: string[]): Promise<number> {
+  /**
+   * The most matches an operand's kept postings hold: past half of all packages a word is common
+   * (see significant), so its matches are not needed to rank a query with rarer words, and a null
+   * from the postings says "common" without counting.
+   */
+  private postingsLimit(total: number) {
+    return Math.min(this.postings.maxPostings / 4, Math.floor(total / 2));
+  }
+
+  /**
+   * How many documents match a word's expansion, for dropping common words: from the operands'
+   * postings (read for ranking anyway; counting cost as much as reading them, a second scan of
+   * the same rows per cold word), counted in SQL only when an operand is past the postings' bound
+   * but not past half of all packages, then cached a minute.
+   */
+  private async frequency(alts: string[], total: number): Promise<number> {
+    const limit = this.postingsLimit(total);
+    const lists = await Promise.all(alts.map((o) => this.postings.get(o, limit)));
+    if (lists.every((l) => l !== null)) {
+      if (lists.length === 1) return lists[0]!.ids.length;
+      const ids = new Set<number>();
+      for (const l of lists as Postings[]) for (const id of l.ids) ids.add(id);
+      return ids.size;
+    }
+    if (limit >= Math.floor(total / 2)) return Number.POSITIVE_INFINITY;
     const key = alts.join('|');
     const hit = this.frequencies.get(key);
     if (hit && hit.at > Date.now() - 60_000) return hit.n;
@@ -140,12 +171,31 @@ export class PostgresSearch {
     return Number(row?.n ?? 0);
   }
 
-  /** The stored document count, for "more than half of all packages"; cached a minute. */
+  /**
+   * The stored document count, for "more than half of all packages": read again after a change,
+   * and otherwise each minute in the background, so no search waits for a count of the table.
+   */
   private async documentCount(): Promise<number> {
-    if (this.docCount.at > Date.now() - 60_000) return this.docCount.n;
-    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents`);
-    this.docCount = { n: Number(row?.n ?? 0), at: Date.now() };
+    if (!this.docCount.known) return this.countDocuments();
+    if (this.docCount.at < Date.now() - 60_000) void this.countDocuments().catch(() => undefined);
     return this.docCount.n;
+  }
+
+  private countDocuments(): Promise<number> {
+    if (this.counting) return this.counting;
+    const changes = this.changes;
+    const counting = this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents`)
+      .then(([row]) => {
+        const n = Number(row?.n ?? 0);
+        // A count begun before a change is that change's caller's answer, not a kept one.
+        if (changes === this.changes) this.docCount = { n, at: Date.now(), known: true };
+        return n;
+      })
+      .finally(() => {
+        if (this.counting === counting) this.counting = null;
+      });
+    this.counting = counting;
+    return counting;
   }
 
   /**
@@ -155,7 +205,8 @@ export class PostgresSearch {
   private async significant(words: string[]): Promise<string[][]> {
     const expanded = await Promise.all(words.map((w) => this.expand(w)));
     if (expanded.length < 2) return expanded;
-    const [total, freqs] = await Promise.all([this.documentCount(), Promise.all(expanded.map((alts) => this.frequency(alts)))]);
+    const total = await this.documentCount();
+    const freqs = await Promise.all(expanded.map((alts) => this.frequency(alts, total)));
     const kept = expanded.filter((_, i) => freqs[i]! <= total / 2);
     return kept.length ? kept : expanded;
   }
@@ -174,13 +225,15 @@ export class PostgresSearch {
       const ranked = await this.fromPostings(significant, q, allowed, lowered, popScale, opts);
       if (ranked) return ranked;
     }
-    const match = tsquery ? sql`d.tsv @@ to_tsquery('simple', ${tsquery})` : sql`true`;
-    const score = tsquery ? sql`ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, to_tsquery('simple', ${tsquery}))` : sql`0::float4`;
+    const match = tsquery ? sql`d.tsv @@ q.q` : sql`true`;
+    const score = tsquery ? sql`ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, q.q)` : sql`0::float4`;
+    // Parsed once, not per matching row (see the postings query).
+    const parsedQuery = tsquery ? sql`(select to_tsquery('simple', ${tsquery}) as q) q` : sql`(select null::tsquery as q) q`;
     // Ranks on narrow columns; only the requested page's documents are read.
     const rows = await this.rows<{ doc: SearchDoc; score: number; downloads: number; total: number; max_score: number; exact: boolean; final: number }>(sql`
       with m as (
         select d.package_id, d.name, d.downloads, d.quality, ${score} as score
-        from search_documents d
+        from ${parsedQuery}, search_documents d
         where ${match} and ${sql.join(where, sql` and `)}
       ), s as (
         select m.*, count(*) over () as total, max(m.score) over () as max_score,
@@ -197,7 +250,7 @@ export class PostgresSearch {
       select d.doc, top.score, top.downloads, top.total, top.max_score, top.exact, top.final
       from top join search_documents d on d.package_id = top.package_id
       order by top.exact desc, top.final desc, top.name collate "C"`);
-    const total = rows.length ? Number(rows[0]!.total) : opts.from > 0 ? await this.count(match, where) : 0;
+    const total = rows.length ? Number(rows[0]!.total) : opts.from > 0 ? await this.count(parsedQuery, match, where) : 0;
     return {
       total,
       hits: rows.map((r) => ({
@@ -243,7 +296,8 @@ export class PostgresSearch {
     opts: { size: number; from: number },
   ): Promise<{ total: number; hits: SearchHit[] } | null> {
     const operands = [...new Set(significant.flat())];
-    const found = await Promise.all(operands.map((o) => this.postings.get(o)));
+    const limit = this.postingsLimit(await this.documentCount());
+    const found = await Promise.all(operands.map((o) => this.postings.get(o, limit)));
     if (found.some((l) => l === null)) return null;
     const lists = found as Postings[];
     const mayRead = new Set(allowed ?? []);
@@ -341,8 +395,10 @@ export class PostgresSearch {
     return { total: n, hits };
   }
 
-  private async count(match: SQL, where: SQL[]): Promise<number> {
-    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents d where ${match} and ${sql.join(where, sql` and `)}`);
+  private async count(parsedQuery: SQL, match: SQL, where: SQL[]): Promise<number> {
+    const [row] = await this.rows<{ n: number }>(
+      sql`select count(*)::int as n from ${parsedQuery}, search_documents d where ${match} and ${sql.join(where, sql` and `)}`,
+    );
     return Number(row?.n ?? 0);
   }
 
