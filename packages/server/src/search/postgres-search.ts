@@ -15,6 +15,12 @@ const RANK_WEIGHTS = `{${[BOOSTS.variables, BOOSTS.description, (BOOSTS.template
 /** How many page documents PostgresSearch keeps between changes. */
 const KEPT_DOCUMENTS = 5000;
 
+/**
+ * A result's document without its README: no page of results shows it, and it is most of a
+ * document (1.5 of 2.5 kB in bench/search.mjs), so pages read and keep less.
+ */
+const PAGE_DOC = sql.raw(`(d.doc || '{"readme":""}'::jsonb)`);
+
 /** Whether a query is text alone (and the deprecated switch), which kept postings can rank. */
 const plainText = (q: ParsedQuery) =>
   !q.onlyPrivate &&
@@ -247,7 +253,7 @@ export class PostgresSearch {
         order by exact desc, final desc, name collate "C"
         limit ${opts.size}::int offset ${opts.from}::int
       )
-      select d.doc, top.score, top.downloads, top.total, top.max_score, top.exact, top.final
+      select ${PAGE_DOC} as doc, top.score, top.downloads, top.total, top.max_score, top.exact, top.final
       from top join search_documents d on d.package_id = top.package_id
       order by top.exact desc, top.final desc, top.name collate "C"`);
     const total = rows.length ? Number(rows[0]!.total) : opts.from > 0 ? await this.count(parsedQuery, match, where) : 0;
@@ -309,9 +315,13 @@ export class PostgresSearch {
     const stamp = scratch.stamp;
     const slotOf = scratch.slot;
     const gen = scratch.gen;
-    const fromList: number[] = [];
-    const fromAt: number[] = [];
-    const sums: number[] = [];
+    // Typed and sized up front: a match per posting at most, no array growth or boxing in the loop.
+    let most = 0;
+    for (const l of lists) most += l.ids.length;
+    const fromList = new Int32Array(most);
+    const fromAt = new Int32Array(most);
+    const sums = new Float64Array(most);
+    let n = 0;
     for (let li = 0; li < lists.length; li++) {
       const list = lists[li]!;
       for (let j = 0; j < list.ids.length; j++) {
@@ -327,13 +337,12 @@ export class PostgresSearch {
           slotOf[id] = -1;
           continue;
         }
-        slotOf[id] = fromList.length;
-        fromList.push(li);
-        fromAt.push(j);
-        sums.push(list.rank[j]!);
+        slotOf[id] = n;
+        fromList[n] = li;
+        fromAt[n] = j;
+        sums[n++] = list.rank[j]!;
       }
     }
-    const n = fromList.length;
     // ts_rank answers a float4: the same rounding keeps ties and order as the SQL has them.
     const scores = new Float32Array(n);
     let max = 0;
@@ -343,13 +352,16 @@ export class PostgresSearch {
     }
     const finals = new Float64Array(n);
     const exact = new Uint8Array(n);
+    const priors = lists.map((l) => priorOf(l, popScale));
+    // A package name has no space: a query of several words names no package exactly.
+    const mayBeName = !lowered.includes(' ');
     for (let i = 0; i < n; i++) {
-      const list = lists[fromList[i]!]!;
+      const li = fromList[i]!;
       const j = fromAt[i]!;
       const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
-      finals[i] =
-        WEIGHTS.relevance * relevance + (WEIGHTS.popularity * Math.log(1 + list.downloads[j]!)) / popScale + (WEIGHTS.quality * list.quality[j]!) / 100;
-      const name = list.names[j]!;
+      finals[i] = WEIGHTS.relevance * relevance + priors[li]![j]! + (WEIGHTS.quality * lists[li]!.quality[j]!) / 100;
+      if (!mayBeName) continue;
+      const name = lists[li]!.names[j]!;
       if (name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered)) exact[i] = 1;
     }
     const nameOf = (i: number) => lists[fromList[i]!]!.names[fromAt[i]!]!;
@@ -368,7 +380,7 @@ export class PostgresSearch {
     }
     if (missing.length) {
       const rows = await this.rows<{ id: number; doc: SearchDoc }>(
-        sql`select package_id as id, doc from search_documents where package_id = any(${`{${missing.join(',')}}`}::int[])`,
+        sql`select package_id as id, ${PAGE_DOC} as doc from search_documents d where package_id = any(${`{${missing.join(',')}}`}::int[])`,
       );
       // Bounded (READMEs make documents a few kB): a full map starts again.
       if (kept.size + rows.length > KEPT_DOCUMENTS) kept.clear();
@@ -425,4 +437,20 @@ export class PostgresSearch {
     out.sort((a, b) => b.rank - a.rank || a.value.localeCompare(b.value));
     return out.slice(0, 10).map(({ type, value, package: pkg }) => ({ type, value, package: pkg }));
   }
+}
+
+const priors = new WeakMap<Postings, { scale: number; popularity: Float64Array }>();
+
+/**
+ * The popularity term of each posting's final score, worked out once per list and popularity
+ * scale instead of a logarithm per match per search (8 bytes a posting). Added as the SQL ranking
+ * adds it, so that final scores are the same doubles and ties break the same way.
+ */
+function priorOf(list: Postings, popScale: number): Float64Array {
+  const kept = priors.get(list);
+  if (kept?.scale === popScale) return kept.popularity;
+  const popularity = new Float64Array(list.ids.length);
+  for (let j = 0; j < popularity.length; j++) popularity[j] = (WEIGHTS.popularity * Math.log(1 + list.downloads[j]!)) / popScale;
+  priors.set(list, { scale: popScale, popularity });
+  return popularity;
 }
