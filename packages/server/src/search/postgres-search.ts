@@ -5,6 +5,7 @@ import type { SearchDoc } from './documents.js';
 import type { ParsedQuery } from './query.js';
 import { allowedEdits, editDistance, withAliases } from './aliases.js';
 import { BOOSTS, SEARCH_MAX_SIZE, WEIGHTS, splitWords, processTerm, topK, type SearchHit } from './search-index.js';
+import { IdSlots } from './id-slots.js';
 import { DEPRECATED, OperandPostings, PRIVATE, type PostingRow, type Postings } from './operand-postings.js';
 
 type SearchOpts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
@@ -272,21 +273,7 @@ export class PostgresSearch {
     };
   }
 
-  private scratchArrays = { stamp: new Uint32Array(0), slot: new Int32Array(0), gen: 0 };
-
-  /** The merge's reused arrays, large enough for this package id, with a fresh stamp. */
-  private scratch(maxId: number) {
-    let s = this.scratchArrays;
-    if (s.stamp.length <= maxId) {
-      const size = Math.max(maxId + 1, s.stamp.length * 2);
-      s = this.scratchArrays = { stamp: new Uint32Array(size), slot: new Int32Array(size), gen: 0 };
-    }
-    if (++s.gen === 0xffffffff) {
-      s.stamp.fill(0);
-      s.gen = 1;
-    }
-    return s;
-  }
+  private readonly slots = new IdSlots();
 
   /**
    * The same ranking as the SQL below (the operands' ranks summed and divided by their count,
@@ -311,7 +298,7 @@ export class PostgresSearch {
     // merge visits every posting of every operand (thousands at 100k packages). No await until
     // the merge is done, so one scratch serves every search.
     const maxId = Math.max(...lists.map((l) => l.maxId));
-    const scratch = this.scratch(maxId);
+    const scratch = this.slots.fresh(maxId);
     const stamp = scratch.stamp;
     const slotOf = scratch.slot;
     const gen = scratch.gen;
