@@ -68,6 +68,7 @@ function startServer(dbUrl, dataDir) {
       SIGNING_KEY_SECRET: 'scale-bench-signing-key-secret-0123456789abcdef',
       RATE_LIMIT_IP_PER_MINUTE: '0',
       RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+      ...(process.env.SCALE_ENGINE ? { SEARCH_ENGINE: process.env.SCALE_ENGINE } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -150,7 +151,34 @@ async function generate(sql, n, perPackage) {
   await sql.unsafe('analyze');
 }
 
-async function load(label, n, fn) {
+/** CPU seconds (user + system) a process has used, from /proc; 0 once it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used by the registry and by its database's backends: a figure the other processes on a
+ * shared machine do not move, unlike latency percentiles (they only wait for a core).
+ */
+async function cpuOf(sql, dbName, serverPid) {
+  const backends = await sql`select pid from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`;
+  const db = new Map(backends.map((b) => [b.pid, cpuSeconds(b.pid)]));
+  return { server: cpuSeconds(serverPid), db };
+}
+const cpuSince = async (sql, dbName, serverPid, before) => {
+  const now = await cpuOf(sql, dbName, serverPid);
+  let db = 0;
+  for (const [pid, s] of now.db) db += s - (before.db.get(pid) ?? 0);
+  return { server: now.server - before.server, db };
+};
+
+async function load(label, n, fn, cpu) {
+  const before = cpu ? await cpu.read() : null;
   const lat = [];
   let errors = 0;
   const deadline = performance.now() + SECONDS * 1000;
@@ -163,12 +191,18 @@ async function load(label, n, fn) {
       }
     }),
   );
-  return { label, n, requests: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), errors };
+  const used = cpu ? await cpu.since(before) : null;
+  // CPU per request in µs: the registry's, and its database backends'.
+  const perReq = (x) => (x * 1e6) / Math.max(1, lat.length);
+  return { label, n, requests: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), errors, cpu: used && { server: perReq(used.server), db: perReq(used.db) } };
 }
 
+// SCALE_ENGINE sets the server's SEARCH_ENGINE (default auto: memory up to SEARCH_MEMORY_MAX_PACKAGES).
 // SCALE_KEEP=1 keeps each size's database and data directory (for EXPLAIN ANALYZE, profiling);
 // SCALE_REUSE=<database>:<data dir> measures a kept one again instead of generating (one size).
 const KEEP = !!process.env.SCALE_KEEP;
+// SCALE_WORKLOADS="metadata search" (the default) or one of them, to see each one's memory alone.
+const WORKLOADS = (process.env.SCALE_WORKLOADS ?? 'metadata search').split(/[\s,]+/);
 const REUSE = process.env.SCALE_REUSE?.split(':');
 
 async function measure(n) {
@@ -204,17 +238,28 @@ async function measure(n) {
     const rssReady = rss(server.proc.pid);
     const name = (i) => `scale-${pick(((i * 7919) % n) + 1, 0)}-${((i * 7919) % n) + 1}`;
     // Abbreviated packuments as npm asks, and the native document, alternately over random packages.
-    const metadata = await load('metadata', n, (i) =>
-      i % 2 ? get(`${url}/${name(i)}`, { ...auth, accept: 'application/vnd.npm.install-v1+json' }) : get(`${url}/api/v1/packages/${name(i)}`, auth),
-    );
+    const none = { p50: Number.NaN, p99: Number.NaN, errors: 0, cpu: null };
+    const cpu = { read: () => cpuOf(sql, dbName, server.proc.pid), since: (b) => cpuSince(sql, dbName, server.proc.pid, b) };
+    const metadata = WORKLOADS.includes('metadata')
+      ? await load(
+          'metadata',
+          n,
+          (i) =>
+            i % 2 ? get(`${url}/${name(i)}`, { ...auth, accept: 'application/vnd.npm.install-v1+json' }) : get(`${url}/api/v1/packages/${name(i)}`, auth),
+          cpu,
+        )
+      : none;
+    const rssMetadata = rss(server.proc.pid);
     // At least 1,000 distinct queries (two words each), so the result cache is not what is measured.
     const query = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + Math.floor(i / WORDS.length)) % WORDS.length]}`;
     // As bench/search.mjs does: a short warm-up (JIT, and each word's first read) before measuring;
     // SCALE_SEARCH_WARMUP=0 measures from cold.
-    for (let i = 0; i < Number(process.env.SCALE_SEARCH_WARMUP ?? 200); i++)
+    for (let i = 0; WORKLOADS.includes('search') && i < Number(process.env.SCALE_SEARCH_WARMUP ?? 200); i++)
       await get(`${url}/api/v1/search?q=${encodeURIComponent(query(100_000 + i))}`, auth);
-    const search = await load('search', n, (i) => get(`${url}/api/v1/search?q=${encodeURIComponent(query(i))}`, auth));
-    return { n, versions, generateS, startMs, engine, rssReady, rssEnd: rss(server.proc.pid), metadata, search };
+    const search = WORKLOADS.includes('search')
+      ? await load('search', n, (i) => get(`${url}/api/v1/search?q=${encodeURIComponent(query(i))}`, auth), cpu)
+      : none;
+    return { n, versions, generateS, startMs, engine, rssReady, rssMetadata, rssEnd: rss(server.proc.pid), metadata, search };
   } finally {
     await server?.stop();
     await sql.end();
@@ -241,9 +286,12 @@ console.table(
     'generate (s)': f1(r.generateS),
     'start-up to ready (s)': (r.startMs / 1000).toFixed(2),
     engine: r.engine,
-    'RSS ready/end (MB)': `${r.rssReady.toFixed(0)}/${r.rssEnd.toFixed(0)}`,
+    'RSS ready/after metadata/end (MB)': `${r.rssReady.toFixed(0)}/${r.rssMetadata.toFixed(0)}/${r.rssEnd.toFixed(0)}`,
     'metadata p50/p99 (ms)': `${f1(r.metadata.p50)}/${f1(r.metadata.p99)}`,
     'search p50/p99 (ms)': `${f1(r.search.p50)}/${f1(r.search.p99)}`,
+    'CPU µs/req registry+db (metadata, search)': [r.metadata, r.search]
+      .map((w) => (w.cpu ? `${w.cpu.server.toFixed(0)}+${w.cpu.db.toFixed(0)}` : '-'))
+      .join(', '),
     'p99 vs first (metadata, search)': `${(r.metadata.p99 / base.metadata.p99).toFixed(2)}x, ${(r.search.p99 / base.search.p99).toFixed(2)}x`,
     errors: r.metadata.errors + r.search.errors,
   })),

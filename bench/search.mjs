@@ -3,9 +3,14 @@
 // from Postgres, the index memory, and search p50/p99 at concurrency 8 against the running server.
 //   pnpm bench:search     (BENCH_DATABASE_URL: a Postgres server URL, default the local one;
 //                          BENCH_PACKAGES default 10000; BENCH_SECONDS default 10)
+// BENCH_ENGINES=memory,postgres picks the engines; BENCH_KEEP_DB=1 keeps the database and
+// BENCH_REUSE_DB=<name> measures a kept one again (no seeding); BENCH_NODE_ARGS passes flags to the
+// server's node (e.g. "--trace-gc" or "--cpu-prof --cpu-prof-dir=/tmp/prof"). At c=1 each engine
+// also reports the server's own search time (Server-Timing) at p50/p99 beside the client's, and
+// the slowest requests with their query, so a tail can be told apart from the search code.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,19 +163,22 @@ function run(args, env) {
 }
 
 const agent = new http.Agent({ keepAlive: true });
+/** Resolves to the server's search time in ms (Server-Timing), or null when the request failed. */
 const get = (url) =>
   new Promise((resolve) => {
     http
       .get(url, { agent }, (res) => {
         res.resume();
-        res.on('end', () => resolve(res.statusCode === 200));
+        const dur = /search;dur=([\d.]+)/.exec(res.headers['server-timing'] ?? '');
+        res.on('end', () => resolve(res.statusCode === 200 ? Number(dur?.[1] ?? Number.NaN) : null));
       })
-      .on('error', () => resolve(false));
+      .on('error', () => resolve(null));
   });
 
-const dbName = `unjucks_bench_${Date.now()}`;
+const REUSE = process.env.BENCH_REUSE_DB;
+const dbName = REUSE ?? `unjucks_bench_${Date.now()}`;
 const admin = postgres(BASE_URL, { max: 1, onnotice: () => undefined });
-await admin.unsafe(`create database ${dbName}`);
+if (!REUSE) await admin.unsafe(`create database ${dbName}`);
 const url = new URL(BASE_URL);
 url.pathname = `/${dbName}`;
 const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-bench-search-'));
@@ -188,7 +196,7 @@ try {
   };
   await run(['migrate'], env);
   let t0 = performance.now();
-  await seed(url.toString());
+  if (!REUSE) await seed(url.toString());
   console.log(`seeded ${N} packages in ${Math.round(performance.now() - t0)} ms`);
   {
     // The seed writes rows straight into Postgres; the stored search documents are backfilled
@@ -250,12 +258,23 @@ try {
     }
   };
   const rows = [];
-  for (const engine of (process.env.BENCH_ENGINES ?? 'memory,postgres').split(',')) {
+  const GC_WATCH = process.env.BENCH_GC_WATCH ? fileURLToPath(new URL('./search-gc-watch.mjs', import.meta.url)) : '';
+  const BARE_SERVER = `const s = require('node:http').createServer((q, r) => { r.writeHead(200, { 'content-type': 'application/json', 'server-timing': 'search;dur=0' }); r.end(process.env.BODY); });
+    s.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + s.address().port));`;
+  let sampleBody = '';
+  for (const engine of (process.env.BENCH_ENGINES ?? 'memory,postgres,bare').split(',')) {
     const started = performance.now();
-    server = spawn(process.execPath, [SERVER_BIN, 'start'], {
-      env: { ...process.env, ...env, SEARCH_CACHE_ENTRIES: '0', SEARCH_ENGINE: engine },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const gcFile = GC_WATCH ? join(dataDir, `gc-${engine}.jsonl`) : '';
+    const nodeArgs = [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(GC_WATCH ? ['--import', GC_WATCH] : [])];
+    // `bare`: a plain Node server answering a recorded search response, the floor of this machine
+    // and this client in the same run (what HTTP alone costs, and the noise of other processes).
+    server =
+      engine === 'bare'
+        ? spawn(process.execPath, ['-e', BARE_SERVER], { env: { ...process.env, BODY: sampleBody }, stdio: ['ignore', 'pipe', 'inherit'] })
+        : spawn(process.execPath, [...nodeArgs, SERVER_BIN, 'start'], {
+            env: { ...process.env, ...env, SEARCH_CACHE_ENTRIES: '0', SEARCH_ENGINE: engine, GC_WATCH_FILE: gcFile },
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
     const base = await new Promise((resolve) => {
       let out = '';
       server.stdout.on('data', (d) => {
@@ -265,10 +284,12 @@ try {
       });
     });
     const readyMs = Math.round(performance.now() - started);
+    if (!sampleBody) sampleBody = await (await fetch(`${base}/api/v1/search?q=react+component&size=20`)).text();
     // Warm the JIT, then measure.
     for (const q of queries.slice(0, 100)) await get(`${base}/api/v1/search?q=${encodeURIComponent(q)}&size=20`);
     for (const c of [8, 1]) {
       const latencies = [];
+      const samples = [];
       let errors = 0;
       let next = 0;
       const deadline = performance.now() + SECONDS * 1000;
@@ -277,13 +298,62 @@ try {
           while (performance.now() < deadline) {
             const q = queries[next++ % queries.length];
             const s = performance.now();
-            if (!(await get(`${base}/api/v1/search?q=${encodeURIComponent(q)}&size=20`))) errors++;
-            latencies.push(performance.now() - s);
+            const searchMs = await get(`${base}/api/v1/search?q=${encodeURIComponent(q)}&size=20`);
+            const ms = performance.now() - s;
+            if (searchMs === null) errors++;
+            latencies.push(ms);
+            samples.push({ q, ms, searchMs, at: s });
           }
         }),
       );
       latencies.sort((a, b) => a - b);
-      const pct = (p) => latencies[Math.floor((p / 100) * (latencies.length - 1))].toFixed(1);
+      const pct = (p, xs = latencies) => xs[Math.floor((p / 100) * (xs.length - 1))].toFixed(1);
+      if (c === 1) {
+        const inSearch = samples.map((x) => x.searchMs ?? 0).sort((a, b) => a - b);
+        console.log(`${engine} c=1: server search time p50 ${pct(50, inSearch)} ms, p99 ${pct(99, inSearch)} ms; client p50 ${pct(50)}, p99 ${pct(99)}`);
+        const slowest = [...samples].sort((a, b) => b.ms - a.ms).slice(0, Number(process.env.BENCH_SLOWEST ?? 20));
+        const t00 = samples[0]?.at ?? 0;
+        // Pauses (wall clock) that overlapped each slow request, when the server was watched.
+        await new Promise((r) => setTimeout(r, 1100));
+        const gcs =
+          gcFile && existsSync(gcFile)
+            ? readFileSync(gcFile, 'utf8')
+                .trim()
+                .split('\n')
+                .filter(Boolean)
+                .map((l) => JSON.parse(l))
+            : [];
+        const during = (x) => {
+          const a = performance.timeOrigin + x.at;
+          return gcs.filter((g) => g.at < a + x.ms && g.at + g.ms > a);
+        };
+        if (gcFile) {
+          const inRun = gcs.filter((g) => g.at >= performance.timeOrigin + t00 && g.kind !== 'stall');
+          const stalls = gcs.filter((g) => g.at >= performance.timeOrigin + t00 && g.kind === 'stall');
+          console.log(
+            `${engine} c=1 event-loop stalls > 6 ms: ${stalls.length}, ${stalls.reduce((n, g) => n + g.ms, 0).toFixed(0)} ms in all, of which the process ran ${stalls.reduce((n, g) => n + g.cpuMs, 0).toFixed(0)} ms on a CPU`,
+          );
+          const sum = (k) => inRun.filter((g) => g.kind === k).reduce((n, g) => n + g.ms, 0);
+          console.log(
+            `${engine} c=1 GC: ${inRun.length} pauses, minor ${sum('minor').toFixed(0)} ms, major ${sum('major').toFixed(0)} ms, incremental ${sum('incremental').toFixed(0)} ms, longest ${Math.max(0, ...inRun.map((g) => g.ms)).toFixed(1)} ms`,
+          );
+        }
+        console.table(
+          slowest.map((x) => ({
+            query: x.q,
+            'client (ms)': x.ms.toFixed(1),
+            'search (ms)': x.searchMs?.toFixed(2),
+            'at (s)': ((x.at - t00) / 1000).toFixed(2),
+            ...(gcFile
+              ? {
+                  'GC and stalls during (ms)': during(x)
+                    .map((g) => `${g.kind} ${g.ms.toFixed(1)}${g.kind === 'stall' ? ` (cpu ${g.cpuMs.toFixed(1)})` : ''}`)
+                    .join(', '),
+                }
+              : {}),
+          })),
+        );
+      }
       rows.push({
         engine,
         concurrency: c,
@@ -316,7 +386,7 @@ try {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
   }
-  if (process.env.BENCH_KEEP_DB) console.log(`kept database ${dbName}`);
+  if (process.env.BENCH_KEEP_DB || REUSE) console.log(`kept database ${dbName}`);
   else await admin.unsafe(`drop database if exists ${dbName} with (force)`);
   await admin.end();
   await rm(dataDir, { recursive: true, force: true });

@@ -3,8 +3,10 @@ export interface Postings {
   ids: Int32Array;
   /** ts_rank of the document for this operand alone. */
   rank: Float32Array;
-  downloads: Float64Array;
-  quality: Float64Array;
+  /** 30-day download totals (int4 in Postgres). */
+  downloads: Uint32Array;
+  /** 0 to 100. */
+  quality: Uint8Array;
   /** Bit 1: private, bit 2: deprecated. */
   flags: Uint8Array;
   names: string[];
@@ -30,16 +32,18 @@ export const DEPRECATED = 2;
  * For a query whose words are OR-ed, ts_rank is the sum of each distinct operand's rank divided
  * by how many there are (calc_rank_or in Postgres), so a query is ranked from these lists without
  * scoring every match in SQL again: queries are many and distinct, their words few and shared.
- * Bounded by postings held (maxPostings); an operand with more than a quarter of that is not
- * kept (null), and the caller ranks in SQL.
+ * Bounded by postings held (maxPostings), least recently used operands out first: dropping them
+ * all at once made every word cold together when the words in use held about the bound (at 100k
+ * packages, the scale bench's 105 words hold 495k). An operand with more matches than the
+ * caller's limit is not kept (null), and the caller ranks in SQL.
  */
 export class OperandPostings {
-  private entries = new Map<string, Promise<Postings | null>>();
+  private entries = new Map<string, { postings: Promise<Postings | null>; size: number }>();
   private held = 0;
 
   constructor(
     private readonly fetch: (operand: string, limit: number) => Promise<PostingRow[]>,
-    private readonly maxPostings = 500_000,
+    readonly maxPostings = 500_000,
   ) {}
 
   clear() {
@@ -47,30 +51,45 @@ export class OperandPostings {
     this.held = 0;
   }
 
-  get(operand: string): Promise<Postings | null> {
+  /** How many postings are held (tests, and the memory figures in bench/search.mjs). */
+  get size() {
+    return this.held;
+  }
+
+  /** The operand's postings, or null when it matches more than `limit` (at most a quarter of maxPostings). */
+  get(operand: string, limit = this.maxPostings / 4): Promise<Postings | null> {
     const entries = this.entries;
     const hit = entries.get(operand);
-    if (hit) return hit;
-    const limit = Math.floor(this.maxPostings / 4);
-    const p = this.fetch(operand, limit + 1).then(
+    if (hit) {
+      // Most recently used last: eviction takes from the front.
+      entries.delete(operand);
+      entries.set(operand, hit);
+      return hit.postings;
+    }
+    const max = Math.floor(Math.min(limit, this.maxPostings / 4));
+    const entry = { postings: null as unknown as Promise<Postings | null>, size: 0 };
+    entry.postings = this.fetch(operand, max + 1).then(
       (rows) => {
-        if (rows.length > limit) return null;
+        if (rows.length > max) return null;
         // A change while this was read cleared the map: the answer serves its callers, not later ones.
-        if (this.entries !== entries) return columns(rows);
-        if (this.held + rows.length > this.maxPostings) {
-          this.clear();
-          this.entries.set(operand, p);
-        }
+        if (this.entries !== entries || entries.get(operand) !== entry) return columns(rows);
+        entry.size = rows.length;
         this.held += rows.length;
+        for (const [op, e] of entries) {
+          if (this.held <= this.maxPostings) break;
+          if (e === entry) continue;
+          entries.delete(op);
+          this.held -= e.size;
+        }
         return columns(rows);
       },
       (e: unknown) => {
-        entries.delete(operand);
+        if (entries.get(operand) === entry) entries.delete(operand);
         throw e;
       },
     );
-    entries.set(operand, p);
-    return p;
+    entries.set(operand, entry);
+    return entry.postings;
   }
 }
 
@@ -79,8 +98,8 @@ function columns(rows: PostingRow[]): Postings {
   const out: Postings = {
     ids: new Int32Array(n),
     rank: new Float32Array(n),
-    downloads: new Float64Array(n),
-    quality: new Float64Array(n),
+    downloads: new Uint32Array(n),
+    quality: new Uint8Array(n),
     flags: new Uint8Array(n),
     names: new Array<string>(n),
     maxId: 0,

@@ -5,6 +5,7 @@ import type { SearchDoc } from './documents.js';
 import type { ParsedQuery } from './query.js';
 import { allowedEdits, editDistance, withAliases } from './aliases.js';
 import { BOOSTS, SEARCH_MAX_SIZE, WEIGHTS, splitWords, processTerm, topK, type SearchHit } from './search-index.js';
+import { IdSlots } from './id-slots.js';
 import { DEPRECATED, OperandPostings, PRIVATE, type PostingRow, type Postings } from './operand-postings.js';
 
 type SearchOpts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
@@ -14,6 +15,12 @@ const RANK_WEIGHTS = `{${[BOOSTS.variables, BOOSTS.description, (BOOSTS.template
 
 /** How many page documents PostgresSearch keeps between changes. */
 const KEPT_DOCUMENTS = 5000;
+
+/**
+ * A result's document without its README: no page of results shows it, and it is most of a
+ * document (1.5 of 2.5 kB in bench/search.mjs), so pages read and keep less.
+ */
+const PAGE_DOC = sql.raw(`(d.doc || '{"readme":""}'::jsonb)`);
 
 /** Whether a query is text alone (and the deprecated switch), which kept postings can rank. */
 /**
@@ -42,7 +49,10 @@ export class PostgresSearch {
   /** Per query word: what it expands to in the tsquery. Words change rarely; cleared on any change. */
   private readonly expansions = new Map<string, string[]>();
   private readonly frequencies = new Map<string, { n: number; at: number }>();
-  private docCount = { n: 0, at: 0 };
+  private docCount = { n: 0, at: 0, known: false };
+  private counting: Promise<number> | null = null;
+  /** Bumped by every change, so that a count read across one is not kept. */
+  private changes = 0;
   /** The private documents' ids and names, read once per change instead of per search. */
   private privateDocs: Promise<{ id: number; name: string }[]> | null = null;
 
@@ -51,11 +61,13 @@ export class PostgresSearch {
   private docs = new Map<number, SearchDoc>();
 
   constructor(private readonly db: Db) {
+    // The tsquery is parsed once in a sub-select: to_tsquery is only stable, so written inside
+    // ts_rank it is parsed again for every matching row (a third of a cold word's time at 100k packages).
     this.postings = new OperandPostings((op, limit) =>
       this.rows<PostingRow>(sql`
-        select d.package_id as id, ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, to_tsquery('simple', ${op})) as rank,
+        select d.package_id as id, ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, q.q) as rank,
           d.downloads, d.quality, d.private, d.deprecated, d.name
-        from search_documents d where d.tsv @@ to_tsquery('simple', ${op}) limit ${limit}::int`),
+        from (select to_tsquery('simple', ${op}) as q) q, search_documents d where d.tsv @@ q.q limit ${limit}::int`),
     );
   }
 
@@ -79,6 +91,9 @@ export class PostgresSearch {
     this.postings.clear();
     this.docs = new Map();
     this.privateDocs = null;
+    this.changes++;
+    this.docCount = { n: 0, at: 0, known: false };
+    this.counting = null;
   }
 
   private async rows<T>(query: SQL): Promise<T[]> {
@@ -115,9 +130,10 @@ export class PostgresSearch {
     if (q.deprecated === 'exclude') f.push(sql`not d.deprecated`);
     if (q.deprecated === 'only') f.push(sql`d.deprecated`);
     if (q.scope !== null) f.push(sql`d.scope = ${q.scope}`);
-    if (q.maintainer !== null) f.push(sql`${q.maintainer} = any(d.maintainers)`);
-    for (const k of q.keywords) f.push(sql`${k} = any(d.keywords)`);
-    for (const g of q.generators) f.push(sql`${g} = any(d.generators)`);
+    // Containment (@>) rather than = any(): the same test, and one the GIN indexes on these arrays serve.
+    if (q.maintainer !== null) f.push(sql`d.maintainers @> array[${q.maintainer}]::text[]`);
+    for (const k of q.keywords) f.push(sql`d.keywords @> array[${k}]::text[]`);
+    for (const g of q.generators) f.push(sql`d.generators @> array[${g}]::text[]`);
     for (const c of q.capabilities) f.push(sql`${c} = any(d.capabilities)`);
     for (const c of q.withoutCapabilities) f.push(sql`not (${c} = any(d.capabilities))`);
     return f;
@@ -131,15 +147,44 @@ export class PostgresSearch {
    */
   private async allowedPrivate(canSee?: SearchOpts['canSeePrivate']): Promise<number[] | null> {
     if (!canSee) return null;
+    return (await this.privateList()).filter((r) => canSee(r)).map((r) => r.id);
+  }
+
+  private privateList(): Promise<{ id: number; name: string }[]> {
     this.privateDocs ??= this.rows<{ id: number; name: string }>(sql`select package_id as id, name from search_documents where private`).catch((e: unknown) => {
       this.privateDocs = null;
       throw e;
     });
-    return (await this.privateDocs).filter((r) => canSee(r)).map((r) => r.id);
+    return this.privateDocs;
   }
 
-  /** How many documents match a word's expansion; cached a minute, for dropping common words. */
-  private async frequency(alts: string[]): Promise<number> {
+  /**
+   * The most matches an operand's kept postings hold: past half of all packages a word is common
+   * (see significant), so its matches are not needed to rank a query with rarer words, and a null
+   * from the postings says "common" without counting.
+   */
+  private postingsLimit(total: number) {
+    return Math.min(this.postings.maxPostings / 4, Math.floor(total / 2));
+  }
+
+  /**
+   * How many documents match a word's expansion, for dropping common words: from the operands'
+   * postings (read for ranking anyway; counting cost as much as reading them, a second scan of
+   * the same rows per cold word), counted in SQL only when an operand is past the postings' bound
+   * but not past half of all packages, then cached a minute.
+   */
+  private async frequency(alts: string[], total: number): Promise<number> {
+    const limit = this.postingsLimit(total);
+    const lists = await Promise.all(alts.map((o) => this.postings.get(o, limit)));
+    // Only public documents count: how common a word is decides whether it is dropped, which shows
+    // in anyone's results, so private packages' words must not weigh (test/security/search-oracle).
+    if (lists.every((l) => l !== null)) {
+      const ids = new Set<number>();
+      for (const l of lists as Postings[]) for (let j = 0; j < l.ids.length; j++) if (!(l.flags[j]! & PRIVATE)) ids.add(l.ids[j]!);
+      return ids.size;
+    }
+    // Past the bound with no private package at all, every match is public: common without counting.
+    if (limit >= Math.floor(total / 2) && (await this.privateList()).length === 0) return Number.POSITIVE_INFINITY;
     const key = alts.join('|');
     const hit = this.frequencies.get(key);
     if (hit && hit.at > Date.now() - 60_000) return hit.n;
@@ -151,12 +196,31 @@ export class PostgresSearch {
     return Number(row?.n ?? 0);
   }
 
-  /** The stored document count, for "more than half of all packages"; cached a minute. */
+  /**
+   * The stored document count, for "more than half of all packages": read again after a change,
+   * and otherwise each minute in the background, so no search waits for a count of the table.
+   */
   private async documentCount(): Promise<number> {
-    if (this.docCount.at > Date.now() - 60_000) return this.docCount.n;
-    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents where not private`);
-    this.docCount = { n: Number(row?.n ?? 0), at: Date.now() };
+    if (!this.docCount.known) return this.countDocuments();
+    if (this.docCount.at < Date.now() - 60_000) void this.countDocuments().catch(() => undefined);
     return this.docCount.n;
+  }
+
+  private countDocuments(): Promise<number> {
+    if (this.counting) return this.counting;
+    const changes = this.changes;
+    const counting = this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents where not private`)
+      .then(([row]) => {
+        const n = Number(row?.n ?? 0);
+        // A count begun before a change is that change's caller's answer, not a kept one.
+        if (changes === this.changes) this.docCount = { n, at: Date.now(), known: true };
+        return n;
+      })
+      .finally(() => {
+        if (this.counting === counting) this.counting = null;
+      });
+    this.counting = counting;
+    return counting;
   }
 
   /**
@@ -166,7 +230,8 @@ export class PostgresSearch {
   private async significant(words: string[]): Promise<string[][]> {
     const expanded = await Promise.all(words.map((w) => this.expand(w)));
     if (expanded.length < 2) return expanded;
-    const [total, freqs] = await Promise.all([this.documentCount(), Promise.all(expanded.map((alts) => this.frequency(alts)))]);
+    const total = await this.documentCount();
+    const freqs = await Promise.all(expanded.map((alts) => this.frequency(alts, total)));
     const kept = expanded.filter((_, i) => freqs[i]! <= total / 2);
     return kept.length ? kept : expanded;
   }
@@ -185,13 +250,15 @@ export class PostgresSearch {
       const ranked = await this.fromPostings(significant, q, allowed, lowered, popScale, opts);
       if (ranked) return ranked;
     }
-    const match = tsquery ? sql`d.tsv @@ to_tsquery('simple', ${tsquery})` : sql`true`;
-    const score = tsquery ? sql`ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, to_tsquery('simple', ${tsquery}))` : sql`0::float4`;
+    const match = tsquery ? sql`d.tsv @@ q.q` : sql`true`;
+    const score = tsquery ? sql`ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, q.q)` : sql`0::float4`;
+    // Parsed once, not per matching row (see the postings query).
+    const parsedQuery = tsquery ? sql`(select to_tsquery('simple', ${tsquery}) as q) q` : sql`(select null::tsquery as q) q`;
     // Ranks on narrow columns; only the requested page's documents are read.
     const rows = await this.rows<{ doc: SearchDoc; score: number; downloads: number; total: number; max_score: number; exact: boolean; final: number }>(sql`
       with m as (
         select d.package_id, d.name, d.downloads, d.quality, ${score} as score
-        from search_documents d
+        from ${parsedQuery}, search_documents d
         where ${match} and ${sql.join(where, sql` and `)}
       ), s as (
         select m.*, count(*) over () as total, max(m.score) over () as max_score,
@@ -205,10 +272,10 @@ export class PostgresSearch {
         order by exact desc, final desc, name collate "C"
         limit ${opts.size}::int offset ${opts.from}::int
       )
-      select d.doc, top.score, top.downloads, top.total, top.max_score, top.exact, top.final
+      select ${PAGE_DOC} as doc, top.score, top.downloads, top.total, top.max_score, top.exact, top.final
       from top join search_documents d on d.package_id = top.package_id
       order by top.exact desc, top.final desc, top.name collate "C"`);
-    const total = rows.length ? Number(rows[0]!.total) : opts.from > 0 ? await this.count(match, where) : 0;
+    const total = rows.length ? Number(rows[0]!.total) : opts.from > 0 ? await this.count(parsedQuery, match, where) : 0;
     return {
       total,
       hits: rows.map((r) => ({
@@ -224,21 +291,7 @@ export class PostgresSearch {
     };
   }
 
-  private scratchArrays = { stamp: new Uint32Array(0), slot: new Int32Array(0), gen: 0 };
-
-  /** The merge's reused arrays, large enough for this package id, with a fresh stamp. */
-  private scratch(maxId: number) {
-    let s = this.scratchArrays;
-    if (s.stamp.length <= maxId) {
-      const size = Math.max(maxId + 1, s.stamp.length * 2);
-      s = this.scratchArrays = { stamp: new Uint32Array(size), slot: new Int32Array(size), gen: 0 };
-    }
-    if (++s.gen === 0xffffffff) {
-      s.stamp.fill(0);
-      s.gen = 1;
-    }
-    return s;
-  }
+  private readonly slots = new IdSlots();
 
   /**
    * The same ranking as the SQL below (the operands' ranks summed and divided by their count,
@@ -254,7 +307,8 @@ export class PostgresSearch {
     opts: { size: number; from: number },
   ): Promise<{ total: number; hits: SearchHit[] } | null> {
     const operands = [...new Set(significant.flat())];
-    const found = await Promise.all(operands.map((o) => this.postings.get(o)));
+    const limit = this.postingsLimit(await this.documentCount());
+    const found = await Promise.all(operands.map((o) => this.postings.get(o, limit)));
     if (found.some((l) => l === null)) return null;
     const lists = found as Postings[];
     const mayRead = new Set(allowed ?? []);
@@ -262,13 +316,17 @@ export class PostgresSearch {
     // merge visits every posting of every operand (thousands at 100k packages). No await until
     // the merge is done, so one scratch serves every search.
     const maxId = Math.max(...lists.map((l) => l.maxId));
-    const scratch = this.scratch(maxId);
+    const scratch = this.slots.fresh(maxId);
     const stamp = scratch.stamp;
     const slotOf = scratch.slot;
     const gen = scratch.gen;
-    const fromList: number[] = [];
-    const fromAt: number[] = [];
-    const sums: number[] = [];
+    // Typed and sized up front: a match per posting at most, no array growth or boxing in the loop.
+    let most = 0;
+    for (const l of lists) most += l.ids.length;
+    const fromList = new Int32Array(most);
+    const fromAt = new Int32Array(most);
+    const sums = new Float64Array(most);
+    let n = 0;
     for (let li = 0; li < lists.length; li++) {
       const list = lists[li]!;
       for (let j = 0; j < list.ids.length; j++) {
@@ -284,13 +342,12 @@ export class PostgresSearch {
           slotOf[id] = -1;
           continue;
         }
-        slotOf[id] = fromList.length;
-        fromList.push(li);
-        fromAt.push(j);
-        sums.push(list.rank[j]!);
+        slotOf[id] = n;
+        fromList[n] = li;
+        fromAt[n] = j;
+        sums[n++] = list.rank[j]!;
       }
     }
-    const n = fromList.length;
     // ts_rank answers a float4: the same rounding keeps ties and order as the SQL has them.
     const scores = new Float32Array(n);
     let max = 0;
@@ -300,15 +357,16 @@ export class PostgresSearch {
     }
     const finals = new Float64Array(n);
     const exact = new Uint8Array(n);
+    const priors = lists.map((l) => priorOf(l, popScale));
+    // A package name has no space: a query of several words names no package exactly.
+    const mayBeName = !lowered.includes(' ');
     for (let i = 0; i < n; i++) {
-      const list = lists[fromList[i]!]!;
+      const li = fromList[i]!;
       const j = fromAt[i]!;
       const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
-      finals[i] =
-        WEIGHTS.relevance * relevance +
-        WEIGHTS.popularity * Math.min(1, Math.log(1 + list.downloads[j]!) / popScale) +
-        (WEIGHTS.quality * list.quality[j]!) / 100;
-      const name = list.names[j]!;
+      finals[i] = WEIGHTS.relevance * relevance + priors[li]![j]! + (WEIGHTS.quality * lists[li]!.quality[j]!) / 100;
+      if (!mayBeName) continue;
+      const name = lists[li]!.names[j]!;
       if (name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered)) exact[i] = 1;
     }
     const nameOf = (i: number) => lists[fromList[i]!]!.names[fromAt[i]!]!;
@@ -327,7 +385,7 @@ export class PostgresSearch {
     }
     if (missing.length) {
       const rows = await this.rows<{ id: number; doc: SearchDoc }>(
-        sql`select package_id as id, doc from search_documents where package_id = any(${`{${missing.join(',')}}`}::int[])`,
+        sql`select package_id as id, ${PAGE_DOC} as doc from search_documents d where package_id = any(${`{${missing.join(',')}}`}::int[])`,
       );
       // Bounded (READMEs make documents a few kB): a full map starts again.
       if (kept.size + rows.length > KEPT_DOCUMENTS) kept.clear();
@@ -354,8 +412,10 @@ export class PostgresSearch {
     return { total: n, hits };
   }
 
-  private async count(match: SQL, where: SQL[]): Promise<number> {
-    const [row] = await this.rows<{ n: number }>(sql`select count(*)::int as n from search_documents d where ${match} and ${sql.join(where, sql` and `)}`);
+  private async count(parsedQuery: SQL, match: SQL, where: SQL[]): Promise<number> {
+    const [row] = await this.rows<{ n: number }>(
+      sql`select count(*)::int as n from ${parsedQuery}, search_documents d where ${match} and ${sql.join(where, sql` and `)}`,
+    );
     return Number(row?.n ?? 0);
   }
 
@@ -382,4 +442,21 @@ export class PostgresSearch {
     out.sort((a, b) => b.rank - a.rank || a.value.localeCompare(b.value));
     return out.slice(0, 10).map(({ type, value, package: pkg }) => ({ type, value, package: pkg }));
   }
+}
+
+const priors = new WeakMap<Postings, { scale: number; popularity: Float64Array }>();
+
+/**
+ * The popularity term of each posting's final score, worked out once per list and popularity
+ * scale instead of a logarithm per match per search (8 bytes a posting). Added as the SQL ranking
+ * adds it, so that final scores are the same doubles and ties break the same way.
+ */
+function priorOf(list: Postings, popScale: number): Float64Array {
+  const kept = priors.get(list);
+  if (kept?.scale === popScale) return kept.popularity;
+  const popularity = new Float64Array(list.ids.length);
+  // Capped at 1: the scale is the most downloaded public package, and a private one may exceed it.
+  for (let j = 0; j < popularity.length; j++) popularity[j] = WEIGHTS.popularity * Math.min(1, Math.log(1 + list.downloads[j]!) / popScale);
+  priors.set(list, { scale: popScale, popularity });
+  return popularity;
 }

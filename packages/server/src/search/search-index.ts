@@ -3,6 +3,7 @@ import { splitName } from '@unjucks/core';
 import type { ParsedQuery } from './query.js';
 import type { SearchDoc } from './documents.js';
 import { allowedEdits, withAliases } from './aliases.js';
+import { IdSlots } from './id-slots.js';
 
 /** Field boosts: name ≫ generator/template names ≫ keywords ≫ descriptions ≫ variables ≫ README. */
 export const BOOSTS = { name: 12, templates: 6, keywords: 4, description: 2, templateDocs: 1.5, variables: 1, readme: 0.3 };
@@ -142,7 +143,8 @@ export class SearchIndex {
    * generation they were computed in. Queries are many and distinct, their words few and shared:
    * scoring a word once per index change instead of once per query is most of a search's work.
    */
-  private terms = new Map<string, { ids: Int32Array; scores: Float64Array }>();
+  private terms = new Map<string, { ids: Int32Array; scores: Float64Array; maxId: number }>();
+  private readonly slots = new IdSlots();
   private termPostings = 0;
   private readonly cache = new Map<string, { generation: number; result: { total: number; hits: SearchHit[] } }>();
 
@@ -228,11 +230,12 @@ export class SearchIndex {
   }
 
   /** One word's matches as MiniSearch scores a query of that word alone (prefix and fuzzy included). */
-  private postings(term: string): { ids: Int32Array; scores: Float64Array } {
+  private postings(term: string): { ids: Int32Array; scores: Float64Array; maxId: number } {
     const hit = this.terms.get(term);
     if (hit) return hit;
     const results = this.mini.search(term);
-    const p = { ids: Int32Array.from(results, (r) => r.id as number), scores: Float64Array.from(results, (r) => r.score) };
+    const ids = Int32Array.from(results, (r) => r.id as number);
+    const p = { ids, scores: Float64Array.from(results, (r) => r.score), maxId: ids.reduce((m, id) => (id > m ? id : m), 0) };
     // Bounded by matches held, not words: a word found in every package costs as much as thousands of rare ones.
     if (this.termPostings + p.ids.length > TERM_CACHE_POSTINGS) this.forgetTerms();
     this.terms.set(term, p);
@@ -245,27 +248,36 @@ export class SearchIndex {
    * add up in word order and the sum is multiplied by how many of the words matched.
    */
   private match(terms: string[], filter: (doc: SearchDoc) => boolean, docs: SearchDoc[], scores: number[]) {
-    const slots = new Map<number, number>();
-    const ids: number[] = [];
-    const raw: number[] = [];
-    const matched: number[] = [];
-    for (const term of terms) {
-      const p = this.postings(term);
+    const lists = terms.map((t) => this.postings(t));
+    let most = 0;
+    let maxId = 0;
+    for (const p of lists) {
+      most += p.ids.length;
+      if (p.maxId > maxId) maxId = p.maxId;
+    }
+    // Reused slots by package id and typed arrays sized up front instead of a Map per search.
+    const { stamp, slot: slotOf, gen } = this.slots.fresh(maxId);
+    const ids = new Int32Array(most);
+    const raw = new Float64Array(most);
+    const matched = new Uint32Array(most);
+    let n = 0;
+    for (const p of lists) {
       for (let j = 0; j < p.ids.length; j++) {
         const id = p.ids[j]!;
-        const slot = slots.get(id);
-        if (slot === undefined) {
-          slots.set(id, ids.length);
-          ids.push(id);
-          raw.push(p.scores[j]!);
-          matched.push(1);
+        if (stamp[id] !== gen) {
+          stamp[id] = gen;
+          slotOf[id] = n;
+          ids[n] = id;
+          raw[n] = p.scores[j]!;
+          matched[n++] = 1;
         } else {
+          const slot = slotOf[id]!;
           raw[slot]! += p.scores[j]!;
           matched[slot]!++;
         }
       }
     }
-    for (let i = 0; i < ids.length; i++) {
+    for (let i = 0; i < n; i++) {
       const doc = this.docs.get(ids[i]!);
       if (doc && filter(doc)) docs.push(doc), scores.push(raw[i]! * matched[i]!);
     }
