@@ -22,7 +22,10 @@ describe('package snapshots reloaded after a change', () => {
   const doc = async (name = PKG) => {
     const r = await h.request('GET', `/api/v1/packages/${encodeURIComponent(name)}`, { token: admin });
     expect(r.status).toBe(200);
-    return (await r.json()) as { versions: Record<string, { manifest: { name: string; version: string }; deprecated?: string }>; readme: string | null };
+    const text = await r.text();
+    // Written from parts serialized at different times: exactly what one JSON.stringify would write.
+    expect(JSON.stringify(JSON.parse(text))).toBe(text);
+    return JSON.parse(text) as { versions: Record<string, { manifest: { name: string; version: string }; deprecated?: string }>; readme: string | null };
   };
   const report = async (version: string, name = PKG) => {
     const r = await h.request('GET', `/api/v1/packages/${encodeURIComponent(name)}/${version}/report`, { token: admin });

@@ -179,10 +179,15 @@ async function load(db: Db, name: string, previous?: PackageSnapshot): Promise<P
 }
 
 /** A JSON rendering of part of a snapshot, built once per revision and key. */
-export function rendered(snapshot: PackageSnapshot, key: string, build: () => unknown): { text: string; etag: string } {
+export function rendered(
+  snapshot: PackageSnapshot,
+  key: string,
+  build: () => unknown,
+  stringify: (value: unknown) => string = JSON.stringify,
+): { text: string; etag: string } {
   let r = snapshot.rendered.get(key);
   if (!r) {
-    const text = JSON.stringify(build());
+    const text = stringify(build());
     r = { text, etag: `"${createHash('sha1').update(text).digest('base64url')}"` };
     snapshot.rendered.set(key, r);
   }
