@@ -2,3 +2,4 @@ export { appendFinding, validateFiles, validateTarball, VALIDATOR_VERSION, DEFAU
 export { formatReport } from './format.js';
 export { packFiles, unpackFiles, runValidateTask, type PackedFiles, type ValidateTask } from './worker-task.js';
 export type { RuleId } from './findings.js';
+export { ValidationMemo } from './memo.js';

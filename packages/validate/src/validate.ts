@@ -18,7 +18,8 @@ import { parseFrontmatter } from './frontmatter.js';
 import { defaultProblems } from './schema-default.js';
 import { scanSecrets } from './secrets.js';
 import { BUILTIN_FILTERS, HYGEN_CONFIG_FILES, KNOWN_KEYS, UNJUCKS_EJS_NAME } from './tools.js';
-import { defaultsOf, discover, frontmatterVariables, rendersWithNunjucks, summarize } from './discover.js';
+import { defaultsOf, discover, frontmatterVariables, rendersWithNunjucks, summarize, type DiscoveredFile } from './discover.js';
+import type { ValidationMemo } from './memo.js';
 
 export const VALIDATOR_VERSION = 'unjucks-validate/1';
 
@@ -49,7 +50,7 @@ const readsAttribute = (body: string, key: string) =>
  * Validates a package's files (paths below package/) and returns the report. It parses, walks and
  * scans, and never renders or runs anything the package contains.
  */
-export function validateFiles(files: PackageFile[], options: ValidateOptions = {}): ValidationReport {
+export function validateFiles(files: PackageFile[], options: ValidateOptions = {}, memo?: ValidationMemo): ValidationReport {
   const findings = new Findings({ timeBudgetMs: options.timeBudgetMs });
   const capabilities: Capability[] = [];
   const addCapability = (name: CapabilityName, file: string, detail: string) => capabilities.push({ name, file, detail });
@@ -112,61 +113,36 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     if (WINDOWS_BAD.test(f.path) || parts.some((p) => WINDOWS_RESERVED.test(p) || /[. ]$/.test(p)))
       findings.add('compat/windows-filename', `${f.path} cannot be created on Windows`, { file: f.path });
     if (HYGEN_CONFIG_FILES.has(base)) addCapability('hooks', f.path, `${base} is code that Hygen loads from the working folder upwards`);
-    scanSecrets(f.path, f.bytes, findings); // every file, binary ones by their printable strings
+    // every file, binary ones by their printable strings
+    const scan = (into: Findings) => scanSecrets(f.path, f.bytes, into);
+    if (memo) memo.run('secrets', [f.path, f.bytes], findings, scan);
+    else scan(findings);
   }
 
   // Every file a tool renders, with every engine that renders it, whatever bytes it holds.
   const seen = new Map<string, { inferred: Set<string>; frontmatter: VariableSummary[]; engines: Set<Engine> }>();
+  const sortedFilters = [...knownFilters].sort();
   for (const rf of found.files) {
     if (findings.outOfTime()) break;
-    const fm = parseFrontmatter(rf.path, rf.text, findings);
-    if (!fm) continue;
     const t = rf.template ? found.templates.get(rf.template) : undefined;
+    const templateDefaults = defaultsOf(t, manifest);
+    const check = (into: Findings) => checkRenderedFile(rf, templateDefaults, knownFilters, into);
+    const r = memo
+      ? memo.run(
+          'rendered-file',
+          [rf.path, rf.text, rf.role, rf.hygen, rf.nunjucks, rf.unjucksOutput, rf.template, templateDefaults, sortedFilters],
+          findings,
+          check,
+        )
+      : check(findings);
+    if (!r) continue;
     const entry = rf.template ? (seen.get(rf.template) ?? { inferred: new Set<string>(), frontmatter: [], engines: new Set<Engine>() }) : null;
     if (rf.template && entry) seen.set(rf.template, entry);
-    const engines: Engine[] = [];
-    if (rendersWithNunjucks(rf.nunjucks, fm.body)) engines.push('nunjucks');
-    // Hygen renders it with EJS too; without an EJS tag that render is the text itself, which the Nunjucks checks already cover.
-    if (rf.hygen && (engines.length === 0 || rf.text.includes('<%'))) engines.push('ejs');
-    // Unjucks 1.x renders the frontmatter values (to: first) of every file it writes but .ejs and .ejs.t with Nunjucks,
-    // and writes a file without to: under its own path: checked even when the body is not Nunjucks.
-    const valuesOnly = rf.unjucksOutput !== undefined && !engines.includes('nunjucks') && !UNJUCKS_EJS_NAME.test(rf.path);
-    const fmVars = frontmatterVariables(fm.data.variables);
-    const variableDefaults = { ...defaultsOf(t, manifest) };
-    for (const v of fmVars) if (v.default !== undefined && !(v.name in variableDefaults)) variableDefaults[v.name] = v.default;
-
-    if (rf.role === 'template') {
-      const lineOf = (k: string) => fm.keyLines.get(k);
-      for (const key of Object.keys(fm.data))
-        if (!KNOWN_KEYS.has(key) && !readsAttribute(fm.body, key))
-          findings.add('frontmatter/unknown-key', `frontmatter key "${key}" is not one Unjucks or Hygen reads`, { file: rf.path, line: lineOf(key) });
-      // A file with frontmatter that neither writes (to:) nor runs or prints anything does nothing in Hygen.
-      if (fm.bodyLine > 1 && !ACTION_KEYS.some((k) => fm.data[k] !== undefined && fm.data[k] !== null && fm.data[k] !== ''))
-        findings.add('frontmatter/no-to', 'the template has frontmatter but no to: (nor sh:, setup:, echo: or message:)', { file: rf.path, line: 1 });
-    }
-    const outputPath = rf.unjucksOutput;
-    const results = [];
-    if (engines.length)
-      results.push(checkTemplateFile({ file: rf.path, text: rf.text, engines, frontmatter: fm, variableDefaults, knownFilters, findings, outputPath }));
-    if (valuesOnly)
-      results.push(
-        checkTemplateFile({
-          file: rf.path,
-          text: '',
-          engines: ['nunjucks'],
-          frontmatter: { ...fm, body: '' },
-          variableDefaults,
-          knownFilters,
-          findings,
-          outputPath,
-        }),
-      );
-    const r = { variables: new Set(results.flatMap((x) => [...x.variables])), capabilities: results.flatMap((x) => x.capabilities) };
     for (const c of r.capabilities) addCapability(c.name, rf.path, c.detail);
     if (entry && rf.role === 'template') {
       r.variables.forEach((v) => entry.inferred.add(v));
-      entry.frontmatter.push(...fmVars);
-      engines.forEach((e) => entry.engines.add(e));
+      entry.frontmatter.push(...r.frontmatterVariables);
+      r.engines.forEach((e) => entry.engines.add(e));
       if (rf.hygen) entry.engines.add('ejs');
     }
   }
@@ -212,6 +188,72 @@ export function validateFiles(files: PackageFile[], options: ValidateOptions = {
     quality: errors > 0 ? 0 : qualityScore(manifest, readme, templates),
     templates,
     validator: VALIDATOR_VERSION,
+  };
+}
+
+/** What the checks of one rendered file give the package's report besides findings. */
+interface RenderedFileResult {
+  capabilities: { name: CapabilityName; detail: string }[];
+  variables: string[];
+  frontmatterVariables: VariableSummary[];
+  engines: Engine[];
+}
+
+/**
+ * Every check on one file a tool renders: its frontmatter, then its body and frontmatter values
+ * under every engine that renders them. Reads only its arguments (memoized on them: memo.ts);
+ * null when the frontmatter is refused.
+ */
+function checkRenderedFile(
+  rf: DiscoveredFile,
+  templateDefaults: Record<string, unknown>,
+  knownFilters: Set<string>,
+  findings: Findings,
+): RenderedFileResult | null {
+  const fm = parseFrontmatter(rf.path, rf.text, findings);
+  if (!fm) return null;
+  const engines: Engine[] = [];
+  if (rendersWithNunjucks(rf.nunjucks, fm.body)) engines.push('nunjucks');
+  // Hygen renders it with EJS too; without an EJS tag that render is the text itself, which the Nunjucks checks already cover.
+  if (rf.hygen && (engines.length === 0 || rf.text.includes('<%'))) engines.push('ejs');
+  // Unjucks 1.x renders the frontmatter values (to: first) of every file it writes but .ejs and .ejs.t with Nunjucks,
+  // and writes a file without to: under its own path: checked even when the body is not Nunjucks.
+  const valuesOnly = rf.unjucksOutput !== undefined && !engines.includes('nunjucks') && !UNJUCKS_EJS_NAME.test(rf.path);
+  const fmVars = frontmatterVariables(fm.data.variables);
+  const variableDefaults = { ...templateDefaults };
+  for (const v of fmVars) if (v.default !== undefined && !(v.name in variableDefaults)) variableDefaults[v.name] = v.default;
+
+  if (rf.role === 'template') {
+    const lineOf = (k: string) => fm.keyLines.get(k);
+    for (const key of Object.keys(fm.data))
+      if (!KNOWN_KEYS.has(key) && !readsAttribute(fm.body, key))
+        findings.add('frontmatter/unknown-key', `frontmatter key "${key}" is not one Unjucks or Hygen reads`, { file: rf.path, line: lineOf(key) });
+    // A file with frontmatter that neither writes (to:) nor runs or prints anything does nothing in Hygen.
+    if (fm.bodyLine > 1 && !ACTION_KEYS.some((k) => fm.data[k] !== undefined && fm.data[k] !== null && fm.data[k] !== ''))
+      findings.add('frontmatter/no-to', 'the template has frontmatter but no to: (nor sh:, setup:, echo: or message:)', { file: rf.path, line: 1 });
+  }
+  const outputPath = rf.unjucksOutput;
+  const results = [];
+  if (engines.length)
+    results.push(checkTemplateFile({ file: rf.path, text: rf.text, engines, frontmatter: fm, variableDefaults, knownFilters, findings, outputPath }));
+  if (valuesOnly)
+    results.push(
+      checkTemplateFile({
+        file: rf.path,
+        text: '',
+        engines: ['nunjucks'],
+        frontmatter: { ...fm, body: '' },
+        variableDefaults,
+        knownFilters,
+        findings,
+        outputPath,
+      }),
+    );
+  return {
+    capabilities: results.flatMap((x) => x.capabilities),
+    variables: [...new Set(results.flatMap((x) => [...x.variables]))],
+    frontmatterVariables: fmVars,
+    engines,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { PackageFile, ValidationReport } from '@unjucks/core';
-import { validateFiles, type ValidateOptions } from './validate.js';
+import { ValidationMemo } from './memo.js';
+import { VALIDATOR_VERSION, validateFiles, type ValidateOptions } from './validate.js';
 
 /**
  * A package's files as one buffer and their places in it: posted to a worker thread, a Buffer
@@ -32,7 +33,10 @@ export function unpackFiles({ bytes, entries }: PackedFiles): PackageFile[] {
   return entries.map((e) => ({ path: e.path, mode: e.mode, bytes: Buffer.from(bytes.buffer, bytes.byteOffset + e.offset, e.length) }));
 }
 
-/** What a validation worker runs: exactly validateFiles, on the unpacked files. */
+/** This thread's per-file results: consecutive versions of a package mostly repeat their files. */
+const memo = new ValidationMemo(VALIDATOR_VERSION);
+
+/** What a validation worker runs: exactly validateFiles, on the unpacked files, with this thread's memo. */
 export function runValidateTask(task: ValidateTask): ValidationReport {
-  return validateFiles(unpackFiles(task.files), task.options);
+  return validateFiles(unpackFiles(task.files), task.options, memo);
 }

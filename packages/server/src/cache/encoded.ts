@@ -8,6 +8,7 @@ export type Encoding = 'br' | 'gzip' | 'identity';
 
 /** Smaller than this, compressing costs more than the bytes it saves. */
 const MIN_COMPRESS_BYTES = 1024;
+const BROTLI_QUALITY = 4;
 
 /** A rendered document's bytes in each encoding, built once (on first demand) per revision. */
 type Bytes = Uint8Array<ArrayBuffer>;
@@ -62,12 +63,15 @@ export async function encodedBytes(rendered: { text: string }, encoding: Encodin
   const e = encodings(rendered);
   const source = e.identity;
   // Off the event loop (zlib's thread pool); concurrent first readers share one compression.
+  // Brotli at quality 4: a document is compressed again after every write to its package, while
+  // its first readers wait; on a 600 KB package document quality 4 takes 3.3 ms and 16.2 KB,
+  // quality 6 5.2 ms and 15.7 KB (still a third smaller than gzip's 21 KB).
   const bytes =
     encoding === 'gzip'
       ? await (e.gzip ??= gzipAsync(source, { level: 6 }).then((b) => (e.done.gzip = new Uint8Array(b))))
-      : await (e.br ??= brotliAsync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: source.byteLength } }).then(
-          (b) => (e.done.br = new Uint8Array(b)),
-        ));
+      : await (e.br ??= brotliAsync(source, {
+          params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: source.byteLength },
+        }).then((b) => (e.done.br = new Uint8Array(b))));
   return { bytes, encoding };
 }
 

@@ -59,6 +59,30 @@ const MIGRATION_LOCK_ID = 720_431_977;
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
+/**
+ * The client with every query sent as a prepared statement. Drizzle asks postgres-js for unnamed
+ * statements, and postgres-js then describes each query with parameters before it binds it: two
+ * round trips per query, and a transaction's queries cannot be pipelined. Prepared, a query is
+ * one round trip (Parse, Bind and Execute together the first time, Bind and Execute after), and
+ * queries issued together in a transaction go out together. Statements are kept per connection by
+ * their text, which the query builder makes from code, not data; connections are recycled
+ * (postgres-js max_lifetime, 30-60 minutes), which bounds what the server keeps.
+ */
+function preparing<T extends import('postgres').Sql>(sql: T): T {
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === 'unsafe')
+        return (query: string, params?: unknown[], options?: { prepare?: boolean }) => target.unsafe(query, params as never, { ...options, prepare: true });
+      if (prop === 'begin' || prop === 'savepoint')
+        return (...args: unknown[]) => {
+          const callback = args.pop() as (tx: import('postgres').Sql) => unknown;
+          return (Reflect.get(target, prop) as (...a: unknown[]) => unknown)(...args, (tx: import('postgres').Sql) => callback(preparing(tx)));
+        };
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
 export async function openPostgres(url: string, onQuery: () => void = () => undefined): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
@@ -71,7 +95,7 @@ export async function openPostgres(url: string, onQuery: () => void = () => unde
     connection: { application_name: applicationName },
     debug: () => onQuery(),
   });
-  const db = drizzle({ client, schema });
+  const db = drizzle({ client: preparing(client), schema });
   return {
     db,
     kind: 'postgres',

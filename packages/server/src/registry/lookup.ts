@@ -48,6 +48,6 @@ export async function touchPackage(db: DbOrTx, packageId: number) {
     .update(packages)
     .set({ modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` })
     .where(eq(packages.id, packageId));
-  await writeSearchDocuments(db, [packageId]);
-  await db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: packageId })})`);
+  // The notification is independent of the document (both wait for the commit): sent alongside.
+  await Promise.all([writeSearchDocuments(db, [packageId]), db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: packageId })})`)]);
 }

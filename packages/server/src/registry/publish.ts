@@ -115,27 +115,36 @@ export async function publish(
   timer.mark('checks');
 
   const blobKey = blobKeyFor(archive.sha512hex);
-  await ctx.store.put(blobKey, archive.tarball);
-  let provenanceBlobKey: string | null = null;
-  if (opts.provenance) {
-    provenanceBlobKey = blobKeyFor(createHash('sha512').update(opts.provenance).digest('hex'));
-    await ctx.store.put(provenanceBlobKey, Buffer.from(opts.provenance));
-  }
-  timer.mark('blob');
+  const provenanceBlobKey = opts.provenance ? blobKeyFor(createHash('sha512').update(opts.provenance).digest('hex')) : null;
+  // Stored while the transaction runs, and awaited before it commits: a version row never
+  // commits without its blobs, and a failed store rolls the version back.
+  const storing = settle(
+    timer.time('blob', async () => {
+      await ctx.store.put(blobKey, archive.tarball);
+      if (opts.provenance && provenanceBlobKey) await ctx.store.put(provenanceBlobKey, Buffer.from(opts.provenance));
+    }),
+  );
 
   let tags: Record<string, string>;
   let packageId = 0;
   let staged = 0;
   try {
     tags = await ctx.db.transaction(async (tx) => {
-      const created = await tx
-        .insert(packages)
-        .values({ name, canonicalName: canonicalName(name), createdBy: publisher.userId })
-        .onConflictDoNothing()
-        .returning({ id: packages.id });
       // Row lock: publishes of one package serialize here, so `latest` moves in version order.
-      const [row] = await tx.select().from(packages).where(eq(packages.name, name)).for('update');
-      if (created.length) {
+      const lock = () => tx.select().from(packages).where(eq(packages.name, name)).for('update');
+      let [row] = await lock();
+      let created = false;
+      if (!row) {
+        // A new name (or one being created concurrently: the insert waits for that transaction).
+        const inserted = await tx
+          .insert(packages)
+          .values({ name, canonicalName: canonicalName(name), createdBy: publisher.userId })
+          .onConflictDoNothing()
+          .returning({ id: packages.id });
+        created = inserted.length > 0;
+        [row] = await lock();
+      }
+      if (created) {
         // The creator of an unscoped package owns it; a scoped one belongs to its org.
         const scope = scopeOf(name);
         if (scope !== null) {
@@ -146,7 +155,8 @@ export async function publish(
         await authorize(tx, publisher, 'publish:update', name, row!);
       }
       // Reviewed releases: with approvals required, the version is stored staged, untagged and unseen.
-      const required = await requiredApprovals(tx, row!);
+      // Two reads, sent together (one round trip): the approvals required and the current tags.
+      const [required, current] = await Promise.all([requiredApprovals(tx, row!), tagsOf(tx, row!.id)]);
       if (required > 0 && opts.tag && opts.tag !== 'latest')
         throw new InputError(
           `${name} requires ${required} approval(s) before a version goes live, and a staged version cannot be tagged; publish without --tag ${opts.tag} and set the tag once ${manifest.version} is approved`,
@@ -173,7 +183,6 @@ export async function publish(
         .onConflictDoNothing({ target: [versions.packageId, versions.version] })
         .returning({ id: versions.id });
       if (inserted.length === 0) throw new VersionTaken();
-      const current = await tagsOf(tx, row!.id);
       staged = required;
       if (required > 0)
         await onReleaseTransition(tx, {
@@ -193,21 +202,27 @@ export async function publish(
           .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version: manifest.version, updatedAt: sql`now()` } });
         current[setTag] = manifest.version;
       }
-      await timer.time('tx-touch', () => touchPackage(tx, row!.id));
       // In this transaction: a publish that rolls back announces nothing. A staged version is
       // announced as staged (above) and as published only when it goes live (registry/review.ts).
-      if (required === 0)
-        await emitEvent(tx, {
-          type: 'version.published',
-          actor: publisher.userName,
-          package: name,
-          version: manifest.version,
-          data: { tag: setTag, 'dist-tags': current, integrity: archive.integrity, created: created.length > 0 },
-        });
+      // The event's insert reads nothing the touch writes: the two go out together.
+      await Promise.all([
+        timer.time('tx-touch', () => touchPackage(tx, row!.id)),
+        required === 0 &&
+          emitEvent(tx, {
+            type: 'version.published',
+            actor: publisher.userName,
+            package: name,
+            version: manifest.version,
+            data: { tag: setTag, 'dist-tags': current, integrity: archive.integrity, created },
+          }),
+      ]);
+      unsettle(await storing);
       packageId = row!.id;
       return current;
     });
   } catch (e) {
+    // A transaction that failed before it waited for the blobs: their outcome is not needed.
+    await storing;
     if (!(e instanceof VersionTaken) && pgErrorCode(e) !== UNIQUE_VIOLATION) throw e;
     // Lost a race: someone else published this version between our check and our insert.
     const [row] = await ctx.db.select().from(packages).where(eq(packages.name, name));

@@ -31,14 +31,14 @@ function versionDoc(publicUrl: string, name: string, v: VersionRow): VersionDoc 
   };
 }
 
-function packageDoc(publicUrl: string, s: PackageSnapshot): PackageDoc {
+function packageDoc(publicUrl: string, s: PackageSnapshot): Omit<PackageDoc, 'versions'> & { versions: Record<string, VersionDoc | JsonText> } {
   const ordered = sortVersions([...s.versions.keys()]);
   const latest = s.versions.get(s.tags.latest ?? '') ?? s.versions.get(ordered[ordered.length - 1] ?? '');
   return {
     name: s.pkg.name,
     description: latest?.manifest.description ?? null,
     'dist-tags': s.tags,
-    versions: Object.fromEntries(ordered.map((v) => [v, versionDoc(publicUrl, s.pkg.name, s.versions.get(v)!)])),
+    versions: Object.fromEntries(ordered.map((v) => [v, versionText(publicUrl, s.pkg.name, s.versions.get(v)!)])),
     time: {
       created: s.pkg.createdAt.toISOString(),
       modified: s.pkg.modifiedAt.toISOString(),
@@ -46,6 +46,43 @@ function packageDoc(publicUrl: string, s: PackageSnapshot): PackageDoc {
     },
     readme: latest?.readme ?? null,
   };
+}
+
+/** JSON already serialized, to be written into a document as it is. */
+class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * Each version's part of the package document, serialized once and kept with the version's
+ * published manifest (the same object from one snapshot to the next: snapshot.ts), so that after
+ * a publish only the new version is serialized, not every version again. Kept with the inputs
+ * that may change after publish (deprecation, the publisher's name) and checked against them.
+ */
+const versionTexts = new WeakMap<object, { key: string; text: JsonText }>();
+
+function versionText(publicUrl: string, name: string, v: VersionRow): JsonText {
+  const key = JSON.stringify([publicUrl, name, v.version, v.deprecated, v.publisherName, v.publishedAt.getTime(), v.integrity]);
+  const kept = versionTexts.get(v.manifest);
+  if (kept?.key === key) return kept.text;
+  const text = new JsonText(JSON.stringify(versionDoc(publicUrl, name, v)));
+  versionTexts.set(v.manifest, { key, text });
+  return text;
+}
+
+/** JSON.stringify, writing JsonText values as their text. */
+export function stringifyWithText(value: unknown): string {
+  if (value instanceof JsonText) return value.text;
+  if (Array.isArray(value)) return `[${value.map((x) => (x === undefined ? 'null' : stringifyWithText(x))).join(',')}]`;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const parts: string[] = [];
+    for (const [k, x] of Object.entries(value)) {
+      if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+      parts.push(`${JSON.stringify(k)}:${stringifyWithText(x)}`);
+    }
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /**
@@ -63,7 +100,7 @@ export async function readable(ctx: RegistryContext, actor: Actor | null, name: 
 
 export async function getPackageDoc(ctx: RegistryContext, actor: Actor | null, name: string) {
   const s = await readable(ctx, actor, name);
-  return rendered(s, 'package', () => packageDoc(ctx.publicUrl, s));
+  return rendered(s, 'package', () => packageDoc(ctx.publicUrl, s), stringifyWithText);
 }
 
 /** Resolves an exact version, a range or a dist-tag to one version, serialized with its ETag. */

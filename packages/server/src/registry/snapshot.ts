@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, getTableColumns, inArray, isNull } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
 import { isPrivateSql } from '../access/rights.js';
 import { alias } from 'drizzle-orm/pg-core';
 import { parseName } from '@unjucks/core';
@@ -40,6 +40,8 @@ export class SnapshotCache {
   private readonly entries = new Map<string, PackageSnapshot>();
   /** The feed epoch in which each snapshot was last confirmed against the database. */
   private readonly confirmed = new WeakMap<PackageSnapshot, number>();
+  /** Loads under way, by name, with the feed's position when each began. */
+  private readonly loading = new Map<string, { seq: number; epoch: number; snapshot: Promise<PackageSnapshot> }>();
 
   constructor(
     private readonly maxEntries = 2000,
@@ -55,15 +57,34 @@ export class SnapshotCache {
   async get(db: Db, name: string): Promise<PackageSnapshot> {
     parseName(name);
     const feed = this.feed;
-    if (feed.live) {
-      const cached = this.entries.get(name);
-      if (cached && this.confirmed.get(cached) === feed.epoch) {
-        this.onLookup(true);
-        this.entries.delete(name);
-        this.entries.set(name, cached);
-        return cached;
-      }
+    if (!feed.live) return this.fetch(db, name);
+    const cached = this.entries.get(name);
+    if (cached && this.confirmed.get(cached) === feed.epoch) {
+      this.onLookup(true);
+      this.entries.delete(name);
+      this.entries.set(name, cached);
+      return cached;
     }
+    // Readers that miss together (after a write to a popular package) share one load, as long as
+    // no notice arrived since it began: that is when a confirmed snapshot may be served too, so a
+    // writer (whose response waited for its notice) never joins a load older than its write.
+    const pending = this.loading.get(name);
+    if (pending && pending.seq === feed.seq && pending.epoch === feed.epoch) {
+      this.onLookup(true);
+      return pending.snapshot;
+    }
+    const entry = { seq: feed.seq, epoch: feed.epoch, snapshot: this.fetch(db, name) };
+    this.loading.set(name, entry);
+    const done = () => {
+      if (this.loading.get(name) === entry) this.loading.delete(name);
+    };
+    entry.snapshot.then(done, done);
+    return entry.snapshot;
+  }
+
+  /** The snapshot as of the database now: one query when the cached one is current, else a load. */
+  private async fetch(db: Db, name: string): Promise<PackageSnapshot> {
+    const feed = this.feed;
     const { seq, epoch } = feed;
     const live = feed.live;
     // Confirmed only when no notice arrived while the database was asked: it may be about this package.
@@ -85,7 +106,7 @@ export class SnapshotCache {
       confirm(cached);
       return cached;
     }
-    const snapshot = await load(db, name);
+    const snapshot = await load(db, name, cached);
     if (!snapshot) throw notFound(`package ${name} was`);
     this.entries.delete(name);
     this.entries.set(name, snapshot);
@@ -95,7 +116,17 @@ export class SnapshotCache {
   }
 }
 
-async function load(db: Db, name: string): Promise<PackageSnapshot | null> {
+/** The columns a version's row keeps as published (registry/publish.ts writes them once). */
+type Published = Pick<VersionRow, 'manifest' | 'readme' | 'report'>;
+const { manifest: _m, readme: _r, report: _rep, ...changeable } = getTableColumns(versions);
+
+/**
+ * Loads a package's snapshot. With the previous snapshot of the same package, the bulky columns
+ * that never change after publish (manifest, README, report) are taken from it for the versions
+ * it already had: after a publish only the new version's are read and parsed, not every version's.
+ * The one later change to a manifest (an org rename rewrites its name) is told by the name.
+ */
+async function load(db: Db, name: string, previous?: PackageSnapshot): Promise<PackageSnapshot | null> {
   // The package row (and so its revision) is read first: what follows is at least that new.
   const [pkg] = await db
     .select({ ...getTableColumns(packages), private: isPrivateSql })
@@ -104,7 +135,7 @@ async function load(db: Db, name: string): Promise<PackageSnapshot | null> {
   if (!pkg) return null;
   const [rows, tagRows, granted] = await Promise.all([
     db
-      .select({ v: versions, publisherName: publisher.name })
+      .select({ v: changeable, manifestName: sql<string | null>`${versions.manifest}->>'name'`, publisherName: publisher.name })
       .from(versions)
       .leftJoin(publisher, eq(publisher.id, versions.publishedBy))
       .where(and(eq(versions.packageId, pkg.id), isNull(versions.removedAt))),
@@ -115,22 +146,48 @@ async function load(db: Db, name: string): Promise<PackageSnapshot | null> {
       .innerJoin(users, eq(users.id, grants.userId))
       .where(and(eq(grants.packageId, pkg.id), inArray(grants.role, ['owner', 'maintainer']))),
   ]);
-  const live = rows.filter((r) => r.v.status === 'live');
+  const known = new Map<number, Published>();
+  if (previous && previous.pkg.id === pkg.id) for (const v of [...previous.versions.values(), ...previous.held.values()]) known.set(v.id, v);
+  const kept = (r: (typeof rows)[number]) => {
+    const k = known.get(r.v.id);
+    return k && k.manifest.name === r.manifestName ? k : undefined;
+  };
+  const missing = rows.filter((r) => !kept(r)).map((r) => r.v.id);
+  const read = new Map<number, Published>();
+  if (missing.length)
+    for (const p of await db
+      .select({ id: versions.id, manifest: versions.manifest, readme: versions.readme, report: versions.report })
+      .from(versions)
+      .where(inArray(versions.id, missing)))
+      read.set(p.id, p);
+  const all: VersionRow[] = [];
+  for (const r of rows) {
+    const p = kept(r) ?? read.get(r.v.id);
+    // Removed between the two reads: as if the first had not seen it (the next revision says so).
+    if (!p) continue;
+    all.push({ ...r.v, manifest: p.manifest, readme: p.readme, report: p.report, publisherName: r.publisherName });
+  }
+  const live = all.filter((v) => v.status === 'live');
   return {
     pkg,
-    versions: new Map(live.map((r) => [r.v.version, { ...r.v, publisherName: r.publisherName }])),
-    held: new Map(rows.filter((r) => r.v.status !== 'live').map((r) => [r.v.version, { ...r.v, publisherName: r.publisherName }])),
+    versions: new Map(live.map((v) => [v.version, v])),
+    held: new Map(all.filter((v) => v.status !== 'live').map((v) => [v.version, v])),
     tags: Object.fromEntries(tagRows.map((r) => [r.tag, r.version])),
-    maintainers: [...new Set([...granted.map((g) => g.name), ...live.map((r) => r.publisherName).filter((n): n is string => !!n)])].sort(),
+    maintainers: [...new Set([...granted.map((g) => g.name), ...live.map((v) => v.publisherName).filter((n): n is string => !!n)])].sort(),
     rendered: new Map(),
   };
 }
 
 /** A JSON rendering of part of a snapshot, built once per revision and key. */
-export function rendered(snapshot: PackageSnapshot, key: string, build: () => unknown): { text: string; etag: string } {
+export function rendered(
+  snapshot: PackageSnapshot,
+  key: string,
+  build: () => unknown,
+  stringify: (value: unknown) => string = JSON.stringify,
+): { text: string; etag: string } {
   let r = snapshot.rendered.get(key);
   if (!r) {
-    const text = JSON.stringify(build());
+    const text = stringify(build());
     r = { text, etag: `"${createHash('sha1').update(text).digest('base64url')}"` };
     snapshot.rendered.set(key, r);
   }

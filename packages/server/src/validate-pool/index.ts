@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { PackageFile, ValidationReport } from '@unjucks/core';
-import { packFiles, validateFiles, type ValidateOptions, type ValidateTask } from '@unjucks/validate';
+import { packFiles, VALIDATOR_VERSION, ValidationMemo, validateFiles, type ValidateOptions, type ValidateTask } from '@unjucks/validate';
 import { Piscina } from 'piscina';
 
 /**
@@ -15,6 +15,8 @@ import { Piscina } from 'piscina';
 
 const workerFile = createRequire(import.meta.url).resolve('@unjucks/validate/worker');
 const pools = new Map<number, Piscina<ValidateTask, ValidationReport>>();
+/** Per-file results for validation on this thread (each worker keeps its own: worker-task.ts). */
+const inlineMemo = new ValidationMemo(VALIDATOR_VERSION);
 
 /** The process's pool of this size, started on first use; its workers load the validator at once. */
 export function validatePool(threads: number): Piscina<ValidateTask, ValidationReport> {
@@ -32,7 +34,7 @@ export function validatePool(threads: number): Piscina<ValidateTask, ValidationR
  * before. Same arguments and report as validateFiles.
  */
 export async function validateOffThread(files: PackageFile[], options: ValidateOptions, threads: number): Promise<ValidationReport> {
-  if (threads <= 0) return validateFiles(files, options);
+  if (threads <= 0) return validateFiles(files, options, inlineMemo);
   const packed = packFiles(files);
   return validatePool(threads).run({ files: packed, options }, { transferList: [packed.bytes.buffer] });
 }

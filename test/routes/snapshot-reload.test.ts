@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SnapshotCache } from '../../packages/server/src/registry/snapshot.js';
+import { createHarness, type Harness } from '../helpers/harness.js';
+import { packageTarball } from '../helpers/packages.js';
+
+/**
+ * A snapshot reloaded after a change keeps the published columns (manifest, README, report) of
+ * the versions it had and reads only the new ones': what every read shows must be exactly what a
+ * fresh load shows, after publishes, a deprecation, an unpublish and a rename of the org.
+ */
+describe('package snapshots reloaded after a change', () => {
+  let h: Harness;
+  let admin: string;
+  const PKG = '@snap/reload';
+
+  beforeAll(async () => {
+    h = await createHarness();
+    admin = await h.token('admin', ['read', 'publish:new', 'publish:update', 'deprecate', 'unpublish', 'admin'], { admin: true });
+  });
+  afterAll(() => h.close());
+
+  const doc = async (name = PKG) => {
+    const r = await h.request('GET', `/api/v1/packages/${encodeURIComponent(name)}`, { token: admin });
+    expect(r.status).toBe(200);
+    const text = await r.text();
+    // Written from parts serialized at different times: exactly what one JSON.stringify would write.
+    expect(JSON.stringify(JSON.parse(text))).toBe(text);
+    return JSON.parse(text) as { versions: Record<string, { manifest: { name: string; version: string }; deprecated?: string }>; readme: string | null };
+  };
+  const report = async (version: string, name = PKG) => {
+    const r = await h.request('GET', `/api/v1/packages/${encodeURIComponent(name)}/${version}/report`, { token: admin });
+    return r.status === 200 ? ((await r.json()) as { findings: unknown[] }) : null;
+  };
+  // What a cache that never saw the package would show.
+  const fresh = async (name = PKG) => {
+    h.registry.cache = new SnapshotCache();
+    return doc(name);
+  };
+
+  it('shows what a fresh load shows after each change', async () => {
+    const publish = async (version: string) =>
+      expect((await h.request('POST', '/api/v1/packages', { token: admin, body: packageTarball(PKG, version, { salt: version }) })).status).toBe(201);
+    await publish('1.0.0');
+    expect(Object.keys((await doc()).versions)).toEqual(['1.0.0']);
+    await publish('1.1.0');
+    const after = await doc();
+    expect(Object.keys(after.versions)).toEqual(['1.0.0', '1.1.0']);
+    expect(after.versions['1.0.0']!.manifest.version).toBe('1.0.0');
+    expect(after.readme).toContain('1.1.0');
+    expect(await report('1.0.0')).not.toBeNull();
+    expect(after).toEqual(await fresh());
+
+    await doc(); // cached again before the next change
+    const dep = await h.request('POST', `/api/v1/packages/${encodeURIComponent(PKG)}/1.0.0/deprecate`, { token: admin, json: { message: 'use 1.1' } });
+    expect(dep.status).toBeLessThan(300);
+    const deprecated = await doc();
+    expect(deprecated.versions['1.0.0']!.deprecated).toBe('use 1.1');
+    expect(deprecated).toEqual(await fresh());
+
+    await doc();
+    expect((await h.request('DELETE', `/api/v1/packages/${encodeURIComponent(PKG)}/1.1.0`, { token: admin })).status).toBeLessThan(300);
+    const unpublished = await doc();
+    expect(Object.keys(unpublished.versions)).toEqual(['1.0.0']);
+    expect(unpublished).toEqual(await fresh());
+  });
+});
