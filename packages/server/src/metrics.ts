@@ -73,6 +73,12 @@ export class Metrics {
     labelNames: ['action', 'status'],
     registers: [this.registry],
   });
+  readonly hotReads = new Counter({
+    name: 'unjucks_hot_reads_total',
+    help: 'Hot GETs (packuments, package documents, tarballs) answered before the framework (answered), or passed to it (fallback: a refusal, an error, or caches not live)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   private readonly packageLabels = new Set<string>();
   private poolStats: (() => Promise<{ active: number; idle: number; max: number }>) | null = null;
   readonly dbPool = new Gauge({
@@ -123,6 +129,15 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'unjucks_' });
   }
 
+  private readonly lookups = new Map<string, { inc(): void }>();
+  /** Counts a cache lookup through a label child bound once per cache and result (prom-client hashes a label object per call). */
+  cacheLookup(cache: string, hit: boolean) {
+    const key = `${cache} ${hit}`;
+    let child = this.lookups.get(key);
+    if (!child) this.lookups.set(key, (child = this.cache.labels(cache, hit ? 'hit' : 'miss')));
+    child.inc();
+  }
+
   /**
    * Counts a download. A private package is never named (metrics are often scraped without a
    * token): it counts under "(private)", and a package that turned private loses its own series.
@@ -141,6 +156,7 @@ export class Metrics {
 /** Times and counts every operation of a blob store. */
 export class InstrumentedBlobStore implements BlobStore {
   readonly describe: string;
+  private readonly timers: Record<string, { startTimer(): () => void }> = {};
 
   constructor(
     private readonly inner: BlobStore,
@@ -150,7 +166,8 @@ export class InstrumentedBlobStore implements BlobStore {
   }
 
   private async time<T>(op: string, run: () => Promise<T>): Promise<T> {
-    const end = this.metrics.storageDuration.startTimer({ op });
+    // A child per operation, bound once: a label object is hashed on every call otherwise.
+    const end = (this.timers[op] ??= this.metrics.storageDuration.labels(op)).startTimer();
     try {
       return await run();
     } catch (e) {

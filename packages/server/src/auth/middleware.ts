@@ -1,21 +1,22 @@
 import { InputError } from '@unjucks/core';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.js';
-import { verifyToken } from './tokens.js';
+import type { RegistryContext } from '../registry/context.js';
+import { type Actor, verifyToken } from './tokens.js';
 
 /**
- * Sets `actor` from a bearer token. No header means anonymous (reads are public); a header with a
- * bad token is always a 401, so a client never silently acts as anonymous.
+ * Who an Authorization header speaks for. No header means anonymous (reads are public); a header
+ * with a bad token is always a 401, so a client never silently acts as anonymous.
  */
-export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const header = c.req.header('authorization');
-  if (!header) {
-    c.set('actor', null);
-    return next();
-  }
+export async function actorFrom(registry: RegistryContext, header: string | undefined, ip: string): Promise<Actor | null> {
+  if (!header) return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m) throw new InputError('the Authorization header must be "Bearer <token>"', 'unauthorized');
-  const registry = c.get('registry');
-  c.set('actor', await verifyToken(registry.db, registry.keys, m[1]!, c.get('ip')));
+  return verifyToken(registry.db, registry.keys, m[1]!, ip);
+}
+
+/** Sets `actor` from a bearer token (see actorFrom). */
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set('actor', await actorFrom(c.get('registry'), c.req.header('authorization'), c.get('ip')));
   return next();
 };
