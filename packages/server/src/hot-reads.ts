@@ -61,21 +61,31 @@ export function hotReads(app: App, fallback: Listener): Listener {
   const parts = partsOf(app);
   if (!parts?.limiters) return fallback;
   const { registry, recorder, limits, limiters, trust } = parts;
-  const answered = parts.metrics?.hotReads.labels('answered');
-  const fellBack = parts.metrics?.hotReads.labels('fallback');
+  const answered = parts.metrics?.hotReadCount('answered');
+  const fellBack = parts.metrics?.hotReadCount('fallback');
 
-  // The route table is fixed once the app serves, so a path's match is too: the trie router walks
-  // every segment on each request, and a few paths are read over and over.
-  type Match = [[[unknown, { method: string; path: string }], Record<string, unknown>][], unknown[]?];
-  const matches = new Map<string, Match>();
-  const matchGet = (path: string): Match => {
-    let m = matches.get(path);
-    if (!m) {
-      if (matches.size >= 1000) matches.clear();
-      matches.set(path, (m = app.router.match('GET', path) as Match));
+  /**
+   * The hot route a request target is for (null: not a hot read), as Hono would route it: its
+   * routing path, then the first handler that is not middleware (as the request log names it),
+   * then its params as c.req.param reads them, validated by the route's own schema.
+   */
+  function hotRouteOf(url: string) {
+    const path = routingPath(url);
+    const [handlers, stash] = app.router.match('GET', path) as [[[unknown, { method: string; path: string }], Record<string, unknown>][], unknown[]?];
+    const matched = handlers.find(([[, r]]) => r.method !== 'ALL');
+    const hot = matched && HOT_ROUTES.get(matched[0][1].path);
+    if (!matched || !hot) return null;
+    const params: Record<string, string | undefined> = {};
+    for (const [key, k] of Object.entries(matched[1])) {
+      const raw = (stash ? stash[k as number] : k) as string | undefined;
+      params[key] = raw && tryDecodeURIComponent(raw);
     }
-    return m;
-  };
+    if (hot.params && !hot.params.safeParse({ name: params.name }).success) return null;
+    return { hot, route: matched[0][1].path, path, param: (key: string) => params[key] };
+  }
+  // The route table is fixed once the app serves, so what a target routes to is too: kept for the
+  // targets read over and over (a bounded set, dropped whole when full).
+  const routes = new Map<string, ReturnType<typeof hotRouteOf>>();
 
   /** The hot route this request is for, or null when it must go through Hono. */
   function routeOf(incoming: IncomingMessage) {
@@ -87,20 +97,12 @@ export function hotReads(app: App, fallback: Listener): Listener {
     if (!urlWithinLimit(limits, url)) return null;
     // Browsers asking for a package get its web page (web/index.tsx).
     if (wantsHtml(incoming.headers.accept)) return null;
-    const path = routingPath(url);
-    // The route Hono would run: the first handler that is not middleware, as the request log names it.
-    const [handlers, stash] = matchGet(path);
-    const matched = handlers.find(([[, r]]) => r.method !== 'ALL');
-    const hot = matched && HOT_ROUTES.get(matched[0][1].path);
-    if (!matched || !hot) return null;
-    // As Hono's c.req.param reads them: through the stash when the router keeps one, then decoded.
-    const param = (key: string): string | undefined => {
-      const k = matched[1][key];
-      const raw = (stash ? stash[k as number] : k) as string | undefined;
-      return raw && tryDecodeURIComponent(raw);
-    };
-    if (hot.params && !hot.params.safeParse({ name: param('name') }).success) return null;
-    return { hot, route: matched[0][1].path, path, param };
+    let r = routes.get(target);
+    if (r === undefined) {
+      if (routes.size >= 1000) routes.clear();
+      routes.set(target, (r = hotRouteOf(url)));
+    }
+    return r;
   }
 
   /** Answers the request and says true, or says false having written and counted nothing. */

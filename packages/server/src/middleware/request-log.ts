@@ -77,7 +77,7 @@ export class RequestRecorder {
       const key = `${r.method} ${r.status} ${r.route}`;
       let child = this.children.get(key);
       if (!child) {
-        child = { count: this.metrics.httpRequests.labels(r.method, r.route, String(r.status)), time: this.metrics.httpDuration.labels(r.method, r.route) };
+        child = { count: this.metrics.requestCount(r.method, r.route, r.status), time: this.metrics.httpDuration.labels(r.method, r.route) };
         this.children.set(key, child);
       }
       child.count.inc();

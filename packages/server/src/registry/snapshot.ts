@@ -53,9 +53,9 @@ export class SnapshotCache {
   }
 
   async get(db: Db, name: string): Promise<PackageSnapshot> {
-    parseName(name);
     const feed = this.feed;
     if (feed.live) {
+      // Only a valid name was ever kept (checked below before the database is asked).
       const cached = this.entries.get(name);
       if (cached && this.confirmed.get(cached) === feed.epoch) {
         this.onLookup(true);
@@ -64,6 +64,7 @@ export class SnapshotCache {
         return cached;
       }
     }
+    parseName(name);
     const { seq, epoch } = feed;
     const live = feed.live;
     // Confirmed only when no notice arrived while the database was asked: it may be about this package.
