@@ -30,17 +30,16 @@ export function matchesEtag(header: string | undefined, etag: string): boolean {
  */
 export function renderedAnswer(req: Asked, r: { text: string; etag: string }, contentType: string, headers: Record<string, string>): Answer | Promise<Answer> {
   const vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding';
-  const out: Record<string, string> = { ...headers, ETag: r.etag, Vary: vary };
-  if (matchesEtag(req.header('if-none-match'), r.etag)) return { status: 304, headers: out, body: null };
+  if (matchesEtag(req.header('if-none-match'), r.etag)) return { status: 304, headers: { ...headers, ETag: r.etag, Vary: vary }, body: null };
   const wanted = pickEncoding(req.header('accept-encoding'));
   // In steady state the bytes are at hand: no await, so no extra turn through the microtask queue.
   const ready = readyBytes(r, wanted);
-  return ready ? withBytes(out, contentType, ready) : encodedBytes(r, wanted).then((e) => withBytes(out, contentType, e));
+  return ready ? withBytes(headers, r.etag, vary, contentType, ready) : encodedBytes(r, wanted).then((e) => withBytes(headers, r.etag, vary, contentType, e));
 }
 
-function withBytes(out: Record<string, string>, contentType: string, { bytes, encoding }: { bytes: Uint8Array; encoding: string }): Answer {
-  out['Content-Type'] = contentType;
-  out['Content-Length'] = String(bytes.byteLength);
-  if (encoding !== 'identity') out['Content-Encoding'] = encoding;
-  return { status: 200, headers: out, body: bytes };
+function withBytes(headers: Record<string, string>, etag: string, vary: string, contentType: string, e: { bytes: Uint8Array; encoding: string }): Answer {
+  // One object with every header at once: adding them one by one to a spread copy cost more than the rest of this.
+  const out: Record<string, string> = { ...headers, ETag: etag, Vary: vary, 'Content-Type': contentType, 'Content-Length': String(e.bytes.byteLength) };
+  if (e.encoding !== 'identity') out['Content-Encoding'] = e.encoding;
+  return { status: 200, headers: out, body: e.bytes };
 }
