@@ -144,7 +144,13 @@ export function hotReads(app: App, fallback: Listener): Listener {
   }
 
   return (incoming, outgoing) => {
-    const r = routeOf(incoming);
+    let r: ReturnType<typeof routeOf>;
+    try {
+      r = routeOf(incoming);
+    } catch {
+      // Nothing here may take the process down: whatever a request is, Hono answers it then.
+      r = null;
+    }
     if (!r) return fallback(incoming, outgoing);
     const pass = () => {
       fellBack?.inc();
