@@ -4,8 +4,8 @@ import { PackageNameParams } from '@unjucks/core/api-schemas';
 import { tryDecodeURIComponent } from 'hono/utils/url';
 import type { App, ReadCtx } from './app-env.js';
 import { partsOf, routingPath } from './app.js';
-import { actorFrom } from './auth/middleware.js';
-import type { Actor } from './auth/tokens.js';
+import { actorFrom, bearerToken } from './auth/middleware.js';
+import { type Actor, signatureKnown } from './auth/tokens.js';
 import type { Answer } from './cache/send.js';
 import { pickClientAddress } from './client-address.js';
 import { urlWithinLimit } from './middleware/limits.js';
@@ -113,6 +113,9 @@ export function hotReads(app: App, fallback: Listener): Listener {
     let actor: Actor | null;
     let result: Awaited<ReturnType<HotRoute['answer']>>;
     try {
+      // A token seen for the first time goes through Hono, which verifies and remembers its
+      // signature: a bad token is never verified twice (here, then again there).
+      if (headers.authorization && !signatureKnown(bearerToken(headers.authorization))) return false;
       actor = await actorFrom(registry, headers.authorization, ip);
       const c: ReadCtx = {
         req: { header: (name) => headerOf(incoming, name), query: () => undefined, param: r.param },

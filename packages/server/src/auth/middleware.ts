@@ -10,9 +10,14 @@ import { type Actor, verifyToken } from './tokens.js';
  */
 export async function actorFrom(registry: RegistryContext, header: string | undefined, ip: string): Promise<Actor | null> {
   if (!header) return null;
+  return verifyToken(registry.db, registry.keys, bearerToken(header), ip);
+}
+
+/** The token of a `Bearer <token>` header; a 401 for any other form. */
+export function bearerToken(header: string): string {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m) throw new InputError('the Authorization header must be "Bearer <token>"', 'unauthorized');
-  return verifyToken(registry.db, registry.keys, m[1]!, ip);
+  return m[1]!;
 }
 
 /** Sets `actor` from a bearer token (see actorFrom). */
