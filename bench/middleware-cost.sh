@@ -9,6 +9,8 @@
 #   /-/ping with a token    + the token check (cached row, cached signature)
 #   packument with a token  + the snapshot, rights and rendered bytes (npm route, then the native one)
 #   tarball with a token    + the blob cache (npm's tarball URL)
+# The packument and tarball rows are answered before Hono (packages/server/src/hot-reads.ts); the
+# "through Hono" rows are the same reads with a query string, which hot-reads.ts passes to Hono.
 # each at LOG_LEVEL=info (one JSON line per request) and warn. Needs wrk and Postgres at PG.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -63,5 +65,7 @@ for LEVEL in warn info; do
   measure 'abbreviated packument, token' /bench-mw "Authorization: Bearer $TOKEN" 'Accept: application/vnd.npm.install-v1+json'
   measure 'native package document, token' /api/v1/packages/bench-mw "Authorization: Bearer $TOKEN"
   measure 'tarball, token' /bench-mw/-/bench-mw-1.0.9.tgz "Authorization: Bearer $TOKEN"
+  measure 'abbreviated packument, token, through Hono' '/bench-mw?via=hono' "Authorization: Bearer $TOKEN" 'Accept: application/vnd.npm.install-v1+json'
+  measure 'tarball, token, through Hono' '/bench-mw/-/bench-mw-1.0.9.tgz?via=hono' "Authorization: Bearer $TOKEN"
   stop
 done

@@ -3,6 +3,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Actor } from './auth/tokens.js';
 import type { RegistryContext } from './registry/context.js';
 import type { WebSession } from './web/session.js';
+import type { Asked } from './cache/send.js';
 
 /** What a handler adds to its audit record (see audited.ts). */
 export interface AuditExtra {
@@ -38,5 +39,15 @@ export type App = OpenAPIHono<AppEnv>;
 export type NpmApp = Hono<AppEnv>;
 export type Ctx = Context<AppEnv>;
 
+/**
+ * What the hot read routes use of a request: Hono's context satisfies it, and so does the view the
+ * hot reads build over the incoming message when they skip the framework (hot-reads.ts).
+ */
+export interface ReadCtx {
+  req: Asked & { param(name: string): string | undefined };
+  get(key: 'registry'): RegistryContext;
+  get(key: 'actor'): Actor | null;
+}
+
 /** The package name from the route, decoded (`@scope%2Fname` and `@scope/name` both arrive here as `@scope/name`). */
-export const nameParam = (c: Ctx) => c.req.param('name')!;
+export const nameParam = (c: Pick<ReadCtx, 'req'>) => c.req.param('name')!;

@@ -2,16 +2,24 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { getPath } from 'hono/utils/url';
 import { authenticate } from './auth/middleware.js';
 import type { RegistryContext } from './registry/context.js';
-import type { AppEnv, Ctx } from './app-env.js';
+import type { App, AppEnv, Ctx } from './app-env.js';
 import { distTagsDelete } from './routes/dist-tags-delete.js';
 import { distTagsGet } from './routes/dist-tags-get.js';
 import { distTagsPut } from './routes/dist-tags-put.js';
 import { health } from './routes/health.js';
 import { ready } from './routes/ready.js';
 import { metricsRoute } from './routes/metrics.js';
-import { earlyLimits, passwordChecksPerAddress, publishConcurrency, tokenLimits, type RequestLimits } from './middleware/limits.js';
+import {
+  earlyLimits,
+  passwordChecksPerAddress,
+  publishConcurrency,
+  rateLimiters,
+  tokenLimits,
+  type RateLimiters,
+  type RequestLimits,
+} from './middleware/limits.js';
 import type { Metrics } from './metrics.js';
-import { requestLog } from './middleware/request-log.js';
+import { RequestRecorder, requestLog } from './middleware/request-log.js';
 import { jsonBodyLimit } from './middleware/json-body-limit.js';
 import { errorResponse, renderErrors } from './middleware/error-handler.js';
 import { createLogger, type Logger } from './log.js';
@@ -94,6 +102,9 @@ export function canonicalPath(path: string): string {
   return path.replace(/^(\/api\/v1\/packages\/|\/-\/package\/|\/)(?:@|%40)([^/%]+)(?:\/|%2[fF])/, '$1@$2%2F');
 }
 
+/** The path routes are matched on: Hono's, with a scoped name folded into one segment (canonicalPath). */
+export const routingPath = (url: string) => canonicalPath(getPath({ url } as Request));
+
 /** Routes no client authenticates to, and which must answer even when everything else is refused. */
 const OPERATIONS = ['/health', '/ready', '/metrics', '/.well-known/jwks.json'];
 /** The publish upload: the one /api/ route with a large body (it streams under its own limits). */
@@ -111,10 +122,22 @@ export interface AppOptions {
   trustProxy?: TrustProxy;
 }
 
+/** What an app's middleware holds that the hot reads share (hot-reads.ts): one bucket, one recorder. */
+export interface AppParts {
+  registry: RegistryContext;
+  metrics?: Metrics;
+  recorder: RequestRecorder;
+  limits: RequestLimits;
+  limiters: RateLimiters | null;
+  trust: TrustProxy;
+}
+const parts = new WeakMap<object, AppParts>();
+export const partsOf = (app: App): AppParts | undefined => parts.get(app);
+
 export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   const logger = opts.logger ?? createLogger('error', () => undefined);
   const app = new OpenAPIHono<AppEnv>({
-    getPath: (req) => canonicalPath(getPath(req)),
+    getPath: (req) => routingPath(req.url),
     // A route registered with app.openapi gets the same 400 as nativeRoute's validators: the field, then why.
     defaultHook: (result) => {
       if (!result.success) throw inputErrorFrom(result.error);
@@ -139,6 +162,10 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   const publishSlots = opts.limits ? publishConcurrency(opts.limits.maxConcurrentPublishes, opts.limits.maxQueuedPublishes) : null;
   // Routes that hash a password attach passwordCheck, which takes this guard.
   const passwordChecks = opts.limits ? passwordChecksPerAddress(opts.limits.passwordChecksPerAddress ?? 2) : null;
+  const recorder = new RequestRecorder(logger, opts.metrics);
+  const limiters = opts.limits ? rateLimiters(opts.limits) : null;
+  const trust = opts.trustProxy ?? opts.limits?.trustProxy ?? NO_PROXY;
+  if (opts.limits) parts.set(app, { registry, metrics: opts.metrics, recorder, limits: opts.limits, limiters, trust });
   // Not async: the first of every request's frames, kept to one.
   app.use('*', (c, next) => {
     c.set('registry', registry);
@@ -146,14 +173,14 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
     c.set('passwordChecks', passwordChecks);
     c.set('actor', null);
     c.set('session', null);
-    c.set('ip', clientIp(c, opts.trustProxy ?? opts.limits?.trustProxy ?? NO_PROXY));
+    c.set('ip', clientIp(c, trust));
     return next();
   });
-  app.use('*', requestLog(logger, opts.metrics));
+  app.use('*', requestLog(recorder));
   // Before anything can refuse: a replica that made a write waits to hear it (cache/read-your-writes.ts).
   app.use('*', readYourWrites);
   // The operational routes answer even when everything else is refused: no rate limit, no authentication.
-  if (opts.limits) app.use('*', skipFor(OPERATIONS, earlyLimits(opts.limits)));
+  if (opts.limits && limiters) app.use('*', skipFor(OPERATIONS, earlyLimits(opts.limits, limiters.perIp)));
   health(app);
   jwks(app);
   openapiJson(app);
@@ -161,7 +188,7 @@ export function createApp(registry: RegistryContext, opts: AppOptions = {}) {
   if (opts.metrics) metricsRoute(app, opts.metrics, opts.metricsToken ?? null);
   app.use('*', skipFor(OPERATIONS, authenticate));
   // Off (0) it would only add a layer to every request.
-  if (opts.limits && opts.limits.ratePerMinuteToken > 0) app.use('*', tokenLimits(opts.limits));
+  if (limiters && opts.limits!.ratePerMinuteToken > 0) app.use('*', tokenLimits(limiters.perToken));
   // JSON bodies are small; the publish upload streams under its own limits instead.
   app.use('/api/*', skipFor([PUBLISH_UPLOAD], jsonBodyLimit));
   app.use('/-/*', jsonBodyLimit);

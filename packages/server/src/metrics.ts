@@ -8,14 +8,50 @@ const MAX_PACKAGE_LABELS = 200;
 /** The one label every private package's downloads share. */
 export const PRIVATE_LABEL = '(private)';
 
+/**
+ * Counter increments added up in plain numbers and handed to prom-client when it is scraped:
+ * prom-client hashes the label values on every inc, even through a bound child, and the hot reads
+ * count three or four things each.
+ */
+class Tallies {
+  private readonly pending = new Map<string, { labels: Record<string, string>; n: number }>();
+
+  /** The tally of one label set; keep it (a bounded set of label values per counter). */
+  of(labels: Record<string, string>): { inc(): void } {
+    const key = Object.values(labels).join('\0');
+    let t = this.pending.get(key);
+    if (!t) this.pending.set(key, (t = { labels, n: 0 }));
+    const tally = t;
+    return { inc: () => void tally.n++ };
+  }
+
+  drop(labels: Record<string, string>) {
+    this.pending.delete(Object.values(labels).join('\0'));
+  }
+
+  /** The counter's collect: what was counted since the last scrape goes in. */
+  flushInto(counter: Counter<string>) {
+    for (const t of this.pending.values())
+      if (t.n > 0) {
+        counter.inc(t.labels, t.n);
+        t.n = 0;
+      }
+  }
+}
+
 /** The registry's Prometheus metrics, on a registry of their own (no global state). */
 export class Metrics {
   readonly registry = new Registry();
-  readonly httpRequests = new Counter({
+  private readonly requestTallies = new Tallies();
+  private readonly cacheTallies = new Tallies();
+  private readonly hotReadTallies = new Tallies();
+  private readonly downloadTallies = new Tallies();
+  private readonly httpRequests: Counter<string> = new Counter({
     name: 'unjucks_http_requests_total',
     help: 'HTTP requests by route template and status',
     labelNames: ['method', 'route', 'status'],
     registers: [this.registry],
+    collect: (): void => this.requestTallies.flushInto(this.httpRequests),
   });
   readonly httpDuration = new Histogram({
     name: 'unjucks_http_request_duration_seconds',
@@ -36,11 +72,12 @@ export class Metrics {
     labelNames: ['rule'],
     registers: [this.registry],
   });
-  readonly downloads = new Counter({
+  private readonly downloads: Counter<string> = new Counter({
     name: 'unjucks_downloads_total',
     help: 'Tarball downloads by package (the first 200 public packages seen; the rest as "other", private ones as "(private)")',
     labelNames: ['package'],
     registers: [this.registry],
+    collect: (): void => this.downloadTallies.flushInto(this.downloads),
   });
   readonly searchDuration = new Histogram({
     name: 'unjucks_search_duration_seconds',
@@ -48,11 +85,12 @@ export class Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [this.registry],
   });
-  readonly cache = new Counter({
+  private readonly cache: Counter<string> = new Counter({
     name: 'unjucks_cache_requests_total',
     help: 'Cache lookups by cache and result',
     labelNames: ['cache', 'result'],
     registers: [this.registry],
+    collect: (): void => this.cacheTallies.flushInto(this.cache),
   });
   readonly storageDuration = new Histogram({
     name: 'unjucks_storage_operation_duration_seconds',
@@ -72,6 +110,13 @@ export class Metrics {
     help: 'Requests to audited routes not stored in the audit log because they carried no identity (anonymous and refused), by action and status',
     labelNames: ['action', 'status'],
     registers: [this.registry],
+  });
+  private readonly hotReads: Counter<string> = new Counter({
+    name: 'unjucks_hot_reads_total',
+    help: 'Hot GETs (packuments, package documents, tarballs), while the caches are live: answered before the framework, or passed to it (fallback: a refusal or an error)',
+    labelNames: ['result'],
+    registers: [this.registry],
+    collect: (): void => this.hotReadTallies.flushInto(this.hotReads),
   });
   private readonly packageLabels = new Set<string>();
   private poolStats: (() => Promise<{ active: number; idle: number; max: number }>) | null = null;
@@ -123,24 +168,54 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'unjucks_' });
   }
 
+  private readonly lookups = new Map<string, { inc(): void }>();
+  /** Counts a cache lookup by cache and result. */
+  cacheLookup(cache: string, hit: boolean) {
+    const key = `${cache} ${hit}`;
+    let tally = this.lookups.get(key);
+    if (!tally) this.lookups.set(key, (tally = this.cacheTallies.of({ cache, result: hit ? 'hit' : 'miss' })));
+    tally.inc();
+  }
+
+  /** A request's count by method, route template and status; the caller keeps it per label set. */
+  requestCount(method: string, route: string, status: number): { inc(): void } {
+    return this.requestTallies.of({ method, route, status: String(status) });
+  }
+
+  /** The count of hot reads that were answered before the framework, or passed to it. */
+  hotReadCount(result: 'answered' | 'fallback'): { inc(): void } {
+    return this.hotReadTallies.of({ result });
+  }
+
+  private readonly downloadLabels = new Map<string, { inc(): void }>();
+  private downloadTally(label: string) {
+    let t = this.downloadLabels.get(label);
+    if (!t) this.downloadLabels.set(label, (t = this.downloadTallies.of({ package: label })));
+    return t;
+  }
+
   /**
    * Counts a download. A private package is never named (metrics are often scraped without a
    * token): it counts under "(private)", and a package that turned private loses its own series.
    */
   download(name: string, isPrivate: boolean) {
     if (isPrivate) {
-      if (this.packageLabels.delete(name)) this.downloads.remove({ package: name });
-      this.downloads.inc({ package: PRIVATE_LABEL });
+      if (this.packageLabels.delete(name)) {
+        this.downloadTallies.drop({ package: name });
+        this.downloads.remove({ package: name });
+      }
+      this.downloadTally(PRIVATE_LABEL).inc();
       return;
     }
     if (this.packageLabels.size < MAX_PACKAGE_LABELS) this.packageLabels.add(name);
-    this.downloads.inc({ package: this.packageLabels.has(name) ? name : 'other' });
+    this.downloadTally(this.packageLabels.has(name) ? name : 'other').inc();
   }
 }
 
 /** Times and counts every operation of a blob store. */
 export class InstrumentedBlobStore implements BlobStore {
   readonly describe: string;
+  private readonly timers: Record<string, { startTimer(): () => void }> = {};
 
   constructor(
     private readonly inner: BlobStore,
@@ -150,7 +225,8 @@ export class InstrumentedBlobStore implements BlobStore {
   }
 
   private async time<T>(op: string, run: () => Promise<T>): Promise<T> {
-    const end = this.metrics.storageDuration.startTimer({ op });
+    // A child per operation, bound once: a label object is hashed on every call otherwise.
+    const end = (this.timers[op] ??= this.metrics.storageDuration.labels(op)).startTimer();
     try {
       return await run();
     } catch (e) {

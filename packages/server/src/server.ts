@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import { serve } from '@hono/node-server';
+import { hotReads } from './hot-reads.js';
 import { sql } from 'drizzle-orm';
 import { createApp } from './app.js';
 import { signingKeys } from './db/schema.js';
@@ -20,6 +22,8 @@ import { DownloadCounter } from './search/downloads.js';
 import { SearchSync } from './search/sync.js';
 import { createBlobStore } from './storage/index.js';
 import { validatePool } from './validate-pool/index.js';
+
+type Listener = (incoming: IncomingMessage, outgoing: ServerResponse) => void;
 
 export interface RunningRegistry {
   url: string;
@@ -79,7 +83,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     // Before the first request: the caches are trusted only while this feed is live.
     const changes = await new ChangeFeed((msg) => logger.log('warn', msg)).open(database);
     metrics.watchCache(() => changes.live);
-    attachCaches(database.db, new ReplicaCaches(changes, (cache, hit) => metrics.cache.inc({ cache, result: hit ? 'hit' : 'miss' })));
+    attachCaches(database.db, new ReplicaCaches(changes, (cache, hit) => metrics.cacheLookup(cache, hit)));
     const registry: RegistryContext = {
       db: database.db,
       store,
@@ -88,7 +92,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
       unpublishWindowSeconds: config.unpublishWindowSeconds,
       publicUrl: '',
-      cache: new SnapshotCache(2000, (hit) => metrics.cache.inc({ cache: 'metadata', result: hit ? 'hit' : 'miss' }), changes),
+      cache: new SnapshotCache(2000, (hit) => metrics.cacheLookup('metadata', hit), changes),
       changes,
       metrics,
       validation: config.validation,
@@ -118,6 +122,8 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       const s = serve(
         {
           fetch: app.fetch,
+          // The hot reads are answered before Hono when they can be (hot-reads.ts).
+          createServer: ((options: ServerOptions, listener: Listener) => createServer(options, hotReads(app, listener))) as typeof createServer,
           port: config.port,
           hostname: config.host,
           serverOptions: {

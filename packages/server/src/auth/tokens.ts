@@ -103,6 +103,9 @@ export async function mintToken(db: Db, keys: KeyRing, spec: TokenSpec): Promise
 const verified = new Map<string, { jti: string; sub: string; exp: number }>();
 const VERIFIED_MAX = 10_000;
 
+/** Whether this exact token's signature was verified before (so checking it costs no crypto). */
+export const signatureKnown = (token: string): boolean => verified.has(token);
+
 const unauthorized = (why: string) => new InputError(`${why}; send "Authorization: Bearer <token>" with a valid registry token`, 'unauthorized');
 
 /**

@@ -2,6 +2,22 @@ import type { Ctx } from '../app-env.js';
 import { encodedBytes, pickEncoding, readyBytes } from './encoded.js';
 import { respondWithId } from '../middleware/request-log.js';
 
+/** An answer as plain data: the route sends it through Hono (respond), the hot reads straight to the socket (hot-reads.ts). */
+export interface Answer {
+  status: number;
+  /** Built for this answer alone: the sender may add to it (the request id). */
+  headers: Record<string, string>;
+  body: Uint8Array | ReadableStream | null;
+}
+
+/** The request headers an answer depends on: Hono's c.req, or the hot reads' view of the incoming message. */
+export interface Asked {
+  header(name: string): string | undefined;
+  query(name: string): string | undefined;
+}
+
+export const respond = (c: Ctx, a: Answer): Response => respondWithId(c, a.body, a.status, a.headers);
+
 /** Whether If-None-Match names this ETag (weak or strong), or is `*`. */
 export function matchesEtag(header: string | undefined, etag: string): boolean {
   if (!header) return false;
@@ -9,18 +25,21 @@ export function matchesEtag(header: string | undefined, etag: string): boolean {
 }
 
 /**
- * Sends a document rendered ahead of time: 304 when If-None-Match names its ETag, else its bytes
- * in the best encoding the client accepts (precompressed once per revision), with their length.
+ * A document rendered ahead of time: 304 when If-None-Match names its ETag, else its bytes in the
+ * best encoding the client accepts (precompressed once per revision), with their length.
  */
-export async function sendRenderedBytes(c: Ctx, r: { text: string; etag: string }, contentType: string, headers: Record<string, string>): Promise<Response> {
+export function renderedAnswer(req: Asked, r: { text: string; etag: string }, contentType: string, headers: Record<string, string>): Answer | Promise<Answer> {
   const vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding';
-  const out: Record<string, string> = { ...headers, ETag: r.etag, Vary: vary };
-  if (matchesEtag(c.req.header('if-none-match'), r.etag)) return respondWithId(c, null, 304, out);
-  const wanted = pickEncoding(c.req.header('accept-encoding'));
+  if (matchesEtag(req.header('if-none-match'), r.etag)) return { status: 304, headers: { ...headers, ETag: r.etag, Vary: vary }, body: null };
+  const wanted = pickEncoding(req.header('accept-encoding'));
   // In steady state the bytes are at hand: no await, so no extra turn through the microtask queue.
-  const { bytes, encoding } = readyBytes(r, wanted) ?? (await encodedBytes(r, wanted));
-  out['Content-Type'] = contentType;
-  out['Content-Length'] = String(bytes.byteLength);
-  if (encoding !== 'identity') out['Content-Encoding'] = encoding;
-  return respondWithId(c, bytes, 200, out);
+  const ready = readyBytes(r, wanted);
+  return ready ? withBytes(headers, r.etag, vary, contentType, ready) : encodedBytes(r, wanted).then((e) => withBytes(headers, r.etag, vary, contentType, e));
+}
+
+function withBytes(headers: Record<string, string>, etag: string, vary: string, contentType: string, e: { bytes: Uint8Array; encoding: string }): Answer {
+  // One object with every header at once: adding them one by one to a spread copy cost more than the rest of this.
+  const out: Record<string, string> = { ...headers, ETag: etag, Vary: vary, 'Content-Type': contentType, 'Content-Length': String(e.bytes.byteLength) };
+  if (e.encoding !== 'identity') out['Content-Encoding'] = e.encoding;
+  return { status: 200, headers: out, body: e.bytes };
 }

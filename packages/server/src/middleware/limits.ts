@@ -27,30 +27,57 @@ export class RateLimiter {
 
   constructor(private readonly perMinute: number) {}
 
-  /** Seconds to wait before retrying, or 0 when the request may go ahead. */
+  /** Seconds to wait before retrying, or 0 when the request may go ahead (and is counted). */
   take(key: string, now = Date.now()): number {
-    if (this.perMinute <= 0) return 0;
-    const rate = this.perMinute / 60_000;
-    const b = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
-    b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * rate);
-    b.at = now;
-    this.buckets.set(key, b);
-    if (this.buckets.size > 50_000) this.buckets.delete(this.buckets.keys().next().value!);
+    const b = this.refill(key, now);
+    if (!b) return 0;
     if (b.tokens >= 1) {
       b.tokens -= 1;
       return 0;
     }
-    return Math.ceil((1 - b.tokens) / rate / 1000);
+    return Math.ceil((1 - b.tokens) / (this.perMinute / 60_000) / 1000);
+  }
+
+  /** Whether take() would let the request go ahead now, counting nothing (a refill is no count). */
+  allows(key: string, now = Date.now()): boolean {
+    const b = this.refill(key, now);
+    return !b || b.tokens >= 1;
+  }
+
+  /** The key's bucket, refilled up to now; null when there is no limit. */
+  private refill(key: string, now: number): { tokens: number; at: number } | null {
+    if (this.perMinute <= 0) return null;
+    const b = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
+    b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * (this.perMinute / 60_000));
+    b.at = now;
+    this.buckets.set(key, b);
+    if (this.buckets.size > 50_000) this.buckets.delete(this.buckets.keys().next().value!);
+    return b;
   }
 }
+
+/**
+ * The per-address and per-token buckets of one app: shared by the middleware below and the hot
+ * reads that skip the framework (hot-reads.ts), so a request counts once whichever way it goes.
+ */
+export interface RateLimiters {
+  perIp: RateLimiter;
+  perToken: RateLimiter;
+}
+export const rateLimiters = (limits: RequestLimits): RateLimiters => ({
+  perIp: new RateLimiter(limits.ratePerMinuteIp),
+  perToken: new RateLimiter(limits.ratePerMinuteToken),
+});
+
+/** Whether a request URL (as the framework sees it, with scheme and host) is within the limit. */
+export const urlWithinLimit = (limits: RequestLimits, url: string) => url.length <= limits.maxUrlLength;
 
 const tooMany = (message: string, retryAfter: number) => new InputError(message, 'rate_limited', { retryAfter });
 
 /** URL length, per-IP rate: checked before anything else is done for the request. */
-export function earlyLimits(limits: RequestLimits): MiddlewareHandler<AppEnv> {
-  const perIp = new RateLimiter(limits.ratePerMinuteIp);
+export function earlyLimits(limits: RequestLimits, perIp: RateLimiter): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.req.url.length > limits.maxUrlLength) throw new InputError(`the URL is longer than ${limits.maxUrlLength} characters`, 'uri_too_long');
+    if (!urlWithinLimit(limits, c.req.url)) throw new InputError(`the URL is longer than ${limits.maxUrlLength} characters`, 'uri_too_long');
     const wait = perIp.take(c.get('ip'));
     if (wait > 0) throw tooMany(`too many requests from this address; retry in ${wait} s`, wait);
     return next();
@@ -58,8 +85,7 @@ export function earlyLimits(limits: RequestLimits): MiddlewareHandler<AppEnv> {
 }
 
 /** Per-token rate, after authentication has said who is asking. */
-export function tokenLimits(limits: RequestLimits): MiddlewareHandler<AppEnv> {
-  const perToken = new RateLimiter(limits.ratePerMinuteToken);
+export function tokenLimits(perToken: RateLimiter): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const actor = c.get('actor');
     if (actor) {

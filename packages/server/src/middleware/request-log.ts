@@ -41,46 +41,73 @@ function addRequestId(c: Ctx, id: string) {
   }
 }
 
+/** The caller's X-Request-Id when it is sane, else a fresh one: the id every log line and answer carries. */
+export const requestIdFrom = (incoming: string | undefined): string => (incoming && ID_RE.test(incoming) ? incoming : randomUUID());
+
+/** What one request's log line and metrics say about it. */
+export interface RequestRecord {
+  requestId: string;
+  method: string;
+  /** The route template that answered: a bounded label set, and no names leak into metrics. */
+  route: string;
+  path: string;
+  status: number;
+  /** performance.now() when the request began. */
+  t0: number;
+  actor: { userName: string } | null;
+}
+
+/**
+ * Writes each request's log line and metrics; one per app, shared by the middleware below and the
+ * hot reads that skip the framework (hot-reads.ts), so both are recorded alike.
+ */
+export class RequestRecorder {
+  // Label children bound once per method, route template and status (a bounded set): prom-client
+  // otherwise hashes a label object on every request.
+  private readonly children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  record(r: RequestRecord) {
+    const ms = performance.now() - r.t0;
+    if (this.metrics) {
+      const key = `${r.method} ${r.status} ${r.route}`;
+      let child = this.children.get(key);
+      if (!child) {
+        child = { count: this.metrics.requestCount(r.method, r.route, r.status), time: this.metrics.httpDuration.labels(r.method, r.route) };
+        this.children.set(key, child);
+      }
+      child.count.inc();
+      child.time.observe(ms / 1000);
+    }
+    this.logger.log(r.status >= 500 ? 'error' : 'info', 'request', {
+      requestId: r.requestId,
+      method: r.method,
+      route: r.route,
+      path: logPath(r.path),
+      status: r.status,
+      durationMs: Math.round(ms * 100) / 100,
+      actor: r.actor?.userName ?? null,
+    });
+  }
+}
+
 /**
  * Gives every request an id (the caller's X-Request-Id when it is sane), echoes it, and logs one
  * line when the response is ready: method, route template, status, duration and actor.
  */
-export function requestLog(logger: Logger, metrics?: Metrics): MiddlewareHandler<AppEnv> {
-  // Label children bound once per method, route template and status (a bounded set): prom-client
-  // otherwise hashes a label object on every request.
-  const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+export function requestLog(recorder: RequestRecorder): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const id = incoming && ID_RE.test(incoming) ? incoming : randomUUID();
+    const id = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', id);
     const t0 = performance.now();
     await next();
     if (!carriesId.has(c.res)) addRequestId(c, id);
-    const actor = c.get('actor');
-    // The route template, not the path: a bounded label set, and no names leak into metrics.
     // The first handler (not middleware) that matched answered: npm's catch-all routes match too.
     const route = matchedRoutes(c).find((r) => r.method !== 'ALL')?.path ?? routePath(c, -1);
-    const seconds = (performance.now() - t0) / 1000;
-    if (metrics) {
-      const status = c.res.status;
-      const method = c.req.method;
-      const key = `${method} ${status} ${route}`;
-      let child = children.get(key);
-      if (!child) {
-        child = { count: metrics.httpRequests.labels(method, route, String(status)), time: metrics.httpDuration.labels(method, route) };
-        children.set(key, child);
-      }
-      child.count.inc();
-      child.time.observe(seconds);
-    }
-    logger.log(c.res.status >= 500 ? 'error' : 'info', 'request', {
-      requestId: id,
-      method: c.req.method,
-      route,
-      path: logPath(c.req.path),
-      status: c.res.status,
-      durationMs: Math.round((performance.now() - t0) * 100) / 100,
-      actor: actor?.userName ?? null,
-    });
+    recorder.record({ requestId: id, method: c.req.method, route, path: c.req.path, status: c.res.status, t0, actor: c.get('actor') });
   };
 }

@@ -55,7 +55,6 @@ export class SnapshotCache {
   }
 
   async get(db: Db, name: string): Promise<PackageSnapshot> {
-    parseName(name);
     const feed = this.feed;
     if (!feed.live) return this.fetch(db, name);
     const cached = this.entries.get(name);
@@ -84,6 +83,8 @@ export class SnapshotCache {
 
   /** The snapshot as of the database now: one query when the cached one is current, else a load. */
   private async fetch(db: Db, name: string): Promise<PackageSnapshot> {
+    // Only a valid name is ever kept: checked here, after a cache hit, before the database is asked.
+    parseName(name);
     const feed = this.feed;
     const { seq, epoch } = feed;
     const live = feed.live;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readJsonStream } from '../json-body.js';
 import type { Ctx } from '../app-env.js';
-import { matchesEtag, sendRenderedBytes } from '../cache/send.js';
+import { type Answer, type Asked, matchesEtag, renderedAnswer, respond } from '../cache/send.js';
 
 /**
  * A JSON response with a strong ETag over its bytes, answering 304 to a matching If-None-Match.
@@ -18,7 +18,7 @@ export function jsonWithEtag(c: Ctx, body: unknown): Promise<Response> {
  * hold a private package, so no shared cache may keep it; and what a `?write=true`
  * read-modify-write fetched (npm) is never kept at all.
  */
-export function metadataCacheHeaders(c: Ctx, etag: string) {
+export function metadataCacheHeaders(c: { req: Asked }, etag: string) {
   const cache = c.req.query('write') === 'true' ? 'no-store' : c.req.header('authorization') ? 'private, no-cache' : 'no-cache';
   return { ETag: etag, 'Cache-Control': cache, Vary: 'Accept, Authorization' };
 }
@@ -33,11 +33,15 @@ export const immutableCacheHeaders = (etag: string, isPrivate: boolean) => ({
  * Sends JSON that was serialized (and its ETag computed) ahead of time: 304 on a matching
  * If-None-Match, else its bytes in the encoding the client accepts, precompressed once per revision.
  */
-export function sendRendered(c: Ctx, r: { text: string; etag: string }, type = 'application/json'): Promise<Response> {
-  return sendRenderedBytes(c, r, `${type}; charset=utf-8`, metadataCacheHeaders(c, r.etag));
+export async function sendRendered(c: Ctx, r: { text: string; etag: string }, type = 'application/json'): Promise<Response> {
+  return respond(c, await renderedJson(c, r, type));
 }
 
-export const ifNoneMatch = (c: Ctx, etag: string): boolean => matchesEtag(c.req.header('if-none-match'), etag);
+/** What sendRendered sends, as an answer (the hot reads write it themselves). */
+export const renderedJson = (c: { req: Asked }, r: { text: string; etag: string }, type = 'application/json'): Answer | Promise<Answer> =>
+  renderedAnswer(c.req, r, `${type}; charset=utf-8`, metadataCacheHeaders(c, r.etag));
+
+export const ifNoneMatch = (c: { req: Asked }, etag: string): boolean => matchesEtag(c.req.header('if-none-match'), etag);
 
 /**
  * The request body as JSON, or a 4xx that says what was expected: 413 past `maxBytes` (64 KiB

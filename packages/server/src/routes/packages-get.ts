@@ -1,7 +1,8 @@
 import { JsonObjectSchema, PackageNameParams } from '@unjucks/core/api-schemas';
 import { getPackageDoc } from '../registry/read.js';
-import type { App } from '../app-env.js';
-import { sendRendered } from './json.js';
+import { nameParam, type App, type ReadCtx } from '../app-env.js';
+import { renderedJson } from './json.js';
+import { respond } from '../cache/send.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/packages/:name — every version, dist-tags and times. */
@@ -17,6 +18,12 @@ export function packagesGet(app: App) {
       params: PackageNameParams,
       responses: { 200: { description: 'The package document.', schema: JsonObjectSchema }, 304: { description: 'Not modified (If-None-Match).' } },
     },
-    async (c) => sendRendered(c, await getPackageDoc(c.get('registry'), c.get('actor'), c.req.valid('param').name)),
+    async (c) => respond(c, await packageDocAnswer(c)),
   );
 }
+
+/**
+ * The package document as an answer; the name as the route's params validated it (the hot reads
+ * run the same schema before they call this).
+ */
+export const packageDocAnswer = async (c: ReadCtx) => renderedJson(c, await getPackageDoc(c.get('registry'), c.get('actor'), nameParam(c)));

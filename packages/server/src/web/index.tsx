@@ -20,7 +20,7 @@ import { userPage } from './pages/user.js';
 import { FRAME_CSP, PAGE_CSP, securityHeaders, sessionAuth } from './security.js';
 
 /** Browsers list text/html first; npm, pnpm and the CLI never ask for it. */
-const wantsHtml = (accept: string | undefined) => /^\s*text\/html\b/i.test(accept ?? '');
+export const wantsHtml = (accept: string | undefined) => /^\s*text\/html\b/i.test(accept ?? '');
 
 /** The API's audit middleware; the web's context carries the same variables plus the session. */
 const audit = audited;

@@ -2,13 +2,14 @@ import { resolveSpec } from '@unjucks/core';
 import { notFound } from '../../registry/lookup.js';
 import { readable } from '../../registry/read.js';
 import { abbreviatedPackument, fullPackument, versionPackument } from '../../npm/packument.js';
-import { nameParam, type NpmApp, type Ctx } from '../../app-env.js';
-import { sendRendered } from '../json.js';
+import { nameParam, type NpmApp, type ReadCtx } from '../../app-env.js';
+import { respond } from '../../cache/send.js';
+import { renderedJson, sendRendered } from '../json.js';
 import { serveTarball } from '../tarball-get.js';
 
 const CORGI = 'application/vnd.npm.install-v1+json';
 
-async function liveSnapshot(c: Ctx) {
+async function liveSnapshot(c: ReadCtx) {
   const name = nameParam(c);
   const s = await readable(c.get('registry'), c.get('actor'), name);
   // npm treats a package with nothing left as gone.
@@ -17,14 +18,16 @@ async function liveSnapshot(c: Ctx) {
 }
 
 /** GET /:name — the packument: abbreviated for installers that ask for it, full otherwise. */
-export const npmPackumentGet = (app: NpmApp) =>
-  app.get('/:name', async (c) => {
-    const s = await liveSnapshot(c);
-    const publicUrl = c.get('registry').publicUrl;
-    const accept = c.req.header('accept') ?? '';
-    if (accept.includes(CORGI) && c.req.query('write') !== 'true') return sendRendered(c, abbreviatedPackument(publicUrl, s), CORGI);
-    return sendRendered(c, fullPackument(publicUrl, s), 'application/json');
-  });
+export const npmPackumentGet = (app: NpmApp) => app.get('/:name', async (c) => respond(c, await packumentAnswer(c)));
+
+/** The packument as an answer (the hot reads write it themselves). */
+export async function packumentAnswer(c: ReadCtx) {
+  const s = await liveSnapshot(c);
+  const publicUrl = c.get('registry').publicUrl;
+  const accept = c.req.header('accept') ?? '';
+  if (accept.includes(CORGI) && c.req.query('write') !== 'true') return renderedJson(c, abbreviatedPackument(publicUrl, s), CORGI);
+  return renderedJson(c, fullPackument(publicUrl, s), 'application/json');
+}
 
 /** GET /:name/:version — one version (an exact version, a tag or a range). */
 export const npmVersionGet = (app: NpmApp) =>
