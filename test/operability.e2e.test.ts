@@ -56,6 +56,8 @@ describe.each(BACKENDS)('operability on $label', (backend) => {
     const lines = logLines();
     const publish = lines.find((l) => l.msg === 'request' && l.method === 'POST' && l.route === '/api/v1/packages');
     expect(publish).toMatchObject({ level: 'info', status: 201, actor: 'admin', durationMs: expect.any(Number), requestId: expect.any(String) });
+    // Where a publish spent its time, phase by phase, as its Server-Timing header says.
+    expect(publish!.timing).toMatch(/^read;dur=[\d.]+, .*validate;dur=[\d.]+.*tx;dur=[\d.]+.*total;dur=[\d.]+$/);
     expect(lines.find((l) => l.requestId === 'read-1')).toMatchObject({ route: '/api/v1/packages/:name', status: 200, actor: null });
     expect(server.stdout()).not.toContain(server.adminToken);
     expect(server.stdout()).not.toContain(server.adminToken.split('.')[2]!);

@@ -55,6 +55,8 @@ export interface RequestRecord {
   /** performance.now() when the request began. */
   t0: number;
   actor: { userName: string } | null;
+  /** A write's phases (its Server-Timing header: read, validate, blob, tx, ...), so the log shows where its time went. */
+  timing?: string | null;
 }
 
 /**
@@ -91,6 +93,7 @@ export class RequestRecorder {
       status: r.status,
       durationMs: Math.round(ms * 100) / 100,
       actor: r.actor?.userName ?? null,
+      ...(r.timing ? { timing: r.timing } : {}),
     });
   }
 }
@@ -108,6 +111,9 @@ export function requestLog(recorder: RequestRecorder): MiddlewareHandler<AppEnv>
     if (!carriesId.has(c.res)) addRequestId(c, id);
     // The first handler (not middleware) that matched answered: npm's catch-all routes match too.
     const route = matchedRoutes(c).find((r) => r.method !== 'ALL')?.path ?? routePath(c, -1);
-    recorder.record({ requestId: id, method: c.req.method, route, path: c.req.path, status: c.res.status, t0, actor: c.get('actor') });
+    const method = c.req.method;
+    // Reads skip the header lookup; a search's timing is in its answer, and reads are the many.
+    const timing = method === 'GET' || method === 'HEAD' ? null : c.res.headers.get('server-timing');
+    recorder.record({ requestId: id, method, route, path: c.req.path, status: c.res.status, t0, actor: c.get('actor'), timing });
   };
 }
