@@ -22,6 +22,8 @@ export interface Config {
   publicUrl: string | null;
   dataDir: string;
   databaseUrl: string | null;
+  /** Named prepared statements (one round trip per query); off for PgBouncer before 1.21 in transaction mode. */
+  databasePrepare: boolean;
   s3: S3Config | null;
   limits: PackageLimits;
   /** Bytes of recently downloaded tarballs kept in memory; 0 turns the cache off. */
@@ -114,6 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : null,
     dataDir: resolve(env.DATA_DIR || '.unjucks-registry'),
     databaseUrl: env.DATABASE_URL || null,
+    databasePrepare: !/^(0|false|no|off)$/i.test(env.DATABASE_PREPARE ?? ''),
     s3: bucket
       ? {
           bucket,

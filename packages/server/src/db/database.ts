@@ -83,7 +83,7 @@ function preparing<T extends import('postgres').Sql>(sql: T): T {
   });
 }
 
-export async function openPostgres(url: string, onQuery: () => void = () => undefined): Promise<Database> {
+export async function openPostgres(url: string, onQuery: () => void = () => undefined, prepare = true): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   // A name unique to this pool, so pg_stat_activity tells its connections from every other replica's.
@@ -94,8 +94,10 @@ export async function openPostgres(url: string, onQuery: () => void = () => unde
     connect_timeout: 10,
     connection: { application_name: applicationName },
     debug: () => onQuery(),
+    // DATABASE_PREPARE=false: a pooler that cannot keep named statements (PgBouncer before 1.21 in transaction mode).
+    ...(prepare ? {} : { prepare: false }),
   });
-  const db = drizzle({ client: preparing(client), schema });
+  const db = drizzle({ client: prepare ? preparing(client) : client, schema });
   return {
     db,
     kind: 'postgres',
@@ -239,8 +241,14 @@ export async function openPglite(dataDir: string, holder: string): Promise<Datab
 }
 
 /** Postgres when a URL is given, else the embedded PGlite in `dataDir/pg`. */
-export const openDatabase = (opts: { databaseUrl: string | null; dataDir: string; holder: string; onQuery?: () => void }): Promise<Database> =>
-  opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.onQuery) : openPglite(opts.dataDir, opts.holder);
+export const openDatabase = (opts: {
+  databaseUrl: string | null;
+  databasePrepare?: boolean;
+  dataDir: string;
+  holder: string;
+  onQuery?: () => void;
+}): Promise<Database> =>
+  opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.onQuery, opts.databasePrepare ?? true) : openPglite(opts.dataDir, opts.holder);
 
 /** The Postgres error code of a failed query, looking through drizzle's wrapper. */
 export function pgErrorCode(e: unknown): string | undefined {
