@@ -161,6 +161,15 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('database outage', () => {
     expect(found.objects.map((o: { package: { name: string } }) => o.package.name)).toEqual(['db-outage-pkg']);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
 
+    // One outage is one "dropped" line: each failed reconnect used to start another reconnect
+    // loop, so the lines (and the loops, and the memory) multiplied while the database was away.
+    await new Promise((r) => setTimeout(r, 3000));
+    const dropped = server
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('the notification connection dropped')).length;
+    expect(dropped).toBe(1);
+
     await proxy.up();
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && (await fetch(`${server.url}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 200));
