@@ -3,6 +3,7 @@ import { BACKENDS } from '../helpers/backends.js';
 import { packageTarball, publishRaw } from '../helpers/packages.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { call } from './helpers.js';
 
 /**
  * Org owners read their org's audit records, found by the org's name. A rename frees the old
@@ -12,14 +13,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 describe('what a renamed org leaves under its old name', () => {
   let server: TestServer;
   let receiver: Receiver;
-  const api = async (token: string | null, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.api}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json().catch(() => null)) as any };
-  };
+  const api = (token: string | null, method: string, path: string, body?: unknown) => call(server, token, method, path, body);
   const login = async (name: string) => {
     expect((await api(server.adminToken, 'POST', '/users', { name, password: `${name} password 123` })).status).toBe(201);
     return (await api(null, 'POST', '/auth/login', { username: name, password: `${name} password 123` })).body.token as string;

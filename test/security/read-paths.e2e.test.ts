@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { packageTarball, publishRaw } from '../helpers/packages.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { call } from './helpers.js';
 
 /**
  * Every read path against the two kinds of hidden things (a private package; a staged or rejected
@@ -35,14 +36,7 @@ describe.each(BACKENDS)('read paths keep hidden things hidden on $label', (backe
     });
     return { status: res.status, headers: res.headers, text: method === 'HEAD' ? '' : await res.text() };
   };
-  const api = async (token: string | null, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.api}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json().catch(() => null)) as any };
-  };
+  const api = (token: string | null, method: string, path: string, body?: unknown) => call(server, token, method, path, body);
   const newUser = async (name: string) => {
     expect((await api(server.adminToken, 'POST', '/users', { name, password: `${name} password 123` })).status).toBe(201);
     const login = await api(null, 'POST', '/auth/login', { username: name, password: `${name} password 123` });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { manifestFor, packageTarball, publishRaw } from '../helpers/packages.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { call } from './helpers.js';
 
 /**
  * Search must answer an outsider exactly as if the private packages did not exist. A word the
@@ -15,14 +16,7 @@ const engineBackend = BACKENDS[BACKENDS.length - 1]!;
 describe.each(['memory', 'postgres'])('search on the %s engine tells outsiders nothing about private words', (engine) => {
   let server: TestServer;
   let ursula = '';
-  const api = async (token: string | null, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.api}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json().catch(() => null)) as any };
-  };
+  const api = (token: string | null, method: string, path: string, body?: unknown) => call(server, token, method, path, body);
   const withKeyword = (name: string, keyword: string) =>
     packageTarball(name, '1.0.0', { manifest: { ...manifestFor(name, '1.0.0'), keywords: [keyword], description: 'plain' } });
   const names = async (q: string, token: string | null) =>
