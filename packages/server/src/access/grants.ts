@@ -88,8 +88,8 @@ export async function grantPackage(ctx: RegistryContext, actor: Actor | null, na
     await tx.delete(grants).where(and(eq(grants.packageId, pkg.id), granteeWhere(g)));
     await tx.insert(grants).values({ packageId: pkg.id, userId: g.userId, teamId: g.teamId, role });
     await emitEvent(tx, { type: 'package.access-changed', actor: a.userName, package: name, data: { principal: g.label, role } });
-    // The package document lists its maintainers.
-    await touchPackage(tx, pkg.id);
+    // The package documents list the users with a direct grant as maintainers; a team's grant shows nowhere.
+    await touchPackage(tx, pkg.id, g.userId !== null);
   });
   await ctx.afterChange(pkg.id);
   return { name, principal: g.label, role };
@@ -108,7 +108,7 @@ export async function revokePackage(ctx: RegistryContext, actor: Actor | null, n
       .returning();
     if (gone.length === 0) throw new InputError(`${g.label} holds no role on ${name}`, 'not_found');
     await emitEvent(tx, { type: 'package.access-changed', actor: a.userName, package: name, data: { principal: g.label, role: null } });
-    await touchPackage(tx, pkg.id);
+    await touchPackage(tx, pkg.id, g.userId !== null);
   });
   await ctx.afterChange(pkg.id);
   return { name, principal: g.label, removed: true };
@@ -129,7 +129,7 @@ export async function setPackageVisibility(ctx: RegistryContext, actor: Actor | 
   await ctx.db.transaction(async (tx) => {
     await tx.update(packages).set({ visibility }).where(eq(packages.id, pkg.id));
     await emitEvent(tx, { type: 'package.visibility-changed', actor: a.userName, package: name, data: { visibility } });
-    await touchPackage(tx, pkg.id);
+    await touchPackage(tx, pkg.id, true);
   });
   await ctx.afterChange(pkg.id);
   return { name, visibility };

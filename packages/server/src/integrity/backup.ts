@@ -276,7 +276,7 @@ export async function importRegistry(
           .values({ ...d, packageId: packageIds.get(d.packageId)!, day: String(d.day).slice(0, 10) })
           .onConflictDoNothing();
       // Replicas cache by revision: merged packages changed under them.
-      for (const id of merged) await touchPackage(tx, id);
+      for (const id of merged) await touchPackage(tx, id, true);
       // Orgs and teams are matched by name, like users; grants follow the ids they point at.
       const orgIds = new Map<number, number>();
       for (const o of dump.orgs ?? []) {

@@ -5,8 +5,15 @@ import { rendered, type PackageSnapshot, type VersionRow } from '../registry/sna
 /** npm's tarball URL form: `/name/-/name-1.0.0.tgz`, `/@scope/name/-/name-1.0.0.tgz`. */
 export const npmTarballUrl = (publicUrl: string, name: string, version: string) => `${publicUrl}/${name}/-/${tarballFileName(name, version)}`;
 
-/** CouchDB-style revision, opaque to clients: it changes with every write to the package. */
-export const revOf = (s: PackageSnapshot) => `${s.pkg.revision + 1}-${createHash('sha1').update(`${s.pkg.name}:${s.pkg.revision}`).digest('hex').slice(0, 32)}`;
+/**
+ * CouchDB-style revision, opaque to clients: it changes with every change a reader can see, and
+ * with nothing else (not the internal revision, which also counts staged releases and review
+ * rules: registry/lookup.ts touchPackage).
+ */
+export const revOf = (s: PackageSnapshot) => {
+  const at = s.pkg.modifiedAt.getTime();
+  return `${Math.floor(at / 1000)}-${createHash('sha1').update(`${s.pkg.name}:${at}`).digest('hex').slice(0, 32)}`;
+};
 
 const dist = (publicUrl: string, name: string, v: VersionRow) => ({
   tarball: npmTarballUrl(publicUrl, name, v.version),

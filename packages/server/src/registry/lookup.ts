@@ -42,11 +42,17 @@ export const CHANGES_CHANNEL = 'unjucks_registry_changes';
 /**
  * Every write to a package calls this in its transaction: readers key their caches on the
  * revision, and the notification (delivered on commit) tells every replica's search index.
+ *
+ * `seen` says whether the change shows in what any reader of the package is served (a live
+ * version, a tag, a deprecation, the maintainers, the visibility). Only those move `modified_at`,
+ * which the documents show as `modified` and `_rev`: a staged release, a decision that leaves it
+ * staged, a review rule or a team's grant would otherwise tell every reader of a public package
+ * that something happened behind its access rules.
  */
-export async function touchPackage(db: DbOrTx, packageId: number) {
+export async function touchPackage(db: DbOrTx, packageId: number, seen: boolean) {
   await db
     .update(packages)
-    .set({ modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` })
+    .set(seen ? { modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` } : { revision: sql`${packages.revision} + 1` })
     .where(eq(packages.id, packageId));
   // The notification is independent of the document (both wait for the commit): sent alongside.
   await Promise.all([writeSearchDocuments(db, [packageId]), db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: packageId })})`)]);

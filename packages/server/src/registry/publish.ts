@@ -206,7 +206,7 @@ export async function publish(
       // announced as staged (above) and as published only when it goes live (registry/review.ts).
       // The event's insert reads nothing the touch writes: the two go out together.
       await Promise.all([
-        timer.time('tx-touch', () => touchPackage(tx, row!.id)),
+        timer.time('tx-touch', () => touchPackage(tx, row!.id, required === 0)),
         required === 0 &&
           emitEvent(tx, {
             type: 'version.published',

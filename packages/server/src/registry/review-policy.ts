@@ -39,7 +39,7 @@ export async function setPackagePolicy(ctx: RegistryContext, actor: Actor | null
   await authorize(ctx.db, actor, 'owners', name, pkg);
   await ctx.db.transaction(async (tx) => {
     await tx.update(packages).set({ requiredApprovals: n }).where(eq(packages.id, pkg.id));
-    await touchPackage(tx, pkg.id);
+    await touchPackage(tx, pkg.id, false);
   });
   await ctx.afterChange(pkg.id);
   const org = await orgSetting(ctx, name);

@@ -115,10 +115,11 @@ export async function decide(
     const n = tally?.n ?? 0;
     const base = { packageId: pkg.id, name, version, actor: a.userName };
     await onReleaseTransition(tx, { ...base, kind: 'reviewed', decision, reason, approvals: n, requiredApprovals: required });
+    const live = decision === 'approve' && approvalsMet(n, required);
     if (decision === 'reject') {
       await tx.update(versions).set({ status: 'rejected' }).where(eq(versions.id, row.id));
       await onReleaseTransition(tx, { ...base, kind: 'rejected', reason: reason ?? '' });
-    } else if (approvalsMet(n, required)) {
+    } else if (live) {
       await tx.update(versions).set({ status: 'live' }).where(eq(versions.id, row.id));
       const current = await tagsOf(tx, pkg.id);
       if (movesLatest(version, current.latest ?? null))
@@ -128,7 +129,8 @@ export async function decide(
           .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version, updatedAt: sql`now()` } });
       await onReleaseTransition(tx, { ...base, kind: 'live', distTags: await tagsOf(tx, pkg.id) });
     }
-    await touchPackage(tx, pkg.id);
+    // Until it is live, the release shows only to the package's maintainers.
+    await touchPackage(tx, pkg.id, live);
     const [fresh] = await tx.select().from(versions).where(eq(versions.id, row.id));
     return stateOf(name, { ...fresh!, publisherName: null }, await approvalsOf(tx, [row.id]), required, await tagsOf(tx, pkg.id));
   });

@@ -26,7 +26,7 @@ export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name
       .insert(distTags)
       .values({ packageId: pkg.id, tag, version })
       .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version, updatedAt: sql`now()` } });
-    await touchPackage(tx, pkg.id);
+    await touchPackage(tx, pkg.id, true);
     return tagsOf(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
@@ -50,7 +50,7 @@ export async function removeDistTag(ctx: RegistryContext, actor: Actor | null, n
       version: removed[0]!.version,
       data: { tag, version: null, previous: removed[0]!.version },
     });
-    await touchPackage(tx, pkg.id);
+    await touchPackage(tx, pkg.id, true);
     return tagsOf(tx, pkg.id);
   });
   await ctx.afterChange(pkg.id);
@@ -73,7 +73,7 @@ export async function deprecateVersion(ctx: RegistryContext, actor: Actor | null
         ? { type: 'version.deprecated', actor: a.userName, package: name, version, data: { message: deprecated } }
         : { type: 'version.undeprecated', actor: a.userName, package: name, version, data: {} },
     );
-    await touchPackage(tx, pkg.id);
+    await touchPackage(tx, pkg.id, true);
   });
   await ctx.afterChange(pkg.id);
   return { name, version, deprecated };

@@ -53,7 +53,7 @@ export async function unpublish(ctx: RegistryContext, actor: Actor | null, name:
       const next = remaining.reduce<string | null>((cur, v) => (movesLatest(v, cur) ? v : cur), null) ?? remaining[remaining.length - 1]!;
       await tx.insert(distTags).values({ packageId: pkg.id, tag: 'latest', version: next });
     }
-    await touchPackage(tx, pkg.id);
+    await touchPackage(tx, pkg.id, true);
     const tagsAfter = await tagsOf(tx, pkg.id);
     for (const v of removed)
       await emitEvent(tx, { type: 'version.unpublished', actor: a.userName, package: name, version: v, data: { 'dist-tags': tagsAfter } });
