@@ -223,8 +223,8 @@ describe('OpenTelemetry tracing, off and on shutdown', () => {
     expect(await probe({})).toEqual({ on: false, provider: 'NoopTracerProvider', sdkModules: 0 });
     // OTEL_SDK_DISABLED wins over an endpoint, as the specification says; so does a protocol or
     // an exporter this registry does not have (with a warning at start).
-    for (const off of [{ OTEL_SDK_DISABLED: 'true' }, { OTEL_TRACES_EXPORTER: 'none' }, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }])
-      expect(await probe({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', ...off })).toMatchObject({ on: false, sdkModules: 0 });
+    const offs: Record<string, string>[] = [{ OTEL_SDK_DISABLED: 'true' }, { OTEL_TRACES_EXPORTER: 'none' }, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }];
+    for (const off of offs) expect(await probe({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', ...off })).toMatchObject({ on: false, sdkModules: 0 });
     // The probe tells: with the endpoint set, the SDK is there.
     const on = await probe({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
     expect(on).toMatchObject({ on: true, provider: 'NodeTracerProvider' });
@@ -234,7 +234,7 @@ describe('OpenTelemetry tracing, off and on shutdown', () => {
   it('over the default protocol (http/protobuf), spans still buffered when the server stops are exported before it exits', async () => {
     const collector = await startCollector();
     // Never exported on a timer: only the shutdown's flush can send them.
-    const s = await startTestServer(BACKENDS[0]!, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '600000' });
+    const s = await startTestServer(FAST, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '600000' });
     try {
       const route = `/-/whoami`;
       expect((await fetch(`${s.url}${route}`, { headers: { authorization: `Bearer ${s.adminToken}` } })).status).toBe(200);
@@ -252,7 +252,24 @@ describe('OpenTelemetry tracing, off and on shutdown', () => {
       await collector.close();
     }
   });
+
+  it('a collector that cannot be reached costs a warning, not a request nor the shutdown', async () => {
+    const gone = await startCollector();
+    await gone.close();
+    const s = await startTestServer(FAST, { OTEL_EXPORTER_OTLP_ENDPOINT: gone.url, OTEL_BSP_SCHEDULE_DELAY: '50' });
+    try {
+      for (let i = 0; i < 3; i++) expect((await fetch(`${s.url}/-/ping`)).status).toBe(200);
+      expect(await s.signal('SIGTERM')).toBe(0);
+      // The exporter retries for a while: the warning is its failure, or the shutdown giving up on it.
+      expect(s.stdout()).toMatch(/"level":"warn","msg":"tracing: spans not exported/);
+    } finally {
+      await s.destroy();
+    }
+  });
 });
+
+/** Starts soonest: Postgres when the tests have it (PGlite migrates a fresh folder for seconds). */
+const FAST = BACKENDS.find((b) => b.db === 'postgres') ?? BACKENDS[0]!;
 
 /** Runs setup the way the server does, then says whether tracing is on, which provider is global and how many SDK modules were loaded. */
 const PROBE = `

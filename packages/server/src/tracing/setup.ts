@@ -22,6 +22,20 @@ export function tracingRefusal(env: NodeJS.ProcessEnv): string | null {
   return null;
 }
 
+/** How long a shutdown waits for the last spans to be exported. */
+const SHUTDOWN_FLUSH_MS = 3000;
+
+/** The SDK's diagnostics, which often carry an error serialized as JSON: its message alone. */
+function diagMessage(msg: string): string {
+  if (!msg.startsWith('{')) return msg;
+  try {
+    const parsed = JSON.parse(msg) as { message?: unknown };
+    return typeof parsed.message === 'string' ? `spans not exported: ${parsed.message}` : msg;
+  } catch {
+    return msg;
+  }
+}
+
 let shared: { tracing: Promise<Tracing | null>; users: number } | null = null;
 
 /**
@@ -63,8 +77,8 @@ async function open(log: Log, env: NodeJS.ProcessEnv): Promise<Tracing> {
   // The SDK reports export failures (a collector that is down) through diag, silent by default.
   diag.setLogger(
     {
-      error: (msg) => log('warn', `tracing: ${msg}`),
-      warn: (msg) => log('warn', `tracing: ${msg}`),
+      error: (msg) => log('warn', `tracing: ${diagMessage(msg)}`),
+      warn: (msg) => log('warn', `tracing: ${diagMessage(msg)}`),
       info: () => undefined,
       debug: () => undefined,
       verbose: () => undefined,
@@ -87,8 +101,14 @@ async function open(log: Log, env: NodeJS.ProcessEnv): Promise<Tracing> {
       if (!shared || --shared.users > 0) return;
       shared = null;
       setTracingOn(false);
+      // A collector that is away must neither fail the shutdown nor hold it past a few seconds
+      // (the exporter retries for longer): the spans are lost, said once in the log.
+      const gaveUp = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), SHUTDOWN_FLUSH_MS).unref());
       try {
-        await provider.shutdown();
+        const outcome = await Promise.race([provider.shutdown(), gaveUp]);
+        if (outcome === 'timeout') log('warn', `tracing: spans not exported within ${SHUTDOWN_FLUSH_MS} ms of shutdown were dropped`);
+      } catch (e) {
+        log('warn', `tracing: spans not exported at shutdown: ${(e as Error).message}`);
       } finally {
         trace.disable();
         context.disable();
