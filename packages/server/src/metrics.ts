@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BlobStore, ListedBlob, StoredBlob } from './storage/blob-store.js';
 import { UnavailableError } from './errors.js';
+import { childSpan, failSpan, SpanKind, tracingOn } from './tracing/index.js';
 
 // Per-package download labels stop here; the rest are counted under "other", so a registry with
 // many packages cannot blow up the time series count.
@@ -227,9 +228,12 @@ export class InstrumentedBlobStore implements BlobStore {
   private async time<T>(op: string, run: () => Promise<T>): Promise<T> {
     // A child per operation, bound once: a label object is hashed on every call otherwise.
     const end = (this.timers[op] ??= this.metrics.storageDuration.labels(op)).startTimer();
+    // Also a span when a request (or a publish) is being traced: `blob put`, `blob get`, ...
+    const span = tracingOn ? childSpan(`blob ${op}`, SpanKind.CLIENT, { 'blob.operation': op, 'blob.store': this.inner.describe }) : null;
     try {
       return await run();
     } catch (e) {
+      if (span) failSpan(span, e);
       this.metrics.storageErrors.inc({ op });
       // Whatever went wrong in the store, for the client it is the same: try again later.
       throw new UnavailableError(
@@ -237,6 +241,7 @@ export class InstrumentedBlobStore implements BlobStore {
       );
     } finally {
       end();
+      span?.end();
     }
   }
 

@@ -22,6 +22,9 @@ import { DownloadCounter } from './search/downloads.js';
 import { SearchSync } from './search/sync.js';
 import { createBlobStore } from './storage/index.js';
 import { validatePool } from './validate-pool/index.js';
+import { traceRequests } from './tracing/http.js';
+import { traceSearch } from './tracing/search.js';
+import { startTracing } from './tracing/setup.js';
 
 type Listener = (incoming: IncomingMessage, outgoing: ServerResponse) => void;
 
@@ -37,9 +40,15 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
   // Before the database is even opened: a shared one must not get keys sealed with a local secret.
   const sealingRefused = sealingProblem({ secret: config.signingKeySecret, databaseUrl: config.databaseUrl, signingKey: config.signingKey });
   if (sealingRefused) throw new Error(sealingRefused);
+  // Before the database is opened: its client is wrapped for spans only when tracing is on.
+  const tracing = await startTracing((level, msg) => logger.log(level, msg));
+  if (tracing) log(`tracing: exporting spans over ${tracing.describe}`);
   // Counted from the first query; the Metrics registry exists before anything is measured.
   const metrics = new Metrics();
-  const database = await openDatabase({ ...config, holder: 'a running registry server', onQuery: () => metrics.dbQueries.inc() });
+  const database = await openDatabase({ ...config, holder: 'a running registry server', onQuery: () => metrics.dbQueries.inc() }).catch(async (e) => {
+    await tracing?.shutdown();
+    throw e;
+  });
   try {
     for (const w of config.warnings) logger.log('warn', w);
     passwordHashing.configure(config.passwordHashing);
@@ -97,7 +106,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       metrics,
       validation: config.validation,
       oidc: config.oidc,
-      search: sync.engine,
+      search: traceSearch(sync.engine, sync.kind),
       downloads,
       afterChange: (id) => sync.refresh([id]),
       webhooks: config.webhooks,
@@ -122,8 +131,9 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       const s = serve(
         {
           fetch: app.fetch,
-          // The hot reads are answered before Hono when they can be (hot-reads.ts).
-          createServer: ((options: ServerOptions, listener: Listener) => createServer(options, hotReads(app, listener))) as typeof createServer,
+          // The hot reads are answered before Hono when they can be (hot-reads.ts); with tracing on,
+          // every request, hot or not, is one span (tracing/http.ts).
+          createServer: ((options: ServerOptions, listener: Listener) => createServer(options, traceRequests(hotReads(app, listener)))) as typeof createServer,
           port: config.port,
           hostname: config.host,
           serverOptions: {
@@ -166,10 +176,13 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
           await sync.stop();
           await changes.close();
           await database.close();
+          // Last: exports the spans of everything above.
+          await tracing?.shutdown();
         })()),
     };
   } catch (e) {
     await database.close().catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
     throw e;
   }
 }

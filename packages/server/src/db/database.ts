@@ -5,6 +5,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema.js';
 import { acquireLock, type Lock } from './embedded-lock.js';
+import { tracePglite, tracePostgres } from '../tracing/db.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** An open transaction: a helper that takes `Tx` must run inside one (its locks and reads depend on it). */
@@ -97,7 +98,8 @@ export async function openPostgres(url: string, onQuery: () => void = () => unde
     // DATABASE_PREPARE=false: a pooler that cannot keep named statements (PgBouncer before 1.21 in transaction mode).
     ...(prepare ? {} : { prepare: false }),
   });
-  const db = drizzle({ client: prepare ? preparing(client) : client, schema });
+  // With tracing on, every query the registry makes is a span (tracing/db.ts); else the client as it is.
+  const db = drizzle({ client: tracePostgres(prepare ? preparing(client) : client), schema });
   return {
     db,
     kind: 'postgres',
@@ -203,7 +205,7 @@ export async function openPglite(dataDir: string, holder: string): Promise<Datab
     const dir = join(dataDir, 'pg');
     mkdirSync(dir, { recursive: true });
     const client = await PGlite.create(dir, { extensions: await pgliteExtensions() });
-    const db = drizzle({ client, schema });
+    const db = drizzle({ client: tracePglite(client), schema });
     return {
       db,
       kind: 'pglite',

@@ -2,6 +2,8 @@ import type { Context, ErrorHandler } from 'hono';
 import { ERROR_CODES, isInputError, type ErrorCode } from '@unjucks/core';
 import { isConnectionError, UnavailableError } from '../errors.js';
 import { loggableError, logPath, type Logger } from '../log.js';
+import { tracingOn } from '../tracing/index.js';
+import { recordRequestError } from '../tracing/http.js';
 
 /**
  * How an error reads to the client. The native API: `{ error, code, requestId }` plus the error's
@@ -37,6 +39,7 @@ export function renderErrors(logger: Logger, flavourOf: (c: Context) => ErrorFla
       return errorResponse(c, flavour, err.code, err.message, err.details, retryAfter);
     }
     const requestId = requestIdOf(c);
+    if (tracingOn) recordRequestError(err);
     if (err instanceof UnavailableError || isConnectionError(err)) {
       const message = err instanceof UnavailableError ? err.message : 'the database is unavailable; try again shortly';
       logger.log('warn', 'dependency unavailable', { requestId, method: c.req.method, path: logPath(c.req.path), error: loggableError(err) });

@@ -4,6 +4,8 @@ import { matchedRoutes, routePath } from 'hono/route';
 import { logPath, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { AppEnv, Ctx } from '../app-env.js';
+import { tracingOn } from '../tracing/index.js';
+import { nameRequestSpan } from '../tracing/http.js';
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -75,6 +77,7 @@ export class RequestRecorder {
 
   record(r: RequestRecord) {
     const ms = performance.now() - r.t0;
+    if (tracingOn) nameRequestSpan(r.method, r.route, r.requestId);
     if (this.metrics) {
       const key = `${r.method} ${r.status} ${r.route}`;
       let child = this.children.get(key);
