@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { corpus, HEROES, QUERIES, searchDocOf } from '../../../../test/fixtures/search-corpus.js';
 import { parseQuery } from './query.js';
+import type { SearchDoc } from './documents.js';
 import { SEARCH_MAX_SIZE, SearchIndex, splitWords } from './search-index.js';
 
 function build(pkgs = corpus(300)) {
@@ -62,6 +63,73 @@ describe('search relevance on a 300-package corpus', () => {
     expect(idx.search(parseQuery('react component'), { size: 10, from: 0 }).hits.map((h) => h.doc.name)).not.toContain(secret.name);
     const hits = idx.search(parseQuery('react component'), { size: 10, from: 0, canSeePrivate: () => true }).hits;
     expect(hits.map((h) => h.doc.name)).toContain(secret.name);
+  });
+
+  describe('scores from what the reader may read (test/security/search-score-oracle.e2e.test.ts)', () => {
+    const page = (idx: SearchIndex, q: string, canSeePrivate?: (doc: SearchDoc) => boolean) =>
+      idx.search(parseQuery(q), { size: 250, from: 0, canSeePrivate }).hits.map((h) => `${h.doc.name} ${h.searchScore} ${h.final}`);
+    const QUERY_WORDS = ['react component', 'react', 'reakt componnet', 'prisma models', 'templates', 'comp'];
+    /** Private packages full of the queries' words, in the orgs given. */
+    const secrets = (from: number, orgs: string[]) =>
+      Array.from({ length: 40 }, (_, i): SearchDoc => {
+        const org = orgs[i % orgs.length]!;
+        const base = searchDocOf(HEROES[i % HEROES.length]!, from + i);
+        return {
+          ...base,
+          name: `@${org}/secret-${i}`,
+          scope: org,
+          private: true,
+          readme: 'react component templates '.repeat(30),
+          keywords: ['react', 'prisma'],
+        };
+      });
+
+    it('answers an outsider the same whether private packages hold the words or not, also once they are gone', () => {
+      const { index: idx } = build(HEROES);
+      const before = QUERY_WORDS.map((q) => page(idx, q));
+      const hidden = secrets(1000, ['vault']);
+      for (const doc of hidden) idx.upsert(doc);
+      expect(QUERY_WORDS.map((q) => page(idx, q))).toEqual(before);
+      expect(QUERY_WORDS.map((q) => page(idx, q, (d) => d.scope === 'other'))).toEqual(before);
+      // Removed last-added first: MiniSearch counted such discarded documents as holding the word until vacuumed.
+      for (const doc of hidden.reverse()) idx.remove(doc.id);
+      expect(QUERY_WORDS.map((q) => page(idx, q))).toEqual(before);
+      for (const q of QUERY_WORDS) for (const h of idx.search(parseQuery(q), { size: 250, from: 0 }).hits) expect(h.searchScore).toBeGreaterThan(0);
+    });
+
+    it("answers a reader of one org's private packages the same whatever another org keeps", () => {
+      const { index: idx } = build(HEROES);
+      for (const doc of secrets(1000, ['cellar'])) idx.upsert(doc);
+      const cellar = (d: SearchDoc) => d.scope === 'cellar';
+      const before = QUERY_WORDS.map((q) => page(idx, q, cellar));
+      expect(before[0]!.some((line) => line.startsWith('@cellar/'))).toBe(true);
+      for (const doc of secrets(2000, ['vault'])) idx.upsert(doc);
+      expect(QUERY_WORDS.map((q) => page(idx, q, cellar))).toEqual(before);
+    });
+
+    it('scores a private package as its public twin, for those who may read it', () => {
+      const { index: idx, docs } = build(HEROES);
+      const twin = { ...docs[0]!, id: 500, private: true };
+      idx.upsert(twin);
+      const hits = idx.search(parseQuery('react component'), { size: 250, from: 0, canSeePrivate: () => true }).hits;
+      const score = (id: number) => hits.find((h) => h.doc.id === id)!.searchScore;
+      expect(score(twin.id)).toBeCloseTo(score(docs[0]!.id), 10);
+    });
+
+    it('ranks a registry of only private packages for its readers as if they were public', () => {
+      const pkgs = corpus(300);
+      const { index: shown } = build(pkgs);
+      const hidden = new SearchIndex();
+      hidden.rebuild(
+        pkgs.map((p, i) => searchDocOf(p, i, { private: true })),
+        new Map(pkgs.map((p, i) => [i, p.downloads])),
+      );
+      for (const [q] of QUERIES) {
+        const expected = shown.search(parseQuery(q), { size: 10, from: 0 }).hits.map((h) => [h.doc.name, h.searchScore]);
+        const got = hidden.search(parseQuery(q), { size: 10, from: 0, canSeePrivate: () => true }).hits.map((h) => [h.doc.name, h.searchScore]);
+        expect(got).toEqual(expected);
+      }
+    });
   });
 
   it('scores with relevance, popularity and quality in [0, 1] and pages with from/size', () => {

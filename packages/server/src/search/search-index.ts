@@ -1,9 +1,9 @@
-import MiniSearch from 'minisearch';
 import { splitName } from '@unjucks/core';
 import type { ParsedQuery } from './query.js';
 import type { SearchDoc } from './documents.js';
 import { allowedEdits, withAliases } from './aliases.js';
 import { IdSlots } from './id-slots.js';
+import { ReadableBm25Index, type ReaderView } from './readable-bm25.js';
 
 /** Field boosts: name ≫ generator/template names ≫ keywords ≫ descriptions ≫ variables ≫ README. */
 export const BOOSTS = { name: 12, templates: 6, keywords: 4, description: 2, templateDocs: 1.5, variables: 1, readme: 0.3 };
@@ -55,22 +55,17 @@ const TERM_CACHE_POSTINGS = 2_000_000;
 /** The most results one page of search holds, whatever size the caller asks for. */
 export const SEARCH_MAX_SIZE = 250;
 
-const newMini = (documentFrequency: Map<string, number>) =>
-  new MiniSearch<SearchDoc>({
-    fields: Object.keys(BOOSTS),
-    // The id stays a number: hits are looked up in a Map keyed by package id.
-    extractField: (doc, field) => (field === 'id' ? doc.id : fieldText(doc, field)),
-    tokenize: splitWords,
-    processTerm,
-    searchOptions: {
-      boost: BOOSTS,
-      // A word the index has verbatim is taken as meant; only a partial word or a typo expands,
-      // which keeps expansion (the costly part) for the queries that need it.
-      prefix: (term) => term.length >= 2 && !documentFrequency.has(term),
-      // Fuzziness scales with term length: none for short terms, where one edit is a different word.
-      fuzzy: (term) => (documentFrequency.has(term) ? false : allowedEdits(term) || false),
+const newMini = () =>
+  new ReadableBm25Index(
+    {
+      fields: Object.keys(BOOSTS),
+      // The id stays a number: hits are looked up in a Map keyed by package id.
+      extractField: (doc, field) => (field === 'id' ? doc.id : fieldText(doc, field)),
+      tokenize: splitWords,
+      processTerm,
     },
-  });
+    BOOSTS,
+  );
 
 export interface SearchHit {
   doc: SearchDoc;
@@ -139,9 +134,10 @@ export class SearchIndex {
   /** Bumped by every change; a cached result from an older generation is never served. */
   private generation = 0;
   /**
-   * Each query word's scored matches (MiniSearch's own scoring of that word alone), for the
-   * generation they were computed in. Queries are many and distinct, their words few and shared:
-   * scoring a word once per index change instead of once per query is most of a search's work.
+   * Each query word's scored matches for one reader's view (see readable-bm25.ts), keyed by view
+   * and word, for the generation they were computed in. Queries are many and distinct, their words
+   * few and shared: scoring a word once per index change instead of once per query is most of a
+   * search's work. Readers who see the same private packages (none, most of them) share entries.
    */
   private terms = new Map<string, { ids: Int32Array; scores: Float64Array; maxId: number }>();
   private readonly slots = new IdSlots();
@@ -151,17 +147,16 @@ export class SearchIndex {
   constructor(private readonly cacheEntries = 1000) {}
 
   /**
-   * How many public documents hold each term, and how many public documents there are. Private
-   * ones never count: whether a word is "held" decides how it is matched (as typed, or also as a
-   * prefix and with typos), and that shows in anyone's results, so a word only a private package
-   * holds would otherwise be detectable by outsiders (test/security/search-oracle.e2e.test.ts).
+   * How many public documents hold each term. Private ones count only for readers who may read
+   * them (readable-bm25.ts): whether a word is "held" decides how it is matched (as typed, or also
+   * as a prefix and with typos), and that shows in results, so a word only a private package holds
+   * would otherwise be detectable by outsiders (test/security/search-oracle.e2e.test.ts).
    */
   private documentFrequency = new Map<string, number>();
-  private publicDocs = 0;
-  private mini = newMini(this.documentFrequency);
+  private mini = newMini();
   private docs = new Map<number, SearchDoc>();
   private downloads = new Map<number, number>();
-  private scale: { generation: number; value: number } | null = null;
+  private scale: { generation: number; publicMax: number; byView: Map<number, number> } | null = null;
 
   get size() {
     return this.docs.size;
@@ -173,10 +168,9 @@ export class SearchIndex {
     const documentFrequency = new Map<string, number>();
     const shown = docs.filter((d) => !d.private);
     for (const doc of shown) for (const t of termsOf(doc)) documentFrequency.set(t, (documentFrequency.get(t) ?? 0) + 1);
-    const mini = newMini(documentFrequency);
+    const mini = newMini();
     mini.addAll(docs);
     this.documentFrequency = documentFrequency;
-    this.publicDocs = shown.length;
     this.mini = mini;
     this.docs = new Map(docs.map((d) => [d.id, d]));
     this.setDownloads(downloads);
@@ -184,7 +178,6 @@ export class SearchIndex {
 
   private count(doc: SearchDoc, delta: 1 | -1) {
     if (doc.private) return;
-    this.publicDocs += delta;
     for (const t of termsOf(doc)) {
       const n = (this.documentFrequency.get(t) ?? 0) + delta;
       if (n > 0) this.documentFrequency.set(t, n);
@@ -211,14 +204,19 @@ export class SearchIndex {
     this.count(old, -1);
   }
 
+  /** How many documents of the reader's view hold the word: the public ones counted here, and readable private ones. */
+  private holders(term: string, view: ReaderView): number {
+    return (this.documentFrequency.get(term) ?? 0) + this.mini.privateHolders(term, view);
+  }
+
   /**
-   * Drops query terms found in more than half of all packages when rarer terms remain: their
-   * BM25 weight is near zero, yet scoring them means scoring nearly every package.
+   * Drops query terms found in more than half of the packages the reader may read when rarer terms
+   * remain: their BM25 weight is near zero, yet scoring them means scoring nearly every package.
    */
-  private significantTerms(text: string): string[] {
+  private significantTerms(text: string, view: ReaderView): string[] {
     const terms = withAliases(splitWords(text).flatMap((w) => processTerm(w) ?? []));
     if (terms.length < 2) return terms;
-    const common = (t: string) => (this.documentFrequency.get(t) ?? 0) > this.publicDocs / 2;
+    const common = (t: string) => this.holders(t, view) > view.count / 2;
     const kept = terms.filter((t) => !common(t));
     return kept.length ? kept : terms;
   }
@@ -229,16 +227,23 @@ export class SearchIndex {
     this.termPostings = 0;
   }
 
-  /** One word's matches as MiniSearch scores a query of that word alone (prefix and fuzzy included). */
-  private postings(term: string): { ids: Int32Array; scores: Float64Array; maxId: number } {
-    const hit = this.terms.get(term);
+  /**
+   * One word's matches in the reader's view, scored as MiniSearch scores a query of that word
+   * alone. A word some package of the view holds is taken as meant; only a partial word or a typo
+   * expands, which keeps expansion (the costly part) for the queries that need it. Fuzziness scales
+   * with term length: none for short terms, where one edit is a different word.
+   */
+  private postings(term: string, view: ReaderView): { ids: Int32Array; scores: Float64Array; maxId: number } {
+    const key = `${view.id} ${term}`;
+    const hit = this.terms.get(key);
     if (hit) return hit;
-    const results = this.mini.search(term);
-    const ids = Int32Array.from(results, (r) => r.id as number);
-    const p = { ids, scores: Float64Array.from(results, (r) => r.score), maxId: ids.reduce((m, id) => (id > m ? id : m), 0) };
+    const held = this.holders(term, view) > 0;
+    const results = this.mini.scoreTerm(term, view, { prefix: term.length >= 2 && !held, fuzzy: held ? 0 : allowedEdits(term) });
+    const ids = Int32Array.from(results.ids);
+    const p = { ids, scores: Float64Array.from(results.scores), maxId: ids.reduce((m, id) => (id > m ? id : m), 0) };
     // Bounded by matches held, not words: a word found in every package costs as much as thousands of rare ones.
     if (this.termPostings + p.ids.length > TERM_CACHE_POSTINGS) this.forgetTerms();
-    this.terms.set(term, p);
+    this.terms.set(key, p);
     this.termPostings += p.ids.length;
     return p;
   }
@@ -247,8 +252,8 @@ export class SearchIndex {
    * What MiniSearch answers for the words combined with OR, from each word's own matches: scores
    * add up in word order and the sum is multiplied by how many of the words matched.
    */
-  private match(terms: string[], filter: (doc: SearchDoc) => boolean, docs: SearchDoc[], scores: number[]) {
-    const lists = terms.map((t) => this.postings(t));
+  private match(terms: string[], view: ReaderView, filter: (doc: SearchDoc) => boolean, docs: SearchDoc[], scores: number[]) {
+    const lists = terms.map((t) => this.postings(t, view));
     let most = 0;
     let maxId = 0;
     for (const p of lists) {
@@ -289,17 +294,26 @@ export class SearchIndex {
   }
 
   /**
-   * log(1 + the most downloads of a public package): popularity is relative to it, and shows in
-   * anyone's results, so a private package's count must not set it (a private package more
-   * popular than every public one scores 1). Worked out once per generation.
+   * log(1 + the most downloads of a package the reader may read): popularity is relative to it,
+   * so a private package's count must not set it for those who may not read it (a private package
+   * more popular than every public one scores 1). Worked out once per generation and reader's view.
    */
-  private popularityScale(): number {
+  private popularityScale(view: ReaderView): number {
     if (this.scale?.generation !== this.generation) {
       let max = 0;
       for (const [id, n] of this.downloads) if (n > max && this.docs.get(id)?.private === false) max = n;
-      this.scale = { generation: this.generation, value: Math.log1p(Math.max(1, max)) };
+      this.scale = { generation: this.generation, publicMax: max, byView: new Map() };
     }
-    return this.scale.value;
+    const { publicMax, byView } = this.scale;
+    let value = byView.get(view.id);
+    if (value === undefined) {
+      let max = publicMax;
+      for (const id of view.packageIds) max = Math.max(max, this.downloads.get(id) ?? 0);
+      value = Math.log1p(Math.max(1, max));
+      if (byView.size >= 64) byView.clear();
+      byView.set(view.id, value);
+    }
+    return value;
   }
 
   /**
@@ -326,17 +340,18 @@ export class SearchIndex {
   private run(q: ParsedQuery, opts: { size: number; from: number; canSeePrivate?: (doc: SearchDoc) => boolean }): { total: number; hits: SearchHit[] } {
     const text = q.text.trim();
     const filter = this.filterFor(q, opts.canSeePrivate);
+    const view = this.mini.viewFor(opts.canSeePrivate);
     // Flat arrays, no objects per match: only the requested page becomes SearchHits.
     const docs: SearchDoc[] = [];
     const scores: number[] = [];
     if (text) {
-      this.match(this.significantTerms(text), filter, docs, scores);
+      this.match(this.significantTerms(text, view), view, filter, docs, scores);
     } else for (const doc of this.docs.values()) if (filter(doc)) docs.push(doc), scores.push(0);
 
     const lowered = text.toLowerCase();
     let maxScore = 0;
     for (const sc of scores) if (sc > maxScore) maxScore = sc;
-    const popScale = this.popularityScale();
+    const popScale = this.popularityScale(view);
     const finals = new Float64Array(docs.length);
     const exact = new Uint8Array(docs.length);
     for (let i = 0; i < docs.length; i++) {
