@@ -61,23 +61,32 @@ const MIGRATION_LOCK_ID = 720_431_977;
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
 /**
- * The client with every query sent as a prepared statement. Drizzle asks postgres-js for unnamed
- * statements, and postgres-js then describes each query with parameters before it binds it: two
- * round trips per query, and a transaction's queries cannot be pipelined. Prepared, a query is
- * one round trip (Parse, Bind and Execute together the first time, Bind and Execute after), and
- * queries issued together in a transaction go out together. Statements are kept per connection by
- * their text, which the query builder makes from code, not data; connections are recycled
- * (postgres-js max_lifetime, 30-60 minutes), which bounds what the server keeps.
+ * The client as the registry uses it: every query counted (the metric), and with `prepare`, sent
+ * as a prepared statement. Drizzle asks postgres-js for unnamed statements, and postgres-js then
+ * describes each query with parameters before it binds it: two round trips per query, and a
+ * transaction's queries cannot be pipelined. Prepared, a query is one round trip (Parse, Bind and
+ * Execute together the first time, Bind and Execute after), and queries issued together in a
+ * transaction go out together. Statements are kept per connection by their text, which the query
+ * builder makes from code, not data; connections are recycled (postgres-js max_lifetime, 30-60
+ * minutes), which bounds what the server keeps.
+ *
+ * Counted here rather than with postgres-js's `debug` hook, which also makes it capture a stack
+ * trace (`new Error()`) for every query.
  */
-function preparing<T extends import('postgres').Sql>(sql: T): T {
+function instrumented<T extends import('postgres').Sql>(sql: T, prepare: boolean, onQuery: () => void): T {
   return new Proxy(sql, {
     get(target, prop, receiver) {
       if (prop === 'unsafe')
-        return (query: string, params?: unknown[], options?: { prepare?: boolean }) => target.unsafe(query, params as never, { ...options, prepare: true });
+        return (query: string, params?: unknown[], options?: { prepare?: boolean }) => {
+          onQuery();
+          return target.unsafe(query, params as never, prepare ? { ...options, prepare: true } : options);
+        };
       if (prop === 'begin' || prop === 'savepoint')
         return (...args: unknown[]) => {
           const callback = args.pop() as (tx: import('postgres').Sql) => unknown;
-          return (Reflect.get(target, prop) as (...a: unknown[]) => unknown)(...args, (tx: import('postgres').Sql) => callback(preparing(tx)));
+          return (Reflect.get(target, prop) as (...a: unknown[]) => unknown)(...args, (tx: import('postgres').Sql) =>
+            callback(instrumented(tx, prepare, onQuery)),
+          );
         };
       return Reflect.get(target, prop, receiver);
     },
@@ -94,12 +103,11 @@ export async function openPostgres(url: string, onQuery: () => void = () => unde
     onnotice: () => undefined,
     connect_timeout: 10,
     connection: { application_name: applicationName },
-    debug: () => onQuery(),
     // DATABASE_PREPARE=false: a pooler that cannot keep named statements (PgBouncer before 1.21 in transaction mode).
     ...(prepare ? {} : { prepare: false }),
   });
   // With tracing on, every query the registry makes is a span (tracing/db.ts); else the client as it is.
-  const db = drizzle({ client: tracePostgres(prepare ? preparing(client) : client), schema });
+  const db = drizzle({ client: tracePostgres(instrumented(client, prepare, onQuery)), schema });
   return {
     db,
     kind: 'postgres',
