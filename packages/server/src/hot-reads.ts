@@ -9,7 +9,6 @@ import { actorFrom, bearerToken } from './auth/middleware.js';
 import { type Actor, actorNow, signatureKnown } from './auth/tokens.js';
 import type { Answer } from './cache/send.js';
 import { pickClientAddress } from './client-address.js';
-import { urlWithinLimit } from './middleware/limits.js';
 import { requestIdFrom } from './middleware/request-log.js';
 import { packumentAnswer, packumentNow } from './routes/npm/package-get.js';
 import { packageDocAnswer, packageDocNow } from './routes/packages-get.js';
@@ -90,24 +89,33 @@ export function hotReads(app: App, fallback: Listener): Listener {
     if (hot.params && !hot.params.safeParse({ name: params.name }).success) return null;
     return { hot, route: matched[0][1].path, path, params };
   }
-  // The route table is fixed once the app serves, so what a target routes to is too: kept for the
-  // targets read over and over (a bounded set, dropped whole when full).
+  // The route table is fixed once the app serves, so what a target routes to (or that it is not a
+  // plain target) is too: kept for the targets read over and over (a bounded set, dropped whole when full).
   const routes = new Map<string, ReturnType<typeof hotRouteOf>>();
+
+  // The host a client sends is the same on every request: tested once while it stays the same.
+  let lastHost: string | undefined;
+  let lastHostPlain = false;
 
   /** The hot route this request is for, or null when it must go through Hono. */
   function routeOf(incoming: IncomingMessage) {
     if (incoming.method !== 'GET' || !registry.changes?.live) return null;
     const host = incoming.headers.host;
     const target = incoming.url;
-    if (!host || !target || !PLAIN_HOST.test(host) || !PLAIN_TARGET.test(target) || target.includes('?') || DOT_SEGMENT.test(target)) return null;
-    const url = `http://${host}${target}`;
-    if (!urlWithinLimit(limits, url)) return null;
+    if (!host || !target) return null;
+    if (host !== lastHost) {
+      lastHostPlain = PLAIN_HOST.test(host);
+      lastHost = host;
+    }
+    // urlWithinLimit of `http://${host}${target}` (the URL node-server builds), without building it.
+    if (!lastHostPlain || 7 + host.length + target.length > limits.maxUrlLength) return null;
     // Browsers asking for a package get its web page (web/index.tsx).
     if (wantsHtml(incoming.headers.accept)) return null;
     let r = routes.get(target);
     if (r === undefined) {
       if (routes.size >= 1000) routes.clear();
-      routes.set(target, (r = hotRouteOf(url)));
+      const plain = PLAIN_TARGET.test(target) && !target.includes('?') && !DOT_SEGMENT.test(target);
+      routes.set(target, (r = plain ? hotRouteOf(`http://${host}${target}`) : null));
     }
     return r;
   }

@@ -7,7 +7,7 @@ export interface Answer {
   status: number;
   /** May be shared by many answers (a rendered document's are kept with it): frozen; a sender copies it to add to it. */
   headers: Readonly<Record<string, string>>;
-  /** The same headers as name, value, name, value: what the hot reads give writeHead, with the request id appended to a copy. */
+  /** The same headers as name, value, name, value: what the hot reads give writeHead, with the request id appended to a copy (never to this). */
   flat: readonly string[];
   body: Uint8Array | ReadableStream | null;
 }
@@ -16,7 +16,8 @@ export interface Answer {
 export function head(headers: Record<string, string>): Pick<Answer, 'headers' | 'flat'> {
   const flat: string[] = [];
   for (const k in headers) flat.push(k, headers[k]!);
-  return { headers: Object.freeze(headers), flat: Object.freeze(flat) };
+  // The flat form is not frozen: copying a frozen array (the hot reads do, to add the request id) is ten times slower.
+  return { headers: Object.freeze(headers), flat };
 }
 
 export const answerOf = (status: number, headers: Record<string, string>, body: Answer['body']): Answer => ({ status, ...head(headers), body });
@@ -57,10 +58,14 @@ export function renderedAnswer(
 
 /**
  * Each rendering's answers, by what their headers depend on: the same request gets the same
- * (frozen) answer object, so a cached read builds no headers at all. They go with the rendering,
- * which lives as long as its snapshot's revision.
+ * answer object, so a cached read builds no headers at all. They go with the rendering, which
+ * lives as long as its snapshot's revision. A slot per status, encoding and Cache-Control; the
+ * content type and Vary (one per call site) are checked, and a mismatch only builds it again.
  */
-const answersOf = new WeakMap<object, Map<string, Answer>>();
+const answersOf = new WeakMap<object, (KeptAnswer | undefined)[]>();
+type KeptAnswer = Answer & { contentType: string; vary: string };
+const ENCODING_SLOT: Record<string, number> = { identity: 1, gzip: 2, br: 3 };
+const CACHE_SLOT: Record<string, number> = { 'no-cache': 0, 'private, no-cache': 4, 'no-store': 8 };
 
 function keptAnswer(
   r: { text: string; etag: string },
@@ -71,19 +76,19 @@ function keptAnswer(
   vary: string,
 ): Answer {
   let kept = answersOf.get(r);
-  if (!kept) answersOf.set(r, (kept = new Map()));
-  const key = `${status} ${e?.encoding} ${cacheControl}\n${contentType}\n${vary}`;
-  let a = kept.get(key);
-  if (!a) {
-    const vary2 = `${vary}, Accept-Encoding`;
-    const headers: Record<string, string> = { ETag: r.etag, 'Cache-Control': cacheControl, Vary: vary2 };
+  if (!kept) answersOf.set(r, (kept = []));
+  const cacheSlot = CACHE_SLOT[cacheControl];
+  const slot = cacheSlot === undefined ? -1 : cacheSlot + (e ? (ENCODING_SLOT[e.encoding] ?? -100) : 0);
+  let a = slot >= 0 ? kept[slot] : undefined;
+  if (!a || a.contentType !== contentType || a.vary !== vary) {
+    const headers: Record<string, string> = { ETag: r.etag, 'Cache-Control': cacheControl, Vary: `${vary}, Accept-Encoding` };
     if (e) {
       headers['Content-Type'] = contentType;
       headers['Content-Length'] = String(e.bytes.byteLength);
       if (e.encoding !== 'identity') headers['Content-Encoding'] = e.encoding;
     }
-    a = Object.freeze(answerOf(status, headers, e ? e.bytes : null));
-    kept.set(key, a);
+    a = { ...answerOf(status, headers, e ? e.bytes : null), contentType, vary };
+    if (slot >= 0) kept[slot] = a;
   }
   return a;
 }
