@@ -4,6 +4,8 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 
 export interface Logger {
   log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
+  /** Whether a line at this level is written; a caller may skip building its fields when not. */
+  enabled?(level: LogLevel): boolean;
 }
 
 let isoMs = -1;
@@ -52,6 +54,7 @@ function batchedStdout(): (line: string) => void {
 
 export function createLogger(level: LogLevel = 'info', write: (line: string) => void = batchedStdout()): Logger {
   return {
+    enabled: (l) => ORDER[l] >= ORDER[level],
     log(l, msg, fields = {}) {
       if (ORDER[l] < ORDER[level]) return;
       write(JSON.stringify({ time: isoNow(), level: l, msg, ...fields }));

@@ -5,10 +5,22 @@ import { respondWithId } from '../middleware/request-log.js';
 /** An answer as plain data: the route sends it through Hono (respond), the hot reads straight to the socket (hot-reads.ts). */
 export interface Answer {
   status: number;
-  /** Built for this answer alone: the sender may add to it (the request id). */
-  headers: Record<string, string>;
+  /** May be shared by many answers (a rendered document's are kept with it): frozen; a sender copies it to add to it. */
+  headers: Readonly<Record<string, string>>;
+  /** The same headers as name, value, name, value: what the hot reads give writeHead, with the request id appended to a copy (never to this). */
+  flat: readonly string[];
   body: Uint8Array | ReadableStream | null;
 }
+
+/** The headers of an answer, frozen, in both forms. */
+export function head(headers: Record<string, string>): Pick<Answer, 'headers' | 'flat'> {
+  const flat: string[] = [];
+  for (const k in headers) flat.push(k, headers[k]!);
+  // The flat form is not frozen: copying a frozen array (the hot reads do, to add the request id) is ten times slower.
+  return { headers: Object.freeze(headers), flat };
+}
+
+export const answerOf = (status: number, headers: Record<string, string>, body: Answer['body']): Answer => ({ status, ...head(headers), body });
 
 /** The request headers an answer depends on: Hono's c.req, or the hot reads' view of the incoming message. */
 export interface Asked {
@@ -16,7 +28,7 @@ export interface Asked {
   query(name: string): string | undefined;
 }
 
-export const respond = (c: Ctx, a: Answer): Response => respondWithId(c, a.body, a.status, a.headers);
+export const respond = (c: Ctx, a: Answer): Response => respondWithId(c, a.body, a.status, { ...a.headers });
 
 /** Whether If-None-Match names this ETag (weak or strong), or is `*`. */
 export function matchesEtag(header: string | undefined, etag: string): boolean {
@@ -28,18 +40,55 @@ export function matchesEtag(header: string | undefined, etag: string): boolean {
  * A document rendered ahead of time: 304 when If-None-Match names its ETag, else its bytes in the
  * best encoding the client accepts (precompressed once per revision), with their length.
  */
-export function renderedAnswer(req: Asked, r: { text: string; etag: string }, contentType: string, headers: Record<string, string>): Answer | Promise<Answer> {
-  const vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding';
-  if (matchesEtag(req.header('if-none-match'), r.etag)) return { status: 304, headers: { ...headers, ETag: r.etag, Vary: vary }, body: null };
+export function renderedAnswer(
+  req: Asked,
+  r: { text: string; etag: string },
+  contentType: string,
+  cacheControl: string,
+  vary: string,
+): Answer | Promise<Answer> {
+  if (matchesEtag(req.header('if-none-match'), r.etag)) return keptAnswer(r, 304, null, contentType, cacheControl, vary);
   const wanted = pickEncoding(req.header('accept-encoding'));
   // In steady state the bytes are at hand: no await, so no extra turn through the microtask queue.
   const ready = readyBytes(r, wanted);
-  return ready ? withBytes(headers, r.etag, vary, contentType, ready) : encodedBytes(r, wanted).then((e) => withBytes(headers, r.etag, vary, contentType, e));
+  return ready
+    ? keptAnswer(r, 200, ready, contentType, cacheControl, vary)
+    : encodedBytes(r, wanted).then((e) => keptAnswer(r, 200, e, contentType, cacheControl, vary));
 }
 
-function withBytes(headers: Record<string, string>, etag: string, vary: string, contentType: string, e: { bytes: Uint8Array; encoding: string }): Answer {
-  // One object with every header at once: adding them one by one to a spread copy cost more than the rest of this.
-  const out: Record<string, string> = { ...headers, ETag: etag, Vary: vary, 'Content-Type': contentType, 'Content-Length': String(e.bytes.byteLength) };
-  if (e.encoding !== 'identity') out['Content-Encoding'] = e.encoding;
-  return { status: 200, headers: out, body: e.bytes };
+/**
+ * Each rendering's answers, by what their headers depend on: the same request gets the same
+ * answer object, so a cached read builds no headers at all. They go with the rendering, which
+ * lives as long as its snapshot's revision. A slot per status, encoding and Cache-Control; the
+ * content type and Vary (one per call site) are checked, and a mismatch only builds it again.
+ */
+const answersOf = new WeakMap<object, (KeptAnswer | undefined)[]>();
+type KeptAnswer = Answer & { contentType: string; vary: string };
+const ENCODING_SLOT: Record<string, number> = { identity: 1, gzip: 2, br: 3 };
+const CACHE_SLOT: Record<string, number> = { 'no-cache': 0, 'private, no-cache': 4, 'no-store': 8 };
+
+function keptAnswer(
+  r: { text: string; etag: string },
+  status: 200 | 304,
+  e: { bytes: Uint8Array; encoding: string } | null,
+  contentType: string,
+  cacheControl: string,
+  vary: string,
+): Answer {
+  let kept = answersOf.get(r);
+  if (!kept) answersOf.set(r, (kept = []));
+  const cacheSlot = CACHE_SLOT[cacheControl];
+  const slot = cacheSlot === undefined ? -1 : cacheSlot + (e ? (ENCODING_SLOT[e.encoding] ?? -100) : 0);
+  let a = slot >= 0 ? kept[slot] : undefined;
+  if (!a || a.contentType !== contentType || a.vary !== vary) {
+    const headers: Record<string, string> = { ETag: r.etag, 'Cache-Control': cacheControl, Vary: `${vary}, Accept-Encoding` };
+    if (e) {
+      headers['Content-Type'] = contentType;
+      headers['Content-Length'] = String(e.bytes.byteLength);
+      if (e.encoding !== 'identity') headers['Content-Encoding'] = e.encoding;
+    }
+    a = { ...answerOf(status, headers, e ? e.bytes : null), contentType, vary };
+    if (slot >= 0) kept[slot] = a;
+  }
+  return a;
 }

@@ -68,7 +68,8 @@ export interface RequestRecord {
 export class RequestRecorder {
   // Label children bound once per method, route template and status (a bounded set): prom-client
   // otherwise hashes a label object on every request.
-  private readonly children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  // Keyed by route template, then method and status, so that no key string is built per request.
+  private readonly children = new Map<string, Map<string, { count: { inc(): void }; time: { observe(v: number): void } }[]>>();
 
   constructor(
     private readonly logger: Logger,
@@ -79,16 +80,22 @@ export class RequestRecorder {
     const ms = performance.now() - r.t0;
     if (tracingOn) nameRequestSpan(r.method, r.route, r.requestId);
     if (this.metrics) {
-      const key = `${r.method} ${r.status} ${r.route}`;
-      let child = this.children.get(key);
+      let byMethod = this.children.get(r.route);
+      if (!byMethod) this.children.set(r.route, (byMethod = new Map()));
+      let byStatus = byMethod.get(r.method);
+      if (!byStatus) byMethod.set(r.method, (byStatus = []));
+      let child = byStatus[r.status];
       if (!child) {
         child = { count: this.metrics.requestCount(r.method, r.route, r.status), time: this.metrics.httpDuration.labels(r.method, r.route) };
-        this.children.set(key, child);
+        byStatus[r.status] = child;
       }
       child.count.inc();
       child.time.observe(ms / 1000);
     }
-    this.logger.log(r.status >= 500 ? 'error' : 'info', 'request', {
+    const level = r.status >= 500 ? 'error' : 'info';
+    // Below the log level (LOG_LEVEL=warn) the line's fields are not even built.
+    if (this.logger.enabled?.(level) === false) return;
+    this.logger.log(level, 'request', {
       requestId: r.requestId,
       method: r.method,
       route: r.route,

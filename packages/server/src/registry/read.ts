@@ -98,9 +98,20 @@ export async function readable(ctx: RegistryContext, actor: Actor | null, name: 
   return s;
 }
 
+/**
+ * What readable answers, when it can without waiting: a snapshot the cache vouches for, of a public
+ * package with live versions. Undefined otherwise (a private package, a miss): then readable decides.
+ */
+export function readableNow(ctx: RegistryContext, name: string): PackageSnapshot | undefined {
+  const s = ctx.cache.peek(name);
+  return s && !s.pkg.private && s.versions.size > 0 ? s : undefined;
+}
+
+/** The package document of a snapshot readable returned. */
+export const packageDocOf = (ctx: RegistryContext, s: PackageSnapshot) => rendered(s, 'package', () => packageDoc(ctx.publicUrl, s), stringifyWithText);
+
 export async function getPackageDoc(ctx: RegistryContext, actor: Actor | null, name: string) {
-  const s = await readable(ctx, actor, name);
-  return rendered(s, 'package', () => packageDoc(ctx.publicUrl, s), stringifyWithText);
+  return packageDocOf(ctx, await readable(ctx, actor, name));
 }
 
 /** Resolves an exact version, a range or a dist-tag to one version, serialized with its ETag. */
@@ -135,6 +146,7 @@ export async function getTarball(ctx: RegistryContext, actor: Actor | null, name
   // A held version's bytes are for its reviewers: never let a shared cache keep them.
   return {
     blob,
+    row,
     shasum: row.shasum,
     integrity: row.integrity,
     size: row.size,
@@ -142,6 +154,20 @@ export async function getTarball(ctx: RegistryContext, actor: Actor | null, name
     private: s.pkg.private || !s.versions.has(version),
     held: !s.versions.has(version),
   };
+}
+
+/**
+ * What getTarball finds, when it is all in memory (readableNow's snapshot, a live version, its
+ * bytes in the blob cache); undefined when getTarball must be asked. Throws as it does for a file
+ * name of another shape.
+ */
+export function tarballInMemory(ctx: RegistryContext, name: string, file: string) {
+  const s = readableNow(ctx, name);
+  if (!s) return undefined;
+  const row = s.versions.get(versionOfTarball(name, file));
+  const bytes = row && ctx.store.peek?.(row.blobKey);
+  if (!row || !bytes) return undefined;
+  return { row, bytes, packageId: s.pkg.id, private: s.pkg.private };
 }
 
 /** The validation report stored with a version at publish time. */

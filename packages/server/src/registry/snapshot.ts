@@ -54,16 +54,23 @@ export class SnapshotCache {
     });
   }
 
+  /** The snapshot get would answer at once (a confirmed hit, counted), or undefined when get would ask the database. */
+  peek(name: string): PackageSnapshot | undefined {
+    const feed = this.feed;
+    if (!feed.live) return undefined;
+    const cached = this.entries.get(name);
+    if (!cached || this.confirmed.get(cached) !== feed.epoch) return undefined;
+    this.onLookup(true);
+    this.entries.delete(name);
+    this.entries.set(name, cached);
+    return cached;
+  }
+
   async get(db: Db, name: string): Promise<PackageSnapshot> {
     const feed = this.feed;
     if (!feed.live) return this.fetch(db, name);
-    const cached = this.entries.get(name);
-    if (cached && this.confirmed.get(cached) === feed.epoch) {
-      this.onLookup(true);
-      this.entries.delete(name);
-      this.entries.set(name, cached);
-      return cached;
-    }
+    const cached = this.peek(name);
+    if (cached) return cached;
     // Readers that miss together (after a write to a popular package) share one load, as long as
     // no notice arrived since it began: that is when a confirmed snapshot may be served too, so a
     // writer (whose response waited for its notice) never joins a load older than its write.

@@ -16,12 +16,11 @@ export function jsonWithEtag(c: Ctx, body: unknown): Promise<Response> {
  * The cache headers of package metadata, on the native API and npm's routes alike. A publish must
  * be seen by the next install: revalidate every time (ETag, 304). An authenticated answer may
  * hold a private package, so no shared cache may keep it; and what a `?write=true`
- * read-modify-write fetched (npm) is never kept at all.
+ * read-modify-write fetched (npm) is never kept at all. (ETag, this and Vary are the headers.)
  */
-export function metadataCacheHeaders(c: { req: Asked }, etag: string) {
-  const cache = c.req.query('write') === 'true' ? 'no-store' : c.req.header('authorization') ? 'private, no-cache' : 'no-cache';
-  return { ETag: etag, 'Cache-Control': cache, Vary: 'Accept, Authorization' };
-}
+const metadataCacheControl = (c: { req: Asked }) =>
+  c.req.query('write') === 'true' ? 'no-store' : c.req.header('authorization') ? 'private, no-cache' : 'no-cache';
+const METADATA_VARY = 'Accept, Authorization';
 
 /** A version's bytes never change: cached for a year, by shared caches only when the package is public. */
 export const immutableCacheHeaders = (etag: string, isPrivate: boolean) => ({
@@ -39,7 +38,15 @@ export async function sendRendered(c: Ctx, r: { text: string; etag: string }, ty
 
 /** What sendRendered sends, as an answer (the hot reads write it themselves). */
 export const renderedJson = (c: { req: Asked }, r: { text: string; etag: string }, type = 'application/json'): Answer | Promise<Answer> =>
-  renderedAnswer(c.req, r, `${type}; charset=utf-8`, metadataCacheHeaders(c, r.etag));
+  renderedAnswer(c.req, r, contentTypeOf(type), metadataCacheControl(c), METADATA_VARY);
+
+// Made once per type, not per request.
+const contentTypes = new Map<string, string>();
+const contentTypeOf = (type: string) => {
+  let t = contentTypes.get(type);
+  if (t === undefined) contentTypes.set(type, (t = `${type}; charset=utf-8`));
+  return t;
+};
 
 export const ifNoneMatch = (c: { req: Asked }, etag: string): boolean => matchesEtag(c.req.header('if-none-match'), etag);
 

@@ -1,8 +1,8 @@
 import { JsonObjectSchema, PackageNameParams } from '@unjucks/core/api-schemas';
-import { getPackageDoc } from '../registry/read.js';
+import { getPackageDoc, packageDocOf, readableNow } from '../registry/read.js';
 import { nameParam, type App, type ReadCtx } from '../app-env.js';
 import { renderedJson } from './json.js';
-import { respond } from '../cache/send.js';
+import { type Answer, respond } from '../cache/send.js';
 import { nativeRoute } from './native-route.js';
 
 /** GET /api/v1/packages/:name — every version, dist-tags and times. */
@@ -27,3 +27,11 @@ export function packagesGet(app: App) {
  * run the same schema before they call this).
  */
 export const packageDocAnswer = async (c: ReadCtx) => renderedJson(c, await getPackageDoc(c.get('registry'), c.get('actor'), nameParam(c)));
+
+/** What packageDocAnswer answers, when the snapshot and the encoded bytes are in memory; undefined when they are not. */
+export function packageDocNow(c: ReadCtx): Answer | undefined {
+  const registry = c.get('registry');
+  const s = readableNow(registry, nameParam(c));
+  const a = s && renderedJson(c, packageDocOf(registry, s));
+  return a instanceof Promise ? undefined : a;
+}

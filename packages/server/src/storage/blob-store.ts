@@ -23,6 +23,8 @@ export interface BlobStore {
   /** Stores the bytes, or, when they are already stored, refreshes the blob's modified time (see gc). */
   put(key: string, bytes: Uint8Array): Promise<void>;
   get(key: string): Promise<StoredBlob | null>;
+  /** The bytes when they are in memory now (a read cache), without waiting; stores without one leave it out. */
+  peek?(key: string): Uint8Array | undefined;
   has(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
   /** Every blob, for the integrity tools that walk storage. */

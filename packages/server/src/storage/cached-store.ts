@@ -21,13 +21,18 @@ export class CachedBlobStore implements BlobStore {
     return this.inner.put(key, bytes);
   }
 
-  async get(key: string): Promise<StoredBlob | null> {
+  peek(key: string): Uint8Array | undefined {
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key);
       this.entries.set(key, hit);
-      return bytesBlob(hit);
     }
+    return hit;
+  }
+
+  async get(key: string): Promise<StoredBlob | null> {
+    const hit = this.peek(key);
+    if (hit) return bytesBlob(hit);
     const blob = await this.inner.get(key);
     if (!blob || blob.size > this.maxItemBytes) return blob;
     const bytes = new Uint8Array(await new Response(blob.stream()).arrayBuffer());

@@ -1,9 +1,10 @@
 import { resolveSpec } from '@unjucks/core';
 import { notFound } from '../../registry/lookup.js';
-import { readable } from '../../registry/read.js';
+import { readable, readableNow } from '../../registry/read.js';
+import type { PackageSnapshot } from '../../registry/snapshot.js';
 import { abbreviatedPackument, fullPackument, versionPackument } from '../../npm/packument.js';
 import { nameParam, type NpmApp, type ReadCtx } from '../../app-env.js';
-import { respond } from '../../cache/send.js';
+import { type Answer, respond } from '../../cache/send.js';
 import { renderedJson, sendRendered } from '../json.js';
 import { serveTarball } from '../tarball-get.js';
 
@@ -11,8 +12,11 @@ const CORGI = 'application/vnd.npm.install-v1+json';
 
 async function liveSnapshot(c: ReadCtx) {
   const name = nameParam(c);
-  const s = await readable(c.get('registry'), c.get('actor'), name);
-  // npm treats a package with nothing left as gone.
+  return live(name, await readable(c.get('registry'), c.get('actor'), name));
+}
+
+// npm treats a package with nothing left as gone.
+function live(name: string, s: PackageSnapshot) {
   if (s.versions.size === 0) throw notFound(`package ${name} has no live versions; it was unpublished, and it was`);
   return s;
 }
@@ -22,7 +26,18 @@ export const npmPackumentGet = (app: NpmApp) => app.get('/:name', async (c) => r
 
 /** The packument as an answer (the hot reads write it themselves). */
 export async function packumentAnswer(c: ReadCtx) {
-  const s = await liveSnapshot(c);
+  return packumentOf(c, await liveSnapshot(c));
+}
+
+/** What packumentAnswer answers, when the snapshot and the encoded bytes are in memory; undefined when they are not. */
+export function packumentNow(c: ReadCtx): Answer | undefined {
+  const name = nameParam(c);
+  const s = readableNow(c.get('registry'), name);
+  const a = s && packumentOf(c, live(name, s));
+  return a instanceof Promise ? undefined : a;
+}
+
+function packumentOf(c: ReadCtx, s: PackageSnapshot) {
   const publicUrl = c.get('registry').publicUrl;
   const accept = c.req.header('accept') ?? '';
   if (accept.includes(CORGI) && c.req.query('write') !== 'true') return renderedJson(c, abbreviatedPackument(publicUrl, s), CORGI);
