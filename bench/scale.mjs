@@ -59,7 +59,8 @@ const f1 = (x) => x.toFixed(1);
 
 function startServer(dbUrl, dataDir) {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [SERVER_BIN, 'start'], {
+  const nodeArgs = process.env.SCALE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...nodeArgs, SERVER_BIN, 'start'], {
     env: {
       ...process.env,
       PORT: '0',
@@ -201,6 +202,7 @@ async function load(label, n, fn, cpu) {
 // SCALE_KEEP=1 keeps each size's database and data directory (for EXPLAIN ANALYZE, profiling);
 // SCALE_REUSE=<database>:<data dir> measures a kept one again instead of generating (one size).
 const KEEP = !!process.env.SCALE_KEEP;
+// SCALE_NODE_ARGS passes flags to the registry's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 // SCALE_WORKLOADS="metadata search" (the default) or one of them, to see each one's memory alone.
 const WORKLOADS = (process.env.SCALE_WORKLOADS ?? 'metadata search').split(/[\s,]+/);
 const REUSE = process.env.SCALE_REUSE?.split(':');
