@@ -126,6 +126,16 @@ export class SnapshotCache {
     const confirm = (s: PackageSnapshot) => {
       if (live && feed.live && feed.seq === seq) this.confirmed.set(s, epoch);
     };
+    if (!this.entries.has(name)) {
+      // No revision to compare: the load reads the package row itself, one round trip fewer on
+      // every miss (at 100,000 packages most metadata reads of the scale bench are misses).
+      const snapshot = await load(db, name);
+      if (!snapshot) throw notFound(`package ${name} was`);
+      this.onLookup(false);
+      this.keep(name, snapshot);
+      confirm(snapshot);
+      return snapshot;
+    }
     const [head] = await db.select({ id: packages.id, revision: packages.revision }).from(packages).where(eq(packages.name, name));
     if (!head) {
       const gone = this.entries.get(name);
