@@ -28,6 +28,8 @@ export interface Config {
   limits: PackageLimits;
   /** Bytes of recently downloaded tarballs kept in memory; 0 turns the cache off. */
   blobCacheBytes: number;
+  /** Estimated bytes of package snapshots kept (registry/snapshot.ts); 0: bounded by count alone. */
+  metadataCacheBytes: number;
   /** How often counted downloads are written (one batched upsert). */
   downloadsFlushMs: number;
   /** Search results kept per replica for repeated queries; 0 turns the cache off. */
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : null,
     blobCacheBytes: intVar(env, 'BLOB_CACHE_BYTES', 64 * 1024 * 1024),
+    metadataCacheBytes: intVar(env, 'METADATA_CACHE_BYTES', 96 * 1024 * 1024),
     downloadsFlushMs: Math.max(100, intVar(env, 'DOWNLOADS_FLUSH_MS', 5000)),
     searchCacheEntries: intVar(env, 'SEARCH_CACHE_ENTRIES', 1000),
     searchEngine: searchEngineVar(env.SEARCH_ENGINE),

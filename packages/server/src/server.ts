@@ -101,7 +101,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
       unpublishWindowSeconds: config.unpublishWindowSeconds,
       publicUrl: '',
-      cache: new SnapshotCache(2000, (hit) => metrics.cacheLookup('metadata', hit), changes),
+      cache: new SnapshotCache(2000, (hit) => metrics.cacheLookup('metadata', hit), changes, config.metadataCacheBytes || Number.POSITIVE_INFINITY),
       changes,
       metrics,
       validation: config.validation,

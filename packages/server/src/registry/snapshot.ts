@@ -26,6 +26,8 @@ export interface PackageSnapshot {
   maintainers: string[];
   /** Serialized responses derived from this snapshot, so each is built once per revision. */
   rendered: Map<string, { text: string; etag: string }>;
+  /** What holding it costs, estimated (see snapshotBytes): SnapshotCache's bound. */
+  bytes: number;
 }
 
 const publisher = alias(users, 'publisher');
@@ -38,19 +40,26 @@ const publisher = alias(users, 'publisher');
  */
 export class SnapshotCache {
   private readonly entries = new Map<string, PackageSnapshot>();
+  /** The estimated bytes of the snapshots in entries. */
+  private held = 0;
   /** The feed epoch in which each snapshot was last confirmed against the database. */
   private readonly confirmed = new WeakMap<PackageSnapshot, number>();
   /** Loads under way, by name, with the feed's position when each began. */
   private readonly loading = new Map<string, { seq: number; epoch: number; snapshot: Promise<PackageSnapshot> }>();
 
+  /**
+   * Bounded by count and by estimated bytes (maxBytes): a count alone let memory follow package
+   * size, and at 100,000 packages the metadata bench filled 2,000 entries with 250 MB of RSS.
+   */
   constructor(
     private readonly maxEntries = 2000,
     private readonly onLookup: (hit: boolean) => void = () => undefined,
     private readonly feed: ChangeFeed = ChangeFeed.off(),
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {
     feed.onNotice((n) => {
       if (!('package' in n)) return;
-      for (const [name, s] of this.entries) if (s.pkg.id === n.package) this.entries.delete(name);
+      for (const [name, s] of this.entries) if (s.pkg.id === n.package) this.drop(name, s);
     });
   }
 
@@ -61,9 +70,35 @@ export class SnapshotCache {
     const cached = this.entries.get(name);
     if (!cached || this.confirmed.get(cached) !== feed.epoch) return undefined;
     this.onLookup(true);
+    // Most recently used: re-inserted (the same snapshot, so the bytes held stay as they are).
     this.entries.delete(name);
     this.entries.set(name, cached);
     return cached;
+  }
+
+  /** Snapshots held and their estimated bytes (tests, and the memory figures of bench/scale.mjs). */
+  get stats() {
+    return { entries: this.entries.size, bytes: this.held };
+  }
+
+  private drop(name: string, s: PackageSnapshot) {
+    if (this.entries.get(name) !== s) return;
+    this.entries.delete(name);
+    this.held -= s.bytes;
+  }
+
+  /** Keeps a snapshot as the most recently used, evicting the least recently used past the bounds. */
+  private keep(name: string, s: PackageSnapshot) {
+    const old = this.entries.get(name);
+    if (old) this.drop(name, old);
+    this.entries.set(name, s);
+    this.held += s.bytes;
+    // The newest stays even when it alone is past maxBytes: its readers hold it anyway.
+    for (const [n, e] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.held <= this.maxBytes) break;
+      if (e === s) break;
+      this.drop(n, e);
+    }
   }
 
   async get(db: Db, name: string): Promise<PackageSnapshot> {
@@ -99,9 +134,20 @@ export class SnapshotCache {
     const confirm = (s: PackageSnapshot) => {
       if (live && feed.live && feed.seq === seq) this.confirmed.set(s, epoch);
     };
+    if (!this.entries.has(name)) {
+      // No revision to compare: the load reads the package row itself, one round trip fewer on
+      // every miss (at 100,000 packages most metadata reads of the scale bench are misses).
+      const snapshot = await load(db, name);
+      if (!snapshot) throw notFound(`package ${name} was`);
+      this.onLookup(false);
+      this.keep(name, snapshot);
+      confirm(snapshot);
+      return snapshot;
+    }
     const [head] = await db.select({ id: packages.id, revision: packages.revision }).from(packages).where(eq(packages.name, name));
     if (!head) {
-      this.entries.delete(name);
+      const gone = this.entries.get(name);
+      if (gone) this.drop(name, gone);
       throw notFound(`package ${name} was`);
     }
     const cached = this.entries.get(name);
@@ -109,17 +155,14 @@ export class SnapshotCache {
     this.onLookup(fresh);
     if (cached && fresh) {
       // Map order doubles as recency for eviction.
-      this.entries.delete(name);
-      this.entries.set(name, cached);
+      this.keep(name, cached);
       confirm(cached);
       return cached;
     }
     const snapshot = await load(db, name, cached);
     if (!snapshot) throw notFound(`package ${name} was`);
-    this.entries.delete(name);
-    this.entries.set(name, snapshot);
+    this.keep(name, snapshot);
     confirm(snapshot);
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     return snapshot;
   }
 }
@@ -183,7 +226,30 @@ async function load(db: Db, name: string, previous?: PackageSnapshot): Promise<P
     tags: Object.fromEntries(tagRows.map((r) => [r.tag, r.version])),
     maintainers: [...new Set([...granted.map((g) => g.name), ...live.map((v) => v.publisherName).filter((n): n is string => !!n)])].sort(),
     rendered: new Map(),
+    bytes: all.reduce((n, v) => n + versionBytes(v), 0),
   };
+}
+
+/**
+ * Per version: the row's fixed part (columns, dates, the Map entry), its parsed manifest and report
+ * and what the renderings built on them hold (its serialized part of the package document, the
+ * packuments and their encoded bytes), and its README.
+ * Calibrated on bench/scale.mjs (about 0.6 kB of JSON per version): the RSS a snapshot of ten
+ * versions added was about 100 kB.
+ */
+const VERSION_FIXED_BYTES = 4096;
+const JSON_BYTES_FACTOR = 8;
+const publishedBytes = new WeakMap<object, number>();
+
+/** A version's estimated share of its snapshot's memory, its published JSON measured once (not per snapshot). */
+function versionBytes(v: VersionRow): number {
+  let json = publishedBytes.get(v.manifest);
+  if (json === undefined) {
+    json = JSON.stringify(v.manifest).length + (v.report ? JSON.stringify(v.report).length : 0);
+    publishedBytes.set(v.manifest, json);
+  }
+  // A README is one string, held twice at most (the latest one's copy in the package document).
+  return VERSION_FIXED_BYTES + JSON_BYTES_FACTOR * json + 2 * (v.readme?.length ?? 0);
 }
 
 /** A JSON rendering of part of a snapshot, built once per revision and key. */

@@ -12,6 +12,8 @@ export interface Postings {
   names: string[];
   /** The highest package id in ids (0 when none). */
   maxId: number;
+  /** How many of ids are public: a word's frequency, counted once per list instead of per search. */
+  publicCount: number;
 }
 
 export interface PostingRow {
@@ -103,6 +105,7 @@ function columns(rows: PostingRow[]): Postings {
     flags: new Uint8Array(n),
     names: new Array<string>(n),
     maxId: 0,
+    publicCount: 0,
   };
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
@@ -112,6 +115,7 @@ function columns(rows: PostingRow[]): Postings {
     out.quality[i] = Number(r.quality);
     out.flags[i] = (r.private ? PRIVATE : 0) | (r.deprecated ? DEPRECATED : 0);
     out.names[i] = r.name;
+    if (!r.private) out.publicCount++;
     if (out.ids[i]! > out.maxId) out.maxId = out.ids[i]!;
   }
   return out;
