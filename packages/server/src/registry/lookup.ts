@@ -42,12 +42,17 @@ export const CHANGES_CHANNEL = 'unjucks_registry_changes';
 /**
  * Every write to a package calls this in its transaction: readers key their caches on the
  * revision, and the notification (delivered on commit) tells every replica's search index.
+ * `write` goes in the notification for a write that built its own snapshot (registry/snapshot.ts
+ * expect). Answers the package row as it is now.
  */
-export async function touchPackage(db: DbOrTx, packageId: number) {
-  await db
+export async function touchPackage(db: DbOrTx, packageId: number, write?: string) {
+  const [row] = await db
     .update(packages)
     .set({ modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` })
-    .where(eq(packages.id, packageId));
+    .where(eq(packages.id, packageId))
+    .returning();
   // The notification is independent of the document (both wait for the commit): sent alongside.
-  await Promise.all([writeSearchDocuments(db, [packageId]), db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: packageId })})`)]);
+  const notice = write === undefined ? { package: packageId } : { package: packageId, write };
+  await Promise.all([writeSearchDocuments(db, [packageId]), db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(notice)})`)]);
+  return row;
 }
