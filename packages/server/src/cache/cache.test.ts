@@ -6,7 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../db/database.js';
 import { orgMembers, orgs, tokens, users } from '../db/schema.js';
-import { encodedBytes, pickEncoding, readyBytes } from './encoded.js';
+import { bytesNow, encodedBytes, pickEncoding, readyBytes } from './encoded.js';
 import { ChangeFeed } from './feed.js';
 import { ReplicaCaches } from './replica-caches.js';
 import { TrustedMap } from './trusted-map.js';
@@ -47,6 +47,38 @@ describe('readyBytes', () => {
     expect(readyBytes(rendered, 'br')).toBeNull();
     // Too small to be worth compressing: sent as it is, whatever the client takes.
     expect(readyBytes({ text: '{}' }, 'br')!.encoding).toBe('identity');
+  });
+});
+
+describe('bytesNow', () => {
+  it('does not wait for a large document to be compressed when the client takes it otherwise, and starts it for the next reader', async () => {
+    const rendered = { text: JSON.stringify({ filler: 'y'.repeat(100_000) }) };
+    // Nothing made yet: the bytes as they are, while brotli is made.
+    expect(bytesNow(rendered, 'gzip, deflate, br')!.encoding).toBe('identity');
+    const br = await encodedBytes(rendered, 'br');
+    expect(bytesNow(rendered, 'gzip, deflate, br')).toEqual(br);
+    // gzip, once made, stands in for a brotli copy not made yet.
+    const other = { text: JSON.stringify({ filler: 'z'.repeat(100_000) }) };
+    await encodedBytes(other, 'gzip');
+    expect(bytesNow(other, 'br, gzip')!.encoding).toBe('gzip');
+    expect(bytesNow(other, 'br')!.encoding).toBe('identity');
+  });
+
+  it('waits for a small document, compressed sooner than it would be sent whole', async () => {
+    const small = { text: JSON.stringify({ filler: 'v'.repeat(4000) }) };
+    expect(bytesNow(small, 'gzip, br')).toBeNull();
+    await encodedBytes(small, 'br');
+    expect(bytesNow(small, 'gzip, br')!.encoding).toBe('br');
+  });
+
+  it('waits for a large document only when the client refuses the bytes as they are', async () => {
+    const rendered = { text: JSON.stringify({ filler: 'w'.repeat(100_000) }) };
+    expect(bytesNow(rendered, 'gzip, identity;q=0')).toBeNull();
+    expect(bytesNow(rendered, 'gzip, *;q=0')).toBeNull();
+    expect(bytesNow(rendered, 'gzip, identity, *;q=0')!.encoding).toBe('identity');
+    // The copy was started by the first call: once made, it is what they get.
+    await encodedBytes(rendered, 'gzip');
+    expect(bytesNow(rendered, 'gzip, identity;q=0')!.encoding).toBe('gzip');
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Ctx } from '../app-env.js';
-import { encodedBytes, pickEncoding, readyBytes } from './encoded.js';
+import { bytesNow, encodedBytes, pickEncoding } from './encoded.js';
 import { respondWithId } from '../middleware/request-log.js';
 
 /** An answer as plain data: the route sends it through Hono (respond), the hot reads straight to the socket (hot-reads.ts). */
@@ -26,15 +26,18 @@ export function matchesEtag(header: string | undefined, etag: string): boolean {
 
 /**
  * A document rendered ahead of time: 304 when If-None-Match names its ETag, else its bytes in the
- * best encoding the client accepts (precompressed once per revision), with their length.
+ * best encoding the client accepts (precompressed once per revision, sent as soon as made), with their length.
  */
 export function renderedAnswer(req: Asked, r: { text: string; etag: string }, contentType: string, headers: Record<string, string>): Answer | Promise<Answer> {
   const vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding';
   if (matchesEtag(req.header('if-none-match'), r.etag)) return { status: 304, headers: { ...headers, ETag: r.etag, Vary: vary }, body: null };
-  const wanted = pickEncoding(req.header('accept-encoding'));
-  // In steady state the bytes are at hand: no await, so no extra turn through the microtask queue.
-  const ready = readyBytes(r, wanted);
-  return ready ? withBytes(headers, r.etag, vary, contentType, ready) : encodedBytes(r, wanted).then((e) => withBytes(headers, r.etag, vary, contentType, e));
+  const accept = req.header('accept-encoding');
+  // No await when the bytes are at hand (in steady state; and for a large document, whatever is
+  // acceptable while its compressed copy is made): no extra turn through the microtask queue.
+  const now = bytesNow(r, accept);
+  return now
+    ? withBytes(headers, r.etag, vary, contentType, now)
+    : encodedBytes(r, pickEncoding(accept)).then((e) => withBytes(headers, r.etag, vary, contentType, e));
 }
 
 function withBytes(headers: Record<string, string>, etag: string, vary: string, contentType: string, e: { bytes: Uint8Array; encoding: string }): Answer {
