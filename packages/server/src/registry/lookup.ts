@@ -46,13 +46,18 @@ export const CHANGES_CHANNEL = 'unjucks_registry_changes';
  * expect). Answers the package row as it is now.
  */
 export async function touchPackage(db: DbOrTx, packageId: number, write?: string) {
-  const [row] = await db
-    .update(packages)
-    .set({ modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` })
-    .where(eq(packages.id, packageId))
-    .returning();
-  // The notification is independent of the document (both wait for the commit): sent alongside.
   const notice = write === undefined ? { package: packageId } : { package: packageId, write };
-  await Promise.all([writeSearchDocuments(db, [packageId]), db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(notice)})`)]);
+  // All three go out together. The search document reads nothing the update changes but the
+  // revision, which its final upsert reads, long after the update ran; the notification is sent
+  // on commit whatever the order.
+  const [[row]] = await Promise.all([
+    db
+      .update(packages)
+      .set({ modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` })
+      .where(eq(packages.id, packageId))
+      .returning(),
+    writeSearchDocuments(db, [packageId]),
+    db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(notice)})`),
+  ]);
   return row;
 }
