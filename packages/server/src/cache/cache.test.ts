@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CHANGES_CHANNEL } from '../registry/lookup.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { orgMembers, orgs, tokens, users } from '../db/schema.js';
 import { bytesNow, encodedBytes, pickEncoding, readyBytes } from './encoded.js';
@@ -131,6 +132,16 @@ describe('caches told by the change feed (PGlite)', () => {
     await off.fetch('k', c.load);
     await off.fetch('k', c.load);
     expect(c.loads()).toBe(4);
+  });
+
+  it("hears a write's own notice instead of a barrier, and stops trusting itself when it does not come", async () => {
+    const hearing = feed.hearing('write-1');
+    await database.db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: 1, write: 'write-1' })})`);
+    expect(await hearing.wait()).toBe(true);
+    // A write that never committed: its notice never comes, and the feed is not live until a heartbeat answers.
+    expect(await feed.hearing('write-2').wait()).toBe(false);
+    expect(feed.live).toBe(false);
+    await vi.waitFor(() => expect(feed.live).toBe(true), { timeout: 2000 });
   });
 
   it('drops a token row when the row is revoked, and rights when a membership changes, in-process', async () => {

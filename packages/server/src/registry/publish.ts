@@ -38,6 +38,8 @@ export interface PublishOutcome {
   result: PublishResult;
   /** Where the time went, as a `Server-Timing` header value (read, validate, checks, blob, tx, ...). */
   timing: string;
+  /** This replica heard the commit's notice: its caches know of the version (no barrier needed). */
+  heard?: boolean;
 }
 
 class VersionTaken extends Error {}
@@ -130,6 +132,8 @@ export async function publish(
   let packageId = 0;
   let staged = 0;
   const write = newWriteId();
+  // Asked before the commit: the notice may be heard before the commit's answer comes back.
+  const hearing = ctx.changes?.hearing(write);
   try {
     tags = await ctx.db.transaction(async (tx) => {
       // Row lock: publishes of one package serialize here, so `latest` moves in version order.
@@ -234,6 +238,7 @@ export async function publish(
     });
   } catch (e) {
     ctx.cache.forget(write);
+    hearing?.cancel();
     // A transaction that failed before it waited for the blobs: their outcome is not needed.
     await storing;
     if (!(e instanceof VersionTaken) && pgErrorCode(e) !== UNIQUE_VIOLATION) throw e;
@@ -246,9 +251,12 @@ export async function publish(
   timer.mark('tx');
   await ctx.afterChange(packageId);
   timer.mark('after-change');
+  // Heard by now nearly always (it comes as the commit does): the snapshot above is installed.
+  const heard = (await hearing?.wait()) ?? false;
+  timer.mark('heard');
   ctx.metrics.publishes.inc({ result: 'created' });
   const review = staged > 0 ? { status: 'staged' as const, requiredApprovals: staged } : { status: 'live' as const };
-  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags, ...review }, timing: timer.header() };
+  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags, ...review }, timing: timer.header(), heard };
 }
 
 /** package.json as an object with a name and a version, or null (validation then says what is wrong). */
