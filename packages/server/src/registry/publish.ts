@@ -172,9 +172,10 @@ export async function publish(
       const setTag = required > 0 ? null : (opts.tag ?? (movesLatest(manifest.version, current.latest ?? null) ? 'latest' : null));
       if (setTag) current[setTag] = manifest.version;
       staged = required;
-      // The writes go out together, one round trip: the transaction's connection runs them in the
-      // order sent (version, tag, touch, event), so the touch's search document sees the version and
-      // its tag. A version number already taken inserts nothing, and the whole transaction rolls back.
+      // The writes go out together (one round trip, then the touch's search document reads): the
+      // transaction's connection runs them in the order they reach it, and the search document's
+      // reads leave after the touch's update came back, so they see the version and its tag. A
+      // version number already taken inserts nothing, and the whole transaction rolls back.
       const inserting = tx
         .insert(versions)
         .values({
