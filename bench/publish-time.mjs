@@ -31,7 +31,8 @@ const OTHERS = Math.min(Number(process.env.OTHERS ?? 3), 20);
 const PUBLISH_RATE = Math.min(Number(process.env.PUBLISH_RATE ?? 2), 50);
 const READ_SECONDS = Math.min(Number(process.env.READ_SECONDS ?? 8), 30);
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+// SERVER_BIN: another build's cli.js, for A/B runs (e.g. a copy of dist/ made before a change).
+const SERVER_BIN = process.env.SERVER_BIN ?? fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 const FIXTURES = process.env.FIXTURES_DIR ?? join(tmpdir(), 'unjucks-publish-bench-fixtures');
 const GENERATOR = fileURLToPath(new URL('../../shared/bench/make-fixtures.mjs', import.meta.url));
 

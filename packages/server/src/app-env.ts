@@ -31,6 +31,8 @@ export interface AppEnv {
     errorShape?: 'native' | 'npm';
     /** This request's id (middleware/request-log.ts), echoed as X-Request-Id. */
     requestId?: string;
+    /** Its write's own notice was heard: read-your-writes holds without a barrier (cache/read-your-writes.ts). */
+    writeHeard?: boolean;
   };
 }
 

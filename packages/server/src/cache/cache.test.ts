@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CHANGES_CHANNEL } from '../registry/lookup.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { orgMembers, orgs, tokens, users } from '../db/schema.js';
-import { encodedBytes, pickEncoding, readyBytes } from './encoded.js';
+import { bytesNow, encodedBytes, pickEncoding, readyBytes } from './encoded.js';
 import { ChangeFeed } from './feed.js';
 import { ReplicaCaches } from './replica-caches.js';
 import { TrustedMap } from './trusted-map.js';
@@ -47,6 +48,38 @@ describe('readyBytes', () => {
     expect(readyBytes(rendered, 'br')).toBeNull();
     // Too small to be worth compressing: sent as it is, whatever the client takes.
     expect(readyBytes({ text: '{}' }, 'br')!.encoding).toBe('identity');
+  });
+});
+
+describe('bytesNow', () => {
+  it('does not wait for a large document to be compressed when the client takes it otherwise, and starts it for the next reader', async () => {
+    const rendered = { text: JSON.stringify({ filler: 'y'.repeat(100_000) }) };
+    // Nothing made yet: the bytes as they are, while brotli is made.
+    expect(bytesNow(rendered, 'gzip, deflate, br')!.encoding).toBe('identity');
+    const br = await encodedBytes(rendered, 'br');
+    expect(bytesNow(rendered, 'gzip, deflate, br')).toEqual(br);
+    // gzip, once made, stands in for a brotli copy not made yet.
+    const other = { text: JSON.stringify({ filler: 'z'.repeat(100_000) }) };
+    await encodedBytes(other, 'gzip');
+    expect(bytesNow(other, 'br, gzip')!.encoding).toBe('gzip');
+    expect(bytesNow(other, 'br')!.encoding).toBe('identity');
+  });
+
+  it('waits for a small document, compressed sooner than it would be sent whole', async () => {
+    const small = { text: JSON.stringify({ filler: 'v'.repeat(4000) }) };
+    expect(bytesNow(small, 'gzip, br')).toBeNull();
+    await encodedBytes(small, 'br');
+    expect(bytesNow(small, 'gzip, br')!.encoding).toBe('br');
+  });
+
+  it('waits for a large document only when the client refuses the bytes as they are', async () => {
+    const rendered = { text: JSON.stringify({ filler: 'w'.repeat(100_000) }) };
+    expect(bytesNow(rendered, 'gzip, identity;q=0')).toBeNull();
+    expect(bytesNow(rendered, 'gzip, *;q=0')).toBeNull();
+    expect(bytesNow(rendered, 'gzip, identity, *;q=0')!.encoding).toBe('identity');
+    // The copy was started by the first call: once made, it is what they get.
+    await encodedBytes(rendered, 'gzip');
+    expect(bytesNow(rendered, 'gzip, identity;q=0')!.encoding).toBe('gzip');
   });
 });
 
@@ -99,6 +132,16 @@ describe('caches told by the change feed (PGlite)', () => {
     await off.fetch('k', c.load);
     await off.fetch('k', c.load);
     expect(c.loads()).toBe(4);
+  });
+
+  it("hears a write's own notice instead of a barrier, and stops trusting itself when it does not come", async () => {
+    const hearing = feed.hearing('write-1');
+    await database.db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: 1, write: 'write-1' })})`);
+    expect(await hearing.wait()).toBe(true);
+    // A write that never committed: its notice never comes, and the feed is not live until a heartbeat answers.
+    expect(await feed.hearing('write-2').wait()).toBe(false);
+    expect(feed.live).toBe(false);
+    await vi.waitFor(() => expect(feed.live).toBe(true), { timeout: 2000 });
   });
 
   it('drops a token row when the row is revoked, and rights when a membership changes, in-process', async () => {

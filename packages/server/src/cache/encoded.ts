@@ -23,33 +23,52 @@ interface Encoded {
 
 const byRendering = new WeakMap<{ text: string }, Encoded>();
 
+/** What an Accept-Encoding header takes: the encoding to prefer, and what else will do. */
+interface Accepted {
+  best: Encoding;
+  gzip: boolean;
+  /** The bytes as they are: acceptable unless refused (identity;q=0, or *;q=0 without naming identity). */
+  identity: boolean;
+}
+
+const NOTHING_SAID: Accepted = { best: 'identity', gzip: false, identity: true };
+let lastHeader: string | undefined;
+let lastAccepted: Accepted = NOTHING_SAID;
+
+function accepted(header: string | undefined): Accepted {
+  if (!header) return NOTHING_SAID;
+  // One client sends the same header on every request: parse it once.
+  if (header === lastHeader) return lastAccepted;
+  lastAccepted = parseAcceptEncoding(header);
+  lastHeader = header;
+  return lastAccepted;
+}
+
 /**
  * The encoding to send for an Accept-Encoding header: brotli, then gzip, when the client takes
  * them (a q=0 refuses one), else the bytes as they are.
  */
-let lastHeader: string | undefined;
-let lastPick: Encoding = 'identity';
-
 export function pickEncoding(header: string | undefined): Encoding {
-  if (!header) return 'identity';
-  // One client sends the same header on every request: parse it once.
-  if (header === lastHeader) return lastPick;
-  lastPick = parseAcceptEncoding(header);
-  lastHeader = header;
-  return lastPick;
+  return accepted(header).best;
 }
 
-function parseAcceptEncoding(header: string): Encoding {
+function parseAcceptEncoding(header: string): Accepted {
   let br = false;
   let gz = false;
+  let identity: boolean | undefined;
+  let star: boolean | undefined;
   for (const part of header.split(',')) {
     const [name, ...params] = part.trim().toLowerCase().split(';');
     const refused = params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
     if (name === 'br') br = !refused;
     else if (name === 'gzip' || name === 'x-gzip') gz = !refused;
-    else if (name === '*' && !refused) gz = true;
+    else if (name === 'identity') identity = !refused;
+    else if (name === '*') {
+      star = !refused;
+      if (!refused) gz = true;
+    }
   }
-  return br ? 'br' : gz ? 'gzip' : 'identity';
+  return { best: br ? 'br' : gz ? 'gzip' : 'identity', gzip: gz, identity: identity ?? star ?? true };
 }
 
 /**
@@ -75,10 +94,10 @@ export async function encodedBytes(rendered: { text: string }, encoding: Encodin
   return { bytes, encoding };
 }
 
-function encodings(rendered: { text: string }): Encoded {
+function encodings(rendered: { text: string; bytes?: Bytes }): Encoded {
   let e = byRendering.get(rendered);
   if (!e) {
-    e = { identity: new TextEncoder().encode(rendered.text), done: {} };
+    e = { identity: rendered.bytes ?? new TextEncoder().encode(rendered.text), done: {} };
     byRendering.set(rendered, e);
   }
   return e;
@@ -90,4 +109,29 @@ export function readyBytes(rendered: { text: string }, encoding: Encoding): { by
   if (encoding === 'identity' || e.identity.byteLength < MIN_COMPRESS_BYTES) return { bytes: e.identity, encoding: 'identity' };
   const bytes = e.done[encoding];
   return bytes ? { bytes, encoding } : null;
+}
+
+/**
+ * From this size on, a reader does not wait for a compressed copy being made: a 600 KB document
+ * takes milliseconds to compress, and every reader arriving meanwhile would wait with the first.
+ * A smaller one is compressed in well under a millisecond: waiting costs less than sending it whole.
+ */
+const NO_WAIT_BYTES = 64 * 1024;
+
+/**
+ * The bytes to send at once when they are at hand, or null when waiting for encodedBytes is
+ * better. The encoding the client prefers, when its copy is made. Else, for a large document
+ * (starting that copy for the next readers): gzip when made and taken, else the bytes as they are,
+ * unless the client refuses them. So the first readers after a write are not held up by compressing
+ * the new document.
+ */
+export function bytesNow(rendered: { text: string }, header: string | undefined): { bytes: Bytes; encoding: Encoding } | null {
+  const { best, gzip, identity } = accepted(header);
+  const ready = readyBytes(rendered, best);
+  if (ready) return ready;
+  if (encodings(rendered).identity.byteLength < NO_WAIT_BYTES) return null;
+  encodedBytes(rendered, best).catch(() => undefined);
+  const gz = best === 'br' && gzip ? readyBytes(rendered, 'gzip') : null;
+  if (gz) return gz;
+  return identity ? readyBytes(rendered, 'identity') : null;
 }

@@ -32,6 +32,8 @@ export class ChangeFeed {
   private readonly handlers: ((n: ChangeNotice) => void)[] = [];
   private readonly flushHandlers: (() => void)[] = [];
   private readonly barriers = new Map<string, () => void>();
+  /** Writes of this replica waiting for their notice, by the write id it carries (hearing). */
+  private readonly writes = new Map<string, () => void>();
   private barrierCount = 0;
   /** How many times this feed flushed (tests and metrics read it). */
   flushes = 0;
@@ -107,6 +109,42 @@ export class ChangeFeed {
     }
   }
 
+  /**
+   * For a write whose notice carries `write` (touchPackage): called before its commit. After the
+   * commit, `wait` waits until that notice is heard, which is what barrier() waits for without
+   * barrier's round trip: notices come in commit order, so every one committed before the write's
+   * was heard too. True once heard; false when the feed is not live or the notice did not come
+   * within the lease (the feed then stops trusting itself, as after a barrier that timed out). A
+   * write that does not commit calls `cancel`.
+   */
+  hearing(write: string): { wait(): Promise<boolean>; cancel(): void } {
+    const cancel = () => void this.writes.delete(write);
+    if (!this.live) return { wait: async () => false, cancel };
+    let heard = false;
+    let onHeard!: () => void;
+    const notice = new Promise<true>((resolve) => (onHeard = () => resolve(true)));
+    this.writes.set(write, () => {
+      heard = true;
+      onHeard();
+    });
+    return {
+      cancel,
+      wait: async () => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          if (heard) return true;
+          const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), LEASE_MS)));
+          if (await Promise.race([notice, timedOut])) return true;
+          this.lapse();
+          return false;
+        } finally {
+          clearTimeout(timer);
+          cancel();
+        }
+      },
+    };
+  }
+
   async close() {
     if (this.timer) clearInterval(this.timer);
     this.up = false;
@@ -156,5 +194,11 @@ export class ChangeFeed {
       return;
     }
     for (const fn of this.handlers) fn(n);
+    const write = 'package' in n ? n.write : undefined;
+    const heard = write === undefined ? undefined : this.writes.get(write);
+    if (heard) {
+      this.writes.delete(write!);
+      heard();
+    }
   }
 }

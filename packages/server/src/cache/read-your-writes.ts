@@ -18,6 +18,8 @@ const afterWrite: MiddlewareHandler<AppEnv> = async (c, next) => {
   // A refused request stored nothing (writes are all-or-nothing): no round trip for it, so a flood
   // of refused requests costs the database nothing more.
   if (c.res.status >= 400) return;
+  // A publish that waited for its own notice (ChangeFeed.hearing) already holds what the barrier would.
+  if (c.get('writeHeard')) return;
   const registry = c.get('registry');
   await registry.changes?.barrier(registry.db);
 };

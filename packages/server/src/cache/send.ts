@@ -1,5 +1,5 @@
 import type { Ctx } from '../app-env.js';
-import { encodedBytes, pickEncoding, readyBytes } from './encoded.js';
+import { bytesNow, encodedBytes, pickEncoding } from './encoded.js';
 import { respondWithId } from '../middleware/request-log.js';
 
 /** An answer as plain data: the route sends it through Hono (respond), the hot reads straight to the socket (hot-reads.ts). */
@@ -38,7 +38,7 @@ export function matchesEtag(header: string | undefined, etag: string): boolean {
 
 /**
  * A document rendered ahead of time: 304 when If-None-Match names its ETag, else its bytes in the
- * best encoding the client accepts (precompressed once per revision), with their length.
+ * best encoding the client accepts (precompressed once per revision, sent as soon as made), with their length.
  */
 export function renderedAnswer(
   req: Asked,
@@ -48,12 +48,13 @@ export function renderedAnswer(
   vary: string,
 ): Answer | Promise<Answer> {
   if (matchesEtag(req.header('if-none-match'), r.etag)) return keptAnswer(r, 304, null, contentType, cacheControl, vary);
-  const wanted = pickEncoding(req.header('accept-encoding'));
-  // In steady state the bytes are at hand: no await, so no extra turn through the microtask queue.
-  const ready = readyBytes(r, wanted);
-  return ready
-    ? keptAnswer(r, 200, ready, contentType, cacheControl, vary)
-    : encodedBytes(r, wanted).then((e) => keptAnswer(r, 200, e, contentType, cacheControl, vary));
+  const accept = req.header('accept-encoding');
+  // No await when the bytes are at hand (in steady state; and for a large document, whatever is
+  // acceptable while its compressed copy is made): no extra turn through the microtask queue.
+  const now = bytesNow(r, accept);
+  return now
+    ? keptAnswer(r, 200, now, contentType, cacheControl, vary)
+    : encodedBytes(r, pickEncoding(accept)).then((e) => keptAnswer(r, 200, e, contentType, cacheControl, vary));
 }
 
 /**

@@ -58,7 +58,7 @@ export async function npmPublish(ctx: RegistryContext, actor: Actor | null, name
   const bytes = decode(name, key, attachment);
   const sigstore = attachments.find(([k]) => k.endsWith('.sigstore'));
   try {
-    const { status, timing } = await publish(ctx, actor, Readable.from([bytes]), {
+    const { status, timing, heard } = await publish(ctx, actor, Readable.from([bytes]), {
       // "latest" is npm's default: let the registry's rule move it (never to a lower or prerelease version).
       tag: tag && tag !== 'latest' ? tag : undefined,
       expect: (m: Manifest) => {
@@ -67,7 +67,7 @@ export async function npmPublish(ctx: RegistryContext, actor: Actor | null, name
       },
       provenance: sigstore ? decode(name, sigstore[0], sigstore[1]) : undefined,
     });
-    return { status, timing, body: { ok: true, id: name, success: true } };
+    return { status, timing, heard, body: { ok: true, id: name, success: true } };
   } catch (e) {
     if (isInputError(e) && e.status === 409)
       throw new InputError(`You cannot publish over the previously published versions: ${version}. (${e.message})`, e.code);

@@ -48,12 +48,23 @@ export const CHANGES_CHANNEL = 'unjucks_registry_changes';
  * which the documents show as `modified` and `_rev`: a staged release, a decision that leaves it
  * staged, a review rule or a team's grant would otherwise tell every reader of a public package
  * that something happened behind its access rules.
+ *
+ * `write` goes in the notification for a write that built its own snapshot (registry/snapshot.ts
+ * expect). Answers the package row as it is now.
  */
-export async function touchPackage(db: DbOrTx, packageId: number, seen: boolean) {
-  await db
-    .update(packages)
-    .set(seen ? { modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` } : { revision: sql`${packages.revision} + 1` })
-    .where(eq(packages.id, packageId));
-  // The notification is independent of the document (both wait for the commit): sent alongside.
-  await Promise.all([writeSearchDocuments(db, [packageId]), db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ package: packageId })})`)]);
+export async function touchPackage(db: DbOrTx, packageId: number, seen: boolean, write?: string) {
+  const notice = write === undefined ? { package: packageId } : { package: packageId, write };
+  // All three go out together. The search document reads nothing the update changes but the
+  // revision, which its final upsert reads, long after the update ran; the notification is sent
+  // on commit whatever the order.
+  const [[row]] = await Promise.all([
+    db
+      .update(packages)
+      .set(seen ? { modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` } : { revision: sql`${packages.revision} + 1` })
+      .where(eq(packages.id, packageId))
+      .returning(),
+    writeSearchDocuments(db, [packageId]),
+    db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(notice)})`),
+  ]);
+  return row;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, ne, sql } from 'drizzle-orm';
 import {
   assertNewName,
   canonicalName,
@@ -18,7 +18,7 @@ import { appendFinding, type RuleId } from '@unjucks/validate';
 import { validateOffThread } from '../validate-pool/index.js';
 import type { Actor } from '../auth/tokens.js';
 import { pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/database.js';
-import { distTags, packages, versions } from '../db/schema.js';
+import { distTags, packages, users, versions } from '../db/schema.js';
 import { blobKeyFor } from '../storage/blob-store.js';
 import type { RegistryContext } from './context.js';
 import { tagsOf, touchPackage } from './lookup.js';
@@ -30,6 +30,7 @@ import { claimScope } from '../access/orgs.js';
 import { grants } from '../db/schema.js';
 import { emitEvent } from '../hooks/emit.js';
 import { PhaseTimer } from './phase-timer.js';
+import { newWriteId, withPublished, type VersionRow } from './snapshot.js';
 
 export interface PublishOutcome {
   /** 201 for a new version, 200 for an identical retry of a live one. */
@@ -37,6 +38,8 @@ export interface PublishOutcome {
   result: PublishResult;
   /** Where the time went, as a `Server-Timing` header value (read, validate, checks, blob, tx, ...). */
   timing: string;
+  /** This replica heard the commit's notice: its caches know of the version (no barrier needed). */
+  heard?: boolean;
 }
 
 class VersionTaken extends Error {}
@@ -128,6 +131,9 @@ export async function publish(
   let tags: Record<string, string>;
   let packageId = 0;
   let staged = 0;
+  const write = newWriteId();
+  // Asked before the commit: the notice may be heard before the commit's answer comes back.
+  const hearing = ctx.changes?.hearing(write);
   try {
     tags = await ctx.db.transaction(async (tx) => {
       // Row lock: publishes of one package serialize here, so `latest` moves in version order.
@@ -162,7 +168,15 @@ export async function publish(
           `${name} requires ${required} approval(s) before a version goes live, and a staged version cannot be tagged; publish without --tag ${opts.tag} and set the tag once ${manifest.version} is approved`,
           'conflict',
         );
-      const inserted = await tx
+      // `latest` moves when a staged version is approved (registry/review.ts), not now.
+      const setTag = required > 0 ? null : (opts.tag ?? (movesLatest(manifest.version, current.latest ?? null) ? 'latest' : null));
+      if (setTag) current[setTag] = manifest.version;
+      staged = required;
+      // The writes go out together (one round trip, then the touch's search document reads): the
+      // transaction's connection runs them in the order they reach it, and the search document's
+      // reads leave after the touch's update came back, so they see the version and its tag. A
+      // version number already taken inserts nothing, and the whole transaction rolls back.
+      const inserting = tx
         .insert(versions)
         .values({
           packageId: row!.id,
@@ -181,46 +195,51 @@ export async function publish(
           status: required > 0 ? 'staged' : 'live',
         })
         .onConflictDoNothing({ target: [versions.packageId, versions.version] })
-        .returning({ id: versions.id });
-      if (inserted.length === 0) throw new VersionTaken();
-      staged = required;
-      if (required > 0)
-        await onReleaseTransition(tx, {
-          kind: 'staged',
-          packageId: row!.id,
-          name,
-          version: manifest.version,
-          actor: publisher.userName,
-          requiredApprovals: required,
-        });
-      // `latest` moves when a staged version is approved (registry/review.ts), not now.
-      const setTag = required > 0 ? null : (opts.tag ?? (movesLatest(manifest.version, current.latest ?? null) ? 'latest' : null));
-      if (setTag) {
-        await tx
+        // The row as stored (JSON columns as Postgres gives them back), for this replica's next snapshot.
+        .returning({
+          ...getTableColumns(versions),
+          publisherName: sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${versions.publishedBy})`,
+        })
+        .execute();
+      const tagging =
+        setTag &&
+        tx
           .insert(distTags)
           .values({ packageId: row!.id, tag: setTag, version: manifest.version })
-          .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version: manifest.version, updatedAt: sql`now()` } });
-        current[setTag] = manifest.version;
-      }
+          .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version: manifest.version, updatedAt: sql`now()` } })
+          .execute();
+      const touching = timer.time('tx-touch', () => touchPackage(tx, row!.id, required === 0, write));
       // In this transaction: a publish that rolls back announces nothing. A staged version is
-      // announced as staged (above) and as published only when it goes live (registry/review.ts).
-      // The event's insert reads nothing the touch writes: the two go out together.
-      await Promise.all([
-        timer.time('tx-touch', () => touchPackage(tx, row!.id, required === 0)),
-        required === 0 &&
-          emitEvent(tx, {
-            type: 'version.published',
-            actor: publisher.userName,
-            package: name,
-            version: manifest.version,
-            data: { tag: setTag, 'dist-tags': current, integrity: archive.integrity, created },
-          }),
-      ]);
+      // announced as staged, and as published only when it goes live (registry/review.ts).
+      const announcing =
+        required > 0
+          ? onReleaseTransition(tx, {
+              kind: 'staged',
+              packageId: row!.id,
+              name,
+              version: manifest.version,
+              actor: publisher.userName,
+              requiredApprovals: required,
+            })
+          : emitEvent(tx, {
+              type: 'version.published',
+              actor: publisher.userName,
+              package: name,
+              version: manifest.version,
+              data: { tag: setTag, 'dist-tags': current, integrity: archive.integrity, created },
+            });
+      const [inserted, , touched] = await Promise.all([inserting, tagging, touching, announcing]);
+      if (inserted.length === 0) throw new VersionTaken();
       unsettle(await storing);
       packageId = row!.id;
+      // Readers here move to the new snapshot when this commit's notice is heard, with no reload.
+      const next = !created && touched && withPublished(ctx.cache.lastKnown(name), row!.revision, touched, inserted[0] as VersionRow, current);
+      if (next) ctx.cache.expect(write, next);
       return current;
     });
   } catch (e) {
+    ctx.cache.forget(write);
+    hearing?.cancel();
     // A transaction that failed before it waited for the blobs: their outcome is not needed.
     await storing;
     if (!(e instanceof VersionTaken) && pgErrorCode(e) !== UNIQUE_VIOLATION) throw e;
@@ -233,9 +252,12 @@ export async function publish(
   timer.mark('tx');
   await ctx.afterChange(packageId);
   timer.mark('after-change');
+  // Heard by now nearly always (it comes as the commit does): the snapshot above is installed.
+  const heard = (await hearing?.wait()) ?? false;
+  timer.mark('heard');
   ctx.metrics.publishes.inc({ result: 'created' });
   const review = staged > 0 ? { status: 'staged' as const, requiredApprovals: staged } : { status: 'live' as const };
-  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags, ...review }, timing: timer.header() };
+  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags, ...review }, timing: timer.header(), heard };
 }
 
 /** package.json as an object with a name and a version, or null (validation then says what is wrong). */

@@ -50,11 +50,12 @@ export function packagesPublish(app: App) {
       if (!raw) throw new InputError('the request body must be the package tarball (.tgz)');
       const body = Readable.fromWeb(raw as import('node:stream/web').ReadableStream<Uint8Array>);
       try {
-        const { status, result, timing } = await publish(registry, c.get('actor'), body, {
+        const { status, result, timing, heard } = await publish(registry, c.get('actor'), body, {
           tag: c.req.valid('query').tag,
           onManifest: (name, version) => c.set('audit', { target: name, org: scopeOf(name), detail: { version } }),
         });
         c.header('Server-Timing', timing);
+        if (heard) c.set('writeHeard', true);
         return c.json(result, status);
       } finally {
         body.destroy();

@@ -39,8 +39,9 @@ export const npmPackagePut = (app: NpmApp) =>
     if (hasTarball(body)) {
       const version = Object.keys((body as { versions?: object }).versions ?? {})[0];
       c.set('audit', { action: 'package.publish', detail: { version, via: 'npm' } });
-      const { status, timing, body: out } = await npmPublish(registry, c.get('actor'), nameParam(c), body);
+      const { status, timing, heard, body: out } = await npmPublish(registry, c.get('actor'), nameParam(c), body);
       c.header('Server-Timing', timing);
+      if (heard) c.set('writeHeard', true);
       return c.json(out, status === 201 ? 201 : 200);
     }
     const r = await npmUpdate(registry, c.get('actor'), nameParam(c), body, false);
