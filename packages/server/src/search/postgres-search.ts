@@ -405,7 +405,7 @@ export class PostgresSearch {
       return x < y ? -1 : x > y ? 1 : 0;
     };
     // What the hits need, taken from the reused arrays before the await below (another search may fill them).
-    const page = topByScore(n, opts.from + opts.size, exact, finals, nameOf, before)
+    const page = topK(n, opts.from + opts.size, before, behindWorst(exact, finals, nameOf))
       .slice(opts.from)
       .map((i) => ({ list: lists[fromList[i]!]!, at: fromAt[i]!, score: scores[i]!, final: finals[i]!, isExact: exact[i] === 1 }));
     if (page.length === 0) return { total: n, hits: [] };
@@ -534,59 +534,22 @@ function priorOf(list: Postings, popScale: number): Float64Array {
 }
 
 /**
- * topK (search-index.ts) for the postings merge: most matches cannot enter a full page, and that is
- * told inline from the exact flag, the final score and, on a tie, the name against the kept worst's
- * (kept at hand), without the comparator closure: topK was an eighth of a search's CPU at 100k
- * packages, and most of it compared names (scale's generated packages tie often). The order is
- * `before`'s, unchanged.
+ * topK's test of whether a match can enter a full page, for the postings merge: told from the exact
+ * flag, the final score and, on a tie, the name against the kept worst's (kept at hand while it
+ * stays the worst), without `before`: topK was an eighth of a search's CPU at 100k packages, and
+ * most of it compared names (scale's generated packages tie often). The order is `before`'s.
  */
-function topByScore(
-  n: number,
-  k: number,
-  exact: Uint8Array,
-  finals: Float64Array,
-  nameOf: (i: number) => string,
-  before: (a: number, b: number) => number,
-): number[] {
-  if (k <= 0 || k * 4 >= n) return topK(n, k, before);
-  const heap = new Int32Array(k);
-  let size = 0;
-  let rootName: string | null = null;
-  const worse = (a: number, b: number) => before(heap[a]!, heap[b]!) > 0;
-  for (let i = 0; i < n; i++) {
-    if (size < k) {
-      heap[size] = i;
-      for (let c = size++; c > 0; ) {
-        const p = (c - 1) >> 1;
-        if (!worse(c, p)) break;
-        const t = heap[c]!;
-        heap[c] = heap[p]!;
-        heap[p] = t;
-        c = p;
-      }
-      continue;
+function behindWorst(exact: Uint8Array, finals: Float64Array, nameOf: (i: number) => string) {
+  let worst = -1;
+  let worstName = '';
+  return (i: number, w: number) => {
+    if (exact[i] !== exact[w]) return exact[i]! < exact[w]!;
+    if (finals[i] !== finals[w]) return finals[i]! < finals[w]!;
+    // A worst leaves the heap for good once replaced: its index names it.
+    if (w !== worst) {
+      worst = w;
+      worstName = nameOf(w);
     }
-    const root = heap[0]!;
-    // Sorted after the kept worst (or equal to it): not in the page.
-    if (exact[i] !== exact[root]) {
-      if (exact[i]! < exact[root]!) continue;
-    } else if (finals[i] !== finals[root]) {
-      if (finals[i]! < finals[root]!) continue;
-    } else if (nameOf(i) >= (rootName ??= nameOf(root))) continue;
-    heap[0] = i;
-    rootName = null;
-    for (let p = 0; ; ) {
-      const l = 2 * p + 1;
-      const r = l + 1;
-      let w = p;
-      if (l < k && worse(l, w)) w = l;
-      if (r < k && worse(r, w)) w = r;
-      if (w === p) break;
-      const t = heap[p]!;
-      heap[p] = heap[w]!;
-      heap[w] = t;
-      p = w;
-    }
-  }
-  return Array.from(heap.subarray(0, size)).sort(before);
+    return nameOf(i) >= worstName;
+  };
 }

@@ -84,7 +84,13 @@ export interface SearchHit {
  * a few dozen of thousands of matches: a bounded heap keeps the k best, O(n log k) instead of
  * sorting every match.
  */
-export function topK(n: number, k: number, before: (a: number, b: number) => number): number[] {
+export function topK(
+  n: number,
+  k: number,
+  before: (a: number, b: number) => number,
+  /** Optional: whether item i sorts after (or with) `worst`, as before says, told more cheaply. */
+  behind: (i: number, worst: number) => boolean = (i, worst) => before(i, worst) >= 0,
+): number[] {
   if (k <= 0) return [];
   if (k * 4 >= n)
     return Array.from({ length: n }, (_, i) => i)
@@ -110,7 +116,7 @@ export function topK(n: number, k: number, before: (a: number, b: number) => num
       }
       continue;
     }
-    if (before(i, heap[0]!) >= 0) continue;
+    if (behind(i, heap[0]!)) continue;
     heap[0] = i;
     for (let p = 0; ; ) {
       const l = 2 * p + 1;
