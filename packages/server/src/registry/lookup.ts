@@ -19,7 +19,17 @@ export async function tagsOf(db: DbOrTx, packageId: number): Promise<Record<stri
   return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
 }
 
-export async function findLiveVersion(db: Db, packageId: number, name: string, version: string) {
+/**
+ * Takes the package's row lock in a transaction. Every write to a package takes it before touching
+ * its versions or tags (publish and unpublish do, in their first statement): what a write checked
+ * under it stays true until it commits, and two writes never hold each other's row locks in
+ * opposite orders (a deadlock, a 500 for one of them).
+ */
+export async function lockPackage(tx: DbOrTx, packageId: number) {
+  await tx.select({ id: packages.id }).from(packages).where(eq(packages.id, packageId)).for('update');
+}
+
+export async function findLiveVersion(db: DbOrTx, packageId: number, name: string, version: string) {
   const [row] = await db
     .select()
     .from(versions)

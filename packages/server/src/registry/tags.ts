@@ -3,7 +3,7 @@ import { InputError, tagProblem } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
 import { distTags, versions } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
-import { findLiveVersion, findPackage, notFound, tagsOf, touchPackage } from './lookup.js';
+import { findLiveVersion, findPackage, lockPackage, notFound, tagsOf, touchPackage } from './lookup.js';
 import { authorize } from '../access/rights.js';
 import { readable } from './read.js';
 import { emitEvent } from '../hooks/emit.js';
@@ -19,8 +19,11 @@ export async function setDistTag(ctx: RegistryContext, actor: Actor | null, name
   if (typeof version !== 'string') throw new InputError('send the version to tag as a JSON string, or as { "version": "1.2.3" }');
   const pkg = await findPackage(ctx.db, name);
   const { actor: a } = await authorize(ctx.db, actor, 'tags', name, pkg);
-  await findLiveVersion(ctx.db, pkg.id, name, version);
   const tags = await ctx.db.transaction(async (tx) => {
+    // Checked under the package's lock: an unpublish racing this cannot remove the version before
+    // the tag commits (a tag on a removed version, which every bare install then fails on).
+    await lockPackage(tx, pkg.id);
+    await findLiveVersion(tx, pkg.id, name, version);
     await emitEvent(tx, { type: 'dist-tag.changed', actor: a.userName, package: name, version, data: { tag, version } });
     await tx
       .insert(distTags)
@@ -38,6 +41,7 @@ export async function removeDistTag(ctx: RegistryContext, actor: Actor | null, n
   const pkg = await findPackage(ctx.db, name);
   const { actor: a } = await authorize(ctx.db, actor, 'tags', name, pkg);
   const tags = await ctx.db.transaction(async (tx) => {
+    await lockPackage(tx, pkg.id);
     const removed = await tx
       .delete(distTags)
       .where(and(eq(distTags.packageId, pkg.id), eq(distTags.tag, tag)))
@@ -63,9 +67,10 @@ export async function deprecateVersion(ctx: RegistryContext, actor: Actor | null
   if (message.length > 1024) throw new InputError('a deprecation message may have at most 1024 characters');
   const pkg = await findPackage(ctx.db, name);
   const { actor: a } = await authorize(ctx.db, actor, 'deprecate', name, pkg);
-  const row = await findLiveVersion(ctx.db, pkg.id, name, version);
   const deprecated = message === '' ? null : message;
   await ctx.db.transaction(async (tx) => {
+    await lockPackage(tx, pkg.id);
+    const row = await findLiveVersion(tx, pkg.id, name, version);
     await tx.update(versions).set({ deprecated }).where(eq(versions.id, row.id));
     await emitEvent(
       tx,

@@ -2,9 +2,9 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { InputError, movesLatest, sortVersions } from '@unjucks/core';
 import { authorize } from '../access/rights.js';
 import type { Actor } from '../auth/tokens.js';
-import { distTags, packages, versions } from '../db/schema.js';
+import { distTags, versions } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
-import { findPackage, notFound, tagsOf, touchPackage } from './lookup.js';
+import { findPackage, lockPackage, notFound, tagsOf, touchPackage } from './lookup.js';
 import { emitEvent } from '../hooks/emit.js';
 
 /**
@@ -17,7 +17,7 @@ export async function unpublish(ctx: RegistryContext, actor: Actor | null, name:
   const pkg = await findPackage(ctx.db, name);
   const { actor: a } = await authorize(ctx.db, actor, 'unpublish', name, pkg);
   const result = await ctx.db.transaction(async (tx) => {
-    await tx.select({ id: packages.id }).from(packages).where(eq(packages.id, pkg.id)).for('update');
+    await lockPackage(tx, pkg.id);
     const live = await tx
       .select({ id: versions.id, version: versions.version, publishedAt: versions.publishedAt })
       .from(versions)
