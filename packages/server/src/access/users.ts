@@ -1,10 +1,11 @@
-import { and, count, eq, ne } from 'drizzle-orm';
+import { and, count, eq, isNotNull, ne } from 'drizzle-orm';
 import { InputError, parseActions, parseDuration, parsePatterns, userNameProblem } from '@unjucks/core';
 import type { KeyRing } from '../auth/keys.js';
 import { hashPassword, passwordProblem } from '../auth/password.js';
 import { mintToken, type Actor, type MintedToken } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
-import { orgMembers, orgs, users } from '../db/schema.js';
+import { grants, orgMembers, orgs, users, versions } from '../db/schema.js';
+import { lockPackage, touchPackage } from '../registry/lookup.js';
 import { checkPassword } from './password-check.js';
 import { announceToken } from '../hooks/token-events.js';
 import { accountActions, actsAsAdmin, assertAccountRights, assertTokenAllows, requireActor } from './rights.js';
@@ -67,7 +68,21 @@ export async function removeUser(db: Db, name: string) {
         .where(and(eq(orgMembers.orgId, o.orgId), eq(orgMembers.role, 'owner'), ne(orgMembers.userId, u.id)))) as [{ n: number }];
       if (Number(n) === 0) throw new InputError(`user ${name} is the last owner of org ${o.org}; make someone else an owner first`, 'conflict');
     }
+    // The packages whose documents name the user, as a version's publisher or as a maintainer by
+    // a grant, change with the removal: touched as any change readers see is, or every replica
+    // would keep serving its cached snapshot naming the removed user (and crediting whoever is
+    // given the name next). Locked first, as a publish locks its package before naming its user.
+    const [published, granted] = await Promise.all([
+      tx.selectDistinct({ id: versions.packageId }).from(versions).where(eq(versions.publishedBy, u.id)),
+      tx
+        .select({ id: grants.packageId })
+        .from(grants)
+        .where(and(eq(grants.userId, u.id), isNotNull(grants.packageId))),
+    ]);
+    const named = [...new Set([...published, ...granted].map((r) => r.id!))].sort((x, y) => x - y);
+    for (const id of named) await lockPackage(tx, id);
     await tx.delete(users).where(eq(users.id, u.id));
+    for (const id of named) await touchPackage(tx, id, true);
     return { name, removed: true };
   });
 }
