@@ -100,3 +100,32 @@ describe.each(BACKENDS)('verify and gc on $label', (backend) => {
     expect(after.stdout).toMatch(/checked 3 versions: 2 ok, 1 with problems/); // 1.0.0's bytes are gone for good
   });
 });
+
+// With Postgres the registry runs while an operator repairs: its cached snapshots must take the repair.
+describe.runIf(!!process.env.TEST_DATABASE_URL)('verify --repair on a running registry', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ label: 'Postgres + local blobs', db: 'postgres', store: 'fs' });
+  });
+  afterAll(() => server?.destroy());
+
+  it('serves the re-linked tarball at once, not the broken link it cached', async () => {
+    const published = await publishRaw(server.api, server.adminToken, packageTarball('relinked-pkg', '1.0.0'));
+    expect(published.status).toBe(201);
+    // A version row pointing at a missing blob (as a botched migration would leave it), read by a fresh replica.
+    const { openDatabase } = await import('../packages/server/dist/index.js');
+    const db = await openDatabase({ databaseUrl: server.env.DATABASE_URL ?? null, dataDir: server.dataDir, holder: 'test' });
+    await db.db.execute(`update versions set blob_key = 'sha512/${'0'.repeat(128)}' where version = '1.0.0'`);
+    await db.close();
+    await server.restart();
+    const url = `${server.api}/packages/relinked-pkg/-/relinked-pkg-1.0.0.tgz`;
+    expect((await fetch(url)).status).toBe(500);
+    expect((await fetch(url)).status).toBe(500);
+    const repaired = await unjucksRegistry(['verify', '--repair'], { env: server.env });
+    expect(repaired.stdout).toMatch(/missing relinked-pkg@1\.0\.0: .*; re-linked to sha512\//);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(`sha512-${createHash('sha512').update(bytes).digest('base64')}`).toBe(published.body.integrity);
+  });
+});

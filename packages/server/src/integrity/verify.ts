@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { packages, versions } from '../db/schema.js';
 import { blobKeyForIntegrity, type BlobStore } from '../storage/blob-store.js';
+import { touchPackage } from '../registry/lookup.js';
 
 export interface VerifyProblem {
   name: string;
@@ -39,7 +40,14 @@ async function integrityOfBlob(store: BlobStore, key: string): Promise<string | 
  */
 export async function verify(db: Db, store: BlobStore, opts: { repair?: boolean } = {}): Promise<VerifyResult> {
   const rows = await db
-    .select({ id: versions.id, name: packages.name, version: versions.version, integrity: versions.integrity, blobKey: versions.blobKey })
+    .select({
+      id: versions.id,
+      packageId: versions.packageId,
+      name: packages.name,
+      version: versions.version,
+      integrity: versions.integrity,
+      blobKey: versions.blobKey,
+    })
     .from(versions)
     .innerJoin(packages, eq(packages.id, versions.packageId))
     .orderBy(packages.name, versions.id);
@@ -60,7 +68,11 @@ export async function verify(db: Db, store: BlobStore, opts: { repair?: boolean 
     };
     const expectedKey = blobKeyForIntegrity(row.integrity);
     if (opts.repair && expectedKey && expectedKey !== row.blobKey && (await integrityOfBlob(store, expectedKey)) === row.integrity) {
-      await db.update(versions).set({ blobKey: expectedKey }).where(eq(versions.id, row.id));
+      // Touched (unseen: no document changes), so running replicas drop the snapshot holding the old link.
+      await db.transaction(async (tx) => {
+        await tx.update(versions).set({ blobKey: expectedKey }).where(eq(versions.id, row.id));
+        await touchPackage(tx, row.packageId, false);
+      });
       problem.relinkedTo = expectedKey;
       result.relinked++;
     }
