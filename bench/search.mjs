@@ -29,7 +29,8 @@ import {
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.BENCH_PACKAGES ?? 10000);
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 10), 60);
-const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+// SERVER_BIN runs another build's cli.js (interleaved A/B runs against a copy of dist), as bench/publish-time does.
+const SERVER_BIN = process.env.SERVER_BIN ?? fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 const gc = globalThis.gc ?? (() => undefined);
 
 const FW = [
