@@ -24,7 +24,8 @@ const PER_PACKAGE = Number(process.env.SCALE_VERSIONS_PER_PACKAGE ?? 10);
 const SECONDS = Math.min(Number(process.env.SCALE_SECONDS ?? 10), 60);
 const CONCURRENCY = 8;
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+// SERVER_BIN runs another build's cli.js (interleaved A/B runs against a copy of dist), as bench/publish-time does.
+const SERVER_BIN = process.env.SERVER_BIN ?? fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 
 // The words packages are described with; each package draws a few, so queries match a spread of them.
 const WORDS = (

@@ -29,7 +29,8 @@ import {
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.BENCH_PACKAGES ?? 10000);
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 10), 60);
-const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+// SERVER_BIN runs another build's cli.js (interleaved A/B runs against a copy of dist), as bench/publish-time does.
+const SERVER_BIN = process.env.SERVER_BIN ?? fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 const gc = globalThis.gc ?? (() => undefined);
 
 const FW = [
@@ -275,13 +276,20 @@ try {
             env: { ...process.env, ...env, SEARCH_CACHE_ENTRIES: '0', SEARCH_ENGINE: engine, GC_WATCH_FILE: gcFile },
             stdio: ['ignore', 'pipe', 'inherit'],
           });
+    // Only until the server listens: its log (a line per request) is then drained unread. Kept
+    // and searched for the whole run, the growing string was flattened and scanned once per chunk
+    // the server wrote, megabytes per request in this process, which shared the cores it measures.
     const base = await new Promise((resolve) => {
       let out = '';
-      server.stdout.on('data', (d) => {
+      const onData = (d) => {
         out += d;
         const m = /listening on (\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
+        if (!m) return;
+        server.stdout.off('data', onData);
+        server.stdout.resume();
+        resolve(m[1]);
+      };
+      server.stdout.on('data', onData);
     });
     const readyMs = Math.round(performance.now() - started);
     if (!sampleBody) sampleBody = await (await fetch(`${base}/api/v1/search?q=react+component&size=20`)).text();

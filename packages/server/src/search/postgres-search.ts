@@ -65,11 +65,14 @@ export class PostgresSearch {
   constructor(private readonly db: Db) {
     // The tsquery is parsed once in a sub-select: to_tsquery is only stable, so written inside
     // ts_rank it is parsed again for every matching row (a third of a cold word's time at 100k packages).
+    // In name order, so that two matches of one list that tie on score compare by position, not by
+    // name (see fromPostings: on the scale bench's ties that was most of the top-k's time).
     this.postings = new OperandPostings((op, limit) =>
       this.rows<PostingRow>(sql`
         select d.package_id as id, ts_rank(${RANK_WEIGHTS}::float4[], d.tsv, q.q) as rank,
           d.downloads, d.quality, d.private, d.deprecated, d.name
-        from (select to_tsquery('simple', ${op}) as q) q, search_documents d where d.tsv @@ q.q limit ${limit}::int`),
+        from (select to_tsquery('simple', ${op}) as q) q, search_documents d where d.tsv @@ q.q
+        order by d.name collate "C" limit ${limit}::int`),
     );
   }
 
@@ -354,58 +357,84 @@ export class PostgresSearch {
     for (const l of lists) most += l.ids.length;
     const m = this.matches.sized(most);
     const { fromList, fromAt, sums, scores, finals, exact } = m;
+    // The filter, decided once per search: most postings carry no flag and pass on one test.
+    const onlyDeprecated = q.deprecated === 'only';
+    const skipDeprecated = q.deprecated === 'exclude';
+    // A list's new matches take consecutive slots: list li's are starts[li] to starts[li + 1], so
+    // the loops below read each list's columns without looking the list up per match.
+    const starts = new Int32Array(lists.length + 1);
     let n = 0;
     for (let li = 0; li < lists.length; li++) {
       const list = lists[li]!;
-      for (let j = 0; j < list.ids.length; j++) {
-        const id = list.ids[j]!;
+      const ids = list.ids;
+      const rank = list.rank;
+      const flagsOf = list.flags;
+      starts[li] = n;
+      for (let j = 0; j < ids.length; j++) {
+        const id = ids[j]!;
         if (stamp[id] === gen) {
           const slot = slotOf[id]!;
-          if (slot >= 0) sums[slot]! += list.rank[j]!;
+          if (slot >= 0) sums[slot]! += rank[j]!;
           continue;
         }
         stamp[id] = gen;
-        const flags = list.flags[j]!;
-        if ((flags & PRIVATE && !mayRead.has(id)) || (q.deprecated === 'exclude' && flags & DEPRECATED) || (q.deprecated === 'only' && !(flags & DEPRECATED))) {
+        const flags = flagsOf[j]!;
+        if (
+          (flags !== 0 || onlyDeprecated) &&
+          ((flags & PRIVATE && !mayRead.has(id)) || (skipDeprecated && flags & DEPRECATED) || (onlyDeprecated && !(flags & DEPRECATED)))
+        ) {
           slotOf[id] = -1;
           continue;
         }
         slotOf[id] = n;
         fromList[n] = li;
         fromAt[n] = j;
-        sums[n++] = list.rank[j]!;
+        sums[n++] = rank[j]!;
       }
     }
+    starts[lists.length] = n;
     // ts_rank answers a float4: the same rounding keeps ties and order as the SQL has them.
     let max = 0;
+    const count = operands.length;
     for (let i = 0; i < n; i++) {
-      scores[i] = sums[i]! / operands.length;
-      if (scores[i]! > max) max = scores[i]!;
+      scores[i] = sums[i]! / count;
+      // Read back: the stored value is the float4, not the quotient the assignment evaluates to.
+      const score = scores[i]!;
+      if (score > max) max = score;
     }
     exact.fill(0, 0, n);
-    const priors = lists.map((l) => priorOf(l, popScale));
     // A package name has no space: a query of several words names no package exactly.
     const mayBeName = !lowered.includes(' ');
-    for (let i = 0; i < n; i++) {
-      const li = fromList[i]!;
-      const j = fromAt[i]!;
-      const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
-      finals[i] = WEIGHTS.relevance * relevance + priors[li]![j]! + (WEIGHTS.quality * lists[li]!.quality[j]!) / 100;
-      if (!mayBeName) continue;
-      const name = lists[li]!.names[j]!;
-      if (name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered)) exact[i] = 1;
+    const wRelevance = WEIGHTS.relevance;
+    const wQuality = WEIGHTS.quality;
+    for (let li = 0; li < lists.length; li++) {
+      const list = lists[li]!;
+      const prior = priorOf(list, popScale);
+      const quality = list.quality;
+      const names = list.names;
+      for (let i = starts[li]!, end = starts[li + 1]!; i < end; i++) {
+        const j = fromAt[i]!;
+        // The SQL's order of operations, so that the doubles (and their ties) are the same.
+        const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
+        finals[i] = wRelevance * relevance + prior[j]! + (wQuality * quality[j]!) / 100;
+        if (!mayBeName) continue;
+        const name = names[j]!;
+        if (name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered)) exact[i] = 1;
+      }
     }
     const nameOf = (i: number) => lists[fromList[i]!]!.names[fromAt[i]!]!;
     // Names compare by code unit, as collate "C" does for the ASCII that package names are.
     const before = (a: number, b: number) => {
       const byScore = exact[b]! - exact[a]! || finals[b]! - finals[a]!;
       if (byScore) return byScore;
+      // A list's postings are in name order (collate "C"): within one list the position tells.
+      if (fromList[a] === fromList[b]) return fromAt[a]! - fromAt[b]!;
       const x = nameOf(a);
       const y = nameOf(b);
       return x < y ? -1 : x > y ? 1 : 0;
     };
     // What the hits need, taken from the reused arrays before the await below (another search may fill them).
-    const page = topK(n, opts.from + opts.size, before, behindWorst(exact, finals, nameOf))
+    const page = topK(n, opts.from + opts.size, before, behindWorst(exact, finals, fromList, fromAt, nameOf))
       .slice(opts.from)
       .map((i) => ({ list: lists[fromList[i]!]!, at: fromAt[i]!, score: scores[i]!, final: finals[i]!, isExact: exact[i] === 1 }));
     if (page.length === 0) return { total: n, hits: [] };
@@ -535,16 +564,18 @@ function priorOf(list: Postings, popScale: number): Float64Array {
 
 /**
  * topK's test of whether a match can enter a full page, for the postings merge: told from the exact
- * flag, the final score and, on a tie, the name against the kept worst's (kept at hand while it
- * stays the worst), without `before`: topK was an eighth of a search's CPU at 100k packages, and
+ * flag, the final score and, on a tie, the position when both are of one list (in name order),
+ * else the name against the kept worst's (kept at hand while it stays the worst), without `before`: topK was an eighth of a search's CPU at 100k packages, and
  * most of it compared names (scale's generated packages tie often). The order is `before`'s.
  */
-function behindWorst(exact: Uint8Array, finals: Float64Array, nameOf: (i: number) => string) {
+function behindWorst(exact: Uint8Array, finals: Float64Array, fromList: Int32Array, fromAt: Int32Array, nameOf: (i: number) => string) {
   let worst = -1;
   let worstName = '';
   return (i: number, w: number) => {
     if (exact[i] !== exact[w]) return exact[i]! < exact[w]!;
     if (finals[i] !== finals[w]) return finals[i]! < finals[w]!;
+    // One list's postings are in name order: the later one sorts after.
+    if (fromList[i] === fromList[w]) return fromAt[i]! > fromAt[w]!;
     // A worst leaves the heap for good once replaced: its index names it.
     if (w !== worst) {
       worst = w;
