@@ -96,7 +96,9 @@ try {
       RATE_LIMIT_IP_PER_MINUTE: '0',
       RATE_LIMIT_TOKEN_PER_MINUTE: '0',
     };
-    const proc = spawn(process.execPath, [SERVER_BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    // SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the replicas.
+    const nodeArgs = (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const proc = spawn(process.execPath, [...nodeArgs, SERVER_BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     const url = await new Promise((resolve) => {
       let out = '';
       const onData = (d) => {
