@@ -46,11 +46,20 @@ const pkg = (name, version) =>
 
 const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const phases = {};
 function request(method, url, body, headers = {}) {
   return new Promise((resolve) => {
     const req = http.request(url, { method, agent, headers }, (res) => {
       res.resume();
-      res.on('end', () => resolve(res.statusCode));
+      res.on('end', () => {
+        // Where a publish's server time went (its Server-Timing phases), summed up after the run.
+        if (method === 'POST')
+          for (const part of (res.headers['server-timing'] ?? '').split(',')) {
+            const m = /^\s*([\w-]+);dur=([\d.]+)/.exec(part);
+            if (m) (phases[m[1]] ??= []).push(Number(m[2]));
+          }
+        resolve(res.statusCode);
+      });
     });
     req.on('error', () => resolve(0));
     req.end(body);
@@ -87,7 +96,9 @@ try {
       RATE_LIMIT_IP_PER_MINUTE: '0',
       RATE_LIMIT_TOKEN_PER_MINUTE: '0',
     };
-    const proc = spawn(process.execPath, [SERVER_BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    // SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the replicas.
+    const nodeArgs = (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const proc = spawn(process.execPath, [...nodeArgs, SERVER_BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     const url = await new Promise((resolve) => {
       let out = '';
       const onData = (d) => {
@@ -153,6 +164,14 @@ try {
   );
   console.table(rows);
   if (Object.keys(failures).length) console.log('errors by kind and status:', failures);
+  // Only the publishes of the run itself: the set-up's first publishes are left out.
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  if (PUBLISHES && Object.keys(phases).length) {
+    console.log("publish server time by phase (Server-Timing), the run's publishes:");
+    console.table(
+      Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, { 'p50 (ms)': median(v.slice(-stats.publish?.latencies.length)).toFixed(1) }])),
+    );
+  }
   console.table(replicas.map((r, i) => ({ replica: i + 1, 'RSS start (MB)': rssStart[i].toFixed(0), 'RSS end (MB)': rssEnd[i].toFixed(0) })));
 } finally {
   agent.destroy();

@@ -147,68 +147,71 @@ try {
   if (Object.keys(phases).length)
     console.table(Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, { 'p50 (ms)': f1(pct(v, 50)), 'p90 (ms)': f1(pct(v, 90)) }])));
 
-  const metadata = (name, headers) => request('GET', `${url}/api/v1/packages/${encodeURIComponent(name)}`, undefined, headers);
-  // The other packages get as many versions as the published one has now, so their documents are as large.
-  for (const other of OTHER_NAMES)
-    for (let i = 0; i < next; i++) {
-      const r = await request('POST', `${url}/api/v1/packages`, versionTarball(`1.0.${i}`, other), auth);
-      if (r.status !== 201) throw new Error(`publish of ${other} answered ${r.status}`);
-    }
-
-  // Readers at c=8 over `names` (cycled), alone or with a publisher (`pace`: ms between publish starts, 0 = back to back).
-  const reads = async ({ names, headers, pace }) => {
-    const lat = [];
-    const own = [];
-    const deadline = performance.now() + READ_SECONDS * 1000;
-    let published = 0;
-    let turn = 0;
-    const readers = Array.from({ length: 8 }, async () => {
-      while (performance.now() < deadline) {
-        const name = names[turn++ % names.length];
-        const r = await metadata(name, headers);
-        if (r.status !== 200) throw new Error(`metadata GET answered ${r.status}`);
-        lat.push(r.ms);
-        if (name === NAME) own.push(r.ms);
+  // READ_SECONDS=0: the idle publishes only (e.g. to profile them with SERVER_NODE_ARGS).
+  if (READ_SECONDS > 0) {
+    const metadata = (name, headers) => request('GET', `${url}/api/v1/packages/${encodeURIComponent(name)}`, undefined, headers);
+    // The other packages get as many versions as the published one has now, so their documents are as large.
+    for (const other of OTHER_NAMES)
+      for (let i = 0; i < next; i++) {
+        const r = await request('POST', `${url}/api/v1/packages`, versionTarball(`1.0.${i}`, other), auth);
+        if (r.status !== 201) throw new Error(`publish of ${other} answered ${r.status}`);
       }
-    });
-    const publisher =
-      pace === undefined
-        ? Promise.resolve()
-        : (async () => {
-            for (let slot = performance.now(); performance.now() < deadline; slot += pace) {
-              const wait = slot - performance.now();
-              if (wait > 0) await new Promise((res) => setTimeout(res, wait));
-              if (performance.now() >= deadline) break;
-              if ((await publishOne()).status === 201) published++;
-            }
-          })();
-    await Promise.all([...readers, publisher]);
-    return { lat, own, published };
-  };
-  const row = (label, lat, r) => ({ reads: label, requests: lat.length, 'p50 (ms)': f1(pct(lat, 50)), 'p99 (ms)': f1(pct(lat, 99)), publishes: r.published });
-  const slowdown = (alone, mixed) =>
-    `p50 ${((pct(mixed, 50) / pct(alone, 50) - 1) * 100).toFixed(0)} %, p99 ${((pct(mixed, 99) / pct(alone, 99) - 1) * 100).toFixed(0)} %`;
 
-  const oldDef = { names: [NAME], headers: { authorization: auth.authorization } };
-  const oldAlone = await reads(oldDef);
-  const oldMixed = await reads({ ...oldDef, pace: 0 });
-  console.log('back to back: 8 readers of the published package, one client publishing it back to back');
-  console.table([row('alone', oldAlone.lat, oldAlone), row('with publishes', oldMixed.lat, oldMixed)]);
-  console.log(`reads slowed by publishes (back to back): ${slowdown(oldAlone.lat, oldMixed.lat)}`);
+    // Readers at c=8 over `names` (cycled), alone or with a publisher (`pace`: ms between publish starts, 0 = back to back).
+    const reads = async ({ names, headers, pace }) => {
+      const lat = [];
+      const own = [];
+      const deadline = performance.now() + READ_SECONDS * 1000;
+      let published = 0;
+      let turn = 0;
+      const readers = Array.from({ length: 8 }, async () => {
+        while (performance.now() < deadline) {
+          const name = names[turn++ % names.length];
+          const r = await metadata(name, headers);
+          if (r.status !== 200) throw new Error(`metadata GET answered ${r.status}`);
+          lat.push(r.ms);
+          if (name === NAME) own.push(r.ms);
+        }
+      });
+      const publisher =
+        pace === undefined
+          ? Promise.resolve()
+          : (async () => {
+              for (let slot = performance.now(); performance.now() < deadline; slot += pace) {
+                const wait = slot - performance.now();
+                if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+                if (performance.now() >= deadline) break;
+                if ((await publishOne()).status === 201) published++;
+              }
+            })();
+      await Promise.all([...readers, publisher]);
+      return { lat, own, published };
+    };
+    const row = (label, lat, r) => ({ reads: label, requests: lat.length, 'p50 (ms)': f1(pct(lat, 50)), 'p99 (ms)': f1(pct(lat, 99)), publishes: r.published });
+    const slowdown = (alone, mixed) =>
+      `p50 ${((pct(mixed, 50) / pct(alone, 50) - 1) * 100).toFixed(0)} %, p99 ${((pct(mixed, 99) / pct(alone, 99) - 1) * 100).toFixed(0)} %`;
 
-  const steady = { names: [NAME, ...OTHER_NAMES], headers: { authorization: auth.authorization, 'accept-encoding': 'gzip, deflate, br' } };
-  const steadyAlone = await reads(steady);
-  const steadyMixed = await reads({ ...steady, pace: 1000 / PUBLISH_RATE });
-  console.log(`steady: 8 readers over ${1 + OTHERS} packages (one being published), ${PUBLISH_RATE} publishes a second`);
-  console.table([
-    row('alone', steadyAlone.lat, steadyAlone),
-    row('with publishes', steadyMixed.lat, steadyMixed),
-    row('published package, alone', steadyAlone.own, steadyAlone),
-    row('published package, with publishes', steadyMixed.own, steadyMixed),
-  ]);
-  console.log(
-    `reads slowed by publishes (steady): all ${slowdown(steadyAlone.lat, steadyMixed.lat)}; the published package ${slowdown(steadyAlone.own, steadyMixed.own)}`,
-  );
+    const oldDef = { names: [NAME], headers: { authorization: auth.authorization } };
+    const oldAlone = await reads(oldDef);
+    const oldMixed = await reads({ ...oldDef, pace: 0 });
+    console.log('back to back: 8 readers of the published package, one client publishing it back to back');
+    console.table([row('alone', oldAlone.lat, oldAlone), row('with publishes', oldMixed.lat, oldMixed)]);
+    console.log(`reads slowed by publishes (back to back): ${slowdown(oldAlone.lat, oldMixed.lat)}`);
+
+    const steady = { names: [NAME, ...OTHER_NAMES], headers: { authorization: auth.authorization, 'accept-encoding': 'gzip, deflate, br' } };
+    const steadyAlone = await reads(steady);
+    const steadyMixed = await reads({ ...steady, pace: 1000 / PUBLISH_RATE });
+    console.log(`steady: 8 readers over ${1 + OTHERS} packages (one being published), ${PUBLISH_RATE} publishes a second`);
+    console.table([
+      row('alone', steadyAlone.lat, steadyAlone),
+      row('with publishes', steadyMixed.lat, steadyMixed),
+      row('published package, alone', steadyAlone.own, steadyAlone),
+      row('published package, with publishes', steadyMixed.own, steadyMixed),
+    ]);
+    console.log(
+      `reads slowed by publishes (steady): all ${slowdown(steadyAlone.lat, steadyMixed.lat)}; the published package ${slowdown(steadyAlone.own, steadyMixed.own)}`,
+    );
+  }
 } finally {
   agent.destroy();
   if (proc && proc.exitCode === null) {

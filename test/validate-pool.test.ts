@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readArchiveBytes } from '@unjucks/core';
+import { gzipSync } from 'node:zlib';
+import { findReadme, readArchive, readArchiveBytes, type PackageLimits } from '@unjucks/core';
 import { validateFiles } from '@unjucks/validate';
-import { closeValidatePools, validateOffThread } from '../packages/server/src/validate-pool/index.js';
+import { closeValidatePools, collectUpload, readUpload, validateOffThread } from '../packages/server/src/validate-pool/index.js';
 import { CLEAN, HOSTILE } from './fixtures/corpus.js';
 import { createHarness } from './helpers/harness.js';
 import { gzipTar, manifestFor, type RawEntry } from './helpers/packages.js';
@@ -30,7 +31,68 @@ function slowPackage(name: string, version: string): RawEntry[] {
   ];
 }
 
+/** Bytes as an upload of `size`-byte chunks. */
+async function* chunked(bytes: Uint8Array, size: number) {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+/** readArchive and validateFiles on this thread, as a publish did before readUpload. */
+async function onEventLoop(bytes: Uint8Array, size: number, limits: Partial<PackageLimits>) {
+  try {
+    const a = await readArchive(chunked(bytes, size), limits, 'collect');
+    const manifest = a.files.find((f) => f.path === 'package.json')?.bytes.toString('utf8') ?? null;
+    const facts = { integrity: a.integrity, shasum: a.shasum, sha512hex: a.sha512hex, size: a.size, fileCount: a.fileCount, unpackedSize: a.unpackedSize };
+    return {
+      facts: { ...facts, manifest, readme: findReadme(a.files)?.bytes.toString('utf8') ?? null },
+      report: validateFiles(a.files, { rejected: a.rejected }),
+    };
+  } catch (e) {
+    return { error: e };
+  }
+}
+
+/** readUpload, in the pool or on this thread, of the same chunks. */
+async function throughReadUpload(bytes: Uint8Array, size: number, limits: Partial<PackageLimits>, threads: number) {
+  try {
+    const upload = await collectUpload(chunked(bytes, size), limits);
+    const reading = readUpload(upload, limits, {}, threads);
+    const facts = await reading.archive;
+    expect(upload.tarball.equals(Buffer.from(bytes.subarray(0, facts.size)))).toBe(true);
+    return { facts, report: await reading.report };
+  } catch (e) {
+    return { error: e };
+  }
+}
+
 describe('validation in worker threads', () => {
+  it('reads an upload in the pool as readArchive did on the event loop: the same facts and report, the same refusal at the same chunk', async () => {
+    const tgz = (i: number) => gzipTar([...HOSTILE, ...CLEAN][i]!.entries);
+    const uploads: [string, Uint8Array, number, Partial<PackageLimits>][] = [
+      ...[...HOSTILE, ...CLEAN].map((f, i): [string, Uint8Array, number, Partial<PackageLimits>] => [f.label, tgz(i), 16 * 1024, {}]),
+      ['not gzip', Buffer.from('{"name":"x"}'), 5, {}],
+      ['empty', Buffer.alloc(0), 5, {}],
+      ['past the size limit', tgz(0), 100, { maxTarballBytes: 250 }],
+      // Corrupt in its first chunk and past the limit later: streaming stopped at the corruption.
+      [
+        'corrupt, then past the size limit',
+        Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), Buffer.alloc(2000, 7)]),
+        10,
+        { maxTarballBytes: 1000 },
+      ],
+      ['a gzip bomb', gzipSync(Buffer.alloc(4 * 1024 * 1024)), 1024, {}],
+    ];
+    for (const [label, bytes, size, limits] of uploads) {
+      const expected = await onEventLoop(bytes, size, limits);
+      for (const threads of [1, 0]) {
+        const got = await throughReadUpload(bytes, size, limits, threads);
+        if ('error' in expected) {
+          expect('error' in got && got.error, `${label}, ${threads} threads`).toEqual(expected.error);
+          expect('error' in got && (got.error as { code?: string }).code, label).toBe((expected.error as { code: string }).code);
+        } else expect(got, `${label}, ${threads} threads`).toEqual(expected);
+      }
+    }
+  });
+
   it('gives the same report as validating on the event loop, for every corpus fixture', async () => {
     for (const f of [...HOSTILE, ...CLEAN.map((c) => ({ ...c, refuse: undefined }))]) {
       const archive = await read(f.entries);

@@ -224,9 +224,15 @@ export async function readArchive(
     chunks.push(buf);
     if (!gunzip.write(buf) && !failure)
       await new Promise<void>((r) => {
-        // A failure destroys gunzip, which then never drains.
-        gunzip.once('drain', r);
-        gunzip.once('close', r);
+        // A failure destroys gunzip, which then never drains. Whichever comes, both listeners go:
+        // a large upload waits here many times, and kept 'close' listeners piled up on gunzip.
+        const go = () => {
+          gunzip.off('drain', go);
+          gunzip.off('close', go);
+          r();
+        };
+        gunzip.once('drain', go);
+        gunzip.once('close', go);
       });
   }
   if (hasher.size === 0) throw bad('the upload is empty; send the .tgz file as the request body');

@@ -3,19 +3,17 @@ import { and, eq, getTableColumns, ne, sql } from 'drizzle-orm';
 import {
   assertNewName,
   canonicalName,
-  findReadme,
   InputError,
   movesLatest,
-  readArchive,
   scopeOf,
   tagProblem,
   type Manifest,
   type PublishResult,
-  type ReadArchive,
   type ValidationReport,
 } from '@unjucks/core';
 import { appendFinding, type RuleId } from '@unjucks/validate';
-import { validateOffThread } from '../validate-pool/index.js';
+import { collectUpload, readUpload } from '../validate-pool/index.js';
+import type { ArchiveFacts } from '@unjucks/validate';
 import type { Actor } from '../auth/tokens.js';
 import { pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/database.js';
 import { distTags, packages, users, versions } from '../db/schema.js';
@@ -43,6 +41,9 @@ export interface PublishOutcome {
 }
 
 class VersionTaken extends Error {}
+
+/** The upload as a publish uses it: what the reader found, and the bytes to store. */
+type Archive = ArchiveFacts & { tarball: Buffer };
 
 const UNUSABLE_MANIFEST = new Set(['manifest/missing', 'manifest/json', 'manifest/invalid', 'manifest/name-non-ascii']);
 
@@ -84,25 +85,27 @@ export async function publish(
   }
   // A token that can never publish is refused before the upload is read.
   if (!publisher.actions.includes('publish:new')) assertTokenAllows(publisher, 'publish:update', null);
-  const archive = await readArchive(body, ctx.limits, 'collect');
-  timer.mark('read');
-  // In a worker thread (VALIDATE_THREADS): reads on this replica go on meanwhile, and so do this
-  // publish's database checks, which only read and need only the manifest's name. Their outcome is
-  // acted on in the same order as before: an unusable manifest, then `expect`, then permission,
-  // immutability, and the checks' findings.
-  const validating = validateOffThread(
-    archive.files,
-    { rejected: archive.rejected, supportedUnjucks: ctx.validation.supportedUnjucks ?? undefined, refuseCapabilities: ctx.validation.refuseCapabilities },
+  const upload = await collectUpload(body, ctx.limits);
+  // Unpacked, hashed and validated in a worker thread (VALIDATE_THREADS): this thread only sees the
+  // bytes go out and the archive's facts and the report come back, so reads on this replica go on
+  // meanwhile, and so do this publish's database checks, which only read and need only the
+  // manifest's name. Their outcome is acted on in the same order as before: an unusable manifest,
+  // then `expect`, then permission, immutability, and the checks' findings.
+  const reading = readUpload(
+    upload,
+    ctx.limits,
+    { supportedUnjucks: ctx.validation.supportedUnjucks ?? undefined, refuseCapabilities: ctx.validation.refuseCapabilities },
     ctx.validation.threads ?? 0,
   );
+  const archive: Archive = { ...(await reading.archive), tarball: upload.tarball };
+  timer.mark('read');
   const early = parsedManifest(archive);
   const checking = early && settle(checkPublish(ctx, publisher, archive, early));
-  let report = await validating;
+  let report = await reading.report;
   timer.mark('validate');
   // Without a valid manifest there is no name to check permissions against: refuse now.
-  const manifestFile = archive.files.find((f) => f.path === 'package.json');
-  if (!manifestFile || report.findings.some((f) => UNUSABLE_MANIFEST.has(f.rule))) refuse(ctx, report);
-  const manifest = early ?? (JSON.parse(manifestFile.bytes.toString('utf8')) as Manifest);
+  if (archive.manifest === null || report.findings.some((f) => UNUSABLE_MANIFEST.has(f.rule))) refuse(ctx, report);
+  const manifest = early ?? (JSON.parse(archive.manifest) as Manifest);
   const { name } = manifest;
   opts.onManifest?.(name, manifest.version);
   opts.expect?.(manifest);
@@ -182,7 +185,7 @@ export async function publish(
           packageId: row!.id,
           version: manifest.version,
           manifest,
-          readme: findReadme(archive.files)?.bytes.toString('utf8') ?? null,
+          readme: archive.readme,
           integrity: archive.integrity,
           shasum: archive.shasum,
           size: archive.size,
@@ -261,10 +264,9 @@ export async function publish(
 }
 
 /** package.json as an object with a name and a version, or null (validation then says what is wrong). */
-function parsedManifest(archive: ReadArchive): Manifest | null {
-  const file = archive.files.find((f) => f.path === 'package.json');
+function parsedManifest(archive: Archive): Manifest | null {
   try {
-    const m = file && (JSON.parse(file.bytes.toString('utf8')) as Manifest);
+    const m = archive.manifest !== null && (JSON.parse(archive.manifest) as Manifest);
     return m && typeof m === 'object' && typeof m.name === 'string' && typeof m.version === 'string' ? m : null;
   } catch {
     return null;
@@ -287,7 +289,7 @@ const unsettle = <T>(s: Settled<T>): T => {
  * bind new packages only), then immutability (an identical retry, or a 409), then the findings that
  * need the database (a name too similar to another owner's, unresolved dependencies).
  */
-async function checkPublish(ctx: RegistryContext, publisher: Actor, archive: ReadArchive, manifest: Manifest) {
+async function checkPublish(ctx: RegistryContext, publisher: Actor, archive: Archive, manifest: Manifest) {
   const { name } = manifest;
   const [existing] = await ctx.db.select().from(packages).where(eq(packages.name, name));
   if (!existing) assertNewName(name);
@@ -308,7 +310,7 @@ async function checkPublish(ctx: RegistryContext, publisher: Actor, archive: Rea
   return { existing, orgMissing, retry: null, findings };
 }
 
-const summary = (archive: ReadArchive, manifest: Manifest, report: ValidationReport | null) => ({
+const summary = (archive: Archive, manifest: Manifest, report: ValidationReport | null) => ({
   name: manifest.name,
   version: manifest.version,
   integrity: archive.integrity,
@@ -325,7 +327,7 @@ const summary = (archive: ReadArchive, manifest: Manifest, report: ValidationRep
  * 200 with nothing changed; other bytes, or a number that was removed, are a 409. Null when the
  * version does not exist yet.
  */
-async function identicalRetry(db: Db, packageId: number, archive: ReadArchive, manifest: Manifest): Promise<Omit<PublishOutcome, 'timing'> | null> {
+async function identicalRetry(db: Db, packageId: number, archive: Archive, manifest: Manifest): Promise<Omit<PublishOutcome, 'timing'> | null> {
   const { name, version } = manifest;
   const [row] = await db
     .select({ integrity: versions.integrity, removedAt: versions.removedAt, report: versions.report, status: versions.status })
