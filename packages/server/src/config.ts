@@ -129,7 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : null,
     blobCacheBytes: intVar(env, 'BLOB_CACHE_BYTES', 64 * 1024 * 1024),
-    metadataCacheBytes: intVar(env, 'METADATA_CACHE_BYTES', 96 * 1024 * 1024),
+    metadataCacheBytes: intVar(env, 'METADATA_CACHE_BYTES', 40 * 1024 * 1024),
     downloadsFlushMs: Math.max(100, intVar(env, 'DOWNLOADS_FLUSH_MS', 5000)),
     searchCacheEntries: intVar(env, 'SEARCH_CACHE_ENTRIES', 1000),
     searchEngine: searchEngineVar(env.SEARCH_ENGINE),

@@ -13,6 +13,12 @@ const BROTLI_QUALITY = 4;
 /** A rendered document's bytes in each encoding, built once (on first demand) per revision. */
 type Bytes = Uint8Array<ArrayBuffer>;
 
+/**
+ * A document to send: its bytes as rendered (a cached rendering keeps only these, not its text as
+ * well: the text would double what a cached document holds), or a text encoded on first use.
+ */
+export type Renderable = { readonly bytes: Bytes } | { readonly text: string };
+
 interface Encoded {
   identity: Bytes;
   gzip?: Promise<Bytes>;
@@ -21,7 +27,7 @@ interface Encoded {
   done: { gzip?: Bytes; br?: Bytes };
 }
 
-const byRendering = new WeakMap<{ text: string }, Encoded>();
+const byRendering = new WeakMap<Renderable, Encoded>();
 
 /** What an Accept-Encoding header takes: the encoding to prefer, and what else will do. */
 interface Accepted {
@@ -76,7 +82,7 @@ function parseAcceptEncoding(header: string): Accepted {
  * they are). Keyed by the rendering object, which lives as long as its snapshot's revision, so the
  * copies go with it.
  */
-export async function encodedBytes(rendered: { text: string }, encoding: Encoding): Promise<{ bytes: Bytes; encoding: Encoding }> {
+export async function encodedBytes(rendered: Renderable, encoding: Encoding): Promise<{ bytes: Bytes; encoding: Encoding }> {
   const ready = readyBytes(rendered, encoding);
   if (ready) return ready;
   const e = encodings(rendered);
@@ -94,17 +100,17 @@ export async function encodedBytes(rendered: { text: string }, encoding: Encodin
   return { bytes, encoding };
 }
 
-function encodings(rendered: { text: string; bytes?: Bytes }): Encoded {
+function encodings(rendered: Renderable): Encoded {
   let e = byRendering.get(rendered);
   if (!e) {
-    e = { identity: rendered.bytes ?? new TextEncoder().encode(rendered.text), done: {} };
+    e = { identity: 'bytes' in rendered ? rendered.bytes : new TextEncoder().encode(rendered.text), done: {} };
     byRendering.set(rendered, e);
   }
   return e;
 }
 
 /** What encodedBytes would answer, when it is at hand without waiting (null while a copy is being made). */
-export function readyBytes(rendered: { text: string }, encoding: Encoding): { bytes: Bytes; encoding: Encoding } | null {
+export function readyBytes(rendered: Renderable, encoding: Encoding): { bytes: Bytes; encoding: Encoding } | null {
   const e = encodings(rendered);
   if (encoding === 'identity' || e.identity.byteLength < MIN_COMPRESS_BYTES) return { bytes: e.identity, encoding: 'identity' };
   const bytes = e.done[encoding];
@@ -125,7 +131,7 @@ const NO_WAIT_BYTES = 64 * 1024;
  * unless the client refuses them. So the first readers after a write are not held up by compressing
  * the new document.
  */
-export function bytesNow(rendered: { text: string }, header: string | undefined): { bytes: Bytes; encoding: Encoding } | null {
+export function bytesNow(rendered: Renderable, header: string | undefined): { bytes: Bytes; encoding: Encoding } | null {
   const { best, gzip, identity } = accepted(header);
   const ready = readyBytes(rendered, best);
   if (ready) return ready;

@@ -1,5 +1,5 @@
 import type { Ctx } from '../app-env.js';
-import { bytesNow, encodedBytes, pickEncoding } from './encoded.js';
+import { bytesNow, encodedBytes, pickEncoding, type Renderable } from './encoded.js';
 import { respondWithId } from '../middleware/request-log.js';
 
 /** An answer as plain data: the route sends it through Hono (respond), the hot reads straight to the socket (hot-reads.ts). */
@@ -42,7 +42,7 @@ export function matchesEtag(header: string | undefined, etag: string): boolean {
  */
 export function renderedAnswer(
   req: Asked,
-  r: { text: string; etag: string },
+  r: Renderable & { etag: string },
   contentType: string,
   cacheControl: string,
   vary: string,
@@ -69,7 +69,7 @@ const ENCODING_SLOT: Record<string, number> = { identity: 1, gzip: 2, br: 3 };
 const CACHE_SLOT: Record<string, number> = { 'no-cache': 0, 'private, no-cache': 4, 'no-store': 8 };
 
 function keptAnswer(
-  r: { text: string; etag: string },
+  r: Renderable & { etag: string },
   status: 200 | 304,
   e: { bytes: Uint8Array; encoding: string } | null,
   contentType: string,

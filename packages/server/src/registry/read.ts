@@ -38,7 +38,7 @@ function packageDoc(publicUrl: string, s: PackageSnapshot): Omit<PackageDoc, 've
     name: s.pkg.name,
     description: latest?.manifest.description ?? null,
     'dist-tags': s.tags,
-    versions: Object.fromEntries(ordered.map((v) => [v, versionText(publicUrl, s.pkg.name, s.versions.get(v)!)])),
+    versions: Object.fromEntries(ordered.map((v) => [v, versionText(publicUrl, s.pkg.name, s.versions.get(v)!, ordered.length >= KEEP_VERSION_TEXTS_FROM)])),
     time: {
       created: s.pkg.createdAt.toISOString(),
       modified: s.pkg.modifiedAt.toISOString(),
@@ -61,12 +61,21 @@ class JsonText {
  */
 const versionTexts = new WeakMap<object, { key: string; text: JsonText }>();
 
-function versionText(publicUrl: string, name: string, v: VersionRow): JsonText {
-  const key = JSON.stringify([publicUrl, name, v.version, v.deprecated, v.publisherName, v.publishedAt.getTime(), v.integrity]);
-  const kept = versionTexts.get(v.manifest);
+/**
+ * From this many live versions on, a package keeps its versions' texts (versionTexts). A kept
+ * text is the version's share of the package document a second time (the document's bytes hold
+ * it too), for as long as the snapshot is cached: at 100,000 packages of ten versions this was
+ * about a sixth of what the metadata cache held (heap snapshots, bench/scale.mjs). Below it, serializing every version again after a
+ * publish costs well under a millisecond; above it (50 versions of 30 templates, ~600 KB) it does not.
+ */
+const KEEP_VERSION_TEXTS_FROM = 32;
+
+function versionText(publicUrl: string, name: string, v: VersionRow, keep: boolean): JsonText {
+  const key = keep ? JSON.stringify([publicUrl, name, v.version, v.deprecated, v.publisherName, v.publishedAt.getTime(), v.integrity]) : '';
+  const kept = keep ? versionTexts.get(v.manifest) : undefined;
   if (kept?.key === key) return kept.text;
   const text = new JsonText(JSON.stringify(versionDoc(publicUrl, name, v)));
-  versionTexts.set(v.manifest, { key, text });
+  if (keep) versionTexts.set(v.manifest, { key, text });
   return text;
 }
 

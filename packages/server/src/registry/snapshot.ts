@@ -25,7 +25,7 @@ export interface PackageSnapshot {
   /** Users with a direct owner or maintainer grant, and publishers of live versions (npm's `maintainers`). */
   maintainers: string[];
   /** Serialized responses derived from this snapshot, so each is built once per revision. */
-  rendered: Map<string, { text: string; etag: string; bytes: Uint8Array<ArrayBuffer> }>;
+  rendered: Map<string, Rendered>;
   /** What holding it costs, estimated (see snapshotBytes): SnapshotCache's bound. */
   bytes: number;
 }
@@ -262,19 +262,24 @@ async function load(db: Db, name: string, previous?: PackageSnapshot): Promise<P
     tags: sortedTags(tagRows.map((r) => [r.tag, r.version])),
     maintainers: [...new Set([...granted.map((g) => g.name), ...live.map((v) => v.publisherName).filter((n): n is string => !!n)])].sort(),
     rendered: new Map(),
-    bytes: all.reduce((n, v) => n + versionBytes(v), 0),
+    bytes: snapshotBytes(all),
   };
 }
 
 /**
- * Per version: the row's fixed part (columns, dates, the Map entry), its parsed manifest and report
- * and what the renderings built on them hold (its serialized part of the package document, the
- * packuments and their encoded bytes), and its README.
- * Calibrated on bench/scale.mjs (about 0.6 kB of JSON per version): the RSS a snapshot of ten
- * versions added was about 100 kB.
+ * What a snapshot holds, estimated to match the live heap it really takes (measured with heap
+ * snapshots at 100,000 packages of ten versions, bench/scale.mjs: about 32 kB per package of
+ * 0.5 kB of manifest and report JSON per version, its package document and packument rendered).
+ * Per version: the row's fixed part (its object, dates, hashes and keys, about 1 kB), its parsed
+ * manifest and report (about 1.7 times their JSON), its share of the renderings (the package
+ * document repeats the manifest with its generators: about 2.5 times), and its README. Per
+ * snapshot: its maps, and each rendering's kept answers and encodings.
+ * The process's RSS is larger by what the garbage collector keeps in hand beside live objects
+ * (about as much again under load), which METADATA_CACHE_BYTES leaves to the operator's margin.
  */
-const VERSION_FIXED_BYTES = 4096;
-const JSON_BYTES_FACTOR = 8;
+const SNAPSHOT_FIXED_BYTES = 2048;
+const VERSION_FIXED_BYTES = 1024;
+const JSON_BYTES_FACTOR = 4;
 const publishedBytes = new WeakMap<object, number>();
 
 /** A version's estimated share of its snapshot's memory, its published JSON measured once (not per snapshot). */
@@ -287,6 +292,8 @@ function versionBytes(v: VersionRow): number {
   // A README is one string, held twice at most (the latest one's copy in the package document).
   return VERSION_FIXED_BYTES + JSON_BYTES_FACTOR * json + 2 * (v.readme?.length ?? 0);
 }
+
+const snapshotBytes = (versions: VersionRow[]) => versions.reduce((n, v) => n + versionBytes(v), SNAPSHOT_FIXED_BYTES);
 
 /**
  * Tags in one order whatever order the rows come in, so a snapshot built by a write (withPublished)
@@ -333,32 +340,38 @@ const writer = randomUUID();
 /** An id for one write, unique across replicas, for its notice to carry (SnapshotCache.expect). */
 export const newWriteId = () => `${writer}:${++writes}`;
 
+/**
+ * A rendering as it is kept: its bytes and their ETag only. Its text is not kept beside them (it
+ * was, and held as much again as the bytes); a reader that wants it decodes the bytes.
+ */
+export interface Rendered {
+  etag: string;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
 /** A JSON rendering of part of a snapshot, built once per revision and key. */
-export function rendered(
-  snapshot: PackageSnapshot,
-  key: string,
-  build: () => unknown,
-  stringify: (value: unknown) => string = JSON.stringify,
-): { text: string; etag: string; bytes: Uint8Array<ArrayBuffer> } {
+export function rendered(snapshot: PackageSnapshot, key: string, build: () => unknown, stringify: (value: unknown) => string = JSON.stringify): Rendered {
   let r = snapshot.rendered.get(key);
   if (!r) {
-    const text = stringify(build());
     // Encoded once, here: the ETag is the SHA-1 of these bytes (as it was of the text, which
     // hashes as UTF-8) and they are what is sent (cache/encoded.ts).
-    const bytes = utf8(text);
-    r = { text, etag: `"${createHash('sha1').update(bytes).digest('base64url')}"`, bytes };
+    const bytes = utf8(stringify(build()));
+    r = { etag: `"${createHash('sha1').update(bytes).digest('base64url')}"`, bytes };
     snapshot.rendered.set(key, r);
   }
   return r;
 }
 
 /**
- * UTF-8 bytes of a string. A document is nearly always ASCII, whose UTF-8 bytes are its Latin-1
- * ones, copied rather than encoded (a fifth of the time on a 600 KB document): a string whose
- * UTF-8 length equals its length has no character above U+007F, as every other takes two bytes or more.
+ * UTF-8 bytes of a string, in a buffer of their own. A document is nearly always ASCII, whose
+ * UTF-8 bytes are its Latin-1 ones, copied rather than encoded (a fifth of the time on a 600 KB
+ * document): a string whose UTF-8 length equals its length has no character above U+007F, as every
+ * other takes two bytes or more. Not from Buffer's shared pool (as Buffer.from takes anything under
+ * 4 KB): a kept document would keep its whole 8 KB slab alive, with whatever else was cut from it.
  */
 function utf8(text: string): Uint8Array<ArrayBuffer> {
-  const ascii = Buffer.byteLength(text, 'utf8') === text.length;
-  const b = Buffer.from(text, ascii ? 'latin1' : 'utf8');
+  const length = Buffer.byteLength(text, 'utf8');
+  const b = Buffer.allocUnsafeSlow(length);
+  b.write(text, length === text.length ? 'latin1' : 'utf8');
   return new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
 }

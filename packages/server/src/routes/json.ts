@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readJsonStream } from '../json-body.js';
 import type { Ctx } from '../app-env.js';
 import { type Answer, type Asked, matchesEtag, renderedAnswer, respond } from '../cache/send.js';
+import type { Renderable } from '../cache/encoded.js';
 
 /**
  * A JSON response with a strong ETag over its bytes, answering 304 to a matching If-None-Match.
@@ -32,12 +33,12 @@ export const immutableCacheHeaders = (etag: string, isPrivate: boolean) => ({
  * Sends JSON that was serialized (and its ETag computed) ahead of time: 304 on a matching
  * If-None-Match, else its bytes in the encoding the client accepts, precompressed once per revision.
  */
-export async function sendRendered(c: Ctx, r: { text: string; etag: string }, type = 'application/json'): Promise<Response> {
+export async function sendRendered(c: Ctx, r: Renderable & { etag: string }, type = 'application/json'): Promise<Response> {
   return respond(c, await renderedJson(c, r, type));
 }
 
 /** What sendRendered sends, as an answer (the hot reads write it themselves). */
-export const renderedJson = (c: { req: Asked }, r: { text: string; etag: string }, type = 'application/json'): Answer | Promise<Answer> =>
+export const renderedJson = (c: { req: Asked }, r: Renderable & { etag: string }, type = 'application/json'): Answer | Promise<Answer> =>
   renderedAnswer(c.req, r, contentTypeOf(type), metadataCacheControl(c), METADATA_VARY);
 
 // Made once per type, not per request.

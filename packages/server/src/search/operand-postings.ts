@@ -42,6 +42,13 @@ export const DEPRECATED = 2;
 export class OperandPostings {
   private entries = new Map<string, { postings: Promise<Postings | null>; size: number }>();
   private held = 0;
+  /**
+   * One string per package name, shared by every list it is in: each row brings its own copy,
+   * and a package is in a list per word it has (about four in the scale bench), so at 100,000
+   * packages the kept names were 395k strings, 14 MB, over half of what the lists held. Dropped
+   * with the lists: a rename is a change, so a name kept here is the package's name until then.
+   */
+  private names = new Map<number, string>();
 
   constructor(
     private readonly fetch: (operand: string, limit: number) => Promise<PostingRow[]>,
@@ -51,6 +58,7 @@ export class OperandPostings {
   clear() {
     this.entries = new Map();
     this.held = 0;
+    this.names = new Map();
   }
 
   /** How many postings are held (tests, and the memory figures in bench/search.mjs). */
@@ -74,7 +82,7 @@ export class OperandPostings {
       (rows) => {
         if (rows.length > max) return null;
         // A change while this was read cleared the map: the answer serves its callers, not later ones.
-        if (this.entries !== entries || entries.get(operand) !== entry) return columns(rows);
+        if (this.entries !== entries || entries.get(operand) !== entry) return columns(rows, new Map());
         entry.size = rows.length;
         this.held += rows.length;
         for (const [op, e] of entries) {
@@ -83,7 +91,9 @@ export class OperandPostings {
           entries.delete(op);
           this.held -= e.size;
         }
-        return columns(rows);
+        // No more names than postings held (evicted lists leave theirs behind until then).
+        if (this.names.size > this.maxPostings) this.names = new Map();
+        return columns(rows, this.names);
       },
       (e: unknown) => {
         if (entries.get(operand) === entry) entries.delete(operand);
@@ -95,7 +105,7 @@ export class OperandPostings {
   }
 }
 
-function columns(rows: PostingRow[]): Postings {
+function columns(rows: PostingRow[], names: Map<number, string>): Postings {
   const n = rows.length;
   const out: Postings = {
     ids: new Int32Array(n),
@@ -114,7 +124,9 @@ function columns(rows: PostingRow[]): Postings {
     out.downloads[i] = Number(r.downloads);
     out.quality[i] = Number(r.quality);
     out.flags[i] = (r.private ? PRIVATE : 0) | (r.deprecated ? DEPRECATED : 0);
-    out.names[i] = r.name;
+    let name = names.get(out.ids[i]!);
+    if (name !== r.name) names.set(out.ids[i]!, (name = r.name));
+    out.names[i] = name;
     if (!r.private) out.publicCount++;
     if (out.ids[i]! > out.maxId) out.maxId = out.ids[i]!;
   }
