@@ -108,7 +108,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       oidc: config.oidc,
       search: traceSearch(sync.engine, sync.kind),
       downloads,
-      afterChange: (id) => sync.refresh([id]),
+      afterChange: (id, write) => sync.refresh([id], write),
       webhooks: config.webhooks,
     };
     // Every replica delivers webhooks; row locks keep them from sending one delivery twice.

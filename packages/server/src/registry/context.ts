@@ -36,6 +36,10 @@ export interface RegistryContext {
   oidc?: OidcSettings;
   /** How webhooks are checked and delivered (hooks/). */
   webhooks: WebhookSettings;
-  /** Runs after a write to a package commits, before the response: this replica's read-your-writes. */
-  afterChange(packageId: number): Promise<void>;
+  /**
+   * Runs after a write to a package commits, before the response: this replica's read-your-writes.
+   * `write` is the id the write's notification carries, when it has one (the search index then
+   * loads the package once for both).
+   */
+  afterChange(packageId: number, write?: string): Promise<void>;
 }

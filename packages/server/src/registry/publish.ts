@@ -253,7 +253,7 @@ export async function publish(
     throw e;
   }
   timer.mark('tx');
-  await ctx.afterChange(packageId);
+  await ctx.afterChange(packageId, write);
   timer.mark('after-change');
   // Heard by now nearly always (it comes as the commit does): the snapshot above is installed.
   const heard = (await hearing?.wait()) ?? false;

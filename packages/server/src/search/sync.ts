@@ -28,6 +28,13 @@ export interface SearchEngine {
 export class SearchSync {
   private queue: Promise<void> = Promise.resolve();
   private pending = new Set<number>();
+  /**
+   * A write's two refreshes on the replica that made it (the writer's own, after its commit, and
+   * the one its notification asks for) load the same committed document: whichever comes second
+   * reuses the first. Keyed by write id; bounded, since notices of other replicas' writes are
+   * never claimed here.
+   */
+  private writes = new Map<string, Promise<void> | 'own'>();
   private unlisten: (() => Promise<void>) | null = null;
   lastBuild = { docs: 0, ms: 0, backfilled: 0 };
   readonly engine: SearchEngine;
@@ -122,14 +129,35 @@ export class SearchSync {
     }
     // Other notices are for the caches (cache/notices.ts).
     if (!('package' in notice)) return;
+    if (notice.write !== undefined) {
+      const seen = this.writes.get(notice.write);
+      // This replica's writer refreshed after its commit: the document it loaded is this notice's.
+      if (seen === 'own') return void this.writes.delete(notice.write);
+      this.remember(notice.write, this.refresh([notice.package]));
+      return;
+    }
     void this.refresh([notice.package]);
+  }
+
+  private remember(write: string, what: Promise<void> | 'own') {
+    if (this.writes.size >= 256) this.writes.delete(this.writes.keys().next().value!);
+    this.writes.set(write, what);
   }
 
   /**
    * Reloads packages' stored documents into the index. The replica that made a write calls this
    * before it answers, so its own search reflects the write at once; the others follow the notification.
    */
-  refresh(packageIds: number[]): Promise<void> {
+  refresh(packageIds: number[], write?: string): Promise<void> {
+    if (write !== undefined) {
+      // The notice came first: its refresh, queued after the commit, already loads this write.
+      const noticed = this.writes.get(write);
+      if (noticed !== undefined && noticed !== 'own') {
+        this.writes.delete(write);
+        return noticed;
+      }
+      this.remember(write, 'own');
+    }
     if (this.engine instanceof PostgresSearch) {
       this.engine.changed();
       return this.queue;
