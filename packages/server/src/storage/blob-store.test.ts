@@ -113,6 +113,35 @@ it('keeps the read cache within its byte budget, most recent first', async () =>
   expect(await read(cache, keyOf(big))).toBeNull();
 });
 
+it('keeps a blob read again the most recent, whether or not it was read just before', async () => {
+  const inner = new MemoryBlobStore();
+  const cache = new CachedBlobStore(inner, 3000, 2000);
+  const [a, b, c, d, e] = Array.from({ length: 5 }, () => randomBytes(1000));
+  for (const x of [a, b, c, d, e]) await inner.put(keyOf(x!), x!);
+  for (const x of [a, b, c]) await read(cache, keyOf(x!));
+  // a is read again twice in a row (the second read moves nothing), then d comes in: b, the least
+  // recently read, goes. Then c is read twice and e comes in: a goes, c stays.
+  await read(cache, keyOf(a!));
+  await read(cache, keyOf(a!));
+  await read(cache, keyOf(d!));
+  await read(cache, keyOf(c!));
+  await read(cache, keyOf(c!));
+  await read(cache, keyOf(e!));
+  for (const x of [a, b, c, d, e]) await inner.delete(keyOf(x!));
+  expect(cache.peek(keyOf(a!))).toBeUndefined();
+  expect(cache.peek(keyOf(b!))).toBeUndefined();
+  for (const x of [c, d, e]) expect(Buffer.from(cache.peek(keyOf(x!))!).equals(x!)).toBe(true);
+  // A blob deleted while it was the most recent comes back as the most recent when read again.
+  await cache.delete(keyOf(e!));
+  await inner.put(keyOf(e!), e!);
+  await read(cache, keyOf(e!));
+  await inner.delete(keyOf(e!));
+  await inner.put(keyOf(a!), a!);
+  await read(cache, keyOf(a!));
+  expect(cache.peek(keyOf(c!))).toBeUndefined();
+  for (const x of [d, e, a]) expect(cache.peek(keyOf(x!))).toBeDefined();
+});
+
 it('refuses keys that are not sha512 digests', () => {
   expect(() => blobKeyFor('abc')).toThrow(/sha512/);
 });

@@ -8,6 +8,8 @@ export class CachedBlobStore implements BlobStore {
   readonly describe: string;
   private readonly entries = new Map<string, Uint8Array>();
   private bytes = 0;
+  /** The key last made most recently used (the last of entries): a hot blob read again moves nothing (see SnapshotCache.newest). */
+  private newest: string | undefined;
 
   constructor(
     private readonly inner: BlobStore,
@@ -23,9 +25,10 @@ export class CachedBlobStore implements BlobStore {
 
   peek(key: string): Uint8Array | undefined {
     const hit = this.entries.get(key);
-    if (hit) {
+    if (hit && this.newest !== key) {
       this.entries.delete(key);
       this.entries.set(key, hit);
+      this.newest = key;
     }
     return hit;
   }
@@ -43,10 +46,12 @@ export class CachedBlobStore implements BlobStore {
   private remember(key: string, bytes: Uint8Array) {
     if (this.entries.has(key)) return;
     this.entries.set(key, bytes);
+    this.newest = key;
     this.bytes += bytes.byteLength;
     for (const [k, v] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(k);
+      if (this.newest === k) this.newest = undefined;
       this.bytes -= v.byteLength;
     }
   }
@@ -59,6 +64,7 @@ export class CachedBlobStore implements BlobStore {
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key);
+      if (this.newest === key) this.newest = undefined;
       this.bytes -= hit.byteLength;
     }
     await this.inner.delete(key);
