@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { findReadme, readArchive, readArchiveBytes, type PackageLimits } from '@unjucks/core';
 import { validateFiles } from '@unjucks/validate';
-import { closeValidatePools, collectUpload, readUpload, validateOffThread } from '../packages/server/src/validate-pool/index.js';
+import { closeValidatePools, collectUpload, readUpload } from '../packages/server/src/validate-pool/index.js';
 import { CLEAN, HOSTILE } from './fixtures/corpus.js';
 import { createHarness } from './helpers/harness.js';
 import { gzipTar, manifestFor, type RawEntry } from './helpers/packages.js';
@@ -93,30 +93,35 @@ describe('validation in worker threads', () => {
     }
   });
 
-  it('gives the same report as validating on the event loop, for every corpus fixture', async () => {
+  it('gives the same report as validating on the event loop, for every corpus fixture, refused capabilities included', async () => {
     for (const f of [...HOSTILE, ...CLEAN.map((c) => ({ ...c, refuse: undefined }))]) {
+      const bytes = gzipTar(f.entries);
       const archive = await read(f.entries);
-      const options = { rejected: archive.rejected, refuseCapabilities: f.refuse ?? [] };
-      expect(await validateOffThread(archive.files, options, 1), f.label).toEqual(validateFiles(archive.files, options));
+      const options = { refuseCapabilities: f.refuse ?? [] };
+      const pooled = await readUpload({ tarball: Buffer.from(bytes), chunks: [bytes.length] }, {}, options, 1).report;
+      expect(pooled, f.label).toEqual(validateFiles(archive.files, { ...options, rejected: archive.rejected }));
     }
   });
 
   it('leaves the event loop free while a slow package is validated, and stops at the same time budget', async () => {
-    const archive = await read(slowPackage('slow-pool', '1.0.0'));
+    const bytes = gzipTar(slowPackage('slow-pool', '1.0.0'));
+    const upload = { tarball: Buffer.from(bytes), chunks: [bytes.length] };
+    const archive = await readArchiveBytes(bytes, {}, 'collect');
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     try {
-      const inline = await validateOffThread(archive.files, {}, 0);
       // On the event loop no timer can fire until the validation is over.
+      const onLoop = validateFiles(archive.files, { rejected: archive.rejected });
       expect(ticks).toBe(0);
-      const pooled = await validateOffThread(archive.files, {}, 1);
+      const pooled = await readUpload(upload, {}, {}, 1).report;
       expect(ticks).toBeGreaterThan(2);
-      expect(pooled).toEqual(inline);
+      expect(pooled).toEqual(onLoop);
+      expect(await readUpload(upload, {}, {}, 0).report).toEqual(onLoop);
     } finally {
       clearInterval(timer);
     }
-    const overBudget = await validateOffThread(archive.files, { timeBudgetMs: -1 }, 1);
-    expect(overBudget).toEqual(validateFiles(archive.files, { timeBudgetMs: -1 }));
+    const overBudget = await readUpload(upload, {}, { timeBudgetMs: -1 }, 1).report;
+    expect(overBudget).toEqual(validateFiles(archive.files, { timeBudgetMs: -1, rejected: archive.rejected }));
     expect(overBudget.findings.map((f) => f.rule)).toContain('report/time-budget');
   });
 

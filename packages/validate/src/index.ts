@@ -1,12 +1,7 @@
 export { appendFinding, validateFiles, validateTarball, VALIDATOR_VERSION, DEFAULT_SUPPORTED_UNJUCKS, RULES, type ValidateOptions } from './validate.js';
 export { formatReport } from './format.js';
 export {
-  packFiles,
-  unpackFiles,
-  runValidateTask,
   readAndValidate,
-  type PackedFiles,
-  type ValidateTask,
   type UploadTask,
   type ArchiveFacts,
   type UploadOutcome,

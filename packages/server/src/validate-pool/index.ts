@@ -1,17 +1,14 @@
 import { createRequire } from 'node:module';
 import { MessageChannel } from 'node:worker_threads';
-import { DEFAULT_LIMITS, InputError, type PackageFile, type PackageLimits, type ValidationReport } from '@unjucks/core';
+import { DEFAULT_LIMITS, InputError, type PackageLimits, type ValidationReport } from '@unjucks/core';
 import {
-  packFiles,
   readAndValidate,
   VALIDATOR_VERSION,
   ValidationMemo,
-  validateFiles,
   type ArchiveFacts,
   type UploadOutcome,
   type UploadTask,
   type ValidateOptions,
-  type ValidateTask,
 } from '@unjucks/validate';
 import { Piscina } from 'piscina';
 
@@ -26,30 +23,19 @@ import { Piscina } from 'piscina';
  */
 
 const workerFile = createRequire(import.meta.url).resolve('@unjucks/validate/worker');
-type Task = ValidateTask | UploadTask;
-const pools = new Map<number, Piscina<Task, ValidationReport | UploadOutcome>>();
+const pools = new Map<number, Piscina<UploadTask, UploadOutcome>>();
 /** Per-file results for validation on this thread (each worker keeps its own: worker-task.ts). */
 const inlineMemo = new ValidationMemo(VALIDATOR_VERSION);
 
 /** The process's pool of this size, started on first use; its workers load the validator at once. */
-export function validatePool(threads: number): Piscina<Task, ValidationReport | UploadOutcome> {
+export function validatePool(threads: number): Piscina<UploadTask, UploadOutcome> {
   let pool = pools.get(threads);
   if (!pool) {
     // Workers are kept: a fresh one pays ~100 ms loading the validator before its first package.
-    pool = new Piscina<Task, ValidationReport | UploadOutcome>({ filename: workerFile, minThreads: threads, maxThreads: threads, idleTimeout: 2 ** 31 - 1 });
+    pool = new Piscina<UploadTask, UploadOutcome>({ filename: workerFile, minThreads: threads, maxThreads: threads, idleTimeout: 2 ** 31 - 1 });
     pools.set(threads, pool);
   }
   return pool;
-}
-
-/**
- * Validates a package's files in the pool (`threads` > 0) or, with 0 threads, on this thread as
- * before. Same arguments and report as validateFiles.
- */
-export async function validateOffThread(files: PackageFile[], options: ValidateOptions, threads: number): Promise<ValidationReport> {
-  if (threads <= 0) return validateFiles(files, options, inlineMemo);
-  const packed = packFiles(files);
-  return validatePool(threads).run({ files: packed, options }, { transferList: [packed.bytes.buffer] }) as Promise<ValidationReport>;
 }
 
 /** A publish's body as it arrived: the bytes, and the lengths of the chunks they came in. */
@@ -110,7 +96,7 @@ export function readUpload(upload: Upload, limits: Partial<PackageLimits>, optio
   const { port1, port2 } = new MessageChannel();
   const early = new Promise<ArchiveFacts>((resolve) => port1.once('message', resolve));
   // The bytes are copied to the worker, not moved: this thread keeps them for the blob store.
-  const done = (validatePool(threads).run({ ...task, port: port2 }, { name: 'readAndValidate', transferList: [port2] }) as Promise<UploadOutcome>)
+  const done = (validatePool(threads).run({ ...task, port: port2 }, { transferList: [port2] }) as Promise<UploadOutcome>)
     .finally(() => port1.close())
     .then(refusedError);
   // The port's message and the task's result travel apart: whichever comes first.
