@@ -3,7 +3,8 @@
 # (OTLP http/protobuf, the default) to a sink collector on loopback that counts and drops the spans.
 # Compare its "reg CPU µs/req" with a plain bench/cache-reads.sh run of the same build (tracing off).
 #
-#   flock /tmp/bench.lock bench/tracing-on.sh [SERVER_CLI] [LABEL]
+# (hot-reads.sh takes /tmp/bench.lock itself for each measuring step: do not wrap this in flock.)
+#   bench/tracing-on.sh [SERVER_CLI] [LABEL]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PORTFILE="$(mktemp)"
