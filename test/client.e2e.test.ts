@@ -48,7 +48,7 @@ describe.each(BACKENDS)('unjucks CLI against $label', (backend) => {
     expect(r.stdout).toMatch(/logged in to .* as admin/);
     const path = join(home, '.config/unjucks/config.json');
     expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ registry: server.url, token: server.adminToken });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ registry: server.url, tokens: { [server.url]: server.adminToken } });
     const dir = await writePackageDir('cli-login', '1.0.0');
     temps.push(dir);
     const pub = await unjucks(['publish', dir], { env: { HOME: home } });

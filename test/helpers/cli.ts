@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CLIENT_BIN, SERVER_BIN } from './paths.js';
 
 export interface CliResult {
@@ -48,9 +51,21 @@ export function runCommand(
   });
 }
 
+// An empty HOME of this test process's own, unless a test gives one: the machine's saved login
+// (~/.config/unjucks) and download cache are not the test's to read or write.
+let home: string | undefined;
+const emptyHome = () => {
+  if (!home) {
+    const dir = mkdtempSync(join(tmpdir(), 'unjucks-test-home-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    home = dir;
+  }
+  return home;
+};
+
 function run(bin: string, args: string[], opts: RunOptions = {}): Promise<CliResult> {
   // A clean environment: no token or registry leaks in from the developer's shell.
-  const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env };
+  const env = { PATH: process.env.PATH!, HOME: emptyHome(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env };
   return runCommand(process.execPath, [bin, ...args], { ...opts, env });
 }
 

@@ -4,7 +4,11 @@ import { dirname, join } from 'node:path';
 import { CliError } from './errors.js';
 
 export interface ClientConfig {
+  /** The registry commands use when neither --registry nor UNJUCKS_REGISTRY names one. */
   registry?: string;
+  /** Saved logins, keyed by registry URL (see registryKey): each token goes only to its own registry. */
+  tokens?: Record<string, string>;
+  /** Written by earlier clients (one login): the token of `registry`, and of no other. */
   token?: string;
 }
 
@@ -30,12 +34,55 @@ export async function writeConfig(config: ClientConfig, env = process.env): Prom
   return path;
 }
 
+/**
+ * The key a registry's saved token is filed under: origin plus path, no trailing slash, so
+ * `HTTP://Host:80/` and `http://host` are one registry and `http://host/a` another.
+ */
+export function registryKey(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/**
+ * The token saved for `registry`, if any. A login is never sent to another registry: running a
+ * command with --registry pointing elsewhere must not hand that server the credential (it could
+ * be anyone's server, and would then hold a working token for ours).
+ */
+export function savedToken(file: ClientConfig, registry: string): string | undefined {
+  const key = registryKey(registry);
+  const saved = file.tokens?.[key];
+  if (saved) return saved;
+  return file.token && file.registry && safeKey(file.registry) === key ? file.token : undefined;
+}
+
+const safeKey = (url: string) => {
+  try {
+    return registryKey(url);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The config after a login: the token filed under its registry, which becomes the default. */
+export function withLogin(file: ClientConfig, registry: string, token: string): ClientConfig {
+  const tokens: Record<string, string> = {};
+  // A token saved by an older client moves under the registry it was saved for.
+  const legacy = file.token && file.registry ? safeKey(file.registry) : undefined;
+  if (legacy && file.token) tokens[legacy] = file.token;
+  Object.assign(tokens, file.tokens, { [registryKey(registry)]: token });
+  const { token: _legacy, ...rest } = file;
+  return { ...rest, registry, tokens };
+}
+
 export interface Settings {
   registry: string;
   token: string | undefined;
 }
 
-/** Precedence: --registry flag, then UNJUCKS_REGISTRY / UNJUCKS_TOKEN (else REGISTRY_TOKEN), then the config file. */
+/**
+ * Precedence: --registry flag, then UNJUCKS_REGISTRY / UNJUCKS_TOKEN (else REGISTRY_TOKEN), then the
+ * config file, whose token is used only for the registry it was saved for.
+ */
 export async function resolveSettings(flags: { registry?: string }, env = process.env): Promise<Settings> {
   const file = await readConfig(env);
   const registry = (flags.registry || env.UNJUCKS_REGISTRY || file.registry || DEFAULT_REGISTRY).replace(/\/+$/, '');
@@ -44,6 +91,7 @@ export async function resolveSettings(flags: { registry?: string }, env = proces
   } catch {
     throw new CliError(`the registry URL ${JSON.stringify(registry)} is not a URL; pass --registry http://host:port`);
   }
-  // REGISTRY_TOKEN: the name CI examples for this tool use for the secret.
-  return { registry, token: env.UNJUCKS_TOKEN || env.REGISTRY_TOKEN || file.token };
+  // REGISTRY_TOKEN: the name CI examples for this tool use for the secret. A token in the
+  // environment is the caller's explicit choice for this run, so it goes to whichever registry is named.
+  return { registry, token: env.UNJUCKS_TOKEN || env.REGISTRY_TOKEN || savedToken(file, registry) };
 }

@@ -1,4 +1,4 @@
-import { readConfig, writeConfig } from './config.js';
+import { readConfig, withLogin, writeConfig } from './config.js';
 import { CliError } from './errors.js';
 import { registryApi, type WhoamiResponse } from './api.js';
 import { readLine, readSecret } from './prompt.js';
@@ -43,6 +43,6 @@ export async function login(flags: LoginFlags) {
     token = body.token;
   }
   const me = await registryApi({ registry, token }).whoami();
-  const path = await writeConfig({ ...(await readConfig()), registry, token });
+  const path = await writeConfig(withLogin(await readConfig(), registry, token));
   return { registry, username: me.username, admin: me.admin, actions: me.token.actions, config: path };
 }
