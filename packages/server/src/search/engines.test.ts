@@ -9,7 +9,8 @@ import { downloads as downloadsTable, packages, users } from '../db/schema.js';
 import type { SearchDoc } from './documents.js';
 import { PostgresSearch } from './postgres-search.js';
 import { parseQuery } from './query.js';
-import { SEARCH_MAX_SIZE, SearchIndex } from './search-index.js';
+import { SEARCH_MAX_SIZE, SearchIndex, type SearchHit } from './search-index.js';
+import { searchObject } from './response.js';
 import { refreshStoredDownloads, storeSearchDocuments } from './store.js';
 
 // The engine-independent search behaviour, run against both engines: the in-memory index, and
@@ -17,11 +18,7 @@ import { refreshStoredDownloads, storeSearchDocuments } from './store.js';
 
 type Opts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
 interface Engine {
-  search(
-    q: string,
-    opts: Opts,
-    deprecated?: boolean,
-  ): Promise<{ total: number; hits: { doc: SearchDoc; relevance: number; popularity: number; quality: number; final: number }[] }>;
+  search(q: string, opts: Opts, deprecated?: boolean): Promise<{ total: number; hits: SearchHit[] }>;
   suggest(p: string): Promise<{ type: string; value: string; package: string }[]>;
 }
 
@@ -43,7 +40,7 @@ async function memoryEngine(pkgs: CorpusPackage[]): Promise<Engine & { close(): 
   };
 }
 
-async function postgresEngine(pkgs: CorpusPackage[]): Promise<Engine & { close(): Promise<void> }> {
+async function postgresEngine(pkgs: CorpusPackage[]): Promise<Engine & { close(): Promise<void>; stored: SearchDoc[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'search-engines-'));
   const database: Database = await openDatabase({ databaseUrl: null, dataDir: dir, holder: 'test' });
   await database.migrate();
@@ -66,6 +63,7 @@ async function postgresEngine(pkgs: CorpusPackage[]): Promise<Engine & { close()
   return {
     search: (q, opts, deprecated) => engine.search(parseQuery(q, { deprecated }), opts),
     suggest: (p) => engine.suggest(p),
+    stored,
     close: async () => {
       await database.close();
       await rm(dir, { recursive: true, force: true });
@@ -179,7 +177,7 @@ describe.each(ENGINES)('search behaviour on the $label engine', ({ open }) => {
 });
 
 describe('the postgres engine ranking plain text from kept postings', () => {
-  let e: Engine & { close(): Promise<void> };
+  let e: Awaited<ReturnType<typeof postgresEngine>>;
   beforeAll(async () => {
     e = await postgresEngine(corpus(300));
   }, 120_000);
@@ -213,6 +211,25 @@ describe('the postgres engine ranking plain text from kept postings', () => {
             q,
           ).toEqual(fromSql.hits.map((h) => [h.doc.name, h.final.toFixed(6)]));
         }
+  });
+
+  it('answers each hit with what the whole stored document shows, read from Postgres or kept', async () => {
+    // Hits carry a reduced document (pageDoc): the response and the web's result list must not tell.
+    const whole = new Map(e.stored.map((d) => [d.name, d]));
+    const url = 'http://registry.test';
+    let compared = 0;
+    for (const q of ['react component', 'express route', 'k8s deployment', 'templates', 'generator:resolver', 'scope:@acme'])
+      for (const pass of ['read', 'kept']) {
+        const { hits } = await e.search(q, { size: 20, from: 0 });
+        expect(hits.length, q).toBeGreaterThan(0);
+        for (const h of hits) {
+          const doc = whole.get(h.doc.name)!;
+          expect(searchObject(h, url), `${q} (${pass})`).toEqual(searchObject({ ...h, doc }, url));
+          expect({ ...h.doc, generators: null }, `${q} (${pass})`).toEqual({ ...doc, readme: '', generators: null });
+          compared++;
+        }
+      }
+    expect(compared).toBeGreaterThan(100);
   });
 
   it('shows private packages through kept postings only to those who may read them', async () => {

@@ -13,14 +13,52 @@ type SearchOpts = { size: number; from: number; canSeePrivate?: (doc: { id: numb
 /** ts_rank weights {D, C, B, A}, from BOOSTS relative to the name's. */
 const RANK_WEIGHTS = `{${[BOOSTS.variables, BOOSTS.description, (BOOSTS.templates + BOOSTS.keywords) / 2, BOOSTS.name].map((b) => (b / BOOSTS.name).toFixed(3)).join(',')}}`;
 
-/** How many page documents PostgresSearch keeps between changes. */
-const KEPT_DOCUMENTS = 5000;
+/**
+ * How many result documents PostgresSearch keeps between changes, each reduced to what a page
+ * shows (pageDoc): 0.96 kB of heap each in bench/search.mjs against 1.5 kB for the document with
+ * its template variables. That bench's 1,250 queries show 8,178 distinct documents on their first
+ * pages; kept 5,000 at a time, least recently used out first, over half the searches missed one
+ * and waited for a round trip (server search time p50 0.7-1.1 ms, 0.1 ms with none), and those
+ * were the engine's tail. 10,000 reduced documents hold 9.1 MB, 1.6 MB more than 5,000 whole
+ * ones did, and the bound is the same at any number of packages.
+ */
+const KEPT_DOCUMENTS = 10_000;
 
 /**
  * A result's document without its README: no page of results shows it, and it is most of a
  * document (1.5 of 2.5 kB in bench/search.mjs), so pages read and keep less.
  */
 const PAGE_DOC = sql.raw(`(d.doc || '{"readme":""}'::jsonb)`);
+
+/**
+ * A hit's document as this engine answers it: every field a page of results shows (routes/search.ts
+ * through searchObject, the web's result list and facets), and no README, template descriptions
+ * or variables, which none shows. Both the postings and the SQL ranking answer these, so a page
+ * is the same whichever ranked it.
+ */
+export function pageDoc(d: SearchDoc): SearchDoc {
+  return {
+    id: d.id,
+    name: d.name,
+    scope: d.scope,
+    version: d.version,
+    description: d.description,
+    keywords: d.keywords,
+    generators: d.generators.map((g) => ({
+      name: g.name,
+      description: g.description,
+      templates: g.templates.map((t) => ({ name: t.name, description: '', variables: [] })),
+    })),
+    readme: '',
+    maintainers: d.maintainers,
+    publisher: d.publisher,
+    capabilities: d.capabilities,
+    quality: d.quality,
+    deprecated: d.deprecated,
+    private: d.private,
+    date: d.date,
+  };
+}
 
 /** Whether a query is text alone (and the deprecated switch), which kept postings can rank. */
 /**
@@ -310,7 +348,7 @@ export class PostgresSearch {
     return {
       total,
       hits: rows.map((r) => ({
-        doc: r.doc,
+        doc: pageDoc(r.doc),
         downloads: Number(r.downloads),
         exact: r.exact,
         relevance: r.max_score > 0 ? Number(r.score) / Number(r.max_score) : 0,
@@ -455,7 +493,11 @@ export class PostgresSearch {
       const rows = await this.rows<{ id: number; doc: SearchDoc }>(
         sql`select package_id as id, ${PAGE_DOC} as doc from search_documents d where package_id = any(${`{${missing.join(',')}}`}::int[])`,
       );
-      for (const r of rows) docs.set(Number(r.id), r.doc), kept.set(Number(r.id), r.doc);
+      for (const r of rows) {
+        const doc = pageDoc(r.doc);
+        docs.set(Number(r.id), doc);
+        kept.set(Number(r.id), doc);
+      }
       // Bounded, least recently used out first: clearing the whole map when full made every
       // page cold at once, a round trip each, in the tail of the 10k bench.
       for (const id of kept.keys()) {
