@@ -60,7 +60,6 @@ export function pageDoc(d: SearchDoc): SearchDoc {
   };
 }
 
-/** Whether a query is text alone (and the deprecated switch), which kept postings can rank. */
 /**
  * A vocabulary word some public document holds. Private packages' words are in search_terms too,
  * but whether a word is "known" decides how it is matched, which shows in anyone's results: a word
