@@ -16,7 +16,8 @@ import { tarball } from './lib/tarball.mjs';
 
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 60), 120);
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SERVER_BIN = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+// SERVER_BIN: another build's cli.js, for A/B runs (as bench/publish-time.mjs takes it).
+const SERVER_BIN = process.env.SERVER_BIN ?? fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 const PACKAGES = 20;
 // BENCH_PUBLISHES=0: the publish share becomes metadata GETs, to see how much publishes slow the reads.
 const PUBLISHES = process.env.BENCH_PUBLISHES !== '0';

@@ -90,6 +90,21 @@ describe.each(ENGINES)('search on $label', (backend) => {
     expect((await search('freshly', '&deprecated=true')).objects.map((o) => o.package.name)).toEqual(['fresh-gen']);
   });
 
+  it('finds a package without a latest tag by its highest stable version', async () => {
+    // Published under other tags only: no `latest`, so the document is made from the highest stable live version.
+    const published: [version: string, tag: string][] = [
+      ['2.0.0', 'next'],
+      ['3.0.0-rc.1', 'next'],
+      ['1.0.0', 'old'],
+    ];
+    for (const [version, tag] of published) {
+      const m = manifestFor('untagged-gen', version, { description: `Untagged generators ${version}` });
+      expect((await publishRaw(server.api, server.adminToken, packageTarball('untagged-gen', version, { manifest: m }), `?tag=${tag}`)).status).toBe(201);
+    }
+    const hit = (await search('untagged')).objects.find((o) => o.package.name === 'untagged-gen');
+    expect(hit?.package).toMatchObject({ version: '2.0.0', description: 'Untagged generators 2.0.0', maintainers: [{ username: 'admin' }] });
+  });
+
   it('counts downloads in batches and ranks by them', async () => {
     const tarball = `${server.api}/packages/express-route-gen/-/express-route-gen-1.0.0.tgz`;
     for (let i = 0; i < 5; i++) await (await fetch(tarball)).arrayBuffer();

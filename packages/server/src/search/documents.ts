@@ -1,7 +1,7 @@
 import { isPrivateSql } from '../access/rights.js';
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import semver from 'semver';
-import { generatorsOf, scopeOf, type CapabilityName } from '@unjucks/core';
+import { generatorsOf, scopeOf, type CapabilityName, type Manifest, type ValidationReport } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { distTags, downloads, packages, users, versions } from '../db/schema.js';
 
@@ -41,49 +41,94 @@ export function searchVersion(live: string[], latest: string | null): string | n
   return semver.maxSatisfying(live, '*') ?? semver.maxSatisfying(live, '*', { includePrerelease: true });
 }
 
-/** Search documents for the given packages (all when omitted); a package with no live version has none. */
+/** A version's columns a search document is made from. */
+type DocVersion = {
+  id: number;
+  version: string;
+  manifest: Manifest;
+  readme: string | null;
+  report: ValidationReport | null;
+  deprecated: string | null;
+  publishedAt: Date;
+  publisher: string | null;
+};
+
+const liveVersion = (v: typeof versions) => and(isNull(v.removedAt), eq(v.status, 'live'));
+
+/**
+ * Search documents for the given packages (all when omitted); a package with no live version has none.
+ *
+ * One query per chunk of packages in the common case: the package, its owner, the names of the
+ * publishers of its live versions, and the row of its `latest` version when that one is live
+ * (which searchVersion then picks). Only packages whose `latest` is missing or not live list their
+ * live versions to pick from. It read every live version of each package (a publish of a package
+ * with 200 versions read 200 rows in its transaction) in three round trips.
+ */
 export async function loadDocuments(db: Db, packageIds?: number[]): Promise<SearchDoc[]> {
   const owner = sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${packages.createdBy})`;
-  const heads: { id: number; name: string; owner: string | null; latest: string | null; private: boolean }[] = [];
+  const publishers = sql<string[]>`array(select distinct u.name from ${versions} v join ${users} u on u.id = v.published_by
+    where v.package_id = ${packages.id} and v.removed_at is null and v.status = 'live')`;
+  const heads: { id: number; name: string; owner: string | null; latest: string | null; private: boolean; publishers: string[]; row: DocVersion | null }[] = [];
   for (const ids of packageIds ? chunks(packageIds) : [null]) {
-    heads.push(
-      ...(await db
-        .select({ id: packages.id, name: packages.name, owner, latest: distTags.version, private: isPrivateSql })
-        .from(packages)
-        .leftJoin(distTags, and(eq(distTags.packageId, packages.id), eq(distTags.tag, 'latest')))
-        .where(ids ? inArray(packages.id, ids) : undefined)),
-    );
+    const rows = await db
+      .select({
+        id: packages.id,
+        name: packages.name,
+        owner,
+        latest: distTags.version,
+        private: isPrivateSql,
+        publishers,
+        versionId: versions.id,
+        version: versions.version,
+        manifest: versions.manifest,
+        readme: sql<string | null>`left(${versions.readme}, ${README_CHARS})`,
+        report: versions.report,
+        deprecated: versions.deprecated,
+        publishedAt: versions.publishedAt,
+        publisher: users.name,
+      })
+      .from(packages)
+      .leftJoin(distTags, and(eq(distTags.packageId, packages.id), eq(distTags.tag, 'latest')))
+      .leftJoin(versions, and(eq(versions.packageId, packages.id), eq(versions.version, distTags.version), liveVersion(versions)))
+      .leftJoin(users, eq(users.id, versions.publishedBy))
+      .where(ids ? inArray(packages.id, ids) : undefined);
+    for (const { versionId, version, manifest, readme, report, deprecated, publishedAt, publisher, ...head } of rows)
+      heads.push({
+        ...head,
+        row:
+          versionId !== null && version !== null && manifest !== null && publishedAt !== null
+            ? { id: versionId, version, manifest, readme, report, deprecated, publishedAt, publisher }
+            : null,
+      });
   }
   if (heads.length === 0) return [];
 
-  const liveRows: { id: number; packageId: number; version: string; publisher: string | null }[] = [];
-  for (const ids of chunks(heads.map((h) => h.id))) {
-    liveRows.push(
-      ...(await db
-        .select({ id: versions.id, packageId: versions.packageId, version: versions.version, publisher: users.name })
-        .from(versions)
-        .leftJoin(users, eq(users.id, versions.publishedBy))
-        .where(and(inArray(versions.packageId, ids), isNull(versions.removedAt), eq(versions.status, 'live')))),
-    );
+  // The rest: a package without a live `latest` is found by its highest live version.
+  const others = heads.filter((h) => h.row === null);
+  const chosenIds = new Map<number, number>();
+  for (const ids of chunks(others.map((h) => h.id))) {
+    const live = await db
+      .select({ id: versions.id, packageId: versions.packageId, version: versions.version })
+      .from(versions)
+      .where(and(inArray(versions.packageId, ids), liveVersion(versions)));
+    const byPackage = new Map<number, typeof live>();
+    for (const r of live) {
+      const list = byPackage.get(r.packageId);
+      if (list) list.push(r);
+      else byPackage.set(r.packageId, [r]);
+    }
+    for (const head of others) {
+      const rows = byPackage.get(head.id) ?? [];
+      const version = searchVersion(
+        rows.map((r) => r.version),
+        head.latest,
+      );
+      const row = rows.find((r) => r.version === version);
+      if (row) chosenIds.set(row.id, head.id);
+    }
   }
-  const byPackage = new Map<number, typeof liveRows>();
-  for (const r of liveRows) byPackage.set(r.packageId, [...(byPackage.get(r.packageId) ?? []), r]);
-
-  const chosen = new Map<number, { head: (typeof heads)[number]; maintainers: string[] }>();
-  for (const head of heads) {
-    const rows = byPackage.get(head.id) ?? [];
-    const version = searchVersion(
-      rows.map((r) => r.version),
-      head.latest,
-    );
-    const row = rows.find((r) => r.version === version);
-    if (!row) continue;
-    const maintainers = [...new Set([head.owner, ...rows.map((r) => r.publisher)].filter((n): n is string => !!n))].sort();
-    chosen.set(row.id, { head, maintainers });
-  }
-
-  const docs: SearchDoc[] = [];
-  for (const ids of chunks([...chosen.keys()])) {
+  const picked = new Map<number, DocVersion>();
+  for (const ids of chunks([...chosenIds.keys()])) {
     const rows = await db
       .select({
         id: versions.id,
@@ -98,35 +143,40 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
       .from(versions)
       .leftJoin(users, eq(users.id, versions.publishedBy))
       .where(inArray(versions.id, ids));
-    for (const v of rows) {
-      const { head, maintainers } = chosen.get(v.id)!;
-      const m = v.manifest;
-      docs.push({
-        id: head.id,
-        name: head.name,
-        scope: scopeOf(head.name),
-        version: v.version,
-        description: m.description ?? '',
-        keywords: m.keywords ?? [],
-        generators: generatorsOf(m, v.report?.templates).map((g) => ({
-          name: g.name,
-          description: g.description,
-          templates: g.templates.map((t) => ({
-            name: t.name,
-            description: t.description,
-            variables: t.variables.map((x) => ({ name: x.name, description: x.description ?? '' })),
-          })),
+    for (const v of rows) picked.set(chosenIds.get(v.id)!, v);
+  }
+
+  const docs: SearchDoc[] = [];
+  for (const head of heads) {
+    const v = head.row ?? picked.get(head.id);
+    if (!v) continue;
+    const maintainers = [...new Set([head.owner, ...head.publishers].filter((n): n is string => !!n))].sort();
+    const m = v.manifest;
+    docs.push({
+      id: head.id,
+      name: head.name,
+      scope: scopeOf(head.name),
+      version: v.version,
+      description: m.description ?? '',
+      keywords: m.keywords ?? [],
+      generators: generatorsOf(m, v.report?.templates).map((g) => ({
+        name: g.name,
+        description: g.description,
+        templates: g.templates.map((t) => ({
+          name: t.name,
+          description: t.description,
+          variables: t.variables.map((x) => ({ name: x.name, description: x.description ?? '' })),
         })),
-        readme: v.readme ?? '',
-        maintainers,
-        publisher: v.publisher,
-        capabilities: v.report?.capabilities ?? [],
-        quality: v.report?.quality ?? 0,
-        deprecated: v.deprecated !== null,
-        private: head.private,
-        date: v.publishedAt.toISOString(),
-      });
-    }
+      })),
+      readme: v.readme ?? '',
+      maintainers,
+      publisher: v.publisher,
+      capabilities: v.report?.capabilities ?? [],
+      quality: v.report?.quality ?? 0,
+      deprecated: v.deprecated !== null,
+      private: head.private,
+      date: v.publishedAt.toISOString(),
+    });
   }
   return docs;
 }

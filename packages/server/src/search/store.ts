@@ -49,30 +49,42 @@ export async function writeSearchDocuments(db: DbOrTx, packageIds: number[]): Pr
   await storeSearchDocuments(db, docs);
 }
 
-/** Upserts documents (their packages' rows must exist) and adds their words to the vocabulary. */
+/**
+ * Upserts documents (their packages' rows must exist) and adds their words to the vocabulary. The
+ * statements go out together (one round trip in a transaction, whose connection runs them in the
+ * order sent): the vocabulary does not depend on the documents' rows.
+ */
 export async function storeSearchDocuments(db: DbOrTx, docs: SearchDoc[]): Promise<void> {
+  const writes: Promise<unknown>[] = [];
   for (let i = 0; i < docs.length; i += 500) {
     const rows = docs.slice(i, i + 500).map(rowOf);
-    await db
-      .insert(searchDocuments)
-      .values(rows)
-      .onConflictDoUpdate({
-        target: searchDocuments.packageId,
-        set: Object.fromEntries(
-          Object.keys(rows[0]!)
-            .filter((k) => k !== 'packageId')
-            .map((k) => [k, sql.raw(`excluded.${toColumn(k)}`)]),
-        ),
-      });
+    writes.push(
+      db
+        .insert(searchDocuments)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: searchDocuments.packageId,
+          set: Object.fromEntries(
+            Object.keys(rows[0]!)
+              .filter((k) => k !== 'packageId')
+              .map((k) => [k, sql.raw(`excluded.${toColumn(k)}`)]),
+          ),
+        })
+        .execute(),
+    );
   }
   // Sorted: concurrent transactions adding the same new words take their locks in one order.
   const terms = [...new Set(docs.flatMap(vocabularyOf))].sort();
   // Terms are only added: a stale one costs a correction that finds nothing, never a wrong result.
   for (let i = 0; i < terms.length; i += 2000)
-    await db
-      .insert(searchTerms)
-      .values(terms.slice(i, i + 2000).map((term) => ({ term })))
-      .onConflictDoNothing();
+    writes.push(
+      db
+        .insert(searchTerms)
+        .values(terms.slice(i, i + 2000).map((term) => ({ term })))
+        .onConflictDoNothing()
+        .execute(),
+    );
+  await Promise.all(writes);
 }
 
 const toColumn = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
