@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import type { TokenAction } from '@unjucks/core';
+import { inject } from 'vitest';
 import { createApp, type AppOptions } from '../../packages/server/src/app.js';
 import { createMemoryRegistry, seedToken } from '../../packages/server/src/memory-registry.js';
 
@@ -8,7 +10,9 @@ import { createMemoryRegistry, seedToken } from '../../packages/server/src/memor
  * process (replicas, faults, shutdown, the real CLIs) stays in the spawned *.e2e suites.
  */
 export async function createHarness(options: AppOptions = {}) {
-  const { registry, close } = await createMemoryRegistry();
+  // A copy of the database global-setup.ts migrated, instead of migrating each registry's own.
+  const migrated = new Blob([await readFile(inject('memoryTemplate'))]);
+  const { registry, close } = await createMemoryRegistry({}, { migrated });
   const app = createApp(registry, options);
 
   /** A user (created on first use) and a token for them with exactly these actions and patterns. */

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -39,12 +39,17 @@ const s3Client = (endpoint: string) =>
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
 
-/** A fresh database on the test Postgres server, dropped by the returned function. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * A fresh database on the test Postgres server, dropped by the returned function: empty, or with
+ * `migrated`, a copy of the database global-setup.ts had the server binary migrate (a file copy
+ * on the server instead of every migration again).
+ */
+export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<{ url: string; drop(): Promise<void> }> {
   const base = process.env.TEST_DATABASE_URL!;
   const name = `unjucks_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(base, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database ${name}`);
+  const template = opts.migrated ? inject('pgTemplate') : '';
+  await admin.unsafe(template ? `create database ${name} template ${template}` : `create database ${name}`);
   await admin.end();
   const url = new URL(base);
   url.pathname = `/${name}`;
@@ -64,8 +69,17 @@ export async function listBlobs(dataDir: string): Promise<string[]> {
   return entries.filter((e) => /[0-9a-f]{128}$/.test(e));
 }
 
-/** Spawns the real server binary on a free port with fresh engines, and waits until it listens. */
-export async function startTestServer(backend: Backend, extraEnv: Record<string, string> = {}, opts: { replicaOf?: TestServer } = {}): Promise<TestServer> {
+/**
+ * Spawns the real server binary on a free port with fresh engines, and waits until it listens.
+ * The database starts as a copy of one the server binary migrated in global-setup.ts (its own
+ * start then finds no migration to apply); `fresh` starts on an empty one, migrating it as a first
+ * start in production does.
+ */
+export async function startTestServer(
+  backend: Backend,
+  extraEnv: Record<string, string> = {},
+  opts: { replicaOf?: TestServer; fresh?: boolean } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-registry-test-'));
   const env: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...extraEnv };
   let dropDb: () => Promise<void> = async () => undefined;
@@ -74,12 +88,15 @@ export async function startTestServer(backend: Backend, extraEnv: Record<string,
     // Another replica of the same registry: same database and bucket, its own data folder.
     for (const [k, v] of Object.entries(primary.env)) if (/^(DATABASE_URL|S3_|AWS_|SIGNING_KEY_SECRET)/.test(k)) env[k] = v;
   } else if (backend.db === 'postgres') {
-    const db = await createTestDatabase();
+    const db = await createTestDatabase({ migrated: !opts.fresh });
     env.DATABASE_URL = db.url;
     // Replicas share the secret that seals the signing keys, as the README tells operators to.
     env.SIGNING_KEY_SECRET ??= randomBytes(24).toString('base64url');
     dropDb = db.drop;
   }
+  // The embedded database lives in DATA_DIR/pg: start it as a copy of the migrated one, unless the
+  // test brought its own database or folder.
+  if (!primary && !opts.fresh && !env.DATABASE_URL && !extraEnv.DATA_DIR) await cp(inject('pgliteTemplate'), join(dataDir, 'pg'), { recursive: true });
   // A shared database needs the secret that seals the signing keys (the server refuses to start without it).
   if (env.DATABASE_URL && !primary) env.SIGNING_KEY_SECRET ??= randomBytes(24).toString('base64url');
   let s3: S3Client | null = null;

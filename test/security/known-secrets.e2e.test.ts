@@ -34,7 +34,8 @@ describe('no known secrets by default', () => {
   });
 
   it('still starts the embedded default with no configuration at all', async () => {
-    const server = await startTestServer(BACKENDS[0]!);
+    // On an empty folder, as a first start is: it creates and migrates the embedded database.
+    const server = await startTestServer(BACKENDS[0]!, {}, { fresh: true });
     try {
       expect((await fetch(`${server.url}/ready`)).status).toBe(200);
     } finally {

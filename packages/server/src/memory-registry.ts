@@ -21,8 +21,12 @@ import { MemoryBlobStore } from './storage/memory-store.js';
  * A whole registry in memory (PGlite without a directory, the memory blob store), for tests that
  * drive createApp with app.request(): nothing on disk, nothing listening, gone when closed.
  */
-export async function createMemoryRegistry(env: Record<string, string | undefined> = {}): Promise<{ registry: RegistryContext; close: () => Promise<void> }> {
-  const client = await PGlite.create({ extensions: await pgliteExtensions() });
+export async function createMemoryRegistry(
+  env: Record<string, string | undefined> = {},
+  opts: { migrated?: Blob } = {},
+): Promise<{ registry: RegistryContext; close: () => Promise<void> }> {
+  const client = await PGlite.create({ extensions: await pgliteExtensions(), loadDataDir: opts.migrated });
+  // On a copy of migratedMemoryDatabase() the migrator finds nothing to apply.
   await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_DIR });
   const db: Db = drizzle({ client, schema });
   const config = loadConfig(env);
@@ -45,6 +49,20 @@ export async function createMemoryRegistry(env: Record<string, string | undefine
     webhooks: config.webhooks,
   };
   return { registry, close: () => client.close() };
+}
+
+/**
+ * A migrated empty in-memory database, dumped: createMemoryRegistry's `migrated`. Loading it takes
+ * a fraction of migrating a fresh one, which test suites creating many registries pay once.
+ */
+export async function migratedMemoryDatabase(): Promise<Blob> {
+  const client = await PGlite.create({ extensions: await pgliteExtensions() });
+  try {
+    await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_DIR });
+    return await client.dumpDataDir('none');
+  } finally {
+    await client.close();
+  }
 }
 
 /** A user (created on first use) and a token for them with exactly these actions and package patterns. */
