@@ -22,6 +22,7 @@ const SIZES = (process.env.SCALE_PACKAGES ?? '1000 100000')
   .map(Number);
 const PER_PACKAGE = Number(process.env.SCALE_VERSIONS_PER_PACKAGE ?? 10);
 const SECONDS = Math.min(Number(process.env.SCALE_SECONDS ?? 10), 60);
+const REQUESTS = Number(process.env.SCALE_REQUESTS ?? 0);
 const CONCURRENCY = 8;
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // SERVER_BIN runs another build's cli.js (interleaved A/B runs against a copy of dist), as bench/publish-time does.
@@ -40,6 +41,37 @@ const WORDS = (
 const pick = (i, k) => WORDS[(i * [7, 13, 31, 53][k] + k * 17) % WORDS.length];
 
 const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+/**
+ * Where a replica's RSS is, in MB: V8's heap (committed, and live at the last GC), memory outside
+ * it (Buffers and other external memory), from the server's own /metrics (prom-client's default
+ * metrics); anonymous and file-backed resident memory and threads from /proc.
+ */
+async function memoryOf(url, pid) {
+  const text = await new Promise((resolve) => {
+    http
+      .get(`${url}/metrics`, { agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', () => resolve(''));
+  });
+  const metric = (name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
+  const space = (kind, name) =>
+    Number(new RegExp(`^unjucks_nodejs_heap_space_size_${kind}_bytes\\{space="${name}"\\} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
+  const proc = (file, field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
+  return {
+    heapTotal: metric('unjucks_nodejs_heap_size_total_bytes'),
+    heapUsed: metric('unjucks_nodejs_heap_size_used_bytes'),
+    newSpace: space('total', 'new'),
+    oldSpace: `${space('used', 'old').toFixed(0)}/${space('total', 'old').toFixed(0)}`,
+    external: metric('unjucks_nodejs_external_memory_bytes'),
+    anon: proc('smaps_rollup', 'Anonymous'),
+    file: proc('smaps_rollup', 'Rss_File') || proc('status', 'RssFile'),
+    threads: proc('status', 'Threads') * 1024,
+  };
+}
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 function get(url, headers = {}) {
   return new Promise((resolve) => {
@@ -184,9 +216,12 @@ async function load(label, n, fn, cpu) {
   const lat = [];
   let errors = 0;
   const deadline = performance.now() + SECONDS * 1000;
+  // SCALE_REQUESTS: a fixed number of requests per phase instead of SCALE_SECONDS, so that memory
+  // figures compare across runs on a shared machine (a slower run reads fewer packages).
+  const more = REQUESTS ? (i) => i < REQUESTS : () => performance.now() < deadline;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, c) => {
-      for (let i = c; performance.now() < deadline; i += CONCURRENCY) {
+      for (let i = c; more(i); i += CONCURRENCY) {
         const r = await fn(i);
         if (r.status !== 200) errors++;
         lat.push(r.ms);
@@ -239,6 +274,7 @@ async function measure(n) {
     const token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
     const auth = { authorization: `Bearer ${token}` };
     const rssReady = rss(server.proc.pid);
+    const memory = { ready: await memoryOf(url, server.proc.pid) };
     const name = (i) => `scale-${pick(((i * 7919) % n) + 1, 0)}-${((i * 7919) % n) + 1}`;
     // Abbreviated packuments as npm asks, and the native document, alternately over random packages.
     const none = { p50: Number.NaN, p99: Number.NaN, errors: 0, cpu: null };
@@ -267,6 +303,7 @@ async function measure(n) {
           )
         : metadata;
     const rssMetadata = rss(server.proc.pid);
+    memory.metadata = await memoryOf(url, server.proc.pid);
     // At least 1,000 distinct queries (two words each), so the result cache is not what is measured.
     const query = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + Math.floor(i / WORDS.length)) % WORDS.length]}`;
     // As bench/search.mjs does: a short warm-up (JIT, and each word's first read) before measuring;
@@ -276,7 +313,9 @@ async function measure(n) {
     const search = WORKLOADS.includes('search')
       ? await load('search', n, (i) => get(`${url}/api/v1/search?q=${encodeURIComponent(query(i))}`, auth), cpu)
       : none;
-    return { n, versions, generateS, startMs, engine, rssReady, rssMetadata, rssEnd: rss(server.proc.pid), metadata, metadataHot, search };
+    const rssEnd = rss(server.proc.pid);
+    memory.end = await memoryOf(url, server.proc.pid);
+    return { n, versions, generateS, startMs, engine, rssReady, rssMetadata, rssEnd, memory, metadata, metadataHot, search };
   } finally {
     await server?.stop();
     await sql.end();
@@ -313,4 +352,20 @@ console.table(
     'p99 vs first (metadata, first 1,000, search)': `${(r.metadata.p99 / base.metadata.p99).toFixed(2)}x, ${(r.metadataHot.p99 / base.metadataHot.p99).toFixed(2)}x, ${(r.search.p99 / base.search.p99).toFixed(2)}x`,
     errors: r.metadata.errors + r.metadataHot.errors + r.search.errors,
   })),
+);
+// Where the memory is (MB), at each point RSS is measured: heap committed and used at the last GC,
+// new space committed, old space used/committed, external (Buffers), anonymous and file RSS.
+console.table(
+  results.flatMap((r) =>
+    Object.entries(r.memory).map(([at, m]) => ({
+      packages: r.n,
+      at,
+      'heap total/used': `${m.heapTotal.toFixed(0)}/${m.heapUsed.toFixed(0)}`,
+      'new space': m.newSpace.toFixed(0),
+      'old space used/total': m.oldSpace,
+      external: m.external.toFixed(0),
+      'anonymous/file RSS': `${m.anon.toFixed(0)}/${m.file.toFixed(0)}`,
+      threads: m.threads,
+    })),
+  ),
 );

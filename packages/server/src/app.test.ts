@@ -20,6 +20,9 @@ describe('config', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', publicUrl: null, databaseUrl: null, s3: null });
     expect(c.dataDir).toMatch(/\.unjucks-registry$/);
+    expect(c.heapGrowingPercent).toBe(50);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT must be a whole number/);
     expect(c.limits).toMatchObject({ maxTarballBytes: 10 * 1024 * 1024, maxUnpackedBytes: 50 * 1024 * 1024, maxFiles: 5000 });
     expect(publicUrlFor(c, 3000)).toBe('http://127.0.0.1:3000');
     expect(publicUrlFor(loadConfig({ HOST: '0.0.0.0' }), 8080)).toBe('http://localhost:8080');

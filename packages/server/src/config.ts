@@ -30,6 +30,11 @@ export interface Config {
   blobCacheBytes: number;
   /** Estimated bytes of package snapshots kept (registry/snapshot.ts); 0: bounded by count alone. */
   metadataCacheBytes: number;
+  /**
+   * V8's old-generation growth past the live heap after each full GC, in percent (`start` sets
+   * --heap-growing-percent); 0 leaves V8's own factor (up to 4x while allocation is fast).
+   */
+  heapGrowingPercent: number;
   /** How often counted downloads are written (one batched upsert). */
   downloadsFlushMs: number;
   /** Search results kept per replica for repeated queries; 0 turns the cache off. */
@@ -130,6 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
       : null,
     blobCacheBytes: intVar(env, 'BLOB_CACHE_BYTES', 64 * 1024 * 1024),
     metadataCacheBytes: intVar(env, 'METADATA_CACHE_BYTES', 40 * 1024 * 1024),
+    heapGrowingPercent: intVar(env, 'HEAP_GROWING_PERCENT', 50),
     downloadsFlushMs: Math.max(100, intVar(env, 'DOWNLOADS_FLUSH_MS', 5000)),
     searchCacheEntries: intVar(env, 'SEARCH_CACHE_ENTRIES', 1000),
     searchEngine: searchEngineVar(env.SEARCH_ENGINE),
