@@ -39,6 +39,12 @@ async function migrate(env: Record<string, string>) {
  */
 export default async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // The HOME the real CLIs run with (helpers/cli.ts), empty and this run's own: the machine's saved
+  // login and cache are not the tests' to read or write. Made here, not in the workers, because
+  // vitest ends its workers without running their exit handlers, so only this teardown can remove it;
+  // the workers inherit the variable.
+  const cliHome = await mkdtemp(join(tmpdir(), 'unjucks-test-home-'));
+  process.env.UNJUCKS_TEST_HOME = cliHome;
   const directory = await mkdtemp(join(tmpdir(), 'unjucks-s3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
   const { port } = (await server.run()) as { port: number };
@@ -69,6 +75,7 @@ export default async function setup(project: TestProject) {
     await server.close();
     await rm(directory, { recursive: true, force: true });
     await rm(templateDir, { recursive: true, force: true });
+    await rm(cliHome, { recursive: true, force: true });
     if (admin) {
       await admin.unsafe(`drop database if exists ${pgTemplate} with (force)`);
       await admin.end();

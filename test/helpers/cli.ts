@@ -1,7 +1,4 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CLIENT_BIN, SERVER_BIN } from './paths.js';
 
 export interface CliResult {
@@ -51,15 +48,11 @@ export function runCommand(
   });
 }
 
-// An empty HOME of this test process's own, unless a test gives one: the machine's saved login
-// (~/.config/unjucks) and download cache are not the test's to read or write.
-let home: string | undefined;
+// An empty HOME made for this run by test/global-setup.ts, unless a test gives one: the machine's
+// saved login (~/.config/unjucks) and download cache are not the tests' to read or write.
 const emptyHome = () => {
-  if (!home) {
-    const dir = mkdtempSync(join(tmpdir(), 'unjucks-test-home-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    home = dir;
-  }
+  const home = process.env.UNJUCKS_TEST_HOME;
+  if (!home) throw new Error('UNJUCKS_TEST_HOME is not set: run the tests through vitest (test/global-setup.ts makes it)');
   return home;
 };
 
