@@ -55,6 +55,18 @@ type DocVersion = {
 
 const liveVersion = (v: typeof versions) => and(isNull(v.removedAt), eq(v.status, 'live'));
 
+/** The columns of DocVersion, as both queries of loadDocuments select them (users joined on the publisher). */
+const DOC_VERSION_COLUMNS = {
+  id: versions.id,
+  version: versions.version,
+  manifest: versions.manifest,
+  readme: sql<string | null>`left(${versions.readme}, ${README_CHARS})`,
+  report: versions.report,
+  deprecated: versions.deprecated,
+  publishedAt: versions.publishedAt,
+  publisher: users.name,
+};
+
 /**
  * Search documents for the given packages (all when omitted); a package with no live version has none.
  *
@@ -72,20 +84,14 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
   for (const ids of packageIds ? chunks(packageIds) : [null]) {
     const rows = await db
       .select({
+        ...DOC_VERSION_COLUMNS,
+        versionId: versions.id,
         id: packages.id,
         name: packages.name,
         owner,
         latest: distTags.version,
         private: isPrivateSql,
         publishers,
-        versionId: versions.id,
-        version: versions.version,
-        manifest: versions.manifest,
-        readme: sql<string | null>`left(${versions.readme}, ${README_CHARS})`,
-        report: versions.report,
-        deprecated: versions.deprecated,
-        publishedAt: versions.publishedAt,
-        publisher: users.name,
       })
       .from(packages)
       .leftJoin(distTags, and(eq(distTags.packageId, packages.id), eq(distTags.tag, 'latest')))
@@ -129,20 +135,7 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
   }
   const picked = new Map<number, DocVersion>();
   for (const ids of chunks([...chosenIds.keys()])) {
-    const rows = await db
-      .select({
-        id: versions.id,
-        version: versions.version,
-        manifest: versions.manifest,
-        readme: sql<string | null>`left(${versions.readme}, ${README_CHARS})`,
-        report: versions.report,
-        deprecated: versions.deprecated,
-        publishedAt: versions.publishedAt,
-        publisher: users.name,
-      })
-      .from(versions)
-      .leftJoin(users, eq(users.id, versions.publishedBy))
-      .where(inArray(versions.id, ids));
+    const rows = await db.select(DOC_VERSION_COLUMNS).from(versions).leftJoin(users, eq(users.id, versions.publishedBy)).where(inArray(versions.id, ids));
     for (const v of rows) picked.set(chosenIds.get(v.id)!, v);
   }
 
