@@ -85,6 +85,27 @@ describe('a saved login', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('in a config file of the wrong shape is refused with the file named, and nothing is sent', async () => {
+    const dir = join(home, '.config', 'unjucks');
+    await mkdir(dir, { recursive: true });
+    for (const [body, why] of [
+      [{ registry: otherUrl, tokens: 'Bearer-x' }, /"tokens" is not an object/],
+      [{ registry: otherUrl, tokens: { [otherUrl]: 42 } }, /"tokens" is not an object/],
+      [{ registry: otherUrl, token: ['x'] }, /"token" is not a string/],
+      [['x'], /not a JSON object/],
+    ] as const) {
+      await writeFile(join(dir, 'config.json'), JSON.stringify(body));
+      seen.length = 0;
+      const r = await unjucks(['search', 'anything', '--registry', otherUrl], { env: env() });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/cannot read .*config\.json: /);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).toMatch(/fix or delete it/);
+      expect(seen).toHaveLength(0);
+    }
+    await rm(join(dir, 'config.json'));
+  });
+
   it('in the environment (UNJUCKS_TOKEN) is the caller’s choice for the run, and goes where it is told', async () => {
     seen.length = 0;
     const r = await unjucks(['search', 'anything', '--registry', otherUrl], { env: { ...env(), UNJUCKS_TOKEN: 'explicit' } });

@@ -18,11 +18,23 @@ export const configPath = (env = process.env) => join(env.XDG_CONFIG_HOME || joi
 
 export async function readConfig(env = process.env): Promise<ClientConfig> {
   try {
-    return JSON.parse(await readFile(configPath(env), 'utf8')) as ClientConfig;
+    return checkConfig(JSON.parse(await readFile(configPath(env), 'utf8')));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new CliError(`cannot read ${configPath(env)}: ${(e as Error).message}; fix or delete it`);
   }
+}
+
+const isStringMap = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((t) => typeof t === 'string');
+
+/** The file's shape, checked: a token picked out of a value of the wrong type would go somewhere. */
+function checkConfig(json: unknown): ClientConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not a JSON object');
+  const c = json as Record<string, unknown>;
+  for (const key of ['registry', 'token'] as const) if (c[key] !== undefined && typeof c[key] !== 'string') throw new Error(`"${key}" is not a string`);
+  if (c.tokens !== undefined && !isStringMap(c.tokens)) throw new Error('"tokens" is not an object of registry URLs to token strings');
+  return c as ClientConfig;
 }
 
 /** Writes the config with mode 0600: it holds a token. */
@@ -44,34 +56,32 @@ export function registryKey(url: string): string {
 }
 
 /**
+ * The saved logins by registryKey. A config written by the earlier client (one registry, one
+ * token) is read as that registry's login, and no other's.
+ */
+function savedTokens(file: ClientConfig): Record<string, string> {
+  const tokens: Record<string, string> = {};
+  if (file.token && file.registry) {
+    try {
+      tokens[registryKey(file.registry)] = file.token;
+    } catch {
+      // A registry that is not a URL: its token belongs to no registry a command can name.
+    }
+  }
+  return { ...tokens, ...file.tokens };
+}
+
+/**
  * The token saved for `registry`, if any. A login is never sent to another registry: running a
  * command with --registry pointing elsewhere must not hand that server the credential (it could
  * be anyone's server, and would then hold a working token for ours).
  */
-export function savedToken(file: ClientConfig, registry: string): string | undefined {
-  const key = registryKey(registry);
-  const saved = file.tokens?.[key];
-  if (saved) return saved;
-  return file.token && file.registry && safeKey(file.registry) === key ? file.token : undefined;
-}
-
-const safeKey = (url: string) => {
-  try {
-    return registryKey(url);
-  } catch {
-    return undefined;
-  }
-};
+export const savedToken = (file: ClientConfig, registry: string): string | undefined => savedTokens(file)[registryKey(registry)];
 
 /** The config after a login: the token filed under its registry, which becomes the default. */
 export function withLogin(file: ClientConfig, registry: string, token: string): ClientConfig {
-  const tokens: Record<string, string> = {};
-  // A token saved by an older client moves under the registry it was saved for.
-  const legacy = file.token && file.registry ? safeKey(file.registry) : undefined;
-  if (legacy && file.token) tokens[legacy] = file.token;
-  Object.assign(tokens, file.tokens, { [registryKey(registry)]: token });
   const { token: _legacy, ...rest } = file;
-  return { ...rest, registry, tokens };
+  return { ...rest, registry, tokens: { ...savedTokens(file), [registryKey(registry)]: token } };
 }
 
 export interface Settings {
