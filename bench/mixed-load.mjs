@@ -1,7 +1,17 @@
 #!/usr/bin/env node
 // Mixed load against two replicas on one Postgres and one S3 (s3rver): metadata GETs, tarball GETs,
-// searches and publishes at concurrency 16 for BENCH_SECONDS (default 60). Reports throughput,
-// p50/p99 per kind, errors (must be 0) and each replica's RSS at start and end.
+// searches and publishes at concurrency 16, for BENCH_SECONDS (default 60) per phase. Reports
+// throughput, p50/p99 per kind, errors (must be 0) and each replica's RSS at start and end.
+// Two phases, so that one run says how much publishes slow the reads (the target: at most 20 %):
+//  1. reads only: the publish share of the mix is metadata GETs;
+//  2. with publishes, one of two ways:
+//     - closed loop (default): 5 % of the 16 workers' requests are publishes. A worker waits for
+//       its publish, so publishes run as fast as the machine takes them (~80 a second on 2 cores):
+//       this measures a machine saturated by publishes, where reads lose what publishes cost in CPU;
+//     - PUBLISH_RATE=n: the 16 workers only read, and one more client publishes n versions a second
+//       on a schedule (a slow publish delays the next, none is skipped), alternating the replicas:
+//       what readers see on a registry that publishes steadily.
+// BENCH_PUBLISHES=0 runs the reads-only phase alone.
 //   pnpm bench:mixed      (BENCH_DATABASE_URL defaults to the local Postgres)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,8 +29,8 @@ const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 // SERVER_BIN: another build's cli.js, for A/B runs (as bench/publish-time.mjs takes it).
 const SERVER_BIN = process.env.SERVER_BIN ?? fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 const PACKAGES = 20;
-// BENCH_PUBLISHES=0: the publish share becomes metadata GETs, to see how much publishes slow the reads.
 const PUBLISHES = process.env.BENCH_PUBLISHES !== '0';
+const PUBLISH_RATE = process.env.PUBLISH_RATE ? Math.min(Number(process.env.PUBLISH_RATE), 100) : null;
 
 const pkg = (name, version) =>
   tarball([
@@ -121,20 +131,23 @@ try {
   for (let p = 0; p < PACKAGES; p++) await request('POST', `${replicas[0].url}/api/v1/packages`, pkg(`mixed-${p}`, '1.0.0'), auth);
   const rssStart = replicas.map((r) => rss(r.proc.pid));
 
-  const stats = {};
-  const failures = {};
-  const record = (kind, ms, status) => {
-    const s = (stats[kind] ??= { latencies: [], errors: 0 });
-    s.latencies.push(ms);
-    if (status !== 200 && status !== 201) {
-      s.errors++;
-      failures[`${kind} ${status}`] = (failures[`${kind} ${status}`] ?? 0) + 1;
-    }
-  };
+  const READS = ['metadata GET', 'tarball GET', 'search'];
   let nextVersion = 1;
-  const deadline = performance.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: 16 }, async (_, w) => {
+  const publishOne = (base, p) => request('POST', `${base}/api/v1/packages`, pkg(`mixed-${p}`, `1.${nextVersion++}.0`), auth);
+  // One phase of SECONDS: 16 workers, with `share` closed-loop publishes in their mix, or a paced publisher at `rate` a second.
+  const phase = async ({ share, rate, seconds = SECONDS }) => {
+    const stats = {};
+    const failures = {};
+    const record = (kind, ms, status) => {
+      const s = (stats[kind] ??= { latencies: [], errors: 0 });
+      s.latencies.push(ms);
+      if (status !== 200 && status !== 201) {
+        s.errors++;
+        failures[`${kind} ${status}`] = (failures[`${kind} ${status}`] ?? 0) + 1;
+      }
+    };
+    const deadline = performance.now() + seconds * 1000;
+    const workers = Array.from({ length: 16 }, async (_, w) => {
       for (let i = w; performance.now() < deadline; i++) {
         const base = replicas[i % 2].url;
         const p = i % PACKAGES;
@@ -147,32 +160,81 @@ try {
         else if (roll < 95)
           (kind = 'search'),
             (status = await request('GET', `${base}/api/v1/search?q=${encodeURIComponent(['rest service', 'mixed', 'services templates', 'bench'][i % 4])}`));
-        else if (!PUBLISHES) (kind = 'metadata GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}`));
-        else (kind = 'publish'), (status = await request('POST', `${base}/api/v1/packages`, pkg(`mixed-${p}`, `1.${nextVersion++}.0`), auth));
+        else if (!share) (kind = 'metadata GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}`));
+        else (kind = 'publish'), (status = await publishOne(base, p));
         record(kind, performance.now() - t0, status);
       }
-    }),
-  );
-  const rssEnd = replicas.map((r) => rss(r.proc.pid));
-  const rows = Object.entries(stats).map(([kind, s]) => {
-    s.latencies.sort((a, b) => a - b);
-    const pct = (q) => s.latencies[Math.floor((q / 100) * (s.latencies.length - 1))].toFixed(1);
-    return { kind, requests: s.latencies.length, rps: Math.round(s.latencies.length / SECONDS), 'p50 (ms)': pct(50), 'p99 (ms)': pct(99), errors: s.errors };
-  });
-  const total = rows.reduce((n, r) => n + r.requests, 0);
-  console.log(
-    `${SECONDS} s, concurrency 16, two replicas: ${total} requests, ${Math.round(total / SECONDS)} rps, ${rows.reduce((n, r) => n + r.errors, 0)} errors`,
-  );
-  console.table(rows);
-  if (Object.keys(failures).length) console.log('errors by kind and status:', failures);
-  // Only the publishes of the run itself: the set-up's first publishes are left out.
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-  if (PUBLISHES && Object.keys(phases).length) {
-    console.log("publish server time by phase (Server-Timing), the run's publishes:");
-    console.table(
-      Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, { 'p50 (ms)': median(v.slice(-stats.publish?.latencies.length)).toFixed(1) }])),
+    });
+    const publisher = rate
+      ? (async () => {
+          for (let n = 0, slot = performance.now(); performance.now() < deadline; n++, slot += 1000 / rate) {
+            const wait = slot - performance.now();
+            if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+            if (performance.now() >= deadline) break;
+            const t0 = performance.now();
+            const status = await publishOne(replicas[n % 2].url, n % PACKAGES);
+            record('publish', performance.now() - t0, status);
+          }
+        })()
+      : Promise.resolve();
+    await Promise.all([...workers, publisher]);
+    return { stats, failures };
+  };
+  const pct = (sorted, q) => sorted[Math.floor((q / 100) * (sorted.length - 1))];
+  const report = (label, { stats, failures }) => {
+    const rows = Object.entries(stats).map(([kind, s]) => {
+      s.latencies.sort((a, b) => a - b);
+      const at = (q) => pct(s.latencies, q).toFixed(1);
+      return { kind, requests: s.latencies.length, rps: Math.round(s.latencies.length / SECONDS), 'p50 (ms)': at(50), 'p99 (ms)': at(99), errors: s.errors };
+    });
+    const total = rows.reduce((n, r) => n + r.requests, 0);
+    console.log(
+      `${label}: ${SECONDS} s, concurrency 16, two replicas: ${total} requests, ${Math.round(total / SECONDS)} rps, ${rows.reduce((n, r) => n + r.errors, 0)} errors`,
     );
+    console.table(rows);
+    if (Object.keys(failures).length) console.log('errors by kind and status:', failures);
+  };
+
+  // Unrecorded reads first: the first phase would otherwise pay for the JIT and the cold caches.
+  await phase({ share: false, rate: null, seconds: Math.min(5, SECONDS / 4) });
+  const alone = await phase({ share: false, rate: null });
+  report('reads only', alone);
+  if (PUBLISHES) {
+    const before = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v.length]));
+    const mixed = await phase({ share: PUBLISH_RATE === null, rate: PUBLISH_RATE });
+    report(PUBLISH_RATE === null ? 'with publishes (5 % of requests, closed loop)' : `with publishes (${PUBLISH_RATE} a second, paced)`, mixed);
+    const reads = (r, kinds) => kinds.flatMap((k) => r.stats[k]?.latencies ?? []).sort((a, b) => a - b);
+    const slower = (a, b, q) => `${((pct(b, q) / pct(a, q) - 1) * 100).toFixed(0)} %`;
+    console.log('reads slowed by publishes (target: at most 20 %):');
+    console.table(
+      Object.fromEntries(
+        [...READS.map((k) => [k, [k]]), ['all reads', READS]].map(([label, kinds]) => {
+          const [a, b] = [reads(alone, kinds), reads(mixed, kinds)];
+          return [
+            label,
+            {
+              'p50 alone': pct(a, 50).toFixed(2),
+              'p50 with': pct(b, 50).toFixed(2),
+              'p50 +': slower(a, b, 50),
+              'p99 alone': pct(a, 99).toFixed(2),
+              'p99 with': pct(b, 99).toFixed(2),
+              'p99 +': slower(a, b, 99),
+            },
+          ];
+        }),
+      ),
+    );
+    // This phase's publishes only: the set-up's are left out.
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+    const ran = Object.entries(phases)
+      .map(([k, v]) => [k, v.slice(before[k] ?? 0)])
+      .filter(([, v]) => v.length);
+    if (ran.length) {
+      console.log("publish server time by phase (Server-Timing), this phase's publishes:");
+      console.table(Object.fromEntries(ran.map(([k, v]) => [k, { 'p50 (ms)': median(v).toFixed(1) }])));
+    }
   }
+  const rssEnd = replicas.map((r) => rss(r.proc.pid));
   console.table(replicas.map((r, i) => ({ replica: i + 1, 'RSS start (MB)': rssStart[i].toFixed(0), 'RSS end (MB)': rssEnd[i].toFixed(0) })));
 } finally {
   agent.destroy();
