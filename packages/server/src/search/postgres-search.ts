@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { splitName } from '@unjucks/core';
-import type { Db } from '../db/database.js';
+import { rowsOf, type Db } from '../db/database.js';
 import type { SearchDoc } from './documents.js';
 import type { ParsedQuery } from './query.js';
 import { allowedEdits, editDistance, withAliases } from './aliases.js';
@@ -119,9 +119,7 @@ export class PostgresSearch {
 
   /** Refreshes the popularity scale; called at start and when download counts move. */
   async loadDownloads(): Promise<void> {
-    const [row] = await this.db
-      .execute<{ n: number | null }>(sql`select max(downloads)::int as n from search_documents where not private`)
-      .then((r) => (Array.isArray(r) ? r : (r as { rows: { n: number | null }[] }).rows));
+    const [row] = rowsOf<{ n: number | null }>(await this.db.execute(sql`select max(downloads)::int as n from search_documents where not private`));
     this.maxDownloads = Number(row?.n ?? 0);
     // The kept postings carry download totals, which this refresh follows.
     this.postings.clear();
