@@ -21,7 +21,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import S3rver from 's3rver';
 import { tarball } from './lib/tarball.mjs';
 
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 60), 120);
@@ -83,8 +82,18 @@ await admin.unsafe(`create database ${dbName}`);
 const dbUrl = new URL(BASE_URL);
 dbUrl.pathname = `/${dbName}`;
 const s3dir = await mkdtemp(join(tmpdir(), 'unjucks-mixed-s3-'));
-const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3dir, configureBuckets: [{ name: 'mixed' }] });
-const { port: s3port } = await s3.run();
+const s3 = spawn(process.execPath, [fileURLToPath(new URL('./lib/s3rver-process.mjs', import.meta.url)), s3dir, 'mixed'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const s3port = await new Promise((resolve, reject) => {
+  let out = '';
+  s3.stdout.on('data', (d) => {
+    out += d;
+    const m = /listening on (\d+)/.exec(out);
+    if (m) resolve(Number(m[1]));
+  });
+  s3.once('exit', (code) => reject(new Error(`s3rver exited (${code}) before listening`)));
+});
 const dirs = [];
 const replicas = [];
 try {
@@ -132,8 +141,18 @@ try {
   const rssStart = replicas.map((r) => rss(r.proc.pid));
 
   const READS = ['metadata GET', 'tarball GET', 'search'];
-  let nextVersion = 1;
-  const publishOne = (base, p) => request('POST', `${base}/api/v1/packages`, pkg(`mixed-${p}`, `1.${nextVersion++}.0`), auth);
+  // Tarballs are made before the phase (gzip in this process would hold up the readers' responses),
+  // each package's versions counting from 1.1.0.
+  const made = Array.from({ length: PACKAGES }, () => []);
+  const published = Array(PACKAGES).fill(0);
+  const make = (p, count) => {
+    while (made[p].length < count) made[p].push(pkg(`mixed-${p}`, `1.${made[p].length + 1}.0`));
+  };
+  const publishOne = (base, p) => {
+    const k = published[p]++;
+    make(p, k + 1);
+    return request('POST', `${base}/api/v1/packages`, made[p][k], auth);
+  };
   // One phase of SECONDS: 16 workers, with `share` closed-loop publishes in their mix, or a paced publisher at `rate` a second.
   const phase = async ({ share, rate, seconds = SECONDS }) => {
     const stats = {};
@@ -201,6 +220,9 @@ try {
   report('reads only', alone);
   if (PUBLISHES) {
     const before = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v.length]));
+    // As many as the phase can take: the paced rate, or what 2 cores managed in the closed loop (~80 a second).
+    const expected = Math.ceil(((PUBLISH_RATE ?? 120) * SECONDS) / PACKAGES) + 1;
+    for (let p = 0; p < PACKAGES; p++) make(p, expected);
     const mixed = await phase({ share: PUBLISH_RATE === null, rate: PUBLISH_RATE });
     report(PUBLISH_RATE === null ? 'with publishes (5 % of requests, closed loop)' : `with publishes (${PUBLISH_RATE} a second, paced)`, mixed);
     const reads = (r, kinds) => kinds.flatMap((k) => r.stats[k]?.latencies ?? []).sort((a, b) => a - b);
@@ -242,7 +264,8 @@ try {
     r.proc.kill('SIGTERM');
     await new Promise((res) => r.proc.once('exit', res));
   }
-  await s3.close();
+  s3.kill('SIGTERM');
+  if (s3.exitCode === null) await new Promise((res) => s3.once('exit', res));
   await admin.unsafe(`drop database if exists ${dbName} with (force)`);
   await admin.end();
   for (const d of [...dirs, s3dir]) await rm(d, { recursive: true, force: true });
