@@ -9,7 +9,15 @@ import { fieldText, processTerm, splitWords } from './search-index.js';
 const CLASSES = { A: ['name'], B: ['templates', 'keywords'], C: ['description', 'templateDocs'], D: ['variables', 'readme'] } as const;
 
 /** The words of some text as both engines index them: split, lowercased, stopwords out. */
-export const indexWords = (text: string): string[] => splitWords(text).flatMap((w) => processTerm(w) ?? []);
+export function indexWords(text: string): string[] {
+  // A loop, not flatMap (an array per word): every change to a package runs it over the README.
+  const words: string[] = [];
+  for (const word of splitWords(text)) {
+    const term = processTerm(word);
+    if (term !== null) words.push(term);
+  }
+  return words;
+}
 
 /** Words worth correcting a typo towards: names, generators, templates and keywords. */
 const vocabularyOf = (doc: SearchDoc) =>
