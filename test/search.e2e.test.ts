@@ -90,6 +90,17 @@ describe.each(ENGINES)('search on $label', (backend) => {
     expect((await search('freshly', '&deprecated=true')).objects.map((o) => o.package.name)).toEqual(['fresh-gen']);
   });
 
+  it('finds a new version of a package with the very next search, by the latest tag it moved', async () => {
+    // The publish writes the version and its tag before it reads them back into the search
+    // document, in one transaction: a document read before the tag would still show 1.0.0.
+    for (const version of ['1.0.0', '1.1.0']) {
+      const m = manifestFor('second-gen', version, { description: `Second generators ${version}` });
+      expect((await publishRaw(server.api, server.adminToken, packageTarball('second-gen', version, { manifest: m }))).status).toBe(201);
+    }
+    const hit = (await search('second')).objects.find((o) => o.package.name === 'second-gen');
+    expect(hit?.package).toMatchObject({ version: '1.1.0', description: 'Second generators 1.1.0' });
+  });
+
   it('finds a package without a latest tag by its highest stable version', async () => {
     // Published under other tags only: no `latest`, so the document is made from the highest stable live version.
     const published: [version: string, tag: string][] = [

@@ -1,7 +1,8 @@
-import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { InputError } from '@unjucks/core';
 import type { Actor } from '../auth/tokens.js';
 import type { Db } from '../db/database.js';
+import { rawRows } from '../db/raw.js';
 import { auditLog, orgMembers, orgs } from '../db/schema.js';
 import { actsAsAdmin, assertTokenAllows, requireActor } from './rights.js';
 
@@ -66,8 +67,13 @@ export function boundedAuditEntry(entry: AuditEntry): AuditEntry {
 }
 
 export async function recordAudit(db: Db, entry: AuditEntry) {
-  const bounded = boundedAuditEntry(entry);
-  await db.insert(auditLog).values({ ...bounded, detail: bounded.detail ?? null });
+  const b = boundedAuditEntry(entry);
+  // A template, not the query builder (db/raw.ts): every audited request writes one. `detail` is jsonb, as the builder sends it.
+  await rawRows(
+    db,
+    sql`insert into audit_log (actor, token_id, ip, action, target, org, outcome, status, detail)
+      values (${b.actor}, ${b.tokenId}, ${b.ip}, ${b.action}, ${b.target}, ${b.org}, ${b.outcome}, ${b.status}, ${b.detail ? JSON.stringify(b.detail) : null})`,
+  );
 }
 
 export interface AuditQuery {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { scopeOf, type EventType } from '@unjucks/core';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { hookEvents } from '../db/schema.js';
 
-/** A transaction or the database: emitEvent only inserts, so anything that can insert will do. */
-export type Tx = Pick<Db, 'insert'>;
+/** A transaction or the database: emitEvent only inserts, so anything that can run a statement will do. */
+export type Tx = Pick<Db, 'execute'>;
 
 export interface RegistryEvent {
   type: EventType;
@@ -25,14 +25,9 @@ export interface RegistryEvent {
 export async function emitEvent(tx: Tx, event: RegistryEvent): Promise<string> {
   const id = randomUUID();
   const pkg = event.package ?? null;
-  await tx.insert(hookEvents).values({
-    id,
-    type: event.type,
-    actor: event.actor,
-    package: pkg,
-    version: event.version ?? null,
-    org: event.org !== undefined ? event.org : pkg ? scopeOf(pkg) : null,
-    data: event.data ?? {},
-  });
+  const org = event.org !== undefined ? event.org : pkg ? scopeOf(pkg) : null;
+  // A template, not the query builder (db/raw.ts): every publish writes one. `data` is jsonb, as the builder sends it.
+  await tx.execute(sql`insert into hook_events (id, type, actor, package, version, org, data)
+    values (${id}, ${event.type}, ${event.actor}, ${pkg}, ${event.version ?? null}, ${org}, ${JSON.stringify(event.data ?? {})})`);
   return id;
 }

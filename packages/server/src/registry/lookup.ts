@@ -2,6 +2,7 @@ import { writeSearchDocuments } from '../search/store.js';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { InputError, parseName } from '@unjucks/core';
 import type { Db, DbOrTx } from '../db/database.js';
+import { columnList, rawRows, rowDecoder } from '../db/raw.js';
 import { distTags, packages, versions } from '../db/schema.js';
 
 export const notFound = (what: string) => new InputError(`${what} not found`, 'not_found');
@@ -17,6 +18,28 @@ export async function findPackage(db: Db, name: string) {
 export async function tagsOf(db: DbOrTx, packageId: number): Promise<Record<string, string>> {
   const rows = await db.select().from(distTags).where(eq(distTags.packageId, packageId));
   return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
+}
+
+/**
+ * The tags of the package now named `name` (none when there is none). Keyed by name so that a
+ * publish can send it with its row lock: the connection runs it after the lock is taken, on a
+ * snapshot taken then, so it sees what the previous holder of the lock committed.
+ */
+export async function tagsOfName(db: DbOrTx, name: string): Promise<Record<string, string>> {
+  const rows = await rawRows<{ tag: string; version: string }>(
+    db,
+    sql`select tag, version from dist_tags where package_id = (select id from packages where name = ${name})`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
+}
+
+const PACKAGE_COLUMNS = columnList(packages);
+const decodePackage = rowDecoder(packages);
+
+/** The package row by name with its row lock (see lockPackage), or undefined when there is none. */
+export async function lockPackageByName(tx: DbOrTx, name: string): Promise<typeof packages.$inferSelect | undefined> {
+  const [row] = await rawRows(tx, sql`select ${PACKAGE_COLUMNS} from packages where name = ${name} for update`);
+  return row && decodePackage(row);
 }
 
 /**
@@ -68,13 +91,14 @@ export async function touchPackage(db: DbOrTx, packageId: number, seen: boolean,
   // revision, which its final upsert reads, long after the update ran; the notification is sent
   // on commit whatever the order.
   const [[row]] = await Promise.all([
-    db
-      .update(packages)
-      .set(seen ? { modifiedAt: sql`now()`, revision: sql`${packages.revision} + 1` } : { revision: sql`${packages.revision} + 1` })
-      .where(eq(packages.id, packageId))
-      .returning(),
+    rawRows(
+      db,
+      seen
+        ? sql`update packages set modified_at = now(), revision = revision + 1 where id = ${packageId} returning ${PACKAGE_COLUMNS}`
+        : sql`update packages set revision = revision + 1 where id = ${packageId} returning ${PACKAGE_COLUMNS}`,
+    ),
     writeSearchDocuments(db, [packageId]),
     db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(notice)})`),
   ]);
-  return row;
+  return row && decodePackage(row);
 }

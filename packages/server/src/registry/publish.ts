@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { and, eq, getTableColumns, ne, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import {
   assertNewName,
   canonicalName,
+  effectiveApprovals,
   InputError,
   movesLatest,
   scopeOf,
@@ -16,13 +17,14 @@ import { collectUpload, readUpload } from '../validate-pool/index.js';
 import type { ArchiveFacts } from '@unjucks/validate';
 import type { Actor } from '../auth/tokens.js';
 import { pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/database.js';
-import { distTags, packages, users, versions } from '../db/schema.js';
+import { packages, versions } from '../db/schema.js';
+import { columnList, rawRows, rowDecoder } from '../db/raw.js';
 import { blobKeyFor } from '../storage/blob-store.js';
 import type { RegistryContext } from './context.js';
-import { tagsOf, touchPackage } from './lookup.js';
+import { lockPackageByName, tagsOf, tagsOfName, touchPackage } from './lookup.js';
 import { unresolvedDependencies } from './dependency-check.js';
 import { onReleaseTransition } from './release-events.js';
-import { requiredApprovals } from './reviewers.js';
+import { orgApprovals } from './reviewers.js';
 import { assertTokenAllows, authorize, requireActor } from '../access/rights.js';
 import { claimScope } from '../access/orgs.js';
 import { grants } from '../db/schema.js';
@@ -139,9 +141,12 @@ export async function publish(
   const hearing = ctx.changes?.hearing(write);
   try {
     tags = await ctx.db.transaction(async (tx) => {
-      // Row lock: publishes of one package serialize here, so `latest` moves in version order.
-      const lock = () => tx.select().from(packages).where(eq(packages.name, name)).for('update');
-      let [row] = await lock();
+      // Row lock first: publishes of one package serialize here, so `latest` moves in version order.
+      // The two reads that need only the name go with it (one round trip): the connection runs
+      // them after the lock is taken, each on a snapshot taken then, so they see what the previous
+      // holder of the lock committed. The org's approvals setting and the current tags:
+      const lockAndRead = () => Promise.all([lockPackageByName(tx, name), orgApprovals(tx, name), tagsOfName(tx, name)]);
+      let [row, orgSetting, current] = await lockAndRead();
       let created = false;
       if (!row) {
         // A new name (or one being created concurrently: the insert waits for that transaction).
@@ -151,21 +156,24 @@ export async function publish(
           .onConflictDoNothing()
           .returning({ id: packages.id });
         created = inserted.length > 0;
-        [row] = await lock();
+        [row, orgSetting, current] = await lockAndRead();
       }
       if (created) {
         // The creator of an unscoped package owns it; a scoped one belongs to its org.
         const scope = scopeOf(name);
         if (scope !== null) {
-          if (orgMissing) await claimScope(tx, scope, publisher.userId);
+          if (orgMissing) {
+            await claimScope(tx, scope, publisher.userId);
+            // The org is ours, or one created meanwhile by someone else, whose setting counts.
+            orgSetting = await orgApprovals(tx, name);
+          }
         } else await tx.insert(grants).values({ packageId: row!.id, userId: publisher.userId, role: 'owner' });
       } else if (!existing) {
         // Someone else created it between our check and this transaction: it is theirs now.
         await authorize(tx, publisher, 'publish:update', name, row!);
       }
       // Reviewed releases: with approvals required, the version is stored staged, untagged and unseen.
-      // Two reads, sent together (one round trip): the approvals required and the current tags.
-      const [required, current] = await Promise.all([requiredApprovals(tx, row!), tagsOf(tx, row!.id)]);
+      const required = effectiveApprovals(orgSetting, row!.requiredApprovals);
       if (required > 0 && opts.tag && opts.tag !== 'latest')
         throw new InputError(
           `${name} requires ${required} approval(s) before a version goes live, and a staged version cannot be tagged; publish without --tag ${opts.tag} and set the tag once ${manifest.version} is approved`,
@@ -175,42 +183,28 @@ export async function publish(
       const setTag = required > 0 ? null : (opts.tag ?? (movesLatest(manifest.version, current.latest ?? null) ? 'latest' : null));
       if (setTag) current[setTag] = manifest.version;
       staged = required;
-      // The writes go out together (one round trip, then the touch's search document reads): the
-      // transaction's connection runs them in the order they reach it, and the search document's
-      // reads leave after the touch's update came back, so they see the version and its tag. A
-      // version number already taken inserts nothing, and the whole transaction rolls back.
-      const inserting = tx
-        .insert(versions)
-        .values({
-          packageId: row!.id,
-          version: manifest.version,
-          manifest,
-          readme: archive.readme,
-          integrity: archive.integrity,
-          shasum: archive.shasum,
-          size: archive.size,
-          fileCount: archive.fileCount,
-          unpackedSize: archive.unpackedSize,
-          blobKey,
-          publishedBy: publisher.userId,
-          provenanceBlobKey,
-          report,
-          status: required > 0 ? 'staged' : 'live',
-        })
-        .onConflictDoNothing({ target: [versions.packageId, versions.version] })
+      // The writes go out together (one round trip, then the touch's search document writes): the
+      // transaction's connection runs them in the order they reach it. The two inserts are sent
+      // first (rawRows sends at once), before touchPackage starts its search document's reads,
+      // so those see the version and its tag. A version number already taken inserts nothing,
+      // and the whole transaction rolls back. Templates, not the query builder (db/raw.ts): these
+      // run on every publish.
+      const inserting = rawRows(
+        tx,
+        sql`insert into versions (package_id, version, manifest, readme, integrity, shasum, size, file_count, unpacked_size, blob_key, published_by, provenance_blob_key, report, status)
+          values (${row!.id}, ${manifest.version}, ${JSON.stringify(manifest)}, ${archive.readme}, ${archive.integrity}, ${archive.shasum}, ${archive.size}, ${archive.fileCount},
+            ${archive.unpackedSize}, ${blobKey}, ${publisher.userId}, ${provenanceBlobKey}, ${JSON.stringify(report)}, ${required > 0 ? 'staged' : 'live'})
+          on conflict (package_id, version) do nothing
+          returning ${VERSION_COLUMNS}, (select u.name from users u where u.id = versions.published_by) as publisher_name`,
         // The row as stored (JSON columns as Postgres gives them back), for this replica's next snapshot.
-        .returning({
-          ...getTableColumns(versions),
-          publisherName: sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${versions.publishedBy})`,
-        })
-        .execute();
+      ).then((rows) => rows.map((r): VersionRow => ({ ...decodeVersion(r), publisherName: r.publisher_name as string | null })));
       const tagging =
         setTag &&
-        tx
-          .insert(distTags)
-          .values({ packageId: row!.id, tag: setTag, version: manifest.version })
-          .onConflictDoUpdate({ target: [distTags.packageId, distTags.tag], set: { version: manifest.version, updatedAt: sql`now()` } })
-          .execute();
+        rawRows(
+          tx,
+          sql`insert into dist_tags (package_id, tag, version) values (${row!.id}, ${setTag}, ${manifest.version})
+          on conflict (package_id, tag) do update set version = ${manifest.version}, updated_at = now()`,
+        );
       const touching = timer.time('tx-touch', () => touchPackage(tx, row!.id, required === 0, write));
       // In this transaction: a publish that rolls back announces nothing. A staged version is
       // announced as staged, and as published only when it goes live (registry/review.ts).
@@ -236,7 +230,7 @@ export async function publish(
       unsettle(await storing);
       packageId = row!.id;
       // Readers here move to the new snapshot when this commit's notice is heard, with no reload.
-      const next = !created && touched && withPublished(ctx.cache.lastKnown(name), row!.revision, touched, inserted[0] as VersionRow, current);
+      const next = !created && touched && withPublished(ctx.cache.lastKnown(name), row!.revision, touched, inserted[0]!, current);
       if (next) ctx.cache.expect(write, next);
       return current;
     });
@@ -291,12 +285,20 @@ const unsettle = <T>(s: Settled<T>): T => {
  */
 async function checkPublish(ctx: RegistryContext, publisher: Actor, archive: Archive, manifest: Manifest) {
   const { name } = manifest;
-  const [existing] = await ctx.db.select().from(packages).where(eq(packages.name, name));
+  // One round trip: the package and the version being published, which is acted on only once
+  // the permission check passed.
+  const [found] = await rawRows(
+    ctx.db,
+    sql`select ${CHECKED_PACKAGE_COLUMNS}, v.integrity as v_integrity, v.removed_at as v_removed_at, v.report as v_report, v.status as v_status
+      from packages p left join versions v on v.package_id = p.id and v.version = ${manifest.version}
+      where p.name = ${name}`,
+  );
+  const existing = found && decodePackage(found);
   if (!existing) assertNewName(name);
   const { orgMissing } = await authorize(ctx.db, publisher, existing ? 'publish:update' : 'publish:new', name, existing ?? null);
   const findings: [RuleId, string][] = [];
   if (existing) {
-    const retry = await identicalRetry(ctx.db, existing.id, archive, manifest);
+    const retry = await retryOf(ctx.db, existing.id, found.v_integrity === null ? null : decodeStoredVersion(found), archive, manifest);
     if (retry) return { existing, orgMissing, retry, findings };
   } else {
     const similar = await ctx.db
@@ -309,6 +311,17 @@ async function checkPublish(ctx: RegistryContext, publisher: Actor, archive: Arc
   for (const message of await unresolvedDependencies(ctx.db, publisher, manifest)) findings.push(['manifest/dependency-unresolved', message]);
   return { existing, orgMissing, retry: null, findings };
 }
+
+const CHECKED_PACKAGE_COLUMNS = columnList(packages, 'p');
+const decodePackage = rowDecoder(packages);
+const decodeStoredVersion = (r: Record<string, unknown>): StoredVersion => ({
+  integrity: r.v_integrity as string,
+  removedAt: r.v_removed_at === null ? null : (versions.removedAt.mapFromDriverValue(r.v_removed_at as string) as Date),
+  report: r.v_report === null ? null : (versions.report.mapFromDriverValue(r.v_report) as StoredVersion['report']),
+  status: versions.status.mapFromDriverValue(r.v_status) as StoredVersion['status'],
+});
+const VERSION_COLUMNS = columnList(versions);
+const decodeVersion = rowDecoder(versions);
 
 const summary = (archive: Archive, manifest: Manifest, report: ValidationReport | null) => ({
   name: manifest.name,
@@ -328,11 +341,24 @@ const summary = (archive: Archive, manifest: Manifest, report: ValidationReport 
  * version does not exist yet.
  */
 async function identicalRetry(db: Db, packageId: number, archive: Archive, manifest: Manifest): Promise<Omit<PublishOutcome, 'timing'> | null> {
-  const { name, version } = manifest;
   const [row] = await db
     .select({ integrity: versions.integrity, removedAt: versions.removedAt, report: versions.report, status: versions.status })
     .from(versions)
-    .where(and(eq(versions.packageId, packageId), eq(versions.version, version)));
+    .where(and(eq(versions.packageId, packageId), eq(versions.version, manifest.version)));
+  return retryOf(db, packageId, row ?? null, archive, manifest);
+}
+
+type StoredVersion = Pick<typeof versions.$inferSelect, 'integrity' | 'removedAt' | 'report' | 'status'>;
+
+/** identicalRetry's verdict on the stored row of name@version (null: there is none). */
+async function retryOf(
+  db: Db,
+  packageId: number,
+  row: StoredVersion | null,
+  archive: Archive,
+  manifest: Manifest,
+): Promise<Omit<PublishOutcome, 'timing'> | null> {
+  const { name, version } = manifest;
   if (!row) return null;
   if (row.removedAt) throw new InputError(`${name}@${version} was removed and its version number can never be reused; publish a new version`, 'version_exists');
   if (row.status === 'rejected')

@@ -1,8 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { effectiveApprovals, matchesPattern, scopeOf } from '@unjucks/core';
 import { roleOn } from '../access/rights.js';
 import type { Actor } from '../auth/tokens.js';
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTx } from '../db/database.js';
+import { rawRows } from '../db/raw.js';
 import { orgs } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
 import type { PackageSnapshot, VersionRow } from './snapshot.js';
@@ -16,6 +17,18 @@ export async function requiredApprovals(db: Db, pkg: { name: string; requiredApp
   if (!scope) return pkg.requiredApprovals;
   const [org] = await db.select({ n: orgs.requiredApprovals }).from(orgs).where(eq(orgs.name, scope));
   return effectiveApprovals(org?.n, pkg.requiredApprovals);
+}
+
+/**
+ * The setting of the org that owns `name`'s scope; null for an unscoped name or a scope with no
+ * org (no query then). Needs only the name, so a publish sends it with its row lock; with the
+ * package's own setting, effectiveApprovals gives what requiredApprovals does.
+ */
+export async function orgApprovals(db: DbOrTx, name: string): Promise<number | null> {
+  const scope = scopeOf(name);
+  if (!scope) return null;
+  const [org] = await rawRows<{ n: number }>(db, sql`select required_approvals as n from orgs where name = ${scope}`);
+  return org ? org.n : null;
 }
 
 /**

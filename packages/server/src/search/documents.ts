@@ -3,7 +3,8 @@ import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import semver from 'semver';
 import { generatorsOf, scopeOf, type CapabilityName, type Manifest, type ValidationReport } from '@unjucks/core';
 import type { Db } from '../db/database.js';
-import { distTags, downloads, packages, users, versions } from '../db/schema.js';
+import { rawRows } from '../db/raw.js';
+import { downloads, users, versions } from '../db/schema.js';
 
 /** Everything search needs about one package, derived from its latest version (or highest stable). */
 export interface SearchDoc {
@@ -67,6 +68,50 @@ const DOC_VERSION_COLUMNS = {
   publisher: users.name,
 };
 
+/** A row of headsQuery, as Postgres names its columns. */
+type HeadRow = {
+  id: number;
+  name: string;
+  owner: string | null;
+  latest: string | null;
+  private: boolean;
+  publishers: string[];
+  version_id: number | null;
+  version: string | null;
+  manifest: unknown;
+  readme: string | null;
+  report: unknown;
+  deprecated: string | null;
+  published_at: string | null;
+  publisher: string | null;
+};
+
+/**
+ * loadDocuments' first query: each package with its owner, the publishers of its live versions,
+ * and its `latest` version's row when that one is live. A template rather than the query builder
+ * (db/raw.ts): every change to a package runs it. `packages` keeps its name: isPrivateSql names it.
+ */
+const headsQuery = (ids: number[] | null) => sql`select packages.id, packages.name,
+    (select u.name from users u where u.id = packages.created_by) as owner,
+    dist_tags.version as latest,
+    ${isPrivateSql} as private,
+    array(select distinct u.name from versions v join users u on u.id = v.published_by
+      where v.package_id = packages.id and v.removed_at is null and v.status = 'live') as publishers,
+    versions.id as version_id, versions.version, versions.manifest, left(versions.readme, ${README_CHARS}) as readme,
+    versions.report, versions.deprecated, versions.published_at, users.name as publisher
+  from packages
+  left join dist_tags on dist_tags.package_id = packages.id and dist_tags.tag = 'latest'
+  left join versions on versions.package_id = packages.id and versions.version = dist_tags.version and versions.removed_at is null and versions.status = 'live'
+  left join users on users.id = versions.published_by
+  ${
+    ids
+      ? sql`where packages.id in (${sql.join(
+          ids.map((id) => sql`${id}`),
+          sql`, `,
+        )})`
+      : sql``
+  }`;
+
 /**
  * Search documents for the given packages (all when omitted); a package with no live version has none.
  *
@@ -77,33 +122,29 @@ const DOC_VERSION_COLUMNS = {
  * with 200 versions read 200 rows in its transaction) in three round trips.
  */
 export async function loadDocuments(db: Db, packageIds?: number[]): Promise<SearchDoc[]> {
-  const owner = sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${packages.createdBy})`;
-  const publishers = sql<string[]>`array(select distinct u.name from ${versions} v join ${users} u on u.id = v.published_by
-    where v.package_id = ${packages.id} and v.removed_at is null and v.status = 'live')`;
   const heads: { id: number; name: string; owner: string | null; latest: string | null; private: boolean; publishers: string[]; row: DocVersion | null }[] = [];
   for (const ids of packageIds ? chunks(packageIds) : [null]) {
-    const rows = await db
-      .select({
-        ...DOC_VERSION_COLUMNS,
-        versionId: versions.id,
-        id: packages.id,
-        name: packages.name,
-        owner,
-        latest: distTags.version,
-        private: isPrivateSql,
-        publishers,
-      })
-      .from(packages)
-      .leftJoin(distTags, and(eq(distTags.packageId, packages.id), eq(distTags.tag, 'latest')))
-      .leftJoin(versions, and(eq(versions.packageId, packages.id), eq(versions.version, distTags.version), liveVersion(versions)))
-      .leftJoin(users, eq(users.id, versions.publishedBy))
-      .where(ids ? inArray(packages.id, ids) : undefined);
-    for (const { versionId, version, manifest, readme, report, deprecated, publishedAt, publisher, ...head } of rows)
+    const rows = await rawRows<HeadRow>(db, headsQuery(ids));
+    for (const r of rows)
       heads.push({
-        ...head,
+        id: r.id,
+        name: r.name,
+        owner: r.owner,
+        latest: r.latest,
+        private: r.private,
+        publishers: r.publishers,
         row:
-          versionId !== null && version !== null && manifest !== null && publishedAt !== null
-            ? { id: versionId, version, manifest, readme, report, deprecated, publishedAt, publisher }
+          r.version_id !== null && r.version !== null && r.manifest !== null && r.published_at !== null
+            ? {
+                id: r.version_id,
+                version: r.version,
+                manifest: versions.manifest.mapFromDriverValue(r.manifest) as Manifest,
+                readme: r.readme,
+                report: r.report === null ? null : (versions.report.mapFromDriverValue(r.report) as ValidationReport),
+                deprecated: r.deprecated,
+                publishedAt: versions.publishedAt.mapFromDriverValue(r.published_at) as Date,
+                publisher: r.publisher,
+              }
             : null,
       });
   }

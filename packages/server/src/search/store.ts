@@ -1,6 +1,7 @@
-import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.js';
-import { packages, searchDocuments, searchTerms } from '../db/schema.js';
+import { rawRows } from '../db/raw.js';
+import { packages, searchDocuments } from '../db/schema.js';
 import { loadDocuments, type SearchDoc } from './documents.js';
 import { fieldText, processTerm, splitWords } from './search-index.js';
 
@@ -8,32 +9,67 @@ import { fieldText, processTerm, splitWords } from './search-index.js';
 const CLASSES = { A: ['name'], B: ['templates', 'keywords'], C: ['description', 'templateDocs'], D: ['variables', 'readme'] } as const;
 
 /** The words of some text as both engines index them: split, lowercased, stopwords out. */
-export const indexWords = (text: string): string[] => splitWords(text).flatMap((w) => processTerm(w) ?? []);
+export function indexWords(text: string): string[] {
+  // A loop, not flatMap (an array per word): every change to a package runs it over the README.
+  const words: string[] = [];
+  for (const word of splitWords(text)) {
+    const term = processTerm(word);
+    if (term !== null) words.push(term);
+  }
+  return words;
+}
 
 /** Words worth correcting a typo towards: names, generators, templates and keywords. */
 const vocabularyOf = (doc: SearchDoc) =>
   [...new Set([...indexWords(doc.name), ...indexWords(fieldText(doc, 'templates')), ...indexWords(fieldText(doc, 'keywords'))])].filter((t) => t.length >= 3);
 
-function rowOf(doc: SearchDoc) {
+/**
+ * One document's row, in the column order of DOC_COLUMNS. A template rather than the query builder
+ * (db/raw.ts): every change to a package writes one. The array columns are encoded by their own
+ * columns, as the builder encodes them; the revision is the package's as this statement runs.
+ */
+function rowOf(doc: SearchDoc): SQL {
   const words = (cls: keyof typeof CLASSES) => CLASSES[cls].flatMap((f) => indexWords(fieldText(doc, f))).join(' ');
-  return {
-    packageId: doc.id,
-    revision: sql<number>`(select ${packages.revision} from ${packages} where ${packages.id} = ${doc.id})`,
-    name: doc.name,
-    scope: doc.scope,
-    private: doc.private,
-    deprecated: doc.deprecated,
-    quality: doc.quality,
-    downloads: sql<number>`(select coalesce(sum(count), 0)::int from downloads where package_id = ${doc.id} and day > current_date - 30)`,
-    keywords: doc.keywords.map((k) => k.toLowerCase()),
-    maintainers: doc.maintainers,
-    capabilities: doc.capabilities as string[],
-    generators: doc.generators.flatMap((g) => [g.name, ...g.templates.map((t) => `${g.name}/${t.name}`)].map((s) => s.toLowerCase())),
-    nameWords: indexWords(doc.name).join(' '),
-    doc,
-    tsv: sql<string>`setweight(to_tsvector('simple', ${words('A')}), 'A') || setweight(to_tsvector('simple', ${words('B')}), 'B') || setweight(to_tsvector('simple', ${words('C')}), 'C') || setweight(to_tsvector('simple', ${words('D')}), 'D')`,
-  };
+  const keywords = sql.param(
+    doc.keywords.map((k) => k.toLowerCase()),
+    searchDocuments.keywords,
+  );
+  const maintainers = sql.param(doc.maintainers, searchDocuments.maintainers);
+  const capabilities = sql.param(doc.capabilities as string[], searchDocuments.capabilities);
+  const generators = sql.param(
+    doc.generators.flatMap((g) => [g.name, ...g.templates.map((t) => `${g.name}/${t.name}`)].map((s) => s.toLowerCase())),
+    searchDocuments.generators,
+  );
+  return sql`(${doc.id}, (select revision from packages where id = ${doc.id}), ${doc.name}, ${doc.scope}, ${doc.private}, ${doc.deprecated}, ${doc.quality},
+    (select coalesce(sum(count), 0)::int from downloads where package_id = ${doc.id} and day > current_date - 30),
+    ${keywords}, ${maintainers}, ${capabilities}, ${generators}, ${indexWords(doc.name).join(' ')}, ${JSON.stringify(doc)},
+    setweight(to_tsvector('simple', ${words('A')}), 'A') || setweight(to_tsvector('simple', ${words('B')}), 'B') || setweight(to_tsvector('simple', ${words('C')}), 'C') || setweight(to_tsvector('simple', ${words('D')}), 'D'))`;
 }
+
+const DOC_COLUMNS = [
+  'package_id',
+  'revision',
+  'name',
+  'scope',
+  'private',
+  'deprecated',
+  'quality',
+  'downloads',
+  'keywords',
+  'maintainers',
+  'capabilities',
+  'generators',
+  'name_words',
+  'doc',
+  'tsv',
+] as const;
+/** Every column but the key takes the new row's value on conflict. */
+const UPSERT_DOCS = sql.raw(`insert into search_documents (${DOC_COLUMNS.join(', ')}) values `);
+const ON_CONFLICT_DOCS = sql.raw(
+  ` on conflict (package_id) do update set ${DOC_COLUMNS.filter((c) => c !== 'package_id')
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}`,
+);
 
 /**
  * Rewrites the stored search documents of these packages from their rows. Called inside the
@@ -52,42 +88,27 @@ export async function writeSearchDocuments(db: DbOrTx, packageIds: number[]): Pr
 /**
  * Upserts documents (their packages' rows must exist) and adds their words to the vocabulary. The
  * statements go out together (one round trip in a transaction, whose connection runs them in the
- * order sent): the vocabulary does not depend on the documents' rows.
+ * order sent): neither depends on the other's rows.
  */
 export async function storeSearchDocuments(db: DbOrTx, docs: SearchDoc[]): Promise<void> {
   const writes: Promise<unknown>[] = [];
-  for (let i = 0; i < docs.length; i += 500) {
-    const rows = docs.slice(i, i + 500).map(rowOf);
-    writes.push(
-      db
-        .insert(searchDocuments)
-        .values(rows)
-        .onConflictDoUpdate({
-          target: searchDocuments.packageId,
-          set: Object.fromEntries(
-            Object.keys(rows[0]!)
-              .filter((k) => k !== 'packageId')
-              .map((k) => [k, sql.raw(`excluded.${toColumn(k)}`)]),
-          ),
-        })
-        .execute(),
-    );
-  }
   // Sorted: concurrent transactions adding the same new words take their locks in one order.
   const terms = [...new Set(docs.flatMap(vocabularyOf))].sort();
   // Terms are only added: a stale one costs a correction that finds nothing, never a wrong result.
+  // Sent before the documents, which are large: postgres-js then writes both to the socket at once.
   for (let i = 0; i < terms.length; i += 2000)
     writes.push(
-      db
-        .insert(searchTerms)
-        .values(terms.slice(i, i + 2000).map((term) => ({ term })))
-        .onConflictDoNothing()
-        .execute(),
+      db.execute(
+        sql`insert into search_terms (term) values ${sql.join(
+          terms.slice(i, i + 2000).map((term) => sql`(${term})`),
+          sql`, `,
+        )} on conflict do nothing`,
+      ),
     );
+  for (let i = 0; i < docs.length; i += 500)
+    writes.push(db.execute(sql`${UPSERT_DOCS}${sql.join(docs.slice(i, i + 500).map(rowOf), sql`, `)}${ON_CONFLICT_DOCS}`));
   await Promise.all(writes);
 }
-
-const toColumn = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
  * Writes the documents of packages whose stored one is missing or behind their revision: after
@@ -117,11 +138,20 @@ export async function refreshStoredDownloads(db: Db, packageIds?: number[]): Pro
 
 /** Stored documents (all, or these packages'), as the in-memory index takes them. */
 export async function loadStoredDocuments(db: Db, packageIds?: number[]): Promise<SearchDoc[]> {
-  const rows = await db
-    .select({ doc: searchDocuments.doc })
-    .from(searchDocuments)
-    .where(packageIds ? and(inArray(searchDocuments.packageId, packageIds)) : undefined);
-  return rows.map((r) => r.doc as SearchDoc);
+  if (!packageIds) {
+    const rows = await db.select({ doc: searchDocuments.doc }).from(searchDocuments);
+    return rows.map((r) => r.doc as SearchDoc);
+  }
+  if (packageIds.length === 0) return [];
+  // A template, not the query builder (db/raw.ts): every replica runs it on every change to a package.
+  const rows = await rawRows<{ doc: unknown }>(
+    db,
+    sql`select doc from search_documents where package_id in (${sql.join(
+      packageIds.map((id) => sql`${id}`),
+      sql`, `,
+    )})`,
+  );
+  return rows.map((r) => searchDocuments.doc.mapFromDriverValue(r.doc) as SearchDoc);
 }
 
 /** How many packages have a search document. */
