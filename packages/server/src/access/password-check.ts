@@ -2,7 +2,8 @@ import { outcomeOf, recordAudit } from './audit.js';
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { InputError } from '@unjucks/core';
 import { burnPasswordCheck, verifyPassword } from '../auth/password.js';
-import { rowsOf, type Db } from '../db/database.js';
+import type { Db } from '../db/database.js';
+import { rawRows } from '../db/raw.js';
 import { auditLog } from '../db/schema.js';
 
 /**
@@ -51,7 +52,9 @@ interface Failures {
  * cannot clear an address's count by signing in to an account of their own.
  */
 async function failures(db: Db, name: string, ip: string): Promise<Failures> {
-  const rows = await db.execute(sql`
+  const rows = await rawRows<Failures>(
+    db,
+    sql`
     with per as (
       select actor, ip, count(*) filter (where action = ${ATTEMPT}) - count(*) filter (where action = ${RESULT} and outcome = 'ok') as f
       from audit_log
@@ -62,8 +65,9 @@ async function failures(db: Db, name: string, ip: string): Promise<Failures> {
       coalesce(sum(greatest(f, 0)) filter (where actor = ${name} and ip = ${ip}), 0)::int as pair,
       coalesce(sum(greatest(f, 0)) filter (where ip = ${ip}), 0)::int as address,
       coalesce(sum(greatest(f, 0)) filter (where actor = ${name}), 0)::int as account
-    from per`);
-  const row = rowsOf<Failures>(rows)[0] ?? { pair: 0, address: 0, account: 0 };
+    from per`,
+  );
+  const row = rows[0] ?? { pair: 0, address: 0, account: 0 };
   return { pair: Number(row.pair), address: Number(row.address), account: Number(row.account) };
 }
 

@@ -51,9 +51,6 @@ export interface Watch {
   close(): Promise<void>;
 }
 
-/** The rows of a raw `db.execute`: postgres-js answers an array of them, PGlite an object that holds them. */
-export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? [])) as T[];
-
 const POOL_MAX = 10;
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../migrations', import.meta.url));

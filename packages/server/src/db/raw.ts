@@ -20,12 +20,20 @@ export async function rawRows<T = Record<string, unknown>>(db: DbOrTx, query: SQ
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
-/** A table's columns as a select list (`alias."name", ...`), in the order the builder selects them. */
-export function columnList(table: PgTable, alias?: string): SQL {
+/**
+ * A table's columns as a select list (`alias."name", ...`), in the order the builder selects them.
+ * With `as`, each is named `as + name` (a join of tables with like-named columns, read back with
+ * rowDecoder(table, as)); `expr` may replace a column's expression (given its reference).
+ */
+export function columnList(table: PgTable, alias?: string, as?: string, expr?: (key: string, ref: string) => string): SQL {
   const prefix = alias ? `${alias}.` : '';
   return sql.raw(
-    Object.values(getTableColumns(table))
-      .map((c) => `${prefix}"${c.name}"`)
+    Object.entries(getTableColumns(table))
+      .map(([key, c]) => {
+        const ref = `${prefix}"${c.name}"`;
+        const e = expr ? expr(key, ref) : ref;
+        return as === undefined ? e : `${e} as "${as}${c.name}"`;
+      })
       .join(', '),
   );
 }

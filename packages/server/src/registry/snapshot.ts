@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { eq, getTableColumns, inArray, sql, type Column, type Table } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { isPrivateSql } from '../access/rights.js';
 import { parseName } from '@unjucks/core';
-import { rowsOf, type Db } from '../db/database.js';
+import type { Db } from '../db/database.js';
+import { columnList, rawRows, rowDecoder } from '../db/raw.js';
 import { packages, versions } from '../db/schema.js';
 import { notFound } from './lookup.js';
 import { ChangeFeed } from '../cache/feed.js';
@@ -216,31 +217,11 @@ export class SnapshotCache {
 type Published = Pick<VersionRow, 'manifest' | 'readme' | 'report'>;
 const BULKY = new Set<string>(['manifest', 'readme', 'report']);
 
-/**
- * A table's columns for a raw select (`alias."column" as "prefix.key"`), and the decoding of a
- * result row back to the row the query builder gives (each column's own mapFromDriverValue).
- * load reads through one raw statement: building its queries with the builder and mapping each
- * row through it cost a cold read more CPU than the database did (a third of it at 100,000
- * packages, mostly drizzle's `is` checks, per statement and per column of every row).
- */
-function columnsOf(table: Table, alias: string, wrap: (key: string, column: string) => string = (_, c) => c) {
-  const entries = Object.entries(getTableColumns(table)).map(([key, col]) => ({ key, col: col as Column, as: `${alias}.${key}` }));
-  return {
-    select: sql.raw(entries.map((e) => `${wrap(e.key, `${alias}."${e.col.name}"`)} as "${e.as}"`).join(', ')),
-    decode(row: Record<string, unknown>): Record<string, unknown> {
-      const out: Record<string, unknown> = {};
-      for (const e of entries) {
-        const v = row[e.as];
-        out[e.key] = v === null || v === undefined ? null : e.col.mapFromDriverValue(v);
-      }
-      return out;
-    },
-  };
-}
-
-const PKG = columnsOf(packages, 'p');
+const PKG_COLUMNS = columnList(packages, 'p', 'p.');
+const decodePackage = rowDecoder(packages, 'p.');
 // The bulky columns of a version the previous snapshot holds are not sent again (k.ids: those versions).
-const VERSION = columnsOf(versions, 'v', (key, column) => (BULKY.has(key) ? `case when v.id = any(k.ids) then null else ${column} end` : column));
+const VERSION_COLUMNS = columnList(versions, 'v', 'v.', (key, ref) => (BULKY.has(key) ? `case when v.id = any(k.ids) then null else ${ref} end` : ref));
+const decodeVersion = rowDecoder(versions, 'v.');
 /** A json column as this driver answers it: parsed (postgres-js), or text. */
 const fromJson = <T>(x: unknown): T => (typeof x === 'string' ? JSON.parse(x) : x) as T;
 
@@ -262,12 +243,15 @@ interface LoadRow extends Record<string, unknown> {
 async function load(db: Db, name: string, previous?: PackageSnapshot): Promise<PackageSnapshot | null> {
   const known = new Map<number, Published>();
   if (previous) for (const v of [...previous.versions.values(), ...previous.held.values()]) known.set(v.id, v);
-  const rows = rowsOf<LoadRow>(
-    await db.execute(sql`
+  // One raw statement: the query builder's building and per-column row mapping (drizzle's is()
+  // checks) cost a cold read more CPU than the database did (db/raw.ts).
+  const rows = await rawRows<LoadRow>(
+    db,
+    sql`
       with p as (select packages.*, ${isPrivateSql} as private from packages where packages.name = ${name}),
         k as (select ${`{${[...known.keys()].join(',')}}`}::text::int[] as ids)
-      select ${PKG.select}, p.private as "p.private", t.tags, g.granted,
-        ${VERSION.select}, v.manifest->>'name' as "manifestName", publisher.name as "publisherName"
+      select ${PKG_COLUMNS}, p.private as "p.private", t.tags, g.granted,
+        ${VERSION_COLUMNS}, v.manifest->>'name' as "manifestName", publisher.name as "publisherName"
       from p cross join k
       cross join lateral (select coalesce(json_agg(json_build_array(d.tag, d.version)), '[]') as tags from dist_tags d where d.package_id = p.id) t
       cross join lateral (
@@ -276,18 +260,18 @@ async function load(db: Db, name: string, previous?: PackageSnapshot): Promise<P
       ) g
       left join versions v on v.package_id = p.id and v.removed_at is null
       left join users publisher on publisher.id = v.published_by
-      order by v.id`),
+      order by v.id`,
   );
   const first = rows[0];
   if (!first) return null;
-  const pkg = { ...(PKG.decode(first) as typeof packages.$inferSelect), private: first['p.private'] === true };
+  const pkg = { ...(decodePackage(first) as typeof packages.$inferSelect), private: first['p.private'] === true };
   // A previous snapshot of another package of this name (deleted and created again) lends nothing.
   if (previous && previous.pkg.id !== pkg.id) known.clear();
   const all: VersionRow[] = [];
   const reread: number[] = [];
   for (const r of rows) {
     if (r['v.id'] === null || r['v.id'] === undefined) continue;
-    const v = { ...(VERSION.decode(r) as typeof versions.$inferSelect), publisherName: r.publisherName };
+    const v = { ...(decodeVersion(r) as typeof versions.$inferSelect), publisherName: r.publisherName };
     if (v.manifest === null) {
       const k = known.get(v.id);
       if (k && k.manifest.name === r.manifestName) Object.assign(v, { manifest: k.manifest, readme: k.readme, report: k.report });

@@ -4,7 +4,7 @@ import semver from 'semver';
 import { generatorsOf, scopeOf, type CapabilityName, type Manifest, type ValidationReport } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { rawRows } from '../db/raw.js';
-import { downloads, users, versions } from '../db/schema.js';
+import { downloads, versions } from '../db/schema.js';
 
 /** Everything search needs about one package, derived from its latest version (or highest stable). */
 export interface SearchDoc {
@@ -56,26 +56,15 @@ type DocVersion = {
 
 const liveVersion = (v: typeof versions) => and(isNull(v.removedAt), eq(v.status, 'live'));
 
-/** The columns of DocVersion, as both queries of loadDocuments select them (users joined on the publisher). */
-const DOC_VERSION_COLUMNS = {
-  id: versions.id,
-  version: versions.version,
-  manifest: versions.manifest,
-  readme: sql<string | null>`left(${versions.readme}, ${README_CHARS})`,
-  report: versions.report,
-  deprecated: versions.deprecated,
-  publishedAt: versions.publishedAt,
-  publisher: users.name,
-};
+/**
+ * The columns of DocVersion, as both queries of loadDocuments select them: `versions` joined with
+ * `users` on the publisher, read back with docVersion.
+ */
+const DOC_VERSION_COLUMNS = sql`versions.id as version_id, versions.version, versions.manifest, left(versions.readme, ${README_CHARS}) as readme,
+    versions.report, versions.deprecated, versions.published_at, users.name as publisher`;
 
-/** A row of headsQuery, as Postgres names its columns. */
-type HeadRow = {
-  id: number;
-  name: string;
-  owner: string | null;
-  latest: string | null;
-  private: boolean;
-  publishers: string[];
+/** DOC_VERSION_COLUMNS of a row, as Postgres names them. */
+type DocVersionRow = {
   version_id: number | null;
   version: string | null;
   manifest: unknown;
@@ -85,6 +74,37 @@ type HeadRow = {
   published_at: string | null;
   publisher: string | null;
 };
+
+/** The DocVersion of a row, or null when its left join found no version. */
+const docVersion = (r: DocVersionRow): DocVersion | null =>
+  r.version_id !== null && r.version !== null && r.manifest !== null && r.published_at !== null
+    ? {
+        id: r.version_id,
+        version: r.version,
+        manifest: versions.manifest.mapFromDriverValue(r.manifest) as Manifest,
+        readme: r.readme,
+        report: r.report === null ? null : (versions.report.mapFromDriverValue(r.report) as ValidationReport),
+        deprecated: r.deprecated,
+        publishedAt: versions.publishedAt.mapFromDriverValue(r.published_at) as Date,
+        publisher: r.publisher,
+      }
+    : null;
+
+/** A row of headsQuery, as Postgres names its columns. */
+type HeadRow = DocVersionRow & {
+  id: number;
+  name: string;
+  owner: string | null;
+  latest: string | null;
+  private: boolean;
+  publishers: string[];
+};
+
+const idList = (ids: number[]) =>
+  sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
 
 /**
  * loadDocuments' first query: each package with its owner, the publishers of its live versions,
@@ -97,20 +117,12 @@ const headsQuery = (ids: number[] | null) => sql`select packages.id, packages.na
     ${isPrivateSql} as private,
     array(select distinct u.name from versions v join users u on u.id = v.published_by
       where v.package_id = packages.id and v.removed_at is null and v.status = 'live') as publishers,
-    versions.id as version_id, versions.version, versions.manifest, left(versions.readme, ${README_CHARS}) as readme,
-    versions.report, versions.deprecated, versions.published_at, users.name as publisher
+    ${DOC_VERSION_COLUMNS}
   from packages
   left join dist_tags on dist_tags.package_id = packages.id and dist_tags.tag = 'latest'
   left join versions on versions.package_id = packages.id and versions.version = dist_tags.version and versions.removed_at is null and versions.status = 'live'
   left join users on users.id = versions.published_by
-  ${
-    ids
-      ? sql`where packages.id in (${sql.join(
-          ids.map((id) => sql`${id}`),
-          sql`, `,
-        )})`
-      : sql``
-  }`;
+  ${ids ? sql`where packages.id in (${idList(ids)})` : sql``}`;
 
 /**
  * Search documents for the given packages (all when omitted); a package with no live version has none.
@@ -133,19 +145,7 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
         latest: r.latest,
         private: r.private,
         publishers: r.publishers,
-        row:
-          r.version_id !== null && r.version !== null && r.manifest !== null && r.published_at !== null
-            ? {
-                id: r.version_id,
-                version: r.version,
-                manifest: versions.manifest.mapFromDriverValue(r.manifest) as Manifest,
-                readme: r.readme,
-                report: r.report === null ? null : (versions.report.mapFromDriverValue(r.report) as ValidationReport),
-                deprecated: r.deprecated,
-                publishedAt: versions.publishedAt.mapFromDriverValue(r.published_at) as Date,
-                publisher: r.publisher,
-              }
-            : null,
+        row: docVersion(r),
       });
   }
   if (heads.length === 0) return [];
@@ -176,8 +176,14 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
   }
   const picked = new Map<number, DocVersion>();
   for (const ids of chunks([...chosenIds.keys()])) {
-    const rows = await db.select(DOC_VERSION_COLUMNS).from(versions).leftJoin(users, eq(users.id, versions.publishedBy)).where(inArray(versions.id, ids));
-    for (const v of rows) picked.set(chosenIds.get(v.id)!, v);
+    const rows = await rawRows<DocVersionRow>(
+      db,
+      sql`select ${DOC_VERSION_COLUMNS} from versions left join users on users.id = versions.published_by where versions.id in (${idList(ids)})`,
+    );
+    for (const r of rows) {
+      const v = docVersion(r)!;
+      picked.set(chosenIds.get(v.id)!, v);
+    }
   }
 
   const docs: SearchDoc[] = [];

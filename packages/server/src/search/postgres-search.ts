@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { splitName } from '@unjucks/core';
-import { rowsOf, type Db } from '../db/database.js';
+import type { Db } from '../db/database.js';
+import { rawRows } from '../db/raw.js';
 import type { SearchDoc } from './documents.js';
 import type { ParsedQuery } from './query.js';
 import { allowedEdits, editDistance, withAliases } from './aliases.js';
@@ -119,7 +120,7 @@ export class PostgresSearch {
 
   /** Refreshes the popularity scale; called at start and when download counts move. */
   async loadDownloads(): Promise<void> {
-    const [row] = rowsOf<{ n: number | null }>(await this.db.execute(sql`select max(downloads)::int as n from search_documents where not private`));
+    const [row] = await rawRows<{ n: number | null }>(this.db, sql`select max(downloads)::int as n from search_documents where not private`);
     this.maxDownloads = Number(row?.n ?? 0);
     // The kept postings carry download totals, which this refresh follows.
     this.postings.clear();
