@@ -63,4 +63,35 @@ describe('package snapshots reloaded after a change', () => {
     expect(Object.keys(unpublished.versions)).toEqual(['1.0.0']);
     expect(unpublished).toEqual(await fresh());
   });
+
+  it('keeps reports without their findings, which the report route, the package page and the diff still show', async () => {
+    const name = '@snap/findings';
+    // An unknown filter: a warning finding, published all the same.
+    const extra = [{ path: 'package/_templates/component/react/shout.njk', content: '---\nto: x.txt\n---\n{{ name | shout }}\n' }];
+    for (const version of ['1.0.0', '1.1.0'])
+      expect(
+        (
+          await h.request('POST', '/api/v1/packages', {
+            token: admin,
+            body: packageTarball(name, version, { salt: version, extra: version === '1.1.0' ? extra : [] }),
+          })
+        ).status,
+      ).toBe(201);
+    await doc(name);
+    const s = h.registry.cache.lastKnown(name)!;
+    const kept = s.versions.get('1.1.0')!.report!;
+    expect(kept).not.toHaveProperty('findings');
+    expect(kept.warnings).toBeGreaterThan(0);
+
+    const full = await report('1.1.0', name);
+    expect(full!.findings).toContainEqual(expect.objectContaining({ rule: 'nunjucks/unknown-filter', file: '_templates/component/react/shout.njk' }));
+    // Answered again from the rendering the snapshot keeps: the same findings.
+    expect(await report('1.1.0', name)).toEqual(full);
+    const page = await h.request('GET', `/-/web/package/${name}?v=1.1.0`, { token: admin });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('nunjucks/unknown-filter');
+    const diff = await h.request('GET', `/api/v1/packages/${encodeURIComponent(name)}/1.1.0/diff?from=1.0.0`, { token: admin });
+    expect(diff.status).toBe(200);
+    expect(((await diff.json()) as { findings: { added: { rule: string }[] } }).findings.added.map((f) => f.rule)).toContain('nunjucks/unknown-filter');
+  });
 });

@@ -6,7 +6,7 @@ import type { RegistryContext } from './context.js';
 import { notFound } from './lookup.js';
 import { readable } from './read.js';
 import { heldVersion } from './reviewers.js';
-import type { PackageSnapshot, VersionRow } from './snapshot.js';
+import { storedReport, type PackageSnapshot, type VersionRow } from './snapshot.js';
 
 /** A text file larger than this is listed as changed without a patch. */
 const MAX_DIFF_FILE_BYTES = 1024 * 1024;
@@ -90,7 +90,8 @@ export async function diffVersions(
   const s = await readable(ctx, actor, name);
   if (!from) throw new InputError(`say which version to compare ${name}@${to} with: ?from=1.2.3`);
   const [a, b] = [await visibleVersion(ctx, actor, s, from), await visibleVersion(ctx, actor, s, to)];
-  const [filesA, filesB] = await Promise.all([filesOf(ctx, a), filesOf(ctx, b)]);
+  // The findings are not in the snapshot's rows (ReportSummary): read with the files.
+  const [filesA, filesB, reportA, reportB] = await Promise.all([filesOf(ctx, a), filesOf(ctx, b), storedReport(ctx.db, a.id), storedReport(ctx.db, b.id)]);
   const paths = [...new Set([...filesA.keys(), ...filesB.keys()])].sort();
   const files: FileDiff[] = [];
   let unchanged = 0;
@@ -129,7 +130,7 @@ export async function diffVersions(
     files,
     unchanged,
     capabilities: { added: [...capsB].filter((c) => !capsA.has(c)).sort(), removed: [...capsA].filter((c) => !capsB.has(c)).sort() },
-    findings: findingsDiff(a.report?.findings ?? [], b.report?.findings ?? []),
+    findings: findingsDiff(reportA?.findings ?? [], reportB?.findings ?? []),
     truncated,
   };
 }

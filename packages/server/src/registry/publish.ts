@@ -30,7 +30,7 @@ import { claimScope } from '../access/orgs.js';
 import { grants } from '../db/schema.js';
 import { emitEvent } from '../hooks/emit.js';
 import { PhaseTimer } from './phase-timer.js';
-import { newWriteId, withPublished, type VersionRow } from './snapshot.js';
+import { newWriteId, withPublished, type StoredVersionRow } from './snapshot.js';
 
 export interface PublishOutcome {
   /** 201 for a new version, 200 for an identical retry of a live one. */
@@ -197,7 +197,7 @@ export async function publish(
           on conflict (package_id, version) do nothing
           returning ${VERSION_COLUMNS}, (select u.name from users u where u.id = versions.published_by) as publisher_name`,
         // The row as stored (JSON columns as Postgres gives them back), for this replica's next snapshot.
-      ).then((rows) => rows.map((r): VersionRow => ({ ...decodeVersion(r), publisherName: r.publisher_name as string | null })));
+      ).then((rows) => rows.map((r): StoredVersionRow => ({ ...decodeVersion(r), publisherName: r.publisher_name as string | null })));
       const tagging =
         setTag &&
         rawRows(

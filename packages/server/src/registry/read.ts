@@ -4,7 +4,7 @@ import { authorizeRead } from '../access/rights.js';
 import type { RegistryContext } from './context.js';
 import { notFound } from './lookup.js';
 import { heldVersion, mayReview } from './reviewers.js';
-import { rendered, type PackageSnapshot, type VersionRow } from './snapshot.js';
+import { rendered, storedReport, type PackageSnapshot, type VersionRow } from './snapshot.js';
 
 /** Where a version's tarball downloads from; documented in the README. */
 export const tarballUrl = (publicUrl: string, name: string, version: string) => `${publicUrl}/api/v1/packages/${name}/-/${tarballFileName(name, version)}`;
@@ -186,8 +186,12 @@ export async function getReport(ctx: RegistryContext, actor: Actor | null, name:
   const row = s.versions.get(version) ?? held;
   if (!row) throw notFound(`version ${version} of ${name} was`);
   if (!row.report) throw notFound(`a validation report for ${name}@${version} (published before validation existed) was`);
-  const report = { name, version, ...(held ? { status: held.status } : {}), ...row.report };
+  const key = `report:${version}`;
+  const kept = held ? undefined : s.rendered.get(key);
+  if (kept) return kept;
+  // The snapshot's row has the report without its findings (ReportSummary): the whole one is stored.
+  const report = { name, version, ...(held ? { status: held.status } : {}), ...((await storedReport(ctx.db, row.id)) ?? row.report) };
   // Rendered documents are shared by every reader of the snapshot: a held version's never goes in.
   if (held) return rendered({ ...s, rendered: new Map() }, 'report', () => report);
-  return rendered(s, `report:${version}`, () => report);
+  return rendered(s, key, () => report);
 }

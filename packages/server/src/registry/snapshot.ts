@@ -1,14 +1,37 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { isPrivateSql } from '../access/rights.js';
-import { parseName } from '@unjucks/core';
+import { parseName, type ValidationReport } from '@unjucks/core';
 import type { Db } from '../db/database.js';
 import { columnList, rawRows, rowDecoder } from '../db/raw.js';
 import { packages, versions } from '../db/schema.js';
 import { notFound } from './lookup.js';
 import { ChangeFeed } from '../cache/feed.js';
 
-export type VersionRow = typeof versions.$inferSelect & { publisherName: string | null };
+/**
+ * A version's report as snapshots keep it: without its findings, which only the report and diff
+ * routes read, from the database (storedReport). They are most of a report (18 of 23 kB for a
+ * 30-template package with a few warnings each), so a snapshot held them for every version it
+ * has: the metadata cache's bound filled with a few busy packages, and each cold read parsed them.
+ */
+export type ReportSummary = Omit<ValidationReport, 'findings'>;
+export type VersionRow = Omit<typeof versions.$inferSelect, 'report'> & { report: ReportSummary | null; publisherName: string | null };
+
+/** A version's row as stored, report whole, with its publisher's name. */
+export type StoredVersionRow = typeof versions.$inferSelect & { publisherName: string | null };
+
+/** A report as a snapshot keeps it (see ReportSummary). */
+export function summaryOf(report: ValidationReport | ReportSummary | null): ReportSummary | null {
+  if (!report || !('findings' in report)) return report;
+  const { findings: _, ...summary } = report;
+  return summary;
+}
+
+/** A version's whole report, findings included, as stored at publish time. */
+export async function storedReport(db: Db, versionId: number): Promise<ValidationReport | null> {
+  const [row] = await db.select({ report: versions.report }).from(versions).where(eq(versions.id, versionId));
+  return row?.report ?? null;
+}
 
 /** Everything the read routes need about one package, as of one revision. */
 export interface PackageSnapshot {
@@ -220,7 +243,11 @@ const BULKY = new Set<string>(['manifest', 'readme', 'report']);
 const PKG_COLUMNS = columnList(packages, 'p', 'p.');
 const decodePackage = rowDecoder(packages, 'p.');
 // The bulky columns of a version the previous snapshot holds are not sent again (k.ids: those versions).
-const VERSION_COLUMNS = columnList(versions, 'v', 'v.', (key, ref) => (BULKY.has(key) ? `case when v.id = any(k.ids) then null else ${ref} end` : ref));
+// A report comes without its findings (ReportSummary).
+const VERSION_COLUMNS = columnList(versions, 'v', 'v.', (key, ref) => {
+  const column = key === 'report' ? `${ref} - 'findings'` : ref;
+  return BULKY.has(key) ? `case when v.id = any(k.ids) then null else ${column} end` : column;
+});
 const decodeVersion = rowDecoder(versions, 'v.');
 /** A json column as this driver answers it: parsed (postgres-js), or text. */
 const fromJson = <T>(x: unknown): T => (typeof x === 'string' ? JSON.parse(x) : x) as T;
@@ -283,7 +310,12 @@ async function load(db: Db, name: string, previous?: PackageSnapshot): Promise<P
   if (reread.length) {
     const fresh = new Map<number, Published>();
     for (const p of await db
-      .select({ id: versions.id, manifest: versions.manifest, readme: versions.readme, report: versions.report })
+      .select({
+        id: versions.id,
+        manifest: versions.manifest,
+        readme: versions.readme,
+        report: sql<ReportSummary | null>`${versions.report} - 'findings'`.mapWith(versions.report),
+      })
       .from(versions)
       .where(inArray(versions.id, reread)))
       fresh.set(p.id, p);
@@ -356,9 +388,10 @@ export function withPublished(
   previous: PackageSnapshot | undefined,
   locked: number,
   pkg: typeof packages.$inferSelect,
-  version: VersionRow,
+  stored: StoredVersionRow,
   tags: Record<string, string>,
 ): PackageSnapshot | null {
+  const version: VersionRow = { ...stored, report: summaryOf(stored.report) };
   if (!previous || previous.pkg.id !== pkg.id || previous.pkg.revision !== locked || pkg.revision !== locked + 1) return null;
   if (previous.versions.has(version.version) || previous.held.has(version.version)) return null;
   const live = version.status === 'live';

@@ -1,6 +1,6 @@
 import { raw } from 'hono/html';
 import { generatorsOf, InputError, SCRIPT_CAPABILITIES, sortVersions, type GeneratorListing, type ValidationReport } from '@unjucks/core';
-import type { PackageSnapshot, VersionRow } from '../../registry/snapshot.js';
+import { storedReport, type PackageSnapshot, type VersionRow } from '../../registry/snapshot.js';
 import type { WebCtx } from '../env.js';
 import { fmtDate, Notice, packageUrl, Page, userUrl, page } from '../layout.js';
 import { chosenVersion, dailyDownloads, readmeHtml, viewablePackage } from '../package-data.js';
@@ -212,7 +212,8 @@ export async function packagePage(c: WebCtx, name: string) {
   const t0 = performance.now();
   const s = await viewablePackage(registry, c.get('actor'), name);
   const v = chosenVersion(s, c.req.query('v'));
-  const days = await dailyDownloads(registry, s.pkg.id);
+  // The snapshot's row has the report without its findings (ReportSummary), which this page lists.
+  const [days, report] = await Promise.all([dailyDownloads(registry, s.pkg.id), storedReport(registry.db, v.id)]);
   const generators = generatorsOf(v.manifest, v.report?.templates);
   const tagsOf = new Map<string, string[]>();
   for (const [tag, ver] of Object.entries(s.tags)) tagsOf.set(ver, [...(tagsOf.get(ver) ?? []), tag]);
@@ -243,7 +244,7 @@ export async function packagePage(c: WebCtx, name: string) {
           </section>
           <section aria-labelledby="report">
             <h2 id="report">Validation report</h2>
-            <ReportView report={v.report} />
+            <ReportView report={report} />
           </section>
         </div>
         <aside class="package-side" aria-label="About this package">
