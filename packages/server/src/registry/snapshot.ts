@@ -243,11 +243,14 @@ const BULKY = new Set<string>(['manifest', 'readme', 'report']);
 const PKG_COLUMNS = columnList(packages, 'p', 'p.');
 const decodePackage = rowDecoder(packages, 'p.');
 // The bulky columns of a version the previous snapshot holds are not sent again (k.ids: those versions).
-// A report comes without its findings (ReportSummary).
+// A report comes without its findings (ReportSummary). The JSON columns come as text, which the
+// decoder parses as the driver would have, so that their length is known (versionBytes) without
+// writing them out again.
 const VERSION_COLUMNS = columnList(versions, 'v', 'v.', (key, ref) => {
-  const column = key === 'report' ? `${ref} - 'findings'` : ref;
+  const column = key === 'report' ? `(${ref} - 'findings')::text` : key === 'manifest' ? `${ref}::text` : ref;
   return BULKY.has(key) ? `case when v.id = any(k.ids) then null else ${column} end` : column;
 });
+const textLength = (x: unknown) => (typeof x === 'string' ? x.length : 0);
 const decodeVersion = rowDecoder(versions, 'v.');
 /** A json column as this driver answers it: parsed (postgres-js), or text. */
 const fromJson = <T>(x: unknown): T => (typeof x === 'string' ? JSON.parse(x) : x) as T;
@@ -299,7 +302,8 @@ async function load(db: Db, name: string, previous?: PackageSnapshot): Promise<P
   for (const r of rows) {
     if (r['v.id'] === null || r['v.id'] === undefined) continue;
     const v = { ...(decodeVersion(r) as typeof versions.$inferSelect), publisherName: r.publisherName };
-    if (v.manifest === null) {
+    if (v.manifest !== null) publishedBytes.set(v.manifest, textLength(r['v.manifest']) + textLength(r['v.report']));
+    else {
       const k = known.get(v.id);
       if (k && k.manifest.name === r.manifestName) Object.assign(v, { manifest: k.manifest, readme: k.readme, report: k.report });
       else reread.push(v.id);
@@ -357,7 +361,11 @@ const VERSION_FIXED_BYTES = 1024;
 const JSON_BYTES_FACTOR = 4;
 const publishedBytes = new WeakMap<object, number>();
 
-/** A version's estimated share of its snapshot's memory, its published JSON measured once (not per snapshot). */
+/**
+ * A version's estimated share of its snapshot's memory, its published JSON measured once (not per
+ * snapshot): as load received it (Postgres writes a space after each colon and comma, a few per
+ * cent more), else as JSON.stringify writes it.
+ */
 function versionBytes(v: VersionRow): number {
   let json = publishedBytes.get(v.manifest);
   if (json === undefined) {
