@@ -20,6 +20,9 @@ export async function rawRows<T = Record<string, unknown>>(db: DbOrTx, query: SQ
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
+/** Values as a comma-separated list of parameters, for `in (...)` and `values ...` (never empty: check first). */
+export const sqlList = (values: readonly unknown[], each: (v: unknown) => SQL = (v) => sql`${v}`): SQL => sql.join(values.map(each), sql`, `);
+
 /**
  * A table's columns as a select list (`alias."name", ...`), in the order the builder selects them.
  * With `as`, each is named `as + name` (a join of tables with like-named columns, read back with

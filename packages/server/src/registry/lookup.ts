@@ -34,7 +34,8 @@ export async function tagsOfName(db: DbOrTx, name: string): Promise<Record<strin
 }
 
 const PACKAGE_COLUMNS = columnList(packages);
-const decodePackage = rowDecoder(packages);
+/** A package row selected as the builder selects it (columnList(packages)), decoded as the builder would. */
+export const decodePackage = rowDecoder(packages);
 
 /** The package row by name with its row lock (see lockPackage), or undefined when there is none. */
 export async function lockPackageByName(tx: DbOrTx, name: string): Promise<typeof packages.$inferSelect | undefined> {

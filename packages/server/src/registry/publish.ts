@@ -21,7 +21,7 @@ import { packages, versions } from '../db/schema.js';
 import { columnList, rawRows, rowDecoder } from '../db/raw.js';
 import { blobKeyFor } from '../storage/blob-store.js';
 import type { RegistryContext } from './context.js';
-import { lockPackageByName, tagsOf, tagsOfName, touchPackage } from './lookup.js';
+import { decodePackage, lockPackageByName, tagsOf, tagsOfName, touchPackage } from './lookup.js';
 import { unresolvedDependencies } from './dependency-check.js';
 import { onReleaseTransition } from './release-events.js';
 import { orgApprovals } from './reviewers.js';
@@ -313,7 +313,6 @@ async function checkPublish(ctx: RegistryContext, publisher: Actor, archive: Arc
 }
 
 const CHECKED_PACKAGE_COLUMNS = columnList(packages, 'p');
-const decodePackage = rowDecoder(packages);
 const decodeStoredVersion = (r: Record<string, unknown>): StoredVersion => ({
   integrity: r.v_integrity as string,
   removedAt: r.v_removed_at === null ? null : (versions.removedAt.mapFromDriverValue(r.v_removed_at as string) as Date),

@@ -190,7 +190,10 @@ export async function getReport(ctx: RegistryContext, actor: Actor | null, name:
   const kept = held ? undefined : s.rendered.get(key);
   if (kept) return kept;
   // The snapshot's row has the report without its findings (ReportSummary): the whole one is stored.
-  const report = { name, version, ...(held ? { status: held.status } : {}), ...((await storedReport(ctx.db, row.id)) ?? row.report) };
+  const stored = await storedReport(ctx.db, row.id);
+  // Gone since the snapshot was taken (unpublished meanwhile): as the next snapshot will say.
+  if (!stored) throw notFound(`version ${version} of ${name} was`);
+  const report = { name, version, ...(held ? { status: held.status } : {}), ...stored };
   // Rendered documents are shared by every reader of the snapshot: a held version's never goes in.
   if (held) return rendered({ ...s, rendered: new Map() }, 'report', () => report);
   return rendered(s, key, () => report);

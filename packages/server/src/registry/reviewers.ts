@@ -1,10 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { effectiveApprovals, matchesPattern, scopeOf } from '@unjucks/core';
 import { roleOn } from '../access/rights.js';
 import type { Actor } from '../auth/tokens.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { rawRows } from '../db/raw.js';
-import { orgs } from '../db/schema.js';
 import type { RegistryContext } from './context.js';
 import type { PackageSnapshot, VersionRow } from './snapshot.js';
 
@@ -12,11 +11,8 @@ import type { PackageSnapshot, VersionRow } from './snapshot.js';
  * Approvals the package's new versions need now: its own setting or its org's, the higher.
  * Takes the row so a publish can ask inside its transaction, after locking it.
  */
-export async function requiredApprovals(db: Db, pkg: { name: string; requiredApprovals: number }): Promise<number> {
-  const scope = scopeOf(pkg.name);
-  if (!scope) return pkg.requiredApprovals;
-  const [org] = await db.select({ n: orgs.requiredApprovals }).from(orgs).where(eq(orgs.name, scope));
-  return effectiveApprovals(org?.n, pkg.requiredApprovals);
+export async function requiredApprovals(db: DbOrTx, pkg: { name: string; requiredApprovals: number }): Promise<number> {
+  return effectiveApprovals(await orgApprovals(db, pkg.name), pkg.requiredApprovals);
 }
 
 /**

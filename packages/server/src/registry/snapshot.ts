@@ -21,8 +21,8 @@ export type VersionRow = Omit<typeof versions.$inferSelect, 'report'> & { report
 export type StoredVersionRow = typeof versions.$inferSelect & { publisherName: string | null };
 
 /** A report as a snapshot keeps it (see ReportSummary). */
-export function summaryOf(report: ValidationReport | ReportSummary | null): ReportSummary | null {
-  if (!report || !('findings' in report)) return report;
+export function summaryOf(report: ValidationReport | null): ReportSummary | null {
+  if (!report) return null;
   const { findings: _, ...summary } = report;
   return summary;
 }
@@ -294,14 +294,14 @@ async function load(db: Db, name: string, previous?: PackageSnapshot): Promise<P
   );
   const first = rows[0];
   if (!first) return null;
-  const pkg = { ...(decodePackage(first) as typeof packages.$inferSelect), private: first['p.private'] === true };
+  const pkg = { ...decodePackage(first), private: first['p.private'] === true };
   // A previous snapshot of another package of this name (deleted and created again) lends nothing.
   if (previous && previous.pkg.id !== pkg.id) known.clear();
   const all: VersionRow[] = [];
   const reread: number[] = [];
   for (const r of rows) {
     if (r['v.id'] === null || r['v.id'] === undefined) continue;
-    const v = { ...(decodeVersion(r) as typeof versions.$inferSelect), publisherName: r.publisherName };
+    const v = { ...decodeVersion(r), publisherName: r.publisherName };
     if (v.manifest !== null) publishedBytes.set(v.manifest, textLength(r['v.manifest']) + textLength(r['v.report']));
     else {
       const k = known.get(v.id);

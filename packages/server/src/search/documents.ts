@@ -3,7 +3,7 @@ import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import semver from 'semver';
 import { generatorsOf, scopeOf, type CapabilityName, type Manifest, type ValidationReport } from '@unjucks/core';
 import type { Db } from '../db/database.js';
-import { rawRows } from '../db/raw.js';
+import { rawRows, sqlList } from '../db/raw.js';
 import { downloads, versions } from '../db/schema.js';
 
 /** Everything search needs about one package, derived from its latest version (or highest stable). */
@@ -100,12 +100,6 @@ type HeadRow = DocVersionRow & {
   publishers: string[];
 };
 
-const idList = (ids: number[]) =>
-  sql.join(
-    ids.map((id) => sql`${id}`),
-    sql`, `,
-  );
-
 /**
  * loadDocuments' first query: each package with its owner, the publishers of its live versions,
  * and its `latest` version's row when that one is live. A template rather than the query builder
@@ -122,7 +116,7 @@ const headsQuery = (ids: number[] | null) => sql`select packages.id, packages.na
   left join dist_tags on dist_tags.package_id = packages.id and dist_tags.tag = 'latest'
   left join versions on versions.package_id = packages.id and versions.version = dist_tags.version and versions.removed_at is null and versions.status = 'live'
   left join users on users.id = versions.published_by
-  ${ids ? sql`where packages.id in (${idList(ids)})` : sql``}`;
+  ${ids ? sql`where packages.id in (${sqlList(ids)})` : sql``}`;
 
 /**
  * Search documents for the given packages (all when omitted); a package with no live version has none.
@@ -178,7 +172,7 @@ export async function loadDocuments(db: Db, packageIds?: number[]): Promise<Sear
   for (const ids of chunks([...chosenIds.keys()])) {
     const rows = await rawRows<DocVersionRow>(
       db,
-      sql`select ${DOC_VERSION_COLUMNS} from versions left join users on users.id = versions.published_by where versions.id in (${idList(ids)})`,
+      sql`select ${DOC_VERSION_COLUMNS} from versions left join users on users.id = versions.published_by where versions.id in (${sqlList(ids)})`,
     );
     for (const r of rows) {
       const v = docVersion(r)!;

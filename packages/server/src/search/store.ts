@@ -1,6 +1,6 @@
 import { eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.js';
-import { rawRows } from '../db/raw.js';
+import { rawRows, sqlList } from '../db/raw.js';
 import { packages, searchDocuments } from '../db/schema.js';
 import { loadDocuments, type SearchDoc } from './documents.js';
 import { fieldText, processTerm, splitWords } from './search-index.js';
@@ -97,14 +97,7 @@ export async function storeSearchDocuments(db: DbOrTx, docs: SearchDoc[]): Promi
   // Terms are only added: a stale one costs a correction that finds nothing, never a wrong result.
   // Sent before the documents, which are large: postgres-js then writes both to the socket at once.
   for (let i = 0; i < terms.length; i += 2000)
-    writes.push(
-      db.execute(
-        sql`insert into search_terms (term) values ${sql.join(
-          terms.slice(i, i + 2000).map((term) => sql`(${term})`),
-          sql`, `,
-        )} on conflict do nothing`,
-      ),
-    );
+    writes.push(db.execute(sql`insert into search_terms (term) values ${sqlList(terms.slice(i, i + 2000), (term) => sql`(${term})`)} on conflict do nothing`));
   for (let i = 0; i < docs.length; i += 500)
     writes.push(db.execute(sql`${UPSERT_DOCS}${sql.join(docs.slice(i, i + 500).map(rowOf), sql`, `)}${ON_CONFLICT_DOCS}`));
   await Promise.all(writes);
@@ -144,13 +137,7 @@ export async function loadStoredDocuments(db: Db, packageIds?: number[]): Promis
   }
   if (packageIds.length === 0) return [];
   // A template, not the query builder (db/raw.ts): every replica runs it on every change to a package.
-  const rows = await rawRows<{ doc: unknown }>(
-    db,
-    sql`select doc from search_documents where package_id in (${sql.join(
-      packageIds.map((id) => sql`${id}`),
-      sql`, `,
-    )})`,
-  );
+  const rows = await rawRows<{ doc: unknown }>(db, sql`select doc from search_documents where package_id in (${sqlList(packageIds)})`);
   return rows.map((r) => searchDocuments.doc.mapFromDriverValue(r.doc) as SearchDoc);
 }
 
