@@ -12,9 +12,17 @@
 //       on a schedule (a slow publish delays the next, none is skipped), alternating the replicas:
 //       what readers see on a registry that publishes steadily.
 // BENCH_PUBLISHES=0 runs the reads-only phase alone.
+// Where the slowdown comes from (paced mode):
+//  - READ_RATE=n: the 16 workers send n reads a second between them on a schedule (open loop)
+//    instead of as fast as answers come, so the machine has headroom; a read's latency counts from
+//    when it was due, so a server that stalls cannot hide it by slowing the senders down;
+//  - PUBLISHER=separate: a third replica takes every publish and serves no reads;
+//  - PUBLISH_PACKAGES=unread: publishes go to packages no worker reads (no snapshot of a read
+//    package is invalidated).
+// Each phase also prints the machine's CPU by process, and with publishes, per publish.
 //   pnpm bench:mixed      (BENCH_DATABASE_URL defaults to the local Postgres)
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,6 +38,13 @@ const SERVER_BIN = process.env.SERVER_BIN ?? fileURLToPath(new URL('../packages/
 const PACKAGES = 20;
 const PUBLISHES = process.env.BENCH_PUBLISHES !== '0';
 const PUBLISH_RATE = process.env.PUBLISH_RATE ? Math.min(Number(process.env.PUBLISH_RATE), 100) : null;
+const READ_RATE = process.env.READ_RATE ? Number(process.env.READ_RATE) : null;
+const SEPARATE_PUBLISHER = process.env.PUBLISHER === 'separate';
+const UNREAD = process.env.PUBLISH_PACKAGES === 'unread';
+if ((SEPARATE_PUBLISHER || UNREAD) && PUBLISH_RATE === null) {
+  console.error('PUBLISHER=separate and PUBLISH_PACKAGES=unread need PUBLISH_RATE=n (paced publishes)');
+  process.exit(1);
+}
 
 const pkg = (name, version) =>
   tarball([
@@ -53,6 +68,23 @@ const pkg = (name, version) =>
     ['package/README.md', `# ${name}\n`],
     ['package/_templates/service/rest/index.njk', `---\nto: src/{{ name }}.ts\n---\nexport const v = '${version}';\n${'// line\n'.repeat(200)}`],
   ]);
+
+/** CPU seconds each process has used, by pid, with what it is: Postgres's processes under one name. */
+function cpuByProcess() {
+  const m = new Map();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      m.set(pid, { comm, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch {
+      // Gone while listed.
+    }
+  }
+  return m;
+}
 
 const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -97,7 +129,7 @@ const s3port = await new Promise((resolve, reject) => {
 const dirs = [];
 const replicas = [];
 try {
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < (SEPARATE_PUBLISHER ? 3 : 2); i++) {
     const dataDir = await mkdtemp(join(tmpdir(), 'unjucks-mixed-'));
     dirs.push(dataDir);
     const env = {
@@ -146,7 +178,9 @@ try {
   const made = Array.from({ length: PACKAGES }, () => []);
   const published = Array(PACKAGES).fill(0);
   const make = (p, count) => {
-    while (made[p].length < count) made[p].push(pkg(`mixed-${p}`, `1.${made[p].length + 1}.0`));
+    // Unread packages are created by their first publish (1.0.0); the read ones exist already.
+    const version = () => (UNREAD && made[p].length === 0 ? '1.0.0' : `1.${made[p].length + 1}.0`);
+    while (made[p].length < count) made[p].push(pkg(UNREAD ? `unread-${p}` : `mixed-${p}`, version()));
   };
   const publishOne = (base, p) => {
     const k = published[p]++;
@@ -165,9 +199,21 @@ try {
         failures[`${kind} ${status}`] = (failures[`${kind} ${status}`] ?? 0) + 1;
       }
     };
-    const deadline = performance.now() + seconds * 1000;
+    const start = performance.now();
+    const deadline = start + seconds * 1000;
+    // Open loop: worker w sends every 16/READ_RATE seconds, the workers' schedules staggered.
+    const every = READ_RATE ? (16 * 1000) / READ_RATE : 0;
     const workers = Array.from({ length: 16 }, async (_, w) => {
+      let due = start + (w * every) / 16;
       for (let i = w; performance.now() < deadline; i++) {
+        let sent = null;
+        if (every) {
+          due += every;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+          // A timer may fire a little early; a late send counts from when it was due.
+          sent = Math.min(due, performance.now());
+        }
         const base = replicas[i % 2].url;
         const p = i % PACKAGES;
         const roll = (i * 7919) % 100;
@@ -181,7 +227,7 @@ try {
             (status = await request('GET', `${base}/api/v1/search?q=${encodeURIComponent(['rest service', 'mixed', 'services templates', 'bench'][i % 4])}`));
         else if (!share) (kind = 'metadata GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}`));
         else (kind = 'publish'), (status = await publishOne(base, p));
-        record(kind, performance.now() - t0, status);
+        record(kind, performance.now() - (sent ?? t0), status);
       }
     });
     const publisher = rate
@@ -191,13 +237,30 @@ try {
             if (wait > 0) await new Promise((res) => setTimeout(res, wait));
             if (performance.now() >= deadline) break;
             const t0 = performance.now();
-            const status = await publishOne(replicas[n % 2].url, n % PACKAGES);
+            const status = await publishOne(replicas[SEPARATE_PUBLISHER ? 2 : n % 2].url, n % PACKAGES);
             record('publish', performance.now() - t0, status);
           }
         })()
       : Promise.resolve();
+    const cpuBefore = cpuByProcess();
     await Promise.all([...workers, publisher]);
-    return { stats, failures };
+    return { stats, failures, cpu: cpuSince(cpuBefore, (performance.now() - start) / 1000) };
+  };
+  // Cores busy by process during a phase: each replica, S3, Postgres (all its processes), this load generator, the rest.
+  const cpuSince = (before, seconds) => {
+    const roles = {};
+    const roleOf = (pid, comm) => {
+      const r = replicas.findIndex((x) => String(x.proc.pid) === pid);
+      if (r >= 0) return `replica ${r + 1}${SEPARATE_PUBLISHER && r === 2 ? ' (publishes)' : ''}`;
+      if (pid === String(s3.pid)) return 's3rver';
+      if (pid === String(process.pid)) return 'load generator';
+      return comm === 'postgres' ? 'postgres' : 'other';
+    };
+    for (const [pid, now] of cpuByProcess()) {
+      const used = now.seconds - (before.get(pid)?.seconds ?? 0);
+      if (used > 0) roles[roleOf(pid, now.comm)] = (roles[roleOf(pid, now.comm)] ?? 0) + used / seconds;
+    }
+    return roles;
   };
   const pct = (sorted, q) => sorted[Math.floor((q / 100) * (sorted.length - 1))];
   const report = (label, { stats, failures }) => {
@@ -208,7 +271,7 @@ try {
     });
     const total = rows.reduce((n, r) => n + r.requests, 0);
     console.log(
-      `${label}: ${SECONDS} s, concurrency 16, two replicas: ${total} requests, ${Math.round(total / SECONDS)} rps, ${rows.reduce((n, r) => n + r.errors, 0)} errors`,
+      `${label}: ${SECONDS} s, concurrency 16${READ_RATE ? ` (${READ_RATE} reads a second, open loop)` : ''}, two replicas${SEPARATE_PUBLISHER ? ' (publishes on a third)' : ''}: ${total} requests, ${Math.round(total / SECONDS)} rps, ${rows.reduce((n, r) => n + r.errors, 0)} errors`,
     );
     console.table(rows);
     if (Object.keys(failures).length) console.log('errors by kind and status:', failures);
@@ -255,6 +318,19 @@ try {
       console.log("publish server time by phase (Server-Timing), this phase's publishes:");
       console.table(Object.fromEntries(ran.map(([k, v]) => [k, { 'p50 (ms)': median(v).toFixed(1) }])));
     }
+    // With paced publishes and open-loop reads, both phases read as much, so the difference is the publishes'.
+    const perPublish = PUBLISH_RATE !== null && READ_RATE !== null;
+    console.log(`machine CPU by process (cores busy${perPublish ? '; the difference in ms per publish' : ''}):`);
+    console.table(
+      Object.fromEntries(
+        [...new Set([...Object.keys(alone.cpu), ...Object.keys(mixed.cpu)])].sort().map((role) => {
+          const [a, b] = [alone.cpu[role] ?? 0, mixed.cpu[role] ?? 0];
+          const row = { 'reads only': a.toFixed(3), 'with publishes': b.toFixed(3) };
+          if (perPublish) row['ms per publish'] = (((b - a) * 1000) / PUBLISH_RATE).toFixed(2);
+          return [role, row];
+        }),
+      ),
+    );
   }
   const rssEnd = replicas.map((r) => rss(r.proc.pid));
   console.table(replicas.map((r, i) => ({ replica: i + 1, 'RSS start (MB)': rssStart[i].toFixed(0), 'RSS end (MB)': rssEnd[i].toFixed(0) })));
