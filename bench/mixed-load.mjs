@@ -19,7 +19,9 @@
 //  - PUBLISHER=separate: a third replica takes every publish and serves no reads;
 //  - PUBLISH_PACKAGES=unread: publishes go to packages no worker reads (no snapshot of a read
 //    package is invalidated).
-// Each phase also prints the machine's CPU by process, and with publishes, per publish.
+// Each phase also prints the machine's CPU by process, and with paced publishes and open-loop reads,
+// the difference per publish (read it at PUBLISH_RATE=10 or more: at 2 a second it is within the
+// phases' noise, and comes out negative as often as not).
 //   pnpm bench:mixed      (BENCH_DATABASE_URL defaults to the local Postgres)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
