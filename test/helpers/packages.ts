@@ -1,7 +1,8 @@
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { afterAll } from 'vitest';
 
 export interface RawEntry {
   path: string;
@@ -93,9 +94,16 @@ export function packageTarball(name: string, version: string, opts: { salt?: str
   ]);
 }
 
+/** The folders writePackageDir made: removed when the test file that made them is done. */
+const packageDirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(packageDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 /** A package directory on disk, as an author has it before `unjucks publish`. */
 export async function writePackageDir(name: string, version: string, files: Record<string, string> = {}, manifest?: Record<string, unknown>) {
   const dir = await mkdtemp(join(tmpdir(), 'unjucks-pkg-'));
+  packageDirs.push(dir);
   const all: Record<string, string> = {
     'package.json': JSON.stringify(manifest ?? manifestFor(name, version), null, 2),
     'README.md': `# ${name}\n`,

@@ -133,7 +133,25 @@ export async function startTestServer(
       proc.stderr!.on('data', onData);
       proc.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${out}`)));
     });
-  let url = await launch();
+  // What this server holds beyond its process: its bucket, its database and its data folder.
+  const release = async () => {
+    if (s3) {
+      const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      for (const o of res.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+      s3.destroy();
+    }
+    await dropDb();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  let url: string;
+  try {
+    url = await launch();
+  } catch (e) {
+    // A server that refused to start (as some tests expect) leaves nothing behind either.
+    await release();
+    throw e;
+  }
   const adminToken = primary ? primary.adminToken : (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
 
   const stop = async () => {
@@ -177,14 +195,7 @@ export async function startTestServer(
     },
     async destroy() {
       await stop();
-      if (s3) {
-        const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-        for (const o of res.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
-        await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-        s3.destroy();
-      }
-      await dropDb();
-      await rm(dataDir, { recursive: true, force: true });
+      await release();
     },
   };
   return server;
