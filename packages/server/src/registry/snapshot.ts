@@ -239,6 +239,8 @@ export class SnapshotCache {
 /** The columns a version's row keeps as published (registry/publish.ts writes them once). */
 type Published = Pick<VersionRow, 'manifest' | 'readme' | 'report'>;
 const BULKY = new Set<string>(['manifest', 'readme', 'report']);
+/** A stored report's expression without its findings (ReportSummary), given the column's reference. */
+const summarySql = (ref: string) => `(${ref} - 'findings')`;
 
 const PKG_COLUMNS = columnList(packages, 'p', 'p.');
 const decodePackage = rowDecoder(packages, 'p.');
@@ -247,7 +249,7 @@ const decodePackage = rowDecoder(packages, 'p.');
 // decoder parses as the driver would have, so that their length is known (versionBytes) without
 // writing them out again.
 const VERSION_COLUMNS = columnList(versions, 'v', 'v.', (key, ref) => {
-  const column = key === 'report' ? `(${ref} - 'findings')::text` : key === 'manifest' ? `${ref}::text` : ref;
+  const column = key === 'report' ? `${summarySql(ref)}::text` : key === 'manifest' ? `${ref}::text` : ref;
   return BULKY.has(key) ? `case when v.id = any(k.ids) then null else ${column} end` : column;
 });
 const textLength = (x: unknown) => (typeof x === 'string' ? x.length : 0);
@@ -318,7 +320,7 @@ async function load(db: Db, name: string, previous?: PackageSnapshot): Promise<P
         id: versions.id,
         manifest: versions.manifest,
         readme: versions.readme,
-        report: sql<ReportSummary | null>`${versions.report} - 'findings'`.mapWith(versions.report),
+        report: sql<ReportSummary | null>`${sql.raw(summarySql('versions."report"'))}`.mapWith(versions.report),
       })
       .from(versions)
       .where(inArray(versions.id, reread)))
@@ -399,9 +401,9 @@ export function withPublished(
   stored: StoredVersionRow,
   tags: Record<string, string>,
 ): PackageSnapshot | null {
-  const version: VersionRow = { ...stored, report: summaryOf(stored.report) };
   if (!previous || previous.pkg.id !== pkg.id || previous.pkg.revision !== locked || pkg.revision !== locked + 1) return null;
-  if (previous.versions.has(version.version) || previous.held.has(version.version)) return null;
+  if (previous.versions.has(stored.version) || previous.held.has(stored.version)) return null;
+  const version: VersionRow = { ...stored, report: summaryOf(stored.report) };
   const live = version.status === 'live';
   const versions = new Map(previous.versions);
   const held = new Map(previous.held);
