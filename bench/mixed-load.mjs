@@ -19,7 +19,7 @@
 //  - PUBLISHER=separate: a third replica takes every publish and serves no reads;
 //  - PUBLISH_PACKAGES=unread: publishes go to packages no worker reads (no snapshot of a read
 //    package is invalidated).
-// Each phase also prints the machine's CPU by process, and with paced publishes and open-loop reads,
+// Each phase also prints the machine's CPU by process (and each replica's main thread, its event loop), and with paced publishes and open-loop reads,
 // the difference per publish (read it at PUBLISH_RATE=10 or more: at 2 a second it is within the
 // phases' noise, and comes out negative as often as not).
 //   pnpm bench:mixed      (BENCH_DATABASE_URL defaults to the local Postgres)
@@ -80,7 +80,10 @@ function cpuByProcess() {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      m.set(pid, { comm, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+      // The main thread alone (its task has the process's id): a replica's event loop, where reads wait.
+      const task = comm === 'node' ? readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8') : null;
+      const own = task?.slice(task.lastIndexOf(')') + 2).split(' ');
+      m.set(pid, { comm, seconds: (Number(fields[11]) + Number(fields[12])) / 100, main: own ? (Number(own[11]) + Number(own[12])) / 100 : 0 });
     } catch {
       // Gone while listed.
     }
@@ -260,7 +263,9 @@ try {
     };
     for (const [pid, now] of cpuByProcess()) {
       const used = now.seconds - (before.get(pid)?.seconds ?? 0);
-      if (used > 0) roles[roleOf(pid, now.comm)] = (roles[roleOf(pid, now.comm)] ?? 0) + used / seconds;
+      const role = roleOf(pid, now.comm);
+      if (used > 0) roles[role] = (roles[role] ?? 0) + used / seconds;
+      if (role.startsWith('replica')) roles[`${role}, event loop`] = (now.main - (before.get(pid)?.main ?? 0)) / seconds;
     }
     return roles;
   };
