@@ -1,6 +1,6 @@
 import { SearchQuery, SearchResultSchema } from '@unjucks/core/api-schemas';
 import { parseQuery } from '../search/query.js';
-import { searchObject } from '../search/response.js';
+import { searchResultJson } from '../search/response.js';
 import { privateFilter } from '../access/rights.js';
 import type { App, Ctx } from '../app-env.js';
 import { inputErrorFrom, nativeRoute } from './native-route.js';
@@ -21,7 +21,7 @@ export async function searchHandler(c: Ctx) {
   const ms = performance.now() - t0;
   registry.metrics.searchDuration.observe(ms / 1000);
   c.header('Server-Timing', `search;dur=${ms.toFixed(2)}`);
-  return c.json({ total, objects: hits.map((h) => searchObject(h, registry.publicUrl)), time: new Date().toISOString() });
+  return c.body(searchResultJson(total, hits, registry.publicUrl), 200, { 'content-type': 'application/json' });
 }
 
 /** GET /api/v1/search?q=&size=&from=&deprecated=true */
