@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_ACTIONS } from '@unjucks/core';
 import { hookEvents } from '../packages/server/src/db/schema.js';
 import { emitEvent } from '../packages/server/src/hooks/emit.js';
-import { EVENT_RETENTION_MS, pruneEvents } from '../packages/server/src/hooks/worker.js';
+import { EVENT_RETENTION_MS, HookWorker, hookWork, pruneEvents } from '../packages/server/src/hooks/worker.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 import { packageTarball } from './helpers/packages.js';
+import { startReceiver } from './helpers/receiver.js';
 
 /** The outbox is transactional: an event exists exactly when the change it announces committed. */
 describe('the webhook outbox', () => {
@@ -118,5 +119,35 @@ describe('the webhook outbox', () => {
     expect(await pruneEvents(h.db)).toBeGreaterThanOrEqual(1);
     const left = (await h.db.select().from(hookEvents)).filter((e) => e.package === 'outbox-old').map((e) => e.id);
     expect(left).toEqual([recent]);
+  });
+  it('the delivery loop asks once whether there is work, and opens no transaction when there is none', async () => {
+    const receiver = await startReceiver();
+    try {
+      h.registry.webhooks = { ...h.registry.webhooks, allowPrivate: true, pollMs: 10_000 };
+      const worker = new HookWorker(h.db, h.registry.keys, h.registry.webhooks, (e) => {
+        throw e;
+      });
+      await worker.tick(); // what earlier tests left in the outbox
+      expect(await hookWork(h.db)).toEqual({ events: false, due: false });
+      expect(await worker.tick()).toBe(0);
+
+      // An event with no hook to hear it: fanned out (to nobody) by the next round, then nothing is left.
+      await h.db.transaction((tx) => emitEvent(tx, { type: 'version.deprecated', actor: 'root', package: 'probe-a', version: '1.0.0' }));
+      expect(await hookWork(h.db)).toEqual({ events: true, due: false });
+      expect(await worker.tick()).toBe(0);
+      expect(await hookWork(h.db)).toEqual({ events: false, due: false });
+      expect((await h.db.select().from(hookEvents)).filter((e) => e.package === 'probe-a' && e.fannedOutAt === null)).toEqual([]);
+
+      // With a hook: the publish's event is fanned out and delivered in the same round.
+      const hook = await h.request('POST', '/api/v1/hooks', { token: admin, json: { package: 'probe-b', url: `${receiver.url}/h`, events: ['version.published'] } });
+      expect(hook.status).toBe(201);
+      expect((await h.request('POST', '/api/v1/packages', { token: admin, body: packageTarball('probe-b', '1.0.0') })).status).toBe(201);
+      expect(await hookWork(h.db)).toEqual({ events: true, due: false });
+      expect(await worker.tick()).toBe(1);
+      expect(receiver.received.map((r) => [r.json.type, r.json.package])).toEqual([['version.published', { name: 'probe-b', version: '1.0.0' }]]);
+      expect(await hookWork(h.db)).toEqual({ events: false, due: false });
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { scopeOf, type HookTarget } from '@unjucks/core';
 import { recordAudit } from '../access/audit.js';
 import type { KeyRing } from '../auth/keys.js';
 import type { Db } from '../db/database.js';
+import { rawRows } from '../db/raw.js';
 import { hookAttempts, hookDeliveries, hookEvents, hookSubscriptions, users } from '../db/schema.js';
 import { targetCovers, userMayWatch } from './entitlement.js';
 import { renderDelivery } from './payload.js';
@@ -18,6 +19,23 @@ const PARALLEL = 8;
 const leaseMs = (s: WebhookSettings) => s.timeoutMs * 2 + 10_000;
 
 const targetOf = (row: { targetKind: HookTarget['kind']; target: string }): HookTarget => ({ kind: row.targetKind, name: row.target });
+
+/**
+ * Whether fanOut and claimDue have anything to do: one round trip on the partial indexes they read,
+ * no transaction and no lock. Each replica polls every WEBHOOK_POLL_MS, and with nothing to do the
+ * two steps were two transactions of three round trips each, every second on every replica: on a
+ * registry with no hooks, that was all the worker ever did. A stale "no" waits one poll, as an
+ * event committed just after the steps ran always did.
+ */
+export async function hookWork(db: Db): Promise<{ events: boolean; due: boolean }> {
+  const [row] = await rawRows<{ events: boolean; due: boolean }>(
+    db,
+    sql`select exists (select 1 from hook_events where fanned_out_at is null) as events,
+      exists (select 1 from hook_deliveries d join hook_subscriptions s on s.id = d.subscription_id
+        where d.status = 'pending' and d.next_attempt_at <= now() and s.enabled) as due`,
+  );
+  return { events: row?.events === true, due: row?.due === true };
+}
 
 /**
  * Turns new outbox events into one delivery per matching subscription, once: the event rows are
@@ -249,7 +267,10 @@ export class HookWorker {
       this.lastPrune = Date.now();
       await pruneEvents(this.db);
     }
-    while ((await fanOut(this.db)) === BATCH && !this.stopped);
+    const work = await hookWork(this.db);
+    if (work.events) while ((await fanOut(this.db)) === BATCH && !this.stopped);
+    // Events just fanned out may have made deliveries that are due at once.
+    if (!work.events && !work.due) return 0;
     let attempted = 0;
     for (;;) {
       const ids = this.stopped ? [] : await claimDue(this.db, this.settings);
