@@ -139,7 +139,10 @@ describe('the webhook outbox', () => {
       expect((await h.db.select().from(hookEvents)).filter((e) => e.package === 'probe-a' && e.fannedOutAt === null)).toEqual([]);
 
       // With a hook: the publish's event is fanned out and delivered in the same round.
-      const hook = await h.request('POST', '/api/v1/hooks', { token: admin, json: { package: 'probe-b', url: `${receiver.url}/h`, events: ['version.published'] } });
+      const hook = await h.request('POST', '/api/v1/hooks', {
+        token: admin,
+        json: { package: 'probe-b', url: `${receiver.url}/h`, events: ['version.published'] },
+      });
       expect(hook.status).toBe(201);
       expect((await h.request('POST', '/api/v1/packages', { token: admin, body: packageTarball('probe-b', '1.0.0') })).status).toBe(201);
       expect(await hookWork(h.db)).toEqual({ events: true, due: false });
