@@ -166,11 +166,7 @@ export class Metrics {
   }
 
   constructor() {
-    // The event loop delay is sampled every 100 ms rather than prom-client's 10: each sample is a
-    // timer that wakes the process, and at 10 ms an idle replica woke about 200 times a second,
-    // half its idle CPU (13-19 ms a second of its event loop thread here, 7 at 100 ms). Ten
-    // samples a second still give the delay percentiles of a scrape interval (150 in 15 s).
-    collectDefaultMetrics({ register: this.registry, prefix: 'unjucks_', eventLoopMonitoringPrecision: 100 });
+    collectDefaultMetrics({ register: this.registry, prefix: 'unjucks_' });
   }
 
   private readonly lookups = new Map<string, { inc(): void }[]>();
