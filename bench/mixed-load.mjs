@@ -80,10 +80,11 @@ function cpuByProcess() {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      // The main thread alone (its task has the process's id): a replica's event loop, where reads wait.
-      const task = comm === 'node' ? readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8') : null;
-      const own = task?.slice(task.lastIndexOf(')') + 2).split(' ');
-      m.set(pid, { comm, seconds: (Number(fields[11]) + Number(fields[12])) / 100, main: own ? (Number(own[11]) + Number(own[12])) / 100 : 0 });
+      // The main thread alone (its task has the process's id): a replica's event loop, where reads
+      // wait. Read for every process, not by name: node may run under another (nodejs, node20).
+      const task = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+      const own = task.slice(task.lastIndexOf(')') + 2).split(' ');
+      m.set(pid, { comm, seconds: (Number(fields[11]) + Number(fields[12])) / 100, main: (Number(own[11]) + Number(own[12])) / 100 });
     } catch {
       // Gone while listed.
     }
