@@ -120,22 +120,43 @@ describe('the webhook outbox', () => {
     const left = (await h.db.select().from(hookEvents)).filter((e) => e.package === 'outbox-old').map((e) => e.id);
     expect(left).toEqual([recent]);
   });
+
   it('the delivery loop asks once whether there is work, and opens no transaction when there is none', async () => {
     const receiver = await startReceiver();
     try {
       h.registry.webhooks = { ...h.registry.webhooks, allowPrivate: true, pollMs: 10_000 };
-      const worker = new HookWorker(h.db, h.registry.keys, h.registry.webhooks, (e) => {
+      // The worker's database, counting the transactions it opens (fanOut's and claimDue's).
+      let transactions = 0;
+      const db = new Proxy(h.db, {
+        get(target, key) {
+          const value = Reflect.get(target, key, target);
+          if (typeof value !== 'function') return value;
+          return key === 'transaction'
+            ? (...args: unknown[]) => {
+                transactions++;
+                return value.apply(target, args);
+              }
+            : value.bind(target);
+        },
+      });
+      const worker = new HookWorker(db, h.registry.keys, h.registry.webhooks, (e) => {
         throw e;
       });
       await worker.tick(); // what earlier tests left in the outbox
       expect(await hookWork(h.db)).toEqual({ events: false, due: false });
+      transactions = 0;
       expect(await worker.tick()).toBe(0);
+      expect(transactions).toBe(0);
 
       // An event with no hook to hear it: fanned out (to nobody) by the next round, then nothing is left.
       await h.db.transaction((tx) => emitEvent(tx, { type: 'version.deprecated', actor: 'root', package: 'probe-a', version: '1.0.0' }));
       expect(await hookWork(h.db)).toEqual({ events: true, due: false });
       expect(await worker.tick()).toBe(0);
+      expect(transactions).toBeGreaterThan(0);
       expect(await hookWork(h.db)).toEqual({ events: false, due: false });
+      transactions = 0;
+      expect(await worker.tick()).toBe(0);
+      expect(transactions).toBe(0);
       expect((await h.db.select().from(hookEvents)).filter((e) => e.package === 'probe-a' && e.fannedOutAt === null)).toEqual([]);
 
       // With a hook: the publish's event is fanned out and delivered in the same round.

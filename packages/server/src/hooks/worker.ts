@@ -20,19 +20,24 @@ const leaseMs = (s: WebhookSettings) => s.timeoutMs * 2 + 10_000;
 
 const targetOf = (row: { targetKind: HookTarget['kind']; target: string }): HookTarget => ({ kind: row.targetKind, name: row.target });
 
+/** The events fanOut takes: not yet fanned out. */
+const PENDING_EVENT = isNull(hookEvents.fannedOutAt);
+/** The deliveries claimDue takes: pending, due, of an enabled hook (with hook_deliveries joined to hook_subscriptions). */
+const DUE_DELIVERY = and(eq(hookDeliveries.status, 'pending'), lte(hookDeliveries.nextAttemptAt, sql`now()`), eq(hookSubscriptions.enabled, true))!;
+const DELIVERY_HOOK = eq(hookSubscriptions.id, hookDeliveries.subscriptionId);
+
 /**
- * Whether fanOut and claimDue have anything to do: one round trip on the partial indexes they read,
- * no transaction and no lock. Each replica polls every WEBHOOK_POLL_MS, and with nothing to do the
- * two steps were two transactions of three round trips each, every second on every replica: on a
- * registry with no hooks, that was all the worker ever did. A stale "no" waits one poll, as an
- * event committed just after the steps ran always did.
+ * Whether fanOut and claimDue have anything to do, by their own predicates: one round trip on the
+ * partial indexes they read, no transaction and no lock. Each replica polls every WEBHOOK_POLL_MS,
+ * and with nothing to do the two steps were two transactions of three round trips each, every
+ * second on every replica: on a registry with no hooks, that was all the worker ever did. A stale
+ * "no" waits one poll, as an event committed just after the steps ran always did.
  */
 export async function hookWork(db: Db): Promise<{ events: boolean; due: boolean }> {
   const [row] = await rawRows<{ events: boolean; due: boolean }>(
     db,
-    sql`select exists (select 1 from hook_events where fanned_out_at is null) as events,
-      exists (select 1 from hook_deliveries d join hook_subscriptions s on s.id = d.subscription_id
-        where d.status = 'pending' and d.next_attempt_at <= now() and s.enabled) as due`,
+    sql`select exists (select 1 from ${hookEvents} where ${PENDING_EVENT}) as events,
+      exists (select 1 from ${hookDeliveries} inner join ${hookSubscriptions} on ${DELIVERY_HOOK} where ${DUE_DELIVERY}) as due`,
   );
   return { events: row?.events === true, due: row?.due === true };
 }
@@ -45,13 +50,7 @@ export async function hookWork(db: Db): Promise<{ events: boolean; due: boolean 
  */
 export async function fanOut(db: Db): Promise<number> {
   return db.transaction(async (tx) => {
-    const events = await tx
-      .select()
-      .from(hookEvents)
-      .where(isNull(hookEvents.fannedOutAt))
-      .orderBy(asc(hookEvents.at))
-      .limit(BATCH)
-      .for('update', { skipLocked: true });
+    const events = await tx.select().from(hookEvents).where(PENDING_EVENT).orderBy(asc(hookEvents.at)).limit(BATCH).for('update', { skipLocked: true });
     if (events.length === 0) return 0;
     const subs = await tx.select().from(hookSubscriptions).where(eq(hookSubscriptions.enabled, true));
     const entitled = new Map<number, Promise<boolean>>();
@@ -88,8 +87,8 @@ export async function claimDue(db: Db, settings: WebhookSettings): Promise<numbe
     const due = await tx
       .select({ id: hookDeliveries.id })
       .from(hookDeliveries)
-      .innerJoin(hookSubscriptions, eq(hookSubscriptions.id, hookDeliveries.subscriptionId))
-      .where(and(eq(hookDeliveries.status, 'pending'), lte(hookDeliveries.nextAttemptAt, sql`now()`), eq(hookSubscriptions.enabled, true)))
+      .innerJoin(hookSubscriptions, DELIVERY_HOOK)
+      .where(DUE_DELIVERY)
       .orderBy(asc(hookDeliveries.nextAttemptAt))
       .limit(BATCH)
       .for('update', { of: hookDeliveries, skipLocked: true });
