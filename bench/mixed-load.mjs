@@ -12,6 +12,8 @@
 //       on a schedule (a slow publish delays the next, none is skipped), alternating the replicas:
 //       what readers see on a registry that publishes steadily.
 // BENCH_PUBLISHES=0 runs the reads-only phase alone.
+// BENCH_ROUNDS=n alternates the two phases n times (BENCH_SECONDS/n each) and pools each one's
+// rounds: what this shared machine does meanwhile then weighs on both alike.
 // Where the slowdown comes from (paced mode):
 //  - READ_RATE=n: the 16 workers send n reads a second between them on a schedule (open loop)
 //    instead of as fast as answers come, so the machine has headroom; a read's latency counts from
@@ -34,6 +36,7 @@ import postgres from 'postgres';
 import { tarball } from './lib/tarball.mjs';
 
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 60), 120);
+const ROUNDS = Math.max(1, Math.min(Number(process.env.BENCH_ROUNDS ?? 1), 20));
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // SERVER_BIN: another build's cli.js, for A/B runs (as bench/publish-time.mjs takes it).
 const SERVER_BIN = process.env.SERVER_BIN ?? fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
@@ -109,9 +112,39 @@ function request(method, url, body, headers = {}) {
         resolve(res.statusCode);
       });
     });
-    req.on('error', () => resolve(0));
+    // The error's code (ECONNRESET...) in place of a status, so the report says which failure it was.
+    req.on('error', (e) => resolve(e.code ?? 0));
     req.end(body);
   });
+}
+
+/**
+ * A replica's runtime figures from its /metrics (prom-client's): garbage collection so far by kind
+ * (seconds and count), and the event loop delay's p99 and max since the previous scrape. A publish
+ * allocates its tarball, files and reports on the event loop that serves reads: collecting them,
+ * and any long stretch of its work, holds those reads up.
+ */
+async function runtimeOf(url) {
+  const text = await new Promise((resolve) => {
+    http
+      .get(`${url}/metrics`, { agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', () => resolve(''));
+  });
+  const out = {};
+  // prom-client resets its event loop delay histogram at each scrape: these are since the last one.
+  for (const q of ['p99', 'max']) {
+    const m = new RegExp(`^unjucks_nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(text);
+    if (m) out[`lag ${q}`] = Number(m[1]) * 1000;
+  }
+  for (const m of text.matchAll(/^unjucks_nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} (\S+)/gm)) {
+    (out[m[2]] ??= { seconds: 0, count: 0 })[m[1] === 'sum' ? 'seconds' : 'count'] = Number(m[3]);
+  }
+  return out;
 }
 
 const dbName = `unjucks_mixed_${Date.now()}`;
@@ -249,8 +282,22 @@ try {
         })()
       : Promise.resolve();
     const cpuBefore = cpuByProcess();
+    const gcBefore = await Promise.all(replicas.map((r) => runtimeOf(r.url)));
     await Promise.all([...workers, publisher]);
-    return { stats, failures, cpu: cpuSince(cpuBefore, (performance.now() - start) / 1000) };
+    const cpu = cpuSince(cpuBefore, (performance.now() - start) / 1000);
+    const gcAfter = await Promise.all(replicas.map((r) => runtimeOf(r.url)));
+    // Per replica and kind: milliseconds of pause a second, and collections a second.
+    const gc = {};
+    const lag = {};
+    replicas.forEach((_, r) => {
+      for (const q of ['p99', 'max']) lag[`replica ${r + 1}, ${q}`] = gcAfter[r][`lag ${q}`];
+      for (const [kind, now] of Object.entries(gcAfter[r])) {
+        if (kind.startsWith('lag')) continue;
+        const was = gcBefore[r][kind] ?? { seconds: 0, count: 0 };
+        gc[`replica ${r + 1}, ${kind}`] = { ms: ((now.seconds - was.seconds) * 1000) / seconds, count: (now.count - was.count) / seconds };
+      }
+    });
+    return { stats, failures, cpu, gc, lag };
   };
   // Cores busy by process during a phase: each replica, S3, Postgres (all its processes), this load generator, the rest.
   const cpuSince = (before, seconds) => {
@@ -270,6 +317,26 @@ try {
     }
     return roles;
   };
+  // One condition's rounds as one phase: latencies and errors together, rates averaged, the worst delay.
+  const pooled = (parts) => {
+    const out = { stats: {}, failures: {}, cpu: {}, gc: {}, lag: {} };
+    for (const p of parts) {
+      for (const [k, s] of Object.entries(p.stats)) {
+        const m = (out.stats[k] ??= { latencies: [], errors: 0 });
+        for (const ms of s.latencies) m.latencies.push(ms);
+        m.errors += s.errors;
+      }
+      for (const [k, n] of Object.entries(p.failures)) out.failures[k] = (out.failures[k] ?? 0) + n;
+      for (const [k, v] of Object.entries(p.cpu)) out.cpu[k] = (out.cpu[k] ?? 0) + v / parts.length;
+      for (const [k, v] of Object.entries(p.gc)) {
+        const g = (out.gc[k] ??= { ms: 0, count: 0 });
+        g.ms += v.ms / parts.length;
+        g.count += v.count / parts.length;
+      }
+      for (const [k, v] of Object.entries(p.lag)) out.lag[k] = k.endsWith('max') ? Math.max(out.lag[k] ?? 0, v) : (out.lag[k] ?? 0) + v / parts.length;
+    }
+    return out;
+  };
   const pct = (sorted, q) => sorted[Math.floor((q / 100) * (sorted.length - 1))];
   const report = (label, { stats, failures }) => {
     const rows = Object.entries(stats).map(([kind, s]) => {
@@ -287,14 +354,24 @@ try {
 
   // Unrecorded reads first: the first phase would otherwise pay for the JIT and the cold caches.
   await phase({ share: false, rate: null, seconds: Math.min(5, SECONDS / 4) });
-  const alone = await phase({ share: false, rate: null });
-  report('reads only', alone);
+  const before = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v.length]));
+  // As many as the phases can take: the paced rate, or what 2 cores managed in the closed loop (~80 a second).
   if (PUBLISHES) {
-    const before = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v.length]));
-    // As many as the phase can take: the paced rate, or what 2 cores managed in the closed loop (~80 a second).
     const expected = Math.ceil(((PUBLISH_RATE ?? 120) * SECONDS) / PACKAGES) + 1;
     for (let p = 0; p < PACKAGES; p++) make(p, expected);
-    const mixed = await phase({ share: PUBLISH_RATE === null, rate: PUBLISH_RATE });
+  }
+  // BENCH_ROUNDS=n: the two phases alternate n times, SECONDS/n each, and each condition's rounds
+  // are pooled. This machine's speed drifts (other tenants) by as much as publishes move a p99, and
+  // alternating gives both conditions the same share of the drift.
+  const rounds = { alone: [], mixed: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    rounds.alone.push(await phase({ share: false, rate: null, seconds: SECONDS / ROUNDS }));
+    if (PUBLISHES) rounds.mixed.push(await phase({ share: PUBLISH_RATE === null, rate: PUBLISH_RATE, seconds: SECONDS / ROUNDS }));
+  }
+  const alone = pooled(rounds.alone);
+  report(`reads only${ROUNDS > 1 ? ` (${ROUNDS} rounds)` : ''}`, alone);
+  if (PUBLISHES) {
+    const mixed = pooled(rounds.mixed);
     report(PUBLISH_RATE === null ? 'with publishes (5 % of requests, closed loop)' : `with publishes (${PUBLISH_RATE} a second, paced)`, mixed);
     const reads = (r, kinds) => kinds.flatMap((k) => r.stats[k]?.latencies ?? []).sort((a, b) => a - b);
     const slower = (a, b, q) => `${((pct(b, q) / pct(a, q) - 1) * 100).toFixed(0)} %`;
@@ -337,6 +414,25 @@ try {
           if (perPublish) row['ms per publish'] = (((b - a) * 1000) / PUBLISH_RATE).toFixed(2);
           return [role, row];
         }),
+      ),
+    );
+    // Event loop delay (prom-client's, sampled every 10 ms, so ~10 ms is its floor): a publish's work
+    // on a reading replica's event loop shows here as the reads it holds up.
+    console.log('event loop delay by replica, over each phase (ms):');
+    console.table(
+      Object.fromEntries(
+        Object.keys({ ...alone.lag, ...mixed.lag }).map((k) => [k, { 'reads only': alone.lag[k]?.toFixed(1), 'with publishes': mixed.lag[k]?.toFixed(1) }]),
+      ),
+    );
+    console.log('garbage collection by replica and kind (pause ms a second, collections a second):');
+    console.table(
+      Object.fromEntries(
+        Object.keys({ ...alone.gc, ...mixed.gc })
+          .sort()
+          .map((k) => {
+            const [a, b] = [alone.gc[k] ?? { ms: 0, count: 0 }, mixed.gc[k] ?? { ms: 0, count: 0 }];
+            return [k, { 'reads only': `${a.ms.toFixed(2)} ms, ${a.count.toFixed(1)}`, 'with publishes': `${b.ms.toFixed(2)} ms, ${b.count.toFixed(1)}` }];
+          }),
       ),
     );
   }
