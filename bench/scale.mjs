@@ -3,10 +3,11 @@
 // fresh Postgres database (INSERT ... SELECT generate_series, search documents and terms included,
 // as the server writes them), starts the registry on it and measures start-up to ready, the
 // replica's RSS, and metadata and search p50/p99 at c=8 for SCALE_SECONDS each. Each size in
-// SCALE_PACKAGES (space-separated) gets its own database, dropped at the end; the last column
-// compares each size with the first. Targets (issue #14): at 100,000 packages / 1,000,000 versions,
+// SCALE_PACKAGES (space-separated) gets its own database, dropped at the end, and its own registry;
+// all of them run at once, and each workload alternates between them (SCALE_ROUNDS). The last
+// column compares each size with the first. Targets (issue #14): at 100,000 packages / 1,000,000 versions,
 // start-up < 10 s, RSS < 300 MB, metadata and search p99 within 1.5x of the 1,000-package figures.
-//   SCALE_PACKAGES="1000 100000" SCALE_VERSIONS_PER_PACKAGE=10 pnpm bench:scale
+//   SCALE_PACKAGES="1000 100000" SCALE_VERSIONS_PER_PACKAGE=10 SCALE_ROUNDS=5 pnpm bench:scale
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -211,14 +212,18 @@ const cpuSince = async (sql, dbName, serverPid, before) => {
   return { server: now.server - before.server, db };
 };
 
-async function load(label, n, fn, cpu) {
-  const before = cpu ? await cpu.read() : null;
+/**
+ * One round of a workload: `fn` at c=8 for `seconds` (or `requests` requests), with the CPU the
+ * registry and its database's backends used meanwhile. Rounds of one workload are pooled (pool).
+ */
+async function load(fn, cpu, { seconds, requests }) {
+  const before = await cpu.read();
   const lat = [];
   let errors = 0;
-  const deadline = performance.now() + SECONDS * 1000;
+  const deadline = performance.now() + seconds * 1000;
   // SCALE_REQUESTS: a fixed number of requests per phase instead of SCALE_SECONDS, so that memory
   // figures compare across runs on a shared machine (a slower run reads fewer packages).
-  const more = REQUESTS ? (i) => i < REQUESTS : () => performance.now() < deadline;
+  const more = requests ? (i) => i < requests : () => performance.now() < deadline;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, c) => {
       for (let i = c; more(i); i += CONCURRENCY) {
@@ -228,10 +233,21 @@ async function load(label, n, fn, cpu) {
       }
     }),
   );
-  const used = cpu ? await cpu.since(before) : null;
-  // CPU per request in µs: the registry's, and its database backends'.
+  return { lat, errors, used: await cpu.since(before) };
+}
+
+/** A workload's rounds as one figure: percentiles over all their requests, CPU µs per request. */
+function pool(rounds) {
+  const lat = rounds.flatMap((r) => r.lat);
   const perReq = (x) => (x * 1e6) / Math.max(1, lat.length);
-  return { label, n, requests: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), errors, cpu: used && { server: perReq(used.server), db: perReq(used.db) } };
+  const sum = (f) => rounds.reduce((a, r) => a + f(r), 0);
+  return {
+    requests: lat.length,
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+    errors: sum((r) => r.errors),
+    cpu: { server: perReq(sum((r) => r.used.server)), db: perReq(sum((r) => r.used.db)) },
+  };
 }
 
 // SCALE_ENGINE sets the server's SEARCH_ENGINE (default auto: memory up to SEARCH_MEMORY_MAX_PACKAGES).
@@ -242,8 +258,14 @@ const KEEP = !!process.env.SCALE_KEEP;
 // SCALE_WORKLOADS="metadata search" (the default) or one of them, to see each one's memory alone.
 const WORKLOADS = (process.env.SCALE_WORKLOADS ?? 'metadata search').split(/[\s,]+/);
 const REUSE = process.env.SCALE_REUSE?.split(':');
+// SCALE_ROUNDS=n: every size's registry runs at once, and each workload alternates between the sizes
+// n times (SCALE_SECONDS/n each), pooled per size. This machine's speed drifts (other tenants) by as
+// much as the ratio under test: sizes measured minutes apart gave search p99 ratios of 1.15x to
+// 2.2x for the same build. Alternating gives each size the same share of the drift.
+const ROUNDS = Math.max(1, Math.min(Number(process.env.SCALE_ROUNDS ?? 1), 20));
 
-async function measure(n) {
+/** A size's database (generated, or kept from an earlier run) and its registry, started and ready. */
+async function prepare(n, cleanup) {
   const dbName = REUSE?.[0] ?? `unjucks_scale_${n}_${Date.now()}`;
   const admin = postgres(BASE_URL, { max: 1, onnotice: () => undefined });
   if (!REUSE) await admin.unsafe(`create database ${dbName}`);
@@ -251,73 +273,9 @@ async function measure(n) {
   dbUrl.pathname = `/${dbName}`;
   const dataDir = REUSE?.[1] ?? (await mkdtemp(join(tmpdir(), 'unjucks-scale-')));
   const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => undefined });
-  let server = null;
-  try {
-    let generateS = 0;
-    if (REUSE) {
-      [{ n }] = await sql`select count(*)::int as n from packages where name like 'scale-%'`;
-    } else {
-      // A first start migrates the database and creates the admin; the rows go in while it is down.
-      server = startServer(dbUrl.toString(), dataDir);
-      await server.ready;
-      await server.stop();
-      const g0 = performance.now();
-      await generate(sql, n, PER_PACKAGE);
-      generateS = (performance.now() - g0) / 1000;
-    }
-    const [{ versions }] = await sql`select count(*)::int as versions from versions`;
-    console.error(`${n} packages, ${versions} versions generated in ${generateS.toFixed(1)} s`);
-
-    server = startServer(dbUrl.toString(), dataDir);
-    const { url, log, startMs } = await server.ready;
-    const engine = /search answered by Postgres/.test(log) ? 'postgres' : 'memory';
-    const token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
-    const auth = { authorization: `Bearer ${token}` };
-    const rssReady = rss(server.proc.pid);
-    const memory = { ready: await memoryOf(url, server.proc.pid) };
-    const name = (i) => `scale-${pick(((i * 7919) % n) + 1, 0)}-${((i * 7919) % n) + 1}`;
-    // Abbreviated packuments as npm asks, and the native document, alternately over random packages.
-    const none = { p50: Number.NaN, p99: Number.NaN, errors: 0, cpu: null };
-    const cpu = { read: () => cpuOf(sql, dbName, server.proc.pid), since: (b) => cpuSince(sql, dbName, server.proc.pid, b) };
-    const metadata = WORKLOADS.includes('metadata')
-      ? await load(
-          'metadata',
-          n,
-          (i) =>
-            i % 2 ? get(`${url}/${name(i)}`, { ...auth, accept: 'application/vnd.npm.install-v1+json' }) : get(`${url}/api/v1/packages/${name(i)}`, auth),
-          cpu,
-        )
-      : none;
-    // The same reads over the first 1,000 packages only: at 1,000 packages this is the workload
-    // above, so it tells whether size alone slows a read, while the one above (uniform over all
-    // packages) mostly measures cold reads at 100,000, which no bounded cache holds.
-    const hot = (i) => `scale-${pick(((i * 7919) % 1000) + 1, 0)}-${((i * 7919) % 1000) + 1}`;
-    const metadataHot =
-      WORKLOADS.includes('metadata') && n > 1000
-        ? await load(
-            'metadata-hot',
-            n,
-            (i) =>
-              i % 2 ? get(`${url}/${hot(i)}`, { ...auth, accept: 'application/vnd.npm.install-v1+json' }) : get(`${url}/api/v1/packages/${hot(i)}`, auth),
-            cpu,
-          )
-        : metadata;
-    const rssMetadata = rss(server.proc.pid);
-    memory.metadata = await memoryOf(url, server.proc.pid);
-    // At least 1,000 distinct queries (two words each), so the result cache is not what is measured.
-    const query = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + Math.floor(i / WORDS.length)) % WORDS.length]}`;
-    // As bench/search.mjs does: a short warm-up (JIT, and each word's first read) before measuring;
-    // SCALE_SEARCH_WARMUP=0 measures from cold.
-    for (let i = 0; WORKLOADS.includes('search') && i < Number(process.env.SCALE_SEARCH_WARMUP ?? 200); i++)
-      await get(`${url}/api/v1/search?q=${encodeURIComponent(query(100_000 + i))}`, auth);
-    const search = WORKLOADS.includes('search')
-      ? await load('search', n, (i) => get(`${url}/api/v1/search?q=${encodeURIComponent(query(i))}`, auth), cpu)
-      : none;
-    const rssEnd = rss(server.proc.pid);
-    memory.end = await memoryOf(url, server.proc.pid);
-    return { n, versions, generateS, startMs, engine, rssReady, rssMetadata, rssEnd, memory, metadata, metadataHot, search };
-  } finally {
-    await server?.stop();
+  const it = { server: null };
+  cleanup.push(async () => {
+    await it.server?.stop();
     await sql.end();
     if (KEEP || REUSE) console.error(`kept: SCALE_REUSE=${dbName}:${dataDir} (drop database ${dbName} and rm -r ${dataDir} when done)`);
     else {
@@ -325,13 +283,92 @@ async function measure(n) {
       await rm(dataDir, { recursive: true, force: true });
     }
     await admin.end();
+  });
+  let generateS = 0;
+  if (REUSE) {
+    [{ n }] = await sql`select count(*)::int as n from packages where name like 'scale-%'`;
+  } else {
+    // A first start migrates the database and creates the admin; the rows go in while it is down.
+    it.server = startServer(dbUrl.toString(), dataDir);
+    await it.server.ready;
+    await it.server.stop();
+    const g0 = performance.now();
+    await generate(sql, n, PER_PACKAGE);
+    generateS = (performance.now() - g0) / 1000;
   }
+  const [{ versions }] = await sql`select count(*)::int as versions from versions`;
+  console.error(`${n} packages, ${versions} versions generated in ${generateS.toFixed(1)} s`);
+
+  it.server = startServer(dbUrl.toString(), dataDir);
+  const { url, log, startMs } = await it.server.ready;
+  const pid = it.server.proc.pid;
+  const token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
+  return {
+    n,
+    versions,
+    generateS,
+    startMs,
+    engine: /search answered by Postgres/.test(log) ? 'postgres' : 'memory',
+    url,
+    pid,
+    auth: { authorization: `Bearer ${token}` },
+    rssReady: rss(pid),
+    memory: { ready: await memoryOf(url, pid) },
+    cpu: { read: () => cpuOf(sql, dbName, pid), since: (b) => cpuSince(sql, dbName, pid, b) },
+  };
 }
 
+// Abbreviated packuments as npm asks, and the native document, alternately over random packages.
+const readOf = (r, name) => (i) =>
+  i % 2 ? get(`${r.url}/${name(i)}`, { ...r.auth, accept: 'application/vnd.npm.install-v1+json' }) : get(`${r.url}/api/v1/packages/${name(i)}`, r.auth);
+// At least 1,000 distinct queries (two words each), so the result cache is not what is measured.
+const query = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + Math.floor(i / WORDS.length)) % WORDS.length]}`;
+const workloads = {
+  // Uniform over all packages: at 100,000 mostly cold reads, which no bounded cache holds.
+  metadata: (r) => readOf(r, (i) => `scale-${pick(((i * 7919) % r.n) + 1, 0)}-${((i * 7919) % r.n) + 1}`),
+  // The same reads over the first 1,000 packages only: at 1,000 packages this is the workload
+  // above, so it tells whether size alone slows a read.
+  metadataHot: (r) => readOf(r, (i) => `scale-${pick(((i * 7919) % 1000) + 1, 0)}-${((i * 7919) % 1000) + 1}`),
+  search: (r) => (i) => get(`${r.url}/api/v1/search?q=${encodeURIComponent(query(i))}`, r.auth),
+};
+
+/** Runs a workload on every size, alternating between them ROUNDS times; pooled per size. */
+async function alternate(ready, workload, only = () => true) {
+  const rounds = ready.map(() => []);
+  for (let k = 0; k < ROUNDS; k++)
+    for (const [j, r] of ready.entries()) {
+      if (!only(r)) continue;
+      rounds[j].push(await load(workloads[workload](r), r.cpu, { seconds: SECONDS / ROUNDS, requests: Math.ceil(REQUESTS / ROUNDS) }));
+    }
+  return rounds.map((x) => (x.length ? pool(x) : null));
+}
+
+const none = { p50: Number.NaN, p99: Number.NaN, errors: 0, cpu: null };
 const results = [];
+const cleanup = [];
 try {
-  for (const n of SIZES) results.push(await measure(n));
+  // Every size up first (generation and start-up are timed alone), then measured together.
+  const ready = [];
+  for (const n of SIZES) ready.push(await prepare(n, cleanup));
+  const metadata = WORKLOADS.includes('metadata') ? await alternate(ready, 'metadata') : ready.map(() => none);
+  const hot = WORKLOADS.includes('metadata') ? await alternate(ready, 'metadataHot', (r) => r.n > 1000) : ready.map(() => none);
+  for (const r of ready) {
+    r.rssMetadata = rss(r.pid);
+    r.memory.metadata = await memoryOf(r.url, r.pid);
+  }
+  // As bench/search.mjs does: a short warm-up (JIT, and each word's first read) before measuring;
+  // SCALE_SEARCH_WARMUP=0 measures from cold.
+  for (const r of ready)
+    for (let i = 0; WORKLOADS.includes('search') && i < Number(process.env.SCALE_SEARCH_WARMUP ?? 200); i++)
+      await get(`${r.url}/api/v1/search?q=${encodeURIComponent(query(100_000 + i))}`, r.auth);
+  const search = WORKLOADS.includes('search') ? await alternate(ready, 'search') : ready.map(() => none);
+  for (const [j, r] of ready.entries()) {
+    r.rssEnd = rss(r.pid);
+    r.memory.end = await memoryOf(r.url, r.pid);
+    results.push({ ...r, metadata: metadata[j], metadataHot: hot[j] ?? metadata[j], search: search[j] });
+  }
 } finally {
+  for (const c of cleanup.reverse()) await c();
   agent.destroy();
 }
 const base = results[0];
