@@ -12,8 +12,9 @@
 //       on a schedule (a slow publish delays the next, none is skipped), alternating the replicas:
 //       what readers see on a registry that publishes steadily.
 // BENCH_PUBLISHES=0 runs the reads-only phase alone.
-// BENCH_ROUNDS=n alternates the two phases n times (BENCH_SECONDS/n each) and pools each one's
-// rounds: what this shared machine does meanwhile then weighs on both alike.
+// BENCH_ROUNDS=n alternates the two phases n times (BENCH_SECONDS/n each, A B B A ...) and pools
+// each one's rounds: what this shared machine does meanwhile then weighs on both alike. Each
+// round's first second settles uncounted, and each round's pair is printed too.
 // Where the slowdown comes from (paced mode):
 //  - READ_RATE=n: the 16 workers send n reads a second between them on a schedule (open loop)
 //    instead of as fast as answers come, so the machine has headroom; a read's latency counts from
@@ -36,7 +37,14 @@ import postgres from 'postgres';
 import { tarball } from './lib/tarball.mjs';
 
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 60), 120);
-const ROUNDS = Math.max(1, Math.min(Number(process.env.BENCH_ROUNDS ?? 1), 20));
+const roundsWanted = Math.floor(Number(process.env.BENCH_ROUNDS ?? 1));
+const ROUNDS = Number.isFinite(roundsWanted) ? Math.max(1, Math.min(roundsWanted, 20)) : 1;
+// With rounds, each phase's first second (a fifth of a short one) is read but not counted: a
+// reads-only round right after a publishing one would otherwise reload the snapshots those
+// publishes left stale, a cost of the publishes counted against the reads alone.
+const SETTLE_MS = ROUNDS > 1 ? Math.min(1000, (SECONDS * 1000) / ROUNDS / 5) : 0;
+/** The seconds whose requests are counted, for rates. */
+const COUNTED_SECONDS = SECONDS - (ROUNDS * SETTLE_MS) / 1000;
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // SERVER_BIN: another build's cli.js, for A/B runs (as bench/publish-time.mjs takes it).
 const SERVER_BIN = process.env.SERVER_BIN ?? fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
@@ -126,8 +134,10 @@ function request(method, url, body, headers = {}) {
  */
 async function runtimeOf(url) {
   const text = await new Promise((resolve) => {
+    // With METRICS_TOKEN in the environment the replicas (which inherit it) ask for it.
+    const headers = process.env.METRICS_TOKEN ? { authorization: `Bearer ${process.env.METRICS_TOKEN}` } : {};
     http
-      .get(`${url}/metrics`, { agent }, (res) => {
+      .get(`${url}/metrics`, { agent, headers }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d) => (body += d));
@@ -141,6 +151,9 @@ async function runtimeOf(url) {
     const m = new RegExp(`^unjucks_nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(text);
     if (m) out[`lag ${q}`] = Number(m[1]) * 1000;
   }
+  // Counters, read as rates per phase: database queries, and cache misses by cache.
+  out.counters = { 'db queries': Number(/^unjucks_db_queries_total (\S+)/m.exec(text)?.[1] ?? 0) };
+  for (const m of text.matchAll(/^unjucks_cache_requests_total\{cache="([\w-]+)",result="miss"\} (\S+)/gm)) out.counters[`${m[1]} cache misses`] = Number(m[2]);
   for (const m of text.matchAll(/^unjucks_nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} (\S+)/gm)) {
     (out[m[2]] ??= { seconds: 0, count: 0 })[m[1] === 'sum' ? 'seconds' : 'count'] = Number(m[3]);
   }
@@ -230,7 +243,9 @@ try {
   const phase = async ({ share, rate, seconds = SECONDS }) => {
     const stats = {};
     const failures = {};
-    const record = (kind, ms, status) => {
+    const record = (kind, ms, status, sentAt = recordFrom) => {
+      // A read sent while the round settles is not counted (see SETTLE_MS).
+      if (sentAt < recordFrom) return;
       const s = (stats[kind] ??= { latencies: [], errors: 0 });
       s.latencies.push(ms);
       if (status !== 200 && status !== 201) {
@@ -240,6 +255,7 @@ try {
     };
     const start = performance.now();
     const deadline = start + seconds * 1000;
+    const recordFrom = start + SETTLE_MS;
     // Open loop: worker w sends every 16/READ_RATE seconds, the workers' schedules staggered.
     const every = READ_RATE ? (16 * 1000) / READ_RATE : 0;
     const workers = Array.from({ length: 16 }, async (_, w) => {
@@ -254,7 +270,10 @@ try {
           sent = Math.min(due, performance.now());
         }
         const base = replicas[i % 2].url;
-        const p = i % PACKAGES;
+        // Each replica reads every package: with i % PACKAGES (PACKAGES even) a replica read only the
+        // packages of its own parity, which the paced publisher (replica n % 2, package n % PACKAGES)
+        // published on that same replica, so no read ever followed another replica's publish.
+        const p = Math.floor(i / 2) % PACKAGES;
         const roll = (i * 7919) % 100;
         const t0 = performance.now();
         let kind;
@@ -266,7 +285,7 @@ try {
             (status = await request('GET', `${base}/api/v1/search?q=${encodeURIComponent(['rest service', 'mixed', 'services templates', 'bench'][i % 4])}`));
         else if (!share) (kind = 'metadata GET'), (status = await request('GET', `${base}/api/v1/packages/mixed-${p}`));
         else (kind = 'publish'), (status = await publishOne(base, p));
-        record(kind, performance.now() - (sent ?? t0), status);
+        record(kind, performance.now() - (sent ?? t0), status, sent ?? t0);
       }
     });
     const publisher = rate
@@ -283,21 +302,27 @@ try {
       : Promise.resolve();
     const cpuBefore = cpuByProcess();
     const gcBefore = await Promise.all(replicas.map((r) => runtimeOf(r.url)));
+    const gcFrom = performance.now();
     await Promise.all([...workers, publisher]);
     const cpu = cpuSince(cpuBefore, (performance.now() - start) / 1000);
     const gcAfter = await Promise.all(replicas.map((r) => runtimeOf(r.url)));
+    // The scrapes' own window: the phase's in-flight tail (a slow publish) is in it.
+    const gcSeconds = (performance.now() - gcFrom) / 1000;
     // Per replica and kind: milliseconds of pause a second, and collections a second.
     const gc = {};
     const lag = {};
+    const counts = {};
     replicas.forEach((_, r) => {
       for (const q of ['p99', 'max']) lag[`replica ${r + 1}, ${q}`] = gcAfter[r][`lag ${q}`];
+      for (const [name, now] of Object.entries(gcAfter[r].counters))
+        counts[`replica ${r + 1}, ${name}`] = (now - (gcBefore[r].counters[name] ?? 0)) / gcSeconds;
       for (const [kind, now] of Object.entries(gcAfter[r])) {
-        if (kind.startsWith('lag')) continue;
+        if (kind.startsWith('lag') || kind === 'counters') continue;
         const was = gcBefore[r][kind] ?? { seconds: 0, count: 0 };
-        gc[`replica ${r + 1}, ${kind}`] = { ms: ((now.seconds - was.seconds) * 1000) / seconds, count: (now.count - was.count) / seconds };
+        gc[`replica ${r + 1}, ${kind}`] = { ms: ((now.seconds - was.seconds) * 1000) / gcSeconds, count: (now.count - was.count) / gcSeconds };
       }
     });
-    return { stats, failures, cpu, gc, lag };
+    return { stats, failures, cpu, gc, lag, counts };
   };
   // Cores busy by process during a phase: each replica, S3, Postgres (all its processes), this load generator, the rest.
   const cpuSince = (before, seconds) => {
@@ -319,7 +344,7 @@ try {
   };
   // One condition's rounds as one phase: latencies and errors together, rates averaged, the worst delay.
   const pooled = (parts) => {
-    const out = { stats: {}, failures: {}, cpu: {}, gc: {}, lag: {} };
+    const out = { stats: {}, failures: {}, cpu: {}, gc: {}, lag: {}, counts: {} };
     for (const p of parts) {
       for (const [k, s] of Object.entries(p.stats)) {
         const m = (out.stats[k] ??= { latencies: [], errors: 0 });
@@ -328,6 +353,7 @@ try {
       }
       for (const [k, n] of Object.entries(p.failures)) out.failures[k] = (out.failures[k] ?? 0) + n;
       for (const [k, v] of Object.entries(p.cpu)) out.cpu[k] = (out.cpu[k] ?? 0) + v / parts.length;
+      for (const [k, v] of Object.entries(p.counts)) out.counts[k] = (out.counts[k] ?? 0) + v / parts.length;
       for (const [k, v] of Object.entries(p.gc)) {
         const g = (out.gc[k] ??= { ms: 0, count: 0 });
         g.ms += v.ms / parts.length;
@@ -342,11 +368,18 @@ try {
     const rows = Object.entries(stats).map(([kind, s]) => {
       s.latencies.sort((a, b) => a - b);
       const at = (q) => pct(s.latencies, q).toFixed(1);
-      return { kind, requests: s.latencies.length, rps: Math.round(s.latencies.length / SECONDS), 'p50 (ms)': at(50), 'p99 (ms)': at(99), errors: s.errors };
+      return {
+        kind,
+        requests: s.latencies.length,
+        rps: Math.round(s.latencies.length / COUNTED_SECONDS),
+        'p50 (ms)': at(50),
+        'p99 (ms)': at(99),
+        errors: s.errors,
+      };
     });
     const total = rows.reduce((n, r) => n + r.requests, 0);
     console.log(
-      `${label}: ${SECONDS} s, concurrency 16${READ_RATE ? ` (${READ_RATE} reads a second, open loop)` : ''}, two replicas${SEPARATE_PUBLISHER ? ' (publishes on a third)' : ''}: ${total} requests, ${Math.round(total / SECONDS)} rps, ${rows.reduce((n, r) => n + r.errors, 0)} errors`,
+      `${label}: ${SECONDS} s, concurrency 16${READ_RATE ? ` (${READ_RATE} reads a second, open loop)` : ''}, two replicas${SEPARATE_PUBLISHER ? ' (publishes on a third)' : ''}: ${total} requests, ${Math.round(total / COUNTED_SECONDS)} rps, ${rows.reduce((n, r) => n + r.errors, 0)} errors`,
     );
     console.table(rows);
     if (Object.keys(failures).length) console.log('errors by kind and status:', failures);
@@ -363,10 +396,14 @@ try {
   // BENCH_ROUNDS=n: the two phases alternate n times, SECONDS/n each, and each condition's rounds
   // are pooled. This machine's speed drifts (other tenants) by as much as publishes move a p99, and
   // alternating gives both conditions the same share of the drift.
+  // In A B B A order (odd rounds publish first), so a steady drift weighs on both alike too.
   const rounds = { alone: [], mixed: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    rounds.alone.push(await phase({ share: false, rate: null, seconds: SECONDS / ROUNDS }));
-    if (PUBLISHES) rounds.mixed.push(await phase({ share: PUBLISH_RATE === null, rate: PUBLISH_RATE, seconds: SECONDS / ROUNDS }));
+    const alone = () => phase({ share: false, rate: null, seconds: SECONDS / ROUNDS });
+    const mixed = () => phase({ share: PUBLISH_RATE === null, rate: PUBLISH_RATE, seconds: SECONDS / ROUNDS });
+    if (PUBLISHES && r % 2) rounds.mixed.push(await mixed());
+    rounds.alone.push(await alone());
+    if (PUBLISHES && !(r % 2)) rounds.mixed.push(await mixed());
   }
   const alone = pooled(rounds.alone);
   report(`reads only${ROUNDS > 1 ? ` (${ROUNDS} rounds)` : ''}`, alone);
@@ -375,6 +412,23 @@ try {
     report(PUBLISH_RATE === null ? 'with publishes (5 % of requests, closed loop)' : `with publishes (${PUBLISH_RATE} a second, paced)`, mixed);
     const reads = (r, kinds) => kinds.flatMap((k) => r.stats[k]?.latencies ?? []).sort((a, b) => a - b);
     const slower = (a, b, q) => `${((pct(b, q) / pct(a, q) - 1) * 100).toFixed(0)} %`;
+    if (ROUNDS > 1) {
+      // Each round's pair apart: how far the pooled figure is from what one round says.
+      console.log('all reads by round (p50 and p99, ms), reads only and with publishes:');
+      console.table(
+        rounds.alone.map((a, r) => {
+          const [x, y] = [reads(a, READS), reads(rounds.mixed[r], READS)];
+          return {
+            round: r + 1,
+            'p50 alone': pct(x, 50).toFixed(2),
+            'p50 with': pct(y, 50).toFixed(2),
+            'p99 alone': pct(x, 99).toFixed(2),
+            'p99 with': pct(y, 99).toFixed(2),
+            'p99 +': slower(x, y, 99),
+          };
+        }),
+      );
+    }
     console.log('reads slowed by publishes (target: at most 20 %):');
     console.table(
       Object.fromEntries(
@@ -422,6 +476,14 @@ try {
     console.table(
       Object.fromEntries(
         Object.keys({ ...alone.lag, ...mixed.lag }).map((k) => [k, { 'reads only': alone.lag[k]?.toFixed(1), 'with publishes': mixed.lag[k]?.toFixed(1) }]),
+      ),
+    );
+    console.log('database queries and cache misses by replica (a second):');
+    console.table(
+      Object.fromEntries(
+        Object.keys({ ...alone.counts, ...mixed.counts })
+          .sort()
+          .map((k) => [k, { 'reads only': (alone.counts[k] ?? 0).toFixed(1), 'with publishes': (mixed.counts[k] ?? 0).toFixed(1) }]),
       ),
     );
     console.log('garbage collection by replica and kind (pause ms a second, collections a second):');
