@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 
-const SIZES = (process.env.SCALE_PACKAGES ?? '1000 100000')
+// SCALE_REUSE measures one kept database: one size (its own count).
+const SIZES = (process.env.SCALE_REUSE ? '0' : (process.env.SCALE_PACKAGES ?? '1000 100000'))
   .split(/[\s,]+/)
   .filter(Boolean)
   .map(Number);
@@ -49,8 +50,10 @@ const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/sta
  */
 async function memoryOf(url, pid) {
   const text = await new Promise((resolve) => {
+    // With METRICS_TOKEN in the environment the registry (which inherits it) asks for it.
+    const headers = process.env.METRICS_TOKEN ? { authorization: `Bearer ${process.env.METRICS_TOKEN}` } : {};
     http
-      .get(`${url}/metrics`, { agent }, (res) => {
+      .get(`${url}/metrics`, { agent, headers }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d) => (body += d));
@@ -216,7 +219,7 @@ const cpuSince = async (sql, dbName, serverPid, before) => {
  * One round of a workload: `fn` at c=8 for `seconds` (or `requests` requests), with the CPU the
  * registry and its database's backends used meanwhile. Rounds of one workload are pooled (pool).
  */
-async function load(fn, cpu, { seconds, requests }) {
+async function load(fn, cpu, { seconds, requests, offset }) {
   const before = await cpu.read();
   const lat = [];
   let errors = 0;
@@ -227,13 +230,15 @@ async function load(fn, cpu, { seconds, requests }) {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, c) => {
       for (let i = c; more(i); i += CONCURRENCY) {
-        const r = await fn(i);
+        // Counted on from the previous round's last request: a round repeating the first one's
+        // requests would find them in the caches (snapshots, the search result cache).
+        const r = await fn(offset + i);
         if (r.status !== 200) errors++;
         lat.push(r.ms);
       }
     }),
   );
-  return { lat, errors, used: await cpu.since(before) };
+  return { lat, errors, used: await cpu.since(before), done: lat.length };
 }
 
 /** A workload's rounds as one figure: percentiles over all their requests, CPU µs per request. */
@@ -262,28 +267,32 @@ const REUSE = process.env.SCALE_REUSE?.split(':');
 // n times (SCALE_SECONDS/n each), pooled per size. This machine's speed drifts (other tenants) by as
 // much as the ratio under test: sizes measured minutes apart gave search p99 ratios of 1.15x to
 // 2.2x for the same build. Alternating gives each size the same share of the drift.
-const ROUNDS = Math.max(1, Math.min(Number(process.env.SCALE_ROUNDS ?? 1), 20));
+const roundsWanted = Math.floor(Number(process.env.SCALE_ROUNDS ?? 1));
+const ROUNDS = Number.isFinite(roundsWanted) ? Math.max(1, Math.min(roundsWanted, 20)) : 1;
 
 /** A size's database (generated, or kept from an earlier run) and its registry, started and ready. */
 async function prepare(n, cleanup) {
   const dbName = REUSE?.[0] ?? `unjucks_scale_${n}_${Date.now()}`;
   const admin = postgres(BASE_URL, { max: 1, onnotice: () => undefined });
-  if (!REUSE) await admin.unsafe(`create database ${dbName}`);
   const dbUrl = new URL(BASE_URL);
   dbUrl.pathname = `/${dbName}`;
-  const dataDir = REUSE?.[1] ?? (await mkdtemp(join(tmpdir(), 'unjucks-scale-')));
   const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => undefined });
-  const it = { server: null };
+  const it = { server: null, dataDir: REUSE?.[1] ?? null };
+  // Registered before anything is made, and each step on its own: a failed step leaves the rest to do.
   cleanup.push(async () => {
-    await it.server?.stop();
-    await sql.end();
-    if (KEEP || REUSE) console.error(`kept: SCALE_REUSE=${dbName}:${dataDir} (drop database ${dbName} and rm -r ${dataDir} when done)`);
+    const step = (f) => f().catch((e) => console.error(`cleanup of ${dbName}: ${e.message}`));
+    await step(async () => it.server?.stop());
+    await step(() => sql.end());
+    if (KEEP || REUSE) console.error(`kept: SCALE_REUSE=${dbName}:${it.dataDir} (drop database ${dbName} and rm -r ${it.dataDir} when done)`);
     else {
-      await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-      await rm(dataDir, { recursive: true, force: true });
+      await step(() => admin.unsafe(`drop database if exists ${dbName} with (force)`));
+      if (it.dataDir) await step(() => rm(it.dataDir, { recursive: true, force: true }));
     }
-    await admin.end();
+    await step(() => admin.end());
   });
+  if (!REUSE) await admin.unsafe(`create database ${dbName}`);
+  it.dataDir ??= await mkdtemp(join(tmpdir(), 'unjucks-scale-'));
+  const dataDir = it.dataDir;
   let generateS = 0;
   if (REUSE) {
     [{ n }] = await sql`select count(*)::int as n from packages where name like 'scale-%'`;
@@ -332,15 +341,25 @@ const workloads = {
   search: (r) => (i) => get(`${r.url}/api/v1/search?q=${encodeURIComponent(query(i))}`, r.auth),
 };
 
-/** Runs a workload on every size, alternating between them ROUNDS times; pooled per size. */
-async function alternate(ready, workload, only = () => true) {
+/**
+ * Runs a workload on every size, alternating between them ROUNDS times (in order, then in reverse:
+ * A B B A, so a steady drift weighs on each alike); pooled per size. Each round carries on from the
+ * requests the size's previous round made.
+ */
+async function alternate(ready, workload) {
   const rounds = ready.map(() => []);
-  for (let k = 0; k < ROUNDS; k++)
-    for (const [j, r] of ready.entries()) {
-      if (!only(r)) continue;
-      rounds[j].push(await load(workloads[workload](r), r.cpu, { seconds: SECONDS / ROUNDS, requests: Math.ceil(REQUESTS / ROUNDS) }));
+  const offsets = ready.map(() => 0);
+  for (let k = 0; k < ROUNDS; k++) {
+    const order = [...ready.keys()];
+    if (k % 2) order.reverse();
+    for (const j of order) {
+      const r = ready[j];
+      const round = await load(workloads[workload](r), r.cpu, { seconds: SECONDS / ROUNDS, requests: Math.ceil(REQUESTS / ROUNDS), offset: offsets[j] });
+      offsets[j] += round.done;
+      rounds[j].push(round);
     }
-  return rounds.map((x) => (x.length ? pool(x) : null));
+  }
+  return rounds.map(pool);
 }
 
 const none = { p50: Number.NaN, p99: Number.NaN, errors: 0, cpu: null };
@@ -351,7 +370,9 @@ try {
   const ready = [];
   for (const n of SIZES) ready.push(await prepare(n, cleanup));
   const metadata = WORKLOADS.includes('metadata') ? await alternate(ready, 'metadata') : ready.map(() => none);
-  const hot = WORKLOADS.includes('metadata') ? await alternate(ready, 'metadataHot', (r) => r.n > 1000) : ready.map(() => none);
+  // Alternated like the others: at 1,000 packages or fewer it is the same reads as the uniform ones,
+  // measured again beside the larger sizes' rounds (not compared with the block above).
+  const hot = WORKLOADS.includes('metadata') && ready.some((r) => r.n > 1000) ? await alternate(ready, 'metadataHot') : metadata;
   for (const r of ready) {
     r.rssMetadata = rss(r.pid);
     r.memory.metadata = await memoryOf(r.url, r.pid);
@@ -365,9 +386,10 @@ try {
   for (const [j, r] of ready.entries()) {
     r.rssEnd = rss(r.pid);
     r.memory.end = await memoryOf(r.url, r.pid);
-    results.push({ ...r, metadata: metadata[j], metadataHot: hot[j] ?? metadata[j], search: search[j] });
+    results.push({ ...r, metadata: metadata[j], metadataHot: hot[j], search: search[j] });
   }
 } finally {
+  // Each size's registry stops before its database goes; each step catches its own failure.
   for (const c of cleanup.reverse()) await c();
   agent.destroy();
 }
