@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChangeFeed } from '../../packages/server/src/cache/feed.js';
+import { grants, users } from '../../packages/server/src/db/schema.js';
 import { SnapshotCache } from '../../packages/server/src/registry/snapshot.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { packageTarball } from '../helpers/packages.js';
@@ -78,7 +80,7 @@ describe('package snapshots reloaded after a change', () => {
         ).status,
       ).toBe(201);
     await doc(name);
-    const s = h.registry.cache.lastKnown(name)!;
+    const s = await h.registry.cache.get(h.db, name);
     const kept = s.versions.get('1.1.0')!.report!;
     expect(kept).not.toHaveProperty('findings');
     expect(kept.warnings).toBeGreaterThan(0);
@@ -93,5 +95,79 @@ describe('package snapshots reloaded after a change', () => {
     const diff = await h.request('GET', `/api/v1/packages/${encodeURIComponent(name)}/1.1.0/diff?from=1.0.0`, { token: admin });
     expect(diff.status).toBe(200);
     expect(((await diff.json()) as { findings: { added: { rule: string }[] } }).findings.added.map((f) => f.rule)).toContain('nunjucks/unknown-filter');
+  });
+
+  describe('with change notices', () => {
+    // A feed that is live without a listening connection: the test delivers its notices.
+    const liveFeed = () => {
+      const feed = new ChangeFeed();
+      Object.defineProperty(feed, 'live', { get: () => true });
+      const notify = (packageId: number) => (feed as unknown as { onNotify(payload: string): void }).onNotify(JSON.stringify({ package: packageId }));
+      return { feed, notify };
+    };
+    const publish = async (name: string, version: string) =>
+      expect((await h.request('POST', '/api/v1/packages', { token: admin, body: packageTarball(name, version, { salt: version }) })).status).toBe(201);
+    const plain = (s: { versions: Map<string, unknown>; tags: unknown; maintainers: unknown; pkg: unknown }) =>
+      JSON.parse(JSON.stringify({ versions: [...s.versions], tags: s.tags, maintainers: s.maintainers, pkg: s.pkg }));
+
+    it('reloads a snapshot a notice made stale from the versions it had: only the new one is read and parsed', async () => {
+      const name = '@snap/noticed';
+      await publish(name, '1.0.0');
+      await publish(name, '1.1.0');
+      const { feed, notify } = liveFeed();
+      const cache = new SnapshotCache(100, () => undefined, feed);
+      const before = await cache.get(h.db, name);
+      expect(cache.peek(name)).toBe(before);
+      expect(cache.lastKnown(name)).toBe(before);
+
+      await publish(name, '1.2.0');
+      notify(before.pkg.id);
+      // Stale: never served, nor a write's starting point, yet still held for the reload.
+      expect(cache.peek(name)).toBeUndefined();
+      expect(cache.lastKnown(name)).toBeUndefined();
+      expect(cache.stats.entries).toBe(1);
+
+      const after = await cache.get(h.db, name);
+      expect([...after.versions.keys()]).toEqual(['1.0.0', '1.1.0', '1.2.0']);
+      // The versions it had lent their parsed columns: the very objects, not copies read again.
+      for (const v of ['1.0.0', '1.1.0']) {
+        expect(after.versions.get(v)!.manifest).toBe(before.versions.get(v)!.manifest);
+        expect(after.versions.get(v)!.report).toBe(before.versions.get(v)!.report);
+      }
+      expect(after.versions.get('1.2.0')!.manifest.version).toBe('1.2.0');
+      // Exactly what a cache that never saw the package loads.
+      expect(plain(after)).toEqual(plain(await new SnapshotCache().get(h.db, name)));
+      expect(cache.peek(name)).toBe(after);
+      expect(cache.stats.entries).toBe(1);
+    });
+
+    it('reloads the maintainers a grant changed without moving the revision, and never builds a write on the stale ones', async () => {
+      const name = '@snap/granted';
+      await publish(name, '1.0.0');
+      const { feed, notify } = liveFeed();
+      const cache = new SnapshotCache(100, () => undefined, feed);
+      const before = await cache.get(h.db, name);
+      const [user] = await h.db.insert(users).values({ name: 'snap-maintainer', passwordHash: 'x' }).returning({ id: users.id });
+      await h.db.insert(grants).values({ packageId: before.pkg.id, userId: user!.id, role: 'maintainer' });
+      notify(before.pkg.id);
+      expect(cache.lastKnown(name)).toBeUndefined();
+      const after = await cache.get(h.db, name);
+      expect(after.pkg.revision).toBe(before.pkg.revision);
+      expect(after.maintainers).toContain('snap-maintainer');
+      expect(before.maintainers).not.toContain('snap-maintainer');
+    });
+
+    it('forgets a stale snapshot whose package is gone under its name', async () => {
+      const name = '@snap/gone';
+      await publish(name, '1.0.0');
+      const { feed, notify } = liveFeed();
+      const cache = new SnapshotCache(100, () => undefined, feed);
+      const before = await cache.get(h.db, name);
+      // Gone under this name, as an org rename or a purge leaves it (an unpublish keeps the row).
+      await h.db.execute(`update packages set name = '@snap/renamed' where id = ${Number(before.pkg.id)}`);
+      notify(before.pkg.id);
+      await expect(cache.get(h.db, name)).rejects.toMatchObject({ status: 404 });
+      expect(cache.stats.entries).toBe(0);
+    });
   });
 });
