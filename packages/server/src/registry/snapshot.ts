@@ -230,6 +230,10 @@ export class SnapshotCache {
         throw notFound(`package ${name} was`);
       }
       this.onLookup(false);
+      // A snapshot installed while this load ran (this replica's own write, or a later load) is
+      // as new or newer: the load never replaces it.
+      const now = this.entries.get(name);
+      if (now && now !== known && !this.stale.has(now) && now.pkg.id === snapshot.pkg.id && now.pkg.revision >= snapshot.pkg.revision) return now;
       this.keep(name, snapshot);
       confirm(snapshot);
       return snapshot;
@@ -241,7 +245,8 @@ export class SnapshotCache {
       throw notFound(`package ${name} was`);
     }
     const cached = this.entries.get(name);
-    const fresh = !!cached && cached.pkg.id === head.id && cached.pkg.revision === head.revision;
+    // Not one a notice made stale while the revision was asked: a grant's notice leaves the revision as it was.
+    const fresh = !!cached && !this.stale.has(cached) && cached.pkg.id === head.id && cached.pkg.revision === head.revision;
     this.onLookup(fresh);
     if (cached && fresh) {
       // Map order doubles as recency for eviction.
