@@ -34,6 +34,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { metricsText } from './lib/metrics-text.mjs';
 import { tarball } from './lib/tarball.mjs';
 
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 60), 120);
@@ -133,18 +134,7 @@ function request(method, url, body, headers = {}) {
  * and any long stretch of its work, holds those reads up.
  */
 async function runtimeOf(url) {
-  const text = await new Promise((resolve) => {
-    // With METRICS_TOKEN in the environment the replicas (which inherit it) ask for it.
-    const headers = process.env.METRICS_TOKEN ? { authorization: `Bearer ${process.env.METRICS_TOKEN}` } : {};
-    http
-      .get(`${url}/metrics`, { agent, headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', () => resolve(''));
-  });
+  const text = await metricsText(url, agent);
   const out = {};
   // prom-client resets its event loop delay histogram at each scrape: these are since the last one.
   for (const q of ['p99', 'max']) {

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { metricsText } from './lib/metrics-text.mjs';
 
 // SCALE_REUSE measures one kept database: one size (its own count).
 const SIZES = (process.env.SCALE_REUSE ? '0' : (process.env.SCALE_PACKAGES ?? '1000 100000'))
@@ -49,18 +50,7 @@ const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/sta
  * metrics); anonymous and file-backed resident memory and threads from /proc.
  */
 async function memoryOf(url, pid) {
-  const text = await new Promise((resolve) => {
-    // With METRICS_TOKEN in the environment the registry (which inherits it) asks for it.
-    const headers = process.env.METRICS_TOKEN ? { authorization: `Bearer ${process.env.METRICS_TOKEN}` } : {};
-    http
-      .get(`${url}/metrics`, { agent, headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', () => resolve(''));
-  });
+  const text = await metricsText(url, agent);
   const metric = (name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
   const space = (kind, name) =>
     Number(new RegExp(`^unjucks_nodejs_heap_space_size_${kind}_bytes\\{space="${name}"\\} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 2 ** 20;

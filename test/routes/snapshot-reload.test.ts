@@ -98,12 +98,16 @@ describe('package snapshots reloaded after a change', () => {
   });
 
   describe('with change notices', () => {
-    // A feed that is live without a listening connection: the test delivers its notices.
-    const liveFeed = () => {
+    /**
+     * A cache on a feed that is live without a listening connection (the test delivers its
+     * notices), holding `name` as it is now.
+     */
+    const cacheHolding = async (name: string) => {
       const feed = new ChangeFeed();
       Object.defineProperty(feed, 'live', { get: () => true });
       const notify = (packageId: number) => (feed as unknown as { onNotify(payload: string): void }).onNotify(JSON.stringify({ package: packageId }));
-      return { feed, notify };
+      const cache = new SnapshotCache(100, () => undefined, feed);
+      return { cache, notify, before: await cache.get(h.db, name) };
     };
     const publish = async (name: string, version: string) =>
       expect((await h.request('POST', '/api/v1/packages', { token: admin, body: packageTarball(name, version, { salt: version }) })).status).toBe(201);
@@ -114,9 +118,7 @@ describe('package snapshots reloaded after a change', () => {
       const name = '@snap/noticed';
       await publish(name, '1.0.0');
       await publish(name, '1.1.0');
-      const { feed, notify } = liveFeed();
-      const cache = new SnapshotCache(100, () => undefined, feed);
-      const before = await cache.get(h.db, name);
+      const { cache, notify, before } = await cacheHolding(name);
       expect(cache.peek(name)).toBe(before);
       expect(cache.lastKnown(name)).toBe(before);
 
@@ -144,9 +146,7 @@ describe('package snapshots reloaded after a change', () => {
     it('reloads the maintainers a grant changed without moving the revision, and never builds a write on the stale ones', async () => {
       const name = '@snap/granted';
       await publish(name, '1.0.0');
-      const { feed, notify } = liveFeed();
-      const cache = new SnapshotCache(100, () => undefined, feed);
-      const before = await cache.get(h.db, name);
+      const { cache, notify, before } = await cacheHolding(name);
       const [user] = await h.db.insert(users).values({ name: 'snap-maintainer', passwordHash: 'x' }).returning({ id: users.id });
       await h.db.insert(grants).values({ packageId: before.pkg.id, userId: user!.id, role: 'maintainer' });
       notify(before.pkg.id);
@@ -160,9 +160,7 @@ describe('package snapshots reloaded after a change', () => {
     it('forgets a stale snapshot whose package is gone under its name', async () => {
       const name = '@snap/gone';
       await publish(name, '1.0.0');
-      const { feed, notify } = liveFeed();
-      const cache = new SnapshotCache(100, () => undefined, feed);
-      const before = await cache.get(h.db, name);
+      const { cache, notify, before } = await cacheHolding(name);
       // Gone under this name, as an org rename or a purge leaves it (an unpublish keeps the row).
       await h.db.execute(`update packages set name = '@snap/renamed' where id = ${Number(before.pkg.id)}`);
       notify(before.pkg.id);
