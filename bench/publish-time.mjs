@@ -16,15 +16,15 @@
 //       package's own reads are also reported apart.
 //   pnpm bench:publish      (SERVER_NODE_ARGS for node flags of the server; BENCH_DATABASE_URL defaults to the local Postgres; FIXTURES_DIR to a
 //                            private copy made with the shared generator)
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { tarball } from './lib/tarball.mjs';
+import { fixturePackage } from './lib/fixture-package.mjs';
 
 const VERSIONS = Math.min(Number(process.env.PUBLISH_VERSIONS ?? 40), 200);
 const OTHERS = Math.min(Number(process.env.OTHERS ?? 3), 20);
@@ -33,20 +33,7 @@ const READ_SECONDS = Math.min(Number(process.env.READ_SECONDS ?? 8), 30);
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // SERVER_BIN: another build's cli.js, for A/B runs (e.g. a copy of dist/ made before a change).
 const SERVER_BIN = process.env.SERVER_BIN ?? fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
-const FIXTURES = process.env.FIXTURES_DIR ?? join(tmpdir(), 'unjucks-publish-bench-fixtures');
-const GENERATOR = fileURLToPath(new URL('../../shared/bench/make-fixtures.mjs', import.meta.url));
-
-if (!existsSync(join(FIXTURES, 'tpl', 'package.json'))) {
-  const r = spawnSync(process.execPath, [GENERATOR, FIXTURES], { stdio: 'inherit', env: { ...process.env, N_OTHERS: '1' } });
-  if (r.status !== 0) throw new Error(`could not make the fixtures with ${GENERATOR}`);
-}
-const tplDir = join(FIXTURES, 'tpl');
-const walk = (dir) => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
-const files = walk(tplDir).map((p) => [relative(tplDir, p), readFileSync(p)]);
-const baseManifest = JSON.parse(readFileSync(join(tplDir, 'package.json'), 'utf8'));
-const NAME = baseManifest.name;
-const versionTarball = (version, name = NAME) =>
-  tarball(files.map(([p, bytes]) => [`package/${p}`, p === 'package.json' ? JSON.stringify({ ...baseManifest, name, version }, null, 2) : bytes]));
+const { files, name: NAME, versionTarball } = fixturePackage();
 const OTHER_NAMES = Array.from({ length: OTHERS }, (_, i) => `${NAME}-other-${i + 1}`);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });

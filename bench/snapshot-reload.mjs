@@ -5,35 +5,20 @@
 // 30-file package published through HTTP, then ROUNDS times: a notice (delivered by hand to a cache
 // on a feed made live), the reload, and a load by a cache that never saw the package. Medians.
 //   node bench/snapshot-reload.mjs      (VERSIONS=100, ROUNDS=60; BENCH_DATABASE_URL defaults to the local Postgres)
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { ChangeFeed } from '../packages/server/dist/cache/feed.js';
 import { loadConfig } from '../packages/server/dist/config.js';
 import { SnapshotCache } from '../packages/server/dist/registry/snapshot.js';
 import { startRegistry } from '../packages/server/dist/server.js';
-import { tarball } from './lib/tarball.mjs';
+import { fixturePackage } from './lib/fixture-package.mjs';
 
 const VERSIONS = Math.min(Number(process.env.VERSIONS ?? 100), 500);
 const ROUNDS = Math.min(Number(process.env.ROUNDS ?? 60), 500);
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const FIXTURES = process.env.FIXTURES_DIR ?? join(tmpdir(), 'unjucks-publish-bench-fixtures');
-const GENERATOR = fileURLToPath(new URL('../../shared/bench/make-fixtures.mjs', import.meta.url));
-if (!existsSync(join(FIXTURES, 'tpl', 'package.json'))) {
-  const r = spawnSync(process.execPath, [GENERATOR, FIXTURES], { stdio: 'inherit', env: { ...process.env, N_OTHERS: '1' } });
-  if (r.status !== 0) throw new Error(`could not make the fixtures with ${GENERATOR}`);
-}
-const tplDir = join(FIXTURES, 'tpl');
-const walk = (d) => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));
-const files = walk(tplDir).map((p) => [relative(tplDir, p), readFileSync(p)]);
-const manifest = JSON.parse(readFileSync(join(tplDir, 'package.json'), 'utf8'));
-const name = manifest.name;
-const versionTarball = (version) =>
-  tarball(files.map(([p, bytes]) => [`package/${p}`, p === 'package.json' ? JSON.stringify({ ...manifest, version }, null, 2) : bytes]));
+const { name, versionTarball } = fixturePackage();
 
 const admin = postgres(BASE_URL, { max: 1, onnotice: () => undefined });
 const dbName = `unjucks_reload_${Date.now()}`;
