@@ -128,26 +128,25 @@ function request(method, url, body, headers = {}) {
 }
 
 /**
- * A replica's runtime figures from its /metrics (prom-client's): garbage collection so far by kind
- * (seconds and count), and the event loop delay's p99 and max since the previous scrape. A publish
- * allocates its tarball, files and reports on the event loop that serves reads: collecting them,
- * and any long stretch of its work, holds those reads up.
+ * A replica's runtime figures from its /metrics (prom-client's): the event loop delay's p99 and max
+ * since the previous scrape (`lag`), and counters so far, read as rates per phase (`counters`):
+ * database queries, cache misses by cache, and garbage collection by kind (pause ms, collections).
+ * A publish allocates its tarball, files and reports on the event loop that serves reads:
+ * collecting them, and any long stretch of its work, holds those reads up.
  */
 async function runtimeOf(url) {
   const text = await metricsText(url, agent);
-  const out = {};
+  const lag = {};
   // prom-client resets its event loop delay histogram at each scrape: these are since the last one.
   for (const q of ['p99', 'max']) {
     const m = new RegExp(`^unjucks_nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(text);
-    if (m) out[`lag ${q}`] = Number(m[1]) * 1000;
+    if (m) lag[q] = Number(m[1]) * 1000;
   }
-  // Counters, read as rates per phase: database queries, and cache misses by cache.
-  out.counters = { 'db queries': Number(/^unjucks_db_queries_total (\S+)/m.exec(text)?.[1] ?? 0) };
-  for (const m of text.matchAll(/^unjucks_cache_requests_total\{cache="([\w-]+)",result="miss"\} (\S+)/gm)) out.counters[`${m[1]} cache misses`] = Number(m[2]);
-  for (const m of text.matchAll(/^unjucks_nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} (\S+)/gm)) {
-    (out[m[2]] ??= { seconds: 0, count: 0 })[m[1] === 'sum' ? 'seconds' : 'count'] = Number(m[3]);
-  }
-  return out;
+  const counters = { 'db queries': Number(/^unjucks_db_queries_total (\S+)/m.exec(text)?.[1] ?? 0) };
+  for (const m of text.matchAll(/^unjucks_cache_requests_total\{cache="([\w-]+)",result="miss"\} (\S+)/gm)) counters[`${m[1]} cache misses`] = Number(m[2]);
+  for (const m of text.matchAll(/^unjucks_nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} (\S+)/gm))
+    counters[m[1] === 'sum' ? `${m[2]} GC pause ms` : `${m[2]} GCs`] = m[1] === 'sum' ? Number(m[3]) * 1000 : Number(m[3]);
+  return { lag, counters };
 }
 
 const dbName = `unjucks_mixed_${Date.now()}`;
@@ -291,28 +290,22 @@ try {
         })()
       : Promise.resolve();
     const cpuBefore = cpuByProcess();
-    const gcBefore = await Promise.all(replicas.map((r) => runtimeOf(r.url)));
-    const gcFrom = performance.now();
+    const runtimeBefore = await Promise.all(replicas.map((r) => runtimeOf(r.url)));
+    const runtimeFrom = performance.now();
     await Promise.all([...workers, publisher]);
     const cpu = cpuSince(cpuBefore, (performance.now() - start) / 1000);
-    const gcAfter = await Promise.all(replicas.map((r) => runtimeOf(r.url)));
+    const runtimeAfter = await Promise.all(replicas.map((r) => runtimeOf(r.url)));
     // The scrapes' own window: the phase's in-flight tail (a slow publish) is in it.
-    const gcSeconds = (performance.now() - gcFrom) / 1000;
-    // Per replica and kind: milliseconds of pause a second, and collections a second.
-    const gc = {};
+    const runtimeSeconds = (performance.now() - runtimeFrom) / 1000;
+    // Per replica: the delay over the phase, and each counter's rate a second.
     const lag = {};
     const counts = {};
     replicas.forEach((_, r) => {
-      for (const q of ['p99', 'max']) lag[`replica ${r + 1}, ${q}`] = gcAfter[r][`lag ${q}`];
-      for (const [name, now] of Object.entries(gcAfter[r].counters))
-        counts[`replica ${r + 1}, ${name}`] = (now - (gcBefore[r].counters[name] ?? 0)) / gcSeconds;
-      for (const [kind, now] of Object.entries(gcAfter[r])) {
-        if (kind.startsWith('lag') || kind === 'counters') continue;
-        const was = gcBefore[r][kind] ?? { seconds: 0, count: 0 };
-        gc[`replica ${r + 1}, ${kind}`] = { ms: ((now.seconds - was.seconds) * 1000) / gcSeconds, count: (now.count - was.count) / gcSeconds };
-      }
+      for (const [q, ms] of Object.entries(runtimeAfter[r].lag)) lag[`replica ${r + 1}, ${q}`] = ms;
+      for (const [name, now] of Object.entries(runtimeAfter[r].counters))
+        counts[`replica ${r + 1}, ${name}`] = (now - (runtimeBefore[r].counters[name] ?? 0)) / runtimeSeconds;
     });
-    return { stats, failures, cpu, gc, lag, counts };
+    return { stats, failures, cpu, lag, counts };
   };
   // Cores busy by process during a phase: each replica, S3, Postgres (all its processes), this load generator, the rest.
   const cpuSince = (before, seconds) => {
@@ -334,7 +327,7 @@ try {
   };
   // One condition's rounds as one phase: latencies and errors together, rates averaged, the worst delay.
   const pooled = (parts) => {
-    const out = { stats: {}, failures: {}, cpu: {}, gc: {}, lag: {}, counts: {} };
+    const out = { stats: {}, failures: {}, cpu: {}, lag: {}, counts: {} };
     for (const p of parts) {
       for (const [k, s] of Object.entries(p.stats)) {
         const m = (out.stats[k] ??= { latencies: [], errors: 0 });
@@ -344,11 +337,6 @@ try {
       for (const [k, n] of Object.entries(p.failures)) out.failures[k] = (out.failures[k] ?? 0) + n;
       for (const [k, v] of Object.entries(p.cpu)) out.cpu[k] = (out.cpu[k] ?? 0) + v / parts.length;
       for (const [k, v] of Object.entries(p.counts)) out.counts[k] = (out.counts[k] ?? 0) + v / parts.length;
-      for (const [k, v] of Object.entries(p.gc)) {
-        const g = (out.gc[k] ??= { ms: 0, count: 0 });
-        g.ms += v.ms / parts.length;
-        g.count += v.count / parts.length;
-      }
       for (const [k, v] of Object.entries(p.lag)) out.lag[k] = k.endsWith('max') ? Math.max(out.lag[k] ?? 0, v) : (out.lag[k] ?? 0) + v / parts.length;
     }
     return out;
@@ -468,23 +456,12 @@ try {
         Object.keys({ ...alone.lag, ...mixed.lag }).map((k) => [k, { 'reads only': alone.lag[k]?.toFixed(1), 'with publishes': mixed.lag[k]?.toFixed(1) }]),
       ),
     );
-    console.log('database queries and cache misses by replica (a second):');
+    console.log('database queries, cache misses and garbage collection by replica (a second):');
     console.table(
       Object.fromEntries(
         Object.keys({ ...alone.counts, ...mixed.counts })
           .sort()
-          .map((k) => [k, { 'reads only': (alone.counts[k] ?? 0).toFixed(1), 'with publishes': (mixed.counts[k] ?? 0).toFixed(1) }]),
-      ),
-    );
-    console.log('garbage collection by replica and kind (pause ms a second, collections a second):');
-    console.table(
-      Object.fromEntries(
-        Object.keys({ ...alone.gc, ...mixed.gc })
-          .sort()
-          .map((k) => {
-            const [a, b] = [alone.gc[k] ?? { ms: 0, count: 0 }, mixed.gc[k] ?? { ms: 0, count: 0 }];
-            return [k, { 'reads only': `${a.ms.toFixed(2)} ms, ${a.count.toFixed(1)}`, 'with publishes': `${b.ms.toFixed(2)} ms, ${b.count.toFixed(1)}` }];
-          }),
+          .map((k) => [k, { 'reads only': (alone.counts[k] ?? 0).toFixed(2), 'with publishes': (mixed.counts[k] ?? 0).toFixed(2) }]),
       ),
     );
   }
