@@ -107,7 +107,7 @@ describe('package snapshots reloaded after a change', () => {
       Object.defineProperty(feed, 'live', { get: () => true });
       const notify = (packageId: number) => (feed as unknown as { onNotify(payload: string): void }).onNotify(JSON.stringify({ package: packageId }));
       const cache = new SnapshotCache(100, () => undefined, feed);
-      return { cache, notify, before: await cache.get(h.db, name) };
+      return { cache, feed, notify, before: await cache.get(h.db, name) };
     };
     const publish = async (name: string, version: string) =>
       expect((await h.request('POST', '/api/v1/packages', { token: admin, body: packageTarball(name, version, { salt: version }) })).status).toBe(201);
@@ -141,6 +141,42 @@ describe('package snapshots reloaded after a change', () => {
       expect(plain(after)).toEqual(plain(await new SnapshotCache().get(h.db, name)));
       expect(cache.peek(name)).toBe(after);
       expect(cache.stats.entries).toBe(1);
+    });
+
+    it('never builds a write on a snapshot kept from before a flush', async () => {
+      const name = '@snap/flushed';
+      await publish(name, '1.0.0');
+      const { cache, feed, before } = await cacheHolding(name);
+      expect(cache.lastKnown(name)).toBe(before);
+      // The listening connection dropped and came back: notices sent meanwhile may be lost.
+      feed.flush();
+      expect(cache.lastKnown(name)).toBeUndefined();
+      // Confirmed again by the next read (its revision asked), and a starting point again.
+      expect(await cache.get(h.db, name)).toBe(before);
+      expect(cache.lastKnown(name)).toBe(before);
+    });
+
+    it('does not take a snapshot a notice made stale while its revision was asked as fresh', async () => {
+      const name = '@snap/racing';
+      await publish(name, '1.0.0');
+      const { cache, feed, notify, before } = await cacheHolding(name);
+      // Kept but unconfirmed (a flush), so the next read asks for the revision.
+      feed.flush();
+      const [user] = await h.db.insert(users).values({ name: 'snap-racer', passwordHash: 'x' }).returning({ id: users.id });
+      await h.db.insert(grants).values({ packageId: before.pkg.id, userId: user!.id, role: 'maintainer' });
+      // The grant's notice (the revision stays) is heard while that question is on its way.
+      const db = new Proxy(h.db, {
+        get: (target, prop, receiver) =>
+          prop === 'select'
+            ? (...args: Parameters<typeof target.select>) => {
+                notify(before.pkg.id);
+                return target.select(...args);
+              }
+            : Reflect.get(target, prop, receiver),
+      });
+      const after = await cache.get(db, name);
+      expect(after.pkg.revision).toBe(before.pkg.revision);
+      expect(after.maintainers).toContain('snap-racer');
     });
 
     it('reloads the maintainers a grant changed without moving the revision, and never builds a write on the stale ones', async () => {
