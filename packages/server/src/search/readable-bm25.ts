@@ -51,7 +51,8 @@ export interface Expansion {
  * into how many documents hold a word, which after updates could make that exceed the number of
  * documents and scores negative.
  *
- * Only `add`, `addAll` and `discard` keep the statistics; nothing else is called on it.
+ * Only `add`, `addAll` and `discard` keep the statistics, and `replace` swaps a document whose
+ * words did not change; nothing else is called on it.
  */
 export class ReadableBm25Index extends MiniSearch<SearchDoc> {
   private readonly privateDocs = new Map<number, SearchDoc>();
@@ -81,6 +82,15 @@ export class ReadableBm25Index extends MiniSearch<SearchDoc> {
     if (short !== undefined && !this.privateDocs.delete(short)) this.tally(short, -1);
     super.discard(id);
     this.forgetViews();
+  }
+
+  /**
+   * A new object for a document already indexed with the same words and privacy (SearchIndex.upsert):
+   * nothing indexed moves, and a private one is offered to readers' predicates (viewFor) as it is now.
+   */
+  replace(doc: SearchDoc): void {
+    const short = this._idToShortId.get(doc.id);
+    if (short !== undefined && this.privateDocs.has(short)) this.privateDocs.set(short, doc);
   }
 
   private forgetViews() {

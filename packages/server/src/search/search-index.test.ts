@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { corpus, HEROES, QUERIES, searchDocOf } from '../../../../test/fixtures/search-corpus.js';
 import { parseQuery } from './query.js';
 import type { SearchDoc } from './documents.js';
+import { ReadableBm25Index } from './readable-bm25.js';
 import { SEARCH_MAX_SIZE, SearchIndex, splitWords } from './search-index.js';
 
 function build(pkgs = corpus(300)) {
@@ -156,6 +157,69 @@ describe('search relevance on a 300-package corpus', () => {
     expect(names(idx, 'zebra')).toEqual(['express-route-gen']);
     idx.remove(docs[1]!.id);
     expect(names(idx, 'zebra')).toEqual([]);
+  });
+
+  describe('an update that keeps every indexed word (a new version with the same templates and README)', () => {
+    const everything = (idx: SearchIndex, q: string, canSeePrivate?: (doc: SearchDoc) => boolean) =>
+      idx.search(parseQuery(q), { size: 250, from: 0, canSeePrivate }).hits.map((h) => ({ ...h, doc: { ...h.doc } }));
+    const QUERIES_SEEN = ['react component', 'templates', 'prisma', 'not:deprecated react', 'maintainer:zoe', 'is:deprecated', ''];
+
+    it('answers as an index built from the new documents does, and scores no word again', () => {
+      const { index: idx, docs } = build(corpus(120));
+      for (const q of QUERIES_SEEN) everything(idx, q);
+      const scored = vi.spyOn(ReadableBm25Index.prototype, 'scoreTerm');
+      const next = docs.map((d, i) =>
+        i % 3
+          ? d
+          : {
+              ...d,
+              version: '9.9.9',
+              date: '2026-12-01T00:00:00.000Z',
+              deprecated: i % 6 === 0 ? !d.deprecated : d.deprecated,
+              maintainers: ['zoe'],
+              quality: 42,
+            },
+      );
+      for (const d of next.filter((_, i) => i % 3 === 0)) idx.upsert(d);
+      const fresh = new SearchIndex();
+      fresh.rebuild(next, new Map(corpus(120).map((p, i) => [i, p.downloads])));
+      for (const q of QUERIES_SEEN) {
+        scored.mockClear();
+        const answer = everything(idx, q);
+        // The words' scored matches were kept: only the fresh index scores them.
+        expect(scored).not.toHaveBeenCalled();
+        expect(answer).toEqual(everything(fresh, q));
+      }
+      // The changed documents are what these answers are made of: zoe maintains only them.
+      expect(everything(idx, 'maintainer:zoe').length).toBe(next.filter((d) => d.maintainers.includes('zoe') && !d.deprecated).length);
+      expect(everything(idx, 'maintainer:zoe').length).toBeGreaterThan(10);
+      scored.mockRestore();
+    });
+
+    it('offers a private package as it is now to the reader predicate', () => {
+      const { index: idx, docs } = build(HEROES);
+      const secret = { ...docs[0]!, private: true, maintainers: ['ann'] };
+      idx.upsert(secret);
+      idx.upsert({ ...secret, version: '2.0.0', maintainers: ['bob'] });
+      const byMaintainer = (who: string) => (doc: SearchDoc) => (doc as SearchDoc).maintainers.includes(who);
+      expect(everything(idx, 'react component', byMaintainer('bob')).map((h) => h.doc.name)).toContain(secret.name);
+      expect(everything(idx, 'react component', byMaintainer('ann')).map((h) => h.doc.name)).not.toContain(secret.name);
+      expect(everything(idx, 'react component', byMaintainer('bob')).find((h) => h.doc.name === secret.name)!.doc.version).toBe('2.0.0');
+    });
+
+    it('indexes again when a word or the privacy changed', () => {
+      const { index: idx, docs } = build(HEROES);
+      idx.upsert({ ...docs[1]!, version: '2.0.0', readme: `${docs[1]!.readme} zebra` });
+      expect(names(idx, 'zebra')).toEqual(['express-route-gen']);
+      const generators = structuredClone(docs[1]!.generators);
+      generators[0]!.templates[0]!.variables.push({ name: 'okapiName', description: 'what the okapi is called' });
+      idx.upsert({ ...docs[1]!, version: '2.1.0', generators });
+      expect(names(idx, 'okapi')).toEqual(['express-route-gen']);
+      idx.upsert({ ...docs[1]!, version: '3.0.0', private: true });
+      expect(names(idx, docs[1]!.name, 250)).not.toContain(docs[1]!.name);
+      expect(names(idx, 'zebra')).toEqual([]);
+      expect(names(idx, 'okapi')).toEqual([]);
+    });
   });
 
   it('suggests names and generators as you type', () => {

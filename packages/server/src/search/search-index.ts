@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { splitName } from '@unjucks/core';
 import type { ParsedQuery } from './query.js';
 import type { SearchDoc } from './documents.js';
@@ -40,6 +41,19 @@ export function fieldText(doc: SearchDoc, field: string): string {
       return '';
   }
 }
+
+/**
+ * Whether two documents index to the same words in the same fields: alike in every property
+ * fieldText reads (name, description, README, keywords, generators; generators compared whole,
+ * which is stricter than the names and descriptions it reads). Compared in place: joining both
+ * documents' fields to compare the texts cost a quarter of what indexing again did.
+ */
+const sameWords = (a: SearchDoc, b: SearchDoc) =>
+  a.name === b.name &&
+  a.description === b.description &&
+  a.readme === b.readme &&
+  isDeepStrictEqual(a.keywords, b.keywords) &&
+  isDeepStrictEqual(a.generators, b.generators);
 
 export const processTerm = (term: string) => {
   const t = term.toLowerCase();
@@ -207,6 +221,19 @@ export class SearchIndex {
   }
 
   upsert(doc: SearchDoc) {
+    const old = this.docs.get(doc.id);
+    // Most new versions of a template package keep its words (a release changes templates' bodies,
+    // which are not indexed, more often than their names or the README); then only what a result
+    // shows changed (version, date, maintainers, flags). Indexing the document again was 2.8 ms of
+    // every replica's event loop per publish of the 30-template bench package, and it dropped every
+    // word's scored matches, which the next searches then scored again.
+    if (old && old.private === doc.private && sameWords(old, doc)) {
+      // A new generation: cached results hold the old document, and the popularity scale reads flags.
+      this.generation++;
+      this.docs.set(doc.id, doc);
+      this.mini.replace(doc);
+      return;
+    }
     this.generation++;
     this.forgetTerms();
     this.remove(doc.id);
