@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { corpus, HEROES, searchDocOf, type CorpusPackage } from '../../../../test/fixtures/search-corpus.js';
 import { QUALITY_PACKAGES, QUALITY_QUERIES, ndcg } from '../../../../test/fixtures/search-quality.js';
 import { openDatabase, type Database } from '../db/database.js';
@@ -64,6 +66,8 @@ async function postgresEngine(pkgs: CorpusPackage[]): Promise<Engine & { close()
     search: (q, opts, deprecated) => engine.search(parseQuery(q, { deprecated }), opts),
     suggest: (p) => engine.suggest(p),
     stored,
+    engine,
+    database,
     close: async () => {
       await database.close();
       await rm(dir, { recursive: true, force: true });
@@ -230,6 +234,57 @@ describe('the postgres engine ranking plain text from kept postings', () => {
         }
       }
     expect(compared).toBeGreaterThan(100);
+  });
+
+  it('after a change reads again only the postings the change reaches, and answers as its SQL ranking does', async () => {
+    const sqlPath = ' -capability:no-such-capability';
+    const queries = ['react component', 'express route', 'k8s deployment', 'prisma model', 'vue'];
+    for (const q of queries) await e.search(q, { size: 5, from: 0 });
+    const before = e.stored.find((d) => d.name === 'express-route-gen')!;
+    // Deprecated, and a keyword no package had (a keyword joins the vocabulary: the word is then
+    // matched as typed, not also as a prefix, whose double count the kept postings do not share
+    // with ts_rank, which counts a word and its prefix once).
+    // And vue, whose kept list did not hold the package: its new document matches it.
+    const after = { ...before, keywords: [...before.keywords, 'zebra', 'vue'], deprecated: true };
+    const dialect = new PgDialect();
+    const execute = vi.spyOn(e.database.db, 'execute');
+    // The operands whose postings are read: the postings query's second parameter (the first is the weights).
+    const postingReads = () =>
+      execute.mock.calls.map(([q]) => dialect.sqlToQuery(q as SQL)).flatMap((q) => (q.sql.includes('order by d.name collate "C" limit') ? [q.params[1]] : []));
+    try {
+      await storeSearchDocuments(e.database.db, [after]);
+      await e.engine.changed([before.id]);
+      execute.mockClear();
+      for (const q of queries) await e.search(q, { size: 5, from: 0 });
+      // The lists that held the package, and the one its new document matches; react, component,
+      // k8s, kubernetes, deployment, prisma and model are kept.
+      expect(postingReads().sort()).toEqual(["'express'", "'route'", "'vue'"]);
+      for (const q of [...queries, 'zebra', 'express zebra'])
+        for (const deprecated of [false, true]) {
+          const kept = await e.search(q, { size: 5, from: 0 }, deprecated);
+          const fromSql = await e.search(q + sqlPath, { size: 5, from: 0 }, deprecated);
+          expect(kept.total, q).toBe(fromSql.total);
+          expect(
+            kept.hits.map((h) => [h.doc.name, h.doc.deprecated, h.final.toFixed(6)]),
+            q,
+          ).toEqual(fromSql.hits.map((h) => [h.doc.name, h.doc.deprecated, h.final.toFixed(6)]));
+        }
+      expect((await e.search('zebra', { size: 5, from: 0 }, true)).hits.map((h) => h.doc.name)).toEqual(['express-route-gen']);
+      expect((await e.search('express route', { size: 5, from: 0 })).hits.map((h) => h.doc.name)).not.toContain('express-route-gen');
+      expect((await e.search('vue', { size: 50, from: 0 }, true)).hits.map((h) => h.doc.name)).toContain('express-route-gen');
+      // Back as it was: the lists that now hold it go (zebra is no word of any package again, so
+      // it is also asked as a prefix).
+      await storeSearchDocuments(e.database.db, [before]);
+      await e.engine.changed([before.id]);
+      execute.mockClear();
+      for (const q of ['zebra', 'react component', 'vue']) await e.search(q, { size: 5, from: 0 });
+      expect(postingReads().sort()).toEqual(["'vue'", "'zebra'", "'zebra':*"]);
+      expect((await e.search('zebra', { size: 5, from: 0 }, true)).hits).toEqual([]);
+    } finally {
+      execute.mockRestore();
+      await storeSearchDocuments(e.database.db, [before]);
+      await e.engine.changed([before.id]);
+    }
   });
 
   it('shows private packages through kept postings only to those who may read them', async () => {

@@ -39,4 +39,33 @@ describe('OperandPostings', () => {
     expect((await pending)?.ids.length).toBe(5);
     expect(p.size).toBe(0);
   });
+
+  it('forgets on a change only the lists that hold a changed package, lists being read, and those it drops', async () => {
+    const reads: string[] = [];
+    let release: () => void = () => undefined;
+    // The first read of 'slow' waits until released; later ones do not.
+    let gate: Promise<void> | null = new Promise<void>((r) => (release = r));
+    const p = new OperandPostings(async (op) => {
+      reads.push(op);
+      if (op === 'slow' && gate) await gate;
+      // 'a' holds packages 1-10, 'b' 11-20, 'c' 21-30, 'common' more than its limit.
+      return op === 'common' ? rows(60) : rows(10, { a: 1, b: 11, c: 21, slow: 31 }[op]!);
+    }, 400);
+    for (const op of ['a', 'b', 'c']) await p.get(op);
+    expect(await p.get('common', 50)).toBeNull();
+    const slow = p.get('slow');
+    // Package 12 changed: 'b' held it, 'slow' was being read; 'common' was too long to keep anyway.
+    expect(p.forgetHolders(new Set([12])).sort()).toEqual(['a', 'c']);
+    expect(p.size).toBe(20);
+    release();
+    gate = null;
+    expect((await slow)?.ids.length).toBe(10);
+    // Its new document matches 'c' (the caller asked Postgres).
+    p.drop(['c']);
+    expect(p.size).toBe(10);
+    reads.length = 0;
+    for (const op of ['a', 'b', 'c', 'slow']) await p.get(op);
+    expect(await p.get('common', 50)).toBeNull();
+    expect(reads).toEqual(['b', 'c', 'slow']);
+  });
 });

@@ -39,8 +39,15 @@ export const DEPRECATED = 2;
  * packages, the scale bench's 105 words hold 495k). An operand with more matches than the
  * caller's limit is not kept (null), and the caller ranks in SQL.
  */
+interface Entry {
+  postings: Promise<Postings | null>;
+  size: number;
+  /** The list once read (null: too many matches to keep); undefined while it is being read. */
+  list?: Postings | null;
+}
+
 export class OperandPostings {
-  private entries = new Map<string, { postings: Promise<Postings | null>; size: number }>();
+  private entries = new Map<string, Entry>();
   private held = 0;
   /**
    * One string per package name, shared by every list it is in: each row brings its own copy,
@@ -61,6 +68,33 @@ export class OperandPostings {
     this.names = new Map();
   }
 
+  /**
+   * Drops what a change to these packages may have made wrong, and answers the operands still kept
+   * with a list: lists that hold one of the packages go, and so do lists being read (the read may
+   * have begun before the change). Of the answer, the caller drops those the packages' new
+   * documents match (drop). A list too long to keep stays so: one package moves it by one.
+   */
+  forgetHolders(ids: ReadonlySet<number>): string[] {
+    const kept: string[] = [];
+    for (const [operand, e] of this.entries) {
+      if (e.list === undefined || (e.list !== null && holdsAny(e.list, ids))) {
+        this.entries.delete(operand);
+        this.held -= e.size;
+      } else if (e.list !== null) kept.push(operand);
+    }
+    return kept;
+  }
+
+  /** Drops these operands' lists. */
+  drop(operands: Iterable<string>) {
+    for (const operand of operands) {
+      const e = this.entries.get(operand);
+      if (!e) continue;
+      this.entries.delete(operand);
+      this.held -= e.size;
+    }
+  }
+
   /** How many postings are held (tests, and the memory figures in bench/search.mjs). */
   get size() {
     return this.held;
@@ -77,11 +111,14 @@ export class OperandPostings {
       return hit.postings;
     }
     const max = Math.floor(Math.min(limit, this.maxPostings / 4));
-    const entry = { postings: null as unknown as Promise<Postings | null>, size: 0 };
+    const entry: Entry = { postings: null as unknown as Promise<Postings | null>, size: 0 };
     entry.postings = this.fetch(operand, max + 1).then(
       (rows) => {
-        if (rows.length > max) return null;
-        // A change while this was read cleared the map: the answer serves its callers, not later ones.
+        if (rows.length > max) {
+          if (entries.get(operand) === entry) entry.list = null;
+          return null;
+        }
+        // A change while this was read cleared the map or dropped this entry: the answer serves its callers, not later ones.
         if (this.entries !== entries || entries.get(operand) !== entry) return columns(rows, new Map());
         entry.size = rows.length;
         this.held += rows.length;
@@ -93,7 +130,8 @@ export class OperandPostings {
         }
         // No more names than postings held (evicted lists leave theirs behind until then).
         if (this.names.size > this.maxPostings) this.names = new Map();
-        return columns(rows, this.names);
+        entry.list = columns(rows, this.names);
+        return entry.list;
       },
       (e: unknown) => {
         if (entries.get(operand) === entry) entries.delete(operand);
@@ -103,6 +141,12 @@ export class OperandPostings {
     entries.set(operand, entry);
     return entry.postings;
   }
+}
+
+/** Whether the list holds any of the ids (a typed array's indexOf: a scan of memory, no loop here). */
+function holdsAny(list: Postings, ids: ReadonlySet<number>): boolean {
+  for (const id of ids) if (id <= list.maxId && list.ids.indexOf(id) >= 0) return true;
+  return false;
 }
 
 function columns(rows: PostingRow[], names: Map<number, string>): Postings {

@@ -159,8 +159,8 @@ export class SearchSync {
       this.remember(write, 'own');
     }
     if (this.engine instanceof PostgresSearch) {
-      this.engine.changed();
-      return this.queue;
+      const changed = this.engine.changed(packageIds);
+      return Promise.all([this.queue, changed]).then(() => undefined);
     }
     // Packages asked for together are loaded together.
     for (const id of packageIds) this.pending.add(id);
