@@ -42,7 +42,9 @@ async function memoryEngine(pkgs: CorpusPackage[]): Promise<Engine & { close(): 
   };
 }
 
-async function postgresEngine(pkgs: CorpusPackage[]): Promise<Engine & { close(): Promise<void>; stored: SearchDoc[] }> {
+async function postgresEngine(
+  pkgs: CorpusPackage[],
+): Promise<Engine & { close(): Promise<void>; stored: SearchDoc[]; engine: PostgresSearch; database: Database }> {
   const dir = await mkdtemp(join(tmpdir(), 'search-engines-'));
   const database: Database = await openDatabase({ databaseUrl: null, dataDir: dir, holder: 'test' });
   await database.migrate();
@@ -253,7 +255,7 @@ describe('the postgres engine ranking plain text from kept postings', () => {
       execute.mock.calls.map(([q]) => dialect.sqlToQuery(q as SQL)).flatMap((q) => (q.sql.includes('order by d.name collate "C" limit') ? [q.params[1]] : []));
     try {
       await storeSearchDocuments(e.database.db, [after]);
-      await e.engine.changed([before.id]);
+      e.engine.changed([before.id]);
       execute.mockClear();
       for (const q of queries) await e.search(q, { size: 5, from: 0 });
       // The lists that held the package, and the one its new document matches; react, component,
@@ -275,7 +277,7 @@ describe('the postgres engine ranking plain text from kept postings', () => {
       // Back as it was: the lists that now hold it go (zebra is no word of any package again, so
       // it is also asked as a prefix).
       await storeSearchDocuments(e.database.db, [before]);
-      await e.engine.changed([before.id]);
+      e.engine.changed([before.id]);
       execute.mockClear();
       for (const q of ['zebra', 'react component', 'vue']) await e.search(q, { size: 5, from: 0 });
       expect(postingReads().sort()).toEqual(["'vue'", "'zebra'", "'zebra':*"]);
@@ -283,7 +285,58 @@ describe('the postgres engine ranking plain text from kept postings', () => {
     } finally {
       execute.mockRestore();
       await storeSearchDocuments(e.database.db, [before]);
-      await e.engine.changed([before.id]);
+      e.engine.changed([before.id]);
+    }
+  });
+
+  it('settles the notices that arrive together with one query', async () => {
+    for (const q of ['react component', 'express route', 'vue']) await e.search(q, { size: 5, from: 0 });
+    // Packages none of whose words were searched: their changes leave the kept lists to be settled.
+    const quiet = e.stored.filter((d) => !/react|component|express|route|vue/i.test(JSON.stringify(d))).slice(0, 5);
+    expect(quiet).toHaveLength(5);
+    const dialect = new PgDialect();
+    const execute = vi.spyOn(e.database.db, 'execute');
+    try {
+      // An org's packages renamed, say: a notice each, one after another.
+      for (const d of quiet) e.engine.changed([d.id]);
+      await e.search('vue', { size: 5, from: 0 });
+      const settles = execute.mock.calls.filter(([q]) => dialect.sqlToQuery(q as SQL).sql.includes('jsonb_array_elements_text'));
+      expect(settles).toHaveLength(1);
+      expect(dialect.sqlToQuery(settles[0]![0] as SQL).params.at(-1)).toBe(`{${quiet.map((d) => d.id).join(',')}}`);
+    } finally {
+      execute.mockRestore();
+    }
+  });
+
+  it('keeps no page document read across a change to its package', async () => {
+    const target = e.stored.find((d) => d.name === 'prisma-model-templates')!;
+    const edited = { ...target, description: 'Prisma schema models, second edition' };
+    const dialect = new PgDialect();
+    const original = e.database.db.execute.bind(e.database.db);
+    const execute = vi.spyOn(e.database.db, 'execute');
+    // The page's documents are read, and the package changes before they arrive.
+    let straddle = true;
+    execute.mockImplementation(((query: SQL) => {
+      const result = original(query);
+      if (!straddle || !dialect.sqlToQuery(query).sql.includes('as doc from search_documents d where package_id = any')) return result;
+      straddle = false;
+      return result.then(async (rows) => {
+        await storeSearchDocuments(e.database.db, [edited]);
+        e.engine.changed([target.id]);
+        return rows;
+      });
+    }) as never);
+    const descriptionOf = async () => (await e.search('prisma model', { size: 5, from: 0 })).hits.find((h) => h.doc.name === target.name)?.doc.description;
+    try {
+      e.engine.changed([target.id]);
+      // This search's page was read before the change: it shows the document as it was.
+      expect(await descriptionOf()).toBe(target.description);
+      expect(straddle).toBe(false);
+      expect(await descriptionOf()).toBe(edited.description);
+    } finally {
+      execute.mockRestore();
+      await storeSearchDocuments(e.database.db, [target]);
+      e.engine.changed([target.id]);
     }
   });
 

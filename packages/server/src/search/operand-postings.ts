@@ -39,11 +39,20 @@ export const DEPRECATED = 2;
  * packages, the scale bench's 105 words hold 495k). An operand with more matches than the
  * caller's limit is not kept (null), and the caller ranks in SQL.
  */
+/**
+ * How far past a caller's limit a read goes: a list found that much too long stays known as too
+ * long through as many changed packages (forgetHolders), where one found a single match too long
+ * had to be read again after any change (at 100,000 packages, 50,001 rows for a common word).
+ */
+const OVER_BY = 1024;
+
 interface Entry {
   postings: Promise<Postings | null>;
   size: number;
   /** The list once read (null: too many matches to keep); undefined while it is being read. */
   list?: Postings | null;
+  /** For a list too long to keep: how many matches it has at least (fewer by one per changed package since). */
+  atLeast?: number;
 }
 
 export class OperandPostings {
@@ -72,7 +81,8 @@ export class OperandPostings {
    * Drops what a change to these packages may have made wrong, and answers the operands still kept
    * with a list: lists that hold one of the packages go, and so do lists being read (the read may
    * have begun before the change). Of the answer, the caller drops those the packages' new
-   * documents match (drop). A list too long to keep stays so: one package moves it by one.
+   * documents match (drop). A list too long to keep stays known as such while it surely still is:
+   * each changed package may have taken one match from it (see get).
    */
   forgetHolders(ids: ReadonlySet<number>): string[] {
     const kept: string[] = [];
@@ -80,7 +90,8 @@ export class OperandPostings {
       if (e.list === undefined || (e.list !== null && holdsAny(e.list, ids))) {
         this.entries.delete(operand);
         this.held -= e.size;
-      } else if (e.list !== null) kept.push(operand);
+      } else if (e.list === null) e.atLeast! -= ids.size;
+      else kept.push(operand);
     }
     return kept;
   }
@@ -103,19 +114,21 @@ export class OperandPostings {
   /** The operand's postings, or null when it matches more than `limit` (at most a quarter of maxPostings). */
   get(operand: string, limit = this.maxPostings / 4): Promise<Postings | null> {
     const entries = this.entries;
+    const max = Math.floor(Math.min(limit, this.maxPostings / 4));
     const hit = entries.get(operand);
-    if (hit) {
+    // Known too long only for a smaller limit, or no longer surely too long after changes: read again.
+    if (hit?.list === null && hit.atLeast! <= max) entries.delete(operand);
+    else if (hit) {
       // Most recently used last: eviction takes from the front.
       entries.delete(operand);
       entries.set(operand, hit);
       return hit.postings;
     }
-    const max = Math.floor(Math.min(limit, this.maxPostings / 4));
     const entry: Entry = { postings: null as unknown as Promise<Postings | null>, size: 0 };
-    entry.postings = this.fetch(operand, max + 1).then(
+    entry.postings = this.fetch(operand, max + 1 + OVER_BY).then(
       (rows) => {
         if (rows.length > max) {
-          if (entries.get(operand) === entry) entry.list = null;
+          if (entries.get(operand) === entry) (entry.list = null), (entry.atLeast = rows.length);
           return null;
         }
         // A change while this was read cleared the map or dropped this entry: the answer serves its callers, not later ones.

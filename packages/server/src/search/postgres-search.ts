@@ -25,6 +25,11 @@ const RANK_WEIGHTS = `{${[BOOSTS.variables, BOOSTS.description, (BOOSTS.template
  */
 const KEPT_DOCUMENTS = 10_000;
 
+/** Changed packages settled one by one (PostgresSearch.changed); past it every kept list is dropped. */
+const SETTLE_AT_MOST = 64;
+/** How long searches wait for a settle's query before every kept list is dropped instead. */
+const SETTLE_WAIT_MS = 2_000;
+
 /**
  * A result's document without its README: no page of results shows it, and it is most of a
  * document (1.5 of 2.5 kB in bench/search.mjs), so pages read and keep less.
@@ -129,13 +134,13 @@ export class PostgresSearch {
   /**
    * Packages changed (their ids), or anything may have (none given: a rebuild, a reconnect). A word
    * may now be known, so expansions are worked out again. Of the kept postings only the lists a
-   * change can touch go: those that hold a changed package, and those its new document matches
-   * (asked of Postgres; searches wait for the answer). Clearing them all made every search after
-   * any publish read its words' postings again: at 100,000 packages the 300 searches after a
-   * change took 2.5 s against 0.05 s warm, p99 65 ms; dropping only these, 0.39 s, p99 28 ms
-   * (bench/search-after-change.mjs).
+   * change can touch go (settle): those that hold a changed package, and those its new document
+   * matches. Clearing them all made every search after any publish read its words' postings again:
+   * at 100,000 packages the 300 searches after a change took 2.5 s against 0.05 s warm, p99 65 ms;
+   * dropping only these, 0.39 s, p99 28 ms (bench/search-after-change.mjs). Searches wait until the
+   * lists are settled; the caller need not.
    */
-  changed(packageIds?: readonly number[]): Promise<void> {
+  changed(packageIds?: readonly number[]): void {
     this.expansions.clear();
     this.unions.clear();
     this.privateDocs = null;
@@ -145,26 +150,57 @@ export class PostgresSearch {
     if (!packageIds) {
       this.postings.clear();
       this.docs = new Map();
-      return Promise.resolve();
+      this.changedIds.clear();
+      return;
     }
-    for (const id of packageIds) this.docs.delete(id);
-    const kept = this.postings.forgetHolders(new Set(packageIds));
-    if (kept.length === 0) return Promise.resolve();
-    const matched = this.rows<{ op: string }>(sql`
-      select distinct o.op from jsonb_array_elements_text(${JSON.stringify(kept)}::jsonb) o(op), search_documents d
-      where d.package_id = any(${`{${packageIds.join(',')}}`}::int[]) and d.tsv @@ to_tsquery('simple', o.op)`);
-    const settling = matched.then(
-      (rows) => this.postings.drop(rows.map((r) => r.op)),
-      // Not known which lists the change reached: none is kept.
-      () => this.postings.clear(),
-    );
-    const done = settling.finally(() => this.settling.delete(done));
+    for (const id of packageIds) {
+      this.docs.delete(id);
+      this.changedIds.add(id);
+    }
+    if (this.settlingNext) return;
+    // Notices that arrive together (an org's packages renamed, its visibility set) settle together:
+    // one scan of the lists and one query, not one each.
+    this.settlingNext = true;
+    const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.settle()).finally(() => this.settling.delete(done));
     this.settling.add(done);
-    return done;
   }
 
-  /** Changes whose lists to drop are being asked of Postgres: a search waits for them (changed). */
+  /** Changed packages whose lists are not settled yet (changed). */
+  private readonly changedIds = new Set<number>();
+  private settlingNext = false;
+  /** Settles under way: a search waits for them. */
   private readonly settling = new Set<Promise<void>>();
+
+  private async settle(): Promise<void> {
+    this.settlingNext = false;
+    const ids = [...this.changedIds];
+    this.changedIds.clear();
+    if (ids.length === 0) return;
+    // Past this many, scanning every list for each is dearer than reading the lists again.
+    if (ids.length > SETTLE_AT_MOST) return this.postings.clear();
+    const kept = this.postings.forgetHolders(new Set(ids));
+    if (kept.length === 0) return;
+    const matched = this.rows<{ op: string }>(sql`
+      select distinct o.op from jsonb_array_elements_text(${JSON.stringify(kept)}::jsonb) o(op), search_documents d
+      where d.package_id = any(${`{${ids.join(',')}}`}::int[]) and d.tsv @@ to_tsquery('simple', o.op)`);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), SETTLE_WAIT_MS).unref()));
+    try {
+      const rows = await Promise.race([matched, late]);
+      // Not known in time which lists the change reached (searches wait meanwhile): none is kept.
+      if (rows === 'late') this.postings.clear();
+      else this.postings.drop(rows.map((r) => r.op));
+    } catch {
+      // Not known which lists the change reached: none is kept.
+      this.postings.clear();
+    } finally {
+      clearTimeout(timer);
+    }
+    matched.catch(() => undefined);
+    // Counts a search made meanwhile from a list dropped just now are not kept.
+    this.unions.clear();
+    this.changes++;
+  }
 
   private async rows<T>(query: SQL): Promise<T[]> {
     const r = await this.db.execute(query);
@@ -517,13 +553,16 @@ export class PostgresSearch {
       } else missing.push(id);
     }
     if (missing.length) {
+      const changes = this.changes;
       const rows = await this.rows<{ id: number; doc: SearchDoc }>(
         sql`select package_id as id, ${PAGE_DOC} as doc from search_documents d where package_id = any(${`{${missing.join(',')}}`}::int[])`,
       );
+      // Read across a change, a document may be the one the change replaced: it serves this page only.
+      const keep = changes === this.changes;
       for (const r of rows) {
         const doc = pageDoc(r.doc);
         docs.set(Number(r.id), doc);
-        kept.set(Number(r.id), doc);
+        if (keep) kept.set(Number(r.id), doc);
       }
       // Bounded, least recently used out first: clearing the whole map when full made every
       // page cold at once, a round trip each, in the tail of the 10k bench.

@@ -159,8 +159,9 @@ export class SearchSync {
       this.remember(write, 'own');
     }
     if (this.engine instanceof PostgresSearch) {
-      const changed = this.engine.changed(packageIds);
-      return Promise.all([this.queue, changed]).then(() => undefined);
+      // Its next searches wait until the kept postings are settled (PostgresSearch.changed).
+      this.engine.changed(packageIds);
+      return this.queue;
     }
     // Packages asked for together are loaded together.
     for (const id of packageIds) this.pending.add(id);
