@@ -1,81 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { corpus, HEROES, searchDocOf, type CorpusPackage } from '../../../../test/fixtures/search-corpus.js';
+import { corpus, HEROES } from '../../../../test/fixtures/search-corpus.js';
+import { type Engine, memoryEngine, postgresEngine } from '../../../../test/helpers/search-engines.js';
 import { QUALITY_PACKAGES, QUALITY_QUERIES, ndcg } from '../../../../test/fixtures/search-quality.js';
-import { openDatabase, type Database } from '../db/database.js';
-import { downloads as downloadsTable, packages, users } from '../db/schema.js';
-import type { SearchDoc } from './documents.js';
-import { PostgresSearch } from './postgres-search.js';
-import { parseQuery } from './query.js';
-import { SEARCH_MAX_SIZE, SearchIndex, type SearchHit } from './search-index.js';
+import { SEARCH_MAX_SIZE } from './search-index.js';
 import { searchObject } from './response.js';
-import { refreshStoredDownloads, storeSearchDocuments } from './store.js';
+import { storeSearchDocuments } from './store.js';
 
 // The engine-independent search behaviour, run against both engines: the in-memory index, and
 // Postgres answering from stored documents (PGlite in-process, which also proves pg_trgm loads there).
-
-type Opts = { size: number; from: number; canSeePrivate?: (doc: { id: number; name: string }) => boolean };
-interface Engine {
-  search(q: string, opts: Opts, deprecated?: boolean): Promise<{ total: number; hits: SearchHit[] }>;
-  suggest(p: string): Promise<{ type: string; value: string; package: string }[]>;
-}
-
-/** Packages with their downloads, and one more that is private. */
-function docsOf(pkgs: CorpusPackage[]) {
-  const docs = pkgs.map((p, i) => searchDocOf(p, i + 1));
-  docs.push(searchDocOf({ ...HEROES[0]!, name: '@hidden/react-component-secret' }, docs.length + 1, { private: true }));
-  return { docs, downloads: new Map(pkgs.map((p, i) => [i + 1, p.downloads])) };
-}
-
-async function memoryEngine(pkgs: CorpusPackage[]): Promise<Engine & { close(): Promise<void> }> {
-  const { docs, downloads } = docsOf(pkgs);
-  const index = new SearchIndex(0);
-  index.rebuild(docs, downloads);
-  return {
-    search: async (q, opts, deprecated) => index.search(parseQuery(q, { deprecated }), opts),
-    suggest: async (p) => index.suggest(p),
-    close: async () => undefined,
-  };
-}
-
-async function postgresEngine(
-  pkgs: CorpusPackage[],
-): Promise<Engine & { close(): Promise<void>; stored: SearchDoc[]; engine: PostgresSearch; database: Database }> {
-  const dir = await mkdtemp(join(tmpdir(), 'search-engines-'));
-  const database: Database = await openDatabase({ databaseUrl: null, dataDir: dir, holder: 'test' });
-  await database.migrate();
-  const { docs, downloads } = docsOf(pkgs);
-  const [owner] = await database.db.insert(users).values({ name: 'admin' }).returning({ id: users.id });
-  const rows = await database.db
-    .insert(packages)
-    .values(docs.map((d) => ({ name: d.name, canonicalName: d.name.replace(/[._-]/g, ''), createdBy: owner!.id })))
-    .returning({ id: packages.id, name: packages.name });
-  const idOf = new Map(rows.map((r) => [r.name, r.id]));
-  const stored = docs.map((d) => ({ ...d, id: idOf.get(d.name)! }));
-  await storeSearchDocuments(database.db, stored);
-  const day = new Date().toISOString().slice(0, 10);
-  await database.db
-    .insert(downloadsTable)
-    .values(docs.filter((d) => downloads.get(d.id)).map((d) => ({ packageId: idOf.get(d.name)!, day, count: downloads.get(d.id)! })));
-  await refreshStoredDownloads(database.db);
-  const engine = new PostgresSearch(database.db);
-  await engine.loadDownloads();
-  return {
-    search: (q, opts, deprecated) => engine.search(parseQuery(q, { deprecated }), opts),
-    suggest: (p) => engine.suggest(p),
-    stored,
-    engine,
-    database,
-    close: async () => {
-      await database.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 const ENGINES = [
   { label: 'memory', open: memoryEngine },

@@ -41,21 +41,24 @@ describe('OperandPostings', () => {
   });
 
   it('forgets on a change only the lists that hold a changed package, lists being read, and those it drops', async () => {
-    const reads: string[] = [];
+    const reads: [string, number][] = [];
     let release: () => void = () => undefined;
     // The first read of 'slow' waits until released; later ones do not.
     let gate: Promise<void> | null = new Promise<void>((r) => (release = r));
-    const p = new OperandPostings(async (op) => {
-      reads.push(op);
+    const p = new OperandPostings(async (op, limit) => {
+      reads.push([op, limit]);
       if (op === 'slow' && gate) await gate;
-      // 'a' holds packages 1-10, 'b' 11-20, 'c' 21-30, 'common' more than its limit.
-      return op === 'common' ? rows(60) : rows(10, { a: 1, b: 11, c: 21, slow: 31 }[op]!);
-    }, 400);
+      // 'a' holds packages 1-10, 'b' 11-20, 'c' 21-30, 'common' 2,000 (the read stops at the limit).
+      return op === 'common' ? rows(Math.min(limit, 2000)) : rows(10, { a: 1, b: 11, c: 21, slow: 31 }[op]!);
+    }, 10_000);
     for (const op of ['a', 'b', 'c']) await p.get(op);
     expect(await p.get('common', 50)).toBeNull();
+    // Read 1,024 past the limit: 1,075 rows.
+    expect(reads.at(-1)).toEqual(['common', 50 + 1 + 1024]);
     const slow = p.get('slow');
     // Package 12 changed: 'b' held it, 'slow' was being read; 'common' was too long to keep anyway.
-    expect(p.forgetHolders(new Set([12])).sort()).toEqual(['a', 'c']);
+    p.forgetHolders(new Set([12]));
+    expect(p.withLists().sort()).toEqual(['a', 'c']);
     expect(p.size).toBe(20);
     release();
     gate = null;
@@ -65,15 +68,15 @@ describe('OperandPostings', () => {
     expect(p.size).toBe(10);
     reads.length = 0;
     for (const op of ['a', 'b', 'c', 'slow']) await p.get(op);
+    expect(reads.map(([op]) => op)).toEqual(['b', 'c', 'slow']);
+    // 'common' had 1,075 matches at least, 1,074 after that change: too long is known for limits up to 1,073.
+    reads.length = 0;
     expect(await p.get('common', 50)).toBeNull();
-    expect(reads).toEqual(['b', 'c', 'slow']);
-    // 'common' had 60 matches, 59 at least after that change: too long is known for a limit of 58, not 59.
-    expect(await p.get('common', 58)).toBeNull();
-    expect(reads).toEqual(['b', 'c', 'slow']);
-    expect(await p.get('common', 59)).toBeNull();
-    expect(reads).toEqual(['b', 'c', 'slow', 'common']);
-    // Read again, it is too long for what it was read for (59), not for more.
-    expect((await p.get('common', 100))?.ids.length).toBe(60);
-    expect(reads).toEqual(['b', 'c', 'slow', 'common', 'common']);
+    expect(await p.get('common', 1073)).toBeNull();
+    expect(reads).toEqual([]);
+    expect(await p.get('common', 1074)).toBeNull();
+    expect(reads).toEqual([['common', 1074 + 1 + 1024]]);
+    // Read again past 2,000 it fits: the list is kept.
+    expect((await p.get('common', 2000))?.ids.length).toBe(2000);
   });
 });

@@ -96,6 +96,13 @@ export class OperandPostings {
     return kept;
   }
 
+  /** The operands kept with a list (not too long, not being read). */
+  withLists(): string[] {
+    const out: string[] = [];
+    for (const [operand, e] of this.entries) if (e.list) out.push(operand);
+    return out;
+  }
+
   /** Drops these operands' lists. */
   drop(operands: Iterable<string>) {
     for (const operand of operands) {

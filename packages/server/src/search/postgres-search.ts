@@ -25,7 +25,10 @@ const RANK_WEIGHTS = `{${[BOOSTS.variables, BOOSTS.description, (BOOSTS.template
  */
 const KEPT_DOCUMENTS = 10_000;
 
-/** Changed packages settled one by one (PostgresSearch.changed); past it every kept list is dropped. */
+/**
+ * Changed packages whose lists are settled one by one (PostgresSearch.changed), each a scan of the
+ * kept lists; past it, in one settle, every kept list is dropped.
+ */
 const SETTLE_AT_MOST = 64;
 /** How long searches wait for a settle's query before every kept list is dropped instead. */
 const SETTLE_WAIT_MS = 2_000;
@@ -147,25 +150,30 @@ export class PostgresSearch {
     this.changes++;
     this.docCount = { n: 0, at: 0, known: false };
     this.counting = null;
-    if (!packageIds) {
+    if (packageIds && this.changedIds.size + packageIds.length <= SETTLE_AT_MOST) {
+      for (const id of packageIds) {
+        this.docs.delete(id);
+        this.changedIds.add(id);
+      }
+      // The lists that hold a changed package go at once: no search takes them from here on.
+      this.postings.forgetHolders(new Set(packageIds));
+    } else {
+      // Anything may have changed, or too many packages at once (an org's, renamed) to scan the
+      // lists for each: none is kept.
       this.postings.clear();
       this.docs = new Map();
       this.changedIds.clear();
       return;
     }
-    for (const id of packageIds) {
-      this.docs.delete(id);
-      this.changedIds.add(id);
-    }
     if (this.settlingNext) return;
-    // Notices that arrive together (an org's packages renamed, its visibility set) settle together:
-    // one scan of the lists and one query, not one each.
+    // The lists their new documents match are asked of Postgres once for the notices that arrive
+    // together (an org's packages renamed, its visibility set), not once each.
     this.settlingNext = true;
     const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.settle()).finally(() => this.settling.delete(done));
     this.settling.add(done);
   }
 
-  /** Changed packages whose lists are not settled yet (changed). */
+  /** Changed packages whose new documents' lists are not settled yet (changed). */
   private readonly changedIds = new Set<number>();
   private settlingNext = false;
   /** Settles under way: a search waits for them. */
@@ -175,31 +183,30 @@ export class PostgresSearch {
     this.settlingNext = false;
     const ids = [...this.changedIds];
     this.changedIds.clear();
-    if (ids.length === 0) return;
-    // Past this many, scanning every list for each is dearer than reading the lists again.
-    if (ids.length > SETTLE_AT_MOST) return this.postings.clear();
-    const kept = this.postings.forgetHolders(new Set(ids));
-    if (kept.length === 0) return;
-    const matched = this.rows<{ op: string }>(sql`
-      select distinct o.op from jsonb_array_elements_text(${JSON.stringify(kept)}::jsonb) o(op), search_documents d
-      where d.package_id = any(${`{${ids.join(',')}}`}::int[]) and d.tsv @@ to_tsquery('simple', o.op)`);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), SETTLE_WAIT_MS).unref()));
     try {
-      const rows = await Promise.race([matched, late]);
-      // Not known in time which lists the change reached (searches wait meanwhile): none is kept.
-      if (rows === 'late') this.postings.clear();
-      else this.postings.drop(rows.map((r) => r.op));
-    } catch {
-      // Not known which lists the change reached: none is kept.
-      this.postings.clear();
+      const kept = ids.length ? this.postings.withLists() : [];
+      if (kept.length === 0) return;
+      const matched = this.rows<{ op: string }>(sql`
+        select distinct o.op from jsonb_array_elements_text(${JSON.stringify(kept)}::jsonb) o(op), search_documents d
+        where d.package_id = any(${`{${ids.join(',')}}`}::int[]) and d.tsv @@ to_tsquery('simple', o.op)`);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), SETTLE_WAIT_MS).unref()));
+      try {
+        const rows = await Promise.race([matched, late]);
+        // Not known in time which lists the change reached (searches wait meanwhile): none is kept.
+        if (rows === 'late') this.postings.clear();
+        else this.postings.drop(rows.map((r) => r.op));
+      } catch {
+        // Not known which lists the change reached: none is kept.
+        this.postings.clear();
+      } finally {
+        clearTimeout(timer);
+      }
     } finally {
-      clearTimeout(timer);
+      // Counts a search made meanwhile from a list dropped just now are not kept.
+      this.unions.clear();
+      this.changes++;
     }
-    matched.catch(() => undefined);
-    // Counts a search made meanwhile from a list dropped just now are not kept.
-    this.unions.clear();
-    this.changes++;
   }
 
   private async rows<T>(query: SQL): Promise<T[]> {
@@ -576,6 +583,8 @@ export class PostgresSearch {
       const doc = docs.get(list.ids[at]!);
       // Gone since its postings were read: the change that removed it clears them for the next search.
       if (!doc) continue;
+      // Made private since (its postings were read before the change): shown only to who may read it.
+      if (doc.private && !mayRead.has(doc.id)) continue;
       hits.push({
         doc,
         downloads: list.downloads[at]!,
