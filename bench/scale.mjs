@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { metricsText } from './lib/metrics-text.mjs';
+import { query, WORDS } from './lib/scale-words.mjs';
 
 // SCALE_REUSE measures one kept database: one size (its own count).
 const SIZES = (process.env.SCALE_REUSE ? '0' : (process.env.SCALE_PACKAGES ?? '1000 100000'))
@@ -31,16 +32,6 @@ const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 // SERVER_BIN runs another build's cli.js (interleaved A/B runs against a copy of dist), as bench/publish-time does.
 const SERVER_BIN = process.env.SERVER_BIN ?? fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 
-// The words packages are described with; each package draws a few, so queries match a spread of them.
-const WORDS = (
-  'react vue angular svelte solid next nuxt remix astro node express fastify hono nest koa graphql rest grpc ' +
-  'kafka redis postgres mysql mongo sqlite prisma drizzle docker kubernetes helm terraform ansible github gitlab ' +
-  'actions workflow lambda serverless component page layout form table modal hook store service controller ' +
-  'module plugin middleware router schema model migration seed fixture test spec story storybook cypress ' +
-  'playwright jest vitest eslint prettier tailwind bootstrap material chakra antd icon theme i18n auth oauth ' +
-  'jwt session cache queue worker cron logger metrics tracing config env monorepo package library cli tool ' +
-  'script generator template scaffold starter boilerplate api client sdk websocket stream upload email'
-).split(' ');
 const pick = (i, k) => WORDS[(i * [7, 13, 31, 53][k] + k * 17) % WORDS.length];
 
 const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -321,7 +312,6 @@ async function prepare(n, cleanup) {
 const readOf = (r, name) => (i) =>
   i % 2 ? get(`${r.url}/${name(i)}`, { ...r.auth, accept: 'application/vnd.npm.install-v1+json' }) : get(`${r.url}/api/v1/packages/${name(i)}`, r.auth);
 // At least 1,000 distinct queries (two words each), so the result cache is not what is measured.
-const query = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + Math.floor(i / WORDS.length)) % WORDS.length]}`;
 const workloads = {
   // Uniform over all packages: at 100,000 mostly cold reads, which no bounded cache holds.
   metadata: (r) => readOf(r, (i) => `scale-${pick(((i * 7919) % r.n) + 1, 0)}-${((i * 7919) % r.n) + 1}`),

@@ -10,6 +10,7 @@
 import { openPostgres } from '../packages/server/dist/db/database.js';
 import { PostgresSearch } from '../packages/server/dist/search/postgres-search.js';
 import { parseQuery } from '../packages/server/dist/search/query.js';
+import { query } from './lib/scale-words.mjs';
 
 const [database, changesArg, searchesArg] = process.argv.slice(2);
 if (!database) {
@@ -20,18 +21,6 @@ const CHANGES = Number(changesArg ?? 5);
 const SEARCHES = Number(searchesArg ?? 300);
 const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const db = await openPostgres(base.replace(/\/[^/]*$/, `/${database}`));
-// The scale bench's query words (bench/scale.mjs).
-const WORDS = (
-  'react vue angular svelte solid next nuxt remix astro node express fastify hono nest koa graphql rest grpc ' +
-  'kafka redis postgres mysql mongo sqlite prisma drizzle docker kubernetes helm terraform ansible github gitlab ' +
-  'actions workflow lambda serverless component page layout form table modal hook store service controller ' +
-  'module plugin middleware router schema model migration seed fixture test spec story storybook cypress ' +
-  'playwright jest vitest eslint prettier tailwind bootstrap material chakra antd icon theme i18n auth oauth ' +
-  'jwt session cache queue worker cron logger metrics tracing config env monorepo package library cli tool ' +
-  'script generator template scaffold starter boilerplate api client sdk websocket stream upload email'
-).split(' ');
-const query = (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + Math.floor(i / WORDS.length)) % WORDS.length]}`;
-
 try {
   const engine = new PostgresSearch(db.db);
   await engine.loadDownloads();
