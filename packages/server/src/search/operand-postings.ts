@@ -30,16 +30,6 @@ export const PRIVATE = 1;
 export const DEPRECATED = 2;
 
 /**
- * Per operand (`'react'`, `'rea':*`), its matches with their rank, kept until the next change.
- * For a query whose words are OR-ed, ts_rank is the sum of each distinct operand's rank divided
- * by how many there are (calc_rank_or in Postgres), so a query is ranked from these lists without
- * scoring every match in SQL again: queries are many and distinct, their words few and shared.
- * Bounded by postings held (maxPostings), least recently used operands out first: dropping them
- * all at once made every word cold together when the words in use held about the bound (at 100k
- * packages, the scale bench's 105 words hold 495k). An operand with more matches than the
- * caller's limit is not kept (null), and the caller ranks in SQL.
- */
-/**
  * How far past a caller's limit a read goes: a list found that much too long stays known as too
  * long through as many changed packages (forgetHolders), where one found a single match too long
  * had to be read again after any change (at 100,000 packages, 50,001 rows for a common word).
@@ -55,6 +45,16 @@ interface Entry {
   atLeast?: number;
 }
 
+/**
+ * Per operand (`'react'`, `'rea':*`), its matches with their rank, kept until a change reaches
+ * them (forgetHolders, drop). For a query whose words are OR-ed, ts_rank is the sum of each distinct operand's rank divided
+ * by how many there are (calc_rank_or in Postgres), so a query is ranked from these lists without
+ * scoring every match in SQL again: queries are many and distinct, their words few and shared.
+ * Bounded by postings held (maxPostings), least recently used operands out first: dropping them
+ * all at once made every word cold together when the words in use held about the bound (at 100k
+ * packages, the scale bench's 105 words hold 495k). An operand with more matches than the
+ * caller's limit is not kept (null), and the caller ranks in SQL.
+ */
 export class OperandPostings {
   private entries = new Map<string, Entry>();
   private held = 0;
@@ -78,22 +78,19 @@ export class OperandPostings {
   }
 
   /**
-   * Drops what a change to these packages may have made wrong, and answers the operands still kept
-   * with a list: lists that hold one of the packages go, and so do lists being read (the read may
-   * have begun before the change). Of the answer, the caller drops those the packages' new
-   * documents match (drop). A list too long to keep stays known as such while it surely still is:
-   * each changed package may have taken one match from it (see get).
+   * Drops what a change to these packages may have made wrong: lists that hold one of the packages,
+   * and lists being read (the read may have begun before the change). Of the lists left
+   * (withLists), the caller drops those the packages' new documents match (drop). A list too long
+   * to keep stays known as such while it surely still is: each changed package may have taken one
+   * match from it (see get).
    */
-  forgetHolders(ids: ReadonlySet<number>): string[] {
-    const kept: string[] = [];
+  forgetHolders(ids: ReadonlySet<number>): void {
     for (const [operand, e] of this.entries) {
       if (e.list === undefined || (e.list !== null && holdsAny(e.list, ids))) {
         this.entries.delete(operand);
         this.held -= e.size;
       } else if (e.list === null) e.atLeast! -= ids.size;
-      else kept.push(operand);
     }
-    return kept;
   }
 
   /** The operands kept with a list (not too long, not being read). */
