@@ -72,7 +72,7 @@ export interface Config {
     supportedUnjucks: string[] | null;
     /** Capabilities a package may not have here. */
     refuseCapabilities: CapabilityName[];
-    /** VALIDATE_THREADS: worker threads validating publishes; 0 validates on the event loop (unset: 0). */
+    /** VALIDATE_THREADS: worker threads validating publishes, and storing them with a Postgres server (publish-pool/); 0 publishes on the event loop. */
     threads?: number;
   };
 }

@@ -213,6 +213,15 @@ export class Metrics {
   }
 }
 
+/**
+ * Where a blob store's timings and failures go: the Metrics of this process, or a publish worker's
+ * tally that it sends back with the publish (publish-pool/).
+ */
+export interface StorageMetrics {
+  storageDuration: { labels(op: string): { startTimer(): () => void; observe(seconds: number): void } };
+  storageErrors: { inc(labels: { op: string }): void };
+}
+
 /** Times and counts every operation of a blob store. */
 export class InstrumentedBlobStore implements BlobStore {
   readonly describe: string;
@@ -220,7 +229,7 @@ export class InstrumentedBlobStore implements BlobStore {
 
   constructor(
     private readonly inner: BlobStore,
-    private readonly metrics: Metrics,
+    private readonly metrics: StorageMetrics,
   ) {
     this.describe = inner.describe;
   }

@@ -22,6 +22,7 @@ import { DownloadCounter } from './search/downloads.js';
 import { SearchSync } from './search/sync.js';
 import { createBlobStore } from './storage/index.js';
 import { validatePool } from './validate-pool/index.js';
+import { PublishPool } from './publish-pool/index.js';
 import { traceRequests } from './tracing/http.js';
 import { traceSearch } from './tracing/search.js';
 import { startTracing } from './tracing/setup.js';
@@ -49,6 +50,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     await tracing?.shutdown();
     throw e;
   });
+  let publishPool: PublishPool | undefined;
   try {
     for (const w of config.warnings) logger.log('warn', w);
     passwordHashing.configure(config.passwordHashing);
@@ -85,8 +87,26 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
         ? `search index loaded: ${sync.lastBuild.docs} packages in ${sync.lastBuild.ms} ms`
         : 'search answered by Postgres (SEARCH_ENGINE or SEARCH_MEMORY_MAX_PACKAGES)',
     );
-    // Started now so the first publish does not wait for workers to load the validator.
-    if (config.validation.threads) validatePool(config.validation.threads);
+    // Started now so the first publish does not wait for workers to load their code. With a
+    // Postgres server, whole publishes run in workers (publish-pool/), which validate as well;
+    // PGlite is this thread's alone, and a traced publish stays here so its spans nest.
+    publishPool =
+      config.validation.threads && config.databaseUrl && !tracing
+        ? new PublishPool(
+            config.validation.threads,
+            {
+              databaseUrl: config.databaseUrl,
+              databasePrepare: config.databasePrepare,
+              s3: config.s3,
+              dataDir: config.dataDir,
+              limits: config.limits,
+              validation: config.validation,
+            },
+            metrics,
+            (e) => logger.log('error', 'a publish worker failed; it is replaced', { error: loggableError(e) }),
+          )
+        : undefined;
+    if (config.validation.threads && !publishPool) validatePool(config.validation.threads);
     const downloads = new DownloadCounter(database.db, config.downloadsFlushMs);
     downloads.start();
     // Before the first request: the caches are trusted only while this feed is live.
@@ -107,6 +127,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
       validation: config.validation,
       oidc: config.oidc,
       search: traceSearch(sync.engine, sync.kind),
+      publishPool,
       downloads,
       afterChange: (id, write) => sync.refresh([id], write),
       webhooks: config.webhooks,
@@ -171,6 +192,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
             await closed;
           }
           clearInterval(idleSweep);
+          await publishPool?.close().catch((e) => logger.log('warn', 'the publish workers did not close cleanly', { error: loggableError(e) }));
           await hooks.stop();
           await downloads.stop();
           await sync.stop();
@@ -181,6 +203,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
         })()),
     };
   } catch (e) {
+    await publishPool?.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     await tracing?.shutdown().catch(() => undefined);
     throw e;

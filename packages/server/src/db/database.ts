@@ -93,13 +93,23 @@ function instrumented<T extends import('postgres').Sql>(sql: T, prepare: boolean
   });
 }
 
-export async function openPostgres(url: string, onQuery: () => void = () => undefined, prepare = true): Promise<Database> {
+/**
+ * `pool.max`: the most connections it opens (10); `pool.role` names what the pool is for in its
+ * connections' application_name (a publish worker's is `.../publish`).
+ */
+export async function openPostgres(
+  url: string,
+  onQuery: () => void = () => undefined,
+  prepare = true,
+  pool: { max?: number; role?: string } = {},
+): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
+  const max = pool.max ?? POOL_MAX;
   // A name unique to this pool, so pg_stat_activity tells its connections from every other replica's.
-  const applicationName = `unjucks-registry/${process.pid}/${Math.random().toString(36).slice(2, 8)}`;
+  const applicationName = `unjucks-registry/${process.pid}/${Math.random().toString(36).slice(2, 8)}${pool.role ? `/${pool.role}` : ''}`;
   const client = postgres(url, {
-    max: POOL_MAX,
+    max,
     onnotice: () => undefined,
     connect_timeout: 10,
     connection: { application_name: applicationName },
@@ -134,7 +144,7 @@ export async function openPostgres(url: string, onQuery: () => void = () => unde
         select state, count(*)::int as n from pg_stat_activity where application_name = ${applicationName} group by state`;
       const active = rows.filter((r) => r.state !== 'idle').reduce((s, r) => s + r.n, 0);
       const idle = rows.filter((r) => r.state === 'idle').reduce((s, r) => s + r.n, 0);
-      return { active, idle, max: POOL_MAX };
+      return { active, idle, max };
     },
     async listen(channel, onNotify, onListen) {
       const { unlisten } = await client.listen(channel, onNotify, onListen);

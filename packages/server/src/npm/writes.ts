@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { InputError, isInputError, scopeOf, type Manifest } from '@unjucks/core';
+import { InputError, isInputError, scopeOf } from '@unjucks/core';
 import { grantPackage, revokePackage } from '../access/grants.js';
 import { requireActor } from '../access/rights.js';
 import type { Actor } from '../auth/tokens.js';
@@ -61,10 +61,8 @@ export async function npmPublish(ctx: RegistryContext, actor: Actor | null, name
     const { status, timing, heard } = await publish(ctx, actor, Readable.from([bytes]), {
       // "latest" is npm's default: let the registry's rule move it (never to a lower or prerelease version).
       tag: tag && tag !== 'latest' ? tag : undefined,
-      expect: (m: Manifest) => {
-        if (m.name !== name || m.version !== version)
-          throw bad(`the tarball's package.json is ${m.name}@${m.version}, but the document publishes ${name}@${version}`);
-      },
+      // The tarball's package.json must name what the document names.
+      expect: { name, version },
       provenance: sigstore ? decode(name, sigstore[0], sigstore[1]) : undefined,
     });
     return { status, timing, heard, body: { ok: true, id: name, success: true } };

@@ -10,6 +10,7 @@ import type { DownloadCounter } from '../search/downloads.js';
 import type { SearchEngine } from '../search/sync.js';
 import type { OidcSettings } from '../oidc/issuers.js';
 import type { WebhookSettings } from '../hooks/settings.js';
+import type { PublishPool } from '../publish-pool/index.js';
 
 /** What the registry operations need; routes and tests build one and pass it in. */
 export interface RegistryContext {
@@ -30,6 +31,8 @@ export interface RegistryContext {
   /** Options for the publish-time validator (supported Unjucks versions, refused capabilities). */
   validation: Config['validation'];
   search: SearchEngine;
+  /** Workers that store published versions off the event loop (publish-pool/); absent, publishes run here. */
+  publishPool?: PublishPool;
   downloads: DownloadCounter;
   metrics: Metrics;
   /** Trusted publishing: accepted ID token issuers, exchanged token lifetime. Unset: the built-in issuers, 15 minutes. */

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import {
   assertNewName,
+  isInputError,
+  type PackageLimits,
   canonicalName,
   effectiveApprovals,
   InputError,
@@ -13,7 +15,9 @@ import {
   type ValidationReport,
 } from '@unjucks/core';
 import { appendFinding, type RuleId } from '@unjucks/validate';
-import { collectUpload, readUpload } from '../validate-pool/index.js';
+import { collectUpload, readUpload, type Upload } from '../validate-pool/index.js';
+import type { Config } from '../config.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import type { ArchiveFacts } from '@unjucks/validate';
 import type { Actor } from '../auth/tokens.js';
 import { pgErrorCode, UNIQUE_VIOLATION, type Db } from '../db/database.js';
@@ -42,6 +46,55 @@ export interface PublishOutcome {
   heard?: boolean;
 }
 
+export interface PublishOptions {
+  tag?: string;
+  /** The name and version the request names (npm's document): the tarball's manifest must say the same. */
+  expect?: { name: string; version: string };
+  /** A Sigstore bundle to keep with the new version. */
+  provenance?: Uint8Array;
+}
+
+/**
+ * What storing a version needs, and nothing of a replica's caches: plain settings and two handles,
+ * so that a publish worker (publish-pool/) builds its own from the configuration.
+ */
+export interface PublishEnv {
+  db: Db;
+  store: BlobStore;
+  limits: PackageLimits;
+  validation: Config['validation'];
+}
+
+/** What the replica serving a publish hears of it while the version is being stored. */
+export interface PublishEvents {
+  /** The manifest was read: the request now names a package (its audit entry, its log line). */
+  manifest(name: string, version: string): void;
+  /**
+   * In the transaction, before it commits: the version as it will be stored, so that the replica
+   * installs the package's next snapshot when the commit's notice comes, without reloading it.
+   */
+  committing(c: Committing): void;
+}
+
+export interface Committing {
+  name: string;
+  /** The package's revision under the row lock, and its row as the touch left it. */
+  locked: number;
+  touched: typeof packages.$inferSelect;
+  inserted: StoredVersionRow;
+  tags: Record<string, string>;
+}
+
+/** A version stored (201), or found already stored with the same bytes (200). */
+export interface Stored {
+  status: 200 | 201;
+  result: PublishResult;
+  /** The phases' wall times in ms, in order (PhaseTimer.phases). */
+  phases: [string, number][];
+  /** The package written (201 only): the replica's read-your-writes start from it. */
+  packageId: number | null;
+}
+
 class VersionTaken extends Error {}
 
 /** The upload as a publish uses it: what the reader found, and the bytes to store. */
@@ -49,9 +102,7 @@ type Archive = ArchiveFacts & { tarball: Buffer };
 
 const UNUSABLE_MANIFEST = new Set(['manifest/missing', 'manifest/json', 'manifest/invalid', 'manifest/name-non-ascii']);
 
-function refuse(ctx: RegistryContext, report: ValidationReport): never {
-  ctx.metrics.publishes.inc({ result: 'rejected' });
-  for (const f of report.findings) if (f.severity === 'error') ctx.metrics.rejections.inc({ rule: f.rule });
+function refuse(report: ValidationReport): never {
   const first = report.findings.find((f) => f.severity === 'error')!;
   throw new InputError(
     `the package failed validation with ${report.errors} error(s); the first: ${first.rule}${first.file ? ` in ${first.file}` : ''}: ${first.message}. See "report" for all findings and how to fix them`,
@@ -60,24 +111,25 @@ function refuse(ctx: RegistryContext, report: ValidationReport): never {
   );
 }
 
+/** Counts a refused publish and the rules that refused it (the error refuse threw, wherever it ran). */
+function countRefusal(ctx: RegistryContext, e: unknown) {
+  if (!isInputError(e) || e.code !== 'validation_failed') return;
+  ctx.metrics.publishes.inc({ result: 'rejected' });
+  const report = e.details.report as ValidationReport;
+  for (const f of report.findings) if (f.severity === 'error') ctx.metrics.rejections.inc({ rule: f.rule });
+}
+
 /**
- * Publishes a tarball. The bytes are read, unpacked and validated as they stream in; a package
- * with any error is refused with its report before anything is stored. Then the blob is stored
- * under its content hash, and one transaction inserts the version, guarded by the unique
- * constraint on (package, version). A refused or losing publish leaves no version row behind.
+ * Publishes a tarball. The body is collected here; then the version is stored (storeVersion) in a
+ * publish worker when the replica has them (publish-pool/: its database and storage work, and the
+ * validation, then cost this event loop nothing), else on this thread. Once it committed, this
+ * replica's search index and snapshot learn of it before the answer goes out (read-your-writes).
  */
 export async function publish(
   ctx: RegistryContext,
   actor: Actor | null,
   body: AsyncIterable<Uint8Array>,
-  opts: {
-    tag?: string;
-    onManifest?: (name: string, version: string) => void;
-    /** Checks the manifest before anything is stored (the npm route: the URL and the body must name it). */
-    expect?: (manifest: Manifest) => void;
-    /** A Sigstore bundle to keep with the new version. */
-    provenance?: Uint8Array;
-  } = {},
+  opts: PublishOptions & { onManifest?: (name: string, version: string) => void } = {},
 ): Promise<PublishOutcome> {
   const timer = new PhaseTimer();
   const publisher = requireActor(actor, 'publishing');
@@ -88,38 +140,96 @@ export async function publish(
   // A token that can never publish is refused before the upload is read.
   if (!publisher.actions.includes('publish:new')) assertTokenAllows(publisher, 'publish:update', null);
   const upload = await collectUpload(body, ctx.limits);
-  // Unpacked, hashed and validated in a worker thread (VALIDATE_THREADS): this thread only sees the
-  // bytes go out and the archive's facts and the report come back, so reads on this replica go on
-  // meanwhile, and so do this publish's database checks, which only read and need only the
-  // manifest's name. Their outcome is acted on in the same order as before: an unusable manifest,
-  // then `expect`, then permission, immutability, and the checks' findings.
+  timer.mark('read');
+  const write = newWriteId();
+  // Asked before the commit: the notice may be heard before the commit's answer comes back.
+  const hearing = ctx.changes?.hearing(write);
+  const events: PublishEvents = {
+    manifest: (name, version) => opts.onManifest?.(name, version),
+    committing: (c) => {
+      // Readers here move to the new snapshot when this commit's notice is heard, with no reload.
+      const next = withPublished(ctx.cache.lastKnown(c.name), c.locked, c.touched, c.inserted, c.tags);
+      if (next) ctx.cache.expect(write, next);
+    },
+  };
+  const { tag, expect, provenance } = opts;
+  let stored: Stored;
+  try {
+    stored = ctx.publishPool
+      ? await ctx.publishPool.run(publisher, upload, { tag, expect, provenance }, write, events)
+      : await storeVersion(ctx, publisher, upload, { tag, expect, provenance }, write, events);
+  } catch (e) {
+    ctx.cache.forget(write);
+    hearing?.cancel();
+    countRefusal(ctx, e);
+    throw e;
+  }
+  timer.include(stored.phases);
+  if (stored.packageId === null) {
+    ctx.cache.forget(write);
+    hearing?.cancel();
+    ctx.metrics.publishes.inc({ result: 'retry' });
+    return { status: stored.status, result: stored.result, timing: timer.header() };
+  }
+  await ctx.afterChange(stored.packageId, write);
+  timer.mark('after-change');
+  // Heard by now nearly always (it comes as the commit does): the snapshot above is installed.
+  const heard = (await hearing?.wait()) ?? false;
+  timer.mark('heard');
+  ctx.metrics.publishes.inc({ result: 'created' });
+  return { status: stored.status, result: stored.result, timing: timer.header(), heard };
+}
+
+/**
+ * Stores a version. The bytes are unpacked and validated; a package with any error is refused with
+ * its report before anything is stored. Then the blob is stored under its content hash, and one
+ * transaction inserts the version, guarded by the unique constraint on (package, version). A
+ * refused or losing publish leaves no version row behind. It uses only `env`, and tells the
+ * replica what it needs through `events`: it runs as well in a publish worker as on the event loop.
+ */
+export async function storeVersion(
+  env: PublishEnv,
+  publisher: Actor,
+  upload: Upload,
+  opts: PublishOptions,
+  write: string,
+  events: PublishEvents,
+): Promise<Stored> {
+  const timer = new PhaseTimer();
+  // Unpacked, hashed and validated in a worker thread (VALIDATE_THREADS) unless this is one: this
+  // thread only sees the bytes go out and the archive's facts and the report come back, so reads
+  // on this replica go on meanwhile, and so do this publish's database checks, which only read and
+  // need only the manifest's name. Their outcome is acted on in the same order as before: an
+  // unusable manifest, then `expect`, then permission, immutability, and the checks' findings.
   const reading = readUpload(
     upload,
-    ctx.limits,
-    { supportedUnjucks: ctx.validation.supportedUnjucks ?? undefined, refuseCapabilities: ctx.validation.refuseCapabilities },
-    ctx.validation.threads ?? 0,
+    env.limits,
+    { supportedUnjucks: env.validation.supportedUnjucks ?? undefined, refuseCapabilities: env.validation.refuseCapabilities },
+    env.validation.threads ?? 0,
   );
   const archive: Archive = { ...(await reading.archive), tarball: upload.tarball };
   timer.mark('read');
   const early = parsedManifest(archive);
-  const checking = early && settle(checkPublish(ctx, publisher, archive, early));
+  const checking = early && settle(checkPublish(env.db, publisher, archive, early));
   let report = await reading.report;
   timer.mark('validate');
   // Without a valid manifest there is no name to check permissions against: refuse now.
-  if (archive.manifest === null || report.findings.some((f) => UNUSABLE_MANIFEST.has(f.rule))) refuse(ctx, report);
+  if (archive.manifest === null || report.findings.some((f) => UNUSABLE_MANIFEST.has(f.rule))) refuse(report);
   const manifest = early ?? (JSON.parse(archive.manifest) as Manifest);
   const { name } = manifest;
-  opts.onManifest?.(name, manifest.version);
-  opts.expect?.(manifest);
+  events.manifest(name, manifest.version);
+  if (opts.expect && (manifest.name !== opts.expect.name || manifest.version !== opts.expect.version))
+    throw new InputError(
+      `the tarball's package.json is ${manifest.name}@${manifest.version}, but the document publishes ${opts.expect.name}@${opts.expect.version}`,
+    );
 
-  const { existing, orgMissing, retry, findings } = unsettle(await (checking ?? settle(checkPublish(ctx, publisher, archive, manifest))));
+  const { existing, orgMissing, retry, findings } = unsettle(await (checking ?? settle(checkPublish(env.db, publisher, archive, manifest))));
   if (retry) {
-    ctx.metrics.publishes.inc({ result: 'retry' });
     timer.mark('checks');
-    return { ...retry, timing: timer.header() };
+    return { ...retry, phases: timer.phases(), packageId: null };
   }
   for (const [rule, message] of findings) report = appendFinding(report, rule, message, { file: 'package.json' });
-  if (!report.ok) refuse(ctx, report);
+  if (!report.ok) refuse(report);
   timer.mark('checks');
 
   const blobKey = blobKeyFor(archive.sha512hex);
@@ -128,19 +238,16 @@ export async function publish(
   // commits without its blobs, and a failed store rolls the version back.
   const storing = settle(
     timer.time('blob', async () => {
-      await ctx.store.put(blobKey, archive.tarball);
-      if (opts.provenance && provenanceBlobKey) await ctx.store.put(provenanceBlobKey, Buffer.from(opts.provenance));
+      await env.store.put(blobKey, archive.tarball);
+      if (opts.provenance && provenanceBlobKey) await env.store.put(provenanceBlobKey, Buffer.from(opts.provenance));
     }),
   );
 
   let tags: Record<string, string>;
   let packageId = 0;
   let staged = 0;
-  const write = newWriteId();
-  // Asked before the commit: the notice may be heard before the commit's answer comes back.
-  const hearing = ctx.changes?.hearing(write);
   try {
-    tags = await ctx.db.transaction(async (tx) => {
+    tags = await env.db.transaction(async (tx) => {
       // Row lock first: publishes of one package serialize here, so `latest` moves in version order.
       // The two reads that need only the name go with it (one round trip): the connection runs
       // them after the lock is taken, each on a snapshot taken then, so they see what the previous
@@ -196,7 +303,7 @@ export async function publish(
             ${archive.unpackedSize}, ${blobKey}, ${publisher.userId}, ${provenanceBlobKey}, ${JSON.stringify(report)}, ${required > 0 ? 'staged' : 'live'})
           on conflict (package_id, version) do nothing
           returning ${VERSION_COLUMNS}, (select u.name from users u where u.id = versions.published_by) as publisher_name`,
-        // The row as stored (JSON columns as Postgres gives them back), for this replica's next snapshot.
+        // The row as stored (JSON columns as Postgres gives them back), for the replica's next snapshot.
       ).then((rows) => rows.map((r): StoredVersionRow => ({ ...decodeVersion(r), publisherName: r.publisher_name as string | null })));
       const tagging =
         setTag &&
@@ -229,32 +336,27 @@ export async function publish(
       if (inserted.length === 0) throw new VersionTaken();
       unsettle(await storing);
       packageId = row!.id;
-      // Readers here move to the new snapshot when this commit's notice is heard, with no reload.
-      const next = !created && touched && withPublished(ctx.cache.lastKnown(name), row!.revision, touched, inserted[0]!, current);
-      if (next) ctx.cache.expect(write, next);
+      if (!created && touched) events.committing({ name, locked: row!.revision, touched, inserted: inserted[0]!, tags: current });
       return current;
     });
   } catch (e) {
-    ctx.cache.forget(write);
-    hearing?.cancel();
     // A transaction that failed before it waited for the blobs: their outcome is not needed.
     await storing;
     if (!(e instanceof VersionTaken) && pgErrorCode(e) !== UNIQUE_VIOLATION) throw e;
     // Lost a race: someone else published this version between our check and our insert.
-    const [row] = await ctx.db.select().from(packages).where(eq(packages.name, name));
-    const retry = row && (await identicalRetry(ctx.db, row.id, archive, manifest));
-    if (retry) return { ...retry, timing: timer.header() };
+    const [row] = await env.db.select().from(packages).where(eq(packages.name, name));
+    const retry = row && (await identicalRetry(env.db, row.id, archive, manifest));
+    if (retry) return { ...retry, phases: timer.phases(), packageId: null };
     throw e;
   }
   timer.mark('tx');
-  await ctx.afterChange(packageId, write);
-  timer.mark('after-change');
-  // Heard by now nearly always (it comes as the commit does): the snapshot above is installed.
-  const heard = (await hearing?.wait()) ?? false;
-  timer.mark('heard');
-  ctx.metrics.publishes.inc({ result: 'created' });
   const review = staged > 0 ? { status: 'staged' as const, requiredApprovals: staged } : { status: 'live' as const };
-  return { status: 201, result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags, ...review }, timing: timer.header(), heard };
+  return {
+    status: 201,
+    result: { ...summary(archive, manifest, report), created: true, 'dist-tags': tags, ...review },
+    phases: timer.phases(),
+    packageId,
+  };
 }
 
 /** package.json as an object with a name and a version, or null (validation then says what is wrong). */
@@ -283,32 +385,32 @@ const unsettle = <T>(s: Settled<T>): T => {
  * bind new packages only), then immutability (an identical retry, or a 409), then the findings that
  * need the database (a name too similar to another owner's, unresolved dependencies).
  */
-async function checkPublish(ctx: RegistryContext, publisher: Actor, archive: Archive, manifest: Manifest) {
+async function checkPublish(db: Db, publisher: Actor, archive: Archive, manifest: Manifest) {
   const { name } = manifest;
   // One round trip: the package and the version being published, which is acted on only once
   // the permission check passed.
   const [found] = await rawRows(
-    ctx.db,
+    db,
     sql`select ${CHECKED_PACKAGE_COLUMNS}, v.integrity as v_integrity, v.removed_at as v_removed_at, v.report as v_report, v.status as v_status
       from packages p left join versions v on v.package_id = p.id and v.version = ${manifest.version}
       where p.name = ${name}`,
   );
   const existing = found && decodePackage(found);
   if (!existing) assertNewName(name);
-  const { orgMissing } = await authorize(ctx.db, publisher, existing ? 'publish:update' : 'publish:new', name, existing ?? null);
+  const { orgMissing } = await authorize(db, publisher, existing ? 'publish:update' : 'publish:new', name, existing ?? null);
   const findings: [RuleId, string][] = [];
   if (existing) {
-    const retry = await retryOf(ctx.db, existing.id, found.v_integrity === null ? null : decodeStoredVersion(found), archive, manifest);
+    const retry = await retryOf(db, existing.id, found.v_integrity === null ? null : decodeStoredVersion(found), archive, manifest);
     if (retry) return { existing, orgMissing, retry, findings };
   } else {
-    const similar = await ctx.db
+    const similar = await db
       .select({ name: packages.name, createdBy: packages.createdBy })
       .from(packages)
       .where(and(eq(packages.canonicalName, canonicalName(name)), ne(packages.name, name)));
     const other = similar.find((p) => p.createdBy !== publisher.userId);
     if (other) findings.push(['manifest/name-too-similar', `the name ${name} is too similar to the existing package ${other.name}`]);
   }
-  for (const message of await unresolvedDependencies(ctx.db, publisher, manifest)) findings.push(['manifest/dependency-unresolved', message]);
+  for (const message of await unresolvedDependencies(db, publisher, manifest)) findings.push(['manifest/dependency-unresolved', message]);
   return { existing, orgMissing, retry: null, findings };
 }
 
