@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChangeFeed } from '../../packages/server/src/cache/feed.js';
 import { grants, users } from '../../packages/server/src/db/schema.js';
 import { SnapshotCache } from '../../packages/server/src/registry/snapshot.js';
@@ -141,6 +141,103 @@ describe('package snapshots reloaded after a change', () => {
       expect(plain(after)).toEqual(plain(await new SnapshotCache().get(h.db, name)));
       expect(cache.peek(name)).toBe(after);
       expect(cache.stats.entries).toBe(1);
+    });
+
+    /** A cache holding `names` that reloads stale snapshots itself (server.ts builds it so), over a db that counts its loads. */
+    const reloadingCache = async (names: string[], maxEntries = 100) => {
+      const feed = new ChangeFeed();
+      Object.defineProperty(feed, 'live', { get: () => true });
+      const notify = (packageId: number) => (feed as unknown as { onNotify(payload: string): void }).onNotify(JSON.stringify({ package: packageId }));
+      const loads = { running: 0, most: 0, total: 0 };
+      const db = new Proxy(h.db, {
+        get: (target, prop, receiver) =>
+          prop === 'execute'
+            ? (...args: Parameters<typeof target.execute>) => {
+                const query = target.execute(...args);
+                return {
+                  execute: async () => {
+                    loads.total++;
+                    loads.most = Math.max(loads.most, ++loads.running);
+                    try {
+                      // Long enough for the loads of one burst to overlap.
+                      await new Promise((r) => setTimeout(r, 5));
+                      return await query.execute();
+                    } finally {
+                      loads.running--;
+                    }
+                  },
+                };
+              }
+            : Reflect.get(target, prop, receiver),
+      });
+      const lookups: boolean[] = [];
+      const cache = new SnapshotCache(maxEntries, (hit) => lookups.push(hit), feed, Number.POSITIVE_INFINITY, db);
+      const before = new Map<string, Awaited<ReturnType<typeof cache.get>>>();
+      for (const name of names) before.set(name, await cache.get(db, name));
+      lookups.length = 0;
+      loads.total = 0;
+      return { cache, db, notify, before, lookups, loads };
+    };
+
+    it('with the database, reloads a snapshot a notice made stale before anyone reads it, in its place in the recency order', async () => {
+      const name = '@snap/reloaded';
+      await publish(name, '1.0.0');
+      const { cache, notify, before, lookups, loads } = await reloadingCache([name]);
+      await publish(name, '1.1.0');
+      notify(before.get(name)!.pkg.id);
+      expect(cache.peek(name)).toBeUndefined();
+      let after: ReturnType<typeof cache.peek>;
+      await vi.waitFor(() => expect((after = cache.peek(name))?.versions.has('1.1.0')).toBe(true));
+      expect(loads.total).toBe(1);
+      if (!after) throw new Error('unreachable');
+      expect(plain(after)).toEqual(plain(await new SnapshotCache().get(h.db, name)));
+      // The versions it had were lent to the reload, as to a reader's.
+      expect(after.versions.get('1.0.0')!.manifest).toBe(before.get(name)!.versions.get('1.0.0')!.manifest);
+      // The reload is counted as the miss it spared a reader, and the peek that found it as a hit.
+      expect(lookups).toEqual([false, true]);
+    });
+
+    it('keeps a reloaded snapshot where the stale one was in the recency order: a package nobody reads does not push out one they do', async () => {
+      const [cold, hot, third] = ['cold', 'hot', 'third'].map((x) => `@snap/order-${x}`) as [string, string, string];
+      for (const name of [cold, hot, third]) await publish(name, '1.0.0');
+      // Room for two: `cold` read first, `hot` after it.
+      const { cache, db, notify, before, loads } = await reloadingCache([cold, hot], 2);
+      await publish(cold, '1.1.0');
+      notify(before.get(cold)!.pkg.id);
+      await vi.waitFor(() => expect([loads.total, loads.running]).toEqual([1, 0]));
+      expect(cache.lastKnown(cold)?.versions.has('1.1.0')).toBe(true);
+      // A third package read now pushes out the least recently read: still `cold`, reloaded or not.
+      await cache.get(db, third);
+      expect(cache.lastKnown(cold)).toBeUndefined();
+      expect(cache.lastKnown(hot)).toBe(before.get(hot));
+      expect(cache.stats.entries).toBe(2);
+    });
+
+    it('lets a reader that comes during the reload wait for it, and start none of its own', async () => {
+      const name = '@snap/joined';
+      await publish(name, '1.0.0');
+      const { cache, db, notify, before, lookups, loads } = await reloadingCache([name]);
+      await publish(name, '1.1.0');
+      notify(before.get(name)!.pkg.id);
+      const read = await cache.get(db, name);
+      expect(read.versions.has('1.1.0')).toBe(true);
+      expect(loads.total).toBe(1);
+      // The reader's hit (joining a load under way, as readers that miss together do), then the reload's miss.
+      expect(lookups).toEqual([true, false]);
+    });
+
+    it('reloads a burst of notices two at a time, each package once', async () => {
+      const names = ['a', 'b', 'c', 'd', 'e'].map((x) => `@snap/burst-${x}`);
+      for (const name of names) await publish(name, '1.0.0');
+      const { cache, db, notify, before, loads } = await reloadingCache(names);
+      for (const name of names) await publish(name, '2.0.0');
+      for (const name of names) notify(before.get(name)!.pkg.id);
+      await vi.waitFor(() => expect([loads.total, loads.running]).toEqual([names.length, 0]));
+      expect(loads.most).toBe(2);
+      // Loaded while later notices came, they are not trusted as they are (SnapshotCache.fetch):
+      // each reader asks the revision, finds the reloaded snapshot current, and loads nothing.
+      for (const name of names) expect((await cache.get(db, name)).versions.has('2.0.0')).toBe(true);
+      expect(loads.total).toBe(names.length);
     });
 
     it('never builds a write on a snapshot kept from before a flush', async () => {
