@@ -41,6 +41,9 @@ export class PublishPool {
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 2 ** 31 - 1,
+      // A publish at a time allocates little that lives: a small young generation keeps each
+      // worker some 9 MB smaller (measured), for a few more scavenges off the event loop.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
       workerData: { ...init, closeChannel: this.closeChannel } satisfies PublishWorkerInit,
     });
     // A worker that fails between tasks: Piscina replaces it, and an unheard 'error' would end the process.
