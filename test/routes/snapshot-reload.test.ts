@@ -226,6 +226,23 @@ describe('package snapshots reloaded after a change', () => {
       expect(lookups).toEqual([true, false]);
     });
 
+    it('reloads again after a notice that came during its reload, from what that reload left, and trusts the result', async () => {
+      const name = '@snap/twice';
+      await publish(name, '1.0.0');
+      const { cache, notify, before, loads } = await reloadingCache([name]);
+      await publish(name, '1.1.0');
+      await publish(name, '1.2.0');
+      // The second notice comes while the first one's reload is under way.
+      notify(before.get(name)!.pkg.id);
+      notify(before.get(name)!.pkg.id);
+      let after: ReturnType<typeof cache.peek>;
+      await vi.waitFor(() => expect((after = cache.peek(name))?.versions.has('1.2.0')).toBe(true));
+      // One load; the second reload found its result current by the revision alone.
+      expect(loads.total).toBe(1);
+      if (!after) throw new Error('unreachable');
+      expect(plain(after)).toEqual(plain(await new SnapshotCache().get(h.db, name)));
+    });
+
     it('reloads a burst of notices two at a time, each package once', async () => {
       const names = ['a', 'b', 'c', 'd', 'e'].map((x) => `@snap/burst-${x}`);
       for (const name of names) await publish(name, '1.0.0');

@@ -32,11 +32,20 @@ const CONNECTION_CODES = new Set([
 
 /** Whether an error means the database could not be reached, rather than a bad query. */
 export function isConnectionError(e: unknown): boolean {
+  return connectionCode(e) !== undefined;
+}
+
+/** The code that says an error means a lost connection (down its causes and an AggregateError's errors), if one does. */
+export function connectionCode(e: unknown): string | undefined {
   for (let cur: unknown = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
     const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return code;
     const errors = (cur as { errors?: unknown[] }).errors;
-    if (Array.isArray(errors) && errors.some(isConnectionError)) return true;
+    if (Array.isArray(errors))
+      for (const inner of errors) {
+        const found = connectionCode(inner);
+        if (found) return found;
+      }
   }
-  return false;
+  return undefined;
 }

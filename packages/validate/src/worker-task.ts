@@ -37,7 +37,16 @@ export type UploadOutcome = { facts: ArchiveFacts; report: ValidationReport } | 
  * chunks as they arrived, so every limit stops at the same byte) and validateFiles as on the
  * event loop. A refused archive comes back as `refused`, to be thrown again as an InputError.
  */
-export async function readAndValidate(task: UploadTask, validationMemo: ValidationMemo = memo): Promise<UploadOutcome> {
+export async function readAndValidate(
+  task: UploadTask,
+  validationMemo: ValidationMemo = memo,
+  /**
+   * On the thread that also runs the publish (a publish worker, or the event loop): gets the facts
+   * as soon as the archive is read, and the thread is yielded once before validating, so the
+   * publish's database checks are sent and run while the files are checked.
+   */
+  onFacts?: (facts: ArchiveFacts) => void,
+): Promise<UploadOutcome> {
   const { bytes, chunks } = task;
   let archive: ReadArchive;
   try {
@@ -63,5 +72,9 @@ export async function readAndValidate(task: UploadTask, validationMemo: Validati
     readme: findReadme(files)?.bytes.toString('utf8') ?? null,
   };
   task.port?.postMessage(facts);
+  if (onFacts) {
+    onFacts(facts);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   return { facts, report: validateFiles(files, { ...task.options, rejected }, validationMemo) };
 }

@@ -24,6 +24,9 @@ export class PublishPool {
   private readonly pool: Piscina<PublishTask, void>;
   /** Where close asks the workers to close their database connections (worker.ts). */
   private readonly closeChannel = `unjucks-publish-pool/${process.pid}/${Math.random().toString(36).slice(2)}`;
+  /** Workers that said they listen on it, by thread id. */
+  private readonly listening = new Set<number>();
+  private readonly channel = new BroadcastChannel(this.closeChannel);
 
   constructor(
     private readonly threads: number,
@@ -48,6 +51,11 @@ export class PublishPool {
     });
     // A worker that fails between tasks: Piscina replaces it, and an unheard 'error' would end the process.
     this.pool.on('error', onError);
+    this.channel.unref();
+    this.channel.onmessage = (m) => {
+      const data = (m as { data: { ready?: number } }).data;
+      if (typeof data?.ready === 'number') this.listening.add(data.ready);
+    };
   }
 
   /** Stores one version in a worker: storeVersion's answer, or its error, as if it ran here. */
@@ -57,9 +65,15 @@ export class PublishPool {
     // travels apart, so the end is taken from the port, after what came before it.
     const ended = new Promise<Ended>((resolve) => {
       port1.on('message', (m: WorkerMessage) => {
-        if (m.type === 'manifest') events.manifest(m.name, m.version);
-        else if (m.type === 'committing') events.committing(m.committing);
-        else resolve(m.ended);
+        if (m.type === 'ended') return resolve(m.ended);
+        try {
+          if (m.type === 'manifest') events.manifest(m.name, m.version);
+          else events.committing(m.committing);
+        } catch {
+          // Bookkeeping for this replica (the audit's target, the next snapshot), which the worker's
+          // publish goes on without: a throw here would end the process, not the publish. Without
+          // the snapshot, the commit's notice reloads it.
+        }
       });
     });
     // The body's bytes move to the worker when they own their memory (a publish body is read into
@@ -94,13 +108,17 @@ export class PublishPool {
    * with their thread, the connections would go without a goodbye, which Postgres logs as an error.
    */
   async close(): Promise<void> {
-    const channel = new BroadcastChannel(this.closeChannel);
+    const { channel } = this;
     let timer: NodeJS.Timeout | undefined;
     try {
-      let closed = 0;
+      // The workers alive that listen; one still loading (or replaced) has no connection to close.
+      const alive = new Set(this.pool.threads.map((t) => t.threadId));
+      const waiting = new Set([...this.listening].filter((id) => alive.has(id)));
       const allClosed = new Promise<void>((resolve) => {
+        if (waiting.size === 0) resolve();
         channel.onmessage = (m) => {
-          if ((m as { data: unknown }).data === 'closed' && ++closed >= this.threads) resolve();
+          const data = (m as { data: { closed?: number } }).data;
+          if (typeof data?.closed === 'number' && waiting.delete(data.closed) && waiting.size === 0) resolve();
         };
       });
       channel.postMessage('close');

@@ -32,6 +32,12 @@ describe('errors from a publish worker', () => {
     expect(received.message).toBe('Failed query: insert ...');
     // The causes go as text, in the stack the error log shows.
     expect(received.stack).toBe(`${wrapped.stack}\ncaused by: ${(wrapped.cause as Error).stack}`);
+    // The code that decides is kept, wherever it is: a lost connection under another code, or in an AggregateError.
+    const under = crossed(Object.assign(new Error('query failed'), { code: 'ERR_QUERY', cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }));
+    expect(isConnectionError(under)).toBe(true);
+    expect(isConnectionError(crossed(new AggregateError([Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })], 'all failed')))).toBe(true);
+    const sqlstate = crossed(Object.assign(new Error('wrapped'), { code: 'ERR_DRIZZLE', cause: Object.assign(new Error('unique'), { code: '23505' }) }));
+    expect(pgErrorCode(sqlstate)).toBe('23505');
     const plain = crossed(new TypeError('x is undefined'));
     expect(plain).toMatchObject({ name: 'TypeError', message: 'x is undefined' });
     expect(crossed('a string thrown')).toMatchObject({ message: 'a string thrown' });

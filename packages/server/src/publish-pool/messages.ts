@@ -2,7 +2,8 @@ import { InputError, isInputError, type InputErrorCode, type PackageLimits } fro
 import type { MessagePort } from 'node:worker_threads';
 import type { Actor } from '../auth/tokens.js';
 import type { Config } from '../config.js';
-import { UnavailableError } from '../errors.js';
+import { pgErrorCode } from '../db/database.js';
+import { connectionCode, UnavailableError } from '../errors.js';
 import type { Committing, PublishOptions, Stored } from '../registry/publish.js';
 
 /** What a publish worker is started with: enough of the configuration to open its own database and store. */
@@ -63,8 +64,9 @@ export function sendError(e: unknown): SentError {
   if (isInputError(e)) return { kind: 'input', message: e.message, code: e.code, details: e.details };
   if (e instanceof UnavailableError) return { kind: 'unavailable', message: e.message, retryAfterSeconds: e.retryAfterSeconds };
   const err = e instanceof Error ? e : new Error(String(e));
-  // Its code goes with it: a connection error is known by it (a 503, not a 500, isConnectionError).
-  const code = codeOf(e);
+  // One code goes with it, the one it is known by: a lost connection's (a 503, not a 500,
+  // isConnectionError), else a Postgres SQLSTATE (pgErrorCode), else the first there is.
+  const code = connectionCode(e) ?? pgErrorCode(e) ?? codeOf(e);
   // Its causes (a driver's error under drizzle's) only as text, in the stack the log shows.
   let stack = err.stack;
   for (let cur = err.cause, depth = 0; cur && depth < 4; cur = (cur as { cause?: unknown }).cause, depth++)

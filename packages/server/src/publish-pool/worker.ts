@@ -1,4 +1,4 @@
-import { BroadcastChannel } from 'node:worker_threads';
+import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { openPostgres } from '../db/database.js';
 import { type StorageMetrics, InstrumentedBlobStore } from '../metrics.js';
@@ -15,10 +15,10 @@ import { type Ended, type PublishTask, type PublishWorkerInit, sendError, type S
 const init = workerData as PublishWorkerInit;
 let queries = 0;
 /**
- * A few connections: a publish holds one for its transaction and briefly another for its checks,
- * and a worker runs a handful at once (concurrentTasksPerWorker).
+ * Two connections: a worker runs one publish at a time, whose checks use one while validation runs
+ * and whose transaction holds one; a retry after a lost race reads on the other.
  */
-const opening = openPostgres(init.databaseUrl, () => queries++, init.databasePrepare, { max: 4, role: 'publish' });
+const opening = openPostgres(init.databaseUrl, () => queries++, init.databasePrepare, { max: 2, role: 'publish' });
 // No read cache: this thread only writes blobs, and a cached copy here would serve no reader.
 const store = createBlobStore({ s3: init.s3, dataDir: init.dataDir, blobCacheBytes: 0 });
 
@@ -28,8 +28,10 @@ closing.unref();
 closing.onmessage = async (m) => {
   if ((m as { data: unknown }).data !== 'close') return;
   await (await opening).close().catch(() => undefined);
-  closing.postMessage('closed');
+  closing.postMessage({ closed: threadId });
 };
+// Heard by the pool: a worker that has not said so yet (still loading) is not waited for at close.
+closing.postMessage({ ready: threadId });
 
 /** Times the store's operations for the replica's metrics, one publish's apart from another's. */
 const tally = (ops: StorageOp[]): StorageMetrics => ({

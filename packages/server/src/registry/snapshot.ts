@@ -84,6 +84,8 @@ export class SnapshotCache {
   private readonly loading = new Map<string, { seq: number; epoch: number; snapshot: Promise<PackageSnapshot> }>();
   /** Names whose stale snapshot waits for its reload (reloadSoon), and how many reloads run. */
   private readonly toReload = new Set<string>();
+  /** Names whose reload waits for a load that began before their notice (reloadAfter). */
+  private readonly deferred = new Set<string>();
   private reloads = 0;
   /** Snapshots built by writes on this replica, by the write id their commit's notice carries (expect). */
   private readonly expected = new Map<string, { snapshot: PackageSnapshot; at: number }>();
@@ -232,7 +234,9 @@ export class SnapshotCache {
   /**
    * Reloads a snapshot a notice made stale, in the background. A few at a time, so that a burst of
    * notices (an org renamed) does not take the pool's connections from reads; one a reader
-   * reloaded meanwhile, or that went, is skipped.
+   * reloaded meanwhile, or that went, is skipped. A notice that comes while the package is being
+   * loaded waits for that load, and reloads from what it left: two loads at once would each find
+   * the other's result in the way, and leave a snapshot nobody confirmed.
    */
   private reloadSoon(name: string) {
     this.toReload.add(name);
@@ -245,8 +249,14 @@ export class SnapshotCache {
       const name = this.toReload.values().next().value!;
       this.toReload.delete(name);
       const s = this.entries.get(name);
+      // Gone, or confirmed since (a reader's load, this replica's own write): nothing to do.
+      if (!s || this.confirmed.get(s) === this.feed.epoch || !this.feed.live) continue;
       const pending = this.loading.get(name);
-      if (!s || !this.stale.has(s) || !this.feed.live || (pending && pending.seq === this.feed.seq && pending.epoch === this.feed.epoch)) continue;
+      if (pending) {
+        // One begun since the last notice is this reload; an older one is waited for.
+        if (pending.seq !== this.feed.seq || pending.epoch !== this.feed.epoch) this.reloadAfter(pending.snapshot, name);
+        continue;
+      }
       this.reloads++;
       const end = () => {
         this.reloads--;
@@ -254,6 +264,16 @@ export class SnapshotCache {
       };
       this.startLoad(db, name, true).then(end, end);
     }
+  }
+
+  private reloadAfter(load: Promise<unknown>, name: string) {
+    if (this.deferred.has(name)) return;
+    this.deferred.add(name);
+    const again = () => {
+      this.deferred.delete(name);
+      this.reloadSoon(name);
+    };
+    load.then(again, again);
   }
 
   /**
@@ -321,8 +341,8 @@ export class SnapshotCache {
     const fresh = !!cached && !this.stale.has(cached) && cached.pkg.id === head.id && cached.pkg.revision === head.revision;
     this.onLookup(fresh);
     if (cached && fresh) {
-      // Map order doubles as recency for eviction.
-      this.keep(name, cached);
+      // Map order doubles as recency for eviction; a reload nobody asked for moves nothing.
+      if (!background) this.keep(name, cached);
       confirm(cached);
       return cached;
     }
@@ -331,6 +351,12 @@ export class SnapshotCache {
     // A write's snapshot installed while this load ran is newer: the load never replaces it.
     const now = this.entries.get(name);
     if (now && now.pkg.id === snapshot.pkg.id && now.pkg.revision > snapshot.pkg.revision) return now;
+    if (background) {
+      if (!cached || now !== cached) return snapshot;
+      this.replace(name, cached, snapshot);
+      confirm(snapshot);
+      return snapshot;
+    }
     this.keep(name, snapshot);
     confirm(snapshot);
     return snapshot;

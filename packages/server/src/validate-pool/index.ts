@@ -90,8 +90,11 @@ const refusedError = (outcome: UploadOutcome) => {
 export function readUpload(upload: Upload, limits: Partial<PackageLimits>, options: Omit<ValidateOptions, 'rejected'>, threads: number): ReadingUpload {
   const task: UploadTask = { bytes: upload.tarball, chunks: upload.chunks, limits, options };
   if (threads <= 0) {
-    const done = readAndValidate(task, inlineMemo).then(refusedError);
-    return { archive: done.then((o) => o.facts), report: handled(done.then((o) => o.report)) };
+    let early!: (facts: ArchiveFacts) => void;
+    const read = new Promise<ArchiveFacts>((resolve) => (early = resolve));
+    const done = readAndValidate(task, inlineMemo, early).then(refusedError);
+    // A refused archive never calls back: its rejection is the answer.
+    return { archive: Promise.race([read, done.then((o) => o.facts)]), report: handled(done.then((o) => o.report)) };
   }
   const { port1, port2 } = new MessageChannel();
   const early = new Promise<ArchiveFacts>((resolve) => port1.once('message', resolve));
