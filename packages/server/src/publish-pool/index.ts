@@ -17,8 +17,9 @@ import { type Ended, type PublishTask, type PublishWorkerInit, receiveError, typ
  * must: its snapshot and search index (registry/publish.ts).
  *
  * Used with a Postgres server and VALIDATE_THREADS > 0: that many workers, one publish at a time
- * each, which validate too, in place of the validation pool. PGlite lives in this thread and cannot be shared, and with tracing on a
- * publish stays on the event loop so that its spans nest under the request's.
+ * each, which validate too, in place of the validation pool. PGlite lives in this thread and
+ * cannot be shared, and with tracing on a publish stays on the event loop so that its spans nest
+ * under the request's.
  */
 export class PublishPool {
   private readonly pool: Piscina<PublishTask, void>;
@@ -29,7 +30,7 @@ export class PublishPool {
   private readonly channel = new BroadcastChannel(this.closeChannel);
 
   constructor(
-    private readonly threads: number,
+    threads: number,
     init: Omit<PublishWorkerInit, 'closeChannel'>,
     private readonly metrics: Metrics,
     onError: (e: unknown) => void,
