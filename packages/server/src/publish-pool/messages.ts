@@ -51,22 +51,14 @@ export type SentError =
   | { kind: 'unavailable'; message: string; retryAfterSeconds: number }
   | { kind: 'error'; name: string; message: string; stack?: string; code?: string };
 
-/** The first string `code` down an error's causes (a Postgres SQLSTATE, a socket's ECONNRESET). */
-function codeOf(e: unknown): string | undefined {
-  for (let cur: unknown = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
 export function sendError(e: unknown): SentError {
   if (isInputError(e)) return { kind: 'input', message: e.message, code: e.code, details: e.details };
   if (e instanceof UnavailableError) return { kind: 'unavailable', message: e.message, retryAfterSeconds: e.retryAfterSeconds };
   const err = e instanceof Error ? e : new Error(String(e));
   // One code goes with it, the one it is known by: a lost connection's (a 503, not a 500,
-  // isConnectionError), else a Postgres SQLSTATE (pgErrorCode), else the first there is.
-  const code = connectionCode(e) ?? pgErrorCode(e) ?? codeOf(e);
+  // isConnectionError), else a Postgres SQLSTATE (pgErrorCode), else its own, for the log.
+  const own = (err as { code?: unknown }).code;
+  const code = connectionCode(e) ?? pgErrorCode(e) ?? (typeof own === 'string' ? own : undefined);
   // Its causes (a driver's error under drizzle's) only as text, in the stack the log shows.
   let stack = err.stack;
   for (let cur = err.cause, depth = 0; cur && depth < 4; cur = (cur as { cause?: unknown }).cause, depth++)

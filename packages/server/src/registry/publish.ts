@@ -152,12 +152,13 @@ export async function publish(
       if (next) ctx.cache.expect(write, next);
     },
   };
-  const { tag, expect, provenance } = opts;
+  // Without onManifest: a function, which does not cross to a worker.
+  const storeOpts: PublishOptions = { tag: opts.tag, expect: opts.expect, provenance: opts.provenance };
   let stored: Stored;
   try {
     stored = ctx.publishPool
-      ? await ctx.publishPool.run(publisher, upload, { tag, expect, provenance }, write, events)
-      : await storeVersion(ctx, publisher, upload, { tag, expect, provenance }, write, events);
+      ? await ctx.publishPool.run(publisher, upload, storeOpts, write, events)
+      : await storeVersion(ctx, publisher, upload, storeOpts, write, events);
   } catch (e) {
     ctx.cache.forget(write);
     hearing?.cancel();

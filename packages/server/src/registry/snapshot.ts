@@ -319,15 +319,7 @@ export class SnapshotCache {
       // as new or newer: the load never replaces it.
       const now = this.entries.get(name);
       if (now && now !== known && !this.stale.has(now) && now.pkg.id === snapshot.pkg.id && now.pkg.revision >= snapshot.pkg.revision) return now;
-      if (background) {
-        // Nobody read it: it takes the stale one's place in the recency order, or none if that went.
-        if (!known || now !== known) return snapshot;
-        this.replace(name, known, snapshot);
-        confirm(snapshot);
-        return snapshot;
-      }
-      this.keep(name, snapshot);
-      confirm(snapshot);
+      if (this.install(name, known, snapshot, background)) confirm(snapshot);
       return snapshot;
     }
     const [head] = await db.select({ id: packages.id, revision: packages.revision }).from(packages).where(eq(packages.name, name));
@@ -351,15 +343,20 @@ export class SnapshotCache {
     // A write's snapshot installed while this load ran is newer: the load never replaces it.
     const now = this.entries.get(name);
     if (now && now.pkg.id === snapshot.pkg.id && now.pkg.revision > snapshot.pkg.revision) return now;
-    if (background) {
-      if (!cached || now !== cached) return snapshot;
-      this.replace(name, cached, snapshot);
-      confirm(snapshot);
-      return snapshot;
-    }
-    this.keep(name, snapshot);
-    confirm(snapshot);
+    if (this.install(name, cached, snapshot, background)) confirm(snapshot);
     return snapshot;
+  }
+
+  /**
+   * Keeps what a load read, in place of `previous`: a reader's as the most recently used; a reload
+   * nobody asked for (`background`) where `previous` is in the recency order, and not at all when
+   * `previous` went meanwhile. Whether it was kept.
+   */
+  private install(name: string, previous: PackageSnapshot | undefined, snapshot: PackageSnapshot, background: boolean): boolean {
+    if (!background) this.keep(name, snapshot);
+    else if (previous && this.entries.get(name) === previous) this.replace(name, previous, snapshot);
+    else return false;
+    return true;
   }
 }
 
