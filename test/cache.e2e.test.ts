@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metric as metricNow } from './helpers/metrics.js';
 import { packageTarball, publishRaw } from './helpers/packages.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -37,11 +38,7 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('per-replica caches on two repli
     });
     return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> };
   };
-  const metric = async (s: TestServer, name: string) => {
-    const text = await (await fetch(`${s.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    return Number(line?.split(' ')[1] ?? NaN);
-  };
+  const metric = (s: TestServer, name: string) => metricNow(s, name, { missing: Number.NaN });
   /** Polls until `check` holds, failing after `ms`; resolves with how long it took. */
   const within = async (ms: number, check: () => Promise<boolean>) => {
     const t0 = performance.now();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from './helpers/backends.js';
+import { metric, metricsText } from './helpers/metrics.js';
 import { packageTarball, publishRaw } from './helpers/packages.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -27,14 +28,6 @@ describe('hot reads answered before the framework', () => {
     await limited?.destroy();
   });
 
-  const metrics = async (t: TestServer) => (await fetch(`${t.url}/metrics`)).text();
-  const metric = async (t: TestServer, line: string) =>
-    Number(
-      (await metrics(t))
-        .split('\n')
-        .find((l) => l.startsWith(`${line} `))
-        ?.split(' ')[1] ?? 0,
-    );
   const live = async (t: TestServer) => {
     const t0 = Date.now();
     while ((await metric(t, 'unjucks_cache_live')) !== 1) {
@@ -86,7 +79,7 @@ describe('hot reads answered before the framework', () => {
       .split('\n')
       .find((l) => l.includes('"requestId":"hot-read-1"'));
     expect(JSON.parse(line!)).toMatchObject({ msg: 'request', method: 'GET', route: '/:name', path: '/hot-a', status: 200, actor: 'admin' });
-    expect(await metrics(s)).toMatch(/unjucks_http_requests_total\{method="GET",route="\/:name",status="200"\} [1-9]/);
+    expect(await metricsText(s)).toMatch(/unjucks_http_requests_total\{method="GET",route="\/:name",status="200"\} [1-9]/);
   });
 
   it('passes refusals to Hono, which refuses them as before', async () => {

@@ -3,6 +3,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricsText, sampleOf } from './helpers/metrics.js';
 import { manifestFor, packageTarball, publishRaw } from './helpers/packages.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -17,11 +18,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 describe.skipIf(!process.env.TEST_DATABASE_URL)('publishes stored in worker threads', () => {
   let server: TestServer;
   let sql: postgres.Sql;
-  const metrics = async () => (await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer pool-metrics' } })).text();
-  const sample = (text: string, series: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    return line ? Number(line.slice(series.length + 1)) : 0;
-  };
+  const metrics = () => metricsText(server, 'pool-metrics');
 
   beforeAll(async () => {
     server = await startTestServer({ label: 'publish pool', db: 'postgres', store: 'fs' }, { VALIDATE_THREADS: '1', METRICS_TOKEN: 'pool-metrics' });
@@ -86,7 +83,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('publishes stored in worker thre
     expect((await publishRaw(server.api, server.adminToken, packageTarball('pool-counted', '1.0.0'))).status).toBe(201);
     // A publish's queries are the worker's (some 15: checks, transaction, search document); this
     // thread sends two or three (the audit entry, the search index's refresh).
-    expect(sample(await metrics(), 'unjucks_db_queries_total') - sample(before, 'unjucks_db_queries_total')).toBeGreaterThanOrEqual(12);
+    expect(sampleOf(await metrics(), 'unjucks_db_queries_total') - sampleOf(before, 'unjucks_db_queries_total')).toBeGreaterThanOrEqual(12);
 
     // A validation failure: 422 with the whole report, counted by rule.
     const bad = await publishRaw(server.api, server.adminToken, packageTarball('pool-counted', 'v2'));
@@ -120,7 +117,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('publishes stored in worker thre
     );
 
     const after = await metrics();
-    const delta = (series: string) => sample(after, series) - sample(before, series);
+    const delta = (series: string) => sampleOf(after, series) - sampleOf(before, series);
     expect(delta('unjucks_publishes_total{result="created"}')).toBe(1);
     expect(delta('unjucks_publishes_total{result="retry"}')).toBe(1);
     expect(delta('unjucks_publishes_total{result="rejected"}')).toBe(1);
@@ -140,7 +137,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('publishes stored in worker thre
       expect(res.headers.get('retry-after')).toBe('5');
       expect(res.body.error).toMatch(/^storage \(local blobs in .*\) is unavailable: .*nothing was stored; try again shortly$/);
       expect(await sql`select 1 from versions v join packages p on p.id = v.package_id where p.name = 'pool-outage'`).toHaveLength(0);
-      expect(sample(await metrics(), 'unjucks_storage_errors_total{op="put"}')).toBeGreaterThanOrEqual(1);
+      expect(sampleOf(await metrics(), 'unjucks_storage_errors_total{op="put"}')).toBeGreaterThanOrEqual(1);
     } finally {
       await rm(blobs);
       await rename(`${blobs}.away`, blobs);

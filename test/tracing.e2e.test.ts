@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from './helpers/backends.js';
+import { metric } from './helpers/metrics.js';
 import { packageTarball } from './helpers/packages.js';
 import { ROOT } from './helpers/paths.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
@@ -285,14 +286,6 @@ const sdkModules = Object.keys(require.cache).filter((k) => /@opentelemetry[+/](
 console.log(JSON.stringify({ on: tracing.tracingOn, provider: trace.getTracerProvider().getDelegate().constructor.name, sdkModules }));
 process.exit(0);
 `;
-
-const metric = async (t: TestServer, line: string) =>
-  Number(
-    (await (await fetch(`${t.url}/metrics`)).text())
-      .split('\n')
-      .find((l) => l.startsWith(`${line} `))
-      ?.split(' ')[1] ?? 0,
-  );
 
 /** Hot reads are answered before Hono only while the caches are live. */
 async function live(t: TestServer) {
