@@ -19,11 +19,16 @@ import postgres from 'postgres';
 import { metricsText } from './lib/metrics-text.mjs';
 import { query, WORDS } from './lib/scale-words.mjs';
 
-// SCALE_REUSE measures one kept database: one size (its own count).
-const SIZES = (process.env.SCALE_REUSE ? '0' : (process.env.SCALE_PACKAGES ?? '1000 100000'))
-  .split(/[\s,]+/)
+// SCALE_REUSE measures kept databases (space-separated), a size each (its own count), in that order.
+const REUSED = process.env.SCALE_REUSE?.split(/\s+/)
   .filter(Boolean)
-  .map(Number);
+  .map((kept) => kept.split(':'));
+const SIZES = REUSED
+  ? REUSED.map(() => 0)
+  : (process.env.SCALE_PACKAGES ?? '1000 100000')
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
 const PER_PACKAGE = Number(process.env.SCALE_VERSIONS_PER_PACKAGE ?? 10);
 const SECONDS = Math.min(Number(process.env.SCALE_SECONDS ?? 10), 60);
 const REQUESTS = Number(process.env.SCALE_REQUESTS ?? 0);
@@ -238,12 +243,11 @@ function pool(rounds) {
 
 // SCALE_ENGINE sets the server's SEARCH_ENGINE (default auto: memory up to SEARCH_MEMORY_MAX_PACKAGES).
 // SCALE_KEEP=1 keeps each size's database and data directory (for EXPLAIN ANALYZE, profiling);
-// SCALE_REUSE=<database>:<data dir> measures a kept one again instead of generating (one size).
+// SCALE_REUSE="<database>:<data dir> ..." measures kept ones again instead of generating, as printed.
 const KEEP = !!process.env.SCALE_KEEP;
 // SCALE_NODE_ARGS passes flags to the registry's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 // SCALE_WORKLOADS="metadata search" (the default) or one of them, to see each one's memory alone.
 const WORKLOADS = (process.env.SCALE_WORKLOADS ?? 'metadata search').split(/[\s,]+/);
-const REUSE = process.env.SCALE_REUSE?.split(':');
 // SCALE_ROUNDS=n: every size's registry runs at once, and each workload alternates between the sizes
 // n times (SCALE_SECONDS/n each), pooled per size. This machine's speed drifts (other tenants) by as
 // much as the ratio under test: sizes measured minutes apart gave search p99 ratios of 1.15x to
@@ -252,30 +256,30 @@ const roundsWanted = Math.floor(Number(process.env.SCALE_ROUNDS ?? 1));
 const ROUNDS = Number.isFinite(roundsWanted) ? Math.max(1, Math.min(roundsWanted, 20)) : 1;
 
 /** A size's database (generated, or kept from an earlier run) and its registry, started and ready. */
-async function prepare(n, cleanup) {
-  const dbName = REUSE?.[0] ?? `unjucks_scale_${n}_${Date.now()}`;
+async function prepare(n, cleanup, reuse) {
+  const dbName = reuse?.[0] ?? `unjucks_scale_${n}_${Date.now()}`;
   const admin = postgres(BASE_URL, { max: 1, onnotice: () => undefined });
   const dbUrl = new URL(BASE_URL);
   dbUrl.pathname = `/${dbName}`;
   const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => undefined });
-  const it = { server: null, dataDir: REUSE?.[1] ?? null };
+  const it = { server: null, dataDir: reuse?.[1] ?? null };
   // Registered before anything is made, and each step on its own: a failed step leaves the rest to do.
   cleanup.push(async () => {
     const step = (f) => f().catch((e) => console.error(`cleanup of ${dbName}: ${e.message}`));
     await step(async () => it.server?.stop());
     await step(() => sql.end());
-    if (KEEP || REUSE) console.error(`kept: SCALE_REUSE=${dbName}:${it.dataDir} (drop database ${dbName} and rm -r ${it.dataDir} when done)`);
+    if (KEEP || reuse) console.error(`kept: SCALE_REUSE=${dbName}:${it.dataDir} (drop database ${dbName} and rm -r ${it.dataDir} when done)`);
     else {
       await step(() => admin.unsafe(`drop database if exists ${dbName} with (force)`));
       if (it.dataDir) await step(() => rm(it.dataDir, { recursive: true, force: true }));
     }
     await step(() => admin.end());
   });
-  if (!REUSE) await admin.unsafe(`create database ${dbName}`);
+  if (!reuse) await admin.unsafe(`create database ${dbName}`);
   it.dataDir ??= await mkdtemp(join(tmpdir(), 'unjucks-scale-'));
   const dataDir = it.dataDir;
   let generateS = 0;
-  if (REUSE) {
+  if (reuse) {
     [{ n }] = await sql`select count(*)::int as n from packages where name like 'scale-%'`;
   } else {
     // A first start migrates the database and creates the admin; the rows go in while it is down.
@@ -348,10 +352,16 @@ const cleanup = [];
 try {
   // Every size up first (generation and start-up are timed alone), then measured together.
   const ready = [];
-  for (const n of SIZES) ready.push(await prepare(n, cleanup));
+  for (const [k, n] of SIZES.entries()) ready.push(await prepare(n, cleanup, REUSED?.[k]));
   const metadata = WORKLOADS.includes('metadata') ? await alternate(ready, 'metadata') : ready.map(() => none);
   // Alternated like the others: at 1,000 packages or fewer it is the same reads as the uniform ones,
   // measured again beside the larger sizes' rounds (not compared with the block above).
+  // The first 1,000 packages read once each before their rounds (1,000 requests: each package in
+  // the one form the workload reads it in), as the uniform rounds above left them at 1,000
+  // packages: this tells whether size alone slows a cached read, and without it a larger size's
+  // rounds counted its first reads (a fifth of them at 10 s) against the smaller size's hits.
+  if (WORKLOADS.includes('metadata') && ready.some((r) => r.n > 1000))
+    for (const r of ready) await load(workloads.metadataHot(r), r.cpu, { seconds: 60, requests: 1000, offset: 0 });
   const hot = WORKLOADS.includes('metadata') && ready.some((r) => r.n > 1000) ? await alternate(ready, 'metadataHot') : metadata;
   for (const r of ready) {
     r.rssMetadata = rss(r.pid);
