@@ -56,9 +56,16 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('publishes stored in worker thre
         where datname = current_database() and wait_event_type = 'Lock' and query ilike '%from packages where name = % for update%'`;
       if (waiting.length === 0) await new Promise((r) => setTimeout(r, 25));
     }
+    // Named after the replica's own pool, and counted beside it: the one waiting is active.
+    const counted = await metrics();
+    const names = await sql<{ application_name: string }[]>`
+      select distinct application_name from pg_stat_activity where application_name like ${`unjucks-registry/${server.pid()}/%`}`;
     release();
     await holding;
     expect(waiting.map((w) => w.application_name)).toEqual([expect.stringMatching(new RegExp(`^unjucks-registry/${server.pid()}/[a-z0-9]+/publish$`))]);
+    expect(names.map((n) => n.application_name)).toContain(waiting[0]!.application_name.replace(/\/publish$/, ''));
+    expect(sampleOf(counted, 'unjucks_db_publish_connections{state="max"}')).toBe(2);
+    expect(sampleOf(counted, 'unjucks_db_publish_connections{state="active"}')).toBeGreaterThanOrEqual(1);
 
     const res = await publishing;
     expect(res.status).toBe(201);

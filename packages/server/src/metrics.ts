@@ -139,6 +139,25 @@ export class Metrics {
     },
   });
 
+  private publishStats: { connections: () => Promise<{ active: number; idle: number }>; max: number } | null = null;
+  readonly dbPublishConnections = new Gauge({
+    name: 'unjucks_db_publish_connections',
+    help: "This replica's publish workers' database connections by state (active, idle) and the most they open (max); sampled from pg_stat_activity on scrape",
+    labelNames: ['state'],
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.publishStats) return;
+      try {
+        const s = await this.publishStats.connections();
+        this.dbPublishConnections.set({ state: 'active' }, s.active);
+        this.dbPublishConnections.set({ state: 'idle' }, s.idle);
+        this.dbPublishConnections.set({ state: 'max' }, this.publishStats.max);
+      } catch {
+        // As the pool's gauge: the database is down, and /ready says so.
+      }
+    },
+  });
+
   /** Where the pool gauge reads from; set once the database is open. */
   /** Queries this process sent through its pool; a hot read in steady state sends none. */
   readonly dbQueries = new Counter({
@@ -163,6 +182,11 @@ export class Metrics {
 
   watchPool(stats: () => Promise<{ active: number; idle: number; max: number }>) {
     this.poolStats = stats;
+  }
+
+  /** The publish workers' connections (publish-pool/), beside the pool's: only when there are workers. */
+  watchPublishConnections(connections: () => Promise<{ active: number; idle: number }>, max: number) {
+    this.publishStats = { connections, max };
   }
 
   constructor() {

@@ -37,6 +37,13 @@ export interface Database {
   watch(channel: string, handlers: WatchHandlers): Promise<Watch>;
   /** This process's connections to the database by state, and the most it opens. */
   poolStats(): Promise<{ active: number; idle: number; max: number }>;
+  /**
+   * The application_name for another pool of this process (openPostgres's `name`), such as each
+   * publish worker's, so that connectionsOf(role) counts its connections with this one's.
+   */
+  connectionName(role: string): string;
+  /** The connections opened under connectionName(role), by state, from pg_stat_activity. */
+  connectionsOf(role: string): Promise<{ active: number; idle: number }>;
   close(): Promise<void>;
 }
 
@@ -101,13 +108,21 @@ export async function openPostgres(
   url: string,
   onQuery: () => void = () => undefined,
   prepare = true,
-  pool: { max?: number; role?: string } = {},
+  /** `name`: the application_name to use, one a Database gave (connectionName); else one of its own. */
+  pool: { max?: number; name?: string } = {},
 ): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const max = pool.max ?? POOL_MAX;
   // A name unique to this pool, so pg_stat_activity tells its connections from every other replica's.
-  const applicationName = `unjucks-registry/${process.pid}/${Math.random().toString(36).slice(2, 8)}${pool.role ? `/${pool.role}` : ''}`;
+  const applicationName = pool.name ?? `unjucks-registry/${process.pid}/${Math.random().toString(36).slice(2, 8)}`;
+  const connections = async (name: string) => {
+    const rows = await client<{ state: string | null; n: number }[]>`
+      select state, count(*)::int as n from pg_stat_activity where application_name = ${name} group by state`;
+    const active = rows.filter((r) => r.state !== 'idle').reduce((s, r) => s + r.n, 0);
+    const idle = rows.filter((r) => r.state === 'idle').reduce((s, r) => s + r.n, 0);
+    return { active, idle };
+  };
   const client = postgres(url, {
     max,
     onnotice: () => undefined,
@@ -140,12 +155,10 @@ export async function openPostgres(
     },
     async poolStats() {
       // Sampled on scrape: postgres-js keeps its pool queues private, and the server sees them exactly.
-      const rows = await client<{ state: string | null; n: number }[]>`
-        select state, count(*)::int as n from pg_stat_activity where application_name = ${applicationName} group by state`;
-      const active = rows.filter((r) => r.state !== 'idle').reduce((s, r) => s + r.n, 0);
-      const idle = rows.filter((r) => r.state === 'idle').reduce((s, r) => s + r.n, 0);
-      return { active, idle, max };
+      return { ...(await connections(applicationName)), max };
     },
+    connectionName: (role) => `${applicationName}/${role}`,
+    connectionsOf: (role) => connections(`${applicationName}/${role}`),
     async listen(channel, onNotify, onListen) {
       const { unlisten } = await client.listen(channel, onNotify, onListen);
       return unlisten;
@@ -240,6 +253,9 @@ export async function openPglite(dataDir: string, holder: string): Promise<Datab
         // One in-process connection, always open.
         return { active: 0, idle: 1, max: 1 };
       },
+      // No other pool can share an embedded database.
+      connectionName: (role) => `unjucks-registry/embedded/${role}`,
+      connectionsOf: async () => ({ active: 0, idle: 0 }),
       async listen(channel, onNotify, onListen) {
         const unlisten = await client.listen(channel, onNotify);
         onListen();

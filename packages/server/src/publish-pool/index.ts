@@ -7,6 +7,8 @@ import type { PublishEvents, PublishOptions, Stored } from '../registry/publish.
 import type { Upload } from '../validate-pool/index.js';
 import { type Ended, type PublishTask, type PublishWorkerInit, receiveError, type WorkerMessage } from './messages.js';
 
+export { CONNECTIONS_PER_WORKER } from './messages.js';
+
 /**
  * Publishes off the event loop. A publish costs the thread that runs it about 15 ms of CPU beyond
  * validation (the database protocol of some 20 statements, the S3 SDK's request, the search

@@ -7,9 +7,17 @@ import { connectionCode, UnavailableError } from '../errors.js';
 import type { Committing, PublishOptions, Stored } from '../registry/publish.js';
 
 /** What a publish worker is started with: enough of the configuration to open its own database and store. */
+/**
+ * Each worker's database connections: a worker runs one publish at a time, whose checks use one
+ * while validation runs and whose transaction holds one; a retry after a lost race reads on the other.
+ */
+export const CONNECTIONS_PER_WORKER = 2;
+
 export interface PublishWorkerInit {
   databaseUrl: string;
   databasePrepare: boolean;
+  /** What the workers' connections are named (Database.connectionName), for the replica's metrics. */
+  applicationName: string;
   s3: Config['s3'];
   dataDir: string;
   /** The BroadcastChannel on which the pool asks its workers to close their connections. */

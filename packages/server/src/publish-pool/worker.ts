@@ -4,21 +4,17 @@ import { openPostgres } from '../db/database.js';
 import { type StorageMetrics, InstrumentedBlobStore } from '../metrics.js';
 import { storeVersion, type PublishEnv } from '../registry/publish.js';
 import { createBlobStore } from '../storage/index.js';
-import { type Ended, type PublishTask, type PublishWorkerInit, sendError, type StorageOp, type WorkerMessage } from './messages.js';
+import { CONNECTIONS_PER_WORKER, type Ended, type PublishTask, type PublishWorkerInit, sendError, type StorageOp, type WorkerMessage } from './messages.js';
 
 /**
  * A publish worker (publish-pool/index.ts): it stores versions with its own database pool and
  * blob store, the same code the event loop would run (storeVersion), and validates them on its
- * own thread. Its connections are named `.../publish` in pg_stat_activity.
+ * own thread. Its connections are named after the replica's pool, `.../publish`, in pg_stat_activity.
  */
 
 const init = workerData as PublishWorkerInit;
 let queries = 0;
-/**
- * Two connections: a worker runs one publish at a time, whose checks use one while validation runs
- * and whose transaction holds one; a retry after a lost race reads on the other.
- */
-const opening = openPostgres(init.databaseUrl, () => queries++, init.databasePrepare, { max: 2, role: 'publish' });
+const opening = openPostgres(init.databaseUrl, () => queries++, init.databasePrepare, { max: CONNECTIONS_PER_WORKER, name: init.applicationName });
 // No read cache: this thread only writes blobs, and a cached copy here would serve no reader.
 const store = createBlobStore({ s3: init.s3, dataDir: init.dataDir, blobCacheBytes: 0 });
 
