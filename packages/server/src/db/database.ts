@@ -101,8 +101,9 @@ function instrumented<T extends import('postgres').Sql>(sql: T, prepare: boolean
 }
 
 /**
- * `pool.max`: the most connections it opens (10); `pool.role` names what the pool is for in its
- * connections' application_name (a publish worker's is `.../publish`).
+ * `pool.max`: the most connections it opens (10); `pool.name`: its connections' application_name,
+ * one another pool of this process gave (connectionName: a publish worker's is that pool's name
+ * and `/publish`), else one of its own, unique to it.
  */
 export async function openPostgres(
   url: string,

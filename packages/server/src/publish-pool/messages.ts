@@ -6,13 +6,13 @@ import { pgErrorCode } from '../db/database.js';
 import { connectionCode, UnavailableError } from '../errors.js';
 import type { Committing, PublishOptions, Stored } from '../registry/publish.js';
 
-/** What a publish worker is started with: enough of the configuration to open its own database and store. */
 /**
  * Each worker's database connections: a worker runs one publish at a time, whose checks use one
  * while validation runs and whose transaction holds one; a retry after a lost race reads on the other.
  */
 export const CONNECTIONS_PER_WORKER = 2;
 
+/** What a publish worker is started with: enough of the configuration to open its own database and store. */
 export interface PublishWorkerInit {
   databaseUrl: string;
   databasePrepare: boolean;

@@ -3,29 +3,35 @@ import { firstByFinal } from './postgres-search.js';
 import { topK } from './search-index.js';
 
 /**
- * Matches as PostgresSearch's merge lays them out: each list's in consecutive slots, in the list's
- * name order, with final scores drawn from a few values so that most of them tie (as the scale
- * bench's generated packages do, and as packages with no downloads and one quality do).
+ * Matches as PostgresSearch's merge lays them out: each list's postings in name order, drawn from
+ * one set of packages so that some are in several lists; a package takes a slot in the first list
+ * that has it, so a list's slots are consecutive and in its name order. Final scores come from a
+ * few values, so that most of them tie (as the scale bench's generated packages do, and as packages
+ * with no downloads and one quality do).
  */
 function matches(seed: number, lists: number, perList: number, distinct: number) {
   let x = seed;
   const random = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const packages = Array.from({ length: perList * 2 }, (_, i) => `p${String(i).padStart(5, '0')}`);
+  const slotted = new Set<string>();
   const starts = new Int32Array(lists + 1);
   const names: string[] = [];
   const fromList: number[] = [];
+  const at: number[] = [];
   const finals: number[] = [];
   for (let li = 0; li < lists; li++) {
     starts[li] = names.length;
-    const count = Math.floor(random() * perList);
-    const listNames = Array.from({ length: count }, () => `p${Math.floor(random() * 1e6)}`).sort();
-    for (const name of listNames) {
+    const postings = packages.filter(() => random() < 0.5);
+    for (const [j, name] of postings.entries()) {
+      if (slotted.has(name)) continue;
+      slotted.add(name);
       names.push(name);
       fromList.push(li);
+      at.push(j);
       finals.push(Math.floor(random() * distinct) / distinct);
     }
   }
   starts[lists] = names.length;
-  const at = names.map((_, i) => i - starts[fromList[i]!]!);
   // The merge's order: final score, then name (a list's position, within one list).
   const before = (a: number, b: number) =>
     finals[b]! - finals[a]! || (fromList[a] === fromList[b] ? at[a]! - at[b]! : names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0);
