@@ -3,6 +3,34 @@ import type { BlobStore, ListedBlob, StoredBlob } from './storage/blob-store.js'
 import { UnavailableError } from './errors.js';
 import { childSpan, failSpan, SpanKind, tracingOn } from './tracing/index.js';
 
+type ConnectionStats = { active: number; idle: number; max: number };
+
+/**
+ * Database connections by state (active, idle) and the most there may be (max), sampled on scrape
+ * from what `source` answers once it is set.
+ */
+function connectionGauge(registry: Registry, name: string, help: string, source: () => (() => Promise<ConnectionStats>) | null): Gauge<string> {
+  const gauge: Gauge<string> = new Gauge({
+    name,
+    help,
+    labelNames: ['state'],
+    registers: [registry],
+    collect: async () => {
+      const stats = source();
+      if (!stats) return;
+      try {
+        const s = await stats();
+        gauge.set({ state: 'active' }, s.active);
+        gauge.set({ state: 'idle' }, s.idle);
+        gauge.set({ state: 'max' }, s.max);
+      } catch {
+        // The database is down: /ready says so; a scrape still answers with the rest.
+      }
+    },
+  });
+  return gauge;
+}
+
 // Per-package download labels stop here; the rest are counted under "other", so a registry with
 // many packages cannot blow up the time series count.
 const MAX_PACKAGE_LABELS = 200;
@@ -120,45 +148,21 @@ export class Metrics {
     collect: (): void => this.hotReadTallies.flushInto(this.hotReads),
   });
   private readonly packageLabels = new Set<string>();
-  private poolStats: (() => Promise<{ active: number; idle: number; max: number }>) | null = null;
-  readonly dbPool = new Gauge({
-    name: 'unjucks_db_pool_connections',
-    help: "This replica's database connections by state (active, idle) and the pool's maximum (max); sampled from pg_stat_activity on scrape",
-    labelNames: ['state'],
-    registers: [this.registry],
-    collect: async () => {
-      if (!this.poolStats) return;
-      try {
-        const s = await this.poolStats();
-        this.dbPool.set({ state: 'active' }, s.active);
-        this.dbPool.set({ state: 'idle' }, s.idle);
-        this.dbPool.set({ state: 'max' }, s.max);
-      } catch {
-        // The database is down: /ready says so; a scrape still answers with the rest.
-      }
-    },
-  });
+  private poolStats: (() => Promise<ConnectionStats>) | null = null;
+  readonly dbPool = connectionGauge(
+    this.registry,
+    'unjucks_db_pool_connections',
+    "This replica's database connections by state (active, idle) and the pool's maximum (max); sampled from pg_stat_activity on scrape",
+    () => this.poolStats,
+  );
+  private publishStats: (() => Promise<ConnectionStats>) | null = null;
+  readonly dbPublishConnections = connectionGauge(
+    this.registry,
+    'unjucks_db_publish_connections',
+    "This replica's publish workers' database connections by state (active, idle) and the most they open (max); sampled from pg_stat_activity on scrape",
+    () => this.publishStats,
+  );
 
-  private publishStats: { connections: () => Promise<{ active: number; idle: number }>; max: number } | null = null;
-  readonly dbPublishConnections = new Gauge({
-    name: 'unjucks_db_publish_connections',
-    help: "This replica's publish workers' database connections by state (active, idle) and the most they open (max); sampled from pg_stat_activity on scrape",
-    labelNames: ['state'],
-    registers: [this.registry],
-    collect: async () => {
-      if (!this.publishStats) return;
-      try {
-        const s = await this.publishStats.connections();
-        this.dbPublishConnections.set({ state: 'active' }, s.active);
-        this.dbPublishConnections.set({ state: 'idle' }, s.idle);
-        this.dbPublishConnections.set({ state: 'max' }, this.publishStats.max);
-      } catch {
-        // As the pool's gauge: the database is down, and /ready says so.
-      }
-    },
-  });
-
-  /** Where the pool gauge reads from; set once the database is open. */
   /** Queries this process sent through its pool; a hot read in steady state sends none. */
   readonly dbQueries = new Counter({
     name: 'unjucks_db_queries_total',
@@ -180,13 +184,14 @@ export class Metrics {
     this.cacheLiveProbe = live;
   }
 
-  watchPool(stats: () => Promise<{ active: number; idle: number; max: number }>) {
+  /** Where the pool gauge reads from; set once the database is open. */
+  watchPool(stats: () => Promise<ConnectionStats>) {
     this.poolStats = stats;
   }
 
   /** The publish workers' connections (publish-pool/), beside the pool's: only when there are workers. */
   watchPublishConnections(connections: () => Promise<{ active: number; idle: number }>, max: number) {
-    this.publishStats = { connections, max };
+    this.publishStats = async () => ({ ...(await connections()), max });
   }
 
   constructor() {
