@@ -71,6 +71,12 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('publishes stored in worker thre
     const res = await publishing;
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ name: 'pool-pkg', version: '1.1.0', created: true, 'dist-tags': { latest: '1.1.0' } });
+    // Done, the workers' connections are idle, while the pool's own one is busy answering the scrape:
+    // the gauge counts the workers' connections, not the pool's.
+    const settled = await metrics();
+    expect(sampleOf(settled, 'unjucks_db_publish_connections{state="active"}')).toBe(0);
+    expect(sampleOf(settled, 'unjucks_db_publish_connections{state="idle"}')).toBeGreaterThanOrEqual(1);
+    expect(sampleOf(settled, 'unjucks_db_pool_connections{state="active"}')).toBeGreaterThanOrEqual(1);
     // The phases: the body read here, the wait for the worker, the worker's own, then this replica's.
     expect(res.headers.get('server-timing')).toMatch(
       /^read;dur=[\d.]+, queue;dur=[\d.]+, validate;dur=[\d.]+, checks;dur=[\d.]+, .*tx;dur=[\d.]+, after-change;dur=[\d.]+, heard;dur=[\d.]+, total;dur=[\d.]+$/,

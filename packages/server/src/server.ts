@@ -22,7 +22,7 @@ import { DownloadCounter } from './search/downloads.js';
 import { SearchSync } from './search/sync.js';
 import { createBlobStore } from './storage/index.js';
 import { validatePool } from './validate-pool/index.js';
-import { CONNECTIONS_PER_WORKER, PublishPool } from './publish-pool/index.js';
+import { PublishPool } from './publish-pool/index.js';
 import { traceRequests } from './tracing/http.js';
 import { traceSearch } from './tracing/search.js';
 import { startTracing } from './tracing/setup.js';
@@ -107,7 +107,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
             (e) => logger.log('error', 'a publish worker failed; it is replaced', { error: loggableError(e) }),
           )
         : undefined;
-    if (publishPool) metrics.watchPublishConnections(() => database.connectionsOf('publish'), (config.validation.threads ?? 0) * CONNECTIONS_PER_WORKER);
+    if (publishPool) metrics.watchPublishConnections(() => database.connectionsOf('publish'), publishPool.maxConnections);
     if (config.validation.threads && !publishPool) validatePool(config.validation.threads);
     const downloads = new DownloadCounter(database.db, config.downloadsFlushMs);
     downloads.start();

@@ -5,9 +5,7 @@ import type { Actor } from '../auth/tokens.js';
 import type { Metrics } from '../metrics.js';
 import type { PublishEvents, PublishOptions, Stored } from '../registry/publish.js';
 import type { Upload } from '../validate-pool/index.js';
-import { type Ended, type PublishTask, type PublishWorkerInit, receiveError, type WorkerMessage } from './messages.js';
-
-export { CONNECTIONS_PER_WORKER } from './messages.js';
+import { CONNECTIONS_PER_WORKER, type Ended, type PublishTask, type PublishWorkerInit, receiveError, type WorkerMessage } from './messages.js';
 
 /**
  * Publishes off the event loop. A publish costs the thread that runs it about 15 ms of CPU beyond
@@ -30,6 +28,8 @@ export class PublishPool {
   /** Workers that said they listen on it, by thread id. */
   private readonly listening = new Set<number>();
   private readonly channel = new BroadcastChannel(this.closeChannel);
+  /** The most database connections the workers open together (the replica's metrics). */
+  readonly maxConnections: number;
 
   constructor(
     threads: number,
@@ -37,6 +37,7 @@ export class PublishPool {
     private readonly metrics: Metrics,
     onError: (e: unknown) => void,
   ) {
+    this.maxConnections = threads * CONNECTIONS_PER_WORKER;
     const filename = createRequire(import.meta.url).resolve('@unjucks/server/publish-worker');
     // Kept, like the validation pool's: a fresh worker pays its module loading and connections.
     // One publish at a time per worker, as the validation pool validated: a worker validating a
