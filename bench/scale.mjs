@@ -82,20 +82,42 @@ const pct = (xs, q) => {
 };
 const f1 = (x) => x.toFixed(1);
 
+const serverEnv = (dbUrl, dataDir) => ({
+  ...process.env,
+  PORT: '0',
+  // One address for every start, as a deployment has: the stored documents are kept for it.
+  PUBLIC_URL: 'http://registry.scale.test',
+  DATA_DIR: dataDir,
+  DATABASE_URL: dbUrl,
+  SIGNING_KEY_SECRET: 'scale-bench-signing-key-secret-0123456789abcdef',
+  RATE_LIMIT_IP_PER_MINUTE: '0',
+  RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+  ...(process.env.SCALE_ENGINE ? { SEARCH_ENGINE: process.env.SCALE_ENGINE } : {}),
+});
+
+/**
+ * `unjucks-registry documents`: stores every package's rendered documents, as a registry whose
+ * packages were published and read through it holds them (generate writes rows only). Seconds taken.
+ */
+async function storeDocuments(dbUrl, dataDir) {
+  const t0 = performance.now();
+  // This checkout's build, whichever SERVER_BIN is measured (an older one may not have the command).
+  const bin = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+  const proc = spawn(process.execPath, [bin, 'documents'], { env: serverEnv(dbUrl, dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
+  const code = await new Promise((resolve) => proc.once('exit', resolve));
+  if (code !== 0) throw new Error(`unjucks-registry documents exited with ${code}:\n${out.slice(-2000)}`);
+  console.error(out.trim().split('\n').at(-1));
+  return (performance.now() - t0) / 1000;
+}
+
 function startServer(dbUrl, dataDir) {
   const t0 = performance.now();
   const nodeArgs = process.env.SCALE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const proc = spawn(process.execPath, [...nodeArgs, SERVER_BIN, 'start'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      DATA_DIR: dataDir,
-      DATABASE_URL: dbUrl,
-      SIGNING_KEY_SECRET: 'scale-bench-signing-key-secret-0123456789abcdef',
-      RATE_LIMIT_IP_PER_MINUTE: '0',
-      RATE_LIMIT_TOKEN_PER_MINUTE: '0',
-      ...(process.env.SCALE_ENGINE ? { SEARCH_ENGINE: process.env.SCALE_ENGINE } : {}),
-    },
+    env: serverEnv(dbUrl, dataDir),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ready = new Promise((resolve, reject) => {
@@ -296,6 +318,9 @@ async function prepare(n, cleanup, reuse) {
   }
   const [{ versions }] = await sql`select count(*)::int as versions from versions`;
   console.error(`${n} packages, ${versions} versions generated in ${generateS.toFixed(1)} s`);
+  // SCALE_DOCUMENTS=0 measures a registry none of whose documents were stored yet (every cold read loads).
+  const documentsS = process.env.SCALE_DOCUMENTS === '0' ? 0 : await storeDocuments(dbUrl.toString(), dataDir);
+  if (documentsS) console.error(`documents stored in ${documentsS.toFixed(1)} s`);
 
   it.server = startServer(dbUrl.toString(), dataDir);
   const { url, log, startMs } = await it.server.ready;

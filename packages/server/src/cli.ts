@@ -3,12 +3,13 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { InputError, parseDuration, TOKEN_ACTIONS } from '@unjucks/core';
 import { cliKeysRotate, cliOrgRename, cliTokenCreate, cliTokenRevoke, cliUserAdd } from './admin-ops.js';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, publicUrlFor, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { startRegistry } from './server.js';
 import { gc } from './integrity/gc.js';
 import { loadSealingKey, unseal } from './auth/seal.js';
 import { exportRegistry, importRegistry } from './integrity/backup.js';
+import { storeAllDocuments } from './registry/store-all-documents.js';
 import { verify } from './integrity/verify.js';
 import { createBlobStore } from './storage/index.js';
 
@@ -32,6 +33,9 @@ commands:
          [--json]                         packages: names, @scope/* or prefix*; --expires takes s, m, h, d
   token revoke ID                         revoke a token at once, on every replica
   keys rotate                             add a new token signing key (old keys keep verifying)
+  documents                               render and store the metadata documents of every public package
+                                          that has none current, for every replica's cold reads (after an
+                                          upgrade or an import; reads store them too, one at a time)
   org rename OLD NEW                      rename an org and move its packages @OLD/x to @NEW/x (the repair
                                           for orgs whose names are no longer valid, such as @~ or @-)
 `;
@@ -135,6 +139,18 @@ async function main(argv: string[]) {
           `imported ${r.packages} packages, ${r.versions} versions and ${r.blobs} blobs from ${file}${r.skipped ? ` (${r.skipped} versions were already here with the same bytes)` : ''}`,
         );
       }
+    } finally {
+      await database.close();
+    }
+    return;
+  }
+  if (command === 'documents') {
+    const database = await openDatabase({ ...config, holder: 'unjucks-registry documents' });
+    try {
+      await database.migrate();
+      // The URL the server writes into its documents: PUBLIC_URL, else its own address (config.ts).
+      const r = await storeAllDocuments(database.db, publicUrlFor(config, config.port), (n) => process.stderr.write(`checked ${n} packages\n`));
+      console.log(`checked ${r.checked} packages; stored the documents of ${r.stored} public packages`);
     } finally {
       await database.close();
     }

@@ -30,6 +30,8 @@ export interface Config {
   blobCacheBytes: number;
   /** Estimated bytes of package snapshots kept (registry/snapshot.ts); 0: bounded by count alone. */
   metadataCacheBytes: number;
+  /** STORED_DOCUMENTS: rendered metadata documents kept in Postgres for every replica (registry/stored-documents.ts). */
+  storedDocuments: boolean;
   /**
    * V8's old-generation growth past the live heap after each full GC, in percent (`start` sets
    * --heap-growing-percent); 0 leaves V8's own factor (up to 4x while allocation is fast).
@@ -135,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
       : null,
     blobCacheBytes: intVar(env, 'BLOB_CACHE_BYTES', 64 * 1024 * 1024),
     metadataCacheBytes: intVar(env, 'METADATA_CACHE_BYTES', 40 * 1024 * 1024),
+    storedDocuments: !/^(0|false|no|off)$/i.test(env.STORED_DOCUMENTS ?? ''),
     heapGrowingPercent: intVar(env, 'HEAP_GROWING_PERCENT', 50),
     downloadsFlushMs: Math.max(100, intVar(env, 'DOWNLOADS_FLUSH_MS', 5000)),
     searchCacheEntries: intVar(env, 'SEARCH_CACHE_ENTRIES', 1000),

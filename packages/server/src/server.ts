@@ -16,6 +16,7 @@ import { publicUrlFor, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { RegistryContext } from './registry/context.js';
 import { SnapshotCache } from './registry/snapshot.js';
+import { StoredDocuments } from './registry/stored-documents.js';
 import { ChangeFeed } from './cache/feed.js';
 import { attachCaches, ReplicaCaches } from './cache/replica-caches.js';
 import { DownloadCounter } from './search/downloads.js';
@@ -130,6 +131,14 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
         config.metadataCacheBytes || Number.POSITIVE_INFINITY,
         database.db,
       ),
+      documents: config.storedDocuments
+        ? new StoredDocuments(
+            database.db,
+            () => registry.publicUrl,
+            (hit) => metrics.cacheLookup('documents', hit),
+            (e) => logger.log('warn', 'storing rendered documents failed; they are rendered again on the next miss', { error: loggableError(e) }),
+          )
+        : undefined,
       changes,
       metrics,
       validation: config.validation,
@@ -180,7 +189,11 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
     const { port } = server.address() as AddressInfo;
     registry.publicUrl = publicUrlFor(config, port);
     database.lock?.update({ url: registry.publicUrl });
-    log(`unjucks-registry listening on ${registry.publicUrl} (database: ${database.describe}; storage: ${store.describe})`);
+    // The address it listens on first (what a script or a health check on this machine connects to),
+    // then PUBLIC_URL when that is another (a proxy's): the one its documents link to.
+    const local = publicUrlFor({ ...config, publicUrl: null }, port);
+    const publicNote = local === registry.publicUrl ? '' : `; public URL: ${registry.publicUrl}`;
+    log(`unjucks-registry listening on ${local} (database: ${database.describe}; storage: ${store.describe}${publicNote})`);
 
     let closing: Promise<void> | null = null;
     return {
@@ -202,6 +215,7 @@ export async function startRegistry(config: Config, logger: Logger = createLogge
           clearInterval(idleSweep);
           await publishPool?.close().catch((e) => logger.log('warn', 'the publish workers did not close cleanly', { error: loggableError(e) }));
           await hooks.stop();
+          await registry.documents?.flush();
           await downloads.stop();
           await sync.stop();
           await changes.close();

@@ -366,6 +366,28 @@ export const searchDocuments = pgTable('search_documents', {
   tsv: tsvector('tsv').notNull(),
 });
 
+/**
+ * Rendered metadata documents, shared by every replica (registry/stored-documents.ts): a cold read
+ * of a package no replica holds in memory takes its document from here in one indexed row, instead
+ * of loading every version's row and rendering them. A row serves only while its revision is the
+ * package's and it was made by the same rendering for the same public URL (made_for).
+ */
+export const packageDocuments = pgTable(
+  'package_documents',
+  {
+    packageId: integer('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
+    /** Which document: `npm:corgi`, `npm:full` or `package` (the native API's). */
+    kind: text('kind').notNull(),
+    revision: integer('revision').notNull(),
+    madeFor: text('made_for').notNull(),
+    etag: text('etag').notNull(),
+    body: text('body').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.packageId, t.kind] })],
+);
+
 /** Words of names, generators and keywords, for typo correction by trigram similarity. */
 export const searchTerms = pgTable('search_terms', {
   term: text('term').primaryKey(),

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { Db } from '../db/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SnapshotCache } from './snapshot.js';
+import type { StoredDocuments } from './stored-documents.js';
 import type { ChangeFeed } from '../cache/feed.js';
 import type { DownloadCounter } from '../search/downloads.js';
 import type { SearchEngine } from '../search/sync.js';
@@ -26,6 +27,8 @@ export interface RegistryContext {
   publicUrl: string;
   /** Package snapshots for the read routes, checked against the database's revision per request. */
   cache: SnapshotCache;
+  /** Rendered documents of public packages kept in Postgres, for reads the cache misses; absent: off. */
+  documents?: StoredDocuments;
   /** This replica's change notifications; absent, every cache is bypassed (cache/feed.ts). */
   changes?: ChangeFeed;
   /** Options for the publish-time validator (supported Unjucks versions, refused capabilities). */

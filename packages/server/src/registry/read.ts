@@ -4,7 +4,8 @@ import { authorizeRead } from '../access/rights.js';
 import type { RegistryContext } from './context.js';
 import { notFound } from './lookup.js';
 import { heldVersion, mayReview } from './reviewers.js';
-import { rendered, storedReport, type PackageSnapshot, type VersionRow } from './snapshot.js';
+import { rendered, storedReport, type PackageSnapshot, type Rendered, type VersionRow } from './snapshot.js';
+import type { DocumentKind } from './stored-documents.js';
 
 /** Where a version's tarball downloads from; documented in the README. */
 export const tarballUrl = (publicUrl: string, name: string, version: string) => `${publicUrl}/api/v1/packages/${name}/-/${tarballFileName(name, version)}`;
@@ -116,11 +117,25 @@ export function readableNow(ctx: RegistryContext, name: string): PackageSnapshot
   return s && !s.pkg.private && s.versions.size > 0 ? s : undefined;
 }
 
-/** The package document of a snapshot readable returned. */
-export const packageDocOf = (ctx: RegistryContext, s: PackageSnapshot) => rendered(s, 'package', () => packageDoc(ctx.publicUrl, s), stringifyWithText);
+/**
+ * A public package's document as stored for every replica (registry/stored-documents.ts), for a
+ * read this replica's cache would answer with a load; null when the read goes through readable.
+ * What it serves is what readable and the rendering would: a document stored only from a public
+ * package's snapshot with live versions, and only at the package's revision as it is now.
+ */
+export function storedDocument(ctx: RegistryContext, name: string, kind: DocumentKind): Promise<Rendered | null> | null {
+  return ctx.documents && !ctx.cache.holds(name) ? ctx.documents.find(name, kind) : null;
+}
 
-export async function getPackageDoc(ctx: RegistryContext, actor: Actor | null, name: string) {
-  return packageDocOf(ctx, await readable(ctx, actor, name));
+/** The package document of a snapshot readable returned. */
+export function packageDocOf(ctx: Pick<RegistryContext, 'publicUrl' | 'documents'>, s: PackageSnapshot): Rendered {
+  const r = rendered(s, 'package', () => packageDoc(ctx.publicUrl, s), stringifyWithText);
+  ctx.documents?.offer(s, 'package', r);
+  return r;
+}
+
+export async function getPackageDoc(ctx: RegistryContext, actor: Actor | null, name: string): Promise<Rendered> {
+  return (await storedDocument(ctx, name, 'package')) ?? packageDocOf(ctx, await readable(ctx, actor, name));
 }
 
 /** Resolves an exact version, a range or a dist-tag to one version, serialized with its ETag. */

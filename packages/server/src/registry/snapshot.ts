@@ -176,6 +176,11 @@ export class SnapshotCache {
     this.expected.delete(write);
   }
 
+  /** Whether a snapshot of `name` is held, fresh or stale, or being loaded: a read of it goes through get. */
+  holds(name: string): boolean {
+    return this.entries.has(name) || this.loading.has(name);
+  }
+
   /** Snapshots held and their estimated bytes (tests, and the memory figures of bench/scale.mjs). */
   get stats() {
     return { entries: this.entries.size, bytes: this.held };
@@ -585,7 +590,7 @@ export function rendered(snapshot: PackageSnapshot, key: string, build: () => un
  * other takes two bytes or more. Not from Buffer's shared pool (as Buffer.from takes anything under
  * 4 KB): a kept document would keep its whole 8 KB slab alive, with whatever else was cut from it.
  */
-function utf8(text: string): Uint8Array<ArrayBuffer> {
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
   const length = Buffer.byteLength(text, 'utf8');
   const b = Buffer.allocUnsafeSlow(length);
   b.write(text, length === text.length ? 'latin1' : 'utf8');

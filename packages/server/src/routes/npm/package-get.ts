@@ -1,7 +1,8 @@
 import { resolveSpec } from '@unjucks/core';
 import { notFound } from '../../registry/lookup.js';
-import { readable, readableNow } from '../../registry/read.js';
-import type { PackageSnapshot } from '../../registry/snapshot.js';
+import { readable, readableNow, storedDocument } from '../../registry/read.js';
+import type { PackageSnapshot, Rendered } from '../../registry/snapshot.js';
+import type { DocumentKind } from '../../registry/stored-documents.js';
 import { abbreviatedPackument, fullPackument, versionPackument } from '../../npm/packument.js';
 import { nameParam, type NpmApp, type ReadCtx } from '../../app-env.js';
 import { type Answer, respond } from '../../cache/send.js';
@@ -26,7 +27,9 @@ export const npmPackumentGet = (app: NpmApp) => app.get('/:name', async (c) => r
 
 /** The packument as an answer (the hot reads write it themselves). */
 export async function packumentAnswer(c: ReadCtx) {
-  return packumentOf(c, await liveSnapshot(c));
+  const kind = kindOf(c);
+  const stored = await storedDocument(c.get('registry'), nameParam(c), kind);
+  return stored ? answerOf(c, kind, stored) : packumentOf(c, await liveSnapshot(c));
 }
 
 /** What packumentAnswer answers, when the snapshot and the encoded bytes are in memory; undefined when they are not. */
@@ -37,11 +40,18 @@ export function packumentNow(c: ReadCtx): Answer | undefined {
   return a instanceof Promise ? undefined : a;
 }
 
+/** Installers that ask for it get the abbreviated document; everyone else, and npm's read before a write, the full one. */
+const kindOf = (c: ReadCtx): 'npm:corgi' | 'npm:full' =>
+  (c.req.header('accept') ?? '').includes(CORGI) && c.req.query('write') !== 'true' ? 'npm:corgi' : 'npm:full';
+
+const answerOf = (c: ReadCtx, kind: DocumentKind, r: Rendered) => renderedJson(c, r, kind === 'npm:corgi' ? CORGI : 'application/json');
+
 function packumentOf(c: ReadCtx, s: PackageSnapshot) {
-  const publicUrl = c.get('registry').publicUrl;
-  const accept = c.req.header('accept') ?? '';
-  if (accept.includes(CORGI) && c.req.query('write') !== 'true') return renderedJson(c, abbreviatedPackument(publicUrl, s), CORGI);
-  return renderedJson(c, fullPackument(publicUrl, s), 'application/json');
+  const registry = c.get('registry');
+  const kind = kindOf(c);
+  const r = kind === 'npm:corgi' ? abbreviatedPackument(registry.publicUrl, s) : fullPackument(registry.publicUrl, s);
+  registry.documents?.offer(s, kind, r);
+  return answerOf(c, kind, r);
 }
 
 /** GET /:name/:version — one version (an exact version, a tag or a range). */
