@@ -149,8 +149,10 @@ async function main(argv: string[]) {
     try {
       await database.migrate();
       // The URL the server writes into its documents: PUBLIC_URL, else its own address (config.ts).
+      if (!config.publicUrl && config.port === 0)
+        throw new InputError('set PUBLIC_URL (or PORT) as the server has it: its documents link to that address, and PORT=0 names none');
       const r = await storeAllDocuments(database.db, publicUrlFor(config, config.port), (n) => process.stderr.write(`checked ${n} packages\n`));
-      console.log(`checked ${r.checked} packages; stored the documents of ${r.stored} public packages`);
+      console.log(`checked ${r.checked} public packages; stored ${r.written} documents for ${publicUrlFor(config, config.port)}`);
     } finally {
       await database.close();
     }

@@ -30,7 +30,7 @@ interface Encoded {
 const byRendering = new WeakMap<Renderable, Encoded>();
 
 /** What an Accept-Encoding header takes: the encoding to prefer, and what else will do. */
-interface Accepted {
+export interface Accepted {
   best: Encoding;
   gzip: boolean;
   /** The bytes as they are: acceptable unless refused (identity;q=0, or *;q=0 without naming identity). */
@@ -41,7 +41,7 @@ const NOTHING_SAID: Accepted = { best: 'identity', gzip: false, identity: true }
 let lastHeader: string | undefined;
 let lastAccepted: Accepted = NOTHING_SAID;
 
-function accepted(header: string | undefined): Accepted {
+export function accepted(header: string | undefined): Accepted {
   if (!header) return NOTHING_SAID;
   // One client sends the same header on every request: parse it once.
   if (header === lastHeader) return lastAccepted;

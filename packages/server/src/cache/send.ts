@@ -1,5 +1,7 @@
 import type { Ctx } from '../app-env.js';
-import { bytesNow, encodedBytes, pickEncoding, type Renderable } from './encoded.js';
+import { promisify } from 'node:util';
+import { gunzip, gunzipSync } from 'node:zlib';
+import { accepted, bytesNow, encodedBytes, pickEncoding, type Renderable } from './encoded.js';
 import { respondWithId } from '../middleware/request-log.js';
 
 /** An answer as plain data: the route sends it through Hono (respond), the hot reads straight to the socket (hot-reads.ts). */
@@ -92,4 +94,37 @@ function keptAnswer(
     if (slot >= 0) kept[slot] = a;
   }
   return a;
+}
+
+const gunzipAsync = promisify(gunzip);
+/** Past this many gzipped bytes, inflating waits in zlib's thread pool instead of holding the event loop. */
+const INFLATE_ON_LOOP_BYTES = 16 * 1024;
+
+/**
+ * A stored document's answer (registry/stored-documents.ts), with the headers renderedAnswer gives
+ * the same document: 304 when If-None-Match names its ETag, else its gzip bytes as they are to a
+ * client that takes gzip (npm, pnpm and yarn do; one that prefers brotli gets gzip too), else the
+ * bytes inflated. Null when the client takes neither gzip nor the bytes as they are (the document is
+ * then rendered, and compressed as it asks). Sent once: nothing is kept.
+ */
+export function storedAnswer(
+  req: Asked,
+  d: { etag: string; gzip: Uint8Array },
+  contentType: string,
+  cacheControl: string,
+  vary: string,
+): Answer | Promise<Answer> | null {
+  const headers: Record<string, string> = { ETag: d.etag, 'Cache-Control': cacheControl, Vary: `${vary}, Accept-Encoding` };
+  if (matchesEtag(req.header('if-none-match'), d.etag)) return answerOf(304, headers, null);
+  const { gzip, identity } = accepted(req.header('accept-encoding'));
+  const send = (bytes: Uint8Array, encoding?: string) => {
+    headers['Content-Type'] = contentType;
+    headers['Content-Length'] = String(bytes.byteLength);
+    if (encoding) headers['Content-Encoding'] = encoding;
+    return answerOf(200, headers, bytes);
+  };
+  if (gzip) return send(d.gzip, 'gzip');
+  if (!identity) return null;
+  if (d.gzip.byteLength <= INFLATE_ON_LOOP_BYTES) return send(gunzipSync(d.gzip));
+  return gunzipAsync(d.gzip).then((bytes) => send(bytes));
 }

@@ -366,24 +366,29 @@ export const searchDocuments = pgTable('search_documents', {
   tsv: tsvector('tsv').notNull(),
 });
 
+const bytea = customType<{ data: Uint8Array }>({ dataType: () => 'bytea' });
+
 /**
  * Rendered metadata documents, shared by every replica (registry/stored-documents.ts): a cold read
  * of a package no replica holds in memory takes its document from here in one indexed row, instead
  * of loading every version's row and rendering them. A row serves only while its revision is the
  * package's and it was made by the same rendering for the same public URL (made_for).
+ * No foreign key to packages: its check would lock the package's row from every write-back,
+ * which could then deadlock with a write to the package (an org rename locks them in its own
+ * order); the read joins on the id and revision anyway, and packages are never deleted.
  */
 export const packageDocuments = pgTable(
   'package_documents',
   {
-    packageId: integer('package_id')
-      .notNull()
-      .references(() => packages.id, { onDelete: 'cascade' }),
+    packageId: integer('package_id').notNull(),
     /** Which document: `npm:corgi`, `npm:full` or `package` (the native API's). */
     kind: text('kind').notNull(),
     revision: integer('revision').notNull(),
     madeFor: text('made_for').notNull(),
+    /** The ETag of the document's bytes as rendered (uncompressed), as the replica that made it sends it. */
     etag: text('etag').notNull(),
-    body: text('body').notNull(),
+    /** The document gzipped: sent as it is to clients that take gzip (npm, pnpm and yarn do). */
+    gzip: bytea('gzip').notNull(),
   },
   (t) => [primaryKey({ columns: [t.packageId, t.kind] })],
 );

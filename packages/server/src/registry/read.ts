@@ -5,7 +5,7 @@ import type { RegistryContext } from './context.js';
 import { notFound } from './lookup.js';
 import { heldVersion, mayReview } from './reviewers.js';
 import { rendered, storedReport, type PackageSnapshot, type Rendered, type VersionRow } from './snapshot.js';
-import type { DocumentKind } from './stored-documents.js';
+import type { DocumentKind, StoredDocument } from './stored-documents.js';
 
 /** Where a version's tarball downloads from; documented in the README. */
 export const tarballUrl = (publicUrl: string, name: string, version: string) => `${publicUrl}/api/v1/packages/${name}/-/${tarballFileName(name, version)}`;
@@ -123,7 +123,7 @@ export function readableNow(ctx: RegistryContext, name: string): PackageSnapshot
  * What it serves is what readable and the rendering would: a document stored only from a public
  * package's snapshot with live versions, and only at the package's revision as it is now.
  */
-export function storedDocument(ctx: RegistryContext, name: string, kind: DocumentKind): Promise<Rendered | null> | null {
+export function storedDocument(ctx: RegistryContext, name: string, kind: DocumentKind): Promise<StoredDocument | null> | null {
   return ctx.documents && !ctx.cache.holds(name) ? ctx.documents.find(name, kind) : null;
 }
 
@@ -135,7 +135,7 @@ export function packageDocOf(ctx: Pick<RegistryContext, 'publicUrl' | 'documents
 }
 
 export async function getPackageDoc(ctx: RegistryContext, actor: Actor | null, name: string): Promise<Rendered> {
-  return (await storedDocument(ctx, name, 'package')) ?? packageDocOf(ctx, await readable(ctx, actor, name));
+  return packageDocOf(ctx, await readable(ctx, actor, name));
 }
 
 /** Resolves an exact version, a range or a dist-tag to one version, serialized with its ETag. */

@@ -590,7 +590,7 @@ export function rendered(snapshot: PackageSnapshot, key: string, build: () => un
  * other takes two bytes or more. Not from Buffer's shared pool (as Buffer.from takes anything under
  * 4 KB): a kept document would keep its whole 8 KB slab alive, with whatever else was cut from it.
  */
-export function utf8(text: string): Uint8Array<ArrayBuffer> {
+function utf8(text: string): Uint8Array<ArrayBuffer> {
   const length = Buffer.byteLength(text, 'utf8');
   const b = Buffer.allocUnsafeSlow(length);
   b.write(text, length === text.length ? 'latin1' : 'utf8');

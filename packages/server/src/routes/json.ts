@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readJsonStream } from '../json-body.js';
 import type { Ctx } from '../app-env.js';
-import { type Answer, type Asked, matchesEtag, renderedAnswer, respond } from '../cache/send.js';
+import { type Answer, type Asked, matchesEtag, renderedAnswer, respond, storedAnswer } from '../cache/send.js';
 import type { Renderable } from '../cache/encoded.js';
 
 /**
@@ -40,6 +40,10 @@ export async function sendRendered(c: Ctx, r: Renderable & { etag: string }, typ
 /** What sendRendered sends, as an answer (the hot reads write it themselves). */
 export const renderedJson = (c: { req: Asked }, r: Renderable & { etag: string }, type = 'application/json'): Answer | Promise<Answer> =>
   renderedAnswer(c.req, r, contentTypeOf(type), metadataCacheControl(c), METADATA_VARY);
+
+/** What renderedJson sends for the same document, from its stored copy (registry/stored-documents.ts); null: render it instead. */
+export const storedJson = (c: { req: Asked }, d: { etag: string; gzip: Uint8Array }, type = 'application/json') =>
+  storedAnswer(c.req, d, contentTypeOf(type), metadataCacheControl(c), METADATA_VARY);
 
 // Made once per type, not per request.
 const contentTypes = new Map<string, string>();

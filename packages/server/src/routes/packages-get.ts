@@ -1,7 +1,7 @@
 import { JsonObjectSchema, PackageNameParams } from '@unjucks/core/api-schemas';
-import { getPackageDoc, packageDocOf, readableNow } from '../registry/read.js';
+import { getPackageDoc, packageDocOf, readableNow, storedDocument } from '../registry/read.js';
 import { nameParam, type App, type ReadCtx } from '../app-env.js';
-import { renderedJson } from './json.js';
+import { renderedJson, storedJson } from './json.js';
 import { type Answer, respond } from '../cache/send.js';
 import { nativeRoute } from './native-route.js';
 
@@ -26,7 +26,12 @@ export function packagesGet(app: App) {
  * The package document as an answer; the name as the route's params validated it (the hot reads
  * run the same schema before they call this).
  */
-export const packageDocAnswer = async (c: ReadCtx) => renderedJson(c, await getPackageDoc(c.get('registry'), c.get('actor'), nameParam(c)));
+export async function packageDocAnswer(c: ReadCtx): Promise<Answer> {
+  const registry = c.get('registry');
+  const name = nameParam(c);
+  const stored = await storedDocument(registry, name, 'package');
+  return (stored && (await storedJson(c, stored))) || renderedJson(c, await getPackageDoc(registry, c.get('actor'), name));
+}
 
 /** What packageDocAnswer answers, when the snapshot and the encoded bytes are in memory; undefined when they are not. */
 export function packageDocNow(c: ReadCtx): Answer | undefined {

@@ -1,12 +1,12 @@
 import { resolveSpec } from '@unjucks/core';
 import { notFound } from '../../registry/lookup.js';
 import { readable, readableNow, storedDocument } from '../../registry/read.js';
-import type { PackageSnapshot, Rendered } from '../../registry/snapshot.js';
+import type { PackageSnapshot } from '../../registry/snapshot.js';
 import type { DocumentKind } from '../../registry/stored-documents.js';
 import { abbreviatedPackument, fullPackument, versionPackument } from '../../npm/packument.js';
 import { nameParam, type NpmApp, type ReadCtx } from '../../app-env.js';
 import { type Answer, respond } from '../../cache/send.js';
-import { renderedJson, sendRendered } from '../json.js';
+import { renderedJson, sendRendered, storedJson } from '../json.js';
 import { serveTarball } from '../tarball-get.js';
 
 const CORGI = 'application/vnd.npm.install-v1+json';
@@ -29,7 +29,7 @@ export const npmPackumentGet = (app: NpmApp) => app.get('/:name', async (c) => r
 export async function packumentAnswer(c: ReadCtx) {
   const kind = kindOf(c);
   const stored = await storedDocument(c.get('registry'), nameParam(c), kind);
-  return stored ? answerOf(c, kind, stored) : packumentOf(c, await liveSnapshot(c));
+  return (stored && (await storedJson(c, stored, typeOf(kind)))) || packumentOf(c, await liveSnapshot(c));
 }
 
 /** What packumentAnswer answers, when the snapshot and the encoded bytes are in memory; undefined when they are not. */
@@ -44,14 +44,14 @@ export function packumentNow(c: ReadCtx): Answer | undefined {
 const kindOf = (c: ReadCtx): 'npm:corgi' | 'npm:full' =>
   (c.req.header('accept') ?? '').includes(CORGI) && c.req.query('write') !== 'true' ? 'npm:corgi' : 'npm:full';
 
-const answerOf = (c: ReadCtx, kind: DocumentKind, r: Rendered) => renderedJson(c, r, kind === 'npm:corgi' ? CORGI : 'application/json');
+const typeOf = (kind: DocumentKind) => (kind === 'npm:corgi' ? CORGI : 'application/json');
 
 function packumentOf(c: ReadCtx, s: PackageSnapshot) {
   const registry = c.get('registry');
   const kind = kindOf(c);
   const r = kind === 'npm:corgi' ? abbreviatedPackument(registry.publicUrl, s) : fullPackument(registry.publicUrl, s);
   registry.documents?.offer(s, kind, r);
-  return answerOf(c, kind, r);
+  return renderedJson(c, r, typeOf(kind));
 }
 
 /** GET /:name/:version — one version (an exact version, a tag or a range). */
