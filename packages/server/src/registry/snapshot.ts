@@ -176,6 +176,11 @@ export class SnapshotCache {
     this.expected.delete(write);
   }
 
+  /** Whether a load now would evict another snapshot: the cache is at one of its bounds, or has no room for the smallest snapshot. */
+  get full(): boolean {
+    return this.entries.size >= this.maxEntries || this.held + SNAPSHOT_FIXED_BYTES > this.maxBytes;
+  }
+
   /** Whether a snapshot of `name` is held, fresh or stale, or being loaded: a read of it goes through get. */
   holds(name: string): boolean {
     return this.entries.has(name) || this.loading.has(name);
