@@ -16,8 +16,7 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
   let sql: postgres.Sql;
   const CORGI = 'application/vnd.npm.install-v1+json';
   // Both replicas write the same tarball links, as replicas behind one address do: a document is kept for its public URL.
-  // A metadata cache that is always full: the store answers only reads whose load would evict another package.
-  const env = { PUBLIC_URL: 'http://registry.test', METADATA_CACHE_BYTES: '1', RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0' };
+  const env = { PUBLIC_URL: 'http://registry.test', RATE_LIMIT_IP_PER_MINUTE: '0', RATE_LIMIT_TOKEN_PER_MINUTE: '0' };
 
   beforeAll(async () => {
     a = await startTestServer({ label: 'documents a', db: 'postgres', store: 'fs' }, env);
@@ -127,24 +126,6 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
           expect(answer.body.toString()).toBe(row.body);
         }
       }
-    }
-  });
-
-  it('loads instead while the replica has room in memory: the load is kept, and every later read costs nothing', async () => {
-    const name = 'stored-room';
-    await publish(name);
-    const form = FORMS[0]!;
-    const first = await read(a, name, form);
-    await storedNow(name, form.kind);
-    const { METADATA_CACHE_BYTES: _, ...roomy } = env;
-    const c = await startTestServer({ label: 'documents roomy', db: 'postgres', store: 'fs' }, { ...roomy, DATA_DIR: a.dataDir }, { replicaOf: a });
-    try {
-      expect(await read(c, name, form)).toEqual(first);
-      expect(await metadata(c, 'miss')).toBe(1);
-      expect(await documents(c, 'hit')).toBe(0);
-      expect(await documents(c, 'miss')).toBe(0);
-    } finally {
-      await c.stop();
     }
   });
 
@@ -315,7 +296,7 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
 describe('stored documents on the embedded database', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer({ label: 'documents pglite', db: 'pglite', store: 'fs' }, { PUBLIC_URL: 'http://registry.test', METADATA_CACHE_BYTES: '1' });
+    s = await startTestServer({ label: 'documents pglite', db: 'pglite', store: 'fs' }, { PUBLIC_URL: 'http://registry.test' });
   });
   afterAll(async () => {
     await s?.destroy();

@@ -176,16 +176,6 @@ export class SnapshotCache {
     this.expected.delete(write);
   }
 
-  /**
-   * Whether a load now would evict another snapshot: the cache holds its most entries, or has no
-   * room for one more of the size it holds on average. (Not its bytes bound alone: eviction stops
-   * just below it, so a full cache was under it about every other read, and loaded them.)
-   */
-  get full(): boolean {
-    const n = this.entries.size;
-    return n >= this.maxEntries || this.held + (n > 0 ? this.held / n : SNAPSHOT_FIXED_BYTES) > this.maxBytes;
-  }
-
   /** Whether a snapshot of `name` is held, fresh or stale, or being loaded: a read of it goes through get. */
   holds(name: string): boolean {
     return this.entries.has(name) || this.loading.has(name);
