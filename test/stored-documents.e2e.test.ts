@@ -68,6 +68,15 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
       await new Promise((r) => setTimeout(r, 20));
     }
   };
+  /** An admin's PUT on the native API, which must succeed. */
+  const put = async (path: string, body: unknown) => {
+    const res = await fetch(`${a.api}${path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status, await res.text()).toBeLessThan(300);
+  };
   const publish = async (name: string, version = '1.0.0') => expect((await publishRaw(a.api, a.adminToken, packageTarball(name, version))).status).toBe(201);
 
   it('answers, on a replica that never loaded the package, the document another rendered: the same bytes and ETag', async () => {
@@ -182,12 +191,7 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
     expect(after.revision).toBeGreaterThan(before.revision);
     expect(after.body).toBe(now.text);
     // And a dist-tag alone moves it too.
-    const tag = await fetch(`${a.api}/packages/${name}/dist-tags/beta`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ version: '1.0.0' }),
-    });
-    expect(tag.status).toBeLessThan(300);
+    await put(`/packages/${name}/dist-tags/beta`, { version: '1.0.0' });
     const c = await startTestServer({ label: 'documents c', db: 'postgres', store: 'fs' }, { ...env, DATA_DIR: a.dataDir }, { replicaOf: a });
     try {
       expect(JSON.parse((await read(c, name, form)).text)['dist-tags']).toEqual({ latest: '1.1.0', beta: '1.0.0' });
@@ -220,12 +224,7 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
     }
     // Through the API (the revision moves), and a reader with the right: nothing is stored for it.
     await sql`update packages set visibility = null where name = ${name}`;
-    const put = await fetch(`${a.api}/packages/${name}/visibility`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ visibility: 'private' }),
-    });
-    expect(put.status).toBeLessThan(300);
+    await put(`/packages/${name}/visibility`, { visibility: 'private' });
     expect((await read(b, name, FORMS[0]!, a.adminToken)).status).toBe(200);
     expect((await read(b, name, FORMS[0]!)).status).toBe(404);
     await new Promise((r) => setTimeout(r, 200));
@@ -255,12 +254,7 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
   it("stores every public package's documents with `unjucks-registry documents`, which replicas then answer", async () => {
     const names = ['stored-cli-1', 'stored-cli-2', 'stored-cli-private'];
     for (const n of names) await publish(n);
-    const visibility = await fetch(`${a.api}/packages/stored-cli-private/visibility`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ visibility: 'private' }),
-    });
-    expect(visibility.status).toBeLessThan(300);
+    await put('/packages/stored-cli-private/visibility', { visibility: 'private' });
     const r = await unjucksRegistry(['documents'], { env: a.env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/checked \d+ public packages; stored \d+ documents for http:\/\/registry.test/);
