@@ -282,7 +282,7 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
     // A second run finds nothing left to store.
     const again = await unjucksRegistry(['documents'], { env: a.env });
     // (stored-newer's row is a revision ahead of its package, by the test above: checked, and left as it is.)
-    expect(again.stdout).toMatch(/checked [01] public packages; stored 0 documents/);
+    expect(again.stdout).toMatch(/checked [01] public packages?; stored 0 documents/);
   });
 });
 

@@ -152,7 +152,8 @@ async function main(argv: string[]) {
       if (!config.publicUrl && config.port === 0)
         throw new InputError('set PUBLIC_URL (or PORT) as the server has it: its documents link to that address, and PORT=0 names none');
       const r = await storeAllDocuments(database.db, publicUrlFor(config, config.port), (n) => process.stderr.write(`checked ${n} packages\n`));
-      console.log(`checked ${r.checked} public packages; stored ${r.written} documents for ${publicUrlFor(config, config.port)}`);
+      const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+      console.log(`checked ${n(r.checked, 'public package')}; stored ${n(r.written, 'document')} for ${publicUrlFor(config, config.port)}`);
     } finally {
       await database.close();
     }
