@@ -77,15 +77,19 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
     });
     expect(res.status, await res.text()).toBeLessThan(300);
   };
+  /** Publishes `name`, reads it on a in `form` (rendered there), and waits until that document is stored: a's answer and the stored row. */
+  const publishedAndStored = async (name: string, form: Form) => {
+    await publish(name);
+    const first = await read(a, name, form);
+    expect(first.status).toBe(200);
+    return { first, row: await storedNow(name, form.kind) };
+  };
   const publish = async (name: string, version = '1.0.0') => expect((await publishRaw(a.api, a.adminToken, packageTarball(name, version))).status).toBe(201);
 
   it('answers, on a replica that never loaded the package, the document another rendered: the same bytes and ETag', async () => {
     for (const [i, form] of FORMS.entries()) {
       const name = `stored-same-${i}`;
-      await publish(name);
-      const first = await read(a, name, form);
-      expect(first.status).toBe(200);
-      const row = await storedNow(name, form.kind);
+      const { first, row } = await publishedAndStored(name, form);
       expect(row.body).toBe(first.text);
       expect(row.etag).toBe(first.etag);
       const [hits, misses] = [await documents(b, 'hit'), await metadata(b, 'miss')];
@@ -140,10 +144,8 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
 
   it('never puts back an older document over a newer one', async () => {
     const name = 'stored-newer';
-    await publish(name);
     const form = FORMS[0]!;
-    await read(a, name, form);
-    const row = await storedNow(name, form.kind);
+    const { row } = await publishedAndStored(name, form);
     // As if another replica had stored the next revision's already.
     await sql`update package_documents set revision = ${row.current + 1}, gzip = ${gzipSync('{"newer":true}')}
       where package_id = (select id from packages where name = ${name}) and kind = ${form.kind}`;
@@ -157,10 +159,8 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
 
   it('loads a package read from the store again on its next read, and answers it from memory after that', async () => {
     const name = 'stored-admitted';
-    await publish(name);
     const form = FORMS[0]!;
-    const first = await read(a, name, form);
-    await storedNow(name, form.kind);
+    const { first } = await publishedAndStored(name, form);
     const m0 = await metadata(b, 'miss');
     const d0 = await documents(b, 'hit');
     expect(await read(b, name, form)).toEqual(first);
@@ -176,10 +176,8 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
 
   it('never answers a document a change made stale, and stores the new one', async () => {
     const name = 'stored-stale';
-    await publish(name);
     const form = FORMS[0]!;
-    await read(a, name, form);
-    const before = await storedNow(name, form.kind);
+    const { row: before } = await publishedAndStored(name, form);
     // A second version moves the revision: the stored document is one version short.
     await publish(name, '1.1.0');
     const misses = await documents(b, 'miss');
@@ -234,10 +232,8 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('stored documents on two replica
 
   it('never answers a document made for another public URL or by another rendering', async () => {
     const name = 'stored-other';
-    await publish(name);
     const form = FORMS[1]!;
-    const first = await read(a, name, form);
-    await storedNow(name, form.kind);
+    const { first } = await publishedAndStored(name, form);
     await sql`update package_documents set made_for = 'another-build http://registry.test', gzip = ${gzipSync('{"forged":true}')}
       where package_id = (select id from packages where name = ${name}) and kind = ${form.kind}`;
     const misses = await documents(b, 'miss');

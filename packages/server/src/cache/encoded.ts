@@ -30,7 +30,7 @@ interface Encoded {
 const byRendering = new WeakMap<Renderable, Encoded>();
 
 /** What an Accept-Encoding header takes: the encoding to prefer, and what else will do. */
-export interface Accepted {
+interface Accepted {
   best: Encoding;
   gzip: boolean;
   /** The bytes as they are: acceptable unless refused (identity;q=0, or *;q=0 without naming identity). */

@@ -84,16 +84,28 @@ function keptAnswer(
   const slot = cacheSlot === undefined ? -1 : cacheSlot + (e ? (ENCODING_SLOT[e.encoding] ?? -100) : 0);
   let a = slot >= 0 ? kept[slot] : undefined;
   if (!a || a.contentType !== contentType || a.vary !== vary) {
-    const headers: Record<string, string> = { ETag: r.etag, 'Cache-Control': cacheControl, Vary: `${vary}, Accept-Encoding` };
-    if (e) {
-      headers['Content-Type'] = contentType;
-      headers['Content-Length'] = String(e.bytes.byteLength);
-      if (e.encoding !== 'identity') headers['Content-Encoding'] = e.encoding;
-    }
-    a = { ...answerOf(status, headers, e ? e.bytes : null), contentType, vary };
+    a = { ...documentAnswer(status, r.etag, e, contentType, cacheControl, vary), contentType, vary };
     if (slot >= 0) kept[slot] = a;
   }
   return a;
+}
+
+/** A document's answer and its headers, whether the document was rendered here (keptAnswer) or stored (storedAnswer). */
+function documentAnswer(
+  status: 200 | 304,
+  etag: string,
+  e: { bytes: Uint8Array; encoding: string } | null,
+  contentType: string,
+  cacheControl: string,
+  vary: string,
+): Answer {
+  const headers: Record<string, string> = { ETag: etag, 'Cache-Control': cacheControl, Vary: `${vary}, Accept-Encoding` };
+  if (e) {
+    headers['Content-Type'] = contentType;
+    headers['Content-Length'] = String(e.bytes.byteLength);
+    if (e.encoding !== 'identity') headers['Content-Encoding'] = e.encoding;
+  }
+  return answerOf(status, headers, e ? e.bytes : null);
 }
 
 const gunzipAsync = promisify(gunzip);
@@ -114,15 +126,9 @@ export function storedAnswer(
   cacheControl: string,
   vary: string,
 ): Answer | Promise<Answer> | null {
-  const headers: Record<string, string> = { ETag: d.etag, 'Cache-Control': cacheControl, Vary: `${vary}, Accept-Encoding` };
-  if (matchesEtag(req.header('if-none-match'), d.etag)) return answerOf(304, headers, null);
+  if (matchesEtag(req.header('if-none-match'), d.etag)) return documentAnswer(304, d.etag, null, contentType, cacheControl, vary);
   const { gzip, identity } = accepted(req.header('accept-encoding'));
-  const send = (bytes: Uint8Array, encoding?: string) => {
-    headers['Content-Type'] = contentType;
-    headers['Content-Length'] = String(bytes.byteLength);
-    if (encoding) headers['Content-Encoding'] = encoding;
-    return answerOf(200, headers, bytes);
-  };
+  const send = (bytes: Uint8Array, encoding = 'identity') => documentAnswer(200, d.etag, { bytes, encoding }, contentType, cacheControl, vary);
   if (gzip) return send(d.gzip, 'gzip');
   if (!identity) return null;
   if (d.gzip.byteLength <= INFLATE_ON_LOOP_BYTES) return send(gunzipSync(d.gzip));
