@@ -54,9 +54,9 @@ export async function postgresEngine(
   const stored = docs.map((d) => ({ ...d, id: idOf.get(d.name)! }));
   await storeSearchDocuments(database.db, stored);
   const day = new Date().toISOString().slice(0, 10);
-  await database.db
-    .insert(downloadsTable)
-    .values(docs.filter((d) => downloads.get(d.id)).map((d) => ({ packageId: idOf.get(d.name)!, day, count: downloads.get(d.id)! })));
+  const counted = docs.filter((d) => downloads.get(d.id)).map((d) => ({ packageId: idOf.get(d.name)!, day, count: downloads.get(d.id)! }));
+  // A corpus may have no downloads at all (drizzle refuses an insert of no rows).
+  if (counted.length) await database.db.insert(downloadsTable).values(counted);
   await refreshStoredDownloads(database.db);
   const engine = new PostgresSearch(database.db);
   await engine.loadDownloads();

@@ -464,7 +464,7 @@ export class PostgresSearch {
     let most = 0;
     for (const l of lists) most += l.ids.length;
     const m = this.matches.sized(most);
-    const { fromList, fromAt, sums, scores, finals, exact } = m;
+    const { fromList, fromAt, sums, scores, finals, exact, lists: listCount, several } = m;
     // The filter, decided once per search: most postings carry no flag and pass on one test.
     const onlyDeprecated = q.deprecated === 'only';
     const skipDeprecated = q.deprecated === 'exclude';
@@ -472,6 +472,10 @@ export class PostgresSearch {
     // the loops below read each list's columns without looking the list up per match.
     const starts = new Int32Array(lists.length + 1);
     let n = 0;
+    // The highest sum of ranks, kept as the sums grow (ranks are not negative): the best score.
+    let maxSum = 0;
+    // Matches found in more than one list, each once (severalN of them).
+    let severalN = 0;
     for (let li = 0; li < lists.length; li++) {
       const list = lists[li]!;
       const ids = list.ids;
@@ -482,7 +486,14 @@ export class PostgresSearch {
         const id = ids[j]!;
         if (stamp[id] === gen) {
           const slot = slotOf[id]!;
-          if (slot >= 0) sums[slot]! += rank[j]!;
+          if (slot >= 0) {
+            const sum = (sums[slot] = sums[slot]! + rank[j]!);
+            if (sum > maxSum) maxSum = sum;
+            if (listCount[slot] === 1) {
+              listCount[slot] = 2;
+              several[severalN++] = slot;
+            }
+          }
           continue;
         }
         stamp[id] = gen;
@@ -494,43 +505,46 @@ export class PostgresSearch {
           slotOf[id] = -1;
           continue;
         }
+        const r = rank[j]!;
+        if (r > maxSum) maxSum = r;
         slotOf[id] = n;
         fromList[n] = li;
         fromAt[n] = j;
-        sums[n++] = rank[j]!;
+        listCount[n] = 1;
+        sums[n++] = r;
       }
     }
     starts[lists.length] = n;
-    // ts_rank answers a float4: the same rounding keeps ties and order as the SQL has them.
-    let max = 0;
+    // ts_rank answers a float4: the same rounding keeps ties and order as the SQL has them. A
+    // score is its sum over the operand count rounded so; rounding keeps order, so the best score
+    // is the best sum's.
     const count = operands.length;
-    for (let i = 0; i < n; i++) {
-      scores[i] = sums[i]! / count;
-      // Read back: the stored value is the float4, not the quotient the assignment evaluates to.
-      const score = scores[i]!;
-      if (score > max) max = score;
-    }
-    exact.fill(0, 0, n);
+    const max = Math.fround(maxSum / count);
     // A package name has no space: a query of several words names no package exactly.
     const mayBeName = !lowered.includes(' ');
     const wRelevance = WEIGHTS.relevance;
     const wQuality = WEIGHTS.quality;
+    const priors = lists.map((l) => priorOf(l, popScale));
+    /** Match i's final score, as the SQL works it out, kept in finals (and its score in scores). */
+    const finalOf = (i: number) => {
+      const li = fromList[i]!;
+      const j = fromAt[i]!;
+      scores[i] = sums[i]! / count;
+      exact[i] = 0;
+      // Read back: the stored value is the float4, not the quotient the assignment evaluates to.
+      const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
+      // The SQL's order of operations, so that the doubles (and their ties) are the same.
+      return (finals[i] = wRelevance * relevance + priors[li]!.popularity[j]! + (wQuality * lists[li]!.quality[j]!) / 100);
+    };
     let anyExact = false;
-    for (let li = 0; li < lists.length; li++) {
-      const list = lists[li]!;
-      const prior = priorOf(list, popScale);
-      const quality = list.quality;
-      const names = list.names;
-      for (let i = starts[li]!, end = starts[li + 1]!; i < end; i++) {
-        const j = fromAt[i]!;
-        // The SQL's order of operations, so that the doubles (and their ties) are the same.
-        const relevance = max > 0 ? Math.fround(scores[i]! / max) : 0;
-        finals[i] = wRelevance * relevance + prior[j]! + (wQuality * quality[j]!) / 100;
-        if (!mayBeName) continue;
-        const name = names[j]!;
-        if (name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered)) {
-          exact[i] = 1;
-          anyExact = true;
+    if (mayBeName) {
+      for (let li = 0; li < lists.length; li++) {
+        const names = lists[li]!.names;
+        for (let i = starts[li]!, end = starts[li + 1]!; i < end; i++) {
+          finalOf(i);
+          const name = names[fromAt[i]!]!;
+          exact[i] = name.endsWith(lowered) && (name === lowered || name.slice(name.indexOf('/') + 1) === lowered) ? 1 : 0;
+          if (exact[i]) anyExact = true;
         }
       }
     }
@@ -547,7 +561,12 @@ export class PostgresSearch {
     };
     // What the hits need, taken from the reused arrays before the await below (another search may fill them).
     const first = opts.from + opts.size;
-    const page = (anyExact ? topK(n, first, before, behindWorst(exact, finals, fromList, fromAt, nameOf)) : firstByFinal(n, first, finals, starts, before))
+    const best = !mayBeName
+      ? bestMatches(first, { lists, priors, slotOf, listCount, several, severalN, finalOf, finals, fromList, fromAt, count, max, before })
+      : anyExact
+        ? topK(n, first, before, behindWorst(exact, finals, fromList, fromAt, nameOf))
+        : firstByFinal(n, first, finals, starts, before);
+    const page = best
       .slice(opts.from)
       .map((i) => ({ list: lists[fromList[i]!]!, at: fromAt[i]!, score: scores[i]!, final: finals[i]!, isExact: exact[i] === 1 }));
     if (page.length === 0) return { total: n, hits: [] };
@@ -651,8 +670,12 @@ class MatchArrays {
   scores = new Float32Array(0);
   finals = new Float64Array(0);
   exact = new Uint8Array(0);
+  /** Whether each match is in one of the query's lists (1) or more (2). */
+  lists = new Uint8Array(0);
+  /** The matches found in more than one list. */
+  several = new Int32Array(0);
 
-  /** Arrays of at least n (contents left from an earlier search: every one is written before it is read, exact is cleared by the caller). */
+  /** Arrays of at least n (contents left from an earlier search: every one is written before it is read). */
   sized(n: number): MatchArrays {
     if (this.sums.length >= n) return this;
     const size = Math.max(n, Math.min(KEPT_MATCHES, this.sums.length * 2));
@@ -663,6 +686,8 @@ class MatchArrays {
     arrays.scores = new Float32Array(size);
     arrays.finals = new Float64Array(size);
     arrays.exact = new Uint8Array(size);
+    arrays.lists = new Uint8Array(size);
+    arrays.several = new Int32Array(size);
     return arrays;
   }
 }
@@ -720,21 +745,192 @@ export function firstByFinal(n: number, k: number, finals: Float64Array, starts:
   return out.sort(before).slice(0, k);
 }
 
-const priors = new WeakMap<Postings, { scale: number; popularity: Float64Array }>();
+interface Prior {
+  scale: number;
+  /** Each posting's popularity term. */
+  popularity: Float64Array;
+  /** The list's highest popularity term, and quality term as the final score adds it. */
+  maxPopularity: number;
+  maxQuality: number;
+  /** Whether every posting has the same popularity and quality terms (a final then follows from the rank alone). */
+  sameStatic: boolean;
+}
+
+const priors = new WeakMap<Postings, Prior>();
 
 /**
  * The popularity term of each posting's final score, worked out once per list and popularity
  * scale instead of a logarithm per match per search (8 bytes a posting). Added as the SQL ranking
  * adds it, so that final scores are the same doubles and ties break the same way.
  */
-function priorOf(list: Postings, popScale: number): Float64Array {
+function priorOf(list: Postings, popScale: number): Prior {
   const kept = priors.get(list);
-  if (kept?.scale === popScale) return kept.popularity;
+  if (kept?.scale === popScale) return kept;
   const popularity = new Float64Array(list.ids.length);
+  let maxPopularity = 0;
+  let maxQuality = 0;
+  let sameStatic = true;
   // Capped at 1: the scale is the most downloaded public package, and a private one may exceed it.
-  for (let j = 0; j < popularity.length; j++) popularity[j] = WEIGHTS.popularity * Math.min(1, Math.log(1 + list.downloads[j]!) / popScale);
-  priors.set(list, { scale: popScale, popularity });
-  return popularity;
+  for (let j = 0; j < popularity.length; j++) {
+    popularity[j] = WEIGHTS.popularity * Math.min(1, Math.log(1 + list.downloads[j]!) / popScale);
+    if (popularity[j]! > maxPopularity) maxPopularity = popularity[j]!;
+    if (list.quality[j]! > maxQuality) maxQuality = list.quality[j]!;
+    if (popularity[j] !== popularity[0] || list.quality[j] !== list.quality[0]) sameStatic = false;
+  }
+  const prior = { scale: popScale, popularity, maxPopularity, maxQuality: (WEIGHTS.quality * maxQuality) / 100, sameStatic };
+  priors.set(list, prior);
+  return prior;
+}
+
+interface RankOrder {
+  /** The list's positions by rank, highest first, then by position (name order). */
+  order: Int32Array;
+  /** For each index into order, the index past the last posting of the same rank. */
+  sameRankEnd: Int32Array;
+}
+
+const rankOrders = new WeakMap<Postings, RankOrder>();
+
+/** A list's positions by rank; worked out once per list. */
+function byRank(list: Postings): RankOrder {
+  let kept = rankOrders.get(list);
+  if (!kept) {
+    const rank = list.rank;
+    const order = Int32Array.from({ length: rank.length }, (_, j) => j).sort((a, b) => rank[b]! - rank[a]! || a - b);
+    const sameRankEnd = new Int32Array(order.length);
+    for (let x = order.length - 1; x >= 0; x--) sameRankEnd[x] = x + 1 < order.length && rank[order[x + 1]!] === rank[order[x]!] ? sameRankEnd[x + 1]! : x + 1;
+    rankOrders.set(list, (kept = { order, sameRankEnd }));
+  }
+  return kept;
+}
+
+/**
+ * The first k matches in `before`'s order for a query that names no package exactly, without a
+ * final score for every match. A match in one list only scores from its rank there and its own
+ * popularity and quality, so its final is at most what its rank gives with the list's highest
+ * popularity and quality: each list's single matches are read in rank order, and only until
+ * that bound falls below the k-th best final found so far; every match in several lists is
+ * scored. Scoring every match and keeping the k best was half of a two-word search's CPU at
+ * 100,000 packages (7,500 matches for 20 results).
+ */
+export function bestMatches(
+  k: number,
+  m: {
+    lists: Postings[];
+    priors: Prior[];
+    /** Match by package id (negative: filtered out), as the merge left it. */
+    slotOf: Int32Array;
+    /** 1 for a match in one list, 2 for one in several; the matches in several. */
+    listCount: Uint8Array;
+    several: Int32Array;
+    severalN: number;
+    /** Works out (and keeps in finals) match i's final score. */
+    finalOf: (i: number) => number;
+    finals: Float64Array;
+    fromList: Int32Array;
+    fromAt: Int32Array;
+    count: number;
+    max: number;
+    before: (a: number, b: number) => number;
+  },
+): number[] {
+  if (k <= 0) return [];
+  // A min-heap of the k best finals so far: its root is the k-th best.
+  const heap = new Float64Array(k);
+  let size = 0;
+  const candidates: number[] = [];
+  const consider = (i: number, f: number) => {
+    if (size < k) {
+      let c = size++;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (heap[p]! <= f) break;
+        heap[c] = heap[p]!;
+        c = p;
+      }
+      heap[c] = f;
+    } else if (f < heap[0]!) return;
+    else if (f > heap[0]!) {
+      let p = 0;
+      for (;;) {
+        const l = 2 * p + 1;
+        if (l >= k) break;
+        const r = l + 1;
+        const c = r < k && heap[r]! < heap[l]! ? r : l;
+        if (heap[c]! >= f) break;
+        heap[p] = heap[c]!;
+        p = c;
+      }
+      heap[p] = f;
+    }
+    candidates.push(i);
+  };
+  for (let x = 0; x < m.severalN; x++) consider(m.several[x]!, m.finalOf(m.several[x]!));
+  const { count, max, slotOf, listCount } = m;
+  const wRelevance = WEIGHTS.relevance;
+  for (let li = 0; li < m.lists.length; li++) {
+    const list = m.lists[li]!;
+    const { maxPopularity, maxQuality, sameStatic } = m.priors[li]!;
+    const { order, sameRankEnd } = byRank(list);
+    const rank = list.rank;
+    const ids = list.ids;
+    // Postings of one rank are read in name order: of those with one final score, only the first
+    // k can enter (the others have k before them). Generated packages tie by the hundred.
+    let runRank = Number.NaN;
+    let runFinal = Number.NaN;
+    let runLength = 0;
+    for (let x = 0; x < order.length; x++) {
+      const j = order[x]!;
+      const r = rank[j]!;
+      // The final's expression with this rank and the list's best popularity and quality: no
+      // later posting of the list can do better (rounding keeps order), so none can enter.
+      if (size === k && wRelevance * (max > 0 ? Math.fround(Math.fround(r / count) / max) : 0) + maxPopularity + maxQuality < heap[0]!) break;
+      const i = slotOf[ids[j]!]!;
+      // Filtered out, or in several lists (scored above).
+      if (i < 0 || listCount[i] !== 1) continue;
+      const f = m.finalOf(i);
+      if (r !== runRank || f !== runFinal) {
+        runRank = r;
+        runFinal = f;
+        runLength = 0;
+      } else if (runLength >= k) {
+        // Every posting of the list has the same popularity and quality: the rest of this rank has this final too.
+        if (sameStatic) x = sameRankEnd[x]! - 1;
+        continue;
+      }
+      runLength++;
+      consider(i, f);
+    }
+  }
+  return firstOf(candidates, k, size === k ? heap[0]! : Number.NEGATIVE_INFINITY, m);
+}
+
+/**
+ * The first k of the candidates: those above the k-th best final, then of those that tie with it
+ * each list's first ones (a list's matches are in name order, so no other of its ties can come
+ * before them), sorted by `before`. Generated packages tie by the hundred: sorting every tie by
+ * `before` compared names.
+ */
+function firstOf(
+  candidates: number[],
+  k: number,
+  kth: number,
+  m: { lists: Postings[]; slotOf: Int32Array; finals: Float64Array; fromList: Int32Array; fromAt: Int32Array; before: (a: number, b: number) => number },
+): number[] {
+  const out: number[] = [];
+  const ties: number[][] = m.lists.map(() => []);
+  for (const i of candidates) {
+    const f = m.finals[i]!;
+    if (f > kth) out.push(i);
+    else if (f === kth) ties[m.fromList[i]!]!.push(m.fromAt[i]!);
+  }
+  const room = k - out.length;
+  for (let li = 0; li < ties.length; li++) {
+    const at = Int32Array.from(ties[li]!).sort();
+    const ids = m.lists[li]!.ids;
+    for (let x = 0; x < Math.min(room, at.length); x++) out.push(m.slotOf[ids[at[x]!]!]!);
+  }
+  return out.sort(m.before).slice(0, k);
 }
 
 /**
