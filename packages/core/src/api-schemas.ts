@@ -66,17 +66,20 @@ export const RejectBody = z.object({ reason: z.string().trim().min(1, 'say why t
 export const DistTagBody = z.union([z.string(), z.object({ version: z.string() })]).meta({ id: 'DistTagBody' });
 
 // ---- queries
-const wholeNumber = (name: string) =>
+const wholeNumber = (name: string, max = Number.POSITIVE_INFINITY, hint = '') =>
   z
     .string()
     .regex(/^\d*$/, `${name} must be a whole number`)
     .optional()
-    .transform((s) => (s === undefined || s === '' ? undefined : Number(s)));
+    .transform((s) => (s === undefined || s === '' ? undefined : Number(s)))
+    .refine((n) => n === undefined || n <= max, `${name} must be at most ${max}${hint}`);
+/** The farthest page of search: past it no registry has results, and a page that far only costs the server. */
+export const SEARCH_MAX_FROM = 1_000_000;
 export const SearchQuery = z.object({
   q: z.string().max(500, 'the query may have at most 500 characters').optional(),
   text: z.string().max(500, 'the query may have at most 500 characters').optional(),
   size: wholeNumber('size'),
-  from: wholeNumber('from'),
+  from: wholeNumber('from', SEARCH_MAX_FROM, ' (no search has that many results: narrow the query instead)'),
   deprecated: z.string().optional(),
 });
 // Optional here so a private package's outsiders get its 404 before any rule about the query.

@@ -1,7 +1,7 @@
 import { type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { corpus, HEROES } from '../../../../test/fixtures/search-corpus.js';
+import { type CorpusPackage, corpus, HEROES } from '../../../../test/fixtures/search-corpus.js';
 import { type Engine, memoryEngine, postgresEngine } from '../../../../test/helpers/search-engines.js';
 import { QUALITY_PACKAGES, QUALITY_QUERIES, ndcg } from '../../../../test/fixtures/search-quality.js';
 import { SEARCH_MAX_SIZE } from './search-index.js';
@@ -203,6 +203,51 @@ describe('the postgres engine ranking plain text from kept postings', () => {
     } finally {
       await tied.close();
       await mostlyTied.close();
+    }
+  });
+
+  it('finds a more popular or better package behind a run of packages that tie with each other', async () => {
+    // alpha-one, alpha-two and alpha-zed rank the same for "alpha"; the last one in name order is
+    // more downloaded (or of better quality): ranking reads on past the run of the first two.
+    const pkg = (name: string, keyword: string, extra: Partial<CorpusPackage> = {}): CorpusPackage => ({
+      name,
+      description: `${keyword} templates`,
+      keywords: [keyword],
+      generators: [],
+      readme: '',
+      downloads: 0,
+      quality: 80,
+      ...extra,
+    });
+    for (const zed of [{ downloads: 500 }, { quality: 100 }]) {
+      const engine = await postgresEngine([
+        pkg('alpha-one', 'alpha'),
+        pkg('alpha-two', 'alpha'),
+        pkg('alpha-zed', 'alpha', zed),
+        ...['filler-a', 'filler-b', 'filler-c'].map((name) => pkg(name, 'filler')),
+        ...['other-x', 'other-y', 'other-z'].map((name) => pkg(name, 'other')),
+      ]);
+      try {
+        for (const size of [1, 2, 5]) {
+          const kept = await engine.search('alpha filler', { size, from: 0 });
+          const fromSql = await engine.search('alpha filler -capability:no-such-capability', { size, from: 0 });
+          expect(kept.hits[0]?.doc.name, JSON.stringify(zed)).toBe('alpha-zed');
+          expect(kept.hits.map((h) => h.doc.name)).toEqual(fromSql.hits.map((h) => h.doc.name));
+          expect(kept.total).toBe(fromSql.total);
+        }
+      } finally {
+        await engine.close();
+      }
+    }
+  });
+
+  it('answers a page past every match with none, and the total', async () => {
+    for (const q of ['react component', 'express route gen']) {
+      const first = await e.search(q, { size: 20, from: 0 });
+      // Far past the matches: the ranking must not size anything by the page asked for.
+      const far = await e.search(q, { size: 20, from: 5_000_000_000 });
+      expect(far.hits, q).toEqual([]);
+      expect(far.total, q).toBe(first.total);
     }
   });
 
