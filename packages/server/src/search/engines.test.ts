@@ -174,6 +174,8 @@ describe('the postgres engine ranking plain text from kept postings', () => {
           'gh actions',
           'component page layout',
           'react vue angular',
+          'react vue component',
+          'vue express form route',
         ])
           for (const [from, size] of [
             [0, 1],

@@ -409,7 +409,7 @@ export class PostgresSearch {
             + ${WEIGHTS.popularity}::float8 * least(1.0::float8, ln(1 + downloads) / ${popScale}::float8) + ${WEIGHTS.quality}::float8 * quality / 100.0 as final
         from s
         order by exact desc, final desc, name collate "C"
-        limit ${opts.size}::int offset ${opts.from}::int
+        limit ${opts.size}::int offset ${opts.from}::bigint
       )
       select ${PAGE_DOC} as doc, top.score, top.downloads, top.total, top.max_score, top.exact, top.final
       from top join search_documents d on d.package_id = top.package_id
@@ -960,13 +960,17 @@ function firstOf(
   for (const i of candidates) {
     const f = m.finals[i]!;
     if (f > kth) out.push(i);
-    // Position and match in one number, sorted as numbers (a list holds fewer than 2^24 postings, a search as many matches).
-    else if (f === kth) ties[m.fromList[i]!]!.push(m.fromAt[i]! * 2 ** 24 + i);
+    else if (f === kth) ties[m.fromList[i]!]!.push(i);
   }
   const room = k - out.length;
-  for (const keys of ties) {
-    const sorted = Float64Array.from(keys).sort();
-    for (let x = 0; x < Math.min(room, sorted.length); x++) out.push(sorted[x]! % 2 ** 24);
+  for (const tied of ties) {
+    // Position and match in one number, sorted as numbers (OperandPostings keeps lists of at most
+    // 125,000 postings, far below 2^24); a comparator past that.
+    const packed = tied.every((i) => m.fromAt[i]! < 2 ** 24 && i < 2 ** 24);
+    const first = packed
+      ? Array.from(Float64Array.from(tied, (i) => m.fromAt[i]! * 2 ** 24 + i).sort(), (key) => key % 2 ** 24)
+      : tied.sort((a, b) => m.fromAt[a]! - m.fromAt[b]!);
+    for (let x = 0; x < Math.min(room, first.length); x++) out.push(first[x]!);
   }
   return out.sort(m.before).slice(0, k);
 }
@@ -986,7 +990,8 @@ const denseLists = new WeakMap<Postings, Dense | null>();
 
 /**
  * A list's bits and id index, worked out once per list, for a list with at least a posting per 64
- * package ids (the bits then cost at most a byte per posting); null for a sparser one.
+ * package ids (the bits then cost at most 8 bytes a posting, the index 8 more; the postings
+ * bound, maxPostings, does not count them: 8 MB at 500,000 postings); null for a sparser one.
  */
 function denseOf(list: Postings): Dense | null {
   let dense = denseLists.get(list);
@@ -1025,8 +1030,9 @@ function positionIn(dense: Dense, id: number): number {
   return dense.at[lo]!;
 }
 
-/** Packages in more than one of the lists, by bit; reused (no await while it is in use, as IdSlots). */
+/** Packages in more than one of the lists, and in any, by bit; reused (no await while in use, as IdSlots). */
 let severalBits = new Uint32Array(0);
+let anyBits = new Uint32Array(0);
 
 /**
  * The postings merge for a query of several words, from each list's bits: the packages in several
@@ -1058,6 +1064,13 @@ function mergeDense(
     dense.push(d);
     if (d.bits.length > words) words = d.bits.length;
   }
+  // A package flagged in one list and not in another (a list read before the change that flagged
+  // it, until its notice arrives) is left to the stamp merge, which decides by the first list.
+  for (const [li, list] of lists.entries())
+    for (const j of dense[li]!.flagged) {
+      const id = list.ids[j]!;
+      if (dense.some((d) => id >> 5 < d.bits.length && (d.bits[id >> 5]! & (1 << (id & 31))) !== 0)) return null;
+    }
   if (severalBits.length < words) severalBits = new Uint32Array(Math.max(words, severalBits.length * 2));
   const several = severalBits;
   const { fromList, fromAt, sums, lists: listCount } = m;
@@ -1109,20 +1122,21 @@ function mergeDense(
       if (more !== 0) layOut(w, more);
     }
     several.fill(0, both, words);
-  } else
-    for (let w = 0; w < words; w++) {
-      let any = 0;
-      let more = 0;
-      for (let li = 0; li < bitsOf.length; li++) {
-        const bits = bitsOf[li]!;
-        if (w >= bits.length) continue;
+  } else {
+    // Each list over its own words only: a list no package holds, or a short one, costs nothing
+    // more (a query of many made-up words made a pass over the longest list's words per word).
+    if (anyBits.length < words) anyBits = new Uint32Array(severalBits.length);
+    const any = anyBits;
+    several.fill(0, 0, words);
+    any.fill(0, 0, words);
+    for (const bits of bitsOf)
+      for (let w = 0; w < bits.length; w++) {
         const v = bits[w]!;
-        more |= any & v;
-        any |= v;
+        several[w] = several[w]! | (any[w]! & v);
+        any[w] = any[w]! | v;
       }
-      several[w] = more;
-      if (more !== 0) layOut(w, more);
-    }
+    for (let w = 0; w < words; w++) if (several[w] !== 0) layOut(w, several[w]!);
+  }
   const isSingle = (list: Postings, j: number) => {
     const id = list.ids[j]!;
     return list.flags[j] === 0 && (several[id >> 5]! & (1 << (id & 31))) === 0;
