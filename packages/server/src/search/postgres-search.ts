@@ -963,14 +963,25 @@ function firstOf(
     else if (f === kth) ties[m.fromList[i]!]!.push(i);
   }
   const room = k - out.length;
+  const { fromAt } = m;
   for (const tied of ties) {
-    // Position and match in one number, sorted as numbers (OperandPostings keeps lists of at most
-    // 125,000 postings, far below 2^24); a comparator past that.
-    const packed = tied.every((i) => m.fromAt[i]! < 2 ** 24 && i < 2 ** 24);
-    const first = packed
-      ? Array.from(Float64Array.from(tied, (i) => m.fromAt[i]! * 2 ** 24 + i).sort(), (key) => key % 2 ** 24)
-      : tied.sort((a, b) => m.fromAt[a]! - m.fromAt[b]!);
-    for (let x = 0; x < Math.min(room, first.length); x++) out.push(first[x]!);
+    if (tied.length <= room) {
+      out.push(...tied);
+      continue;
+    }
+    // Position and match in one number, sorted as numbers: OperandPostings keeps lists of at most
+    // 125,000 postings, far below 2^24 (a comparator sorts past it).
+    const keys = new Float64Array(tied.length);
+    let packed = true;
+    for (let x = 0; x < tied.length; x++) {
+      const i = tied[x]!;
+      if (fromAt[i]! >= 2 ** 24 || i >= 2 ** 24) packed = false;
+      keys[x] = fromAt[i]! * 2 ** 24 + i;
+    }
+    if (packed) {
+      keys.sort();
+      for (let x = 0; x < room; x++) out.push(keys[x]! % 2 ** 24);
+    } else out.push(...tied.sort((a, b) => fromAt[a]! - fromAt[b]!).slice(0, room));
   }
   return out.sort(m.before).slice(0, k);
 }
@@ -1074,7 +1085,9 @@ function mergeDense(
   if (severalBits.length < words) severalBits = new Uint32Array(Math.max(words, severalBits.length * 2));
   const several = severalBits;
   const { fromList, fromAt, sums, lists: listCount } = m;
-  const bitsOf = dense.map((d) => d.bits);
+  // Lists no package is in (an alias, a made-up word) take no part.
+  const held = [...lists.keys()].filter((li) => lists[li]!.ids.length > 0);
+  const bitsOf = held.map((li) => dense[li]!.bits);
   // Every shown posting counts a package, less one for each further list a package is in.
   let n = 0;
   for (const d of dense) n += d.shown;
@@ -1090,9 +1103,10 @@ function mergeDense(
       // Summed in list order, from the first list that holds it, as the stamp merge does.
       let sum = 0;
       let first = -1;
-      for (let li = 0; li < dense.length; li++) {
-        const bits = bitsOf[li]!;
+      for (let h = 0; h < held.length; h++) {
+        const bits = bitsOf[h]!;
         if (w >= bits.length || (bits[w]! & low) === 0) continue;
+        const li = held[h]!;
         const j = positionIn(dense[li]!, id);
         const r = lists[li]!.rank[j]!;
         if (first < 0) {
@@ -1111,7 +1125,8 @@ function mergeDense(
       if (sum > maxSum) maxSum = sum;
     }
   };
-  if (dense.length === 2) {
+  if (bitsOf.length <= 1) several.fill(0, 0, words);
+  else if (bitsOf.length === 2) {
     // Most queries are two words: one AND per 32 packages.
     const a = bitsOf[0]!;
     const b = bitsOf[1]!;
