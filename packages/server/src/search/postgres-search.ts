@@ -447,9 +447,7 @@ export class PostgresSearch {
     opts: { size: number; from: number },
   ): Promise<{ total: number; hits: SearchHit[] } | null> {
     const operands = [...new Set(significant.flat())];
-    // A query of one word has no rarer word to rank by: its matches are needed however common it
-    // is. Ranked in SQL, a word every package holds took 250 ms of Postgres per search at 100,000.
-    const limit = significant.length === 1 ? this.postings.maxPostings / 4 : this.postingsLimit(await this.documentCount());
+    const limit = this.postingsLimit(await this.documentCount());
     const found = await Promise.all(operands.map((o) => this.postings.get(o, limit)));
     if (found.some((l) => l === null)) return null;
     const lists = found as Postings[];
