@@ -841,17 +841,10 @@ function sortedPositions(n: number, key: (j: number) => number, compare: (a: num
   return out;
 }
 
-interface RankOrder {
-  /** The list's positions by rank, highest first, then by position (name order). */
-  order: Int32Array;
-  /** For each index into order, the index past the last posting of the same rank. */
-  sameRankEnd: Int32Array;
-}
+const rankOrders = new WeakMap<Postings, Int32Array>();
 
-const rankOrders = new WeakMap<Postings, RankOrder>();
-
-/** A list's positions by rank; worked out once per list. */
-function byRank(list: Postings): RankOrder {
+/** A list's positions by rank, highest first, then by position (name order); worked out once per list. */
+function byRank(list: Postings): Int32Array {
   let kept = rankOrders.get(list);
   if (!kept) {
     const rank = list.rank;
@@ -862,9 +855,7 @@ function byRank(list: Postings): RankOrder {
       (j) => 2 ** 31 - 1 - (bits[j]! & 0x7fffffff),
       (a, b) => rank[b]! - rank[a]! || a - b,
     );
-    const sameRankEnd = new Int32Array(order.length);
-    for (let x = order.length - 1; x >= 0; x--) sameRankEnd[x] = x + 1 < order.length && rank[order[x + 1]!] === rank[order[x]!] ? sameRankEnd[x + 1]! : x + 1;
-    rankOrders.set(list, (kept = { order, sameRankEnd }));
+    rankOrders.set(list, (kept = order));
   }
   return kept;
 }
@@ -917,7 +908,7 @@ export function bestMatches(
   for (let li = 0; li < m.lists.length; li++) {
     const list = m.lists[li]!;
     const { maxPopularity, maxQuality, sameStatic } = m.priors[li]!;
-    const { order, sameRankEnd } = byRank(list);
+    const order = byRank(list);
     const rank = list.rank;
     // Postings of one rank are read in name order: of those with one final score, only the first
     // k can enter (the others have k before them). Generated packages tie by the hundred.
@@ -940,7 +931,7 @@ export function bestMatches(
         runLength = 0;
       } else if (runLength >= k) {
         // Every posting of the list has the same popularity and quality: the rest of this rank has this final too.
-        if (sameStatic) x = sameRankEnd[x]! - 1;
+        if (sameStatic) while (x + 1 < order.length && rank[order[x + 1]!] === r) x++;
         continue;
       }
       runLength++;
@@ -996,8 +987,7 @@ function firstOf(
 interface Dense {
   /** A bit per package id, for the list's postings without a flag. */
   bits: Uint32Array;
-  /** The list's package ids in ascending order, and where each is in the list. */
-  ids: Int32Array;
+  /** The list's positions in ascending order of package id. */
   at: Int32Array;
   /** Where the postings with a flag (private, deprecated) are, and how many have none. */
   flagged: Int32Array;
@@ -1008,8 +998,8 @@ const denseLists = new WeakMap<Postings, Dense | null>();
 
 /**
  * A list's bits and id index, worked out once per list, for a list with at least a posting per 64
- * package ids (the bits then cost at most 8 bytes a posting, the index 8 more; the postings
- * bound, maxPostings, does not count them: 8 MB at 500,000 postings); null for a sparser one.
+ * package ids (the bits then cost at most 8 bytes a posting, the index 4 more; the postings
+ * bound, maxPostings, does not count them: 6 MB at 500,000 postings); null for a sparser one.
  */
 function denseOf(list: Postings): Dense | null {
   let dense = denseLists.get(list);
@@ -1029,23 +1019,24 @@ function denseOf(list: Postings): Dense | null {
       (j) => ids[j]!,
       (a, b) => ids[a]! - ids[b]! || a - b,
     );
-    dense = { bits, ids: at.map((j) => ids[j]!), at, flagged: Int32Array.from(flagged), shown: ids.length - flagged.length };
+    dense = { bits, at, flagged: Int32Array.from(flagged), shown: ids.length - flagged.length };
   }
   denseLists.set(list, dense);
   return dense;
 }
 
 /** Where the package is in the list (it is: its bit is set). */
-function positionIn(dense: Dense, id: number): number {
-  const ids = dense.ids;
+function positionIn(list: Postings, dense: Dense, id: number): number {
+  const { ids } = list;
+  const at = dense.at;
   let lo = 0;
-  let hi = ids.length - 1;
+  let hi = at.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (ids[mid]! < id) lo = mid + 1;
+    if (ids[at[mid]!]! < id) lo = mid + 1;
     else hi = mid;
   }
-  return dense.at[lo]!;
+  return at[lo]!;
 }
 
 /** Packages in more than one of the lists, and in any, by bit; reused (no await while in use, as IdSlots). */
@@ -1114,7 +1105,7 @@ function mergeDense(
         const bits = bitsOf[h]!;
         if (w >= bits.length || (bits[w]! & low) === 0) continue;
         const li = held[h]!;
-        const j = positionIn(dense[li]!, id);
+        const j = positionIn(lists[li]!, dense[li]!, id);
         const r = lists[li]!.rank[j]!;
         if (first < 0) {
           first = li;
@@ -1165,7 +1156,7 @@ function mergeDense(
   };
   // Each list's best single match: its highest rank of a package in no other list.
   for (const list of lists) {
-    for (const j of byRank(list).order)
+    for (const j of byRank(list))
       if (isSingle(list, j)) {
         if (list.rank[j]! > maxSum) maxSum = list.rank[j]!;
         break;
